@@ -1,0 +1,108 @@
+//! The typed, validated scenario: what the simulator consumes.
+//!
+//! Everything here is checked and has its defaults filled in; the parser
+//! (`scenario::load`) is the only producer. All durations are `f64` seconds.
+
+use super::dist::Distribution;
+
+/// One year of simulated time in seconds (1 y = 365 d, as MODEL.md says).
+pub const YEAR_SECONDS: f64 = 365.0 * 86_400.0;
+
+/// A checked scenario, ready to simulate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    /// `[a-z0-9-]+`
+    pub name: String,
+    pub description: Option<String>,
+    /// The file it was read from, as given on the command line ("" when built in code).
+    pub source: String,
+    pub simulation: Simulation,
+    pub zones: Zones,
+    pub control_plane: ControlPlane,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Simulation {
+    /// Simulated time per replication, seconds, > 0 and finite.
+    pub horizon: f64,
+    /// Number of replications, >= 1.
+    pub replications: u64,
+    /// Master seed.
+    pub seed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Zones {
+    /// Number of zones, >= 1 (default 1).
+    pub count: u32,
+    /// Time between outages of one zone (default `Never`).
+    pub failure: Distribution,
+    /// Zone outage length (required unless failure is `Never`; `Never` stands in otherwise).
+    pub repair: Distribution,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Topology {
+    Stacked,
+    External,
+}
+
+/// Failure and repair of one class of host.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostSpec {
+    pub failure: Distribution,
+    pub repair: Distribution,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ControlPlane {
+    pub topology: Topology,
+    /// Control-plane hosts cp-1..cp-N, N >= 1.
+    pub nodes: u32,
+    /// Zone of each control-plane host, 0-based, length `nodes`.
+    /// Filled round-robin (0, 1, ..., count-1, 0, ...) when the file has no `placement`.
+    /// (The file's `placement` is 1-based; the parser converts.)
+    pub placement: Vec<u32>,
+    pub node: HostSpec,
+    /// External topology only: etcd hosts etcd-1..etcd-M, M >= 1. `None` for stacked.
+    pub etcd_hosts: Option<EtcdHosts>,
+    pub etcd: Etcd,
+    pub leader_election: LeaderElection,
+    /// `None` when the file says `load_balancer: none`.
+    pub load_balancer: Option<HostSpec>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EtcdHosts {
+    pub nodes: u32,
+    /// Zone of each etcd host, 0-based, length `nodes`, round-robin by default.
+    pub placement: Vec<u32>,
+    pub node: HostSpec,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Etcd {
+    /// Leaderless time after quorum is (re)gained or the leader is lost.
+    /// Default `uniform(min=1s, max=2s)`.
+    pub election: Distribution,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LeaderElection {
+    /// Seconds, default 15.
+    pub lease_duration: f64,
+    /// Seconds, default 10.
+    pub renew_deadline: f64,
+    /// Seconds, default 2.
+    pub retry_period: f64,
+}
+
+impl ControlPlane {
+    /// Number of etcd members: the control-plane hosts when stacked, the etcd hosts when external.
+    pub fn etcd_members(&self) -> u32 {
+        match &self.etcd_hosts {
+            Some(e) => e.nodes,
+            None => self.nodes,
+        }
+    }
+}
