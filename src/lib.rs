@@ -1,3 +1,14 @@
 //! kubenines: discrete-event Monte Carlo availability simulator for Kubernetes HA designs.
+//!
+//! Data flows one way: a scenario file is parsed and checked
+//! ([`scenario`]), compiled into a [`model::Model`], simulated replication
+//! by replication ([`model::Cluster`]) on the [`engine`], merged by the
+//! [`runner`] into [`stats`] and written out by [`report`].
 
+pub mod engine;
+pub mod model;
+pub mod report;
+pub mod runner;
 pub mod scenario;
+pub mod special;
+pub mod stats;

@@ -1,0 +1,12 @@
+//! The discrete-event engine: event queue, random streams and samplers.
+//!
+//! Knows nothing of Kubernetes: the model (`crate::model`) gives events their
+//! meaning.
+
+pub mod queue;
+pub mod rng;
+pub mod sampler;
+
+pub use queue::EventQueue;
+pub use rng::{Rng, StreamId, stream};
+pub use sampler::Sampler;

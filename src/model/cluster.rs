@@ -1,0 +1,424 @@
+//! One replication: the cluster's state and its event loop.
+
+use rand::RngExt;
+
+use super::controllers::{Controller, Lease};
+use super::etcd::{Election, Settle};
+use super::streams::{Layout, Streams, slot};
+use super::{INDICATORS, Model, Role};
+use crate::engine::{EventQueue, Rng};
+
+/// Everything that can happen. Indices are small (hosts, zones, controllers).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Event {
+    HostFail(u16),
+    HostRepair(u16),
+    ZoneFail(u16),
+    ZoneRepair(u16),
+    LbFail,
+    LbRepair,
+    /// An etcd election of this generation completes.
+    Elected(u32),
+    /// Controller `0` (scheduler) or `1` (controller-manager) tries to take its lease.
+    LeaseAttempt(u8, u32),
+    /// The API has been down for renew_deadline since the outage of this epoch began.
+    RenewDeadline(u32),
+}
+
+/// One indicator over one replication.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IndicatorRun {
+    /// Seconds down, within the horizon.
+    pub downtime: f64,
+    /// Outages that began within the horizon (an open one included).
+    pub outages: u32,
+    /// An outage was still open at the horizon.
+    pub censored: bool,
+    down: bool,
+    down_since: f64,
+}
+
+/// What a replication produced.
+#[derive(Debug)]
+pub struct ReplicationRun<'a> {
+    /// One entry per indicator, in [`INDICATORS`] order.
+    pub indicators: &'a [IndicatorRun],
+    /// Events processed.
+    pub events: u64,
+}
+
+const SCHEDULER: usize = 0;
+const CONTROLLER_MANAGER: usize = 1;
+
+/// The mutable state of one replication. Build one per worker thread and
+/// call [`Cluster::run`] for each replication: allocations are reused.
+pub struct Cluster<'m> {
+    model: &'m Model,
+    layout: Layout,
+    streams: Streams,
+    queue: EventQueue<Event>,
+    /// Hosts of each zone.
+    zone_hosts: Vec<Vec<u16>>,
+    /// A host's own state (failed or not), regardless of its zone.
+    host_own_up: Vec<bool>,
+    /// Up itself and its zone up.
+    host_up: Vec<bool>,
+    zone_up: Vec<bool>,
+    lb_up: bool,
+    members_up: u32,
+    apiservers_up: u32,
+    election: Election,
+    /// The API's state as of the last settled instant.
+    api_up: bool,
+    /// Counts API outages; a renew-deadline event belongs to one.
+    api_epoch: u32,
+    controllers: [Controller; 2],
+    indicators: Vec<IndicatorRun>,
+    events: u64,
+}
+
+impl<'m> Cluster<'m> {
+    pub fn new(model: &'m Model) -> Self {
+        let (streams, layout) = Streams::new(model);
+        let mut zone_hosts = vec![Vec::new(); model.zones as usize];
+        for (h, host) in model.hosts.iter().enumerate() {
+            zone_hosts[host.zone as usize].push(h as u16);
+        }
+        let n = model.hosts.len();
+        Cluster {
+            model,
+            layout,
+            streams,
+            queue: EventQueue::new(model.horizon),
+            zone_hosts,
+            host_own_up: vec![true; n],
+            host_up: vec![true; n],
+            zone_up: vec![true; model.zones as usize],
+            lb_up: true,
+            members_up: 0,
+            apiservers_up: 0,
+            election: Election::default(),
+            api_up: true,
+            api_epoch: 0,
+            controllers: [Controller::new(0); 2],
+            indicators: vec![IndicatorRun::default(); INDICATORS.len()],
+            events: 0,
+        }
+    }
+
+    /// Simulates replication `replication` from t = 0 to the horizon.
+    /// `on_outage(indicator, seconds)` is called for each outage that ends
+    /// within the horizon.
+    pub fn run(
+        &mut self,
+        replication: u64,
+        mut on_outage: impl FnMut(usize, f64),
+    ) -> ReplicationRun<'_> {
+        self.reset(replication);
+        while let Some((now, event)) = self.queue.pop() {
+            self.events += 1;
+            self.apply(now, event);
+            // Indicators are judged only after every event of an instant.
+            if self.queue.peek_time().is_none_or(|t| t > now) {
+                self.settle(now);
+                if self.queue.peek_time().is_none_or(|t| t > now) {
+                    self.record(now, &mut on_outage);
+                }
+            }
+        }
+        let horizon = self.model.horizon;
+        for ind in &mut self.indicators {
+            if ind.down {
+                ind.downtime += horizon - ind.down_since;
+                ind.censored = true;
+            }
+        }
+        ReplicationRun {
+            indicators: &self.indicators,
+            events: self.events,
+        }
+    }
+
+    /// t = 0: everything up, members in sync, leaders in place.
+    fn reset(&mut self, replication: u64) {
+        let m = self.model;
+        self.streams.reseed(m.seed, replication);
+        self.queue.reset(m.horizon);
+        self.events = 0;
+        self.host_own_up.fill(true);
+        self.host_up.fill(true);
+        self.zone_up.fill(true);
+        self.lb_up = true;
+        self.members_up = m.member_hosts.len() as u32;
+        self.apiservers_up = m.cp_hosts as u32;
+        let leader = self
+            .rng(self.layout.election)
+            .random_range(0..m.member_hosts.len() as u32) as u16;
+        self.election.start(leader);
+        for c in [SCHEDULER, CONTROLLER_MANAGER] {
+            let h = self
+                .rng(self.layout.lease[c])
+                .random_range(0..m.cp_hosts as u32) as u16;
+            self.controllers[c] = Controller::new(h);
+        }
+        self.api_up = true;
+        self.api_epoch = 0;
+        self.indicators.fill(IndicatorRun::default());
+        for (h, host) in m.hosts.iter().enumerate() {
+            let t = m.host_classes[host.class as usize]
+                .failure
+                .sample(self.rng(slot::host_failure(h)));
+            self.queue.schedule(t, Event::HostFail(h as u16));
+        }
+        for z in 0..m.zones as usize {
+            let t = m
+                .zone_lifecycle
+                .failure
+                .sample(self.rng(self.layout.zone_failure(z)));
+            self.queue.schedule(t, Event::ZoneFail(z as u16));
+        }
+        if let Some(lb) = &m.load_balancer {
+            let t = lb.failure.sample(self.rng(self.layout.lb_failure));
+            self.queue.schedule(t, Event::LbFail);
+        }
+    }
+
+    #[inline]
+    fn rng(&mut self, slot: usize) -> &mut Rng {
+        &mut self.streams.rngs[slot]
+    }
+
+    fn apply(&mut self, now: f64, event: Event) {
+        let m = self.model;
+        match event {
+            Event::HostFail(h) => {
+                let h = h as usize;
+                self.host_own_up[h] = false;
+                self.refresh_host(h);
+                let d = m.host_classes[m.hosts[h].class as usize]
+                    .repair
+                    .sample(self.rng(slot::host_repair(h)));
+                self.queue.schedule(now + d, Event::HostRepair(h as u16));
+            }
+            Event::HostRepair(h) => {
+                let h = h as usize;
+                self.host_own_up[h] = true;
+                self.refresh_host(h);
+                let d = m.host_classes[m.hosts[h].class as usize]
+                    .failure
+                    .sample(self.rng(slot::host_failure(h)));
+                self.queue.schedule(now + d, Event::HostFail(h as u16));
+            }
+            Event::ZoneFail(z) => {
+                self.set_zone(z as usize, false);
+                let d = m
+                    .zone_lifecycle
+                    .repair
+                    .sample(self.rng(self.layout.zone_repair(z as usize)));
+                self.queue.schedule(now + d, Event::ZoneRepair(z));
+            }
+            Event::ZoneRepair(z) => {
+                self.set_zone(z as usize, true);
+                let d = m
+                    .zone_lifecycle
+                    .failure
+                    .sample(self.rng(self.layout.zone_failure(z as usize)));
+                self.queue.schedule(now + d, Event::ZoneFail(z));
+            }
+            Event::LbFail => {
+                self.lb_up = false;
+                if let Some(lb) = &m.load_balancer {
+                    let d = lb.repair.sample(self.rng(self.layout.lb_repair));
+                    self.queue.schedule(now + d, Event::LbRepair);
+                }
+            }
+            Event::LbRepair => {
+                self.lb_up = true;
+                if let Some(lb) = &m.load_balancer {
+                    let d = lb.failure.sample(self.rng(self.layout.lb_failure));
+                    self.queue.schedule(now + d, Event::LbFail);
+                }
+            }
+            Event::Elected(generation) => {
+                // Quorum may have gone at this same instant: then the next
+                // settle abandons the election instead.
+                if self.election.is_current(generation) && self.members_up >= m.quorum {
+                    let leader = self.pick_up_member();
+                    self.election.elected(leader);
+                }
+            }
+            Event::LeaseAttempt(c, generation) => {
+                let c = c as usize;
+                if self.controllers[c].is_current(generation) {
+                    if self.api_now() {
+                        let h = self.pick_up_cp_host(self.layout.lease[c]);
+                        self.controllers[c].lease = Lease::Held(h);
+                    } else {
+                        self.controllers[c].wait_for_api();
+                    }
+                }
+            }
+            Event::RenewDeadline(epoch) => {
+                if epoch == self.api_epoch && !self.api_now() {
+                    for c in &mut self.controllers {
+                        if c.has_leader() {
+                            c.wait_for_api();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn set_zone(&mut self, z: usize, up: bool) {
+        self.zone_up[z] = up;
+        for i in 0..self.zone_hosts[z].len() {
+            let h = self.zone_hosts[z][i] as usize;
+            self.refresh_host(h);
+        }
+    }
+
+    /// Re-derives whether host `h` is up (itself and its zone) and keeps the
+    /// member and apiserver counts in step.
+    fn refresh_host(&mut self, h: usize) {
+        let host = &self.model.hosts[h];
+        let up = self.host_own_up[h] && self.zone_up[host.zone as usize];
+        if up == self.host_up[h] {
+            return;
+        }
+        self.host_up[h] = up;
+        if host.member.is_some() {
+            if up {
+                self.members_up += 1
+            } else {
+                self.members_up -= 1
+            }
+        }
+        if let Role::ControlPlane(_) = host.role {
+            if up {
+                self.apiservers_up += 1
+            } else {
+                self.apiservers_up -= 1
+            }
+        }
+    }
+
+    fn etcd_writable(&self) -> bool {
+        self.members_up >= self.model.quorum
+            && self
+                .election
+                .leader
+                .is_some_and(|l| self.host_up[self.model.member_hosts[l as usize] as usize])
+    }
+
+    /// The endpoint reaches an up apiserver: any, through an up load
+    /// balancer; cp-1's alone without one.
+    fn endpoint_up(&self) -> bool {
+        match self.model.load_balancer {
+            Some(_) => self.lb_up && self.apiservers_up > 0,
+            None => self.host_up[0],
+        }
+    }
+
+    fn api_now(&self) -> bool {
+        self.etcd_writable() && self.endpoint_up()
+    }
+
+    /// A uniformly chosen up member (the caller checked that one is up).
+    fn pick_up_member(&mut self) -> u16 {
+        let m = self.model;
+        let up = self.members_up;
+        let k = self.rng(self.layout.election).random_range(0..up);
+        let mut seen = 0;
+        for (member, &h) in m.member_hosts.iter().enumerate() {
+            if self.host_up[h as usize] {
+                if seen == k {
+                    return member as u16;
+                }
+                seen += 1;
+            }
+        }
+        0
+    }
+
+    /// A uniformly chosen up control-plane host (the API is up, so one is).
+    fn pick_up_cp_host(&mut self, stream: usize) -> u16 {
+        let cp = self.model.cp_hosts as usize;
+        let up = self.host_up[..cp].iter().filter(|&&u| u).count() as u32;
+        let k = self.rng(stream).random_range(0..up.max(1));
+        self.host_up[..cp]
+            .iter()
+            .enumerate()
+            .filter(|&(_, &u)| u)
+            .nth(k as usize)
+            .map_or(0, |(h, _)| h as u16)
+    }
+
+    /// Derived reactions after all events of an instant: elections, the
+    /// API's transitions, and leases whose holder went down.
+    fn settle(&mut self, now: f64) {
+        let m = self.model;
+        let quorum = self.members_up >= m.quorum;
+        let leader_up = self
+            .election
+            .leader
+            .is_some_and(|l| self.host_up[m.member_hosts[l as usize] as usize]);
+        if let Settle::StartElection { generation } = self.election.settle(quorum, leader_up) {
+            let d = m.election.sample(self.rng(self.layout.election));
+            self.queue.schedule(now + d, Event::Elected(generation));
+        }
+        let api = self.api_now();
+        if api != self.api_up {
+            self.api_up = api;
+            if api {
+                for c in [SCHEDULER, CONTROLLER_MANAGER] {
+                    if self.controllers[c].lease == Lease::WaitingForApi {
+                        let generation = self.controllers[c].plan_attempt();
+                        let jitter =
+                            m.retry_period * self.rng(self.layout.lease[c]).random::<f64>();
+                        self.queue
+                            .schedule(now + jitter, Event::LeaseAttempt(c as u8, generation));
+                    }
+                }
+            } else {
+                self.api_epoch = self.api_epoch.wrapping_add(1);
+                self.queue
+                    .schedule(now + m.renew_deadline, Event::RenewDeadline(self.api_epoch));
+            }
+        }
+        for c in [SCHEDULER, CONTROLLER_MANAGER] {
+            if let Lease::Held(h) = self.controllers[c].lease
+                && !self.host_up[h as usize]
+            {
+                let generation = self.controllers[c].plan_attempt();
+                let jitter = m.retry_period * self.rng(self.layout.lease[c]).random::<f64>();
+                self.queue.schedule(
+                    now + m.lease_duration + jitter,
+                    Event::LeaseAttempt(c as u8, generation),
+                );
+            }
+        }
+    }
+
+    /// Records indicator transitions at the end of an instant.
+    fn record(&mut self, now: f64, on_outage: &mut impl FnMut(usize, f64)) {
+        let etcd = self.etcd_writable();
+        let api = etcd && self.endpoint_up();
+        let control_plane = api && self.controllers.iter().all(Controller::has_leader);
+        for (i, up) in [etcd, api, control_plane].into_iter().enumerate() {
+            let ind = &mut self.indicators[i];
+            if ind.down == up {
+                if up {
+                    let d = now - ind.down_since;
+                    ind.downtime += d;
+                    ind.down = false;
+                    on_outage(i, d);
+                } else {
+                    ind.down = true;
+                    ind.down_since = now;
+                    ind.outages += 1;
+                }
+            }
+        }
+    }
+}

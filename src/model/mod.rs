@@ -1,0 +1,220 @@
+//! The Kubernetes semantics of MODEL.md: what a cluster is made of, how each
+//! part fails and recovers, and when each indicator is up.
+//!
+//! [`Model`] is built once from a [`Scenario`]: the static structure (hosts,
+//! zones, etcd members) and the samplers. [`Cluster`] is the mutable state of
+//! one replication; a worker thread keeps one and reuses it.
+
+mod cluster;
+mod controllers;
+mod etcd;
+mod streams;
+
+pub use cluster::{Cluster, IndicatorRun, ReplicationRun};
+
+use crate::engine::Sampler;
+use crate::engine::sampler::SamplerError;
+use crate::scenario::{Distribution, HostSpec, Scenario, Topology, YEAR_SECONDS};
+
+/// What each indicator means; the order is the order of results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Indicator {
+    /// etcd writable: quorum of members up and a leader elected.
+    Etcd,
+    /// The endpoint reaches an up apiserver, and etcd is writable.
+    Api,
+    /// `api`, and both scheduler and controller-manager hold a leader.
+    ControlPlane,
+}
+
+impl Indicator {
+    /// The indicator's key in results (INTERFACE.md).
+    pub fn key(self) -> &'static str {
+        match self {
+            Indicator::Etcd => "etcd",
+            Indicator::Api => "api",
+            Indicator::ControlPlane => "control_plane",
+        }
+    }
+}
+
+/// All indicators, in result order.
+pub const INDICATORS: [Indicator; 3] = [Indicator::Etcd, Indicator::Api, Indicator::ControlPlane];
+
+/// Failure and repair samplers of one class of component.
+#[derive(Clone, Debug)]
+pub struct Lifecycle {
+    pub failure: Sampler,
+    pub repair: Sampler,
+}
+
+/// What runs on a host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Control-plane host `i` (0-based): apiserver, scheduler, controller-manager,
+    /// and, when stacked, etcd member `i`.
+    ControlPlane(u16),
+    /// External etcd host `j`: etcd member `j`.
+    Etcd(u16),
+}
+
+/// A host's fixed facts.
+#[derive(Clone, Debug)]
+pub struct Host {
+    pub role: Role,
+    /// 0-based zone.
+    pub zone: u16,
+    /// The etcd member it holds, if any.
+    pub member: Option<u16>,
+    /// Index into [`Model::host_classes`].
+    pub class: u8,
+}
+
+/// A scenario compiled for simulation.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub name: String,
+    pub seed: u64,
+    /// Seconds simulated per replication.
+    pub horizon: f64,
+    pub zones: u16,
+    pub zone_lifecycle: Lifecycle,
+    /// Control-plane hosts first (cp-1..), then external etcd hosts.
+    pub hosts: Vec<Host>,
+    pub host_classes: Vec<Lifecycle>,
+    /// Number of control-plane hosts (they are `hosts[..cp_hosts]`).
+    pub cp_hosts: u16,
+    /// Host of each etcd member.
+    pub member_hosts: Vec<u16>,
+    /// etcd quorum: floor(M / 2) + 1.
+    pub quorum: u32,
+    pub election: Sampler,
+    pub load_balancer: Option<Lifecycle>,
+    pub lease_duration: f64,
+    pub renew_deadline: f64,
+    pub retry_period: f64,
+}
+
+/// Why a scenario could not be compiled (should not happen after validation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildError(pub String);
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// The sampler for a distribution as the user wrote it.
+pub fn sampler(d: &Distribution) -> Result<Sampler, SamplerError> {
+    match *d {
+        Distribution::Exponential { mean } => Sampler::exponential(mean),
+        Distribution::Weibull { shape, scale } => Sampler::weibull(shape, scale),
+        Distribution::LogNormal { mu, sigma } => Sampler::lognormal(mu, sigma),
+        Distribution::Gamma { shape, scale } => Sampler::gamma(shape, scale),
+        Distribution::Uniform { min, max } => Sampler::uniform(min, max),
+        Distribution::Fixed(v) => Sampler::fixed(v),
+        Distribution::Never => Ok(Sampler::Never),
+    }
+}
+
+fn lifecycle(
+    what: &str,
+    failure: &Distribution,
+    repair: &Distribution,
+) -> Result<Lifecycle, BuildError> {
+    let err = |e: SamplerError| BuildError(format!("{what}: {e}"));
+    Ok(Lifecycle {
+        failure: sampler(failure).map_err(err)?,
+        repair: sampler(repair).map_err(err)?,
+    })
+}
+
+fn host_lifecycle(what: &str, spec: &HostSpec) -> Result<Lifecycle, BuildError> {
+    lifecycle(what, &spec.failure, &spec.repair)
+}
+
+fn small(what: &str, n: usize) -> Result<u16, BuildError> {
+    u16::try_from(n).map_err(|_| BuildError(format!("too many {what}: {n}")))
+}
+
+impl Model {
+    /// Compiles a validated scenario.
+    pub fn build(s: &Scenario) -> Result<Model, BuildError> {
+        let cp = &s.control_plane;
+        let mut host_classes = vec![host_lifecycle("control_plane.node", &cp.node)?];
+        let mut hosts = Vec::new();
+        let stacked = cp.topology == Topology::Stacked;
+        for (i, &zone) in cp.placement.iter().enumerate() {
+            let i = small("control-plane nodes", i)?;
+            hosts.push(Host {
+                role: Role::ControlPlane(i),
+                zone: small("zones", zone as usize)?,
+                member: stacked.then_some(i),
+                class: 0,
+            });
+        }
+        let cp_hosts = small("control-plane nodes", hosts.len())?;
+        if let Some(etcd) = &cp.etcd_hosts {
+            host_classes.push(host_lifecycle("control_plane.etcd_node", &etcd.node)?);
+            for (j, &zone) in etcd.placement.iter().enumerate() {
+                let j = small("etcd nodes", j)?;
+                hosts.push(Host {
+                    role: Role::Etcd(j),
+                    zone: small("zones", zone as usize)?,
+                    member: Some(j),
+                    class: 1,
+                });
+            }
+        }
+        let mut member_hosts = vec![0u16; cp.etcd_members() as usize];
+        for (h, host) in hosts.iter().enumerate() {
+            if let Some(m) = host.member {
+                let slot = member_hosts
+                    .get_mut(m as usize)
+                    .ok_or_else(|| BuildError(format!("etcd member {m} out of range")))?;
+                *slot = small("hosts", h)?;
+            }
+        }
+        if hosts.iter().any(|h| h.zone as u32 >= s.zones.count) {
+            return Err(BuildError(
+                "a host is placed in a zone that does not exist".into(),
+            ));
+        }
+        let load_balancer = match &cp.load_balancer {
+            Some(lb) => Some(host_lifecycle("control_plane.load_balancer", lb)?),
+            None => None,
+        };
+        let le = &cp.leader_election;
+        Ok(Model {
+            name: s.name.clone(),
+            seed: s.simulation.seed,
+            horizon: s.simulation.horizon,
+            zones: small("zones", s.zones.count as usize)?,
+            zone_lifecycle: lifecycle("zones", &s.zones.failure, &s.zones.repair)?,
+            hosts,
+            host_classes,
+            cp_hosts,
+            quorum: member_hosts.len() as u32 / 2 + 1,
+            member_hosts,
+            election: sampler(&cp.etcd.election)
+                .map_err(|e| BuildError(format!("control_plane.etcd.election: {e}")))?,
+            load_balancer,
+            lease_duration: le.lease_duration,
+            renew_deadline: le.renew_deadline,
+            retry_period: le.retry_period,
+        })
+    }
+
+    /// Simulated years per replication.
+    pub fn horizon_years(&self) -> f64 {
+        self.horizon / YEAR_SECONDS
+    }
+
+    /// Number of indicators this model reports.
+    pub fn indicator_count(&self) -> usize {
+        INDICATORS.len()
+    }
+}

@@ -1,0 +1,102 @@
+//! The random streams of a replication, one per component and use.
+//!
+//! The `kind` numbers are part of the reproducibility contract (see
+//! `engine::rng`): the same component in two designs gets the same stream,
+//! which is what makes paired comparisons of designs tight.
+
+use crate::engine::{Rng, StreamId, stream};
+
+use super::{Model, Role};
+
+const ZONE_FAILURE: u32 = 1;
+const ZONE_REPAIR: u32 = 2;
+const CP_HOST_FAILURE: u32 = 3;
+const CP_HOST_REPAIR: u32 = 4;
+const ETCD_HOST_FAILURE: u32 = 5;
+const ETCD_HOST_REPAIR: u32 = 6;
+const LB_FAILURE: u32 = 7;
+const LB_REPAIR: u32 = 8;
+const ETCD_ELECTION: u32 = 9;
+const LEASE_SCHEDULER: u32 = 10;
+const LEASE_CONTROLLER_MANAGER: u32 = 11;
+
+/// Slots of the per-replication generators, laid out once per model.
+#[derive(Clone, Debug)]
+pub struct Streams {
+    ids: Vec<StreamId>,
+    pub rngs: Vec<Rng>,
+}
+
+/// Where each component's streams sit in [`Streams::rngs`].
+pub mod slot {
+    /// Host `h`'s failure stream is `host_failure(h)`, its repair stream the next.
+    pub const fn host_failure(h: usize) -> usize {
+        2 * h
+    }
+    pub const fn host_repair(h: usize) -> usize {
+        2 * h + 1
+    }
+}
+
+/// Slots after the hosts'.
+#[derive(Clone, Copy, Debug)]
+pub struct Layout {
+    pub zone_base: usize,
+    pub lb_failure: usize,
+    pub lb_repair: usize,
+    pub election: usize,
+    /// Scheduler, then controller-manager.
+    pub lease: [usize; 2],
+}
+
+impl Layout {
+    pub fn zone_failure(&self, z: usize) -> usize {
+        self.zone_base + 2 * z
+    }
+    pub fn zone_repair(&self, z: usize) -> usize {
+        self.zone_base + 2 * z + 1
+    }
+}
+
+impl Streams {
+    pub fn new(model: &Model) -> (Streams, Layout) {
+        let mut ids = Vec::new();
+        for host in &model.hosts {
+            let (f, r, i) = match host.role {
+                Role::ControlPlane(i) => (CP_HOST_FAILURE, CP_HOST_REPAIR, i),
+                Role::Etcd(j) => (ETCD_HOST_FAILURE, ETCD_HOST_REPAIR, j),
+            };
+            ids.push(StreamId::new(f, i as u32));
+            ids.push(StreamId::new(r, i as u32));
+        }
+        let zone_base = ids.len();
+        for z in 0..model.zones as u32 {
+            ids.push(StreamId::new(ZONE_FAILURE, z));
+            ids.push(StreamId::new(ZONE_REPAIR, z));
+        }
+        let lb_failure = ids.len();
+        ids.push(StreamId::new(LB_FAILURE, 0));
+        ids.push(StreamId::new(LB_REPAIR, 0));
+        let election = ids.len();
+        ids.push(StreamId::new(ETCD_ELECTION, 0));
+        let lease = [ids.len(), ids.len() + 1];
+        ids.push(StreamId::new(LEASE_SCHEDULER, 0));
+        ids.push(StreamId::new(LEASE_CONTROLLER_MANAGER, 0));
+        let rngs = ids.iter().map(|&id| stream(0, 0, id)).collect();
+        let layout = Layout {
+            zone_base,
+            lb_failure,
+            lb_repair: lb_failure + 1,
+            election,
+            lease,
+        };
+        (Streams { ids, rngs }, layout)
+    }
+
+    /// Re-keys every generator for one replication.
+    pub fn reseed(&mut self, seed: u64, replication: u64) {
+        for (rng, &id) in self.rngs.iter_mut().zip(&self.ids) {
+            *rng = stream(seed, replication, id);
+        }
+    }
+}

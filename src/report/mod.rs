@@ -1,0 +1,251 @@
+//! Results as users and scripts see them (INTERFACE.md's results JSON), and
+//! one exporter per output format behind [`Exporter`].
+
+mod csv;
+mod human;
+mod json;
+mod table;
+
+pub use self::csv::CsvExporter;
+pub use human::{human_duration_minutes, percent};
+pub use json::JsonExporter;
+pub use table::TableExporter;
+
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+use crate::model::{INDICATORS, Model};
+use crate::runner::{IndicatorSummary, Run};
+use crate::scenario::YEAR_SECONDS;
+use crate::stats::{Interval, RELATIVE_ACCURACY};
+
+/// Version of the results JSON layout.
+pub const SCHEMA_VERSION: u32 = 1;
+const MINUTES_PER_YEAR: f64 = YEAR_SECONDS / 60.0;
+
+/// Everything a run reports. Field names are a contract (INTERFACE.md).
+#[derive(Clone, Debug, Serialize)]
+pub struct Results {
+    /// Version of this layout; bumped on any incompatible change.
+    pub schema_version: u32,
+    /// The program that produced the results.
+    pub tool: Tool,
+    /// The scenario simulated.
+    pub scenario: ScenarioRef,
+    /// Master seed of the random streams.
+    pub seed: u64,
+    /// Replications run.
+    pub replications: u64,
+    /// Simulated years per replication.
+    pub horizon_years: f64,
+    /// Per indicator (`etcd`, `api`, `control_plane`), in that order.
+    pub indicators: Indicators,
+    /// Data-loss events and their RPO and RTO.
+    pub data_loss: DataLoss,
+    /// Speed of this run. The only part that varies with the thread count.
+    pub performance: Performance,
+}
+
+/// Name and version of the tool.
+#[derive(Clone, Debug, Serialize)]
+pub struct Tool {
+    /// Always `kubenines`.
+    pub name: &'static str,
+    /// The crate version.
+    pub version: &'static str,
+}
+
+/// Which scenario was run.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScenarioRef {
+    /// The scenario's `name`.
+    pub name: String,
+    /// The file it was read from.
+    pub source: String,
+}
+
+/// Indicators in a fixed order, serialised as a JSON object.
+#[derive(Clone, Debug)]
+pub struct Indicators(pub Vec<(String, IndicatorResult)>);
+
+impl Serialize for Indicators {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// One indicator across replications.
+#[derive(Clone, Debug, Serialize)]
+pub struct IndicatorResult {
+    /// Fraction of time up: mean over replications and 95% Student t interval.
+    pub availability: Interval,
+    /// -log10(1 - availability); null when no downtime was seen.
+    pub nines: Option<f64>,
+    /// Downtime per year, minutes, with 95% interval.
+    pub downtime_minutes_per_year: Interval,
+    /// Outages begun per year, with 95% interval.
+    pub outages_per_year: Interval,
+    /// Lengths of outages that ended within the horizon.
+    pub outage_minutes: OutageMinutes,
+    /// 1 - availability, computed directly from downtime (no rounding
+    /// through availability), with 95% interval.
+    pub unavailability: Interval,
+}
+
+/// Distribution of outage lengths, minutes.
+#[derive(Clone, Debug, Serialize)]
+pub struct OutageMinutes {
+    /// Outages that ended within the horizon (the ones measured here).
+    pub count: u64,
+    /// Outages still open at the horizon (not in the quantiles).
+    pub censored: u64,
+    /// Exact mean.
+    pub mean: Option<f64>,
+    /// Median, within `relative_accuracy`.
+    pub p50: Option<f64>,
+    /// 90th percentile, within `relative_accuracy`.
+    pub p90: Option<f64>,
+    /// 99th percentile, within `relative_accuracy`.
+    pub p99: Option<f64>,
+    /// Exact maximum.
+    pub max: Option<f64>,
+    /// Relative accuracy of the quantiles (0.005 = ±0.5%).
+    pub relative_accuracy: f64,
+}
+
+/// Data-loss events, RPO and RTO.
+#[derive(Clone, Debug, Serialize)]
+pub struct DataLoss {
+    /// Data-loss events per year, with 95% interval.
+    pub events_per_year: Interval,
+    /// History lost per event, minutes.
+    pub rpo_minutes: Quantiles,
+    /// Time to recover per disaster, minutes.
+    pub rto_minutes: Quantiles,
+}
+
+/// Count, mean and quantiles of a sample, minutes.
+#[derive(Clone, Debug, Serialize)]
+pub struct Quantiles {
+    pub count: u64,
+    pub mean: Option<f64>,
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
+}
+
+/// How fast the run went.
+#[derive(Clone, Debug, Serialize)]
+pub struct Performance {
+    /// Worker threads.
+    pub threads: usize,
+    /// Events processed in all replications.
+    pub events: u64,
+    /// Wall-clock time of the simulation (parsing and output excluded).
+    pub wall_seconds: f64,
+    /// events / wall_seconds.
+    pub events_per_second: f64,
+    /// replications × horizon in years / wall_seconds: cluster-years per second.
+    pub simulated_years_per_second: f64,
+}
+
+impl Results {
+    /// Assembles results from a finished run.
+    pub fn new(model: &Model, source: &str, run: &Run) -> Results {
+        let s = &run.summary;
+        let indicators = INDICATORS
+            .iter()
+            .zip(&s.indicators)
+            .map(|(ind, summary)| (ind.key().to_string(), IndicatorResult::new(summary)))
+            .collect();
+        let wall = run.wall.as_secs_f64().max(1e-9);
+        let zero = Interval {
+            mean: 0.0,
+            ci_low: Some(0.0),
+            ci_high: Some(0.0),
+        };
+        Results {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: "kubenines",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            scenario: ScenarioRef {
+                name: model.name.clone(),
+                source: source.to_string(),
+            },
+            seed: model.seed,
+            replications: s.replications,
+            horizon_years: model.horizon_years(),
+            indicators: Indicators(indicators),
+            // Nothing in this version's model destroys data: quorum loss heals
+            // once members return, with no loss. Disk loss, backups and
+            // disasters (MODEL.md "Data, backups and disaster recovery") are
+            // not modelled yet, so the block is truthfully empty.
+            data_loss: DataLoss {
+                events_per_year: zero,
+                rpo_minutes: Quantiles::empty(),
+                rto_minutes: Quantiles::empty(),
+            },
+            performance: Performance {
+                threads: run.threads,
+                events: s.events,
+                wall_seconds: wall,
+                events_per_second: s.events as f64 / wall,
+                simulated_years_per_second: s.replications as f64 * model.horizon_years() / wall,
+            },
+        }
+    }
+}
+
+impl Quantiles {
+    fn empty() -> Self {
+        Quantiles {
+            count: 0,
+            mean: None,
+            p50: None,
+            p90: None,
+            p99: None,
+            max: None,
+        }
+    }
+}
+
+impl IndicatorResult {
+    fn new(s: &IndicatorSummary) -> IndicatorResult {
+        let mut u = s.unavailability.interval95();
+        // Unavailability is a fraction: an interval reaching below 0 says
+        // nothing more than 0.
+        u.ci_low = u.ci_low.map(|x| x.max(0.0));
+        u.ci_high = u.ci_high.map(|x| x.min(1.0));
+        let minutes = |x: Option<f64>| x.map(|v| v / 60.0);
+        let d = &s.outage_seconds;
+        IndicatorResult {
+            availability: u.affine(1.0, -1.0),
+            nines: (u.mean > 0.0).then(|| -u.mean.log10()),
+            downtime_minutes_per_year: u.affine(0.0, MINUTES_PER_YEAR),
+            outages_per_year: s.outages_per_year.interval95(),
+            outage_minutes: OutageMinutes {
+                count: d.count(),
+                censored: s.censored,
+                mean: minutes(d.mean()),
+                p50: minutes(d.quantile(0.5)),
+                p90: minutes(d.quantile(0.9)),
+                p99: minutes(d.quantile(0.99)),
+                max: minutes(d.max()),
+                relative_accuracy: RELATIVE_ACCURACY,
+            },
+            unavailability: u,
+        }
+    }
+}
+
+/// Writes results in one output format.
+pub trait Exporter {
+    fn write(&self, results: &Results, out: &mut dyn std::io::Write) -> std::io::Result<()>;
+}

@@ -1,0 +1,101 @@
+//! The default output: a table for a person.
+
+use super::human::{human_duration_minutes, percent};
+use super::{Exporter, Results};
+
+pub struct TableExporter;
+
+fn fmt_rate(x: f64) -> String {
+    if x == 0.0 {
+        "0".into()
+    } else if x < 0.01 {
+        format!("{x:.2e}")
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+impl Exporter for TableExporter {
+    fn write(&self, r: &Results, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "{} — {} replications × {} y, seed {} ({})",
+            r.scenario.name, r.replications, r.horizon_years, r.seed, r.scenario.source
+        )?;
+        writeln!(out)?;
+        let header = [
+            "indicator",
+            "availability [95% CI]",
+            "nines",
+            "downtime/yr [95% CI]",
+            "outages/yr",
+            "outage p50",
+            "outage p99",
+        ];
+        let mut rows = vec![header.map(String::from).to_vec()];
+        for (name, i) in &r.indicators.0 {
+            let a = &i.availability;
+            let ci = match (a.ci_low, a.ci_high) {
+                (Some(l), Some(h)) => {
+                    format!(" [{}, {}]", percent(l, i.nines), percent(h, i.nines))
+                }
+                _ => String::new(),
+            };
+            let d = &i.downtime_minutes_per_year;
+            let dci = match (d.ci_low, d.ci_high) {
+                (Some(l), Some(h)) => format!(
+                    " [{}, {}]",
+                    human_duration_minutes(l),
+                    human_duration_minutes(h)
+                ),
+                _ => String::new(),
+            };
+            let o = &i.outage_minutes;
+            rows.push(vec![
+                name.clone(),
+                format!("{}{ci}", percent(a.mean, i.nines)),
+                i.nines.map_or("∞".into(), |n| format!("{n:.2}")),
+                format!("{}{dci}", human_duration_minutes(d.mean)),
+                fmt_rate(i.outages_per_year.mean),
+                o.p50.map_or("-".into(), human_duration_minutes),
+                o.p99.map_or("-".into(), human_duration_minutes),
+            ]);
+        }
+        let widths: Vec<usize> = (0..header.len())
+            .map(|c| {
+                rows.iter()
+                    .map(|row| row[c].chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        for row in &rows {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .enumerate()
+                .map(|(c, (cell, &w))| {
+                    let pad = w - cell.chars().count();
+                    if c == 0 {
+                        format!("{cell}{}", " ".repeat(pad))
+                    } else {
+                        format!("{}{cell}", " ".repeat(pad))
+                    }
+                })
+                .collect();
+            writeln!(out, "{}", cells.join("  ").trim_end())?;
+        }
+        let p = &r.performance;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{:.0} cluster-years in {:.3} s on {} thread{}: {:.0} cluster-years/s, {:.1} M events/s",
+            r.replications as f64 * r.horizon_years,
+            p.wall_seconds,
+            p.threads,
+            if p.threads == 1 { "" } else { "s" },
+            p.simulated_years_per_second,
+            p.events_per_second / 1e6
+        )
+    }
+}

@@ -1,0 +1,170 @@
+//! Runs replications in parallel and merges their results deterministically.
+//!
+//! Replications are cut into fixed chunks of [`CHUNK`]; each chunk runs
+//! sequentially on one worker, and chunk summaries are merged in chunk order.
+//! The cut does not depend on the thread count, so neither does any bit of
+//! the result. Chunks are processed in waves of [`WAVE`] so memory stays
+//! bounded however many replications are asked for.
+
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::model::{Cluster, Model};
+use crate::stats::{DurationSketch, MeanVar};
+
+/// Replications per chunk: the unit of work and of merging.
+pub const CHUNK: u64 = 32;
+/// Chunks in flight at once.
+pub const WAVE: u64 = 64;
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Replications to run: indices `first .. first + replications`.
+    pub replications: u64,
+    pub first: u64,
+    /// Worker threads (>= 1).
+    pub threads: usize,
+}
+
+/// One indicator over many replications.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IndicatorSummary {
+    /// Per replication: downtime / horizon.
+    pub unavailability: MeanVar,
+    /// Per replication: outages begun / horizon in years.
+    pub outages_per_year: MeanVar,
+    /// Lengths of outages that ended within the horizon, seconds.
+    pub outage_seconds: DurationSketch,
+    /// Outages still open at the horizon.
+    pub censored: u64,
+}
+
+impl IndicatorSummary {
+    pub fn merge(&mut self, other: &IndicatorSummary) {
+        self.unavailability.merge(&other.unavailability);
+        self.outages_per_year.merge(&other.outages_per_year);
+        self.outage_seconds.merge(&other.outage_seconds);
+        self.censored += other.censored;
+    }
+}
+
+/// Results of many replications, mergeable in order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Summary {
+    pub replications: u64,
+    /// One per indicator, in the model's order.
+    pub indicators: Vec<IndicatorSummary>,
+    /// Events processed (for performance figures).
+    pub events: u64,
+}
+
+impl Summary {
+    fn new(indicators: usize) -> Self {
+        Summary {
+            replications: 0,
+            indicators: vec![IndicatorSummary::default(); indicators],
+            events: 0,
+        }
+    }
+
+    /// Appends `other`, which must cover the replications right after these.
+    pub fn merge(&mut self, other: &Summary) {
+        self.replications += other.replications;
+        self.events += other.events;
+        if self.indicators.is_empty() {
+            self.indicators = other.indicators.clone();
+            return;
+        }
+        for (a, b) in self.indicators.iter_mut().zip(&other.indicators) {
+            a.merge(b);
+        }
+    }
+}
+
+/// A finished run: the summary and how long it took.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub summary: Summary,
+    pub wall: Duration,
+    pub threads: usize,
+}
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("could not start {threads} worker threads: {source}")]
+    Threads {
+        threads: usize,
+        source: rayon::ThreadPoolBuildError,
+    },
+}
+
+/// Runs `replications` of `model`, reporting the count finished so far to `progress`.
+pub fn run(
+    model: &Model,
+    options: &RunOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Run, RunError> {
+    let threads = options.threads.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|source| RunError::Threads { threads, source })?;
+    let start = Instant::now();
+    let total_chunks = options.replications.div_ceil(CHUNK);
+    let mut summary = Summary::new(model.indicator_count());
+    let mut chunk = 0;
+    while chunk < total_chunks {
+        let wave_end = (chunk + WAVE).min(total_chunks);
+        let parts: Vec<Summary> = pool.install(|| {
+            (chunk..wave_end)
+                .into_par_iter()
+                .map_init(
+                    || Cluster::new(model),
+                    |cluster, c| {
+                        let lo = c * CHUNK;
+                        let hi = ((c + 1) * CHUNK).min(options.replications);
+                        let part =
+                            run_chunk(model, cluster, options.first + lo..options.first + hi);
+                        progress(hi - lo);
+                        part
+                    },
+                )
+                .collect()
+        });
+        for part in &parts {
+            summary.merge(part);
+        }
+        chunk = wave_end;
+    }
+    Ok(Run {
+        summary,
+        wall: start.elapsed(),
+        threads,
+    })
+}
+
+/// Runs consecutive replications on one worker.
+pub fn run_chunk(
+    model: &Model,
+    cluster: &mut Cluster<'_>,
+    replications: std::ops::Range<u64>,
+) -> Summary {
+    let mut part = Summary::new(model.indicator_count());
+    let horizon = model.horizon;
+    let years = model.horizon_years();
+    for r in replications {
+        let indicators = &mut part.indicators;
+        let run = cluster.run(r, |i, seconds| indicators[i].outage_seconds.push(seconds));
+        for (acc, ind) in part.indicators.iter_mut().zip(run.indicators) {
+            acc.unavailability.push(ind.downtime / horizon);
+            acc.outages_per_year.push(ind.outages as f64 / years);
+            acc.censored += ind.censored as u64;
+        }
+        part.events += run.events;
+        part.replications += 1;
+    }
+    part
+}

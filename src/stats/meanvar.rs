@@ -1,0 +1,173 @@
+//! Mean and variance over replications (Welford, with Chan's merge), and
+//! the Student t interval on the mean.
+
+use serde::Serialize;
+
+use crate::special::student_t_quantile;
+
+/// Running count, mean and sum of squared deviations of a sample.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct MeanVar {
+    n: u64,
+    mean: f64,
+    m2: f64,
+}
+
+/// A mean with its 95% confidence interval. The bounds are `None` with fewer
+/// than two samples, where no interval exists.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Interval {
+    pub mean: f64,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+}
+
+impl Interval {
+    /// Applies an affine map `a + b x` (b may be negative: bounds swap).
+    pub fn affine(&self, a: f64, b: f64) -> Interval {
+        let map = |x: f64| a + b * x;
+        let (lo, hi) = match (self.ci_low, self.ci_high) {
+            (Some(l), Some(h)) if b >= 0.0 => (Some(map(l)), Some(map(h))),
+            (Some(l), Some(h)) => (Some(map(h)), Some(map(l))),
+            _ => (None, None),
+        };
+        Interval {
+            mean: map(self.mean),
+            ci_low: lo,
+            ci_high: hi,
+        }
+    }
+
+    /// Half of the interval's width, if there is one.
+    pub fn half_width(&self) -> Option<f64> {
+        Some((self.ci_high? - self.ci_low?) / 2.0)
+    }
+}
+
+impl MeanVar {
+    /// Adds one observation.
+    #[inline]
+    pub fn push(&mut self, x: f64) {
+        self.n += 1;
+        let delta = x - self.mean;
+        self.mean += delta / self.n as f64;
+        self.m2 += delta * (x - self.mean);
+    }
+
+    /// Adds all of `other` (Chan, Golub and LeVeque's pairwise update).
+    pub fn merge(&mut self, other: &MeanVar) {
+        if other.n == 0 {
+            return;
+        }
+        if self.n == 0 {
+            *self = *other;
+            return;
+        }
+        let n = self.n + other.n;
+        let delta = other.mean - self.mean;
+        let (na, nb) = (self.n as f64, other.n as f64);
+        self.mean += delta * nb / n as f64;
+        self.m2 += other.m2 + delta * delta * na * nb / n as f64;
+        self.n = n;
+    }
+
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+
+    pub fn mean(&self) -> f64 {
+        self.mean
+    }
+
+    /// Sample variance (n - 1 in the denominator); 0 with fewer than two samples.
+    pub fn variance(&self) -> f64 {
+        if self.n < 2 {
+            0.0
+        } else {
+            (self.m2 / (self.n - 1) as f64).max(0.0)
+        }
+    }
+
+    /// Standard error of the mean.
+    pub fn std_error(&self) -> f64 {
+        if self.n < 2 {
+            0.0
+        } else {
+            (self.variance() / self.n as f64).sqrt()
+        }
+    }
+
+    /// The mean with its two-sided 95% Student t interval over the samples.
+    pub fn interval95(&self) -> Interval {
+        if self.n < 2 {
+            return Interval {
+                mean: self.mean,
+                ci_low: None,
+                ci_high: None,
+            };
+        }
+        let h = student_t_quantile(0.975, (self.n - 1) as f64) * self.std_error();
+        Interval {
+            mean: self.mean,
+            ci_low: Some(self.mean - h),
+            ci_high: Some(self.mean + h),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_two_pass_formulas() {
+        let xs = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
+        let mut acc = MeanVar::default();
+        xs.iter().for_each(|&x| acc.push(x));
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (xs.len() - 1) as f64;
+        assert!((acc.mean() - mean).abs() < 1e-15);
+        assert!((acc.variance() - var).abs() < 1e-12);
+    }
+
+    #[test]
+    fn merge_equals_sequential_push() {
+        let xs: Vec<f64> = (0..1000)
+            .map(|i| ((i * 7919) % 1000) as f64 * 1e-6)
+            .collect();
+        let mut whole = MeanVar::default();
+        xs.iter().for_each(|&x| whole.push(x));
+        let mut merged = MeanVar::default();
+        for part in xs.chunks(37) {
+            let mut p = MeanVar::default();
+            part.iter().for_each(|&x| p.push(x));
+            merged.merge(&p);
+        }
+        assert_eq!(merged.count(), whole.count());
+        assert!((merged.mean() - whole.mean()).abs() <= 1e-15 * whole.mean().abs());
+        assert!((merged.variance() - whole.variance()).abs() <= 1e-9 * whole.variance());
+    }
+
+    #[test]
+    fn interval_needs_two_samples_and_covers_mean() {
+        let mut acc = MeanVar::default();
+        acc.push(1.0);
+        assert_eq!(acc.interval95().ci_low, None);
+        acc.push(3.0);
+        let iv = acc.interval95();
+        // n = 2: mean 2, s = sqrt(2), se = 1, t(0.975, 1) = 12.706.
+        assert!((iv.half_width().unwrap() - 12.706_204_736).abs() < 1e-6);
+    }
+
+    #[test]
+    fn affine_with_negative_slope_swaps_bounds() {
+        let iv = Interval {
+            mean: 0.1,
+            ci_low: Some(0.05),
+            ci_high: Some(0.15),
+        };
+        let a = iv.affine(1.0, -1.0);
+        assert_eq!(a.ci_low, Some(0.85));
+        assert_eq!(a.ci_high, Some(0.95));
+    }
+}

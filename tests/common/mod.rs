@@ -1,0 +1,156 @@
+//! Shared helpers for the statistical tests: scenarios built in code, runs,
+//! and exact time-averaged availabilities to compare against.
+
+#![allow(dead_code)]
+
+use kubenines::model::Model;
+use kubenines::report::{IndicatorResult, Results};
+use kubenines::runner::{self, RunOptions};
+use kubenines::scenario::*;
+
+pub const HOUR: f64 = 3600.0;
+pub const DAY: f64 = 86_400.0;
+
+pub fn exp(mean: f64) -> Distribution {
+    Distribution::Exponential { mean }
+}
+
+pub fn fixed(v: f64) -> Distribution {
+    Distribution::Fixed(v)
+}
+
+pub fn host(failure: Distribution, repair: Distribution) -> HostSpec {
+    HostSpec { failure, repair }
+}
+
+pub fn perfect() -> HostSpec {
+    host(Distribution::Never, Distribution::Never)
+}
+
+/// A stacked design of `n` nodes in one perfect zone, no load balancer,
+/// instant etcd elections: etcd is up exactly when a quorum of hosts is.
+pub fn stacked(n: u32, node: HostSpec) -> Scenario {
+    Scenario {
+        name: format!("stacked-{n}"),
+        description: None,
+        source: String::new(),
+        simulation: Simulation {
+            horizon: 5.0 * YEAR_SECONDS,
+            replications: 400,
+            seed: 7,
+        },
+        zones: Zones {
+            count: 1,
+            failure: Distribution::Never,
+            repair: Distribution::Never,
+        },
+        control_plane: ControlPlane {
+            topology: Topology::Stacked,
+            nodes: n,
+            placement: vec![0; n as usize],
+            node,
+            etcd_hosts: None,
+            etcd: Etcd {
+                election: fixed(0.0),
+            },
+            leader_election: LeaderElection {
+                lease_duration: 15.0,
+                renew_deadline: 10.0,
+                retry_period: 2.0,
+            },
+            load_balancer: None,
+        },
+    }
+}
+
+/// Places the control-plane hosts round-robin over `zones` zones with the given outage process.
+pub fn with_zones(
+    mut s: Scenario,
+    zones: u32,
+    failure: Distribution,
+    repair: Distribution,
+) -> Scenario {
+    s.zones = Zones {
+        count: zones,
+        failure,
+        repair,
+    };
+    s.control_plane.placement = (0..s.control_plane.nodes).map(|i| i % zones).collect();
+    if let Some(e) = &mut s.control_plane.etcd_hosts {
+        e.placement = (0..e.nodes).map(|i| i % zones).collect();
+    }
+    s
+}
+
+pub fn run(s: &Scenario, threads: usize) -> Results {
+    let model = Model::build(s).expect("scenario builds");
+    let options = RunOptions {
+        replications: s.simulation.replications,
+        first: 0,
+        threads,
+    };
+    let run = runner::run(&model, &options, &|_| {}).expect("run");
+    Results::new(&model, "test", &run)
+}
+
+pub fn indicator<'a>(r: &'a Results, key: &str) -> &'a IndicatorResult {
+    &r.indicators
+        .0
+        .iter()
+        .find(|(k, _)| k == key)
+        .expect("indicator")
+        .1
+}
+
+/// A component's availability at time t, starting up at 0, with
+/// exponential failure rate `l` and repair rate `m`.
+pub fn point_availability(l: f64, m: f64, t: f64) -> f64 {
+    if l == 0.0 {
+        return 1.0;
+    }
+    m / (l + m) + l / (l + m) * (-(l + m) * t).exp()
+}
+
+/// P(at least k of n independent components are up), each up with probability a.
+pub fn k_of_n(k: u32, n: u32, a: f64) -> f64 {
+    (k..=n)
+        .map(|i| binomial(n, i) * a.powi(i as i32) * (1.0 - a).powi((n - i) as i32))
+        .sum()
+}
+
+fn binomial(n: u32, k: u32) -> f64 {
+    (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
+}
+
+/// (1/T) ∫₀ᵀ f(t) dt, by composite Simpson over the transient (whose slowest
+/// time constant is `tau`) and the exact stationary value after it.
+pub fn time_average(f: impl Fn(f64) -> f64, tau: f64, horizon: f64) -> f64 {
+    let ts = (60.0 * tau).min(horizon);
+    let n = 200_000;
+    let h = ts / n as f64;
+    let mut s = f(0.0) + f(ts);
+    for i in 1..n {
+        s += f(i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 };
+    }
+    let transient = s * h / 3.0;
+    (transient + f(ts) * (horizon - ts)) / horizon
+}
+
+/// Asserts that the run's mean unavailability is within 4 standard errors
+/// (about two 95% half-widths) of the exact value, and that the interval
+/// is tight enough for the comparison to mean something.
+pub fn assert_unavailability(r: &IndicatorResult, exact: f64, what: &str) {
+    let u = &r.unavailability;
+    let half = u.half_width().expect("interval");
+    let se = half / 1.96;
+    assert!(
+        (u.mean - exact).abs() <= 4.0 * se,
+        "{what}: unavailability {:.6e} ± {:.2e} (95%), exact {exact:.6e}",
+        u.mean,
+        half
+    );
+    assert!(
+        half < 0.1 * exact,
+        "{what}: interval ±{half:.2e} too wide to test against {exact:.3e}"
+    );
+}
