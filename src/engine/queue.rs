@@ -8,14 +8,16 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 struct Entry<E> {
-    time: f64,
-    seq: u64,
+    /// (time bits << 64) | sequence number. Times are never negative, and
+    /// the IEEE 754 bits of non-negative doubles order like the doubles
+    /// themselves, so one integer comparison orders by (time, sequence).
+    key: u128,
     event: E,
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
+        self.key == other.key
     }
 }
 
@@ -29,12 +31,15 @@ impl<E> PartialOrd for Entry<E> {
 
 impl<E> Ord for Entry<E> {
     // Reversed: `BinaryHeap` is a max-heap and we want the earliest event on top.
+    #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .time
-            .total_cmp(&self.time)
-            .then_with(|| other.seq.cmp(&self.seq))
+        other.key.cmp(&self.key)
     }
+}
+
+#[inline]
+fn time_of(key: u128) -> f64 {
+    f64::from_bits((key >> 64) as u64)
 }
 
 /// Pending events of one replication. Reuse one queue across replications
@@ -63,27 +68,29 @@ impl<E> EventQueue<E> {
         self.horizon = horizon;
     }
 
-    /// Schedules `event` at `time`. Events past the horizon (or at infinity,
-    /// for things that never happen) are not stored at all.
+    /// Schedules `event` at `time` (>= 0). Events past the horizon (or at
+    /// infinity, for things that never happen) are not stored at all.
     #[inline]
     pub fn schedule(&mut self, time: f64, event: E) {
+        debug_assert!(time >= 0.0, "event time {time} is negative");
         if time <= self.horizon {
-            let seq = self.next_seq;
+            // + 0.0 turns a -0.0 into +0.0, whose bits order correctly.
+            let key = (((time + 0.0).to_bits() as u128) << 64) | self.next_seq as u128;
             self.next_seq += 1;
-            self.heap.push(Entry { time, seq, event });
+            self.heap.push(Entry { key, event });
         }
     }
 
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(f64, E)> {
-        self.heap.pop().map(|e| (e.time, e.event))
+        self.heap.pop().map(|e| (time_of(e.key), e.event))
     }
 
     /// Time of the earliest pending event.
     #[inline]
     pub fn peek_time(&self) -> Option<f64> {
-        self.heap.peek().map(|e| e.time)
+        self.heap.peek().map(|e| time_of(e.key))
     }
 
     /// Number of pending events.

@@ -1,0 +1,201 @@
+//! The command line: raw arguments become a validated request before any
+//! work starts; errors become exit codes (0 ok, 2 bad input or usage).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::model::Model;
+use crate::report::{CsvExporter, Exporter, JsonExporter, Results, TableExporter};
+use crate::runner::{self, RunOptions};
+use crate::scenario::{self, Scenario};
+
+/// Discrete-event Monte Carlo availability simulator for Kubernetes HA designs.
+#[derive(Debug, Parser)]
+#[command(name = "kubenines", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate one scenario and print its availability.
+    Run(RunArgs),
+    /// Parse and check scenario files; exit 2 on the first bad one.
+    Validate {
+        /// Scenario files (.yaml, .yml, .toml, .json).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of scenario files (for editors).
+    Schema,
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Scenario file (.yaml, .yml, .toml, .json).
+    file: PathBuf,
+    /// Replications (overrides simulation.replications).
+    #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..))]
+    replications: Option<u64>,
+    /// Horizon per replication, e.g. 10y (overrides simulation.horizon).
+    #[arg(long)]
+    horizon: Option<String>,
+    /// Master seed (overrides simulation.seed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads [default: all cores].
+    #[arg(short = 'j', long, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    threads: Option<u32>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
+    output: Output,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Output {
+    Table,
+    Json,
+    Csv,
+}
+
+/// An error with the exit code it deserves.
+struct Failure {
+    code: u8,
+    error: anyhow::Error,
+}
+
+/// Bad input or usage: exit code 2.
+fn bad_input(error: impl Into<anyhow::Error>) -> Failure {
+    Failure { code: 2, error: error.into() }
+}
+
+/// Parses the arguments, runs the command, and turns the outcome into an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            // Output cut short by a closed pipe (`| head`) is not an error.
+            if let Some(io) = f.error.downcast_ref::<std::io::Error>()
+                && io.kind() == std::io::ErrorKind::BrokenPipe
+            {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {:#}", f.error);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Run(args) => run(args),
+        Command::Validate { files } => validate(&files),
+        Command::Schema => {
+            let schema = serde_json::to_string_pretty(&scenario::json_schema()).map_err(bad_input)?;
+            writeln!(std::io::stdout(), "{schema}").map_err(|e| Failure { code: 2, error: e.into() })
+        }
+    }
+}
+
+fn validate(files: &[PathBuf]) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    for file in files {
+        let s = scenario::load(file).map_err(bad_input)?;
+        writeln!(out, "ok: {} ({})", file.display(), s.name).map_err(|e| Failure { code: 2, error: e.into() })?;
+    }
+    Ok(())
+}
+
+/// Applies command-line overrides to the scenario's `simulation`.
+fn apply_overrides(s: &mut Scenario, args: &RunArgs) -> anyhow::Result<()> {
+    if let Some(n) = args.replications {
+        s.simulation.replications = n;
+    }
+    if let Some(h) = &args.horizon {
+        let seconds = scenario::parse_duration(h).map_err(|e| anyhow!("--horizon {h:?}: {e}"))?;
+        if !(seconds > 0.0 && seconds.is_finite()) {
+            return Err(anyhow!("--horizon {h:?}: the horizon must be positive"));
+        }
+        s.simulation.horizon = seconds;
+    }
+    if let Some(seed) = args.seed {
+        s.simulation.seed = seed;
+    }
+    Ok(())
+}
+
+fn run(args: RunArgs) -> Result<(), Failure> {
+    let mut s = scenario::load(&args.file).map_err(bad_input)?;
+    apply_overrides(&mut s, &args).map_err(bad_input)?;
+    let model = Model::build(&s).map_err(bad_input)?;
+    let threads = match args.threads {
+        Some(t) => t as usize,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let options = RunOptions { replications: s.simulation.replications, first: 0, threads };
+    let progress = Progress::new(s.simulation.replications, !args.quiet && std::io::stderr().is_terminal());
+    let run = runner::run(&model, &options, &|done| progress.advance(done))
+        .map_err(|e| Failure { code: 3, error: e.into() })?;
+    progress.finish();
+    let results = Results::new(&model, &args.file.display().to_string(), &run);
+    let exporter: &dyn Exporter = match args.output {
+        Output::Table => &TableExporter,
+        Output::Json => &JsonExporter,
+        Output::Csv => &CsvExporter,
+    };
+    let mut out = std::io::stdout().lock();
+    exporter
+        .write(&results, &mut out)
+        .and_then(|()| out.flush())
+        .context("writing results")
+        .map_err(|error| Failure { code: 2, error })
+}
+
+/// A progress bar on stderr that appears only if the run lasts more than a moment.
+struct Progress {
+    bar: Option<ProgressBar>,
+    start: Instant,
+    shown: AtomicBool,
+}
+
+const SHOW_AFTER: Duration = Duration::from_millis(400);
+
+impl Progress {
+    fn new(total: u64, enabled: bool) -> Progress {
+        let bar = enabled.then(|| {
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+            if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} replications, {eta} left") {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress { bar, start: Instant::now(), shown: AtomicBool::new(false) }
+    }
+
+    fn advance(&self, done: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(done);
+            if self.start.elapsed() > SHOW_AFTER && !self.shown.swap(true, Ordering::Relaxed) {
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

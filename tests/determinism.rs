@@ -1,0 +1,38 @@
+//! One seed gives the same results to the last bit on any thread count.
+
+mod common;
+
+use common::*;
+
+fn without_performance(r: &kubenines::report::Results) -> String {
+    let mut v = serde_json::to_value(r).expect("serialisable");
+    v.as_object_mut().expect("object").remove("performance");
+    serde_json::to_string(&v).expect("serialisable")
+}
+
+#[test]
+fn results_are_identical_for_1_2_and_7_threads() {
+    let mut s = with_zones(
+        stacked(3, host(exp(20.0 * DAY), exp(6.0 * HOUR))),
+        3,
+        exp(200.0 * DAY),
+        exp(4.0 * HOUR),
+    );
+    s.control_plane.load_balancer = Some(host(exp(100.0 * DAY), exp(HOUR)));
+    s.control_plane.etcd.election = kubenines::scenario::Distribution::Uniform { min: 1.0, max: 2.0 };
+    // Not a multiple of the chunk size, and more than one wave of chunks.
+    s.simulation.replications = 2 * 64 * 32 + 77;
+    s.simulation.horizon = kubenines::scenario::YEAR_SECONDS;
+    let one = without_performance(&run(&s, 1));
+    assert_eq!(one, without_performance(&run(&s, 2)));
+    assert_eq!(one, without_performance(&run(&s, 7)));
+}
+
+#[test]
+fn a_different_seed_gives_different_results() {
+    let mut s = stacked(3, host(exp(20.0 * DAY), exp(6.0 * HOUR)));
+    s.simulation.replications = 50;
+    let a = without_performance(&run(&s, 2));
+    s.simulation.seed += 1;
+    assert_ne!(a, without_performance(&run(&s, 2)));
+}
