@@ -1,7 +1,28 @@
 //! Scenario files: serde types, durations, distributions, validation, JSON Schema.
+//!
+//! [`load`] reads a YAML, TOML or JSON file into a checked [`Scenario`]; every
+//! refusal is a [`ScenarioError`] naming the file, line, column and key path.
+//!
+//! Location notes: deserialization errors carry the line and column the
+//! parser reports, in all three formats. Errors found afterwards (a zone that
+//! does not exist, a missing `repair`) are placed by walking the text again:
+//! at the key itself, or, for a missing key, at the mapping that lacks it.
 
 pub mod dist;
+mod duration;
+mod error;
+mod gamma_fn;
+mod load;
+mod locate;
+mod raw;
+mod schema;
 pub mod types;
+mod validate;
 
 pub use dist::Distribution;
+pub use duration::{format_duration, parse_duration};
+pub use error::ScenarioError;
+pub use load::{Format, MAX_FILE_BYTES, load, parse_str};
+pub use schema::json_schema;
 pub use types::*;
+pub use validate::MAX_HOSTS;

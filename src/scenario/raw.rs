@@ -1,0 +1,335 @@
+//! The scenario file as written: serde types mirroring INTERFACE.md key for key.
+//!
+//! These are deliberately thin. Durations and distributions are parsed here,
+//! while the deserializer still knows where the value sits in the file, so a
+//! bad `weibull(...)` is reported at its own line and column; everything that
+//! relates one key to another (placement versus zone count, stacked versus
+//! external, lease ordering) is checked in `validate`, which fills defaults.
+//! Unknown keys are errors (`deny_unknown_fields`) so that a typo such as
+//! `lease_duraton` cannot silently fall back to a default.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+
+use super::dist::Distribution;
+use super::duration::parse_duration;
+
+/// A scenario file.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    title = "kubenines scenario",
+    description = "One Kubernetes control-plane design to simulate: zones, hosts, etcd and the API endpoint, with their failure and repair distributions. Durations carry a unit (ms, s, m, h, d, w, y; 1y = 365d)."
+)]
+pub struct RawScenario {
+    /// Short identifier of the design, used in reports: lower-case letters, digits and `-`.
+    #[schemars(pattern(r"^[a-z0-9-]+$"))]
+    pub name: String,
+    /// Free text: what the design is and what to expect of it.
+    pub description: Option<String>,
+    pub simulation: RawSimulation,
+    pub zones: Option<RawZones>,
+    pub control_plane: RawControlPlane,
+}
+
+/// How long and how often to simulate.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSimulation {
+    /// Simulated time per replication, e.g. `10y`.
+    pub horizon: DurationValue,
+    /// Number of independent replications (simulated clusters), at least 1.
+    #[schemars(range(min = 1))]
+    pub replications: u64,
+    /// Master seed; each replication derives its own generator from it. Default 0.
+    pub seed: Option<u64>,
+}
+
+/// Availability zones; hosts are spread over them.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawZones {
+    /// Number of zones, at least 1. Default 1.
+    #[schemars(range(min = 1))]
+    pub count: Option<u32>,
+    /// Time between outages of one zone. Default `never`.
+    pub failure: Option<DistValue>,
+    /// Length of a zone outage; required unless `failure` is `never`.
+    pub repair: Option<DistValue>,
+}
+
+/// `stacked` (etcd on the control-plane hosts, kubeadm's default) or `external`.
+#[derive(Debug, Clone, Copy, serde::Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawTopology {
+    Stacked,
+    External,
+}
+
+/// The Kubernetes control plane: API servers, controllers, etcd, and the endpoint.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawControlPlane {
+    pub topology: RawTopology,
+    /// Number of control-plane hosts (cp-1, cp-2, ...), at least 1.
+    #[schemars(range(min = 1))]
+    pub nodes: u32,
+    /// Zone of each control-plane host, 1-based, one entry per host. Default: round-robin.
+    pub placement: Option<Vec<u32>>,
+    /// Failure and repair of each control-plane host.
+    pub node: RawHostSpec,
+    /// External topology only: number of etcd hosts (etcd-1, ...), at least 1.
+    #[schemars(range(min = 1))]
+    pub etcd_nodes: Option<u32>,
+    /// External topology only: failure and repair of each etcd host.
+    pub etcd_node: Option<RawHostSpec>,
+    /// External topology only: zone of each etcd host, 1-based. Default: round-robin.
+    pub etcd_placement: Option<Vec<u32>>,
+    pub etcd: Option<RawEtcd>,
+    pub leader_election: Option<RawLeaderElection>,
+    /// The load balancer in front of the API servers, or `none` (clients use cp-1 alone).
+    #[schemars(required)]
+    pub load_balancer: Option<RawLoadBalancer>,
+}
+
+/// Failure and repair of one class of host (or of the load balancer).
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawHostSpec {
+    /// Time from (re)start to the next failure; `never` for none.
+    pub failure: DistValue,
+    /// Time to repair; required unless `failure` is `never`.
+    pub repair: Option<DistValue>,
+}
+
+/// etcd's own timing.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawEtcd {
+    /// Leaderless time after quorum is regained or the leader is lost. Default `uniform(min=1s, max=2s)`.
+    pub election: Option<DistValue>,
+}
+
+/// kube-scheduler and kube-controller-manager leader election (client-go's lease settings).
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLeaderElection {
+    /// Default `15s`. Must exceed `renew_deadline`.
+    pub lease_duration: Option<DurationValue>,
+    /// Default `10s`. Must exceed 1.2 × `retry_period`.
+    pub renew_deadline: Option<DurationValue>,
+    /// Default `2s`.
+    pub retry_period: Option<DurationValue>,
+}
+
+/// `load_balancer`: a host-like failure process, or the string `none`.
+#[derive(Debug)]
+pub enum RawLoadBalancer {
+    None,
+    Spec(RawHostSpec),
+}
+
+/// A duration in seconds, parsed from text such as `1h30m` (or the integer `0`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DurationValue(pub f64);
+
+/// A distribution, parsed from text such as `weibull(shape=0.8, mean=2y)`
+/// (a bare duration means `fixed(...)`; the integer `0` means `fixed(0)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DistValue(pub Distribution);
+
+const DURATION_PATTERN: &str = r"^\s*(0|((\d+(\.\d*)?|\.\d+)(ms|s|m|h|d|w|y))+)\s*$";
+const DISTRIBUTION_PATTERN: &str = r"^\s*(never|(exponential|weibull|lognormal|gamma|uniform|fixed)\s*\(.*\)|0|((\d+(\.\d*)?|\.\d+)(ms|s|m|h|d|w|y))+)\s*$";
+const DURATION_HELP: &str = "A duration: a number with a unit ms, s, m, h, d, w or y (1y = 365d), \
+e.g. `30s`, `1.5h`, `1h30m`, `10y`. Only 0 may be written without a unit.";
+const DISTRIBUTION_HELP: &str = "A distribution, one of: `exponential(mean=D)`, `weibull(shape=K, mean=D)`, \
+`weibull(shape=K, scale=D)`, `lognormal(median=D, sigma=S)`, `lognormal(mean=D, sigma=S)`, \
+`gamma(shape=K, mean=D)`, `uniform(min=D, max=D)`, `fixed(D)`, a bare duration `D` (same as fixed), \
+or `never`. D is a duration with a unit (ms, s, m, h, d, w, y), K and S are plain numbers.";
+
+/// Rejects a bare number where a duration goes, saying how to write it.
+fn bare_number<E: de::Error>(shown: &dyn fmt::Display) -> E {
+    E::custom(format_args!(
+        "`{shown}` has no unit; expected a duration such as `{shown}s`, `{shown}m` or `{shown}h` \
+         (units ms, s, m, h, d, w, y; only 0 may be written without a unit)"
+    ))
+}
+
+impl<'de> Deserialize<'de> for DurationValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = DurationValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration such as `30s`, `1.5h` or `1h30m`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                parse_duration(v).map(DurationValue).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                if v == 0 {
+                    Ok(DurationValue(0.0))
+                } else {
+                    Err(bare_number(&v))
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                if v == 0 {
+                    Ok(DurationValue(0.0))
+                } else if v < 0 {
+                    Err(E::custom(format_args!(
+                        "`{v}` is negative; durations must be >= 0"
+                    )))
+                } else {
+                    Err(bare_number(&v))
+                }
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Err(bare_number(&v))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for DistValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = DistValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a distribution such as `exponential(mean=5y)`, a duration, or `never`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Distribution::parse(v).map(DistValue).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                if v == 0 {
+                    Ok(DistValue(Distribution::Fixed(0.0)))
+                } else {
+                    Err(bare_number(&v))
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                if v == 0 {
+                    Ok(DistValue(Distribution::Fixed(0.0)))
+                } else if v < 0 {
+                    Err(E::custom(format_args!(
+                        "`{v}` is negative; durations must be >= 0"
+                    )))
+                } else {
+                    Err(bare_number(&v))
+                }
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Err(bare_number(&v))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawLoadBalancer {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawLoadBalancer;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mapping with `failure` and `repair`, or `none`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                if v.trim() == "none" {
+                    Ok(RawLoadBalancer::None)
+                } else {
+                    Err(E::custom(format_args!(
+                        "`{v}` is not a load balancer; expected a mapping with `failure` and \
+                         `repair`, or `none` for clients that talk to cp-1 alone"
+                    )))
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                // Delegating to the derived impl keeps deny_unknown_fields and
+                // lets the path tracker see the nested keys.
+                RawHostSpec::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawLoadBalancer::Spec)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for DurationValue {
+    fn schema_name() -> Cow<'static, str> {
+        "Duration".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": DURATION_HELP,
+            "anyOf": [
+                { "type": "string", "pattern": DURATION_PATTERN },
+                { "const": 0 }
+            ],
+            "examples": ["30s", "1.5h", "1h30m", "10y"]
+        })
+    }
+}
+
+impl JsonSchema for DistValue {
+    fn schema_name() -> Cow<'static, str> {
+        "Distribution".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": DISTRIBUTION_HELP,
+            "anyOf": [
+                { "type": "string", "pattern": DISTRIBUTION_PATTERN },
+                { "const": 0 }
+            ],
+            "examples": [
+                "exponential(mean=5y)",
+                "weibull(shape=0.8, mean=2y)",
+                "lognormal(median=30m, sigma=1.0)",
+                "uniform(min=1s, max=2s)",
+                "never"
+            ]
+        })
+    }
+}
+
+impl JsonSchema for RawLoadBalancer {
+    fn schema_name() -> Cow<'static, str> {
+        "LoadBalancer".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let spec = generator.subschema_for::<RawHostSpec>();
+        json_schema!({
+            "description": "The load balancer in front of the API servers (its own failure process), or `none`: clients then talk to cp-1 alone.",
+            "oneOf": [
+                spec,
+                { "const": "none" }
+            ]
+        })
+    }
+}
+
+/// Keys that belong to the scenario format (INTERFACE.md) but that this
+/// version does not simulate yet. They get their own message instead of
+/// "unknown key", so a user knows the file is right and the tool is behind.
+pub const NOT_YET_SUPPORTED: &[&str] = &[
+    "workers",
+    "workloads",
+    "maintenance",
+    "backups",
+    "recovery",
+    "disasters",
+    "slos",
+    "simulation.precision",
+    "control_plane.apiserver",
+    "control_plane.etcd_member",
+    "control_plane.node.disk_loss",
+    "control_plane.etcd_node.disk_loss",
+    "control_plane.etcd.member_replace",
+];
