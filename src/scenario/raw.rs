@@ -19,7 +19,10 @@ use super::duration::parse_duration;
 
 /// A scenario file.
 #[derive(Debug, serde::Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a scenario: a mapping with `name`, `simulation` and `control_plane`"
+)]
 #[schemars(
     title = "kubenines scenario",
     description = "One Kubernetes control-plane design to simulate: zones, hosts, etcd and the API endpoint, with their failure and repair distributions. Durations carry a unit (ms, s, m, h, d, w, y; 1y = 365d)."
@@ -38,7 +41,10 @@ pub struct RawScenario {
 
 /// How long and how often to simulate.
 #[derive(Debug, serde::Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `horizon` and `replications`"
+)]
 #[schemars(rename = "Simulation")]
 pub struct RawSimulation {
     /// Simulated time per replication, e.g. `10y`.
@@ -52,7 +58,10 @@ pub struct RawSimulation {
 
 /// Availability zones; hosts are spread over them.
 #[derive(Debug, serde::Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `count`, `failure` and `repair`"
+)]
 #[schemars(rename = "Zones")]
 pub struct RawZones {
     /// Number of zones, at least 1. Default 1.
@@ -75,7 +84,10 @@ pub enum RawTopology {
 
 /// The Kubernetes control plane: API servers, controllers, etcd, and the endpoint.
 #[derive(Debug, serde::Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `topology`, `nodes`, `node` and `load_balancer`"
+)]
 #[schemars(rename = "ControlPlane")]
 pub struct RawControlPlane {
     pub topology: RawTopology,
@@ -104,7 +116,10 @@ pub struct RawControlPlane {
 
 /// Failure and repair of one class of host (or of the load balancer).
 #[derive(Debug, serde::Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `failure` and `repair`"
+)]
 #[schemars(rename = "HostSpec")]
 pub struct RawHostSpec {
     /// Time from (re)start to the next failure; `never` for none.
@@ -115,7 +130,7 @@ pub struct RawHostSpec {
 
 /// etcd's own timing.
 #[derive(Debug, serde::Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping with `election`")]
 #[schemars(rename = "Etcd")]
 pub struct RawEtcd {
     /// Leaderless time after quorum is regained or the leader is lost. Default `uniform(min=1s, max=2s)`.
@@ -124,7 +139,10 @@ pub struct RawEtcd {
 
 /// kube-scheduler and kube-controller-manager leader election (client-go's lease settings).
 #[derive(Debug, serde::Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `lease_duration`, `renew_deadline` and `retry_period`"
+)]
 #[schemars(rename = "LeaderElection")]
 pub struct RawLeaderElection {
     /// Default `15s`. Must exceed `renew_deadline`.
