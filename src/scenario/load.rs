@@ -354,6 +354,10 @@ fn yaml_message(err: &serde_saphyr::Error, text: &str) -> String {
             expected: "string scalar",
             ..
         } => "expected a single value here, not a list or mapping".to_string(),
+        serde_saphyr::Error::Unexpected {
+            expected: "mapping start",
+            ..
+        } => "expected a mapping (`key: value` lines) here".to_string(),
         other => serde_saphyr::UserMessageFormatter
             .format_message(other)
             .into_owned(),

@@ -3,10 +3,16 @@
 //! [`load`] reads a YAML, TOML or JSON file into a checked [`Scenario`]; every
 //! refusal is a [`ScenarioError`] naming the file, line, column and key path.
 //!
-//! Location notes: deserialization errors carry the line and column the
-//! parser reports, in all three formats. Errors found afterwards (a zone that
-//! does not exist, a missing `repair`) are placed by walking the text again:
-//! at the key itself, or, for a missing key, at the mapping that lacks it.
+//! Locations: deserialization errors (bad values, wrong types) carry the line
+//! and column the parser reports, in all three formats; unknown and missing
+//! keys, and errors found after deserialization (a zone that does not exist, a
+//! missing `repair`), are placed by walking the text again: at the key itself,
+//! or, for a missing key, at the mapping that lacks it. YAML and JSON use the
+//! YAML event stream for that walk, TOML uses toml's spanned document.
+//!
+//! Defaults and limits: `simulation.seed` may be left out and is then 0;
+//! `zones` may be left out (one zone that never fails); files are at most
+//! [`MAX_FILE_BYTES`]; host and zone counts at most [`MAX_HOSTS`].
 
 pub mod dist;
 mod duration;

@@ -19,11 +19,15 @@ use super::duration::parse_duration;
 
 /// A scenario file.
 #[derive(Debug, serde::Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a scenario: a mapping with `name`, `simulation` and `control_plane`"
+)]
 #[schemars(
     title = "kubenines scenario",
     description = "One Kubernetes control-plane design to simulate: zones, hosts, etcd and the API endpoint, with their failure and repair distributions. Durations carry a unit (ms, s, m, h, d, w, y; 1y = 365d)."
 )]
+#[schemars(rename = "Scenario")]
 pub struct RawScenario {
     /// Short identifier of the design, used in reports: lower-case letters, digits and `-`.
     #[schemars(pattern(r"^[a-z0-9-]+$"))]
@@ -37,7 +41,11 @@ pub struct RawScenario {
 
 /// How long and how often to simulate.
 #[derive(Debug, serde::Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `horizon` and `replications`"
+)]
+#[schemars(rename = "Simulation")]
 pub struct RawSimulation {
     /// Simulated time per replication, e.g. `10y`.
     pub horizon: DurationValue,
@@ -50,7 +58,11 @@ pub struct RawSimulation {
 
 /// Availability zones; hosts are spread over them.
 #[derive(Debug, serde::Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `count`, `failure` and `repair`"
+)]
+#[schemars(rename = "Zones")]
 pub struct RawZones {
     /// Number of zones, at least 1. Default 1.
     #[schemars(range(min = 1))]
@@ -64,6 +76,7 @@ pub struct RawZones {
 /// `stacked` (etcd on the control-plane hosts, kubeadm's default) or `external`.
 #[derive(Debug, Clone, Copy, serde::Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "Topology")]
 pub enum RawTopology {
     Stacked,
     External,
@@ -71,13 +84,18 @@ pub enum RawTopology {
 
 /// The Kubernetes control plane: API servers, controllers, etcd, and the endpoint.
 #[derive(Debug, serde::Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `topology`, `nodes`, `node` and `load_balancer`"
+)]
+#[schemars(rename = "ControlPlane")]
 pub struct RawControlPlane {
     pub topology: RawTopology,
     /// Number of control-plane hosts (cp-1, cp-2, ...), at least 1.
     #[schemars(range(min = 1))]
     pub nodes: u32,
     /// Zone of each control-plane host, 1-based, one entry per host. Default: round-robin.
+    #[schemars(inner(range(min = 1)))]
     pub placement: Option<Vec<u32>>,
     /// Failure and repair of each control-plane host.
     pub node: RawHostSpec,
@@ -87,6 +105,7 @@ pub struct RawControlPlane {
     /// External topology only: failure and repair of each etcd host.
     pub etcd_node: Option<RawHostSpec>,
     /// External topology only: zone of each etcd host, 1-based. Default: round-robin.
+    #[schemars(inner(range(min = 1)))]
     pub etcd_placement: Option<Vec<u32>>,
     pub etcd: Option<RawEtcd>,
     pub leader_election: Option<RawLeaderElection>,
@@ -97,7 +116,11 @@ pub struct RawControlPlane {
 
 /// Failure and repair of one class of host (or of the load balancer).
 #[derive(Debug, serde::Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `failure` and `repair`"
+)]
+#[schemars(rename = "HostSpec")]
 pub struct RawHostSpec {
     /// Time from (re)start to the next failure; `never` for none.
     pub failure: DistValue,
@@ -107,7 +130,8 @@ pub struct RawHostSpec {
 
 /// etcd's own timing.
 #[derive(Debug, serde::Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping with `election`")]
+#[schemars(rename = "Etcd")]
 pub struct RawEtcd {
     /// Leaderless time after quorum is regained or the leader is lost. Default `uniform(min=1s, max=2s)`.
     pub election: Option<DistValue>,
@@ -115,7 +139,11 @@ pub struct RawEtcd {
 
 /// kube-scheduler and kube-controller-manager leader election (client-go's lease settings).
 #[derive(Debug, serde::Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `lease_duration`, `renew_deadline` and `retry_period`"
+)]
+#[schemars(rename = "LeaderElection")]
 pub struct RawLeaderElection {
     /// Default `15s`. Must exceed `renew_deadline`.
     pub lease_duration: Option<DurationValue>,
