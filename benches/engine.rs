@@ -8,8 +8,8 @@ use std::path::Path;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use kubenines::engine::{EventQueue, Sampler, StreamId, stream};
-use kubenines::model::{Cluster, Model};
-use kubenines::runner::{RunOptions, run, run_chunk};
+use kubenines::model::Model;
+use kubenines::runner::{RunOptions, Worker, run};
 use kubenines::scenario;
 use rand::RngExt;
 
@@ -53,7 +53,9 @@ fn samplers(c: &mut Criterion) {
 }
 
 fn load(name: &str) -> Model {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name);
     let s = scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
     Model::build(&s).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -64,13 +66,13 @@ fn replications(c: &mut Criterion) {
     let mut g = c.benchmark_group("replication");
     for name in ["stacked-3.yaml", "external-3x3.yaml", "stacked-2.yaml"] {
         let model = load(name);
-        let mut cluster = Cluster::new(&model);
+        let mut worker = Worker::new(&model);
         let mut r = 0u64;
         g.throughput(Throughput::Elements(32));
         g.bench_function(format!("{name}/32-replications"), |b| {
             b.iter(|| {
                 r += 32;
-                black_box(run_chunk(&model, &mut cluster, r..r + 32))
+                black_box(worker.run_chunk(r..r + 32))
             })
         });
     }
@@ -79,7 +81,11 @@ fn replications(c: &mut Criterion) {
     g.sample_size(20);
     g.bench_function("stacked-3.yaml/2000-replications/all-cores", |b| {
         b.iter_batched(
-            || RunOptions { replications: 2000, first: 0, threads },
+            || RunOptions {
+                replications: 2000,
+                first: 0,
+                threads,
+            },
             |o| black_box(run(&model, &o, &|_| {}).expect("run")),
             BatchSize::SmallInput,
         )

@@ -77,7 +77,10 @@ struct Failure {
 
 /// Bad input or usage: exit code 2.
 fn bad_input(error: impl Into<anyhow::Error>) -> Failure {
-    Failure { code: 2, error: error.into() }
+    Failure {
+        code: 2,
+        error: error.into(),
+    }
 }
 
 /// Parses the arguments, runs the command, and turns the outcome into an exit code.
@@ -103,8 +106,12 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Run(args) => run(args),
         Command::Validate { files } => validate(&files),
         Command::Schema => {
-            let schema = serde_json::to_string_pretty(&scenario::json_schema()).map_err(bad_input)?;
-            writeln!(std::io::stdout(), "{schema}").map_err(|e| Failure { code: 2, error: e.into() })
+            let schema =
+                serde_json::to_string_pretty(&scenario::json_schema()).map_err(bad_input)?;
+            writeln!(std::io::stdout(), "{schema}").map_err(|e| Failure {
+                code: 2,
+                error: e.into(),
+            })
         }
     }
 }
@@ -113,7 +120,10 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     for file in files {
         let s = scenario::load(file).map_err(bad_input)?;
-        writeln!(out, "ok: {} ({})", file.display(), s.name).map_err(|e| Failure { code: 2, error: e.into() })?;
+        writeln!(out, "ok: {} ({})", file.display(), s.name).map_err(|e| Failure {
+            code: 2,
+            error: e.into(),
+        })?;
     }
     Ok(())
 }
@@ -144,10 +154,20 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         Some(t) => t as usize,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let options = RunOptions { replications: s.simulation.replications, first: 0, threads };
-    let progress = Progress::new(s.simulation.replications, !args.quiet && std::io::stderr().is_terminal());
-    let run = runner::run(&model, &options, &|done| progress.advance(done))
-        .map_err(|e| Failure { code: 3, error: e.into() })?;
+    let options = RunOptions {
+        replications: s.simulation.replications,
+        first: 0,
+        threads,
+    };
+    let progress = Progress::new(
+        s.simulation.replications,
+        !args.quiet && std::io::stderr().is_terminal(),
+    );
+    let run =
+        runner::run(&model, &options, &|done| progress.advance(done)).map_err(|e| Failure {
+            code: 3,
+            error: e.into(),
+        })?;
     progress.finish();
     let results = Results::new(&model, &args.file.display().to_string(), &run);
     let exporter: &dyn Exporter = match args.output {
@@ -176,12 +196,18 @@ impl Progress {
     fn new(total: u64, enabled: bool) -> Progress {
         let bar = enabled.then(|| {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
-            if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} replications, {eta} left") {
+            if let Ok(style) =
+                ProgressStyle::with_template("{bar:40} {pos}/{len} replications, {eta} left")
+            {
                 bar.set_style(style);
             }
             bar
         });
-        Progress { bar, start: Instant::now(), shown: AtomicBool::new(false) }
+        Progress {
+            bar,
+            start: Instant::now(),
+            shown: AtomicBool::new(false),
+        }
     }
 
     fn advance(&self, done: u64) {

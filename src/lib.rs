@@ -5,8 +5,6 @@
 //! by replication ([`model::Cluster`]) on the [`engine`], merged by the
 //! [`runner`] into [`stats`] and written out by [`report`].
 
-
-
 pub mod cli;
 pub mod engine;
 pub mod model;

@@ -88,7 +88,23 @@ impl Summary {
 pub struct Run {
     pub summary: Summary,
     pub wall: Duration,
+    /// CPU time of the whole process during the run, all threads, when the
+    /// platform tells it. Unlike wall time it excludes time the machine was
+    /// taken away (a virtual machine's steal time), so it is the steadier
+    /// measure of the simulator's own speed on a shared host.
+    pub cpu: Option<Duration>,
     pub threads: usize,
+}
+
+/// CPU time consumed so far by this process (all threads).
+pub fn process_cpu_time() -> Option<Duration> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec through a valid pointer.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
 }
 
 /// Why a run could not start.
@@ -113,6 +129,7 @@ pub fn run(
         .build()
         .map_err(|source| RunError::Threads { threads, source })?;
     let start = Instant::now();
+    let cpu_start = process_cpu_time();
     let total_chunks = options.replications.div_ceil(CHUNK);
     let mut summary = Summary::new(model.indicator_count());
     let mut chunk = 0;
@@ -122,12 +139,11 @@ pub fn run(
             (chunk..wave_end)
                 .into_par_iter()
                 .map_init(
-                    || Cluster::new(model),
-                    |cluster, c| {
+                    || Worker::new(model),
+                    |worker, c| {
                         let lo = c * CHUNK;
                         let hi = ((c + 1) * CHUNK).min(options.replications);
-                        let part =
-                            run_chunk(model, cluster, options.first + lo..options.first + hi);
+                        let part = worker.run_chunk(options.first + lo..options.first + hi);
                         progress(hi - lo);
                         part
                     },
@@ -139,32 +155,57 @@ pub fn run(
         }
         chunk = wave_end;
     }
+    let cpu = match (cpu_start, process_cpu_time()) {
+        (Some(a), Some(b)) => b.checked_sub(a),
+        _ => None,
+    };
     Ok(Run {
         summary,
         wall: start.elapsed(),
+        cpu,
         threads,
     })
 }
 
-/// Runs consecutive replications on one worker.
-pub fn run_chunk(
-    model: &Model,
-    cluster: &mut Cluster<'_>,
-    replications: std::ops::Range<u64>,
-) -> Summary {
-    let mut part = Summary::new(model.indicator_count());
-    let horizon = model.horizon;
-    let years = model.horizon_years();
-    for r in replications {
-        let indicators = &mut part.indicators;
-        let run = cluster.run(r, |i, seconds| indicators[i].outage_seconds.push(seconds));
-        for (acc, ind) in part.indicators.iter_mut().zip(run.indicators) {
-            acc.unavailability.push(ind.downtime / horizon);
-            acc.outages_per_year.push(ind.outages as f64 / years);
-            acc.censored += ind.censored as u64;
+/// A worker thread's reusable state: the cluster and the outage buffers.
+pub struct Worker<'m> {
+    model: &'m Model,
+    cluster: Cluster<'m>,
+    /// Outage lengths of the current chunk, per indicator; counted into the
+    /// chunk's sketches once at its end.
+    outages: Vec<Vec<f64>>,
+}
+
+impl<'m> Worker<'m> {
+    pub fn new(model: &'m Model) -> Self {
+        Worker {
+            model,
+            cluster: Cluster::new(model),
+            outages: vec![Vec::new(); model.indicator_count()],
         }
-        part.events += run.events;
-        part.replications += 1;
     }
-    part
+
+    /// Runs consecutive replications and summarises them.
+    pub fn run_chunk(&mut self, replications: std::ops::Range<u64>) -> Summary {
+        let model = self.model;
+        let mut part = Summary::new(model.indicator_count());
+        let horizon = model.horizon;
+        let years = model.horizon_years();
+        self.outages.iter_mut().for_each(Vec::clear);
+        for r in replications {
+            let outages = &mut self.outages;
+            let run = self.cluster.run(r, |i, seconds| outages[i].push(seconds));
+            for (acc, ind) in part.indicators.iter_mut().zip(run.indicators) {
+                acc.unavailability.push(ind.downtime / horizon);
+                acc.outages_per_year.push(ind.outages as f64 / years);
+                acc.censored += ind.censored as u64;
+            }
+            part.events += run.events;
+            part.replications += 1;
+        }
+        for (acc, seconds) in part.indicators.iter_mut().zip(&self.outages) {
+            acc.outage_seconds.extend(seconds);
+        }
+        part
+    }
 }

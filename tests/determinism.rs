@@ -19,7 +19,8 @@ fn results_are_identical_for_1_2_and_7_threads() {
         exp(4.0 * HOUR),
     );
     s.control_plane.load_balancer = Some(host(exp(100.0 * DAY), exp(HOUR)));
-    s.control_plane.etcd.election = kubenines::scenario::Distribution::Uniform { min: 1.0, max: 2.0 };
+    s.control_plane.etcd.election =
+        kubenines::scenario::Distribution::Uniform { min: 1.0, max: 2.0 };
     // Not a multiple of the chunk size, and more than one wave of chunks.
     s.simulation.replications = 2 * 64 * 32 + 77;
     s.simulation.horizon = kubenines::scenario::YEAR_SECONDS;

@@ -7,6 +7,6 @@ pub mod queue;
 pub mod rng;
 pub mod sampler;
 
-pub use queue::EventQueue;
-pub use rng::{Rng, StreamId, stream};
+pub use queue::{EventQueue, Packed};
+pub use rng::{Rng, StreamId, replication_key, stream, stream_of, uniform_below};
 pub use sampler::Sampler;

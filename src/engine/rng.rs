@@ -47,9 +47,19 @@ pub fn splitmix64(mut z: u64) -> u64 {
 /// so distinct triples give unrelated states; the 256-bit state is then
 /// filled from a SplitMix64 sequence, as Xoshiro's authors recommend.
 pub fn stream(seed: u64, replication: u64, id: StreamId) -> Rng {
-    let key = splitmix64(
-        splitmix64(splitmix64(seed) ^ replication) ^ (((id.kind as u64) << 32) | id.index as u64),
-    );
+    stream_of(replication_key(seed, replication), id)
+}
+
+/// The key of one replication's streams (the first two links of the chain).
+#[inline]
+pub fn replication_key(seed: u64, replication: u64) -> u64 {
+    splitmix64(splitmix64(seed) ^ replication)
+}
+
+/// The generator of stream `id` under a [`replication_key`].
+#[inline]
+pub fn stream_of(replication_key: u64, id: StreamId) -> Rng {
+    let key = splitmix64(replication_key ^ (((id.kind as u64) << 32) | id.index as u64));
     let mut state = [0u8; 32];
     let mut z = key;
     for chunk in state.chunks_exact_mut(8) {
@@ -57,6 +67,22 @@ pub fn stream(seed: u64, replication: u64, id: StreamId) -> Rng {
         chunk.copy_from_slice(&splitmix64(z).to_le_bytes());
     }
     Rng::from_seed(state)
+}
+
+/// A uniform integer in 0..n (n >= 1), exactly: Lemire's multiply-and-reject
+/// ("Fast random integer generation in an interval", 2019).
+#[inline]
+pub fn uniform_below(rng: &mut Rng, n: u32) -> u32 {
+    use rand::Rng as _;
+    debug_assert!(n > 0);
+    let mut m = u64::from(rng.next_u32()) * u64::from(n);
+    if (m as u32) < n {
+        let threshold = n.wrapping_neg() % n;
+        while (m as u32) < threshold {
+            m = u64::from(rng.next_u32()) * u64::from(n);
+        }
+    }
+    (m >> 32) as u32
 }
 
 #[cfg(test)]
@@ -90,6 +116,22 @@ mod tests {
         assert_ne!(base, first(1, 1, StreamId::new(0, 0)));
         assert_ne!(base, first(1, 0, StreamId::new(1, 0)));
         assert_ne!(base, first(1, 0, StreamId::new(0, 1)));
+    }
+
+    #[test]
+    fn uniform_below_covers_the_range_evenly() {
+        let mut rng = stream(5, 0, StreamId::new(0, 0));
+        let n = 7u32;
+        let draws = 70_000;
+        let mut counts = [0u32; 7];
+        for _ in 0..draws {
+            counts[uniform_below(&mut rng, n) as usize] += 1;
+        }
+        // Each count is binomial(70000, 1/7): sd ≈ 92.6; allow 5 sd.
+        for c in counts {
+            assert!((c as f64 - 10_000.0).abs() < 5.0 * 92.6, "{counts:?}");
+        }
+        assert_eq!(uniform_below(&mut rng, 1), 0);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::controllers::{Controller, Lease};
 use super::etcd::{Election, Settle};
 use super::streams::{Layout, Streams, slot};
 use super::{INDICATORS, Model, Role};
-use crate::engine::{EventQueue, Rng};
+use crate::engine::{EventQueue, Packed, Rng, uniform_below};
 
 /// Everything that can happen. Indices are small (hosts, zones, controllers).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -23,6 +23,45 @@ enum Event {
     LeaseAttempt(u8, u32),
     /// The API has been down for renew_deadline since the outage of this epoch began.
     RenewDeadline(u32),
+}
+
+/// Payloads: generations (24 bits, see [`super::GENERATION_MASK`]) or
+/// indices (16 bits).
+const PAYLOAD: u32 = super::GENERATION_MASK;
+
+impl Packed for Event {
+    #[inline]
+    fn pack(self) -> u32 {
+        let (tag, payload) = match self {
+            Event::HostFail(h) => (0, h as u32),
+            Event::HostRepair(h) => (1, h as u32),
+            Event::ZoneFail(z) => (2, z as u32),
+            Event::ZoneRepair(z) => (3, z as u32),
+            Event::LbFail => (4, 0),
+            Event::LbRepair => (5, 0),
+            Event::Elected(g) => (6, g & PAYLOAD),
+            Event::LeaseAttempt(c, g) => (7 + c as u32, g & PAYLOAD),
+            Event::RenewDeadline(e) => (9, e & PAYLOAD),
+        };
+        tag << 24 | payload
+    }
+
+    #[inline]
+    fn unpack(code: u32) -> Self {
+        let payload = code & PAYLOAD;
+        match code >> 24 {
+            0 => Event::HostFail(payload as u16),
+            1 => Event::HostRepair(payload as u16),
+            2 => Event::ZoneFail(payload as u16),
+            3 => Event::ZoneRepair(payload as u16),
+            4 => Event::LbFail,
+            5 => Event::LbRepair,
+            6 => Event::Elected(payload),
+            7 => Event::LeaseAttempt(0, payload),
+            8 => Event::LeaseAttempt(1, payload),
+            _ => Event::RenewDeadline(payload),
+        }
+    }
 }
 
 /// One indicator over one replication.
@@ -66,7 +105,8 @@ pub struct Cluster<'m> {
     zone_up: Vec<bool>,
     lb_up: bool,
     members_up: u32,
-    apiservers_up: u32,
+    /// Up control-plane hosts; each runs an apiserver, up iff its host is.
+    cp_hosts_up: u32,
     election: Election,
     /// The API's state as of the last settled instant.
     api_up: bool,
@@ -96,7 +136,7 @@ impl<'m> Cluster<'m> {
             zone_up: vec![true; model.zones as usize],
             lb_up: true,
             members_up: 0,
-            apiservers_up: 0,
+            cp_hosts_up: 0,
             election: Election::default(),
             api_up: true,
             api_epoch: 0,
@@ -150,7 +190,7 @@ impl<'m> Cluster<'m> {
         self.zone_up.fill(true);
         self.lb_up = true;
         self.members_up = m.member_hosts.len() as u32;
-        self.apiservers_up = m.cp_hosts as u32;
+        self.cp_hosts_up = m.cp_hosts as u32;
         let leader = self
             .rng(self.layout.election)
             .random_range(0..m.member_hosts.len() as u32) as u16;
@@ -296,9 +336,9 @@ impl<'m> Cluster<'m> {
         }
         if let Role::ControlPlane(_) = host.role {
             if up {
-                self.apiservers_up += 1
+                self.cp_hosts_up += 1
             } else {
-                self.apiservers_up -= 1
+                self.cp_hosts_up -= 1
             }
         }
     }
@@ -315,7 +355,7 @@ impl<'m> Cluster<'m> {
     /// balancer; cp-1's alone without one.
     fn endpoint_up(&self) -> bool {
         match self.model.load_balancer {
-            Some(_) => self.lb_up && self.apiservers_up > 0,
+            Some(_) => self.lb_up && self.cp_hosts_up > 0,
             None => self.host_up[0],
         }
     }
@@ -328,30 +368,15 @@ impl<'m> Cluster<'m> {
     fn pick_up_member(&mut self) -> u16 {
         let m = self.model;
         let up = self.members_up;
-        let k = self.rng(self.layout.election).random_range(0..up);
-        let mut seen = 0;
-        for (member, &h) in m.member_hosts.iter().enumerate() {
-            if self.host_up[h as usize] {
-                if seen == k {
-                    return member as u16;
-                }
-                seen += 1;
-            }
-        }
-        0
+        let k = uniform_below(self.rng(self.layout.election), up);
+        nth_up(&self.host_up, m.member_hosts.iter().map(|&h| h as usize), k)
     }
 
     /// A uniformly chosen up control-plane host (the API is up, so one is).
     fn pick_up_cp_host(&mut self, stream: usize) -> u16 {
-        let cp = self.model.cp_hosts as usize;
-        let up = self.host_up[..cp].iter().filter(|&&u| u).count() as u32;
-        let k = self.rng(stream).random_range(0..up.max(1));
-        self.host_up[..cp]
-            .iter()
-            .enumerate()
-            .filter(|&(_, &u)| u)
-            .nth(k as usize)
-            .map_or(0, |(h, _)| h as u16)
+        let up = self.cp_hosts_up.max(1);
+        let k = uniform_below(self.rng(stream), up);
+        nth_up(&self.host_up, 0..self.model.cp_hosts as usize, k)
     }
 
     /// Derived reactions after all events of an instant: elections, the
@@ -381,7 +406,7 @@ impl<'m> Cluster<'m> {
                     }
                 }
             } else {
-                self.api_epoch = self.api_epoch.wrapping_add(1);
+                self.api_epoch = super::next_generation(self.api_epoch);
                 self.queue
                     .schedule(now + m.renew_deadline, Event::RenewDeadline(self.api_epoch));
             }
@@ -419,6 +444,45 @@ impl<'m> Cluster<'m> {
                     ind.outages += 1;
                 }
             }
+        }
+    }
+}
+
+/// The position, among `hosts`, of the k-th (0-based) one that is up.
+#[inline]
+fn nth_up(host_up: &[bool], hosts: impl Iterator<Item = usize>, k: u32) -> u16 {
+    let mut seen = 0;
+    for (i, h) in hosts.enumerate() {
+        if host_up[h] {
+            if seen == k {
+                return i as u16;
+            }
+            seen += 1;
+        }
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_survive_packing() {
+        let events = [
+            Event::HostFail(0),
+            Event::HostRepair(999),
+            Event::ZoneFail(2),
+            Event::ZoneRepair(65_535),
+            Event::LbFail,
+            Event::LbRepair,
+            Event::Elected(super::super::GENERATION_MASK),
+            Event::LeaseAttempt(0, 17),
+            Event::LeaseAttempt(1, 0),
+            Event::RenewDeadline(12_345),
+        ];
+        for e in events {
+            assert_eq!(Event::unpack(e.pack()), e);
         }
     }
 }

@@ -42,7 +42,7 @@ impl Controller {
     /// Plans an acquisition attempt; returns the generation its event must carry.
     pub fn plan_attempt(&mut self) -> u32 {
         self.lease = Lease::Pending;
-        self.generation = self.generation.wrapping_add(1);
+        self.generation = super::next_generation(self.generation);
         self.generation
     }
 
@@ -54,6 +54,6 @@ impl Controller {
     /// Gives the lease up until the API returns.
     pub fn wait_for_api(&mut self) {
         self.lease = Lease::WaitingForApi;
-        self.generation = self.generation.wrapping_add(1);
+        self.generation = super::next_generation(self.generation);
     }
 }

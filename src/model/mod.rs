@@ -16,6 +16,15 @@ use crate::engine::Sampler;
 use crate::engine::sampler::SamplerError;
 use crate::scenario::{Distribution, HostSpec, Scenario, Topology, YEAR_SECONDS};
 
+/// Generations (of elections, lease plans, API outages) only tell a live
+/// plan from a stale one; they wrap at 24 bits so they fit in a packed event.
+pub(crate) const GENERATION_MASK: u32 = (1 << 24) - 1;
+
+/// The generation after `g`.
+pub(crate) fn next_generation(g: u32) -> u32 {
+    g.wrapping_add(1) & GENERATION_MASK
+}
+
 /// What each indicator means; the order is the order of results.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Indicator {

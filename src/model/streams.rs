@@ -4,7 +4,7 @@
 //! `engine::rng`): the same component in two designs gets the same stream,
 //! which is what makes paired comparisons of designs tight.
 
-use crate::engine::{Rng, StreamId, stream};
+use crate::engine::{Rng, StreamId, replication_key, stream, stream_of};
 
 use super::{Model, Role};
 
@@ -95,8 +95,9 @@ impl Streams {
 
     /// Re-keys every generator for one replication.
     pub fn reseed(&mut self, seed: u64, replication: u64) {
+        let key = replication_key(seed, replication);
         for (rng, &id) in self.rngs.iter_mut().zip(&self.ids) {
-            *rng = stream(seed, replication, id);
+            *rng = stream_of(key, id);
         }
     }
 }

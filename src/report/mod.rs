@@ -152,6 +152,11 @@ pub struct Performance {
     pub events_per_second: f64,
     /// replications × horizon in years / wall_seconds: cluster-years per second.
     pub simulated_years_per_second: f64,
+    /// CPU time of all threads during the run; excludes time a virtual
+    /// machine's host took away, so steadier than wall time on shared hosts.
+    pub cpu_seconds: Option<f64>,
+    /// Cluster-years per CPU-second: the speed of one core, whatever the load.
+    pub simulated_years_per_cpu_second: Option<f64>,
 }
 
 impl Results {
@@ -198,6 +203,11 @@ impl Results {
                 wall_seconds: wall,
                 events_per_second: s.events as f64 / wall,
                 simulated_years_per_second: s.replications as f64 * model.horizon_years() / wall,
+                cpu_seconds: run.cpu.map(|c| c.as_secs_f64()),
+                simulated_years_per_cpu_second: run
+                    .cpu
+                    .filter(|c| !c.is_zero())
+                    .map(|c| s.replications as f64 * model.horizon_years() / c.as_secs_f64()),
             },
         }
     }

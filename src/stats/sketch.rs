@@ -1,10 +1,21 @@
 //! A mergeable quantile sketch for durations with a stated relative accuracy
-//! (the DDSketch idea of Masson, Rim and Lee, 2019): logarithmic buckets, so
+//! (the DDSketch idea of Masson, Rim and Lee, 2019): geometric buckets, so
 //! every reported quantile is within ±RELATIVE_ACCURACY of a true sample value
 //! of that rank. Counts are integers, so merging is exact and order-free.
+//!
+//! The bucket of a value is read straight off its IEEE 754 bits: the
+//! exponent and the top [`SUB_BITS`] bits of the mantissa. Within an octave
+//! the buckets are 1/128 of it wide, so a bucket's upper bound is at most
+//! (1 + 1/128) times its lower bound, and its representative (the harmonic
+//! mean of the bounds) is within 1/257 of every value in it. No logarithm is
+//! taken, which matters: every outage of every indicator lands here.
 
-/// Relative accuracy of every quantile the sketch reports.
-pub const RELATIVE_ACCURACY: f64 = 0.005;
+/// Mantissa bits that pick the bucket within an octave.
+const SUB_BITS: u32 = 7;
+const SHIFT: u32 = 52 - SUB_BITS;
+
+/// Relative accuracy of every quantile the sketch reports: 1/257 ≈ 0.39%.
+pub const RELATIVE_ACCURACY: f64 = 1.0 / (2.0 * (1u64 << SUB_BITS) as f64 + 1.0);
 
 /// Durations (any unit, > 0) with exact count, sum and maximum, and
 /// quantiles to within [`RELATIVE_ACCURACY`].
@@ -35,27 +46,23 @@ impl Default for DurationSketch {
     }
 }
 
-/// ln(gamma) with gamma = (1 + a) / (1 - a): bucket i holds (gamma^(i-1), gamma^i].
-fn ln_gamma_ratio() -> f64 {
-    ((1.0 + RELATIVE_ACCURACY) / (1.0 - RELATIVE_ACCURACY)).ln()
-}
-
+/// The bucket of a positive, finite value.
+#[inline]
 fn bucket_of(x: f64) -> i32 {
-    // Clamped: a duration of 1e-300 or 1e300 still lands in a bucket.
-    (x.ln() / ln_gamma_ratio())
-        .ceil()
-        .clamp(-100_000.0, 100_000.0) as i32
+    (x.to_bits() >> SHIFT) as i32
 }
 
-/// The value that represents bucket i: within the relative accuracy of every
-/// value in (gamma^(i-1), gamma^i].
+/// The value that represents bucket i: the harmonic mean of its bounds,
+/// within [`RELATIVE_ACCURACY`] of every value in it.
 fn bucket_value(i: i32) -> f64 {
-    let g = ln_gamma_ratio().exp();
-    2.0 * (i as f64 * ln_gamma_ratio()).exp() / (1.0 + g)
+    let lo = f64::from_bits((i as u64) << SHIFT);
+    let hi = f64::from_bits(((i as u64) + 1) << SHIFT);
+    2.0 * lo * hi / (lo + hi)
 }
 
 impl DurationSketch {
     /// Records one duration. NaN is ignored (it cannot arise from the model).
+    #[inline]
     pub fn push(&mut self, x: f64) {
         if x.is_nan() {
             return;
@@ -64,22 +71,74 @@ impl DurationSketch {
         self.sum += x;
         self.min = self.min.min(x);
         self.max = self.max.max(x);
-        if x <= 0.0 {
+        if x <= 0.0 || x == f64::INFINITY {
+            // Non-positive values (impossible for outages) and infinity keep
+            // their count, min and max but no bucket.
             self.zeros += 1;
             return;
         }
         let i = bucket_of(x);
-        if self.counts.is_empty() {
-            self.offset = i;
-            self.counts.push(0);
-        } else if i < self.offset {
-            let grow = (self.offset - i) as usize;
-            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
-            self.offset = i;
-        } else if (i - self.offset) as usize >= self.counts.len() {
-            self.counts.resize((i - self.offset) as usize + 1, 0);
+        // Below the offset wraps to a huge position: one test covers both ends.
+        let pos = i.wrapping_sub(self.offset) as u32 as usize;
+        match self.counts.get_mut(pos) {
+            Some(c) => *c += 1,
+            None => self.count_outside(i),
         }
+    }
+
+    #[cold]
+    fn count_outside(&mut self, i: i32) {
+        self.reserve_range(i, i);
         self.counts[(i - self.offset) as usize] += 1;
+    }
+
+    /// Records many durations at once: the exact statistics in one pass,
+    /// then the bucket counts, with the buckets grown once for the range.
+    pub fn extend(&mut self, values: &[f64]) {
+        let (mut lo, mut hi) = (f64::INFINITY, 0.0_f64);
+        for &x in values {
+            if x.is_nan() {
+                continue;
+            }
+            self.count += 1;
+            self.sum += x;
+            self.min = self.min.min(x);
+            self.max = self.max.max(x);
+            if x > 0.0 && x < f64::INFINITY {
+                lo = lo.min(x);
+                hi = hi.max(x);
+            } else {
+                self.zeros += 1;
+            }
+        }
+        if lo > hi {
+            return;
+        }
+        self.reserve_range(bucket_of(lo), bucket_of(hi));
+        let offset = self.offset;
+        for &x in values {
+            if x > 0.0 && x < f64::INFINITY {
+                self.counts[(bucket_of(x) - offset) as usize] += 1;
+            }
+        }
+    }
+
+    /// Makes room for buckets lo..=hi.
+    fn reserve_range(&mut self, lo: i32, hi: i32) {
+        if self.counts.is_empty() {
+            self.offset = lo;
+            self.counts = vec![0; (hi - lo) as usize + 1];
+            return;
+        }
+        if lo < self.offset {
+            let grow = (self.offset - lo) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.offset = lo;
+        }
+        let len = (hi - self.offset) as usize + 1;
+        if len > self.counts.len() {
+            self.counts.resize(len, 0);
+        }
     }
 
     /// Adds all of `other`.
@@ -95,20 +154,7 @@ impl DurationSketch {
         if other.counts.is_empty() {
             return;
         }
-        if self.counts.is_empty() {
-            self.offset = other.offset;
-            self.counts = other.counts.clone();
-            return;
-        }
-        let lo = self.offset.min(other.offset);
-        let hi =
-            (self.offset + self.counts.len() as i32).max(other.offset + other.counts.len() as i32);
-        if lo < self.offset {
-            let grow = (self.offset - lo) as usize;
-            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
-            self.offset = lo;
-        }
-        self.counts.resize((hi - lo) as usize, 0);
+        self.reserve_range(other.offset, other.offset + other.counts.len() as i32 - 1);
         let shift = (other.offset - self.offset) as usize;
         for (slot, c) in self.counts[shift..].iter_mut().zip(&other.counts) {
             *slot += c;
@@ -188,9 +234,13 @@ mod tests {
         let mut whole = DurationSketch::default();
         xs.iter().for_each(|&x| whole.push(x));
         let mut merged = DurationSketch::default();
-        for part in xs.chunks(333) {
+        for (k, part) in xs.chunks(333).enumerate() {
             let mut p = DurationSketch::default();
-            part.iter().for_each(|&x| p.push(x));
+            if k % 2 == 0 {
+                part.iter().for_each(|&x| p.push(x));
+            } else {
+                p.extend(part);
+            }
             merged.merge(&p);
         }
         for &q in &[0.1, 0.5, 0.9, 0.99] {
