@@ -144,7 +144,8 @@ mod tests {
             merged.merge(&p);
         }
         assert_eq!(merged.count(), whole.count());
-        assert!((merged.mean() - whole.mean()).abs() <= 1e-15 * whole.mean().abs());
+        // Rounding differs between the two orders: about n·ε, far below 1e-12.
+        assert!((merged.mean() - whole.mean()).abs() <= 1e-12 * whole.mean().abs());
         assert!((merged.variance() - whole.variance()).abs() <= 1e-9 * whole.variance());
     }
 
