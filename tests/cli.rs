@@ -11,19 +11,42 @@ fn kubenines() -> Command {
 }
 
 fn run_json(args: &[&str]) -> Value {
-    let out = kubenines().arg("run").args(args).args(["-o", "json"]).output().expect("runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = kubenines()
+        .arg("run")
+        .args(args)
+        .args(["-o", "json"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("valid JSON")
 }
 
 fn keys(v: &Value) -> Vec<&str> {
-    v.as_object().expect("object").keys().map(String::as_str).collect()
+    v.as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect()
 }
 
 #[test]
 fn run_json_has_every_name_of_the_interface() {
     let v = run_json(&["scenarios/stacked-3.yaml", "-n", "40", "--quiet"]);
-    for k in ["schema_version", "tool", "scenario", "seed", "replications", "horizon_years", "indicators", "data_loss", "performance"] {
+    for k in [
+        "schema_version",
+        "tool",
+        "scenario",
+        "seed",
+        "replications",
+        "horizon_years",
+        "indicators",
+        "data_loss",
+        "performance",
+    ] {
         assert!(v.get(k).is_some(), "missing {k}");
     }
     assert_eq!(v["schema_version"], 1);
@@ -36,7 +59,11 @@ fn run_json_has_every_name_of_the_interface() {
     names.sort();
     assert_eq!(names, ["api", "control_plane", "etcd"]);
     for (_, ind) in v["indicators"].as_object().unwrap() {
-        for k in ["availability", "downtime_minutes_per_year", "outages_per_year"] {
+        for k in [
+            "availability",
+            "downtime_minutes_per_year",
+            "outages_per_year",
+        ] {
             for f in ["mean", "ci_low", "ci_high"] {
                 assert!(ind[k][f].is_number(), "{k}.{f}");
             }
@@ -46,12 +73,21 @@ fn run_json_has_every_name_of_the_interface() {
             assert!(ind["outage_minutes"].get(f).is_some(), "outage_minutes.{f}");
         }
         let a = &ind["availability"];
-        assert!(a["ci_low"].as_f64() <= a["mean"].as_f64() && a["mean"].as_f64() <= a["ci_high"].as_f64());
+        assert!(
+            a["ci_low"].as_f64() <= a["mean"].as_f64()
+                && a["mean"].as_f64() <= a["ci_high"].as_f64()
+        );
     }
     for k in ["events_per_year", "rpo_minutes", "rto_minutes"] {
         assert!(v["data_loss"].get(k).is_some(), "data_loss.{k}");
     }
-    for k in ["threads", "events", "wall_seconds", "events_per_second", "simulated_years_per_second"] {
+    for k in [
+        "threads",
+        "events",
+        "wall_seconds",
+        "events_per_second",
+        "simulated_years_per_second",
+    ] {
         assert!(v["performance"][k].is_number(), "performance.{k}");
     }
 }
@@ -59,15 +95,31 @@ fn run_json_has_every_name_of_the_interface() {
 /// Indicators come in a fixed order: etcd, api, control_plane.
 #[test]
 fn indicators_keep_their_order() {
-    let out = kubenines().args(["run", "scenarios/stacked-3.yaml", "-n", "5", "-o", "json"]).output().unwrap();
+    let out = kubenines()
+        .args(["run", "scenarios/stacked-3.yaml", "-n", "5", "-o", "json"])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    let at = |k: &str| text.find(&format!("\"{k}\": {{")).unwrap_or_else(|| panic!("{k} missing"));
+    let at = |k: &str| {
+        text.find(&format!("\"{k}\": {{"))
+            .unwrap_or_else(|| panic!("{k} missing"))
+    };
     assert!(at("etcd") < at("api") && at("api") < at("control_plane"));
 }
 
 #[test]
 fn flags_override_the_file() {
-    let v = run_json(&["scenarios/stacked-3.yaml", "-n", "7", "--horizon", "1y", "--seed", "99", "-j", "1"]);
+    let v = run_json(&[
+        "scenarios/stacked-3.yaml",
+        "-n",
+        "7",
+        "--horizon",
+        "1y",
+        "--seed",
+        "99",
+        "-j",
+        "1",
+    ]);
     assert_eq!(v["replications"], 7);
     assert_eq!(v["horizon_years"], 1.0);
     assert_eq!(v["seed"], 99);
@@ -80,7 +132,13 @@ fn json_is_identical_across_thread_counts() {
         v.as_object_mut().unwrap().remove("performance");
         v
     };
-    let args = ["scenarios/external-3x3.yaml", "-n", "300", "--horizon", "2y"];
+    let args = [
+        "scenarios/external-3x3.yaml",
+        "-n",
+        "300",
+        "--horizon",
+        "2y",
+    ];
     let one = strip(run_json(&[&args[..], &["-j", "1"]].concat()));
     assert_eq!(one, strip(run_json(&[&args[..], &["-j", "2"]].concat())));
     assert_eq!(one, strip(run_json(&[&args[..], &["-j", "7"]].concat())));
@@ -88,7 +146,10 @@ fn json_is_identical_across_thread_counts() {
 
 #[test]
 fn csv_has_a_row_per_indicator() {
-    let out = kubenines().args(["run", "scenarios/stacked-2.yaml", "-n", "20", "-o", "csv"]).output().unwrap();
+    let out = kubenines()
+        .args(["run", "scenarios/stacked-2.yaml", "-n", "20", "-o", "csv"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
@@ -102,25 +163,44 @@ fn csv_has_a_row_per_indicator() {
 
 #[test]
 fn table_is_for_people() {
-    let out = kubenines().args(["run", "scenarios/stacked-3.yaml", "-n", "20"]).output().unwrap();
+    let out = kubenines()
+        .args(["run", "scenarios/stacked-3.yaml", "-n", "20"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for word in ["etcd", "api", "control_plane", "availability", "nines", "downtime/yr", "outage p99", "cluster-years/s"] {
+    for word in [
+        "etcd",
+        "api",
+        "control_plane",
+        "availability",
+        "nines",
+        "downtime/yr",
+        "outage p99",
+        "cluster-years/s",
+    ] {
         assert!(text.contains(word), "table lacks {word}:\n{text}");
     }
     // No progress bar when stderr is not a terminal.
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Every shipped scenario runs, except those whose keys later versions add.
 #[test]
 fn shipped_scenarios_validate() {
-    let mut files: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml") && !p.ends_with("production.yaml"))
-        .map(|p| p.display().to_string())
-        .collect();
+    let mut files: Vec<String> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "yaml") && !p.ends_with("production.yaml")
+            })
+            .map(|p| p.display().to_string())
+            .collect();
     files.sort();
     assert!(files.len() >= 11, "{files:?}");
     kubenines().arg("validate").args(&files).assert().success();
@@ -128,7 +208,12 @@ fn shipped_scenarios_validate() {
 
 fn assert_bad_input(args: &[&str], needles: &[&str]) {
     let out = kubenines().args(args).output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     for n in needles {
         assert!(err.contains(n), "{args:?}: stderr lacks {n:?}:\n{err}");
@@ -141,19 +226,36 @@ fn bad_input_exits_2_with_a_located_message() {
     let dir = std::env::temp_dir().join(format!("kubenines-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.yaml");
-    let text = std::fs::read_to_string("scenarios/stacked-3.yaml").unwrap().replace("nodes: 3", "nodes: 0");
+    let text = std::fs::read_to_string("scenarios/stacked-3.yaml")
+        .unwrap()
+        .replace("nodes: 3", "nodes: 0");
     std::fs::write(&bad, &text).unwrap();
     let line = text.lines().position(|l| l.contains("nodes: 0")).unwrap() + 1;
     let bad = bad.display().to_string();
-    assert_bad_input(&["run", &bad], &[&bad, &format!(":{line}:"), "control_plane.nodes"]);
+    assert_bad_input(
+        &["run", &bad],
+        &[&bad, &format!(":{line}:"), "control_plane.nodes"],
+    );
     assert_bad_input(&["validate", "scenarios/stacked-3.yaml", &bad], &[&bad]);
     assert_bad_input(&["run", "no/such/file.yaml"], &["no/such/file.yaml"]);
-    assert_bad_input(&["run", "scenarios/stacked-3.yaml", "--horizon", "10"], &["--horizon"]);
-    assert_bad_input(&["run", "scenarios/stacked-3.yaml", "--horizon=-1y"], &["--horizon"]);
+    assert_bad_input(
+        &["run", "scenarios/stacked-3.yaml", "--horizon", "10"],
+        &["--horizon"],
+    );
+    assert_bad_input(
+        &["run", "scenarios/stacked-3.yaml", "--horizon=-1y"],
+        &["--horizon"],
+    );
     assert_bad_input(&["run", "scenarios/stacked-3.yaml", "-n", "0"], &["0"]);
     assert_bad_input(&["run", "scenarios/stacked-3.yaml", "-j", "0"], &["0"]);
-    assert_bad_input(&["run", "scenarios/stacked-3.yaml", "--frobnicate"], &["--frobnicate"]);
-    assert_bad_input(&["run", "scenarios/production.yaml"], &["production.yaml", "not supported"]);
+    assert_bad_input(
+        &["run", "scenarios/stacked-3.yaml", "--frobnicate"],
+        &["--frobnicate"],
+    );
+    assert_bad_input(
+        &["run", "scenarios/production.yaml"],
+        &["production.yaml", "not supported"],
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

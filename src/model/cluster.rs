@@ -21,8 +21,6 @@ enum Event {
     Elected(u32),
     /// Controller `0` (scheduler) or `1` (controller-manager) tries to take its lease.
     LeaseAttempt(u8, u32),
-    /// The API has been down for renew_deadline since the outage of this epoch began.
-    RenewDeadline(u32),
 }
 
 /// Payloads: generations (24 bits, see [`super::GENERATION_MASK`]) or
@@ -41,7 +39,6 @@ impl Packed for Event {
             Event::LbRepair => (5, 0),
             Event::Elected(g) => (6, g & PAYLOAD),
             Event::LeaseAttempt(c, g) => (7 + c as u32, g & PAYLOAD),
-            Event::RenewDeadline(e) => (9, e & PAYLOAD),
         };
         tag << 24 | payload
     }
@@ -58,8 +55,7 @@ impl Packed for Event {
             5 => Event::LbRepair,
             6 => Event::Elected(payload),
             7 => Event::LeaseAttempt(0, payload),
-            8 => Event::LeaseAttempt(1, payload),
-            _ => Event::RenewDeadline(payload),
+            _ => Event::LeaseAttempt(1, payload),
         }
     }
 }
@@ -110,8 +106,8 @@ pub struct Cluster<'m> {
     election: Election,
     /// The API's state as of the last settled instant.
     api_up: bool,
-    /// Counts API outages; a renew-deadline event belongs to one.
-    api_epoch: u32,
+    /// When the current API outage began (meaningless while the API is up).
+    api_down_since: f64,
     controllers: [Controller; 2],
     indicators: Vec<IndicatorRun>,
     events: u64,
@@ -139,7 +135,7 @@ impl<'m> Cluster<'m> {
             cp_hosts_up: 0,
             election: Election::default(),
             api_up: true,
-            api_epoch: 0,
+            api_down_since: 0.0,
             controllers: [Controller::new(0); 2],
             indicators: vec![IndicatorRun::default(); INDICATORS.len()],
             events: 0,
@@ -202,7 +198,7 @@ impl<'m> Cluster<'m> {
             self.controllers[c] = Controller::new(h);
         }
         self.api_up = true;
-        self.api_epoch = 0;
+        self.api_down_since = 0.0;
         self.indicators.fill(IndicatorRun::default());
         for (h, host) in m.hosts.iter().enumerate() {
             let t = m.host_classes[host.class as usize]
@@ -298,15 +294,6 @@ impl<'m> Cluster<'m> {
                     }
                 }
             }
-            Event::RenewDeadline(epoch) => {
-                if epoch == self.api_epoch && !self.api_now() {
-                    for c in &mut self.controllers {
-                        if c.has_leader() {
-                            c.wait_for_api();
-                        }
-                    }
-                }
-            }
         }
     }
 
@@ -392,12 +379,21 @@ impl<'m> Cluster<'m> {
             let d = m.election.sample(self.rng(self.layout.election));
             self.queue.schedule(now + d, Event::Elected(generation));
         }
+        // A leader that cannot renew through an API outage longer than
+        // renew_deadline loses its lease. No event marks the deadline: what
+        // the loss changes is decided lazily, at the two moments it matters
+        // (the API's return, and the leader's host going down during the
+        // outage). While the API is down `control_plane` is down anyway.
         let api = self.api_now();
+        let lease_lost = !self.api_up && now - self.api_down_since > m.renew_deadline;
         if api != self.api_up {
             self.api_up = api;
             if api {
                 for c in [SCHEDULER, CONTROLLER_MANAGER] {
-                    if self.controllers[c].lease == Lease::WaitingForApi {
+                    let lease = self.controllers[c].lease;
+                    if lease == Lease::WaitingForApi
+                        || (lease_lost && matches!(lease, Lease::Held(_)))
+                    {
                         let generation = self.controllers[c].plan_attempt();
                         let jitter =
                             m.retry_period * self.rng(self.layout.lease[c]).random::<f64>();
@@ -406,21 +402,24 @@ impl<'m> Cluster<'m> {
                     }
                 }
             } else {
-                self.api_epoch = super::next_generation(self.api_epoch);
-                self.queue
-                    .schedule(now + m.renew_deadline, Event::RenewDeadline(self.api_epoch));
+                self.api_down_since = now;
             }
         }
         for c in [SCHEDULER, CONTROLLER_MANAGER] {
             if let Lease::Held(h) = self.controllers[c].lease
                 && !self.host_up[h as usize]
             {
-                let generation = self.controllers[c].plan_attempt();
-                let jitter = m.retry_period * self.rng(self.layout.lease[c]).random::<f64>();
-                self.queue.schedule(
-                    now + m.lease_duration + jitter,
-                    Event::LeaseAttempt(c as u8, generation),
-                );
+                if !api && now - self.api_down_since > m.renew_deadline {
+                    // Already lost to the API outage: candidates wait for its end.
+                    self.controllers[c].wait_for_api();
+                } else {
+                    let generation = self.controllers[c].plan_attempt();
+                    let jitter = m.retry_period * self.rng(self.layout.lease[c]).random::<f64>();
+                    self.queue.schedule(
+                        now + m.lease_duration + jitter,
+                        Event::LeaseAttempt(c as u8, generation),
+                    );
+                }
             }
         }
     }
@@ -479,7 +478,6 @@ mod tests {
             Event::Elected(super::super::GENERATION_MASK),
             Event::LeaseAttempt(0, 17),
             Event::LeaseAttempt(1, 0),
-            Event::RenewDeadline(12_345),
         ];
         for e in events {
             assert_eq!(Event::unpack(e.pack()), e);

@@ -86,40 +86,25 @@ impl DurationSketch {
         }
     }
 
+    /// Counts a value whose bucket is outside the current range, growing
+    /// the range with a margin of two octaves so growth stays rare.
     #[cold]
     fn count_outside(&mut self, i: i32) {
-        self.reserve_range(i, i);
+        const MARGIN: i32 = 2 << SUB_BITS;
+        if self.counts.is_empty() {
+            self.reserve_range(i - MARGIN, i + MARGIN);
+        } else if i < self.offset {
+            self.reserve_range(i - MARGIN, self.offset);
+        } else {
+            self.reserve_range(self.offset, i + MARGIN);
+        }
         self.counts[(i - self.offset) as usize] += 1;
     }
 
-    /// Records many durations at once: the exact statistics in one pass,
-    /// then the bucket counts, with the buckets grown once for the range.
+    /// Records many durations.
     pub fn extend(&mut self, values: &[f64]) {
-        let (mut lo, mut hi) = (f64::INFINITY, 0.0_f64);
         for &x in values {
-            if x.is_nan() {
-                continue;
-            }
-            self.count += 1;
-            self.sum += x;
-            self.min = self.min.min(x);
-            self.max = self.max.max(x);
-            if x > 0.0 && x < f64::INFINITY {
-                lo = lo.min(x);
-                hi = hi.max(x);
-            } else {
-                self.zeros += 1;
-            }
-        }
-        if lo > hi {
-            return;
-        }
-        self.reserve_range(bucket_of(lo), bucket_of(hi));
-        let offset = self.offset;
-        for &x in values {
-            if x > 0.0 && x < f64::INFINITY {
-                self.counts[(bucket_of(x) - offset) as usize] += 1;
-            }
+            self.push(x);
         }
     }
 
