@@ -37,6 +37,10 @@ pub struct IndicatorSummary {
     pub outages_per_year: MeanVar,
     /// Lengths of outages that ended within the horizon, seconds.
     pub outage_seconds: DurationSketch,
+    /// Outage lengths not yet counted into `outage_seconds`: a chunk hands
+    /// its raw lengths over and the in-order merge counts them into the one
+    /// running sketch, so no sketch is built (and grown) per chunk.
+    pub pending_outages: Vec<f64>,
     /// Outages still open at the horizon.
     pub censored: u64,
 }
@@ -46,6 +50,9 @@ impl IndicatorSummary {
         self.unavailability.merge(&other.unavailability);
         self.outages_per_year.merge(&other.outages_per_year);
         self.outage_seconds.merge(&other.outage_seconds);
+        self.outage_seconds.extend(&other.pending_outages);
+        self.outage_seconds.extend(&self.pending_outages);
+        self.pending_outages.clear();
         self.censored += other.censored;
     }
 }
@@ -133,26 +140,32 @@ pub fn run(
     let total_chunks = options.replications.div_ceil(CHUNK);
     let mut summary = Summary::new(model.indicator_count());
     let mut chunk = 0;
-    while chunk < total_chunks {
+    // The merge of one wave (in chunk order, on one thread) overlaps the
+    // simulation of the next, so no worker waits for it.
+    let mut pending: Vec<Summary> = Vec::new();
+    while chunk < total_chunks || !pending.is_empty() {
         let wave_end = (chunk + WAVE).min(total_chunks);
-        let parts: Vec<Summary> = pool.install(|| {
-            (chunk..wave_end)
-                .into_par_iter()
-                .map_init(
-                    || Worker::new(model),
-                    |worker, c| {
-                        let lo = c * CHUNK;
-                        let hi = ((c + 1) * CHUNK).min(options.replications);
-                        let part = worker.run_chunk(options.first + lo..options.first + hi);
-                        progress(hi - lo);
-                        part
-                    },
-                )
-                .collect()
+        let ((), parts) = pool.install(|| {
+            rayon::join(
+                || pending.iter().for_each(|part| summary.merge(part)),
+                || {
+                    (chunk..wave_end)
+                        .into_par_iter()
+                        .map_init(
+                            || Worker::new(model),
+                            |worker, c| {
+                                let lo = c * CHUNK;
+                                let hi = ((c + 1) * CHUNK).min(options.replications);
+                                let part = worker.run_chunk(options.first + lo..options.first + hi);
+                                progress(hi - lo);
+                                part
+                            },
+                        )
+                        .collect::<Vec<Summary>>()
+                },
+            )
         });
-        for part in &parts {
-            summary.merge(part);
-        }
+        pending = parts;
         chunk = wave_end;
     }
     let cpu = match (cpu_start, process_cpu_time()) {
@@ -167,13 +180,10 @@ pub fn run(
     })
 }
 
-/// A worker thread's reusable state: the cluster and the outage buffers.
+/// A worker thread's reusable state.
 pub struct Worker<'m> {
     model: &'m Model,
     cluster: Cluster<'m>,
-    /// Outage lengths of the current chunk, per indicator; counted into the
-    /// chunk's sketches once at its end.
-    outages: Vec<Vec<f64>>,
 }
 
 impl<'m> Worker<'m> {
@@ -181,7 +191,6 @@ impl<'m> Worker<'m> {
         Worker {
             model,
             cluster: Cluster::new(model),
-            outages: vec![Vec::new(); model.indicator_count()],
         }
     }
 
@@ -191,10 +200,11 @@ impl<'m> Worker<'m> {
         let mut part = Summary::new(model.indicator_count());
         let horizon = model.horizon;
         let years = model.horizon_years();
-        self.outages.iter_mut().for_each(Vec::clear);
         for r in replications {
-            let outages = &mut self.outages;
-            let run = self.cluster.run(r, |i, seconds| outages[i].push(seconds));
+            let outages = &mut part.indicators;
+            let run = self
+                .cluster
+                .run(r, |i, seconds| outages[i].pending_outages.push(seconds));
             for (acc, ind) in part.indicators.iter_mut().zip(run.indicators) {
                 acc.unavailability.push(ind.downtime / horizon);
                 acc.outages_per_year.push(ind.outages as f64 / years);
@@ -202,9 +212,6 @@ impl<'m> Worker<'m> {
             }
             part.events += run.events;
             part.replications += 1;
-        }
-        for (acc, seconds) in part.indicators.iter_mut().zip(&self.outages) {
-            acc.outage_seconds.extend(seconds);
         }
         part
     }
