@@ -109,6 +109,8 @@ pub struct Cluster<'m> {
     /// When the current API outage began (meaningless while the API is up).
     api_down_since: f64,
     controllers: [Controller; 2],
+    /// Indicators as of the last settle, in [`INDICATORS`] order.
+    settled: [bool; 3],
     indicators: Vec<IndicatorRun>,
     events: u64,
 }
@@ -137,6 +139,7 @@ impl<'m> Cluster<'m> {
             api_up: true,
             api_down_since: 0.0,
             controllers: [Controller::new(0); 2],
+            settled: [true; 3],
             indicators: vec![IndicatorRun::default(); INDICATORS.len()],
             events: 0,
         }
@@ -384,7 +387,8 @@ impl<'m> Cluster<'m> {
         // the loss changes is decided lazily, at the two moments it matters
         // (the API's return, and the leader's host going down during the
         // outage). While the API is down `control_plane` is down anyway.
-        let api = self.api_now();
+        let etcd = self.etcd_writable();
+        let api = etcd && self.endpoint_up();
         let lease_lost = !self.api_up && now - self.api_down_since > m.renew_deadline;
         if api != self.api_up {
             self.api_up = api;
@@ -422,14 +426,13 @@ impl<'m> Cluster<'m> {
                 }
             }
         }
+        let control_plane = api && self.controllers.iter().all(Controller::has_leader);
+        self.settled = [etcd, api, control_plane];
     }
 
     /// Records indicator transitions at the end of an instant.
     fn record(&mut self, now: f64, on_outage: &mut impl FnMut(usize, f64)) {
-        let etcd = self.etcd_writable();
-        let api = etcd && self.endpoint_up();
-        let control_plane = api && self.controllers.iter().all(Controller::has_leader);
-        for (i, up) in [etcd, api, control_plane].into_iter().enumerate() {
+        for (i, up) in self.settled.into_iter().enumerate() {
             let ind = &mut self.indicators[i];
             if ind.down == up {
                 if up {
