@@ -8,6 +8,7 @@ use rand::distr::Distribution as _;
 use rand_distr::{Exp1, Gamma, StandardNormal};
 
 use super::rng::Rng;
+use crate::special::gamma as gamma_fn;
 
 /// Draws durations (seconds) from one distribution.
 #[derive(Clone, Debug)]
@@ -188,11 +189,6 @@ impl Sampler {
             Sampler::Never => f64::INFINITY,
         }
     }
-}
-
-/// Γ(x) for x > 0, via the shared Lanczos implementation.
-fn gamma_fn(x: f64) -> f64 {
-    crate::special::ln_gamma(x).exp()
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use std::fmt;
 
 use super::duration::{format_duration, parse_duration};
-use super::gamma_fn::{gamma, ln_gamma};
+use crate::special::{gamma, ln_gamma};
 
 /// A failure, repair or delay distribution, in seconds, in canonical parameters.
 /// The parser converts each user form so that `mean()` is exactly what the user wrote.

@@ -17,7 +17,6 @@
 pub mod dist;
 mod duration;
 mod error;
-mod gamma_fn;
 mod load;
 mod locate;
 mod raw;

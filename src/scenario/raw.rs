@@ -186,6 +186,22 @@ fn bare_number<E: de::Error>(shown: &dyn fmt::Display) -> E {
     ))
 }
 
+/// A YAML/JSON/TOML integer where a duration goes: only 0 is one.
+fn unitless_u64<E: de::Error>(v: u64) -> Result<(), E> {
+    if v == 0 { Ok(()) } else { Err(bare_number(&v)) }
+}
+
+/// As [`unitless_u64`], with negative numbers called out as such.
+fn unitless_i64<E: de::Error>(v: i64) -> Result<(), E> {
+    match v {
+        0 => Ok(()),
+        v if v < 0 => Err(E::custom(format_args!(
+            "`{v}` is negative; durations must be >= 0"
+        ))),
+        v => Err(bare_number(&v)),
+    }
+}
+
 impl<'de> Deserialize<'de> for DurationValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct V;
@@ -198,22 +214,10 @@ impl<'de> Deserialize<'de> for DurationValue {
                 parse_duration(v).map(DurationValue).map_err(E::custom)
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                if v == 0 {
-                    Ok(DurationValue(0.0))
-                } else {
-                    Err(bare_number(&v))
-                }
+                unitless_u64(v).map(|()| DurationValue(0.0))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                if v == 0 {
-                    Ok(DurationValue(0.0))
-                } else if v < 0 {
-                    Err(E::custom(format_args!(
-                        "`{v}` is negative; durations must be >= 0"
-                    )))
-                } else {
-                    Err(bare_number(&v))
-                }
+                unitless_i64(v).map(|()| DurationValue(0.0))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
                 Err(bare_number(&v))
@@ -235,22 +239,10 @@ impl<'de> Deserialize<'de> for DistValue {
                 Distribution::parse(v).map(DistValue).map_err(E::custom)
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                if v == 0 {
-                    Ok(DistValue(Distribution::Fixed(0.0)))
-                } else {
-                    Err(bare_number(&v))
-                }
+                unitless_u64(v).map(|()| DistValue(Distribution::Fixed(0.0)))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                if v == 0 {
-                    Ok(DistValue(Distribution::Fixed(0.0)))
-                } else if v < 0 {
-                    Err(E::custom(format_args!(
-                        "`{v}` is negative; durations must be >= 0"
-                    )))
-                } else {
-                    Err(bare_number(&v))
-                }
+                unitless_i64(v).map(|()| DistValue(Distribution::Fixed(0.0)))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
                 Err(bare_number(&v))
