@@ -135,8 +135,8 @@ fn apply_overrides(s: &mut Scenario, args: &RunArgs) -> anyhow::Result<()> {
     }
     if let Some(h) = &args.horizon {
         let seconds = scenario::parse_duration(h).map_err(|e| anyhow!("--horizon {h:?}: {e}"))?;
-        if !(seconds > 0.0 && seconds.is_finite()) {
-            return Err(anyhow!("--horizon {h:?}: the horizon must be positive"));
+        if let Some(why) = scenario::horizon_problem(seconds) {
+            return Err(anyhow!("--horizon {h:?}: {why}"));
         }
         s.simulation.horizon = seconds;
     }

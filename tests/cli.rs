@@ -246,6 +246,10 @@ fn bad_input_exits_2_with_a_located_message() {
         &["run", "scenarios/stacked-3.yaml", "--horizon=-1y"],
         &["--horizon"],
     );
+    assert_bad_input(
+        &["run", "scenarios/stacked-3.yaml", "--horizon", "20000y"],
+        &["--horizon", "replications"],
+    );
     assert_bad_input(&["run", "scenarios/stacked-3.yaml", "-n", "0"], &["0"]);
     assert_bad_input(&["run", "scenarios/stacked-3.yaml", "-j", "0"], &["0"]);
     assert_bad_input(

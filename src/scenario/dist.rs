@@ -180,7 +180,7 @@ impl Distribution {
                 // is not a failure model anyone means.
                 if ln_gamma(1.0 + 1.0 / shape) >= f64::MAX.ln() {
                     return Err(format!(
-                        "weibull shape {shape} is too small (its mean is not a finite number)"
+                        "weibull shape {shape:?} is too small (its mean is not a finite number)"
                     ));
                 }
                 let factor = gamma(1.0 + 1.0 / shape);
@@ -191,7 +191,7 @@ impl Distribution {
                 };
                 if !(scale > 0.0 && scale.is_finite() && (scale * factor).is_finite()) {
                     return Err(format!(
-                        "weibull(shape={shape}, {which}={}) has no finite, positive mean",
+                        "weibull(shape={shape:?}, {which}={}) has no finite, positive mean",
                         format_duration(value)
                     ));
                 }
@@ -201,7 +201,7 @@ impl Distribution {
                 let sigma = need("sigma")?;
                 if sigma < 0.0 {
                     return Err(format!(
-                        "lognormal parameter `sigma` must be >= 0, not {sigma}"
+                        "lognormal parameter `sigma` must be >= 0, not {sigma:?}"
                     ));
                 }
                 let (which, value) = one_of("median", "mean")?;
@@ -216,7 +216,7 @@ impl Distribution {
                 let mean = (mu + sigma * sigma / 2.0).exp();
                 if !mean.is_finite() || !mu.is_finite() {
                     return Err(format!(
-                        "lognormal sigma {sigma} is too large (its mean is not a finite number)"
+                        "lognormal sigma {sigma:?} is too large (its mean is not a finite number)"
                     ));
                 }
                 Distribution::LogNormal { mu, sigma }
@@ -227,7 +227,7 @@ impl Distribution {
                 let scale = mean / shape;
                 if scale <= 0.0 || scale.is_nan() {
                     return Err(format!(
-                        "gamma shape {shape} is too large for mean {}",
+                        "gamma shape {shape:?} is too large for mean {}",
                         format_duration(mean)
                     ));
                 }
@@ -278,21 +278,21 @@ impl fmt::Display for Distribution {
             Distribution::Weibull { shape, .. } => {
                 write!(
                     f,
-                    "weibull(shape={shape}, mean={})",
+                    "weibull(shape={shape:?}, mean={})",
                     format_duration(self.mean())
                 )
             }
             Distribution::LogNormal { mu, sigma } => {
                 write!(
                     f,
-                    "lognormal(median={}, sigma={sigma})",
+                    "lognormal(median={}, sigma={sigma:?})",
                     format_duration(mu.exp())
                 )
             }
             Distribution::Gamma { shape, .. } => {
                 write!(
                     f,
-                    "gamma(shape={shape}, mean={})",
+                    "gamma(shape={shape:?}, mean={})",
                     format_duration(self.mean())
                 )
             }

@@ -30,4 +30,4 @@ pub use error::ScenarioError;
 pub use load::{Format, MAX_FILE_BYTES, load, parse_str};
 pub use schema::json_schema;
 pub use types::*;
-pub use validate::MAX_HOSTS;
+pub use validate::{MAX_HORIZON_YEARS, MAX_HOSTS, horizon_problem};

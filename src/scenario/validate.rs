@@ -6,6 +6,7 @@ use super::duration::format_duration;
 use super::raw::{
     RawControlPlane, RawHostSpec, RawLeaderElection, RawLoadBalancer, RawScenario, RawTopology,
 };
+use super::types::YEAR_SECONDS;
 use super::types::{
     ControlPlane, Etcd, EtcdHosts, HostSpec, LeaderElection, Scenario, Simulation, Topology, Zones,
 };
@@ -49,11 +50,8 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Scenario, Inval
     }
 
     let sim = raw.simulation;
-    if sim.horizon.0 <= 0.0 {
-        return Err(invalid(
-            "simulation.horizon",
-            "must be greater than 0, e.g. `10y`",
-        ));
+    if let Some(why) = horizon_problem(sim.horizon.0) {
+        return Err(invalid("simulation.horizon", why));
     }
     if sim.replications == 0 {
         return Err(invalid("simulation.replications", "must be at least 1"));
@@ -346,4 +344,24 @@ fn leader_election(raw: Option<RawLeaderElection>) -> Result<LeaderElection, Inv
         ));
     }
     Ok(le)
+}
+
+/// The longest horizon one replication may simulate, in years. Simulated
+/// time is a double in seconds: at 10,000 years its resolution is still
+/// about 6e-5 s, well below the shortest delays modelled (elections, lease
+/// jitter). For more cluster-years, run more replications.
+pub const MAX_HORIZON_YEARS: f64 = 10_000.0;
+
+/// Why a horizon (seconds) is unusable, if it is.
+pub fn horizon_problem(seconds: f64) -> Option<String> {
+    if !(seconds > 0.0) {
+        Some("must be greater than 0, e.g. `10y`".into())
+    } else if seconds > MAX_HORIZON_YEARS * YEAR_SECONDS {
+        Some(format!(
+            "must be at most {MAX_HORIZON_YEARS}y per replication (time keeps sub-millisecond \
+             resolution up to there); for more cluster-years, run more replications"
+        ))
+    } else {
+        None
+    }
 }
