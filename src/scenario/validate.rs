@@ -354,7 +354,7 @@ pub const MAX_HORIZON_YEARS: f64 = 10_000.0;
 
 /// Why a horizon (seconds) is unusable, if it is.
 pub fn horizon_problem(seconds: f64) -> Option<String> {
-    if !(seconds > 0.0) {
+    if seconds.is_nan() || seconds <= 0.0 {
         Some("must be greater than 0, e.g. `10y`".into())
     } else if seconds > MAX_HORIZON_YEARS * YEAR_SECONDS {
         Some(format!(
