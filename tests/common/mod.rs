@@ -143,6 +143,12 @@ pub fn assert_unavailability(r: &IndicatorResult, exact: f64, what: &str) {
     let u = &r.unavailability;
     let half = u.half_width().expect("interval");
     let se = half / 1.96;
+    // The oracle table, for `cargo test --release --test oracle -- --nocapture`.
+    println!(
+        "{what:<40} simulated {:.5e} ± {half:.1e} (95%)   exact {exact:.5e}   off by {:+.2} s.e.",
+        u.mean,
+        (u.mean - exact) / se
+    );
     assert!(
         (u.mean - exact).abs() <= 4.0 * se,
         "{what}: unavailability {:.6e} ± {:.2e} (95%), exact {exact:.6e}",
