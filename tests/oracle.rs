@@ -203,7 +203,10 @@ fn single_node_outage_rate_and_length() {
     let rate = YEAR_SECONDS / (MTTF + repair_mean);
     let o = &etcd.outages_per_year;
     let half = o.half_width().unwrap();
-    println!("single node outages/yr: simulated {:.4} ± {half:.4}, exact 1/(MTTF+MTTR) = {rate:.4}", o.mean);
+    println!(
+        "single node outages/yr: simulated {:.4} ± {half:.4}, exact 1/(MTTF+MTTR) = {rate:.4}",
+        o.mean
+    );
     assert!(
         (o.mean - rate).abs() <= 2.05 * half,
         "outages/yr {} ± {half}, exact {rate}",
@@ -215,7 +218,10 @@ fn single_node_outage_rate_and_length() {
     let count = m.count as f64;
     let sd = repair_mean * ((sigma * sigma).exp() - 1.0).sqrt() / 60.0;
     let mean = m.mean.unwrap();
-    println!("single node mean outage: simulated {mean:.2} min over {count} outages, exact {:.2} min", repair_mean / 60.0);
+    println!(
+        "single node mean outage: simulated {mean:.2} min over {count} outages, exact {:.2} min",
+        repair_mean / 60.0
+    );
     assert!(
         (mean - repair_mean / 60.0).abs() <= 4.0 * sd / count.sqrt(),
         "mean outage {mean} min, exact {}",

@@ -497,16 +497,6 @@ fn not_yet_supported_keys_say_so() {
             "precision:",
         ),
         (
-            "control_plane.apiserver",
-            edit("  etcd:\n", "  apiserver: { failure: never }\n  etcd:\n"),
-            "apiserver:",
-        ),
-        (
-            "control_plane.etcd_member",
-            edit("  etcd:\n", "  etcd_member: { failure: never }\n  etcd:\n"),
-            "etcd_member:",
-        ),
-        (
             "control_plane.node.disk_loss",
             edit(
                 "    repair: lognormal(median=30m, sigma=1.0)\n",

@@ -21,6 +21,12 @@ enum Event {
     Elected(u32),
     /// Controller `0` (scheduler) or `1` (controller-manager) tries to take its lease.
     LeaseAttempt(u8, u32),
+    /// The kube-apiserver process of control-plane host i crashes / is restarted.
+    ApiserverCrash(u16),
+    ApiserverRestart(u16),
+    /// The process of etcd member m crashes / is restarted.
+    MemberCrash(u16),
+    MemberRestart(u16),
 }
 
 /// Payloads: generations (24 bits, see [`super::GENERATION_MASK`]) or
@@ -39,6 +45,10 @@ impl Packed for Event {
             Event::LbRepair => (5, 0),
             Event::Elected(g) => (6, g & PAYLOAD),
             Event::LeaseAttempt(c, g) => (7 + c as u32, g & PAYLOAD),
+            Event::ApiserverCrash(i) => (9, i as u32),
+            Event::ApiserverRestart(i) => (10, i as u32),
+            Event::MemberCrash(m) => (11, m as u32),
+            Event::MemberRestart(m) => (12, m as u32),
         };
         tag << 24 | payload
     }
@@ -55,7 +65,11 @@ impl Packed for Event {
             5 => Event::LbRepair,
             6 => Event::Elected(payload),
             7 => Event::LeaseAttempt(0, payload),
-            _ => Event::LeaseAttempt(1, payload),
+            8 => Event::LeaseAttempt(1, payload),
+            9 => Event::ApiserverCrash(payload as u16),
+            10 => Event::ApiserverRestart(payload as u16),
+            11 => Event::MemberCrash(payload as u16),
+            _ => Event::MemberRestart(payload as u16),
         }
     }
 }
@@ -101,8 +115,14 @@ pub struct Cluster<'m> {
     zone_up: Vec<bool>,
     lb_up: bool,
     members_up: u32,
-    /// Up control-plane hosts; each runs an apiserver, up iff its host is.
+    /// Up control-plane hosts (where controllers can lead).
     cp_hosts_up: u32,
+    /// Apiservers whose host is up and whose process has not crashed.
+    apiservers_up: u32,
+    /// Crashed apiserver processes, per control-plane host.
+    apiserver_crashed: Vec<bool>,
+    /// Crashed etcd member processes, per member.
+    member_crashed: Vec<bool>,
     election: Election,
     /// The API's state as of the last settled instant.
     api_up: bool,
@@ -135,6 +155,9 @@ impl<'m> Cluster<'m> {
             lb_up: true,
             members_up: 0,
             cp_hosts_up: 0,
+            apiservers_up: 0,
+            apiserver_crashed: vec![false; model.cp_hosts as usize],
+            member_crashed: vec![false; model.member_hosts.len()],
             election: Election::default(),
             api_up: true,
             api_down_since: 0.0,
@@ -190,6 +213,9 @@ impl<'m> Cluster<'m> {
         self.lb_up = true;
         self.members_up = m.member_hosts.len() as u32;
         self.cp_hosts_up = m.cp_hosts as u32;
+        self.apiservers_up = m.cp_hosts as u32;
+        self.apiserver_crashed.fill(false);
+        self.member_crashed.fill(false);
         let leader = self
             .rng(self.layout.election)
             .random_range(0..m.member_hosts.len() as u32) as u16;
@@ -219,6 +245,20 @@ impl<'m> Cluster<'m> {
         if let Some(lb) = &m.load_balancer {
             let t = lb.failure.sample(self.rng(self.layout.lb_failure));
             self.queue.schedule(t, Event::LbFail);
+        }
+        if let Some(crash) = &m.apiserver_crash {
+            for i in 0..m.cp_hosts as usize {
+                let t = crash
+                    .failure
+                    .sample(self.rng(self.layout.apiserver_crash(i)));
+                self.queue.schedule(t, Event::ApiserverCrash(i as u16));
+            }
+        }
+        if let Some(crash) = &m.member_crash {
+            for j in 0..m.member_hosts.len() {
+                let t = crash.failure.sample(self.rng(self.layout.member_crash(j)));
+                self.queue.schedule(t, Event::MemberCrash(j as u16));
+            }
         }
     }
 
@@ -297,6 +337,62 @@ impl<'m> Cluster<'m> {
                     }
                 }
             }
+            Event::ApiserverCrash(i) | Event::ApiserverRestart(i) => {
+                let i = i as usize;
+                let crashed = matches!(event, Event::ApiserverCrash(_));
+                self.apiserver_crashed[i] = crashed;
+                if self.host_up[i] {
+                    if crashed {
+                        self.apiservers_up -= 1
+                    } else {
+                        self.apiservers_up += 1
+                    }
+                }
+                if let Some(crash) = &m.apiserver_crash {
+                    let (d, next) = if crashed {
+                        (
+                            crash
+                                .repair
+                                .sample(self.rng(self.layout.apiserver_restart(i))),
+                            Event::ApiserverRestart(i as u16),
+                        )
+                    } else {
+                        (
+                            crash
+                                .failure
+                                .sample(self.rng(self.layout.apiserver_crash(i))),
+                            Event::ApiserverCrash(i as u16),
+                        )
+                    };
+                    self.queue.schedule(now + d, next);
+                }
+            }
+            Event::MemberCrash(j) | Event::MemberRestart(j) => {
+                let j = j as usize;
+                let crashed = matches!(event, Event::MemberCrash(_));
+                self.member_crashed[j] = crashed;
+                if self.host_up[m.member_hosts[j] as usize] {
+                    if crashed {
+                        self.members_up -= 1
+                    } else {
+                        self.members_up += 1
+                    }
+                }
+                if let Some(crash) = &m.member_crash {
+                    let (d, next) = if crashed {
+                        (
+                            crash.repair.sample(self.rng(self.layout.member_restart(j))),
+                            Event::MemberRestart(j as u16),
+                        )
+                    } else {
+                        (
+                            crash.failure.sample(self.rng(self.layout.member_crash(j))),
+                            Event::MemberCrash(j as u16),
+                        )
+                    };
+                    self.queue.schedule(now + d, next);
+                }
+            }
         }
     }
 
@@ -317,36 +413,39 @@ impl<'m> Cluster<'m> {
             return;
         }
         self.host_up[h] = up;
-        if host.member.is_some() {
-            if up {
-                self.members_up += 1
-            } else {
-                self.members_up -= 1
-            }
+        // A process counts as up when its host is up and it has not crashed.
+        let step = |n: &mut u32| if up { *n += 1 } else { *n -= 1 };
+        if let Some(member) = host.member
+            && !self.member_crashed[member as usize]
+        {
+            step(&mut self.members_up);
         }
-        if let Role::ControlPlane(_) = host.role {
-            if up {
-                self.cp_hosts_up += 1
-            } else {
-                self.cp_hosts_up -= 1
+        if let Role::ControlPlane(i) = host.role {
+            step(&mut self.cp_hosts_up);
+            if !self.apiserver_crashed[i as usize] {
+                step(&mut self.apiservers_up);
             }
         }
     }
 
+    /// Member m is up: its host is up and its process has not crashed.
+    #[inline]
+    fn member_up(&self, m: u16) -> bool {
+        self.host_up[self.model.member_hosts[m as usize] as usize]
+            && !self.member_crashed[m as usize]
+    }
+
     fn etcd_writable(&self) -> bool {
         self.members_up >= self.model.quorum
-            && self
-                .election
-                .leader
-                .is_some_and(|l| self.host_up[self.model.member_hosts[l as usize] as usize])
+            && self.election.leader.is_some_and(|l| self.member_up(l))
     }
 
     /// The endpoint reaches an up apiserver: any, through an up load
     /// balancer; cp-1's alone without one.
     fn endpoint_up(&self) -> bool {
         match self.model.load_balancer {
-            Some(_) => self.lb_up && self.cp_hosts_up > 0,
-            None => self.host_up[0],
+            Some(_) => self.lb_up && self.apiservers_up > 0,
+            None => self.host_up[0] && !self.apiserver_crashed[0],
         }
     }
 
@@ -356,17 +455,20 @@ impl<'m> Cluster<'m> {
 
     /// A uniformly chosen up member (the caller checked that one is up).
     fn pick_up_member(&mut self) -> u16 {
-        let m = self.model;
         let up = self.members_up;
         let k = uniform_below(self.rng(self.layout.election), up);
-        nth_up(&self.host_up, m.member_hosts.iter().map(|&h| h as usize), k)
+        let members = self.model.member_hosts.len() as u16;
+        nth_true((0..members).map(|m| self.member_up(m)), k)
     }
 
     /// A uniformly chosen up control-plane host (the API is up, so one is).
     fn pick_up_cp_host(&mut self, stream: usize) -> u16 {
         let up = self.cp_hosts_up.max(1);
         let k = uniform_below(self.rng(stream), up);
-        nth_up(&self.host_up, 0..self.model.cp_hosts as usize, k)
+        nth_true(
+            self.host_up[..self.model.cp_hosts as usize].iter().copied(),
+            k,
+        )
     }
 
     /// Derived reactions after all events of an instant: elections, the
@@ -374,10 +476,7 @@ impl<'m> Cluster<'m> {
     fn settle(&mut self, now: f64) {
         let m = self.model;
         let quorum = self.members_up >= m.quorum;
-        let leader_up = self
-            .election
-            .leader
-            .is_some_and(|l| self.host_up[m.member_hosts[l as usize] as usize]);
+        let leader_up = self.election.leader.is_some_and(|l| self.member_up(l));
         if let Settle::StartElection { generation } = self.election.settle(quorum, leader_up) {
             let d = m.election.sample(self.rng(self.layout.election));
             self.queue.schedule(now + d, Event::Elected(generation));
@@ -450,12 +549,12 @@ impl<'m> Cluster<'m> {
     }
 }
 
-/// The position, among `hosts`, of the k-th (0-based) one that is up.
+/// The position of the k-th (0-based) `true` among `up`.
 #[inline]
-fn nth_up(host_up: &[bool], hosts: impl Iterator<Item = usize>, k: u32) -> u16 {
+fn nth_true(up: impl Iterator<Item = bool>, k: u32) -> u16 {
     let mut seen = 0;
-    for (i, h) in hosts.enumerate() {
-        if host_up[h] {
+    for (i, u) in up.enumerate() {
+        if u {
             if seen == k {
                 return i as u16;
             }
@@ -481,6 +580,10 @@ mod tests {
             Event::Elected(super::super::GENERATION_MASK),
             Event::LeaseAttempt(0, 17),
             Event::LeaseAttempt(1, 0),
+            Event::ApiserverCrash(6),
+            Event::ApiserverRestart(0),
+            Event::MemberCrash(4),
+            Event::MemberRestart(65_535),
         ];
         for e in events {
             assert_eq!(Event::unpack(e.pack()), e);

@@ -99,6 +99,10 @@ pub struct Model {
     pub quorum: u32,
     pub election: Sampler,
     pub load_balancer: Option<Lifecycle>,
+    /// Crashes of each kube-apiserver process, independent of its host.
+    pub apiserver_crash: Option<Lifecycle>,
+    /// Crashes of each etcd member process, independent of its host.
+    pub member_crash: Option<Lifecycle>,
     pub lease_duration: f64,
     pub renew_deadline: f64,
     pub retry_period: f64,
@@ -197,6 +201,14 @@ impl Model {
             None => None,
         };
         let le = &cp.leader_election;
+        let apiserver_crash = match &cp.apiserver {
+            Some(spec) => Some(host_lifecycle("control_plane.apiserver", spec)?),
+            None => None,
+        };
+        let member_crash = match &cp.etcd_member {
+            Some(spec) => Some(host_lifecycle("control_plane.etcd_member", spec)?),
+            None => None,
+        };
         Ok(Model {
             name: s.name.clone(),
             seed: s.simulation.seed,
@@ -211,6 +223,8 @@ impl Model {
             election: sampler(&cp.etcd.election)
                 .map_err(|e| BuildError(format!("control_plane.etcd.election: {e}")))?,
             load_balancer,
+            apiserver_crash,
+            member_crash,
             lease_duration: le.lease_duration,
             renew_deadline: le.renew_deadline,
             retry_period: le.retry_period,

@@ -19,6 +19,10 @@ const LB_REPAIR: u32 = 8;
 const ETCD_ELECTION: u32 = 9;
 const LEASE_SCHEDULER: u32 = 10;
 const LEASE_CONTROLLER_MANAGER: u32 = 11;
+const APISERVER_CRASH: u32 = 12;
+const APISERVER_RESTART: u32 = 13;
+const MEMBER_CRASH: u32 = 14;
+const MEMBER_RESTART: u32 = 15;
 
 /// Slots of the per-replication generators, laid out once per model.
 #[derive(Clone, Debug)]
@@ -47,6 +51,11 @@ pub struct Layout {
     pub election: usize,
     /// Scheduler, then controller-manager.
     pub lease: [usize; 2],
+    /// Apiserver i's crash stream is `apiserver_base + 2i`, its restart
+    /// stream the next (present only when apiservers crash).
+    pub apiserver_base: usize,
+    /// Likewise for etcd member processes.
+    pub member_base: usize,
 }
 
 impl Layout {
@@ -55,6 +64,18 @@ impl Layout {
     }
     pub fn zone_repair(&self, z: usize) -> usize {
         self.zone_base + 2 * z + 1
+    }
+    pub fn apiserver_crash(&self, i: usize) -> usize {
+        self.apiserver_base + 2 * i
+    }
+    pub fn apiserver_restart(&self, i: usize) -> usize {
+        self.apiserver_base + 2 * i + 1
+    }
+    pub fn member_crash(&self, m: usize) -> usize {
+        self.member_base + 2 * m
+    }
+    pub fn member_restart(&self, m: usize) -> usize {
+        self.member_base + 2 * m + 1
     }
 }
 
@@ -82,6 +103,22 @@ impl Streams {
         let lease = [ids.len(), ids.len() + 1];
         ids.push(StreamId::new(LEASE_SCHEDULER, 0));
         ids.push(StreamId::new(LEASE_CONTROLLER_MANAGER, 0));
+        // Process streams exist only where processes crash, so designs
+        // without crashes re-key no more streams than they use.
+        let apiserver_base = ids.len();
+        if model.apiserver_crash.is_some() {
+            for i in 0..model.cp_hosts as u32 {
+                ids.push(StreamId::new(APISERVER_CRASH, i));
+                ids.push(StreamId::new(APISERVER_RESTART, i));
+            }
+        }
+        let member_base = ids.len();
+        if model.member_crash.is_some() {
+            for m in 0..model.member_hosts.len() as u32 {
+                ids.push(StreamId::new(MEMBER_CRASH, m));
+                ids.push(StreamId::new(MEMBER_RESTART, m));
+            }
+        }
         let rngs = ids.iter().map(|&id| stream(0, 0, id)).collect();
         let layout = Layout {
             zone_base,
@@ -89,6 +126,8 @@ impl Streams {
             lb_repair: lb_failure + 1,
             election,
             lease,
+            apiserver_base,
+            member_base,
         };
         (Streams { ids, rngs }, layout)
     }

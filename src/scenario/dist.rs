@@ -179,8 +179,9 @@ impl Distribution {
                 // Γ(1 + 1/k) overflows for k below about 0.0058; such a shape
                 // is not a failure model anyone means.
                 if ln_gamma(1.0 + 1.0 / shape) >= f64::MAX.ln() {
+                    let shape = Num(shape);
                     return Err(format!(
-                        "weibull shape {shape:?} is too small (its mean is not a finite number)"
+                        "weibull shape {shape} is too small (its mean is not a finite number)"
                     ));
                 }
                 let factor = gamma(1.0 + 1.0 / shape);
@@ -190,8 +191,9 @@ impl Distribution {
                     value
                 };
                 if !(scale > 0.0 && scale.is_finite() && (scale * factor).is_finite()) {
+                    let shape = Num(shape);
                     return Err(format!(
-                        "weibull(shape={shape:?}, {which}={}) has no finite, positive mean",
+                        "weibull(shape={shape}, {which}={}) has no finite, positive mean",
                         format_duration(value)
                     ));
                 }
@@ -200,8 +202,9 @@ impl Distribution {
             "lognormal" => {
                 let sigma = need("sigma")?;
                 if sigma < 0.0 {
+                    let sigma = Num(sigma);
                     return Err(format!(
-                        "lognormal parameter `sigma` must be >= 0, not {sigma:?}"
+                        "lognormal parameter `sigma` must be >= 0, not {sigma}"
                     ));
                 }
                 let (which, value) = one_of("median", "mean")?;
@@ -215,8 +218,9 @@ impl Distribution {
                 };
                 let mean = (mu + sigma * sigma / 2.0).exp();
                 if !mean.is_finite() || !mu.is_finite() {
+                    let sigma = Num(sigma);
                     return Err(format!(
-                        "lognormal sigma {sigma:?} is too large (its mean is not a finite number)"
+                        "lognormal sigma {sigma} is too large (its mean is not a finite number)"
                     ));
                 }
                 Distribution::LogNormal { mu, sigma }
@@ -226,8 +230,9 @@ impl Distribution {
                 let mean = positive(name, "mean", need("mean")?)?;
                 let scale = mean / shape;
                 if scale <= 0.0 || scale.is_nan() {
+                    let shape = Num(shape);
                     return Err(format!(
-                        "gamma shape {shape:?} is too large for mean {}",
+                        "gamma shape {shape} is too large for mean {}",
                         format_duration(mean)
                     ));
                 }
@@ -276,23 +281,26 @@ impl fmt::Display for Distribution {
                 write!(f, "exponential(mean={})", format_duration(mean))
             }
             Distribution::Weibull { shape, .. } => {
+                let shape = Num(shape);
                 write!(
                     f,
-                    "weibull(shape={shape:?}, mean={})",
+                    "weibull(shape={shape}, mean={})",
                     format_duration(self.mean())
                 )
             }
             Distribution::LogNormal { mu, sigma } => {
+                let sigma = Num(sigma);
                 write!(
                     f,
-                    "lognormal(median={}, sigma={sigma:?})",
+                    "lognormal(median={}, sigma={sigma})",
                     format_duration(mu.exp())
                 )
             }
             Distribution::Gamma { shape, .. } => {
+                let shape = Num(shape);
                 write!(
                     f,
-                    "gamma(shape={shape:?}, mean={})",
+                    "gamma(shape={shape}, mean={})",
                     format_duration(self.mean())
                 )
             }
@@ -356,6 +364,21 @@ fn positive(name: &str, key: &str, value: f64) -> Result<f64, String> {
         Ok(value)
     } else {
         Err(format!("{name} parameter `{key}` must be > 0"))
+    }
+}
+
+/// A parameter as a person reads it: plain decimals (`0.8`, `1`), and an
+/// exponent only for extreme magnitudes (`1e-300`), never 300 digits.
+struct Num(f64);
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.0.abs();
+        if a != 0.0 && !(1e-4..1e15).contains(&a) {
+            write!(f, "{:e}", self.0)
+        } else {
+            write!(f, "{}", self.0)
+        }
     }
 }
 

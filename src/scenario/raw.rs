@@ -109,6 +109,12 @@ pub struct RawControlPlane {
     pub etcd_placement: Option<Vec<u32>>,
     pub etcd: Option<RawEtcd>,
     pub leader_election: Option<RawLeaderElection>,
+    /// Process crashes of each kube-apiserver, restarted by the kubelet:
+    /// `failure` and `repair` per instance, independent of its host.
+    pub apiserver: Option<RawHostSpec>,
+    /// Process crashes of each etcd member, restarted by the kubelet:
+    /// `failure` and `repair` per instance, independent of its host.
+    pub etcd_member: Option<RawHostSpec>,
     /// The load balancer in front of the API servers, or `none` (clients use cp-1 alone).
     #[schemars(required)]
     pub load_balancer: Option<RawLoadBalancer>,
@@ -347,8 +353,6 @@ pub const NOT_YET_SUPPORTED: &[&str] = &[
     "disasters",
     "slos",
     "simulation.precision",
-    "control_plane.apiserver",
-    "control_plane.etcd_member",
     "control_plane.node.disk_loss",
     "control_plane.etcd_node.disk_loss",
     "control_plane.etcd.member_replace",

@@ -70,6 +70,11 @@ pub struct ControlPlane {
     pub leader_election: LeaderElection,
     /// `None` when the file says `load_balancer: none`.
     pub load_balancer: Option<HostSpec>,
+    /// Crashes of each kube-apiserver process (restarted by the kubelet),
+    /// independent of its host. `None`: apiservers fail only with their host.
+    pub apiserver: Option<HostSpec>,
+    /// Crashes of each etcd member process, independent of its host.
+    pub etcd_member: Option<HostSpec>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

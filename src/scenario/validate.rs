@@ -186,6 +186,15 @@ fn control_plane(cp: RawControlPlane, zone_count: u32) -> Result<ControlPlane, I
         )?),
     };
 
+    let apiserver = cp
+        .apiserver
+        .map(|raw| host_spec("control_plane.apiserver", raw, "an apiserver"))
+        .transpose()?;
+    let etcd_member = cp
+        .etcd_member
+        .map(|raw| host_spec("control_plane.etcd_member", raw, "an etcd member"))
+        .transpose()?;
+
     Ok(ControlPlane {
         topology,
         nodes: cp.nodes,
@@ -195,6 +204,8 @@ fn control_plane(cp: RawControlPlane, zone_count: u32) -> Result<ControlPlane, I
         etcd: Etcd { election },
         leader_election,
         load_balancer,
+        apiserver,
+        etcd_member,
     })
 }
 

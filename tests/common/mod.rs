@@ -59,6 +59,8 @@ pub fn stacked(n: u32, node: HostSpec) -> Scenario {
                 retry_period: 2.0,
             },
             load_balancer: None,
+            apiserver: None,
+            etcd_member: None,
         },
     }
 }
