@@ -975,3 +975,23 @@ fn schema_describes_what_loads() {
             .contains("weibull(shape=K, mean=D)")
     );
 }
+
+/// In a YAML flow mapping a comma ends a plain value, so an unquoted
+/// two-parameter distribution is cut short: the message says to quote it.
+#[test]
+fn unquoted_distribution_in_a_flow_mapping_gets_a_hint() {
+    let text = BASE.replace(
+        "  node:\n    failure: weibull(shape=0.8, mean=2y)\n    repair: lognormal(median=30m, sigma=1.0)\n",
+        "  node: { failure: weibull(shape=0.8, mean=2y), repair: fixed(30m) }\n",
+    );
+    assert_ne!(text, BASE, "the fixture changed; update this test");
+    let err = parse_str(&text, "flow.yaml", Format::Yaml).unwrap_err();
+    assert!(err.message.contains("quote the distribution"), "{err}");
+    assert_eq!(
+        err.key.as_deref(),
+        Some("control_plane.node.failure"),
+        "{err}"
+    );
+    let line = text.lines().position(|l| l.contains("node: {")).unwrap() + 1;
+    assert_eq!(err.line, Some(line as u32), "{err}");
+}

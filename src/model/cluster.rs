@@ -5,7 +5,7 @@ use rand::RngExt;
 use super::controllers::{Controller, Lease};
 use super::etcd::{Election, Settle};
 use super::streams::{Layout, Streams, slot};
-use super::{INDICATORS, Model, Role};
+use super::{INDICATORS, Lifecycle, Model, Role};
 use crate::engine::{EventQueue, Packed, Rng, uniform_below};
 
 /// Everything that can happen. Indices are small (hosts, zones, controllers).
@@ -269,53 +269,47 @@ impl<'m> Cluster<'m> {
 
     fn apply(&mut self, now: f64, event: Event) {
         let m = self.model;
+        let layout = self.layout;
         match event {
-            Event::HostFail(h) => {
+            Event::HostFail(h) | Event::HostRepair(h) => {
+                let up = matches!(event, Event::HostRepair(_));
                 let h = h as usize;
-                self.host_own_up[h] = false;
+                self.host_own_up[h] = up;
                 self.refresh_host(h);
-                let d = m.host_classes[m.hosts[h].class as usize]
-                    .repair
-                    .sample(self.rng(slot::host_repair(h)));
-                self.queue.schedule(now + d, Event::HostRepair(h as u16));
+                let life = &m.host_classes[m.hosts[h].class as usize];
+                let next = if up {
+                    Event::HostFail(h as u16)
+                } else {
+                    Event::HostRepair(h as u16)
+                };
+                self.end_of_phase(
+                    now,
+                    life,
+                    up,
+                    (slot::host_failure(h), slot::host_repair(h)),
+                    next,
+                );
             }
-            Event::HostRepair(h) => {
-                let h = h as usize;
-                self.host_own_up[h] = true;
-                self.refresh_host(h);
-                let d = m.host_classes[m.hosts[h].class as usize]
-                    .failure
-                    .sample(self.rng(slot::host_failure(h)));
-                self.queue.schedule(now + d, Event::HostFail(h as u16));
+            Event::ZoneFail(z) | Event::ZoneRepair(z) => {
+                let up = matches!(event, Event::ZoneRepair(_));
+                self.set_zone(z as usize, up);
+                let next = if up {
+                    Event::ZoneFail(z)
+                } else {
+                    Event::ZoneRepair(z)
+                };
+                let slots = (
+                    layout.zone_failure(z as usize),
+                    layout.zone_repair(z as usize),
+                );
+                self.end_of_phase(now, &m.zone_lifecycle, up, slots, next);
             }
-            Event::ZoneFail(z) => {
-                self.set_zone(z as usize, false);
-                let d = m
-                    .zone_lifecycle
-                    .repair
-                    .sample(self.rng(self.layout.zone_repair(z as usize)));
-                self.queue.schedule(now + d, Event::ZoneRepair(z));
-            }
-            Event::ZoneRepair(z) => {
-                self.set_zone(z as usize, true);
-                let d = m
-                    .zone_lifecycle
-                    .failure
-                    .sample(self.rng(self.layout.zone_failure(z as usize)));
-                self.queue.schedule(now + d, Event::ZoneFail(z));
-            }
-            Event::LbFail => {
-                self.lb_up = false;
+            Event::LbFail | Event::LbRepair => {
+                let up = event == Event::LbRepair;
+                self.lb_up = up;
                 if let Some(lb) = &m.load_balancer {
-                    let d = lb.repair.sample(self.rng(self.layout.lb_repair));
-                    self.queue.schedule(now + d, Event::LbRepair);
-                }
-            }
-            Event::LbRepair => {
-                self.lb_up = true;
-                if let Some(lb) = &m.load_balancer {
-                    let d = lb.failure.sample(self.rng(self.layout.lb_failure));
-                    self.queue.schedule(now + d, Event::LbFail);
+                    let next = if up { Event::LbFail } else { Event::LbRepair };
+                    self.end_of_phase(now, lb, up, (layout.lb_failure, layout.lb_repair), next);
                 }
             }
             Event::Elected(generation) => {
@@ -338,62 +332,68 @@ impl<'m> Cluster<'m> {
                 }
             }
             Event::ApiserverCrash(i) | Event::ApiserverRestart(i) => {
+                let up = matches!(event, Event::ApiserverRestart(_));
                 let i = i as usize;
-                let crashed = matches!(event, Event::ApiserverCrash(_));
-                self.apiserver_crashed[i] = crashed;
+                self.apiserver_crashed[i] = !up;
                 if self.host_up[i] {
-                    if crashed {
-                        self.apiservers_up -= 1
-                    } else {
+                    if up {
                         self.apiservers_up += 1
+                    } else {
+                        self.apiservers_up -= 1
                     }
                 }
                 if let Some(crash) = &m.apiserver_crash {
-                    let (d, next) = if crashed {
-                        (
-                            crash
-                                .repair
-                                .sample(self.rng(self.layout.apiserver_restart(i))),
-                            Event::ApiserverRestart(i as u16),
-                        )
+                    let next = if up {
+                        Event::ApiserverCrash(i as u16)
                     } else {
-                        (
-                            crash
-                                .failure
-                                .sample(self.rng(self.layout.apiserver_crash(i))),
-                            Event::ApiserverCrash(i as u16),
-                        )
+                        Event::ApiserverRestart(i as u16)
                     };
-                    self.queue.schedule(now + d, next);
+                    let slots = (layout.apiserver_crash(i), layout.apiserver_restart(i));
+                    self.end_of_phase(now, crash, up, slots, next);
                 }
             }
             Event::MemberCrash(j) | Event::MemberRestart(j) => {
+                let up = matches!(event, Event::MemberRestart(_));
                 let j = j as usize;
-                let crashed = matches!(event, Event::MemberCrash(_));
-                self.member_crashed[j] = crashed;
+                self.member_crashed[j] = !up;
                 if self.host_up[m.member_hosts[j] as usize] {
-                    if crashed {
-                        self.members_up -= 1
-                    } else {
+                    if up {
                         self.members_up += 1
+                    } else {
+                        self.members_up -= 1
                     }
                 }
                 if let Some(crash) = &m.member_crash {
-                    let (d, next) = if crashed {
-                        (
-                            crash.repair.sample(self.rng(self.layout.member_restart(j))),
-                            Event::MemberRestart(j as u16),
-                        )
+                    let next = if up {
+                        Event::MemberCrash(j as u16)
                     } else {
-                        (
-                            crash.failure.sample(self.rng(self.layout.member_crash(j))),
-                            Event::MemberCrash(j as u16),
-                        )
+                        Event::MemberRestart(j as u16)
                     };
-                    self.queue.schedule(now + d, next);
+                    let slots = (layout.member_crash(j), layout.member_restart(j));
+                    self.end_of_phase(now, crash, up, slots, next);
                 }
             }
         }
+    }
+
+    /// Schedules `next`, the end of the phase a component just entered: a
+    /// draw from its failure distribution (on `slots.0`) if it is now up, from
+    /// its repair distribution (on `slots.1`) if it is now down.
+    #[inline]
+    fn end_of_phase(
+        &mut self,
+        now: f64,
+        life: &Lifecycle,
+        up: bool,
+        slots: (usize, usize),
+        next: Event,
+    ) {
+        let d = if up {
+            life.failure.sample(self.rng(slots.0))
+        } else {
+            life.repair.sample(self.rng(slots.1))
+        };
+        self.queue.schedule(now + d, next);
     }
 
     fn set_zone(&mut self, z: usize, up: bool) {

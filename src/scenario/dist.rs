@@ -86,6 +86,16 @@ impl Distribution {
         };
         let name = text[..open].trim();
         let Some(inner) = text[open + 1..].trim_end().strip_suffix(')') else {
+            // The usual cause: inside a YAML `{ ... }` or `[ ... ]`, a comma
+            // ends the value, cutting `lognormal(median=4h, sigma=1.2)` short.
+            if !text.contains(',') && !text.contains(')') {
+                return Err(format!(
+                    "`{text}` is missing its closing `)`. Inside `{{ ... }}` or `[ ... ]` YAML \
+                     ends a value at a comma: quote the distribution, e.g. \
+                     `repair: \"lognormal(median=4h, sigma=1.2)\"`, or write the mapping in \
+                     block style"
+                ));
+            }
             return Err(format!(
                 "`{text}` is missing its closing `)`; expected {FORMS}"
             ));
