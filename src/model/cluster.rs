@@ -269,7 +269,6 @@ impl<'m> Cluster<'m> {
 
     fn apply(&mut self, now: f64, event: Event) {
         let m = self.model;
-        let layout = self.layout;
         match event {
             Event::HostFail(h) | Event::HostRepair(h) => {
                 let up = matches!(event, Event::HostRepair(_));
@@ -299,8 +298,8 @@ impl<'m> Cluster<'m> {
                     Event::ZoneRepair(z)
                 };
                 let slots = (
-                    layout.zone_failure(z as usize),
-                    layout.zone_repair(z as usize),
+                    self.layout.zone_failure(z as usize),
+                    self.layout.zone_repair(z as usize),
                 );
                 self.end_of_phase(now, &m.zone_lifecycle, up, slots, next);
             }
@@ -309,7 +308,13 @@ impl<'m> Cluster<'m> {
                 self.lb_up = up;
                 if let Some(lb) = &m.load_balancer {
                     let next = if up { Event::LbFail } else { Event::LbRepair };
-                    self.end_of_phase(now, lb, up, (layout.lb_failure, layout.lb_repair), next);
+                    self.end_of_phase(
+                        now,
+                        lb,
+                        up,
+                        (self.layout.lb_failure, self.layout.lb_repair),
+                        next,
+                    );
                 }
             }
             Event::Elected(generation) => {
@@ -348,7 +353,10 @@ impl<'m> Cluster<'m> {
                     } else {
                         Event::ApiserverRestart(i as u16)
                     };
-                    let slots = (layout.apiserver_crash(i), layout.apiserver_restart(i));
+                    let slots = (
+                        self.layout.apiserver_crash(i),
+                        self.layout.apiserver_restart(i),
+                    );
                     self.end_of_phase(now, crash, up, slots, next);
                 }
             }
@@ -369,7 +377,7 @@ impl<'m> Cluster<'m> {
                     } else {
                         Event::MemberRestart(j as u16)
                     };
-                    let slots = (layout.member_crash(j), layout.member_restart(j));
+                    let slots = (self.layout.member_crash(j), self.layout.member_restart(j));
                     self.end_of_phase(now, crash, up, slots, next);
                 }
             }
@@ -379,7 +387,7 @@ impl<'m> Cluster<'m> {
     /// Schedules `next`, the end of the phase a component just entered: a
     /// draw from its failure distribution (on `slots.0`) if it is now up, from
     /// its repair distribution (on `slots.1`) if it is now down.
-    #[inline]
+    #[inline(always)]
     fn end_of_phase(
         &mut self,
         now: f64,
