@@ -129,6 +129,42 @@ mod tests {
         }
     }
 
+    /// Against a reference: random schedules (many ties, pops interleaved
+    /// with pushes, times from now on as in a simulation) pop in the order
+    /// of a stable sort by time, i.e. by (time, order of scheduling).
+    #[test]
+    fn matches_a_stable_sort_on_random_schedules() {
+        use crate::engine::rng::{StreamId, stream, uniform_below};
+        for case in 0..200 {
+            let mut rng = stream(77, case, StreamId::new(0, 0));
+            let mut q = EventQueue::new(1e9);
+            let mut reference: Vec<(f64, u32)> = Vec::new();
+            let mut now = 0.0;
+            for _ in 0..300 {
+                if uniform_below(&mut rng, 3) > 0 || reference.is_empty() {
+                    // Coarse times make ties frequent.
+                    let t = now + uniform_below(&mut rng, 5) as f64;
+                    // Random payloads: ties must follow scheduling order,
+                    // not the event's own value.
+                    let event = uniform_below(&mut rng, 1000);
+                    q.schedule(t, event);
+                    reference.push((t, event));
+                } else {
+                    // Stable: among equal times, the earlier scheduled first.
+                    reference.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    let want = reference.remove(0);
+                    assert_eq!(q.pop(), Some(want), "case {case}");
+                    now = want.0;
+                }
+            }
+            reference.sort_by(|a, b| a.0.total_cmp(&b.0));
+            for want in reference {
+                assert_eq!(q.pop(), Some(want), "case {case}");
+            }
+            assert!(q.is_empty());
+        }
+    }
+
     #[test]
     fn drops_events_past_the_horizon() {
         let mut q = EventQueue::new(10.0);
