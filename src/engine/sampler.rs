@@ -41,16 +41,9 @@ pub enum Sampler {
 }
 
 /// Why a sampler could not be built (parameters out of range).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
 pub struct SamplerError(pub String);
-
-impl std::fmt::Display for SamplerError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for SamplerError {}
 
 fn positive(name: &str, x: f64) -> Result<f64, SamplerError> {
     if x.is_finite() && x > 0.0 {

@@ -124,8 +124,6 @@ pub struct Cluster<'m> {
     /// Crashed etcd member processes, per member.
     member_crashed: Vec<bool>,
     election: Election,
-    /// The API's state as of the last settled instant.
-    api_up: bool,
     /// When the current API outage began (meaningless while the API is up).
     api_down_since: f64,
     controllers: [Controller; 2],
@@ -159,7 +157,6 @@ impl<'m> Cluster<'m> {
             apiserver_crashed: vec![false; model.cp_hosts as usize],
             member_crashed: vec![false; model.member_hosts.len()],
             election: Election::default(),
-            api_up: true,
             api_down_since: 0.0,
             controllers: [Controller::new(0); 2],
             settled: [true; 3],
@@ -226,8 +223,8 @@ impl<'m> Cluster<'m> {
                 .random_range(0..m.cp_hosts as u32) as u16;
             self.controllers[c] = Controller::new(h);
         }
-        self.api_up = true;
         self.api_down_since = 0.0;
+        self.settled = [true; 3];
         self.indicators.fill(IndicatorRun::default());
         for (h, host) in m.hosts.iter().enumerate() {
             let t = m.host_classes[host.class as usize]
@@ -341,11 +338,7 @@ impl<'m> Cluster<'m> {
                 let i = i as usize;
                 self.apiserver_crashed[i] = !up;
                 if self.host_up[i] {
-                    if up {
-                        self.apiservers_up += 1
-                    } else {
-                        self.apiservers_up -= 1
-                    }
+                    count(&mut self.apiservers_up, up);
                 }
                 if let Some(crash) = &m.apiserver_crash {
                     let next = if up {
@@ -365,11 +358,7 @@ impl<'m> Cluster<'m> {
                 let j = j as usize;
                 self.member_crashed[j] = !up;
                 if self.host_up[m.member_hosts[j] as usize] {
-                    if up {
-                        self.members_up += 1
-                    } else {
-                        self.members_up -= 1
-                    }
+                    count(&mut self.members_up, up);
                 }
                 if let Some(crash) = &m.member_crash {
                     let next = if up {
@@ -422,16 +411,15 @@ impl<'m> Cluster<'m> {
         }
         self.host_up[h] = up;
         // A process counts as up when its host is up and it has not crashed.
-        let step = |n: &mut u32| if up { *n += 1 } else { *n -= 1 };
         if let Some(member) = host.member
             && !self.member_crashed[member as usize]
         {
-            step(&mut self.members_up);
+            count(&mut self.members_up, up);
         }
         if let Role::ControlPlane(i) = host.role {
-            step(&mut self.cp_hosts_up);
+            count(&mut self.cp_hosts_up, up);
             if !self.apiserver_crashed[i as usize] {
-                step(&mut self.apiservers_up);
+                count(&mut self.apiservers_up, up);
             }
         }
     }
@@ -494,11 +482,12 @@ impl<'m> Cluster<'m> {
         // the loss changes is decided lazily, at the two moments it matters
         // (the API's return, and the leader's host going down during the
         // outage). While the API is down `control_plane` is down anyway.
-        let etcd = self.etcd_writable();
+        // Settling never removes a leader that is up while quorum holds.
+        let etcd = quorum && leader_up;
         let api = etcd && self.endpoint_up();
-        let lease_lost = !self.api_up && now - self.api_down_since > m.renew_deadline;
-        if api != self.api_up {
-            self.api_up = api;
+        let api_was = self.settled[1];
+        let lease_lost = !api_was && now - self.api_down_since > m.renew_deadline;
+        if api != api_was {
             if api {
                 for c in [SCHEDULER, CONTROLLER_MANAGER] {
                     let lease = self.controllers[c].lease;
@@ -555,6 +544,12 @@ impl<'m> Cluster<'m> {
             }
         }
     }
+}
+
+/// Keeps an up-count in step with one member going up or down.
+#[inline]
+fn count(n: &mut u32, up: bool) {
+    if up { *n += 1 } else { *n -= 1 }
 }
 
 /// The position of the k-th (0-based) `true` among `up`.

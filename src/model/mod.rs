@@ -109,16 +109,9 @@ pub struct Model {
 }
 
 /// Why a scenario could not be compiled (should not happen after validation).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
 pub struct BuildError(pub String);
-
-impl std::fmt::Display for BuildError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for BuildError {}
 
 /// The sampler for a distribution as the user wrote it.
 pub fn sampler(d: &Distribution) -> Result<Sampler, SamplerError> {

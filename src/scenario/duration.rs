@@ -5,6 +5,8 @@
 //! recover in minutes is ambiguous enough to silently shift an answer by a
 //! factor of 3600.
 
+use super::types::YEAR_SECONDS;
+
 use std::fmt::Write as _;
 
 /// The accepted units, longest first so that `ms` wins over `m` when scanning.
@@ -16,7 +18,7 @@ const UNITS: &[(&str, f64)] = &[
     ("d", 86_400.0),
     ("w", 7.0 * 86_400.0),
     // 1 y = 365 d, as MODEL.md says; not a Julian or Gregorian year.
-    ("y", 365.0 * 86_400.0),
+    ("y", YEAR_SECONDS),
 ];
 
 const EXPECTED: &str =
@@ -135,7 +137,7 @@ pub fn format_duration(seconds: f64) -> String {
         return "0s".to_string();
     }
     const OUTPUT_UNITS: &[(&str, f64)] = &[
-        ("y", 365.0 * 86_400.0),
+        ("y", YEAR_SECONDS),
         ("d", 86_400.0),
         ("h", 3_600.0),
         ("m", 60.0),
