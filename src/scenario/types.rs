@@ -19,6 +19,84 @@ pub struct Scenario {
     pub simulation: Simulation,
     pub zones: Zones,
     pub control_plane: ControlPlane,
+    /// Worker nodes; `None` when the file has no `workers`.
+    pub workers: Option<Workers>,
+    /// Deployments, in the file's order (empty without `workloads`).
+    /// Non-empty only if `workers` is present.
+    pub workloads: Vec<Workload>,
+    /// Rolling planned maintenance; `None` when the file has none.
+    pub maintenance: Option<Maintenance>,
+    /// Settings Kubernetes accepts but cannot satisfy (replicas that can
+    /// never all be placed, maintenance rounds longer than their interval).
+    /// The scenario runs; the CLI prints these on stderr.
+    pub warnings: Vec<ScenarioWarning>,
+}
+
+/// A located warning about a scenario that is valid but will not behave as
+/// its author probably expects. Displays as `FILE:LINE:COL: warning: KEY: MESSAGE`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioWarning {
+    pub file: String,
+    /// 1-based, where the format allows.
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    /// The key path, e.g. `workloads[0].replicas`.
+    pub key: String,
+    pub message: String,
+}
+
+/// Worker nodes: hosts that run the workloads' pods (control-plane hosts do
+/// not: kubeadm taints them).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workers {
+    /// Workers worker-1..worker-N, 1 <= N <= MAX_HOSTS.
+    pub nodes: u32,
+    /// Zone of each worker, 0-based, length `nodes`; round-robin from zone 0
+    /// unless the file gives `workers.placement` (1-based there).
+    pub placement: Vec<u32>,
+    pub node: HostSpec,
+    /// Seconds from a node going down until the node controller marks it
+    /// NotReady (default 40).
+    pub node_monitor_grace_period: f64,
+    /// Seconds from NotReady until its pods are evicted (default 300).
+    pub eviction_timeout: f64,
+}
+
+/// Required pod anti-affinity of a workload's replicas.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AntiAffinity {
+    /// No rule (default).
+    None,
+    /// At most one replica per node.
+    Host,
+    /// At most one replica per zone.
+    Zone,
+}
+
+/// A Deployment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workload {
+    /// Unique among workloads, `[a-z0-9-]+`; the indicator is `workload/NAME`.
+    pub name: String,
+    /// >= 1.
+    pub replicas: u32,
+    /// 1 <= min_available <= replicas (default 1). The workload is available
+    /// iff at least this many replicas are ready; also its PodDisruptionBudget.
+    pub min_available: u32,
+    /// Time from a pod's start until it is ready (default `fixed(0)`; never `Never`).
+    pub startup: Distribution,
+    pub anti_affinity: AntiAffinity,
+    /// Max skew of replicas between zones (topology spread, DoNotSchedule); >= 1.
+    pub zone_spread: Option<u32>,
+}
+
+/// Rolling maintenance of every host, one at a time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Maintenance {
+    /// Seconds between round starts, > 0.
+    pub interval: f64,
+    /// Seconds each host is down, >= 0.
+    pub duration: f64,
 }
 
 #[derive(Clone, Debug, PartialEq)]

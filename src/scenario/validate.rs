@@ -90,6 +90,10 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Scenario, Inval
         simulation,
         zones,
         control_plane,
+        workers: None,
+        workloads: Vec::new(),
+        maintenance: None,
+        warnings: Vec::new(),
     })
 }
 

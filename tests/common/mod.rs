@@ -62,6 +62,10 @@ pub fn stacked(n: u32, node: HostSpec) -> Scenario {
             apiserver: None,
             etcd_member: None,
         },
+        workers: None,
+        workloads: Vec::new(),
+        maintenance: None,
+        warnings: Vec::new(),
     }
 }
 
