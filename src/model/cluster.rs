@@ -4,7 +4,9 @@ use rand::RngExt;
 
 use super::controllers::{Controller, Lease};
 use super::etcd::{Election, Settle};
+use super::nodes::Nodes;
 use super::streams::{Layout, Streams, slot};
+use super::workloads::{PodState, Pods};
 use super::{INDICATORS, Lifecycle, Model, Role};
 use crate::engine::{EventQueue, Packed, Rng, uniform_below};
 
@@ -27,6 +29,20 @@ enum Event {
     /// The process of etcd member m crashes / is restarted.
     MemberCrash(u16),
     MemberRestart(u16),
+    /// Worker k's grace period after going down has run out.
+    NodeGrace(u16),
+    /// Worker k's eviction is due.
+    NodeEvict(u16),
+    /// Zone z may evict its next node.
+    EvictionTick(u16),
+    /// Pod p finishes starting.
+    PodReady(u32),
+    /// A maintenance round is due.
+    MaintenanceRound,
+    /// Host h is drained and goes down for maintenance.
+    Drain(u16),
+    /// Host h's maintenance is over.
+    MaintenanceEnd(u16),
 }
 
 /// Payloads: generations (24 bits, see [`super::GENERATION_MASK`]) or
@@ -49,6 +65,13 @@ impl Packed for Event {
             Event::ApiserverRestart(i) => (10, i as u32),
             Event::MemberCrash(m) => (11, m as u32),
             Event::MemberRestart(m) => (12, m as u32),
+            Event::NodeGrace(k) => (13, k as u32),
+            Event::NodeEvict(k) => (14, k as u32),
+            Event::EvictionTick(z) => (15, z as u32),
+            Event::PodReady(p) => (16, p & PAYLOAD),
+            Event::MaintenanceRound => (17, 0),
+            Event::Drain(h) => (18, h as u32),
+            Event::MaintenanceEnd(h) => (19, h as u32),
         };
         tag << 24 | payload
     }
@@ -69,7 +92,14 @@ impl Packed for Event {
             9 => Event::ApiserverCrash(payload as u16),
             10 => Event::ApiserverRestart(payload as u16),
             11 => Event::MemberCrash(payload as u16),
-            _ => Event::MemberRestart(payload as u16),
+            12 => Event::MemberRestart(payload as u16),
+            13 => Event::NodeGrace(payload as u16),
+            14 => Event::NodeEvict(payload as u16),
+            15 => Event::EvictionTick(payload as u16),
+            16 => Event::PodReady(payload),
+            17 => Event::MaintenanceRound,
+            18 => Event::Drain(payload as u16),
+            _ => Event::MaintenanceEnd(payload as u16),
         }
     }
 }
@@ -90,7 +120,7 @@ pub struct IndicatorRun {
 /// What a replication produced.
 #[derive(Debug)]
 pub struct ReplicationRun<'a> {
-    /// One entry per indicator, in [`INDICATORS`] order.
+    /// One entry per indicator, in [`Model::indicator_keys`] order.
     pub indicators: &'a [IndicatorRun],
     /// Events processed.
     pub events: u64,
@@ -98,6 +128,17 @@ pub struct ReplicationRun<'a> {
 
 const SCHEDULER: usize = 0;
 const CONTROLLER_MANAGER: usize = 1;
+
+/// Where the rolling maintenance stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// No round under way.
+    Idle,
+    /// The host at the cursor is next, once a drain may start.
+    Waiting,
+    /// The cursor's host is being drained, or is down for maintenance.
+    Busy,
+}
 
 /// The mutable state of one replication. Build one per worker thread and
 /// call [`Cluster::run`] for each replication: allocations are reused.
@@ -110,7 +151,9 @@ pub struct Cluster<'m> {
     zone_hosts: Vec<Vec<u16>>,
     /// A host's own state (failed or not), regardless of its zone.
     host_own_up: Vec<bool>,
-    /// Up itself and its zone up.
+    /// Down for planned maintenance.
+    in_maintenance: Vec<bool>,
+    /// Up itself, its zone up, and not in maintenance.
     host_up: Vec<bool>,
     zone_up: Vec<bool>,
     lb_up: bool,
@@ -127,8 +170,19 @@ pub struct Cluster<'m> {
     /// When the current API outage began (meaningless while the API is up).
     api_down_since: f64,
     controllers: [Controller; 2],
-    /// Indicators as of the last settle, in [`INDICATORS`] order.
-    settled: [bool; 3],
+    pods: Pods,
+    nodes: Nodes,
+    /// The scheduler's leader and the API are up.
+    scheduler_active: bool,
+    /// Something changed that may let a pending pod be placed.
+    schedule_dirty: bool,
+    phase: Phase,
+    /// The host whose maintenance is next or under way (an index into hosts).
+    cursor: usize,
+    /// Scratch per workload: pods on the node being drained.
+    drained: Vec<(u32, bool)>,
+    /// Indicators as of the last settle, in [`Model::indicator_keys`] order.
+    settled: Vec<bool>,
     indicators: Vec<IndicatorRun>,
     events: u64,
 }
@@ -141,6 +195,11 @@ impl<'m> Cluster<'m> {
             zone_hosts[host.zone as usize].push(h as u16);
         }
         let n = model.hosts.len();
+        let worker_zone: Vec<u16> = model.hosts[model.first_worker as usize..]
+            .iter()
+            .map(|h| h.zone)
+            .collect();
+        let zones = model.zones as usize;
         Cluster {
             model,
             layout,
@@ -148,6 +207,7 @@ impl<'m> Cluster<'m> {
             queue: EventQueue::new(model.horizon),
             zone_hosts,
             host_own_up: vec![true; n],
+            in_maintenance: vec![false; n],
             host_up: vec![true; n],
             zone_up: vec![true; model.zones as usize],
             lb_up: true,
@@ -159,8 +219,15 @@ impl<'m> Cluster<'m> {
             election: Election::default(),
             api_down_since: 0.0,
             controllers: [Controller::new(0); 2],
-            settled: [true; 3],
-            indicators: vec![IndicatorRun::default(); INDICATORS.len()],
+            pods: Pods::new(&model.workloads, worker_zone.clone(), zones),
+            nodes: Nodes::new(&worker_zone, zones, model.node_monitor_grace_period),
+            scheduler_active: true,
+            schedule_dirty: false,
+            phase: Phase::Idle,
+            cursor: 0,
+            drained: vec![(0, false); model.workloads.len()],
+            settled: vec![true; model.indicator_count()],
+            indicators: vec![IndicatorRun::default(); model.indicator_count()],
             events: 0,
         }
     }
@@ -205,6 +272,7 @@ impl<'m> Cluster<'m> {
         self.queue.reset(m.horizon);
         self.events = 0;
         self.host_own_up.fill(true);
+        self.in_maintenance.fill(false);
         self.host_up.fill(true);
         self.zone_up.fill(true);
         self.lb_up = true;
@@ -224,8 +292,30 @@ impl<'m> Cluster<'m> {
             self.controllers[c] = Controller::new(h);
         }
         self.api_down_since = 0.0;
-        self.settled = [true; 3];
+        self.nodes.reset();
+        self.pods.reset();
+        self.scheduler_active = true;
+        self.phase = Phase::Idle;
+        self.cursor = 0;
+        // Everything is up at t = 0 and the pods start out ready where the
+        // scheduler can place them; the rest stay Pending.
+        self.place_pending(0.0, true);
+        self.schedule_dirty = false;
+        self.settled.fill(true);
         self.indicators.fill(IndicatorRun::default());
+        for w in 0..m.workloads.len() {
+            if self.pods.ready[w] < m.workloads[w].min_available {
+                let i = INDICATORS.len() + w;
+                self.settled[i] = false;
+                let ind = &mut self.indicators[i];
+                ind.down = true;
+                ind.outages = 1;
+            }
+        }
+        if let Some(maintenance) = &m.maintenance {
+            self.queue
+                .schedule(maintenance.interval, Event::MaintenanceRound);
+        }
         for (h, host) in m.hosts.iter().enumerate() {
             let t = m.host_classes[host.class as usize]
                 .failure
@@ -271,7 +361,7 @@ impl<'m> Cluster<'m> {
                 let up = matches!(event, Event::HostRepair(_));
                 let h = h as usize;
                 self.host_own_up[h] = up;
-                self.refresh_host(h);
+                self.refresh_host(h, now);
                 let life = &m.host_classes[m.hosts[h].class as usize];
                 let next = if up {
                     Event::HostFail(h as u16)
@@ -288,7 +378,7 @@ impl<'m> Cluster<'m> {
             }
             Event::ZoneFail(z) | Event::ZoneRepair(z) => {
                 let up = matches!(event, Event::ZoneRepair(_));
-                self.set_zone(z as usize, up);
+                self.set_zone(z as usize, up, now);
                 let next = if up {
                     Event::ZoneFail(z)
                 } else {
@@ -370,6 +460,171 @@ impl<'m> Cluster<'m> {
                     self.end_of_phase(now, crash, up, slots, next);
                 }
             }
+            Event::NodeGrace(k) => {
+                let k = k as usize;
+                let since = self.nodes.down_since[k];
+                if !self.worker_up(k) && since + m.node_monitor_grace_period == now {
+                    // Marked NotReady in settle, now or when the controller is back.
+                    self.nodes.grace_expired.push((k as u16, since));
+                }
+            }
+            Event::NodeEvict(k) => {
+                let k = k as usize;
+                if !self.worker_up(k) && self.nodes.not_ready_at[k] + m.eviction_timeout == now {
+                    let zone = m.hosts[m.first_worker as usize + k].zone as usize;
+                    let since = self.nodes.down_since[k];
+                    self.nodes.eviction_queue[zone].push_back((k as u16, since));
+                    self.nodes.queued += 1;
+                }
+            }
+            // A wake-up: settle evicts what the zone's rate allows.
+            Event::EvictionTick(_) => {}
+            Event::PodReady(p) => {
+                let pod = &mut self.pods.pods[p as usize];
+                if pod.state == PodState::Starting && pod.ready_at == now {
+                    pod.state = PodState::Ready;
+                    self.pods.ready[pod.workload as usize] += 1;
+                }
+            }
+            Event::MaintenanceRound => {
+                if let Some(maintenance) = &m.maintenance {
+                    self.queue
+                        .schedule(now + maintenance.interval, Event::MaintenanceRound);
+                    // A round still under way makes this one skipped.
+                    if self.phase == Phase::Idle {
+                        self.phase = Phase::Waiting;
+                        self.cursor = 0;
+                    }
+                }
+            }
+            Event::Drain(h) => self.drain(h as usize, now),
+            Event::MaintenanceEnd(h) => {
+                let h = h as usize;
+                self.in_maintenance[h] = false;
+                self.refresh_host(h, now);
+                self.cursor = h + 1;
+                self.phase = Phase::Waiting;
+            }
+        }
+    }
+
+    #[inline]
+    fn worker_up(&self, k: usize) -> bool {
+        self.host_up[self.model.first_worker as usize + k]
+    }
+
+    /// Drains host `h` (its pods are evicted through the API at once) and
+    /// takes it down for maintenance. An etcd leader on it hands over to
+    /// another member first, as etcd does when stopped gracefully, if the
+    /// others keep quorum.
+    fn drain(&mut self, h: usize, now: f64) {
+        let m = self.model;
+        if let Role::Worker(k) = m.hosts[h].role {
+            self.evict_worker(k);
+        }
+        if let Some(j) = m.hosts[h].member
+            && self.election.leader == Some(j)
+            && self.member_up(j)
+            && self.members_up > m.quorum
+        {
+            let others = self.members_up - 1;
+            let k = uniform_below(self.rng(self.layout.transfer), others);
+            let members = m.member_hosts.len() as u16;
+            let to = nth_true((0..members).map(|i| i != j && self.member_up(i)), k);
+            self.election.transfer(to);
+        }
+        self.in_maintenance[h] = true;
+        self.refresh_host(h, now);
+        if let Some(maintenance) = &m.maintenance {
+            self.queue
+                .schedule(now + maintenance.duration, Event::MaintenanceEnd(h as u16));
+        }
+    }
+
+    /// Deletes every pod bound to worker k; replacements join the
+    /// scheduling queue.
+    fn evict_worker(&mut self, k: u16) {
+        if !self.pods.node_has_pods(k) {
+            return;
+        }
+        for p in 0..self.pods.pods.len() {
+            if self.pods.pods[p].node == k {
+                self.pods.evict(p as u32);
+            }
+        }
+        self.schedule_dirty = true;
+    }
+
+    /// Worker k went down (`up` false) or came back.
+    fn worker_changed(&mut self, k: usize, up: bool, now: f64) {
+        let m = self.model;
+        if up {
+            self.nodes.not_ready_at[k] = f64::INFINITY;
+            self.schedule_dirty = true;
+            if self.pods.node_has_pods(k as u16) {
+                // Back before eviction: its pods restart in place.
+                for p in 0..self.pods.pods.len() {
+                    let pod = self.pods.pods[p];
+                    if pod.node == k as u16 && pod.state == PodState::Down {
+                        self.start_pod(p as u32, pod.workload as usize, now);
+                    }
+                }
+            }
+        } else {
+            self.nodes.down_since[k] = now;
+            if self.pods.node_has_pods(k as u16) {
+                for pod in &mut self.pods.pods {
+                    if pod.node == k as u16 {
+                        if pod.state == PodState::Ready {
+                            self.pods.ready[pod.workload as usize] -= 1;
+                        }
+                        pod.state = PodState::Down;
+                    }
+                }
+                self.queue.schedule(
+                    now + m.node_monitor_grace_period,
+                    Event::NodeGrace(k as u16),
+                );
+            }
+        }
+    }
+
+    /// Pod p (bound) starts; it is ready after a startup draw.
+    fn start_pod(&mut self, p: u32, w: usize, now: f64) {
+        let d = self.model.workloads[w]
+            .startup
+            .sample(self.rng(self.layout.startup_base + w));
+        let pod = &mut self.pods.pods[p as usize];
+        pod.state = PodState::Starting;
+        pod.ready_at = now + d;
+        self.queue.schedule(pod.ready_at, Event::PodReady(p));
+    }
+
+    /// Places pending pods, oldest first, where the scheduler allows; the
+    /// others stay Pending. At t = 0 (`initial`) placed pods are ready at once.
+    fn place_pending(&mut self, now: f64, initial: bool) {
+        let m = self.model;
+        let first = m.first_worker as usize;
+        for _ in 0..self.pods.pending.len() {
+            let Some(p) = self.pods.pending.pop_front() else {
+                break;
+            };
+            let w = self.pods.pods[p as usize].workload as usize;
+            let host_up = &self.host_up[first..];
+            let choice = self.pods.choose_node(
+                w,
+                &m.workloads[w],
+                |k| host_up[k],
+                &mut self.streams.rngs[self.layout.scheduler],
+            );
+            match choice {
+                Some(k) if initial => self.pods.bind(p, k, PodState::Ready),
+                Some(k) => {
+                    self.pods.bind(p, k, PodState::Starting);
+                    self.start_pod(p, w, now);
+                }
+                None => self.pods.pending.push_back(p),
+            }
         }
     }
 
@@ -393,19 +648,20 @@ impl<'m> Cluster<'m> {
         self.queue.schedule(now + d, next);
     }
 
-    fn set_zone(&mut self, z: usize, up: bool) {
+    fn set_zone(&mut self, z: usize, up: bool, now: f64) {
         self.zone_up[z] = up;
         for i in 0..self.zone_hosts[z].len() {
             let h = self.zone_hosts[z][i] as usize;
-            self.refresh_host(h);
+            self.refresh_host(h, now);
         }
     }
 
-    /// Re-derives whether host `h` is up (itself and its zone) and keeps the
-    /// member and apiserver counts in step.
-    fn refresh_host(&mut self, h: usize) {
+    /// Re-derives whether host `h` is up (itself, its zone, not in
+    /// maintenance) and keeps the member and apiserver counts and the
+    /// worker's pods in step.
+    fn refresh_host(&mut self, h: usize, now: f64) {
         let host = &self.model.hosts[h];
-        let up = self.host_own_up[h] && self.zone_up[host.zone as usize];
+        let up = self.host_own_up[h] && self.zone_up[host.zone as usize] && !self.in_maintenance[h];
         if up == self.host_up[h] {
             return;
         }
@@ -416,11 +672,15 @@ impl<'m> Cluster<'m> {
         {
             count(&mut self.members_up, up);
         }
-        if let Role::ControlPlane(i) = host.role {
-            count(&mut self.cp_hosts_up, up);
-            if !self.apiserver_crashed[i as usize] {
-                count(&mut self.apiservers_up, up);
+        match host.role {
+            Role::ControlPlane(i) => {
+                count(&mut self.cp_hosts_up, up);
+                if !self.apiserver_crashed[i as usize] {
+                    count(&mut self.apiservers_up, up);
+                }
             }
+            Role::Worker(k) => self.worker_changed(k as usize, up, now),
+            Role::Etcd(_) => {}
         }
     }
 
@@ -523,12 +783,159 @@ impl<'m> Cluster<'m> {
             }
         }
         let control_plane = api && self.controllers.iter().all(Controller::has_leader);
-        self.settled = [etcd, api, control_plane];
+        self.settled[0] = etcd;
+        self.settled[1] = api;
+        self.settled[2] = control_plane;
+        if m.workers > 0 {
+            let controller = api && self.controllers[CONTROLLER_MANAGER].has_leader();
+            let scheduler = api && self.controllers[SCHEDULER].has_leader();
+            self.settle_workers(now, controller, scheduler);
+        }
+        if self.phase == Phase::Waiting {
+            self.settle_maintenance(now, api);
+        }
+        for (w, spec) in m.workloads.iter().enumerate() {
+            self.settled[INDICATORS.len() + w] = self.pods.ready[w] >= spec.min_available;
+        }
+    }
+
+    /// The node lifecycle controller and the scheduler, after an instant's
+    /// events: NotReady marks, evictions, and placements of pending pods.
+    fn settle_workers(&mut self, now: f64, controller: bool, scheduler: bool) {
+        let m = self.model;
+        if controller != self.nodes.controller_active {
+            self.nodes.controller_active = controller;
+            if !controller {
+                self.nodes.inactive_since = now;
+            }
+        }
+        if controller {
+            if !self.nodes.grace_expired.is_empty() {
+                // In the order they fell due, so evictions queue in that order.
+                let mut expired = std::mem::take(&mut self.nodes.grace_expired);
+                for &(k, since) in &expired {
+                    let k = k as usize;
+                    if !self.worker_up(k) && self.nodes.down_since[k] == since {
+                        self.nodes.not_ready_at[k] = now;
+                        self.queue
+                            .schedule(now + m.eviction_timeout, Event::NodeEvict(k as u16));
+                    }
+                }
+                expired.clear();
+                self.nodes.grace_expired = expired;
+            }
+            if self.nodes.queued > 0 {
+                self.evict_due(now);
+            }
+        }
+        if scheduler != self.scheduler_active {
+            self.scheduler_active = scheduler;
+            self.schedule_dirty |= scheduler;
+        }
+        if scheduler && self.schedule_dirty {
+            self.schedule_dirty = false;
+            if !self.pods.pending.is_empty() {
+                self.place_pending(now, false);
+            }
+        }
+    }
+
+    /// Evicts the nodes whose eviction is due, as far as each zone's state
+    /// and rate allow (see `nodes`).
+    fn evict_due(&mut self, now: f64) {
+        let first = self.model.first_worker as usize;
+        if self.nodes.all_fully_disrupted(&self.host_up[first..], now) {
+            return;
+        }
+        for z in 0..self.nodes.eviction_queue.len() {
+            // Drop workers that came back, or have nothing left to evict.
+            while let Some(&(k, since)) = self.nodes.eviction_queue[z].front() {
+                let k_up = self.worker_up(k as usize);
+                if k_up || self.nodes.down_since[k as usize] != since || !self.pods.node_has_pods(k)
+                {
+                    self.nodes.eviction_queue[z].pop_front();
+                    self.nodes.queued -= 1;
+                } else {
+                    break;
+                }
+            }
+            if self.nodes.eviction_queue[z].is_empty() {
+                continue;
+            }
+            let Some(state) = self.nodes.zone_state(z, &self.host_up[first..], now) else {
+                continue;
+            };
+            let Some(period) = self.nodes.eviction_period(z, state) else {
+                continue;
+            };
+            let mut next = self.nodes.last_eviction[z] + period;
+            if now >= next {
+                if let Some((k, _)) = self.nodes.eviction_queue[z].pop_front() {
+                    self.nodes.queued -= 1;
+                    self.evict_worker(k);
+                    self.nodes.last_eviction[z] = now;
+                    next = now + period;
+                }
+            }
+            if !self.nodes.eviction_queue[z].is_empty() && self.nodes.tick_at[z] != next {
+                self.nodes.tick_at[z] = next;
+                self.queue.schedule(next, Event::EvictionTick(z as u16));
+            }
+        }
+    }
+
+    /// Starts the next drain of a maintenance round when the operator's
+    /// checks allow it: the API is up, every control-plane host and etcd
+    /// member is up, and no workload would go below min_available. Hosts
+    /// that are already down are skipped.
+    fn settle_maintenance(&mut self, now: f64, api: bool) {
+        let m = self.model;
+        while self.cursor < m.hosts.len() && !self.host_up[self.cursor] {
+            self.cursor += 1;
+        }
+        if self.cursor >= m.hosts.len() {
+            self.phase = Phase::Idle;
+            return;
+        }
+        if !api
+            || self.cp_hosts_up < m.cp_hosts as u32
+            || self.members_up < m.member_hosts.len() as u32
+        {
+            return;
+        }
+        if let Role::Worker(k) = m.hosts[self.cursor].role
+            && !self.budget_allows_drain(k)
+        {
+            return;
+        }
+        self.phase = Phase::Busy;
+        self.queue.schedule(now, Event::Drain(self.cursor as u16));
+    }
+
+    /// Whether evicting worker k's pods keeps every workload at or above
+    /// min_available (PodDisruptionBudgets, with Kubernetes' default
+    /// IfHealthyBudget policy for pods that are not ready).
+    fn budget_allows_drain(&mut self, k: u16) -> bool {
+        if !self.pods.node_has_pods(k) {
+            return true;
+        }
+        self.drained.fill((0, false));
+        for pod in &self.pods.pods {
+            if pod.node == k {
+                let d = &mut self.drained[pod.workload as usize];
+                d.1 = true;
+                d.0 += (pod.state == PodState::Ready) as u32;
+            }
+        }
+        self.model.workloads.iter().enumerate().all(|(w, spec)| {
+            let (ready_here, present) = self.drained[w];
+            !present || self.pods.ready[w] - ready_here >= spec.min_available
+        })
     }
 
     /// Records indicator transitions at the end of an instant.
     fn record(&mut self, now: f64, on_outage: &mut impl FnMut(usize, f64)) {
-        for (i, up) in self.settled.into_iter().enumerate() {
+        for (i, &up) in self.settled.iter().enumerate() {
             let ind = &mut self.indicators[i];
             if ind.down == up {
                 if up {

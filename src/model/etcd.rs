@@ -65,6 +65,12 @@ impl Election {
         self.electing && self.generation == generation
     }
 
+    /// The leader hands over to `member` at once (etcd's leadership
+    /// transfer on a graceful stop); no election is needed.
+    pub fn transfer(&mut self, member: u16) {
+        self.leader = Some(member);
+    }
+
     /// The election completes with `leader`.
     pub fn elected(&mut self, leader: u16) {
         self.leader = Some(leader);

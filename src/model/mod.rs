@@ -8,13 +8,15 @@
 mod cluster;
 mod controllers;
 mod etcd;
+mod nodes;
 mod streams;
+mod workloads;
 
 pub use cluster::{Cluster, IndicatorRun, ReplicationRun};
 
 use crate::engine::Sampler;
 use crate::engine::sampler::SamplerError;
-use crate::scenario::{Distribution, HostSpec, Scenario, Topology, YEAR_SECONDS};
+use crate::scenario::{AntiAffinity, Distribution, HostSpec, Scenario, Topology, YEAR_SECONDS};
 
 /// Generations (of elections, lease plans, API outages) only tell a live
 /// plan from a stale one; they wrap at 24 bits so they fit in a packed event.
@@ -47,7 +49,8 @@ impl Indicator {
     }
 }
 
-/// All indicators, in result order.
+/// The control plane's indicators, in result order; `workload/NAME`
+/// indicators follow them, one per workload in the scenario's order.
 pub const INDICATORS: [Indicator; 3] = [Indicator::Etcd, Indicator::Api, Indicator::ControlPlane];
 
 /// Failure and repair samplers of one class of component.
@@ -65,6 +68,8 @@ pub enum Role {
     ControlPlane(u16),
     /// External etcd host `j`: etcd member `j`.
     Etcd(u16),
+    /// Worker `k` (0-based): runs the workloads' pods.
+    Worker(u16),
 }
 
 /// A host's fixed facts.
@@ -106,6 +111,35 @@ pub struct Model {
     pub lease_duration: f64,
     pub renew_deadline: f64,
     pub retry_period: f64,
+    /// Index in `hosts` of the first worker; workers are `hosts[first_worker..]`.
+    pub first_worker: u16,
+    /// Number of workers.
+    pub workers: u16,
+    /// Seconds from a worker going down to NotReady.
+    pub node_monitor_grace_period: f64,
+    /// Seconds from NotReady to the eviction of its pods.
+    pub eviction_timeout: f64,
+    pub workloads: Vec<WorkloadModel>,
+    pub maintenance: Option<MaintenanceModel>,
+}
+
+/// A Deployment, compiled.
+#[derive(Clone, Debug)]
+pub struct WorkloadModel {
+    pub name: String,
+    pub replicas: u32,
+    pub min_available: u32,
+    pub startup: Sampler,
+    pub anti_affinity: AntiAffinity,
+    pub zone_spread: Option<u32>,
+}
+
+/// Rolling maintenance: every `interval` seconds, each host in turn is down
+/// for `duration` seconds.
+#[derive(Clone, Copy, Debug)]
+pub struct MaintenanceModel {
+    pub interval: f64,
+    pub duration: f64,
 }
 
 /// Why a scenario could not be compiled (should not happen after validation).
@@ -175,6 +209,57 @@ impl Model {
                 });
             }
         }
+        let first_worker = small("hosts", hosts.len())?;
+        let mut workers = 0;
+        let (mut grace, mut eviction_timeout) = (40.0, 300.0);
+        if let Some(w) = &s.workers {
+            let class = small("host classes", host_classes.len())? as u8;
+            host_classes.push(host_lifecycle("workers.node", &w.node)?);
+            for (k, &zone) in w.placement.iter().enumerate() {
+                hosts.push(Host {
+                    role: Role::Worker(small("workers", k)?),
+                    zone: small("zones", zone as usize)?,
+                    member: None,
+                    class,
+                });
+            }
+            workers = small("workers", w.placement.len())?;
+            grace = w.node_monitor_grace_period;
+            eviction_timeout = w.eviction_timeout;
+        }
+        small("hosts", hosts.len())?;
+        let workloads = s
+            .workloads
+            .iter()
+            .map(|w| {
+                Ok(WorkloadModel {
+                    name: w.name.clone(),
+                    replicas: w.replicas,
+                    min_available: w.min_available,
+                    startup: sampler(&w.startup)
+                        .map_err(|e| BuildError(format!("workload {}: startup: {e}", w.name)))?,
+                    anti_affinity: w.anti_affinity,
+                    zone_spread: w.zone_spread,
+                })
+            })
+            .collect::<Result<Vec<_>, BuildError>>()?;
+        if !workloads.is_empty() && workers == 0 {
+            return Err(BuildError("workloads need workers to run on".into()));
+        }
+        let pods: u64 = workloads.iter().map(|w| w.replicas as u64).sum();
+        if pods > u64::from(workloads::MAX_PODS) {
+            return Err(BuildError(format!(
+                "{pods} replicas in all; kubenines simulates at most {}",
+                workloads::MAX_PODS
+            )));
+        }
+        let maintenance = s.maintenance.as_ref().map(|m| MaintenanceModel {
+            interval: m.interval,
+            duration: m.duration,
+        });
+        if maintenance.is_some_and(|m| !(m.interval > 0.0)) {
+            return Err(BuildError("maintenance.interval must be positive".into()));
+        }
         let mut member_hosts = vec![0u16; cp.etcd_members() as usize];
         for (h, host) in hosts.iter().enumerate() {
             if let Some(m) = host.member {
@@ -221,6 +306,12 @@ impl Model {
             lease_duration: le.lease_duration,
             renew_deadline: le.renew_deadline,
             retry_period: le.retry_period,
+            first_worker,
+            workers,
+            node_monitor_grace_period: grace,
+            eviction_timeout,
+            workloads,
+            maintenance,
         })
     }
 
@@ -231,6 +322,20 @@ impl Model {
 
     /// Number of indicators this model reports.
     pub fn indicator_count(&self) -> usize {
-        INDICATORS.len()
+        INDICATORS.len() + self.workloads.len()
+    }
+
+    /// The indicators' keys in result order: `etcd`, `api`, `control_plane`,
+    /// then `workload/NAME` for each workload.
+    pub fn indicator_keys(&self) -> Vec<String> {
+        INDICATORS
+            .iter()
+            .map(|i| i.key().to_string())
+            .chain(
+                self.workloads
+                    .iter()
+                    .map(|w| format!("workload/{}", w.name)),
+            )
+            .collect()
     }
 }

@@ -23,6 +23,14 @@ const APISERVER_CRASH: u32 = 12;
 const APISERVER_RESTART: u32 = 13;
 const MEMBER_CRASH: u32 = 14;
 const MEMBER_RESTART: u32 = 15;
+const WORKER_FAILURE: u32 = 16;
+const WORKER_REPAIR: u32 = 17;
+/// Pod startup times, one stream per workload.
+const POD_STARTUP: u32 = 18;
+/// kube-scheduler's choice among equally good nodes.
+const SCHEDULER_TIES: u32 = 19;
+/// The member an etcd leader hands over to when its host is drained.
+const ETCD_TRANSFER: u32 = 20;
 
 /// Slots of the per-replication generators, laid out once per model.
 #[derive(Clone, Debug)]
@@ -56,6 +64,10 @@ pub struct Layout {
     pub apiserver_base: usize,
     /// Likewise for etcd member processes.
     pub member_base: usize,
+    /// Workload w's startup stream is `startup_base + w`.
+    pub startup_base: usize,
+    pub scheduler: usize,
+    pub transfer: usize,
 }
 
 impl Layout {
@@ -86,6 +98,7 @@ impl Streams {
             let (f, r, i) = match host.role {
                 Role::ControlPlane(i) => (CP_HOST_FAILURE, CP_HOST_REPAIR, i),
                 Role::Etcd(j) => (ETCD_HOST_FAILURE, ETCD_HOST_REPAIR, j),
+                Role::Worker(k) => (WORKER_FAILURE, WORKER_REPAIR, k),
             };
             ids.push(StreamId::new(f, i as u32));
             ids.push(StreamId::new(r, i as u32));
@@ -119,6 +132,18 @@ impl Streams {
                 ids.push(StreamId::new(MEMBER_RESTART, m));
             }
         }
+        let startup_base = ids.len();
+        for w in 0..model.workloads.len() as u32 {
+            ids.push(StreamId::new(POD_STARTUP, w));
+        }
+        let scheduler = ids.len();
+        if !model.workloads.is_empty() {
+            ids.push(StreamId::new(SCHEDULER_TIES, 0));
+        }
+        let transfer = ids.len();
+        if model.maintenance.is_some() {
+            ids.push(StreamId::new(ETCD_TRANSFER, 0));
+        }
         let rngs = ids.iter().map(|&id| stream(0, 0, id)).collect();
         let layout = Layout {
             zone_base,
@@ -128,6 +153,9 @@ impl Streams {
             lease,
             apiserver_base,
             member_base,
+            startup_base,
+            scheduler,
+            transfer,
         };
         (Streams { ids, rngs }, layout)
     }

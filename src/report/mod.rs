@@ -14,7 +14,7 @@ pub use table::TableExporter;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::model::{INDICATORS, Model};
+use crate::model::Model;
 use crate::runner::{IndicatorSummary, Run};
 use crate::scenario::YEAR_SECONDS;
 use crate::stats::{Interval, RELATIVE_ACCURACY};
@@ -163,10 +163,11 @@ impl Results {
     /// Assembles results from a finished run.
     pub fn new(model: &Model, source: &str, run: &Run) -> Results {
         let s = &run.summary;
-        let indicators = INDICATORS
-            .iter()
+        let indicators = model
+            .indicator_keys()
+            .into_iter()
             .zip(&s.indicators)
-            .map(|(ind, summary)| (ind.key().to_string(), IndicatorResult::new(summary)))
+            .map(|(key, summary)| (key, IndicatorResult::new(summary)))
             .collect();
         let wall = run.wall.as_secs_f64().max(1e-9);
         let zero = Interval {

@@ -1,0 +1,312 @@
+//! Deployments' pods and where kube-scheduler puts them.
+//!
+//! Each workload has `replicas` pod slots; a slot keeps its index for good,
+//! and an evicted pod's replacement takes its slot. A pod is Pending (no
+//! node), or bound to a worker: Starting (ready at `ready_at`), Ready, or
+//! Down (its node is down; it restarts in place if the node returns before
+//! eviction).
+//!
+//! Scheduling follows kube-scheduler's two phases. **Filter**: the node is
+//! up; `anti_affinity: host` allows no other replica of the workload on it,
+//! `zone` none in its zone; `zone_spread: s` allows a zone only if its count
+//! of the workload's pods plus one exceeds the smallest count over all zones
+//! that have workers by at most `s` (topology spread with DoNotSchedule, whose
+//! minimum counts every zone with nodes, up or down). Pods count on a node
+//! while they are bound to it, down or not, until they are evicted.
+//! **Score**: among feasible nodes, the fewest pods of the same workload on
+//! the node, then in its zone (the default scheduler's soft spreading), then
+//! the fewest pods of any workload on the node (least allocated, every pod
+//! asking the same); ties are broken uniformly at random, as kube-scheduler
+//! picks among equal top scores.
+
+use std::collections::VecDeque;
+
+use super::WorkloadModel;
+use crate::engine::{Rng, uniform_below};
+use crate::scenario::AntiAffinity;
+
+/// At most this many pods over all workloads (pod indices travel in events).
+pub const MAX_PODS: u32 = 100_000;
+
+/// A pod's worker when it has none.
+pub const NO_NODE: u16 = u16::MAX;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodState {
+    Pending,
+    Starting,
+    Ready,
+    Down,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Pod {
+    pub workload: u16,
+    /// Worker index (0-based among workers), or [`NO_NODE`].
+    pub node: u16,
+    pub state: PodState,
+    /// When a Starting pod becomes ready.
+    pub ready_at: f64,
+}
+
+/// All pods of a replication, with the counts the scheduler filters and
+/// scores on.
+pub struct Pods {
+    pub pods: Vec<Pod>,
+    /// Ready pods per workload.
+    pub ready: Vec<u32>,
+    /// Pending pods, oldest first (the scheduling queue).
+    pub pending: VecDeque<u32>,
+    /// Bound pods of workload w on worker n: `node_pods[w * workers + n]`.
+    node_pods: Vec<u32>,
+    /// Bound pods of workload w in zone z: `zone_pods[w * zones + z]`.
+    zone_pods: Vec<u32>,
+    /// Bound pods of any workload per worker.
+    node_load: Vec<u32>,
+    worker_zone: Vec<u16>,
+    /// Zones that hold at least one worker (topology spread's domains).
+    spread_zones: Vec<u16>,
+    workers: usize,
+    zones: usize,
+}
+
+impl Pods {
+    pub fn new(workloads: &[WorkloadModel], worker_zone: Vec<u16>, zones: usize) -> Pods {
+        let pods: Vec<Pod> = workloads
+            .iter()
+            .enumerate()
+            .flat_map(|(w, spec)| {
+                (0..spec.replicas).map(move |_| Pod {
+                    workload: w as u16,
+                    node: NO_NODE,
+                    state: PodState::Pending,
+                    ready_at: 0.0,
+                })
+            })
+            .collect();
+        let workers = worker_zone.len();
+        let mut spread_zones: Vec<u16> = worker_zone.clone();
+        spread_zones.sort_unstable();
+        spread_zones.dedup();
+        Pods {
+            pending: VecDeque::with_capacity(pods.len()),
+            pods,
+            ready: vec![0; workloads.len()],
+            node_pods: vec![0; workloads.len() * workers],
+            zone_pods: vec![0; workloads.len() * zones],
+            node_load: vec![0; workers],
+            worker_zone,
+            spread_zones,
+            workers,
+            zones,
+        }
+    }
+
+    /// Every pod Pending, in slot order.
+    pub fn reset(&mut self) {
+        for p in &mut self.pods {
+            p.node = NO_NODE;
+            p.state = PodState::Pending;
+        }
+        self.ready.fill(0);
+        self.node_pods.fill(0);
+        self.zone_pods.fill(0);
+        self.node_load.fill(0);
+        self.pending.clear();
+        self.pending.extend(0..self.pods.len() as u32);
+    }
+
+    /// Binds pending pod `p` to worker `n` in `state`.
+    pub fn bind(&mut self, p: u32, n: u16, state: PodState) {
+        let pod = &mut self.pods[p as usize];
+        let w = pod.workload as usize;
+        pod.node = n;
+        pod.state = state;
+        if state == PodState::Ready {
+            self.ready[w] += 1;
+        }
+        self.node_pods[w * self.workers + n as usize] += 1;
+        self.zone_pods[w * self.zones + self.worker_zone[n as usize] as usize] += 1;
+        self.node_load[n as usize] += 1;
+    }
+
+    /// Deletes bound pod `p` (evicted or drained): its replacement takes the
+    /// slot and joins the scheduling queue.
+    pub fn evict(&mut self, p: u32) {
+        let pod = &mut self.pods[p as usize];
+        let (w, n) = (pod.workload as usize, pod.node as usize);
+        debug_assert!(pod.node != NO_NODE);
+        if pod.state == PodState::Ready {
+            self.ready[w] -= 1;
+        }
+        pod.node = NO_NODE;
+        pod.state = PodState::Pending;
+        self.node_pods[w * self.workers + n] -= 1;
+        self.zone_pods[w * self.zones + self.worker_zone[n] as usize] -= 1;
+        self.node_load[n] -= 1;
+        self.pending.push_back(p);
+    }
+
+    /// Whether worker `n` holds any pod.
+    pub fn node_has_pods(&self, n: u16) -> bool {
+        self.node_load[n as usize] > 0
+    }
+
+    /// The best feasible worker for a pod of workload `w` (see the module
+    /// docs), among workers for which `up` holds.
+    pub fn choose_node(
+        &self,
+        w: usize,
+        spec: &WorkloadModel,
+        up: impl Fn(usize) -> bool,
+        rng: &mut Rng,
+    ) -> Option<u16> {
+        let zone_counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
+        let node_counts = &self.node_pods[w * self.workers..(w + 1) * self.workers];
+        let spread_min = spec.zone_spread.map(|_| {
+            self.spread_zones
+                .iter()
+                .map(|&z| zone_counts[z as usize])
+                .min()
+                .unwrap_or(0)
+        });
+        let mut best: Option<(u32, u32, u32)> = None;
+        let mut chosen = NO_NODE;
+        let mut ties = 0u32;
+        for n in 0..self.workers {
+            if !up(n) {
+                continue;
+            }
+            let z = self.worker_zone[n] as usize;
+            let here = node_counts[n];
+            match spec.anti_affinity {
+                AntiAffinity::Host if here > 0 => continue,
+                AntiAffinity::Zone if zone_counts[z] > 0 => continue,
+                _ => {}
+            }
+            if let (Some(skew), Some(min)) = (spec.zone_spread, spread_min)
+                && zone_counts[z] + 1 > min + skew
+            {
+                continue;
+            }
+            let score = (here, zone_counts[z], self.node_load[n]);
+            match best {
+                Some(b) if score > b => {}
+                Some(b) if score == b => {
+                    // Reservoir sampling: each of the tied nodes wins with
+                    // probability 1 / ties.
+                    ties += 1;
+                    if uniform_below(rng, ties) == 0 {
+                        chosen = n as u16;
+                    }
+                }
+                _ => {
+                    best = Some(score);
+                    chosen = n as u16;
+                    ties = 1;
+                }
+            }
+        }
+        best.map(|_| chosen)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Sampler;
+    use crate::engine::{StreamId, stream};
+
+    fn workload(replicas: u32, anti_affinity: AntiAffinity, spread: Option<u32>) -> WorkloadModel {
+        WorkloadModel {
+            name: "w".into(),
+            replicas,
+            min_available: 1,
+            startup: Sampler::Fixed(0.0),
+            anti_affinity,
+            zone_spread: spread,
+        }
+    }
+
+    /// Places every pending pod with all workers up; returns pods per worker.
+    fn place_all(pods: &mut Pods, spec: &WorkloadModel, rng: &mut Rng) -> Vec<u32> {
+        let pending: Vec<u32> = pods.pending.drain(..).collect();
+        for p in pending {
+            match pods.choose_node(0, spec, |_| true, rng) {
+                Some(n) => pods.bind(p, n, PodState::Ready),
+                None => pods.pending.push_back(p),
+            }
+        }
+        pods.node_load.clone()
+    }
+
+    #[test]
+    fn host_anti_affinity_leaves_extra_replicas_pending() {
+        let spec = workload(5, AntiAffinity::Host, None);
+        let mut pods = Pods::new(std::slice::from_ref(&spec), vec![0, 1, 2, 0], 3);
+        pods.reset();
+        let mut rng = stream(1, 0, StreamId::new(1, 0));
+        let load = place_all(&mut pods, &spec, &mut rng);
+        assert_eq!(load, vec![1, 1, 1, 1]);
+        assert_eq!(pods.pending.len(), 1);
+        assert_eq!(pods.ready[0], 4);
+    }
+
+    #[test]
+    fn zone_spread_counts_every_zone_with_workers() {
+        // Zones 0 and 1 have two workers each; with zone 1's workers down,
+        // spread 1 lets zone 0 take one pod more than zone 1 holds.
+        let spec = workload(4, AntiAffinity::None, Some(1));
+        let mut pods = Pods::new(std::slice::from_ref(&spec), vec![0, 0, 1, 1], 2);
+        pods.reset();
+        let mut rng = stream(1, 0, StreamId::new(1, 0));
+        let pending: Vec<u32> = pods.pending.drain(..).collect();
+        for p in pending {
+            match pods.choose_node(0, &spec, |n| n < 2, &mut rng) {
+                Some(n) => pods.bind(p, n, PodState::Ready),
+                None => pods.pending.push_back(p),
+            }
+        }
+        assert_eq!(pods.ready[0], 1);
+        assert_eq!(pods.pending.len(), 3);
+    }
+
+    #[test]
+    fn scoring_spreads_over_nodes_then_zones() {
+        let spec = workload(6, AntiAffinity::None, None);
+        let mut pods = Pods::new(std::slice::from_ref(&spec), vec![0, 1, 2, 0, 1, 2], 3);
+        pods.reset();
+        let mut rng = stream(1, 0, StreamId::new(1, 0));
+        assert_eq!(place_all(&mut pods, &spec, &mut rng), vec![1; 6]);
+        // Zone anti-affinity: one per zone, the rest Pending.
+        let spec = workload(4, AntiAffinity::Zone, None);
+        let mut pods = Pods::new(std::slice::from_ref(&spec), vec![0, 1, 2, 0, 1, 2], 3);
+        pods.reset();
+        let load = place_all(&mut pods, &spec, &mut rng);
+        assert_eq!(load.iter().sum::<u32>(), 3);
+        assert_eq!(pods.pending.len(), 1);
+        let zones: Vec<usize> = (0..3)
+            .map(|z| load[z] as usize + load[z + 3] as usize)
+            .collect();
+        assert_eq!(zones, vec![1, 1, 1]);
+    }
+
+    #[test]
+    fn ties_are_broken_uniformly() {
+        let spec = workload(1, AntiAffinity::None, None);
+        let mut pods = Pods::new(std::slice::from_ref(&spec), vec![0, 0, 0, 0], 1);
+        let mut rng = stream(3, 0, StreamId::new(1, 0));
+        let mut wins = [0u32; 4];
+        for _ in 0..40_000 {
+            pods.reset();
+            let n = pods
+                .choose_node(0, &spec, |_| true, &mut rng)
+                .expect("feasible");
+            wins[n as usize] += 1;
+        }
+        // Each count is binomial(40000, 1/4): sd 86.6; 5 sd is 433.
+        for w in wins {
+            assert!((w as f64 - 10_000.0).abs() < 433.0, "{wins:?}");
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! Workers and workloads (MODEL.md, "Workers and workloads"): pinned
+//! replicas against the k-of-n formula, and the node lifecycle's timings,
+//! pinned with fixed durations so that every outage length is exact.
+
+mod common;
+
+use common::*;
+use kubenines::engine::Sampler;
+use kubenines::model::{Cluster, Lifecycle, Model};
+use kubenines::scenario::*;
+
+const GRACE: f64 = 40.0;
+const EVICTION: f64 = 300.0;
+const STARTUP: f64 = 20.0;
+
+fn with_workers(mut s: Scenario, nodes: u32, node: HostSpec) -> Scenario {
+    let zones = s.zones.count;
+    s.workers = Some(Workers {
+        nodes,
+        placement: (0..nodes).map(|i| i % zones).collect(),
+        node,
+        node_monitor_grace_period: GRACE,
+        eviction_timeout: EVICTION,
+    });
+    s
+}
+
+fn workload(replicas: u32, min_available: u32, anti_affinity: AntiAffinity) -> Workload {
+    Workload {
+        name: "app".into(),
+        replicas,
+        min_available,
+        startup: fixed(STARTUP),
+        anti_affinity,
+        zone_spread: None,
+    }
+}
+
+/// Gives the first `failing` workers `life` and makes every other worker perfect.
+fn only_first_workers_fail(model: &mut Model, failing: usize, life: Lifecycle) {
+    let perfect = model.host_classes.len() as u8;
+    model.host_classes.push(Lifecycle {
+        failure: Sampler::Never,
+        repair: Sampler::Never,
+    });
+    let failing_class = perfect + 1;
+    model.host_classes.push(life);
+    let first = model.first_worker as usize;
+    for (k, host) in model.hosts[first..].iter_mut().enumerate() {
+        host.class = if k < failing { failing_class } else { perfect };
+    }
+}
+
+fn fixed_life(failure: f64, repair: f64) -> Lifecycle {
+    Lifecycle {
+        failure: Sampler::fixed(failure).unwrap(),
+        repair: Sampler::fixed(repair).unwrap(),
+    }
+}
+
+/// Lengths of the ended outages of indicator `key`, over `replications`.
+fn outages(model: &Model, key: &str, replications: u64) -> Vec<f64> {
+    let index = model
+        .indicator_keys()
+        .iter()
+        .position(|k| k == key)
+        .expect("indicator");
+    let mut cluster = Cluster::new(model);
+    let mut found = Vec::new();
+    for r in 0..replications {
+        cluster.run(r, |i, d| {
+            if i == index {
+                found.push(d);
+            }
+        });
+    }
+    found
+}
+
+/// One perfect control-plane host, `workers` workers in `zones` perfect zones.
+fn cluster(workers: u32, zones: u32, horizon_days: f64) -> Scenario {
+    let mut s = with_zones(
+        stacked(1, perfect()),
+        zones,
+        Distribution::Never,
+        Distribution::Never,
+    );
+    s.simulation.horizon = horizon_days * DAY;
+    with_workers(s, workers, perfect())
+}
+
+fn assert_all(outages: &[f64], exact: f64, what: &str) {
+    assert!(!outages.is_empty(), "{what}: no outages to check");
+    for &d in outages {
+        assert!(
+            (d - exact).abs() <= 1e-6 * exact,
+            "{what}: an outage of {d} s, expected {exact} s"
+        );
+    }
+}
+
+/// Replicas pinned by host anti-affinity, never evicted, are ready exactly
+/// when their nodes are up: the workload is the k-of-n system of its nodes.
+#[test]
+fn pinned_replicas_give_k_of_n_availability() {
+    let (mttf, mttr) = (10.0 * DAY, 1.0 * DAY);
+    let mut s = with_workers(stacked(1, perfect()), 3, host(exp(mttf), exp(mttr)));
+    if let Some(w) = &mut s.workers {
+        w.eviction_timeout = 1000.0 * YEAR_SECONDS;
+    }
+    let mut app = workload(3, 2, AntiAffinity::Host);
+    app.startup = fixed(0.0);
+    s.workloads = vec![app];
+    s.simulation.replications = 600;
+    let r = run(&s, 2);
+    let (l, m) = (1.0 / mttf, 1.0 / mttr);
+    let exact = 1.0
+        - time_average(
+            |t| k_of_n(2, 3, point_availability(l, m, t)),
+            1.0 / (l + m),
+            s.simulation.horizon,
+        );
+    assert_unavailability(
+        indicator(&r, "workload/app"),
+        exact,
+        "2 of 3 pinned replicas",
+    );
+}
+
+/// One worker fails for good, everything else is perfect: its replica is
+/// back on another worker after exactly grace + eviction_timeout + startup.
+#[test]
+fn a_failed_workers_replica_returns_after_grace_eviction_and_startup() {
+    let mut s = cluster(3, 1, 200.0);
+    s.workloads = vec![workload(1, 1, AntiAffinity::None)];
+    let mut model = Model::build(&s).unwrap();
+    only_first_workers_fail(&mut model, 1, fixed_life(100.0 * DAY, 1000.0 * DAY));
+    let found = outages(&model, "workload/app", 96);
+    assert_all(&found, GRACE + EVICTION + STARTUP, "replacement");
+    // The replica starts on the failing worker in about a third of the runs.
+    assert!((16..=48).contains(&found.len()), "{} outages", found.len());
+}
+
+/// A control-plane outage (the load balancer, for an hour from 10 s before
+/// the worker fails) delays NotReady, eviction and rescheduling until the
+/// API and the controllers' leases are back.
+#[test]
+fn a_control_plane_outage_delays_the_replacement() {
+    let mut s = cluster(3, 1, 200.0);
+    let lb_down_at = 100.0 * DAY - 10.0;
+    s.control_plane.load_balancer = Some(host(fixed(lb_down_at), fixed(3600.0)));
+    // Leases are re-acquired within 1 ms of the API's return.
+    s.control_plane.leader_election.retry_period = 0.001;
+    s.workloads = vec![workload(1, 1, AntiAffinity::None)];
+    let mut model = Model::build(&s).unwrap();
+    only_first_workers_fail(&mut model, 1, fixed_life(100.0 * DAY, 1000.0 * DAY));
+    let found = outages(&model, "workload/app", 96);
+    let api_back = lb_down_at + 3600.0 - 100.0 * DAY;
+    let exact = api_back + EVICTION + STARTUP;
+    assert!(!found.is_empty());
+    for d in found {
+        assert!(
+            d >= exact - 1e-6 && d <= exact + 0.001 + 1e-6,
+            "outage {d} s, expected {exact} s plus at most 1 ms of lease retry"
+        );
+    }
+}
+
+/// Three of five workers in a zone NotReady (60% and more than two) is a
+/// partial disruption: a zone that small gets no evictions, so the
+/// replica waits for its node's repair. Two of five is normal.
+#[test]
+fn a_partially_disrupted_zone_evicts_nothing() {
+    let repair = 10.0 * DAY;
+    let mut s = cluster(5, 1, 200.0);
+    s.workloads = vec![workload(1, 1, AntiAffinity::None)];
+    let mut model = Model::build(&s).unwrap();
+    only_first_workers_fail(&mut model, 3, fixed_life(100.0 * DAY, repair));
+    let found = outages(&model, "workload/app", 96);
+    assert_all(&found, repair + STARTUP, "partial disruption");
+
+    let mut model = Model::build(&s).unwrap();
+    only_first_workers_fail(&mut model, 2, fixed_life(100.0 * DAY, repair));
+    let found = outages(&model, "workload/app", 96);
+    assert_all(&found, GRACE + EVICTION + STARTUP, "two of five down");
+}
+
+/// Every zone fully disrupted: no eviction anywhere. One zone of two fully
+/// disrupted: evicted at one node per 10 s, in the order they fell due.
+#[test]
+fn full_disruption_everywhere_stops_eviction_and_one_zone_is_rate_limited() {
+    let repair = 10.0 * DAY;
+    let mut s = cluster(2, 1, 200.0);
+    s.workloads = vec![workload(1, 1, AntiAffinity::None)];
+    let mut model = Model::build(&s).unwrap();
+    only_first_workers_fail(&mut model, 2, fixed_life(100.0 * DAY, repair));
+    let found = outages(&model, "workload/app", 32);
+    assert_all(&found, repair + STARTUP, "every zone fully disrupted");
+    assert_eq!(found.len(), 32);
+
+    // Two zones; workers 1 and 3 are zone 1's, 2 and 4 zone 2's. Workers 1
+    // and 3 fail together: zone 1 is fully disrupted, zone 2 is not. Two
+    // single-replica workloads: when both sat on the failed workers, the
+    // second eviction comes 10 s after the first.
+    let mut s = cluster(4, 2, 200.0);
+    let mut a = workload(1, 1, AntiAffinity::None);
+    a.name = "a".into();
+    let mut b = a.clone();
+    b.name = "b".into();
+    s.workloads = vec![a, b];
+    let mut model = Model::build(&s).unwrap();
+    only_first_workers_fail(&mut model, 0, fixed_life(1.0, 1.0));
+    let first = model.first_worker as usize;
+    let failing = model.host_classes.len() as u8 - 1;
+    model.hosts[first].class = failing;
+    model.hosts[first + 2].class = failing;
+    model.host_classes[failing as usize] = fixed_life(100.0 * DAY, repair);
+    let mut found = outages(&model, "workload/a", 200);
+    found.extend(outages(&model, "workload/b", 200));
+    let first_evicted = GRACE + EVICTION + STARTUP;
+    let second_evicted = first_evicted + 10.0;
+    let (mut one, mut two) = (0, 0);
+    for d in &found {
+        if (d - first_evicted).abs() < 1e-6 {
+            one += 1;
+        } else if (d - second_evicted).abs() < 1e-6 {
+            two += 1;
+        } else {
+            panic!("outage of {d} s, expected {first_evicted} or {second_evicted}");
+        }
+    }
+    // Both on the failed zone in about 1/2 × 1/3 of the runs.
+    assert!(one > 50 && two > 10, "{one} first, {two} second evictions");
+}
