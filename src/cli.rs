@@ -120,12 +120,20 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     for file in files {
         let s = scenario::load(file).map_err(bad_input)?;
+        print_warnings(&s);
         writeln!(out, "ok: {} ({})", file.display(), s.name).map_err(|e| Failure {
             code: 2,
             error: e.into(),
         })?;
     }
     Ok(())
+}
+
+/// The scenario's warnings on stderr, one line each; they do not change the exit code.
+fn print_warnings(s: &Scenario) {
+    for warning in &s.warnings {
+        eprintln!("{warning}");
+    }
 }
 
 /// Applies command-line overrides to the scenario's `simulation`.
@@ -148,6 +156,7 @@ fn apply_overrides(s: &mut Scenario, args: &RunArgs) -> anyhow::Result<()> {
 
 fn run(args: RunArgs) -> Result<(), Failure> {
     let mut s = scenario::load(&args.file).map_err(bad_input)?;
+    print_warnings(&s);
     apply_overrides(&mut s, &args).map_err(bad_input)?;
     let model = Model::build(&s).map_err(bad_input)?;
     let threads = match args.threads {

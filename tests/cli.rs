@@ -271,3 +271,41 @@ fn schema_is_json_schema() {
     assert!(v["$schema"].is_string());
     assert!(v["properties"]["control_plane"].is_object());
 }
+
+#[test]
+fn warnings_go_to_stderr_and_keep_the_exit_code() {
+    let dir = std::env::temp_dir().join(format!("kubenines-cli-warn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("overlap.yaml");
+    // Three control-plane hosts at 30m each: a round outlasts its hour.
+    let text = std::fs::read_to_string("scenarios/stacked-3.yaml").unwrap()
+        + "\nmaintenance:\n  interval: 1h\n  duration: 30m\n";
+    std::fs::write(&file, &text).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("duration: 30m"))
+        .unwrap()
+        + 1;
+    let file = file.display().to_string();
+    let expected = format!("{file}:{line}:3: warning: maintenance.duration: ");
+    for args in [
+        vec!["validate", file.as_str()],
+        vec![
+            "run",
+            file.as_str(),
+            "-n",
+            "2",
+            "--horizon",
+            "30d",
+            "--quiet",
+        ],
+    ] {
+        let out = kubenines().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with(&expected), "{args:?}: {stderr}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("warning"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

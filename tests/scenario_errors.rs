@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use kubenines::scenario::{
-    Distribution, Format, MAX_FILE_BYTES, Scenario, ScenarioError, Topology, YEAR_SECONDS,
-    json_schema, load, parse_str,
+    AntiAffinity, Distribution, Format, MAX_FILE_BYTES, Scenario, ScenarioError, Topology,
+    YEAR_SECONDS, json_schema, load, parse_str,
 };
 
 /// A valid scenario the tests break one key at a time (stacked-3 with an
@@ -465,17 +465,6 @@ fn failure_with_no_up_time() {
 #[test]
 fn not_yet_supported_keys_say_so() {
     let cases = [
-        (
-            "workers",
-            format!("{BASE}workers:\n  nodes: 6\n"),
-            "workers:",
-        ),
-        ("workloads", format!("{BASE}workloads: []\n"), "workloads:"),
-        (
-            "maintenance",
-            format!("{BASE}maintenance: {{interval: 30d}}\n"),
-            "maintenance:",
-        ),
         (
             "backups",
             format!("{BASE}backups:\n  interval: 1h\n"),
@@ -942,7 +931,47 @@ fn schema_describes_what_loads() {
     assert_eq!(schema["additionalProperties"], false);
     let properties = schema["properties"].as_object().unwrap();
     // Not-yet-supported keys are not in the schema: it describes what loads.
-    assert!(!properties.contains_key("workers"));
+    assert!(!properties.contains_key("backups"));
+    for key in ["workers", "workloads", "maintenance"] {
+        assert!(properties.contains_key(key), "`{key}` is in the schema");
+    }
+    let defs = &schema["$defs"];
+    for (def, keys) in [
+        (
+            "Workers",
+            &[
+                "nodes",
+                "placement",
+                "node",
+                "node_monitor_grace_period",
+                "eviction_timeout",
+            ][..],
+        ),
+        (
+            "Workload",
+            &[
+                "name",
+                "replicas",
+                "min_available",
+                "startup",
+                "anti_affinity",
+                "zone_spread",
+            ][..],
+        ),
+        ("Maintenance", &["interval", "duration"][..]),
+    ] {
+        assert_eq!(defs[def]["additionalProperties"], false, "{def}");
+        assert!(
+            defs[def]["description"].is_string(),
+            "{def} has a description"
+        );
+        for key in keys {
+            assert!(
+                defs[def]["properties"][key]["description"].is_string(),
+                "{def}.{key} has a description"
+            );
+        }
+    }
 
     for path in shipped() {
         if path.file_stem().is_some_and(|s| s == "production") {
@@ -994,4 +1023,605 @@ fn unquoted_distribution_in_a_flow_mapping_gets_a_hint() {
     );
     let line = text.lines().position(|l| l.contains("node: {")).unwrap() + 1;
     assert_eq!(err.line, Some(line as u32), "{err}");
+}
+
+// ---- Workers, workloads, maintenance ---------------------------------------
+
+/// Six workers, two per zone of `BASE`'s three.
+const WORKERS: &str = "\
+workers:
+  nodes: 6
+  node:
+    failure: weibull(shape=0.8, mean=3y)
+    repair: lognormal(median=10m, sigma=1.0)
+";
+
+/// `BASE` with `WORKERS` and then `extra` appended.
+fn with_workers(extra: &str) -> String {
+    format!("{BASE}{WORKERS}{extra}")
+}
+
+/// `BASE` with a `workers` section of the given keys appended.
+fn workers_with(keys: &str) -> String {
+    format!("{BASE}workers:\n{keys}")
+}
+
+fn yaml_ok(text: &str) -> Scenario {
+    parse_str(text, FILE, Format::Yaml).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Asserts that the scenario loaded with exactly one warning, at `key` on the
+/// line holding `at`, whose message contains each of `needles`.
+#[track_caller]
+fn assert_warning(s: &Scenario, text: &str, key: &str, at: &str, needles: &[&str]) {
+    assert_eq!(s.warnings.len(), 1, "{:#?}", s.warnings);
+    let w = &s.warnings[0];
+    assert_eq!(w.file, FILE, "{w}");
+    assert_eq!(w.key, key, "{w}");
+    assert_eq!(w.line, Some(line_of(text, at)), "{w}");
+    assert!(w.column.is_some(), "{w}");
+    for needle in needles {
+        assert!(w.message.contains(needle), "lacks {needle:?}: {w}");
+    }
+}
+
+#[test]
+fn workers_workloads_and_maintenance_load_with_defaults() {
+    let text = with_workers(
+        "workloads:\n  - name: web\n    replicas: 3\nmaintenance:\n  interval: 30d\n  duration: 15m\n",
+    );
+    let s = yaml_ok(&text);
+    let w = s.workers.as_ref().unwrap();
+    assert_eq!(w.nodes, 6);
+    assert_eq!(w.placement, vec![0, 1, 2, 0, 1, 2]);
+    assert_eq!(
+        w.node.repair.mean(),
+        Distribution::parse("lognormal(median=10m, sigma=1.0)")
+            .unwrap()
+            .mean()
+    );
+    assert_eq!(
+        (w.node_monitor_grace_period, w.eviction_timeout),
+        (40.0, 300.0)
+    );
+    assert_eq!(s.workloads.len(), 1);
+    let web = &s.workloads[0];
+    assert_eq!(
+        (web.name.as_str(), web.replicas, web.min_available),
+        ("web", 3, 1)
+    );
+    assert_eq!(web.startup, Distribution::Fixed(0.0));
+    assert_eq!(web.anti_affinity, AntiAffinity::None);
+    assert_eq!(web.zone_spread, None);
+    let m = s.maintenance.as_ref().unwrap();
+    assert_eq!((m.interval, m.duration), (30.0 * 86_400.0, 900.0));
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    // Without the keys, nothing is filled in.
+    let s = yaml_ok(BASE);
+    assert_eq!(
+        (s.workers, s.workloads, s.maintenance),
+        (None, vec![], None)
+    );
+}
+
+#[test]
+fn workers_and_workloads_read_as_written() {
+    let text = workers_with(
+        "  nodes: 4\n  placement: [3, 3, 1, 2]\n  node: { failure: never }\n  \
+         node_monitor_grace_period: 1m\n  eviction_timeout: 2m\n\
+         workloads:\n  - name: api-2\n    replicas: 4\n    min_available: 3\n    \
+         startup: fixed(20s)\n    anti_affinity: zone\n    zone_spread: 2\n  \
+         - { name: db, replicas: 2, anti_affinity: host }\n  \
+         - { name: batch, replicas: 1, anti_affinity: none }\n",
+    );
+    let s = yaml_ok(&text);
+    let w = s.workers.as_ref().unwrap();
+    assert_eq!(w.placement, vec![2, 2, 0, 1]);
+    assert_eq!(w.node.repair, Distribution::Never);
+    assert_eq!(
+        (w.node_monitor_grace_period, w.eviction_timeout),
+        (60.0, 120.0)
+    );
+    let api = &s.workloads[0];
+    assert_eq!((api.replicas, api.min_available), (4, 3));
+    assert_eq!(api.startup, Distribution::Fixed(20.0));
+    assert_eq!(api.anti_affinity, AntiAffinity::Zone);
+    assert_eq!(api.zone_spread, Some(2));
+    assert_eq!(s.workloads[1].anti_affinity, AntiAffinity::Host);
+    assert_eq!(s.workloads[2].anti_affinity, AntiAffinity::None);
+    // api-2 wants 4 replicas, one per zone, over 3 zones.
+    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+}
+
+#[test]
+fn workers_nodes_zero_and_too_many() {
+    for (nodes, needle) in [("0", "at least 1"), ("1001", "1000 at most")] {
+        let text = workers_with(&format!("  nodes: {nodes}\n  node: {{ failure: never }}\n"));
+        let err = yaml_error(&text);
+        assert_error(&err, &text, "workers.nodes", &format!("nodes: {nodes}"));
+        assert!(err.message.contains(needle), "{err}");
+    }
+}
+
+#[test]
+fn workers_placement_zone_that_does_not_exist() {
+    let text = workers_with("  nodes: 2\n  placement: [1, 4]\n  node: { failure: never }\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "workers.placement[1]", "placement: [1, 4]");
+    assert_eq!(err.column, Some(column_of(&text, "4]")));
+    assert_eq!(err.message, "zone 4 does not exist (zones.count is 3)");
+}
+
+#[test]
+fn workers_placement_of_the_wrong_length() {
+    let text = workers_with("  nodes: 2\n  placement: [1]\n  node: { failure: never }\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "workers.placement", "placement: [1]");
+    assert!(err.message.contains("`nodes` is 2"), "{err}");
+}
+
+#[test]
+fn workers_node_without_repair() {
+    let text = workers_with("  nodes: 2\n  node: { failure: exponential(mean=9y) }\n");
+    let err = yaml_error(&text);
+    // `workers.node.repair` does not exist; the error points at its mapping.
+    assert_error(&err, &text, "workers.node.repair", "mean=9y");
+    assert!(err.message.contains("a worker node"), "{err}");
+}
+
+#[test]
+fn workers_unknown_key_suggests_the_right_one() {
+    let text = workers_with("  nodes: 2\n  node: { failure: never }\n  eviction_timout: 5m\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "workers.eviction_timout", "eviction_timout:");
+    assert!(
+        err.message.contains("did you mean `eviction_timeout`?"),
+        "{err}"
+    );
+}
+
+#[test]
+fn workloads_need_workers() {
+    let text = format!("{BASE}workloads:\n  - name: web\n    replicas: 2\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "workloads", "workloads:");
+    assert!(err.message.contains("worker nodes"), "{err}");
+    assert!(err.message.contains("tainted"), "{err}");
+    assert!(err.message.contains("add `workers`"), "{err}");
+    // An empty list asks for nothing.
+    let s = yaml_ok(&format!("{BASE}workloads: []\n"));
+    assert!(s.workloads.is_empty());
+}
+
+#[test]
+fn workload_names_must_be_kubernetes_names() {
+    let long = "a".repeat(64);
+    for (name, needle) in [
+        ("Web", "not a valid name"),
+        ("web_1", "not a valid name"),
+        ("''", "must not be empty"),
+        (long.as_str(), "at most 63"),
+    ] {
+        let text = with_workers(&format!("workloads:\n  - name: {name}\n    replicas: 2\n"));
+        let err = yaml_error(&text);
+        assert_error(&err, &text, "workloads[0].name", &format!("name: {name}"));
+        assert!(err.message.contains(needle), "{name}: {err}");
+    }
+    let text = with_workers(&format!(
+        "workloads:\n  - name: {}\n    replicas: 2\n",
+        &long[1..]
+    ));
+    assert_eq!(yaml_ok(&text).workloads[0].name.len(), 63);
+}
+
+#[test]
+fn workload_names_must_be_unique() {
+    let text = with_workers(
+        "workloads:\n  - name: web\n    replicas: 2\n  - name: api\n    replicas: 2\n  \
+         - name: web # again\n    replicas: 1\n",
+    );
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "workloads[2].name", "# again");
+    assert!(err.message.contains("workloads[0]"), "{err}");
+}
+
+#[test]
+fn workload_replicas_zero_and_too_many() {
+    for (replicas, needle) in [
+        ("0", "at least 1"),
+        ("10001", "10000 replicas per workload"),
+    ] {
+        let text = with_workers(&format!(
+            "workloads:\n  - name: web\n    replicas: {replicas}\n"
+        ));
+        let err = yaml_error(&text);
+        assert_error(
+            &err,
+            &text,
+            "workloads[0].replicas",
+            &format!("replicas: {replicas}"),
+        );
+        assert!(err.message.contains(needle), "{err}");
+    }
+    let text = with_workers("workloads:\n  - name: web\n    replicas: 10000\n");
+    assert_eq!(yaml_ok(&text).workloads[0].replicas, 10_000);
+}
+
+#[test]
+fn workload_replicas_in_total_at_most_100000() {
+    let mut list = String::from("workloads:\n");
+    for i in 0..10 {
+        list.push_str(&format!("  - {{ name: w{i}, replicas: 10000 }}\n"));
+    }
+    assert!(yaml_ok(&with_workers(&list)).warnings.is_empty());
+    list.push_str("  - { name: one-more, replicas: 1 }\n");
+    let text = with_workers(&list);
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "workloads[10].replicas", "one-more");
+    assert!(err.message.contains("100001"), "{err}");
+    assert!(err.message.contains("100000 over all workloads"), "{err}");
+}
+
+#[test]
+fn at_most_1000_workloads() {
+    let mut list = String::from("workloads:\n");
+    for i in 0..1001 {
+        list.push_str(&format!("  - {{ name: w{i}, replicas: 1 }}\n"));
+    }
+    let text = with_workers(&list);
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "workloads", "workloads:");
+    assert!(err.message.contains("1001 workloads"), "{err}");
+    assert!(err.message.contains("1000 at most"), "{err}");
+}
+
+#[test]
+fn min_available_zero() {
+    let text = with_workers("workloads:\n  - name: web\n    replicas: 2\n    min_available: 0\n");
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "workloads[0].min_available",
+        "min_available: 0",
+    );
+    assert!(err.message.contains("at least 1"), "{err}");
+}
+
+#[test]
+fn min_available_above_replicas() {
+    let text = with_workers("workloads:\n  - name: web\n    replicas: 2\n    min_available: 3\n");
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "workloads[0].min_available",
+        "min_available: 3",
+    );
+    assert_eq!(
+        err.message,
+        "min_available (3) is more than replicas (2): the workload could never be available"
+    );
+}
+
+#[test]
+fn startup_never_and_without_a_finite_mean() {
+    let text = with_workers("workloads:\n  - name: web\n    replicas: 2\n    startup: never\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "workloads[0].startup", "startup: never");
+    assert!(err.message.contains("never becomes ready"), "{err}");
+
+    let text = with_workers(
+        "workloads:\n  - name: web\n    replicas: 2\n    startup: lognormal(median=1s, sigma=40)\n",
+    );
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "workloads[0].startup", "startup: lognormal");
+    assert!(err.message.contains("not a finite number"), "{err}");
+}
+
+#[test]
+fn zone_spread_zero() {
+    let text = with_workers("workloads:\n  - name: web\n    replicas: 2\n    zone_spread: 0\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "workloads[0].zone_spread", "zone_spread: 0");
+    assert!(err.message.contains("at least 1"), "{err}");
+}
+
+#[test]
+fn unknown_anti_affinity_and_unknown_workload_key() {
+    let text =
+        with_workers("workloads:\n  - name: web\n    replicas: 2\n    anti_affinity: rack\n");
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "workloads[0].anti_affinity",
+        "anti_affinity: rack",
+    );
+    assert!(err.message.contains("host"), "{err}");
+
+    let text = with_workers("workloads:\n  - name: web\n    replica: 2\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "workloads[0].replica", "replica: 2");
+    assert!(err.message.contains("did you mean `replicas`?"), "{err}");
+}
+
+#[test]
+fn maintenance_interval_zero_and_too_short() {
+    let text = format!("{BASE}maintenance:\n  interval: 0\n  duration: 15m\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "maintenance.interval", "interval: 0");
+    assert!(err.message.contains("greater than 0"), "{err}");
+
+    let text = format!("{BASE}maintenance:\n  interval: 30s\n  duration: 15m\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "maintenance.interval", "interval: 30s");
+    assert!(err.message.contains("minimum of 1m"), "{err}");
+    assert!(err.message.contains("typo"), "says why: {err}");
+
+    let text = format!("{BASE}maintenance:\n  interval: 1m\n  duration: 0\n");
+    let m = yaml_ok(&text).maintenance.unwrap();
+    assert_eq!((m.interval, m.duration), (60.0, 0.0));
+}
+
+#[test]
+fn maintenance_duration_missing_or_negative() {
+    let text = format!("{BASE}maintenance:\n  interval: 30d\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "maintenance.duration", "maintenance:");
+    let text = format!("{BASE}maintenance:\n  interval: 30d\n  duration: -5m\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "maintenance.duration", "duration: -5m");
+    assert!(err.message.contains("negative"), "{err}");
+}
+
+// ---- Warnings --------------------------------------------------------------
+
+#[test]
+fn warning_host_anti_affinity_with_too_few_workers() {
+    let text = with_workers(
+        "workloads:\n  - name: web\n    replicas: 7\n    min_available: 2\n    anti_affinity: host\n",
+    );
+    let s = yaml_ok(&text);
+    assert_warning(
+        &s,
+        &text,
+        "workloads[0].replicas",
+        "replicas: 7",
+        &[
+            "7 replicas but at most 6 can be placed",
+            "anti_affinity: host",
+            "6 workers",
+            "the other one stays Pending, as in a real cluster",
+        ],
+    );
+    assert!(!s.warnings[0].message.contains("never be available"));
+    assert_eq!(s.workloads[0].replicas, 7, "the scenario runs as written");
+}
+
+#[test]
+fn warning_zone_anti_affinity_never_available() {
+    let text = with_workers(
+        "workloads:\n  - name: web\n    replicas: 5\n    min_available: 4\n    anti_affinity: zone\n",
+    );
+    let s = yaml_ok(&text);
+    assert_warning(
+        &s,
+        &text,
+        "workloads[0].replicas",
+        "replicas: 5",
+        &[
+            "5 replicas but at most 3 can be placed",
+            "one per zone",
+            "the other 2 stay Pending",
+            "min_available 4 the workload can never be available",
+        ],
+    );
+}
+
+#[test]
+fn warning_zone_anti_affinity_counts_only_zones_with_workers() {
+    let text = workers_with(
+        "  nodes: 4\n  placement: [1, 1, 2, 2]\n  node: { failure: never }\n\
+         workloads:\n  - name: web\n    replicas: 3\n    anti_affinity: zone\n",
+    );
+    let s = yaml_ok(&text);
+    assert_warning(
+        &s,
+        &text,
+        "workloads[0].replicas",
+        "replicas: 3",
+        &[
+            "at most 2 can be placed",
+            "only 2 of the 3 zones have workers",
+        ],
+    );
+}
+
+#[test]
+fn warning_zone_spread_limits_host_anti_affinity() {
+    // Workers per zone 4, 1, 1: with skew 1 the zones hold at most 2, 1, 1.
+    let text = workers_with(
+        "  nodes: 6\n  placement: [1, 1, 1, 1, 2, 3]\n  node: { failure: never }\n\
+         workloads:\n  - name: web\n    replicas: 5\n    anti_affinity: host\n    zone_spread: 1\n\
+         \x20 - name: free\n    replicas: 80\n    zone_spread: 1\n",
+    );
+    let s = yaml_ok(&text);
+    assert_warning(
+        &s,
+        &text,
+        "workloads[0].replicas",
+        "replicas: 5",
+        &[
+            "5 replicas but at most 4 can be placed",
+            "zone_spread: 1",
+            "workers per zone: 4, 1, 1",
+        ],
+    );
+    // A looser skew lets all of them in (3, 1, 1 is within 2).
+    let looser = text.replace(
+        "zone_spread: 1\n  - name: free",
+        "zone_spread: 2\n  - name: free",
+    );
+    assert_ne!(looser, text);
+    assert!(yaml_ok(&looser).warnings.is_empty());
+}
+
+#[test]
+fn no_warning_when_replicas_fit() {
+    let text = with_workers(
+        "workloads:\n  - { name: a, replicas: 6, anti_affinity: host, zone_spread: 1 }\n  \
+         - { name: b, replicas: 3, anti_affinity: zone }\n  \
+         - { name: c, replicas: 500, zone_spread: 1 }\n",
+    );
+    assert!(yaml_ok(&text).warnings.is_empty());
+}
+
+#[test]
+fn warning_maintenance_round_longer_than_its_interval() {
+    // 3 control-plane hosts and 6 workers, 7m each: 63m > 1h.
+    let text = with_workers("maintenance:\n  interval: 1h\n  duration: 7m\n");
+    let s = yaml_ok(&text);
+    assert_warning(
+        &s,
+        &text,
+        "maintenance.duration",
+        "duration: 7m",
+        &["9 hosts", "9 × 7m = 1.05h", "rounds overlap", "skipped"],
+    );
+    let fits = with_workers("maintenance:\n  interval: 1h\n  duration: 6m\n");
+    assert!(yaml_ok(&fits).warnings.is_empty());
+}
+
+#[test]
+fn warning_maintenance_counts_external_etcd_hosts() {
+    // 3 control-plane and 3 etcd hosts at 10m: exactly the interval, which
+    // already overlaps (the control-plane hosts alone would take 30m).
+    let text = edit(
+        "  topology: stacked\n",
+        "  topology: external\n  etcd_nodes: 3\n  etcd_node:\n    failure: never\n",
+    ) + "maintenance:\n  interval: 1h\n  duration: 10m\n";
+    let s = yaml_ok(&text);
+    assert_warning(
+        &s,
+        &text,
+        "maintenance.duration",
+        "duration: 10m",
+        &["6 hosts", "3 etcd", "rounds overlap"],
+    );
+}
+
+#[test]
+fn warning_display_and_other_formats() {
+    let text = with_workers("maintenance:\n  interval: 1h\n  duration: 7m\n");
+    let s = yaml_ok(&text);
+    let line = line_of(&text, "duration: 7m");
+    assert!(
+        s.warnings[0].to_string().starts_with(&format!(
+            "{FILE}:{line}:3: warning: maintenance.duration: a round takes"
+        )),
+        "{}",
+        s.warnings[0]
+    );
+
+    let json = data("stacked-3.json");
+    let last = json.trim_end().strip_suffix('}').unwrap();
+    let text = format!(
+        "{last},\n  \"workers\": {{\"nodes\": 2, \"node\": {{\"failure\": \"never\"}}}},\n  \
+         \"workloads\": [\n    {{\"name\": \"web\",\n     \"replicas\": 3, \"anti_affinity\": \"host\"}}\n  ]\n}}\n"
+    );
+    let s = parse_str(&text, "s.json", Format::Json).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+    assert_eq!(s.warnings[0].key, "workloads[0].replicas");
+    assert_eq!(s.warnings[0].line, Some(line_of(&text, "\"replicas\": 3")));
+
+    let toml = data("stacked-3.toml");
+    let text = format!(
+        "{toml}\n[workers]\nnodes = 2\nnode = {{ failure = \"never\" }}\n\n\
+         [[workloads]]\nname = \"web\"\nreplicas = 3\nanti_affinity = \"host\"\n"
+    );
+    let s = parse_str(&text, "s.toml", Format::Toml).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+    assert_eq!(s.warnings[0].key, "workloads[0].replicas");
+    assert_eq!(s.warnings[0].line, Some(line_of(&text, "replicas = 3")));
+}
+
+// ---- production.yaml -------------------------------------------------------
+
+/// `text` without the top-level sections `top` and without the indented
+/// `nested` keys (each line of the form `    key: ...`).
+fn without_keys(text: &str, top: &[&str], nested: &[&str]) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        if !line.is_empty() && !line.starts_with(' ') {
+            skipping = top.iter().any(|k| line.starts_with(&format!("{k}:")));
+        }
+        let trimmed = line.trim_start();
+        let nested_hit =
+            line.starts_with(' ') && nested.iter().any(|k| trimmed.starts_with(&format!("{k}:")));
+        if !skipping && !nested_hit {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn production_fails_only_on_the_keys_not_supported_yet() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/production.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let not_yet = "is part of the scenario format but not supported by kubenines 0.1 yet";
+
+    // In file order, the first such key is the control-plane hosts' disk_loss.
+    let err = load(&path).unwrap_err();
+    assert_eq!(
+        err.key.as_deref(),
+        Some("control_plane.node.disk_loss"),
+        "{err}"
+    );
+    assert_eq!(err.line, Some(line_of(&text, "disk_loss:")), "{err}");
+    assert!(err.message.contains(not_yet), "{err}");
+
+    // Past the control plane, workers, workloads and maintenance load, and
+    // `backups` is the first key refused.
+    let no_data_keys = without_keys(&text, &[], &["disk_loss", "member_replace"]);
+    let err = parse_str(&no_data_keys, "production.yaml", Format::Yaml).unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("backups"), "{err}");
+    assert_eq!(err.line, Some(line_of(&no_data_keys, "backups:")), "{err}");
+    assert!(err.message.contains(not_yet), "{err}");
+
+    let supported = without_keys(
+        &no_data_keys,
+        &["backups", "recovery", "disasters", "slos"],
+        &[],
+    );
+    let s =
+        parse_str(&supported, "production.yaml", Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.name, "production");
+    let workers = s.workers.as_ref().unwrap();
+    assert_eq!(workers.nodes, 6);
+    assert_eq!(workers.placement, vec![0, 1, 2, 0, 1, 2]);
+    assert_eq!(
+        (workers.node_monitor_grace_period, workers.eviction_timeout),
+        (40.0, 300.0)
+    );
+    let names: Vec<&str> = s.workloads.iter().map(|w| w.name.as_str()).collect();
+    assert_eq!(names, ["web", "payments"]);
+    let web = &s.workloads[0];
+    assert_eq!((web.replicas, web.min_available), (3, 2));
+    assert_eq!(
+        (web.anti_affinity, web.zone_spread),
+        (AntiAffinity::Host, Some(1))
+    );
+    let payments = &s.workloads[1];
+    assert_eq!((payments.replicas, payments.min_available), (2, 1));
+    assert_eq!(
+        (payments.anti_affinity, payments.zone_spread),
+        (AntiAffinity::Zone, None)
+    );
+    let m = s.maintenance.as_ref().unwrap();
+    assert_eq!((m.interval, m.duration), (30.0 * 86_400.0, 15.0 * 60.0));
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
 }

@@ -10,8 +10,8 @@ use serde_saphyr::MessageFormatter as _;
 use super::error::ScenarioError;
 use super::locate::{self, Position, Segment};
 use super::raw::{NOT_YET_SUPPORTED, RawScenario};
-use super::types::Scenario;
-use super::validate::{Invalid, validate};
+use super::types::{Scenario, ScenarioWarning};
+use super::validate::{Invalid, Validated, Warning, validate};
 
 /// Scenario files larger than this are refused before parsing: real ones are
 /// a few kilobytes, and a parser should never be handed an unbounded input.
@@ -103,7 +103,15 @@ pub fn parse_str(text: &str, source: &str, format: Format) -> Result<Scenario, S
         Format::Json => from_json(text),
     }
     .map_err(|e| e.into_error(text, source, format))?;
-    validate(raw, source).map_err(|invalid| semantic_error(invalid, text, source, format))
+    let Validated {
+        mut scenario,
+        warnings,
+    } = validate(raw, source).map_err(|invalid| semantic_error(invalid, text, source, format))?;
+    scenario.warnings = warnings
+        .into_iter()
+        .map(|warning| located_warning(warning, text, source, format))
+        .collect();
+    Ok(scenario)
 }
 
 /// What went wrong in deserialization, before it is turned into a ScenarioError.
@@ -499,14 +507,24 @@ fn locate_toml(text: &str, path: &[Segment]) -> Option<Position> {
 }
 
 fn semantic_error(invalid: Invalid, text: &str, source: &str, format: Format) -> ScenarioError {
-    let path = locate::parse_path(&invalid.key);
-    let position = find(text, &path, format);
+    let position = find(text, &locate::parse_path(&invalid.key), format);
     ScenarioError {
         file: source.to_string(),
         line: position.map(|p| p.line),
         column: position.map(|p| p.column),
         key: Some(invalid.key),
         message: invalid.message,
+    }
+}
+
+fn located_warning(warning: Warning, text: &str, source: &str, format: Format) -> ScenarioWarning {
+    let position = find(text, &locate::parse_path(&warning.key), format);
+    ScenarioWarning {
+        file: source.to_string(),
+        line: position.map(|p| p.line),
+        column: position.map(|p| p.column),
+        key: warning.key,
+        message: warning.message,
     }
 }
 

@@ -12,7 +12,15 @@
 //!
 //! Defaults and limits: `simulation.seed` may be left out and is then 0;
 //! `zones` may be left out (one zone that never fails); files are at most
-//! [`MAX_FILE_BYTES`]; host and zone counts at most [`MAX_HOSTS`].
+//! [`MAX_FILE_BYTES`]; host and zone counts at most [`MAX_HOSTS`]; replicas at
+//! most [`MAX_REPLICAS`] per workload and [`MAX_TOTAL_REPLICAS`] in all, over
+//! at most [`MAX_WORKLOADS`] workloads; maintenance rounds at least
+//! [`MIN_MAINTENANCE_INTERVAL`] seconds apart.
+//!
+//! Warnings: a scenario that loads may still carry [`ScenarioWarning`]s,
+//! located like errors, for settings Kubernetes accepts but cannot satisfy
+//! (replicas that can never all be placed, maintenance rounds that outlast
+//! their interval). The scenario runs as written; the CLI prints them.
 
 pub mod dist;
 mod duration;
@@ -30,4 +38,7 @@ pub use error::ScenarioError;
 pub use load::{Format, MAX_FILE_BYTES, load, parse_str};
 pub use schema::json_schema;
 pub use types::*;
-pub use validate::{MAX_HORIZON_YEARS, MAX_HOSTS, horizon_problem};
+pub use validate::{
+    MAX_HORIZON_YEARS, MAX_HOSTS, MAX_REPLICAS, MAX_TOTAL_REPLICAS, MAX_WORKLOADS,
+    MIN_MAINTENANCE_INTERVAL, horizon_problem,
+};

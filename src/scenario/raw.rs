@@ -37,6 +37,12 @@ pub struct RawScenario {
     pub simulation: RawSimulation,
     pub zones: Option<RawZones>,
     pub control_plane: RawControlPlane,
+    pub workers: Option<RawWorkers>,
+    /// Deployments that run on the workers; each gets the indicator `workload/NAME`.
+    /// Requires `workers`.
+    #[schemars(length(max = 1000))]
+    pub workloads: Option<Vec<RawWorkload>>,
+    pub maintenance: Option<RawMaintenance>,
 }
 
 /// How long and how often to simulate.
@@ -132,6 +138,85 @@ pub struct RawHostSpec {
     pub failure: DistValue,
     /// Time to repair; required unless `failure` is `never`.
     pub repair: Option<DistValue>,
+}
+
+/// Worker nodes, which run the workloads' pods (control-plane hosts are
+/// tainted and run none).
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, expecting = "a mapping with `nodes` and `node`")]
+#[schemars(rename = "Workers")]
+pub struct RawWorkers {
+    /// Number of worker nodes (worker-1, worker-2, ...), at least 1.
+    #[schemars(range(min = 1))]
+    pub nodes: u32,
+    /// Zone of each worker, 1-based, one entry per worker. Default: round-robin from zone 1.
+    #[schemars(inner(range(min = 1)))]
+    pub placement: Option<Vec<u32>>,
+    /// Failure and repair of each worker node.
+    pub node: RawHostSpec,
+    /// Time from a node going down until the node controller marks it NotReady. Default `40s`.
+    pub node_monitor_grace_period: Option<DurationValue>,
+    /// Time from NotReady until the node's pods are evicted (the default NoExecute
+    /// toleration). Default `300s`.
+    pub eviction_timeout: Option<DurationValue>,
+}
+
+/// A Deployment: its replicas, when it counts as available, and where its pods may run.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `name`, `replicas`, `min_available`, `startup`, `anti_affinity` and `zone_spread`"
+)]
+#[schemars(rename = "Workload")]
+pub struct RawWorkload {
+    /// Unique name (a Kubernetes name: lower-case letters, digits and `-`, at most 63
+    /// characters); the indicator is `workload/NAME`.
+    #[schemars(pattern(r"^[a-z0-9-]{1,63}$"))]
+    pub name: String,
+    /// Number of pods, 1 to 10000.
+    #[schemars(range(min = 1, max = 10000))]
+    pub replicas: u32,
+    /// The workload is available while at least this many replicas are ready; also its
+    /// PodDisruptionBudget during maintenance. 1 to `replicas`, default 1.
+    #[schemars(range(min = 1))]
+    pub min_available: Option<u32>,
+    /// Time from a pod's start until it is ready. Default `0` (at once); not `never`.
+    pub startup: Option<DistValue>,
+    /// Required pod anti-affinity: `none` (default), `host` (at most one replica per
+    /// node) or `zone` (at most one per zone).
+    pub anti_affinity: Option<RawAntiAffinity>,
+    /// Topology spread over zones (DoNotSchedule): the most replicas in one zone may
+    /// exceed the fewest in any zone with workers by at most this much. Default: no spread rule.
+    #[schemars(range(min = 1))]
+    pub zone_spread: Option<u32>,
+}
+
+/// Required pod anti-affinity of a workload's replicas.
+#[derive(Debug, Clone, Copy, serde::Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(rename = "AntiAffinity")]
+pub enum RawAntiAffinity {
+    /// No rule.
+    None,
+    /// At most one replica per node.
+    Host,
+    /// At most one replica per zone.
+    Zone,
+}
+
+/// Rolling planned maintenance: every `interval`, each host in turn (control-plane
+/// hosts, etcd hosts, workers) is drained and down for `duration`.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `interval` and `duration`"
+)]
+#[schemars(rename = "Maintenance")]
+pub struct RawMaintenance {
+    /// Time between the starts of maintenance rounds, at least `1m`, e.g. `30d`.
+    pub interval: DurationValue,
+    /// Time each host is down for maintenance, e.g. `15m`.
+    pub duration: DurationValue,
 }
 
 /// etcd's own timing.
@@ -345,9 +430,6 @@ impl JsonSchema for RawLoadBalancer {
 /// version does not simulate yet. They get their own message instead of
 /// "unknown key", so a user knows the file is right and the tool is behind.
 pub const NOT_YET_SUPPORTED: &[&str] = &[
-    "workers",
-    "workloads",
-    "maintenance",
     "backups",
     "recovery",
     "disasters",

@@ -6,7 +6,7 @@ use super::raw::RawScenario;
 ///
 /// Derived from the same types the loader deserializes, so the two cannot
 /// drift apart. Keys of the format that this version does not simulate yet
-/// (`workers`, `backups`, ...) are left out: the schema describes what loads.
+/// (`backups`, `slos`, ...) are left out: the schema describes what loads.
 pub fn json_schema() -> serde_json::Value {
     schemars::schema_for!(RawScenario).to_value()
 }

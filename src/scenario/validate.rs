@@ -4,11 +4,13 @@
 use super::dist::Distribution;
 use super::duration::format_duration;
 use super::raw::{
-    RawControlPlane, RawHostSpec, RawLeaderElection, RawLoadBalancer, RawScenario, RawTopology,
+    RawAntiAffinity, RawControlPlane, RawHostSpec, RawLeaderElection, RawLoadBalancer,
+    RawMaintenance, RawScenario, RawTopology, RawWorkers, RawWorkload,
 };
 use super::types::YEAR_SECONDS;
 use super::types::{
-    ControlPlane, Etcd, EtcdHosts, HostSpec, LeaderElection, Scenario, Simulation, Topology, Zones,
+    AntiAffinity, ControlPlane, Etcd, EtcdHosts, HostSpec, LeaderElection, Maintenance, Scenario,
+    Simulation, Topology, Workers, Workload, Zones,
 };
 
 /// A rule the scenario breaks, at a key path such as `control_plane.placement[2]`.
@@ -25,15 +27,46 @@ fn invalid(key: impl Into<String>, message: impl Into<String>) -> Invalid {
     }
 }
 
+/// Something the scenario allows but probably does not mean, at a key path;
+/// the loader locates it and it becomes a `ScenarioWarning`.
+#[derive(Debug)]
+pub(crate) struct Warning {
+    pub key: String,
+    pub message: String,
+}
+
+/// A checked scenario (its `warnings` still empty) and the unlocated warnings.
+pub(crate) struct Validated {
+    pub scenario: Scenario,
+    pub warnings: Vec<Warning>,
+}
+
 /// Upper bound on hosts of one kind and on zones. Real designs have a handful;
 /// the bound keeps a typo such as `nodes: 3000000000` from becoming an
 /// allocation of gigabytes in the simulator.
 pub const MAX_HOSTS: u32 = 1_000;
 
+/// Upper bound on the replicas of one workload.
+pub const MAX_REPLICAS: u32 = 10_000;
+
+/// Upper bound on the replicas of all workloads together (pods simulated).
+pub const MAX_TOTAL_REPLICAS: u64 = 100_000;
+
+/// Upper bound on the number of workloads.
+pub const MAX_WORKLOADS: usize = 1_000;
+
+/// The shortest maintenance interval accepted, in seconds: rounds are days or
+/// weeks apart, and a typo such as `30s` for `30d` would otherwise bury the
+/// simulation in drain events.
+pub const MIN_MAINTENANCE_INTERVAL: f64 = 60.0;
+
+/// A Kubernetes object name (DNS label) is at most this long.
+const MAX_NAME_LENGTH: usize = 63;
+
 /// client-go's `JitterFactor`: renew_deadline must exceed 1.2 × retry_period.
 const JITTER_FACTOR: f64 = 1.2;
 
-pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Scenario, Invalid> {
+pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Invalid> {
     if raw.name.is_empty()
         || !raw
             .name
@@ -82,18 +115,350 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Scenario, Inval
     };
 
     let control_plane = control_plane(raw.control_plane, zones.count)?;
+    let workers = raw.workers.map(|w| workers(w, zones.count)).transpose()?;
+    let workloads = workloads(raw.workloads.unwrap_or_default(), workers.is_some())?;
+    let maintenance = raw.maintenance.map(maintenance).transpose()?;
 
-    Ok(Scenario {
-        name: raw.name,
-        description: raw.description,
-        source: source.to_string(),
-        simulation,
-        zones,
-        control_plane,
-        workers: None,
-        workloads: Vec::new(),
-        maintenance: None,
-        warnings: Vec::new(),
+    let mut warnings = Vec::new();
+    if let Some(w) = &workers {
+        for (i, workload) in workloads.iter().enumerate() {
+            warnings.extend(placement_warning(i, workload, w, zones.count));
+        }
+    }
+    if let Some(m) = &maintenance {
+        warnings.extend(maintenance_warning(m, &control_plane, workers.as_ref()));
+    }
+
+    Ok(Validated {
+        scenario: Scenario {
+            name: raw.name,
+            description: raw.description,
+            source: source.to_string(),
+            simulation,
+            zones,
+            control_plane,
+            workers,
+            workloads,
+            maintenance,
+            warnings: Vec::new(),
+        },
+        warnings,
+    })
+}
+
+fn workers(raw: RawWorkers, zone_count: u32) -> Result<Workers, Invalid> {
+    check_count("workers.nodes", raw.nodes, "worker node")?;
+    let placement = zone_placement(
+        "workers.placement",
+        raw.placement,
+        raw.nodes,
+        "workers.nodes",
+        zone_count,
+    )?;
+    let node = host_spec("workers.node", raw.node, "a worker node")?;
+    Ok(Workers {
+        nodes: raw.nodes,
+        placement,
+        node,
+        node_monitor_grace_period: raw.node_monitor_grace_period.map_or(40.0, |d| d.0),
+        eviction_timeout: raw.eviction_timeout.map_or(300.0, |d| d.0),
+    })
+}
+
+fn workloads(raw: Vec<RawWorkload>, have_workers: bool) -> Result<Vec<Workload>, Invalid> {
+    if raw.is_empty() {
+        return Ok(Vec::new());
+    }
+    if !have_workers {
+        return Err(invalid(
+            "workloads",
+            "workloads run on worker nodes (control-plane nodes are tainted against them), \
+             and this scenario has none; add `workers` with their `nodes` and `node`",
+        ));
+    }
+    if raw.len() > MAX_WORKLOADS {
+        return Err(invalid(
+            "workloads",
+            format!(
+                "{} workloads is more than kubenines simulates ({MAX_WORKLOADS} at most)",
+                raw.len()
+            ),
+        ));
+    }
+    let mut out: Vec<Workload> = Vec::with_capacity(raw.len());
+    let mut total: u64 = 0;
+    for (i, w) in raw.into_iter().enumerate() {
+        let key = |leaf: &str| format!("workloads[{i}].{leaf}");
+        if let Some(why) = name_problem(&w.name) {
+            return Err(invalid(key("name"), why));
+        }
+        if let Some(earlier) = out.iter().position(|o| o.name == w.name) {
+            return Err(invalid(
+                key("name"),
+                format!(
+                    "`{}` is already the name of workloads[{earlier}]; each workload needs its \
+                     own name (its indicator is `workload/NAME`)",
+                    w.name
+                ),
+            ));
+        }
+        if w.replicas == 0 {
+            return Err(invalid(
+                key("replicas"),
+                "must be at least 1 (the number of pods)",
+            ));
+        }
+        if w.replicas > MAX_REPLICAS {
+            return Err(invalid(
+                key("replicas"),
+                format!(
+                    "{} is more than kubenines simulates ({MAX_REPLICAS} replicas per workload at most)",
+                    w.replicas
+                ),
+            ));
+        }
+        total += u64::from(w.replicas);
+        if total > MAX_TOTAL_REPLICAS {
+            return Err(invalid(
+                key("replicas"),
+                format!(
+                    "the replicas of workloads[0] to workloads[{i}] add up to {total}, more than \
+                     kubenines simulates ({MAX_TOTAL_REPLICAS} over all workloads at most)"
+                ),
+            ));
+        }
+        let min_available = w.min_available.unwrap_or(1);
+        if min_available == 0 {
+            return Err(invalid(
+                key("min_available"),
+                "must be at least 1: a workload with no ready replica is not available",
+            ));
+        }
+        if min_available > w.replicas {
+            return Err(invalid(
+                key("min_available"),
+                format!(
+                    "min_available ({min_available}) is more than replicas ({}): the workload \
+                     could never be available",
+                    w.replicas
+                ),
+            ));
+        }
+        let startup = w.startup.map_or(Distribution::Fixed(0.0), |d| d.0);
+        if startup == Distribution::Never {
+            return Err(invalid(
+                key("startup"),
+                "`never` would mean a pod that never becomes ready; give how long a pod takes \
+                 to start, e.g. `lognormal(median=20s, sigma=0.5)`, or `0`",
+            ));
+        }
+        if !startup.mean().is_finite() {
+            return Err(invalid(
+                key("startup"),
+                format!(
+                    "`{startup}` has no finite mean (its tail is too heavy); give a startup time \
+                     with a finite mean, e.g. `lognormal(median=20s, sigma=0.5)`"
+                ),
+            ));
+        }
+        if w.zone_spread == Some(0) {
+            return Err(invalid(
+                key("zone_spread"),
+                "must be at least 1 (the largest allowed difference in replicas between two \
+                 zones); leave `zone_spread` out for no spread rule",
+            ));
+        }
+        let anti_affinity = match w.anti_affinity {
+            None | Some(RawAntiAffinity::None) => AntiAffinity::None,
+            Some(RawAntiAffinity::Host) => AntiAffinity::Host,
+            Some(RawAntiAffinity::Zone) => AntiAffinity::Zone,
+        };
+        out.push(Workload {
+            name: w.name,
+            replicas: w.replicas,
+            min_available,
+            startup,
+            anti_affinity,
+            zone_spread: w.zone_spread,
+        });
+    }
+    Ok(out)
+}
+
+/// Why `name` is not a Kubernetes object name as kubenines accepts it, if it is not.
+fn name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some(
+            "must not be empty; use lower-case letters, digits and `-`, e.g. `web`".into(),
+        );
+    }
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Some(format!(
+            "`{}` is not a valid name; use lower-case letters, digits and `-`, e.g. `web`",
+            name.escape_debug()
+        ));
+    }
+    if name.len() > MAX_NAME_LENGTH {
+        return Some(format!(
+            "`{name}` is {} characters long; a Kubernetes name is at most {MAX_NAME_LENGTH}",
+            name.len()
+        ));
+    }
+    None
+}
+
+fn maintenance(raw: RawMaintenance) -> Result<Maintenance, Invalid> {
+    let interval = raw.interval.0;
+    if interval.is_nan() || interval <= 0.0 {
+        return Err(invalid(
+            "maintenance.interval",
+            "must be greater than 0: the time between maintenance rounds, e.g. `30d`",
+        ));
+    }
+    if interval < MIN_MAINTENANCE_INTERVAL {
+        return Err(invalid(
+            "maintenance.interval",
+            format!(
+                "{} between maintenance rounds is less than the minimum of {}; rounds are \
+                 normally days or weeks apart (e.g. `30d`), and so short an interval, likely a \
+                 typo, would bury the simulation in drains",
+                format_duration(interval),
+                format_duration(MIN_MAINTENANCE_INTERVAL)
+            ),
+        ));
+    }
+    let duration = raw.duration.0;
+    if duration.is_nan() || duration < 0.0 {
+        return Err(invalid(
+            "maintenance.duration",
+            "must be at least 0: how long each host is down for maintenance, e.g. `15m`",
+        ));
+    }
+    Ok(Maintenance { interval, duration })
+}
+
+/// How many replicas of a workload can be placed at most when every worker
+/// is up, and why no more, if that is fewer than its replicas.
+fn placement_warning(
+    index: usize,
+    workload: &Workload,
+    workers: &Workers,
+    zone_count: u32,
+) -> Option<Warning> {
+    // Workers per zone, over the zones that have any.
+    let mut per_zone = vec![0u64; zone_count as usize];
+    for &z in &workers.placement {
+        if let Some(n) = per_zone.get_mut(z as usize) {
+            *n += 1;
+        }
+    }
+    let with_workers: Vec<u64> = per_zone.iter().copied().filter(|&n| n > 0).collect();
+    // The most replicas each zone can hold under the anti-affinity rule.
+    let caps: Vec<u64> = match workload.anti_affinity {
+        AntiAffinity::None => return None,
+        AntiAffinity::Host => with_workers.clone(),
+        AntiAffinity::Zone => vec![1; with_workers.len()],
+    };
+    let by_affinity: u64 = caps.iter().sum();
+    // Topology spread: no zone may hold more than `spread` above the zone
+    // with the fewest replicas, and that zone holds at most its own cap.
+    let by_spread = workload.zone_spread.map(|spread| {
+        let floor = caps.iter().copied().min().unwrap_or(0);
+        caps.iter()
+            .map(|&cap| cap.min(floor + u64::from(spread)))
+            .sum::<u64>()
+    });
+    let placeable = by_spread.unwrap_or(by_affinity);
+    let replicas = u64::from(workload.replicas);
+    if placeable >= replicas {
+        return None;
+    }
+    let zones_with_workers = with_workers.len();
+    let there_are = |n: usize, what: &str| match n {
+        1 => format!("there is one {what}"),
+        n => format!("there are {n} {what}s"),
+    };
+    let mut reason = match workload.anti_affinity {
+        AntiAffinity::Host => format!(
+            "`anti_affinity: host` allows one per worker node, and {}",
+            there_are(workers.placement.len(), "worker")
+        ),
+        _ if zones_with_workers < zone_count as usize => format!(
+            "`anti_affinity: zone` allows one per zone, and only {zones_with_workers} of the \
+             {zone_count} zones have workers"
+        ),
+        _ => format!(
+            "`anti_affinity: zone` allows one per zone, and {}",
+            there_are(zones_with_workers, "zone")
+        ),
+    };
+    if let (Some(spread), Some(s)) = (by_spread, workload.zone_spread)
+        && spread < by_affinity
+    {
+        // Only `host` has unequal caps, so the binding zone is the one with the fewest workers.
+        let fewest = caps.iter().copied().min().unwrap_or(0);
+        let counts: Vec<String> = with_workers.iter().map(u64::to_string).collect();
+        reason.push_str(&format!(
+            "; `zone_spread: {s}` allows at most {s} more in a zone than in the zone with the \
+             fewest workers, which fits {fewest} (workers per zone: {})",
+            counts.join(", ")
+        ));
+    }
+    let pending = match replicas - placeable {
+        1 => "the other one stays".to_string(),
+        n => format!("the other {n} stay"),
+    };
+    let mut message = format!(
+        "{replicas} replicas but at most {placeable} can be placed ({reason}); {pending} \
+         Pending, as in a real cluster"
+    );
+    if placeable < u64::from(workload.min_available) {
+        message.push_str(&format!(
+            ", and with min_available {} the workload can never be available",
+            workload.min_available
+        ));
+    }
+    Some(Warning {
+        key: format!("workloads[{index}].replicas"),
+        message,
+    })
+}
+
+/// A maintenance round that cannot finish before the next one is due.
+fn maintenance_warning(
+    m: &Maintenance,
+    cp: &ControlPlane,
+    workers: Option<&Workers>,
+) -> Option<Warning> {
+    let control = u64::from(cp.nodes);
+    let etcd = cp.etcd_hosts.as_ref().map_or(0, |e| u64::from(e.nodes));
+    let work = workers.map_or(0, |w| u64::from(w.nodes));
+    let hosts = control + etcd + work;
+    let round = hosts as f64 * m.duration;
+    if round < m.interval {
+        return None;
+    }
+    let mut parts = vec![format!("{control} control-plane")];
+    if etcd > 0 {
+        parts.push(format!("{etcd} etcd"));
+    }
+    if work > 0 {
+        parts.push(format!("{work} worker"));
+    }
+    Some(Warning {
+        key: "maintenance.duration".into(),
+        message: format!(
+            "a round takes the {hosts} hosts ({}) down one at a time, so it lasts at least \
+             {hosts} × {} = {}, not less than the interval ({}): rounds overlap, and a round \
+             due while one is running is skipped",
+            parts.join(", "),
+            format_duration(m.duration),
+            format_duration(round),
+            format_duration(m.interval)
+        ),
     })
 }
 
