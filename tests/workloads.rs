@@ -232,3 +232,100 @@ fn full_disruption_everywhere_stops_eviction_and_one_zone_is_rate_limited() {
     // Both on the failed zone in about 1/2 × 1/3 of the runs.
     assert!(one > 50 && two > 10, "{one} first, {two} second evictions");
 }
+
+/// Rolling maintenance every 10 days, each host down an hour, over a year:
+/// rounds start at 10, 20, ..., 360 days and each ends within the year.
+fn maintained(mut s: Scenario) -> Scenario {
+    s.maintenance = Some(Maintenance {
+        interval: 10.0 * DAY,
+        duration: HOUR,
+    });
+    s.simulation.horizon = 365.0 * DAY;
+    s.simulation.replications = 8;
+    s.control_plane.etcd.election = fixed(1.0);
+    s
+}
+
+const ROUNDS: f64 = 36.0;
+
+/// Two stacked members: every maintenance of either node is an etcd outage
+/// (quorum is both), which lasts the maintenance plus the election after
+/// it; the second drain waits for the API. Three members: none, because
+/// a leader that is drained hands over to another member first.
+#[test]
+fn maintenance_costs_a_two_member_etcd_and_not_a_three_member_one() {
+    let r = run(&maintained(stacked(2, perfect())), 2);
+    let etcd = indicator(&r, "etcd");
+    let exact = ROUNDS * 2.0 * (HOUR + 1.0) / (365.0 * DAY);
+    assert!(
+        (etcd.unavailability.mean - exact).abs() <= 1e-9 * exact,
+        "two members: {} vs {exact}",
+        etcd.unavailability.mean
+    );
+    // One outage per round: the second drain starts the instant the API is back.
+    assert!((etcd.outages_per_year.mean - ROUNDS).abs() < 1e-9);
+
+    let r = run(&maintained(stacked(3, perfect())), 2);
+    assert_eq!(indicator(&r, "etcd").unavailability.mean, 0.0);
+    assert_eq!(indicator(&r, "etcd").outages_per_year.mean, 0.0);
+}
+
+/// Drains respect the PodDisruptionBudget: two replicas on two workers with
+/// min_available 1 never drop below one ready replica, because the second
+/// worker's drain waits until the first one's replacement is ready (300 s
+/// of startup). Every round gets through (each drains the controllers'
+/// leader hosts: at least one control-plane outage a round). A single
+/// replica with min_available 1 can never be drained: the round stalls at
+/// its worker for good, and no later round starts.
+#[test]
+fn drains_wait_for_the_disruption_budget() {
+    let mut s = maintained(with_workers(stacked(3, perfect()), 2, perfect()));
+    let mut app = workload(2, 1, AntiAffinity::Host);
+    app.startup = fixed(300.0);
+    s.workloads = vec![app];
+    let r = run(&s, 2);
+    let app = indicator(&r, "workload/app");
+    assert_eq!(app.unavailability.mean, 0.0);
+    assert_eq!(app.outages_per_year.mean, 0.0);
+    let rounds_done = indicator(&r, "control_plane").outages_per_year.mean;
+    assert!(rounds_done >= ROUNDS, "{rounds_done} control-plane outages");
+
+    s.workloads = vec![workload(1, 1, AntiAffinity::None)];
+    let r = run(&s, 2);
+    assert_eq!(indicator(&r, "workload/app").unavailability.mean, 0.0);
+    let stalled = indicator(&r, "control_plane").outages_per_year.mean;
+    assert!(
+        (1.0..=6.0).contains(&stalled),
+        "{stalled} control-plane outages: only the first round's"
+    );
+}
+
+/// Lazy readiness (no event for a pod start that cannot change an
+/// indicator) is an optimisation only: every result is identical with an
+/// event per pod start, on the production design with its maintenance.
+#[test]
+fn lazy_readiness_changes_no_result() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/production-workloads.yaml");
+    let mut s = kubenines::scenario::load(&path).unwrap();
+    s.simulation.replications = 300;
+    let lazy = Model::build(&s).unwrap();
+    let mut eager = lazy.clone();
+    eager.lazy_readiness = false;
+    let run = |model: &Model| {
+        let options = kubenines::runner::RunOptions {
+            replications: s.simulation.replications,
+            first: 0,
+            threads: 2,
+        };
+        let run = kubenines::runner::run(model, &options, &|_| {}).unwrap();
+        (run.summary.indicators.clone(), run.summary.events)
+    };
+    let (lazy_results, lazy_events) = run(&lazy);
+    let (eager_results, eager_events) = run(&eager);
+    assert_eq!(lazy_results, eager_results);
+    assert!(
+        lazy_events < eager_events,
+        "lazy readiness saves events: {lazy_events} vs {eager_events}"
+    );
+}

@@ -39,8 +39,6 @@ enum Event {
     PodReady(u32),
     /// A maintenance round is due.
     MaintenanceRound,
-    /// Host h is drained and goes down for maintenance.
-    Drain(u16),
     /// Host h's maintenance is over.
     MaintenanceEnd(u16),
 }
@@ -70,8 +68,7 @@ impl Packed for Event {
             Event::EvictionTick(z) => (15, z as u32),
             Event::PodReady(p) => (16, p & PAYLOAD),
             Event::MaintenanceRound => (17, 0),
-            Event::Drain(h) => (18, h as u32),
-            Event::MaintenanceEnd(h) => (19, h as u32),
+            Event::MaintenanceEnd(h) => (18, h as u32),
         };
         tag << 24 | payload
     }
@@ -98,7 +95,6 @@ impl Packed for Event {
             15 => Event::EvictionTick(payload as u16),
             16 => Event::PodReady(payload),
             17 => Event::MaintenanceRound,
-            18 => Event::Drain(payload as u16),
             _ => Event::MaintenanceEnd(payload as u16),
         }
     }
@@ -179,10 +175,13 @@ pub struct Cluster<'m> {
     phase: Phase,
     /// The host whose maintenance is next or under way (an index into hosts).
     cursor: usize,
-    /// Scratch per workload: pods on the node being drained.
-    drained: Vec<(u32, bool)>,
+    /// Scratch: the workloads with pods on one node, in slot order.
+    touched: Vec<u16>,
     /// Indicators as of the last settle, in [`Model::indicator_keys`] order.
     settled: Vec<bool>,
+    /// A control-plane component (host, zone, member, apiserver, load
+    /// balancer, election, lease) changed since the last settle.
+    control_plane_changed: bool,
     indicators: Vec<IndicatorRun>,
     events: u64,
 }
@@ -225,8 +224,9 @@ impl<'m> Cluster<'m> {
             schedule_dirty: false,
             phase: Phase::Idle,
             cursor: 0,
-            drained: vec![(0, false); model.workloads.len()],
+            touched: Vec::with_capacity(model.workloads.len()),
             settled: vec![true; model.indicator_count()],
+            control_plane_changed: true,
             indicators: vec![IndicatorRun::default(); model.indicator_count()],
             events: 0,
         }
@@ -302,6 +302,7 @@ impl<'m> Cluster<'m> {
         self.place_pending(0.0, true);
         self.schedule_dirty = false;
         self.settled.fill(true);
+        self.control_plane_changed = true;
         self.indicators.fill(IndicatorRun::default());
         for w in 0..m.workloads.len() {
             if self.pods.ready[w] < m.workloads[w].min_available {
@@ -391,6 +392,7 @@ impl<'m> Cluster<'m> {
                 self.end_of_phase(now, &m.zone_lifecycle, up, slots, next);
             }
             Event::LbFail | Event::LbRepair => {
+                self.control_plane_changed = true;
                 let up = event == Event::LbRepair;
                 self.lb_up = up;
                 if let Some(lb) = &m.load_balancer {
@@ -405,6 +407,7 @@ impl<'m> Cluster<'m> {
                 }
             }
             Event::Elected(generation) => {
+                self.control_plane_changed = true;
                 // Quorum may have gone at this same instant: then the next
                 // settle abandons the election instead.
                 if self.election.is_current(generation) && self.members_up >= m.quorum {
@@ -413,6 +416,7 @@ impl<'m> Cluster<'m> {
                 }
             }
             Event::LeaseAttempt(c, generation) => {
+                self.control_plane_changed = true;
                 let c = c as usize;
                 if self.controllers[c].is_current(generation) {
                     if self.api_now() {
@@ -424,6 +428,7 @@ impl<'m> Cluster<'m> {
                 }
             }
             Event::ApiserverCrash(i) | Event::ApiserverRestart(i) => {
+                self.control_plane_changed = true;
                 let up = matches!(event, Event::ApiserverRestart(_));
                 let i = i as usize;
                 self.apiserver_crashed[i] = !up;
@@ -444,6 +449,7 @@ impl<'m> Cluster<'m> {
                 }
             }
             Event::MemberCrash(j) | Event::MemberRestart(j) => {
+                self.control_plane_changed = true;
                 let up = matches!(event, Event::MemberRestart(_));
                 let j = j as usize;
                 self.member_crashed[j] = !up;
@@ -483,6 +489,7 @@ impl<'m> Cluster<'m> {
                 let pod = &mut self.pods.pods[p as usize];
                 if pod.state == PodState::Starting && pod.ready_at == now {
                     pod.state = PodState::Ready;
+                    pod.armed = false;
                     self.pods.ready[pod.workload as usize] += 1;
                 }
             }
@@ -497,7 +504,6 @@ impl<'m> Cluster<'m> {
                     }
                 }
             }
-            Event::Drain(h) => self.drain(h as usize, now),
             Event::MaintenanceEnd(h) => {
                 let h = h as usize;
                 self.in_maintenance[h] = false;
@@ -520,7 +526,7 @@ impl<'m> Cluster<'m> {
     fn drain(&mut self, h: usize, now: f64) {
         let m = self.model;
         if let Role::Worker(k) = m.hosts[h].role {
-            self.evict_worker(k);
+            self.evict_worker(k, now);
         }
         if let Some(j) = m.hosts[h].member
             && self.election.leader == Some(j)
@@ -543,16 +549,54 @@ impl<'m> Cluster<'m> {
 
     /// Deletes every pod bound to worker k; replacements join the
     /// scheduling queue.
-    fn evict_worker(&mut self, k: u16) {
+    fn evict_worker(&mut self, k: u16, now: f64) {
         if !self.pods.node_has_pods(k) {
             return;
         }
+        self.touched.clear();
         for p in 0..self.pods.pods.len() {
             if self.pods.pods[p].node == k {
                 self.pods.evict(p as u32);
+                touch(&mut self.touched, self.pods.pods[p].workload);
             }
         }
         self.schedule_dirty = true;
+        self.recheck_touched(now);
+    }
+
+    /// Lazy readiness. A pod that starts while its workload has
+    /// min_available ready replicas without it cannot change the workload's
+    /// indicator by becoming ready, so it gets no `PodReady` event; it is
+    /// counted Ready when its workload's count is next needed
+    /// ([`Pods::catch_up`]). Whenever a workload drops below min_available,
+    /// it is caught up and each of its Starting pods gets its event
+    /// ("armed"), so the indicator returns at exactly the right instant.
+    /// Invariant: a workload below min_available has every Starting pod
+    /// armed. Results are the same as with an event per pod start.
+    fn recheck_touched(&mut self, now: f64) {
+        for i in 0..self.touched.len() {
+            let w = self.touched[i] as usize;
+            let min = self.model.workloads[w].min_available;
+            // Catching up only adds ready pods: needed only below the minimum.
+            if self.pods.ready[w] < min {
+                self.pods.catch_up(w, now);
+                if self.pods.ready[w] < min {
+                    self.arm(w);
+                }
+            }
+        }
+    }
+
+    /// Queues a `PodReady` event for each Starting pod of workload w that has none.
+    fn arm(&mut self, w: usize) {
+        let (start, end) = self.pods.slots[w];
+        for p in start..end {
+            let pod = &mut self.pods.pods[p as usize];
+            if pod.state == PodState::Starting && !pod.armed {
+                pod.armed = true;
+                self.queue.schedule(pod.ready_at, Event::PodReady(p));
+            }
+        }
     }
 
     /// Worker k went down (`up` false) or came back.
@@ -573,14 +617,17 @@ impl<'m> Cluster<'m> {
         } else {
             self.nodes.down_since[k] = now;
             if self.pods.node_has_pods(k as u16) {
+                self.touched.clear();
                 for pod in &mut self.pods.pods {
                     if pod.node == k as u16 {
                         if pod.state == PodState::Ready {
                             self.pods.ready[pod.workload as usize] -= 1;
                         }
                         pod.state = PodState::Down;
+                        touch(&mut self.touched, pod.workload);
                     }
                 }
+                self.recheck_touched(now);
                 self.queue.schedule(
                     now + m.node_monitor_grace_period,
                     Event::NodeGrace(k as u16),
@@ -589,15 +636,20 @@ impl<'m> Cluster<'m> {
         }
     }
 
-    /// Pod p (bound) starts; it is ready after a startup draw.
+    /// Pod p (bound) starts; it is ready after a startup draw. Its
+    /// `PodReady` event is queued only if its workload is below
+    /// min_available (see [`Self::recheck_touched`]).
     fn start_pod(&mut self, p: u32, w: usize, now: f64) {
-        let d = self.model.workloads[w]
-            .startup
-            .sample(self.rng(self.layout.startup_base + w));
+        let spec = &self.model.workloads[w];
+        let d = spec.startup.sample(self.rng(self.layout.startup_base + w));
+        let armed = !self.model.lazy_readiness || self.pods.ready[w] < spec.min_available;
         let pod = &mut self.pods.pods[p as usize];
         pod.state = PodState::Starting;
         pod.ready_at = now + d;
-        self.queue.schedule(pod.ready_at, Event::PodReady(p));
+        pod.armed = armed;
+        if armed {
+            self.queue.schedule(pod.ready_at, Event::PodReady(p));
+        }
     }
 
     /// Places pending pods, oldest first, where the scheduler allows; the
@@ -610,11 +662,10 @@ impl<'m> Cluster<'m> {
                 break;
             };
             let w = self.pods.pods[p as usize].workload as usize;
-            let host_up = &self.host_up[first..];
             let choice = self.pods.choose_node(
                 w,
                 &m.workloads[w],
-                |k| host_up[k],
+                &self.host_up[first..],
                 &mut self.streams.rngs[self.layout.scheduler],
             );
             match choice {
@@ -672,6 +723,7 @@ impl<'m> Cluster<'m> {
         {
             count(&mut self.members_up, up);
         }
+        self.control_plane_changed |= !matches!(host.role, Role::Worker(_));
         match host.role {
             Role::ControlPlane(i) => {
                 count(&mut self.cp_hosts_up, up);
@@ -731,6 +783,34 @@ impl<'m> Cluster<'m> {
     /// API's transitions, and leases whose holder went down.
     fn settle(&mut self, now: f64) {
         let m = self.model;
+        // Only events of control-plane components can change etcd, the API
+        // or the leases; the many worker and pod events skip that part.
+        if self.control_plane_changed {
+            self.control_plane_changed = false;
+            self.settle_control_plane(now);
+        }
+        let api = self.settled[1];
+        if m.workers > 0 {
+            let controller = api && self.controllers[CONTROLLER_MANAGER].has_leader();
+            let scheduler = api && self.controllers[SCHEDULER].has_leader();
+            self.settle_workers(now, controller, scheduler);
+        }
+        for (w, spec) in m.workloads.iter().enumerate() {
+            self.settled[INDICATORS.len() + w] = self.pods.ready[w] >= spec.min_available;
+        }
+        if self.phase == Phase::Waiting
+            && let Some(h) = self.next_drain(api, now)
+        {
+            // The drain is a change of this instant: settle again after it
+            // (once: the round is busy until the host is back).
+            self.drain(h, now);
+            self.settle(now);
+        }
+    }
+
+    /// etcd elections, the API's transitions and the controllers' leases.
+    fn settle_control_plane(&mut self, now: f64) {
+        let m = self.model;
         let quorum = self.members_up >= m.quorum;
         let leader_up = self.election.leader.is_some_and(|l| self.member_up(l));
         if let Settle::StartElection { generation } = self.election.settle(quorum, leader_up) {
@@ -786,17 +866,6 @@ impl<'m> Cluster<'m> {
         self.settled[0] = etcd;
         self.settled[1] = api;
         self.settled[2] = control_plane;
-        if m.workers > 0 {
-            let controller = api && self.controllers[CONTROLLER_MANAGER].has_leader();
-            let scheduler = api && self.controllers[SCHEDULER].has_leader();
-            self.settle_workers(now, controller, scheduler);
-        }
-        if self.phase == Phase::Waiting {
-            self.settle_maintenance(now, api);
-        }
-        for (w, spec) in m.workloads.iter().enumerate() {
-            self.settled[INDICATORS.len() + w] = self.pods.ready[w] >= spec.min_available;
-        }
     }
 
     /// The node lifecycle controller and the scheduler, after an instant's
@@ -869,13 +938,13 @@ impl<'m> Cluster<'m> {
                 continue;
             };
             let mut next = self.nodes.last_eviction[z] + period;
-            if now >= next {
-                if let Some((k, _)) = self.nodes.eviction_queue[z].pop_front() {
-                    self.nodes.queued -= 1;
-                    self.evict_worker(k);
-                    self.nodes.last_eviction[z] = now;
-                    next = now + period;
-                }
+            if now >= next
+                && let Some((k, _)) = self.nodes.eviction_queue[z].pop_front()
+            {
+                self.nodes.queued -= 1;
+                self.evict_worker(k, now);
+                self.nodes.last_eviction[z] = now;
+                next = now + period;
             }
             if !self.nodes.eviction_queue[z].is_empty() && self.nodes.tick_at[z] != next {
                 self.nodes.tick_at[z] = next;
@@ -884,53 +953,64 @@ impl<'m> Cluster<'m> {
         }
     }
 
-    /// Starts the next drain of a maintenance round when the operator's
-    /// checks allow it: the API is up, every control-plane host and etcd
-    /// member is up, and no workload would go below min_available. Hosts
-    /// that are already down are skipped.
-    fn settle_maintenance(&mut self, now: f64, api: bool) {
+    /// The host whose drain may start now in the maintenance round, if any:
+    /// the API is up, every control-plane host and etcd member is up, and
+    /// no workload would go below min_available. Hosts that are already
+    /// down are skipped; past the last host the round is over.
+    fn next_drain(&mut self, api: bool, now: f64) -> Option<usize> {
         let m = self.model;
         while self.cursor < m.hosts.len() && !self.host_up[self.cursor] {
             self.cursor += 1;
         }
         if self.cursor >= m.hosts.len() {
             self.phase = Phase::Idle;
-            return;
+            return None;
         }
         if !api
             || self.cp_hosts_up < m.cp_hosts as u32
             || self.members_up < m.member_hosts.len() as u32
         {
-            return;
+            return None;
         }
         if let Role::Worker(k) = m.hosts[self.cursor].role
-            && !self.budget_allows_drain(k)
+            && !self.budget_allows_drain(k, now)
         {
-            return;
+            return None;
         }
         self.phase = Phase::Busy;
-        self.queue.schedule(now, Event::Drain(self.cursor as u16));
+        Some(self.cursor)
     }
 
     /// Whether evicting worker k's pods keeps every workload at or above
     /// min_available (PodDisruptionBudgets, with Kubernetes' default
-    /// IfHealthyBudget policy for pods that are not ready).
-    fn budget_allows_drain(&mut self, k: u16) -> bool {
+    /// IfHealthyBudget policy for pods that are not ready). A workload that
+    /// blocks the drain gets its Starting pods armed, so that the drain is
+    /// reconsidered when one of them becomes ready.
+    fn budget_allows_drain(&mut self, k: u16, now: f64) -> bool {
         if !self.pods.node_has_pods(k) {
             return true;
         }
-        self.drained.fill((0, false));
+        self.touched.clear();
         for pod in &self.pods.pods {
             if pod.node == k {
-                let d = &mut self.drained[pod.workload as usize];
-                d.1 = true;
-                d.0 += (pod.state == PodState::Ready) as u32;
+                touch(&mut self.touched, pod.workload);
             }
         }
-        self.model.workloads.iter().enumerate().all(|(w, spec)| {
-            let (ready_here, present) = self.drained[w];
-            !present || self.pods.ready[w] - ready_here >= spec.min_available
-        })
+        let mut allowed = true;
+        for i in 0..self.touched.len() {
+            let w = self.touched[i] as usize;
+            self.pods.catch_up(w, now);
+            let (start, end) = self.pods.slots[w];
+            let ready_here = self.pods.pods[start as usize..end as usize]
+                .iter()
+                .filter(|pod| pod.node == k && pod.state == PodState::Ready)
+                .count() as u32;
+            if self.pods.ready[w] - ready_here < self.model.workloads[w].min_available {
+                allowed = false;
+                self.arm(w);
+            }
+        }
+        allowed
     }
 
     /// Records indicator transitions at the end of an instant.
@@ -950,6 +1030,14 @@ impl<'m> Cluster<'m> {
                 }
             }
         }
+    }
+}
+
+/// Adds workload w to `touched` (visited in slot order, so each once).
+#[inline]
+fn touch(touched: &mut Vec<u16>, w: u16) {
+    if touched.last() != Some(&w) {
+        touched.push(w);
     }
 }
 

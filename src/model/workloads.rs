@@ -47,6 +47,8 @@ pub struct Pod {
     pub state: PodState,
     /// When a Starting pod becomes ready.
     pub ready_at: f64,
+    /// A `PodReady` event is queued for this `ready_at`.
+    pub armed: bool,
 }
 
 /// All pods of a replication, with the counts the scheduler filters and
@@ -57,12 +59,16 @@ pub struct Pods {
     pub ready: Vec<u32>,
     /// Pending pods, oldest first (the scheduling queue).
     pub pending: VecDeque<u32>,
+    /// Workload w's pods are the slots `slots[w].0 .. slots[w].1`.
+    pub slots: Vec<(u32, u32)>,
     /// Bound pods of workload w on worker n: `node_pods[w * workers + n]`.
     node_pods: Vec<u32>,
     /// Bound pods of workload w in zone z: `zone_pods[w * zones + z]`.
     zone_pods: Vec<u32>,
     /// Bound pods of any workload per worker.
     node_load: Vec<u32>,
+    /// Scratch: the workers tied for the best score.
+    ties: Vec<u16>,
     worker_zone: Vec<u16>,
     /// Zones that hold at least one worker (topology spread's domains).
     spread_zones: Vec<u16>,
@@ -81,20 +87,29 @@ impl Pods {
                     node: NO_NODE,
                     state: PodState::Pending,
                     ready_at: 0.0,
+                    armed: false,
                 })
             })
             .collect();
         let workers = worker_zone.len();
+        let mut slots = Vec::with_capacity(workloads.len());
+        let mut next = 0;
+        for spec in workloads {
+            slots.push((next, next + spec.replicas));
+            next += spec.replicas;
+        }
         let mut spread_zones: Vec<u16> = worker_zone.clone();
         spread_zones.sort_unstable();
         spread_zones.dedup();
         Pods {
             pending: VecDeque::with_capacity(pods.len()),
             pods,
+            slots,
             ready: vec![0; workloads.len()],
             node_pods: vec![0; workloads.len() * workers],
             zone_pods: vec![0; workloads.len() * zones],
             node_load: vec![0; workers],
+            ties: Vec::with_capacity(workers),
             worker_zone,
             spread_zones,
             workers,
@@ -147,67 +162,83 @@ impl Pods {
         self.pending.push_back(p);
     }
 
+    /// Counts workload w's Starting pods whose `ready_at` has passed as
+    /// Ready (see the cluster's lazy readiness).
+    pub fn catch_up(&mut self, w: usize, now: f64) {
+        let (start, end) = self.slots[w];
+        for pod in &mut self.pods[start as usize..end as usize] {
+            if pod.state == PodState::Starting && pod.ready_at <= now {
+                pod.state = PodState::Ready;
+                pod.armed = false;
+                self.ready[w] += 1;
+            }
+        }
+    }
+
     /// Whether worker `n` holds any pod.
     pub fn node_has_pods(&self, n: u16) -> bool {
         self.node_load[n as usize] > 0
     }
 
     /// The best feasible worker for a pod of workload `w` (see the module
-    /// docs), among workers for which `up` holds.
+    /// docs), among workers `k` with `up[k]`.
     pub fn choose_node(
-        &self,
+        &mut self,
         w: usize,
         spec: &WorkloadModel,
-        up: impl Fn(usize) -> bool,
+        up: &[bool],
         rng: &mut Rng,
     ) -> Option<u16> {
         let zone_counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
         let node_counts = &self.node_pods[w * self.workers..(w + 1) * self.workers];
-        let spread_min = spec.zone_spread.map(|_| {
-            self.spread_zones
-                .iter()
-                .map(|&z| zone_counts[z as usize])
-                .min()
-                .unwrap_or(0)
-        });
-        let mut best: Option<(u32, u32, u32)> = None;
-        let mut chosen = NO_NODE;
-        let mut ties = 0u32;
-        for n in 0..self.workers {
-            if !up(n) {
+        // A zone may take a pod while its count stays within `limit`.
+        let limit = match spec.zone_spread {
+            Some(skew) => {
+                let min = self
+                    .spread_zones
+                    .iter()
+                    .map(|&z| zone_counts[z as usize])
+                    .min()
+                    .unwrap_or(0);
+                min + skew
+            }
+            None => u32::MAX,
+        };
+        let ties = &mut self.ties;
+        ties.clear();
+        let mut best = u64::MAX;
+        for (n, ((&up, &here), &z)) in up
+            .iter()
+            .zip(node_counts)
+            .zip(&self.worker_zone)
+            .enumerate()
+        {
+            let in_zone = zone_counts[z as usize];
+            let allowed =
+                up && match spec.anti_affinity {
+                    AntiAffinity::Host => here == 0,
+                    AntiAffinity::Zone => in_zone == 0,
+                    AntiAffinity::None => true,
+                } && in_zone < limit;
+            if !allowed {
                 continue;
             }
-            let z = self.worker_zone[n] as usize;
-            let here = node_counts[n];
-            match spec.anti_affinity {
-                AntiAffinity::Host if here > 0 => continue,
-                AntiAffinity::Zone if zone_counts[z] > 0 => continue,
-                _ => {}
+            // Counts are below 2^17 (MAX_PODS), so they pack without overlap.
+            let score = (here as u64) << 42 | (in_zone as u64) << 21 | self.node_load[n] as u64;
+            if score < best {
+                best = score;
+                ties.clear();
             }
-            if let (Some(skew), Some(min)) = (spec.zone_spread, spread_min)
-                && zone_counts[z] + 1 > min + skew
-            {
-                continue;
-            }
-            let score = (here, zone_counts[z], self.node_load[n]);
-            match best {
-                Some(b) if score > b => {}
-                Some(b) if score == b => {
-                    // Reservoir sampling: each of the tied nodes wins with
-                    // probability 1 / ties.
-                    ties += 1;
-                    if uniform_below(rng, ties) == 0 {
-                        chosen = n as u16;
-                    }
-                }
-                _ => {
-                    best = Some(score);
-                    chosen = n as u16;
-                    ties = 1;
-                }
+            if score == best {
+                ties.push(n as u16);
             }
         }
-        best.map(|_| chosen)
+        match ties.len() {
+            0 => None,
+            1 => Some(ties[0]),
+            // kube-scheduler picks uniformly among the top-scored nodes.
+            n => Some(ties[uniform_below(rng, n as u32) as usize]),
+        }
     }
 }
 
@@ -232,7 +263,7 @@ mod tests {
     fn place_all(pods: &mut Pods, spec: &WorkloadModel, rng: &mut Rng) -> Vec<u32> {
         let pending: Vec<u32> = pods.pending.drain(..).collect();
         for p in pending {
-            match pods.choose_node(0, spec, |_| true, rng) {
+            match pods.choose_node(0, spec, &[true; 8][..pods.workers], rng) {
                 Some(n) => pods.bind(p, n, PodState::Ready),
                 None => pods.pending.push_back(p),
             }
@@ -262,7 +293,7 @@ mod tests {
         let mut rng = stream(1, 0, StreamId::new(1, 0));
         let pending: Vec<u32> = pods.pending.drain(..).collect();
         for p in pending {
-            match pods.choose_node(0, &spec, |n| n < 2, &mut rng) {
+            match pods.choose_node(0, &spec, &[true, true, false, false], &mut rng) {
                 Some(n) => pods.bind(p, n, PodState::Ready),
                 None => pods.pending.push_back(p),
             }
@@ -300,7 +331,7 @@ mod tests {
         for _ in 0..40_000 {
             pods.reset();
             let n = pods
-                .choose_node(0, &spec, |_| true, &mut rng)
+                .choose_node(0, &spec, &[true; 4], &mut rng)
                 .expect("feasible");
             wins[n as usize] += 1;
         }
