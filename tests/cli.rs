@@ -309,3 +309,47 @@ fn warnings_go_to_stderr_and_keep_the_exit_code() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Workloads are indicators like the others, `workload/NAME` after the
+/// control plane's, in the JSON (in order) and the CSV, with the same statistics.
+#[test]
+fn workload_indicators_in_json_and_csv() {
+    let file = "scenarios/production-workloads.yaml";
+    let order = [
+        "etcd",
+        "api",
+        "control_plane",
+        "workload/web",
+        "workload/payments",
+    ];
+    let out = kubenines()
+        .args(["run", file, "-n", "64", "--quiet", "-o", "json"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let at: Vec<usize> = order
+        .iter()
+        .map(|k| text.find(&format!("\"{k}\": {{")).expect(k))
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "order {at:?}");
+    let v: Value = serde_json::from_str(&text).expect("valid JSON");
+    let mut names = keys(&v["indicators"]);
+    names.sort();
+    assert_eq!(names.len(), 5);
+    assert_eq!(
+        keys(&v["indicators"]["workload/web"]),
+        keys(&v["indicators"]["api"])
+    );
+
+    let out = kubenines()
+        .args(["run", file, "-n", "64", "--quiet", "-o", "csv"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<_> = rdr.records().map(Result::unwrap).collect();
+    let names: Vec<&str> = rows.iter().map(|r| r.get(1).unwrap()).collect();
+    assert_eq!(names, order);
+}

@@ -37,3 +37,21 @@ fn a_different_seed_gives_different_results() {
     s.simulation.seed += 1;
     assert_ne!(a, without_performance(&run(&s, 2)));
 }
+
+/// The same with workers, workloads, evictions and maintenance: the
+/// production design, with failures made frequent so that every mechanism
+/// runs often (scheduler ties, lazy readiness, eviction queues).
+#[test]
+fn workloads_are_identical_for_1_2_and_7_threads() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/production-workloads.yaml");
+    let mut s = kubenines::scenario::load(&path).expect("loads");
+    if let Some(w) = &mut s.workers {
+        w.node = host(exp(20.0 * DAY), exp(HOUR));
+    }
+    s.simulation.replications = 64 * 32 + 45;
+    s.simulation.horizon = kubenines::scenario::YEAR_SECONDS;
+    let one = without_performance(&run(&s, 1));
+    assert_eq!(one, without_performance(&run(&s, 2)));
+    assert_eq!(one, without_performance(&run(&s, 7)));
+}

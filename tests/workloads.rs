@@ -329,3 +329,20 @@ fn lazy_readiness_changes_no_result() {
         "lazy readiness saves events: {lazy_events} vs {eager_events}"
     );
 }
+
+/// A replacement with no feasible node stays Pending until one appears:
+/// three replicas, one per node, on three workers. With a fourth worker the
+/// evicted replica moves there after grace + eviction + startup; without,
+/// it waits for its own node's repair and starts there.
+#[test]
+fn a_replica_with_no_feasible_node_waits_for_one() {
+    let repair = 2.0 * DAY;
+    for (workers, exact) in [(4, GRACE + EVICTION + STARTUP), (3, repair + STARTUP)] {
+        let mut s = cluster(workers, 1, 200.0);
+        s.workloads = vec![workload(3, 3, AntiAffinity::Host)];
+        let mut model = Model::build(&s).unwrap();
+        only_first_workers_fail(&mut model, 1, fixed_life(100.0 * DAY, repair));
+        let found = outages(&model, "workload/app", 64);
+        assert_all(&found, exact, &format!("{workers} workers"));
+    }
+}
