@@ -64,7 +64,12 @@ fn load(name: &str) -> Model {
 /// 2,000-replication run on all cores.
 fn replications(c: &mut Criterion) {
     let mut g = c.benchmark_group("replication");
-    for name in ["stacked-3.yaml", "external-3x3.yaml", "stacked-2.yaml"] {
+    for name in [
+        "stacked-3.yaml",
+        "external-3x3.yaml",
+        "stacked-2.yaml",
+        "production-workloads.yaml",
+    ] {
         let model = load(name);
         let mut worker = Worker::new(&model);
         let mut r = 0u64;

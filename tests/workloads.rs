@@ -346,3 +346,20 @@ fn a_replica_with_no_feasible_node_waits_for_one() {
         assert_all(&found, exact, &format!("{workers} workers"));
     }
 }
+
+/// The operator's pre-flight check: no drain starts while a control-plane
+/// host is down. With cp-3 down from day 5 for good, no round drains
+/// anything, so the two remaining members keep quorum throughout; a drain
+/// of either would cost etcd its quorum for the maintenance's hour.
+#[test]
+fn no_drain_while_a_control_plane_host_is_down() {
+    let mut s = maintained(stacked(3, perfect()));
+    // Instant elections: losing cp-3's member when it leads costs nothing.
+    s.control_plane.etcd.election = fixed(0.0);
+    let mut model = Model::build(&s).unwrap();
+    let class = model.host_classes.len() as u8;
+    model.host_classes.push(fixed_life(5.0 * DAY, 1000.0 * DAY));
+    model.hosts[2].class = class;
+    let r = run_model(&model, s.simulation.replications);
+    assert_eq!(indicator(&r, "etcd").unavailability.mean, 0.0);
+}

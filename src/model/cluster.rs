@@ -789,20 +789,20 @@ impl<'m> Cluster<'m> {
             self.control_plane_changed = false;
             self.settle_control_plane(now);
         }
-        let api = self.settled[1];
         if m.workers > 0 {
-            let controller = api && self.controllers[CONTROLLER_MANAGER].has_leader();
-            let scheduler = api && self.controllers[SCHEDULER].has_leader();
-            self.settle_workers(now, controller, scheduler);
+            self.settle_workers(now);
         }
-        for (w, spec) in m.workloads.iter().enumerate() {
-            self.settled[INDICATORS.len() + w] = self.pods.ready[w] >= spec.min_available;
+        if self.phase == Phase::Waiting {
+            self.settle_maintenance(now);
         }
-        if self.phase == Phase::Waiting
-            && let Some(h) = self.next_drain(api, now)
-        {
-            // The drain is a change of this instant: settle again after it
-            // (once: the round is busy until the host is back).
+    }
+
+    /// Starts the round's next drain if it may start now. The drain is a
+    /// change of this instant: settle again after it (once: the round is
+    /// busy until the host is back).
+    #[inline(never)]
+    fn settle_maintenance(&mut self, now: f64) {
+        if let Some(h) = self.next_drain(self.settled[1], now) {
             self.drain(h, now);
             self.settle(now);
         }
@@ -869,9 +869,13 @@ impl<'m> Cluster<'m> {
     }
 
     /// The node lifecycle controller and the scheduler, after an instant's
-    /// events: NotReady marks, evictions, and placements of pending pods.
-    fn settle_workers(&mut self, now: f64, controller: bool, scheduler: bool) {
+    /// events: NotReady marks, evictions, and placements of pending pods;
+    /// then the workloads' indicators.
+    fn settle_workers(&mut self, now: f64) {
         let m = self.model;
+        let api = self.settled[1];
+        let controller = api && self.controllers[CONTROLLER_MANAGER].has_leader();
+        let scheduler = api && self.controllers[SCHEDULER].has_leader();
         if controller != self.nodes.controller_active {
             self.nodes.controller_active = controller;
             if !controller {
@@ -906,6 +910,9 @@ impl<'m> Cluster<'m> {
             if !self.pods.pending.is_empty() {
                 self.place_pending(now, false);
             }
+        }
+        for (w, spec) in m.workloads.iter().enumerate() {
+            self.settled[INDICATORS.len() + w] = self.pods.ready[w] >= spec.min_available;
         }
     }
 
@@ -1082,6 +1089,12 @@ mod tests {
             Event::ApiserverRestart(0),
             Event::MemberCrash(4),
             Event::MemberRestart(65_535),
+            Event::NodeGrace(999),
+            Event::NodeEvict(0),
+            Event::EvictionTick(7),
+            Event::PodReady(super::super::workloads::MAX_PODS - 1),
+            Event::MaintenanceRound,
+            Event::MaintenanceEnd(2_999),
         ];
         for e in events {
             assert_eq!(Event::unpack(e.pack()), e);

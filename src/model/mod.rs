@@ -2,7 +2,7 @@
 //! part fails and recovers, and when each indicator is up.
 //!
 //! [`Model`] is built once from a [`Scenario`]: the static structure (hosts,
-//! zones, etcd members) and the samplers. [`Cluster`] is the mutable state of
+//! zones, etcd members, workers, workloads, maintenance) and the samplers. [`Cluster`] is the mutable state of
 //! one replication; a worker thread keeps one and reuses it.
 
 mod cluster;

@@ -99,6 +99,17 @@ pub fn run(s: &Scenario, threads: usize) -> Results {
     Results::new(&model, "test", &run)
 }
 
+/// Runs a model built (and possibly adjusted) by the test itself, on two threads.
+pub fn run_model(model: &Model, replications: u64) -> Results {
+    let options = RunOptions {
+        replications,
+        first: 0,
+        threads: 2,
+    };
+    let run = runner::run(model, &options, &|_| {}).expect("run");
+    Results::new(model, "test", &run)
+}
+
 pub fn indicator<'a>(r: &'a Results, key: &str) -> &'a IndicatorResult {
     &r.indicators
         .0
