@@ -107,6 +107,7 @@ fn external_separates_apiserver_and_member_failures() {
         nodes: 3,
         placement: vec![0; 3],
         node: host(exp(etcd_f), exp(etcd_r)),
+        disk_loss: 0.0,
     });
     let s = with_crashes(s, true, true);
     let exact = 1.0

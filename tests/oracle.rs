@@ -64,6 +64,7 @@ fn external_design_is_the_product_of_its_parts() {
         nodes: 3,
         placement: vec![0; 3],
         node: host(exp(etcd_f), exp(etcd_r)),
+        disk_loss: 0.0,
     });
     s.control_plane.load_balancer = Some(host(exp(lb_f), exp(lb_r)));
     let horizon = s.simulation.horizon;

@@ -26,6 +26,16 @@ pub struct Scenario {
     pub workloads: Vec<Workload>,
     /// Rolling planned maintenance; `None` when the file has none.
     pub maintenance: Option<Maintenance>,
+    /// Periodic etcd snapshots stored off the cluster; `None` when the file
+    /// has none (the snapshot taken at t = 0 still exists: MODEL.md).
+    pub backups: Option<Backups>,
+    /// The operator's recovery from quorum loss and disasters. Present
+    /// whenever data can be lost (a `disk_loss` above 0, or `disasters`).
+    pub recovery: Option<Recovery>,
+    /// Logical disasters, in the file's order (empty without `disasters`).
+    pub disasters: Vec<Disaster>,
+    /// Service-level objectives, for `check` (empty without `slos`).
+    pub slos: Vec<Slo>,
     /// Settings Kubernetes accepts but cannot satisfy (replicas that can
     /// never all be placed, maintenance rounds longer than their interval).
     /// The scenario runs; the CLI prints these on stderr.
@@ -142,6 +152,9 @@ pub struct ControlPlane {
     /// (The file's `placement` is 1-based; the parser converts.)
     pub placement: Vec<u32>,
     pub node: HostSpec,
+    /// Probability that a control-plane host's failure destroys its local
+    /// data (its etcd member's, when stacked), in [0, 1]; default 0.
+    pub node_disk_loss: f64,
     /// External topology only: etcd hosts etcd-1..etcd-M, M >= 1. `None` for stacked.
     pub etcd_hosts: Option<EtcdHosts>,
     pub etcd: Etcd,
@@ -161,6 +174,8 @@ pub struct EtcdHosts {
     /// Zone of each etcd host, 0-based, length `nodes`, round-robin by default.
     pub placement: Vec<u32>,
     pub node: HostSpec,
+    /// Probability that an etcd host's failure destroys its data, in [0, 1]; default 0.
+    pub disk_loss: f64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -168,6 +183,62 @@ pub struct Etcd {
     /// Leaderless time after quorum is (re)gained or the leader is lost.
     /// Default `uniform(min=1s, max=2s)`.
     pub election: Distribution,
+    /// Time to replace an emptied member (remove, add, resync), which needs
+    /// etcd writable. Present whenever a disk can be lost and etcd has more
+    /// than one member.
+    pub member_replace: Option<Distribution>,
+}
+
+/// Periodic snapshots: one at every multiple of `interval` from t = 0.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Backups {
+    /// Seconds between snapshot starts, > 0.
+    pub interval: f64,
+    /// Seconds a snapshot takes, >= 0 and < interval.
+    pub duration: f64,
+    /// Probability a snapshot succeeds, in (0, 1].
+    pub success: f64,
+}
+
+/// How long the operator's recovery takes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recovery {
+    /// Seconds from an unrecoverable state (or a disaster) to the operator acting.
+    pub detection: f64,
+    /// Forcing a new cluster from the most current intact member.
+    pub force_new_cluster: Distribution,
+    /// Restoring the last successful backup.
+    pub restore: Distribution,
+}
+
+/// A logical disaster (etcd corruption, an accidental delete): strikes all
+/// members at once; only a restore undoes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Disaster {
+    /// `[a-z0-9-]+`, unique among disasters; the cause's name in results.
+    pub name: String,
+    /// Time between strikes (a renewal process from t = 0).
+    pub every: Distribution,
+}
+
+/// A service-level objective, judged by `check`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Slo {
+    /// `indicator` (one of the run's indicator keys) is available at least
+    /// `target` of the time; `target` is a fraction, e.g. 0.9995 for `99.95%`.
+    Availability { indicator: String, target: f64 },
+    /// The `quantile` (in (0, 1)) of the RPO or RTO distribution is at most `max` seconds.
+    DataLoss {
+        metric: DataMetric,
+        quantile: f64,
+        max: f64,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataMetric {
+    Rpo,
+    Rto,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -140,6 +140,10 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
             workers,
             workloads,
             maintenance,
+            backups: None,
+            recovery: None,
+            disasters: Vec::new(),
+            slos: Vec::new(),
             warnings: Vec::new(),
         },
         warnings,
@@ -521,6 +525,7 @@ fn control_plane(cp: RawControlPlane, zone_count: u32) -> Result<ControlPlane, I
                 nodes,
                 placement,
                 node,
+                disk_loss: 0.0,
             })
         }
     };
@@ -569,8 +574,12 @@ fn control_plane(cp: RawControlPlane, zone_count: u32) -> Result<ControlPlane, I
         nodes: cp.nodes,
         placement,
         node,
+        node_disk_loss: 0.0,
         etcd_hosts,
-        etcd: Etcd { election },
+        etcd: Etcd {
+            election,
+            member_replace: None,
+        },
         leader_election,
         load_balancer,
         apiserver,

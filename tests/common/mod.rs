@@ -49,9 +49,11 @@ pub fn stacked(n: u32, node: HostSpec) -> Scenario {
             nodes: n,
             placement: vec![0; n as usize],
             node,
+            node_disk_loss: 0.0,
             etcd_hosts: None,
             etcd: Etcd {
                 election: fixed(0.0),
+                member_replace: None,
             },
             leader_election: LeaderElection {
                 lease_duration: 15.0,
@@ -65,6 +67,10 @@ pub fn stacked(n: u32, node: HostSpec) -> Scenario {
         workers: None,
         workloads: Vec::new(),
         maintenance: None,
+        backups: None,
+        recovery: None,
+        disasters: Vec::new(),
+        slos: Vec::new(),
         warnings: Vec::new(),
     }
 }
