@@ -57,21 +57,67 @@ impl IndicatorSummary {
     }
 }
 
+/// Data lost over many replications, for one cause or all.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LossSummary {
+    /// Per replication: data-loss events / horizon in years.
+    pub events_per_year: MeanVar,
+    /// History lost per event, seconds.
+    pub rpo_seconds: DurationSketch,
+    /// Time until the API was writable again, per event that recovered
+    /// within the horizon, seconds.
+    pub rto_seconds: DurationSketch,
+    /// Raw values not yet counted into the sketches (see `pending_outages`).
+    pub pending_rpo: Vec<f64>,
+    pub pending_rto: Vec<f64>,
+}
+
+impl LossSummary {
+    pub fn merge(&mut self, other: &LossSummary) {
+        self.events_per_year.merge(&other.events_per_year);
+        for (sketch, mine, theirs, more) in [
+            (
+                &mut self.rpo_seconds,
+                &mut self.pending_rpo,
+                &other.pending_rpo,
+                &other.rpo_seconds,
+            ),
+            (
+                &mut self.rto_seconds,
+                &mut self.pending_rto,
+                &other.pending_rto,
+                &other.rto_seconds,
+            ),
+        ] {
+            sketch.merge(more);
+            sketch.extend(theirs);
+            sketch.extend(mine);
+            mine.clear();
+        }
+    }
+}
+
 /// Results of many replications, mergeable in order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Summary {
     pub replications: u64,
     /// One per indicator, in the model's order.
     pub indicators: Vec<IndicatorSummary>,
+    /// Data lost, all causes together.
+    pub data_loss: LossSummary,
+    /// Data lost per cause, in [`Model::data_causes`] order.
+    pub data_loss_by_cause: Vec<LossSummary>,
     /// Events processed (for performance figures).
     pub events: u64,
 }
 
 impl Summary {
-    fn new(indicators: usize) -> Self {
+    fn new(model: &Model) -> Self {
         Summary {
             replications: 0,
-            indicators: vec![IndicatorSummary::default(); indicators],
+            indicators: vec![IndicatorSummary::default(); model.indicator_count()],
+            data_loss: LossSummary::default(),
+            data_loss_by_cause: vec![LossSummary::default(); model.disasters.len() + 2],
             events: 0,
         }
     }
@@ -80,11 +126,15 @@ impl Summary {
     pub fn merge(&mut self, other: &Summary) {
         self.replications += other.replications;
         self.events += other.events;
-        if self.indicators.is_empty() {
-            self.indicators = other.indicators.clone();
-            return;
-        }
         for (a, b) in self.indicators.iter_mut().zip(&other.indicators) {
+            a.merge(b);
+        }
+        self.data_loss.merge(&other.data_loss);
+        for (a, b) in self
+            .data_loss_by_cause
+            .iter_mut()
+            .zip(&other.data_loss_by_cause)
+        {
             a.merge(b);
         }
     }
@@ -138,7 +188,7 @@ pub fn run(
     let start = Instant::now();
     let cpu_start = process_cpu_time();
     let total_chunks = options.replications.div_ceil(CHUNK);
-    let mut summary = Summary::new(model.indicator_count());
+    let mut summary = Summary::new(model);
     let mut chunk = 0;
     // The merge of one wave (in chunk order, on one thread) overlaps the
     // simulation of the next, so no worker waits for it.
@@ -197,7 +247,7 @@ impl<'m> Worker<'m> {
     /// Runs consecutive replications and summarises them.
     pub fn run_chunk(&mut self, replications: std::ops::Range<u64>) -> Summary {
         let model = self.model;
-        let mut part = Summary::new(model.indicator_count());
+        let mut part = Summary::new(model);
         let horizon = model.horizon;
         let years = model.horizon_years();
         for r in replications {
@@ -209,6 +259,24 @@ impl<'m> Worker<'m> {
                 acc.unavailability.push(ind.downtime / horizon);
                 acc.outages_per_year.push(ind.outages as f64 / years);
                 acc.censored += ind.censored as u64;
+            }
+            let data = run.data;
+            let total: u32 = data.events.iter().sum();
+            part.data_loss.events_per_year.push(total as f64 / years);
+            for (acc, &n) in part.data_loss_by_cause.iter_mut().zip(&data.events) {
+                acc.events_per_year.push(n as f64 / years);
+            }
+            for &(cause, seconds) in &data.rpo {
+                part.data_loss.pending_rpo.push(seconds);
+                part.data_loss_by_cause[cause as usize]
+                    .pending_rpo
+                    .push(seconds);
+            }
+            for &(cause, seconds) in &data.rto {
+                part.data_loss.pending_rto.push(seconds);
+                part.data_loss_by_cause[cause as usize]
+                    .pending_rto
+                    .push(seconds);
             }
             part.events += run.events;
             part.replications += 1;

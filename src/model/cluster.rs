@@ -3,6 +3,7 @@
 use rand::RngExt;
 
 use super::controllers::{Controller, Lease};
+use super::data::{BackupLog, DataRun, Recovery, quorum_loss_cause};
 use super::etcd::{Election, Settle};
 use super::nodes::Nodes;
 use super::streams::{Layout, Streams, slot};
@@ -41,6 +42,12 @@ enum Event {
     MaintenanceRound,
     /// Host h's maintenance is over.
     MaintenanceEnd(u16),
+    /// Disaster i strikes.
+    DisasterStrike(u16),
+    /// The recovery of this generation takes its next step.
+    RecoveryStep(u32),
+    /// Member j's replacement completes.
+    MemberReplaced(u16),
 }
 
 /// Payloads: generations (24 bits, see [`super::GENERATION_MASK`]) or
@@ -69,6 +76,9 @@ impl Packed for Event {
             Event::PodReady(p) => (16, p & PAYLOAD),
             Event::MaintenanceRound => (17, 0),
             Event::MaintenanceEnd(h) => (18, h as u32),
+            Event::DisasterStrike(i) => (19, i as u32),
+            Event::RecoveryStep(g) => (20, g & PAYLOAD),
+            Event::MemberReplaced(j) => (21, j as u32),
         };
         tag << 24 | payload
     }
@@ -95,7 +105,10 @@ impl Packed for Event {
             15 => Event::EvictionTick(payload as u16),
             16 => Event::PodReady(payload),
             17 => Event::MaintenanceRound,
-            _ => Event::MaintenanceEnd(payload as u16),
+            18 => Event::MaintenanceEnd(payload as u16),
+            19 => Event::DisasterStrike(payload as u16),
+            20 => Event::RecoveryStep(payload),
+            _ => Event::MemberReplaced(payload as u16),
         }
     }
 }
@@ -118,6 +131,8 @@ pub struct IndicatorRun {
 pub struct ReplicationRun<'a> {
     /// One entry per indicator, in [`Model::indicator_keys`] order.
     pub indicators: &'a [IndicatorRun],
+    /// Data lost, by cause.
+    pub data: &'a DataRun,
     /// Events processed.
     pub events: u64,
 }
@@ -182,6 +197,30 @@ pub struct Cluster<'m> {
     /// A control-plane component (host, zone, member, apiserver, load
     /// balancer, election, lease) changed since the last settle.
     control_plane_changed: bool,
+    // Data and disaster recovery, tracked when the model has data at risk.
+    /// Members whose data is gone, until replaced or recovered.
+    member_empty: Vec<bool>,
+    /// When each emptied member's replacement completes (infinite when none runs).
+    replace_done_at: Vec<f64>,
+    /// Each member's sync point, while it is not syncing.
+    sync_point: Vec<f64>,
+    /// Member up while etcd is writable, as of the last settle.
+    syncing: Vec<bool>,
+    /// Since when etcd has been writable (while it is).
+    writable_from: f64,
+    /// The last instant etcd was writable (while it is not).
+    last_write: f64,
+    /// A disaster struck and no restore has undone it yet.
+    corrupted: bool,
+    /// When the last recovery completed: history before it that a later
+    /// recovery loses again was already counted lost.
+    recovered_at: f64,
+    recovery: Recovery,
+    recovery_generation: u32,
+    backups: BackupLog,
+    /// Data-loss events whose RTO ends when the API is next up: (cause, start).
+    rto_pending: Vec<(u16, f64)>,
+    data: DataRun,
     indicators: Vec<IndicatorRun>,
     events: u64,
 }
@@ -227,6 +266,22 @@ impl<'m> Cluster<'m> {
             touched: Vec::with_capacity(model.workloads.len()),
             settled: vec![true; model.indicator_count()],
             control_plane_changed: true,
+            member_empty: vec![false; model.member_hosts.len()],
+            replace_done_at: vec![f64::INFINITY; model.member_hosts.len()],
+            sync_point: vec![0.0; model.member_hosts.len()],
+            syncing: vec![true; model.member_hosts.len()],
+            writable_from: 0.0,
+            last_write: 0.0,
+            corrupted: false,
+            recovered_at: 0.0,
+            recovery: Recovery::Idle,
+            recovery_generation: 0,
+            backups: match model.backups {
+                Some((interval, duration, success)) => BackupLog::new(interval, duration, success),
+                None => BackupLog::new(f64::INFINITY, 0.0, 1.0),
+            },
+            rto_pending: Vec::new(),
+            data: DataRun::default(),
             indicators: vec![IndicatorRun::default(); model.indicator_count()],
             events: 0,
         }
@@ -261,6 +316,7 @@ impl<'m> Cluster<'m> {
         }
         ReplicationRun {
             indicators: &self.indicators,
+            data: &self.data,
             events: self.events,
         }
     }
@@ -317,6 +373,25 @@ impl<'m> Cluster<'m> {
             self.queue
                 .schedule(maintenance.interval, Event::MaintenanceRound);
         }
+        self.data.reset(m.disasters.len() + 2);
+        if m.data_at_risk {
+            self.member_empty.fill(false);
+            self.replace_done_at.fill(f64::INFINITY);
+            self.sync_point.fill(0.0);
+            self.syncing.fill(true);
+            self.writable_from = 0.0;
+            self.last_write = 0.0;
+            self.corrupted = false;
+            self.recovered_at = 0.0;
+            self.recovery = Recovery::Idle;
+            self.rto_pending.clear();
+            let key = self.rng(self.layout.backup).random::<u64>();
+            self.backups.reset(key);
+            for (i, d) in m.disasters.iter().enumerate() {
+                let t = d.every.sample(self.rng(self.layout.disaster_base + i));
+                self.queue.schedule(t, Event::DisasterStrike(i as u16));
+            }
+        }
         for (h, host) in m.hosts.iter().enumerate() {
             let t = m.host_classes[host.class as usize]
                 .failure
@@ -363,6 +438,9 @@ impl<'m> Cluster<'m> {
                 let h = h as usize;
                 self.host_own_up[h] = up;
                 self.refresh_host(h, now);
+                if !up && m.data_at_risk {
+                    self.maybe_lose_disk(h);
+                }
                 let life = &m.host_classes[m.hosts[h].class as usize];
                 let next = if up {
                     Event::HostFail(h as u16)
@@ -453,7 +531,7 @@ impl<'m> Cluster<'m> {
                 let up = matches!(event, Event::MemberRestart(_));
                 let j = j as usize;
                 self.member_crashed[j] = !up;
-                if self.host_up[m.member_hosts[j] as usize] {
+                if self.host_up[m.member_hosts[j] as usize] && !self.member_empty[j] {
                     count(&mut self.members_up, up);
                 }
                 if let Some(crash) = &m.member_crash {
@@ -504,6 +582,33 @@ impl<'m> Cluster<'m> {
                     }
                 }
             }
+            Event::DisasterStrike(i) => {
+                let d = &m.disasters[i as usize];
+                let next = d
+                    .every
+                    .sample(self.rng(self.layout.disaster_base + i as usize));
+                self.queue.schedule(now + next, Event::DisasterStrike(i));
+                // A disaster during a recovery is undone by that recovery's restore.
+                if self.recovery == Recovery::Idle && !self.corrupted {
+                    self.corrupted = true;
+                    self.control_plane_changed = true;
+                    self.start_recovery(i, now, now);
+                }
+            }
+            Event::RecoveryStep(generation) => {
+                if generation == self.recovery_generation {
+                    self.control_plane_changed = true;
+                    self.recovery_step(now);
+                }
+            }
+            Event::MemberReplaced(j) => {
+                let j = j as usize;
+                if self.replace_done_at[j] == now && self.member_empty[j] {
+                    self.replace_done_at[j] = f64::INFINITY;
+                    self.refill_member(j);
+                    self.control_plane_changed = true;
+                }
+            }
             Event::MaintenanceEnd(h) => {
                 let h = h as usize;
                 self.in_maintenance[h] = false;
@@ -511,6 +616,178 @@ impl<'m> Cluster<'m> {
                 self.cursor = h + 1;
                 self.phase = Phase::Waiting;
             }
+        }
+    }
+
+    /// Host h failed: with its class's probability, its etcd member's data is gone.
+    fn maybe_lose_disk(&mut self, h: usize) {
+        let m = self.model;
+        let host = &m.hosts[h];
+        let (Some(j), p) = (host.member, m.disk_loss[host.class as usize]) else {
+            return;
+        };
+        let j = j as usize;
+        if p > 0.0 && self.rng(self.layout.disk_loss_base + 2 * j).random::<f64>() < p {
+            // The host is down, so the member was not counted up.
+            self.member_empty[j] = true;
+            self.replace_done_at[j] = f64::INFINITY;
+            self.control_plane_changed = true;
+        }
+    }
+
+    /// Member j holds data again (replaced, or recovered).
+    fn refill_member(&mut self, j: usize) {
+        self.member_empty[j] = false;
+        if self.host_up[self.model.member_hosts[j] as usize] && !self.member_crashed[j] {
+            self.members_up += 1;
+        }
+    }
+
+    /// A data-loss event of `cause` whose outage began at `since`: the
+    /// operator acts after the detection delay.
+    fn start_recovery(&mut self, cause: u16, since: f64, now: f64) {
+        let Some(recovery) = &self.model.recovery else {
+            return;
+        };
+        self.data.events[cause as usize] += 1;
+        self.rto_pending.push((cause, since));
+        self.recovery = Recovery::Detecting { cause };
+        self.recovery_generation = super::next_generation(self.recovery_generation);
+        self.queue.schedule(
+            now + recovery.detection,
+            Event::RecoveryStep(self.recovery_generation),
+        );
+    }
+
+    /// The operator acts (after detection), or a recovery completes.
+    fn recovery_step(&mut self, now: f64) {
+        let m = self.model;
+        let Some(recovery) = &m.recovery else {
+            return;
+        };
+        match self.recovery {
+            Recovery::Detecting { cause } => {
+                // With no detection delay this instant's settle has not yet
+                // closed the writable stretch the event ended: close it here.
+                if self.settled[0] {
+                    self.last_write = now;
+                    self.backups.writable(self.writable_from, now);
+                    self.writable_from = now;
+                }
+                // The newest state that survives: the most current intact
+                // member (not after a disaster, which struck them all), or
+                // the last complete snapshot.
+                let backup = self.backups.last_complete(now);
+                let best = (cause as usize >= m.disasters.len())
+                    .then(|| {
+                        (0..m.member_hosts.len())
+                            .filter(|&j| !self.member_empty[j])
+                            .map(|j| (j, self.sync_point[j]))
+                            .max_by(|a, b| a.1.total_cmp(&b.1))
+                    })
+                    .flatten();
+                let surviving = match best {
+                    Some((j, sync)) if sync > backup => {
+                        self.recovery = Recovery::WaitingForMember {
+                            member: j as u16,
+                            surviving: sync,
+                        };
+                        self.force_new_cluster_if_ready(now);
+                        sync
+                    }
+                    _ => {
+                        let d = recovery.restore.sample(self.rng(self.layout.recovery));
+                        self.recovery = Recovery::Running { surviving: backup };
+                        self.queue
+                            .schedule(now + d, Event::RecoveryStep(self.recovery_generation));
+                        backup
+                    }
+                };
+                let lost_from = surviving.max(self.recovered_at);
+                self.data
+                    .rpo
+                    .push((cause, (self.last_write - lost_from).max(0.0)));
+            }
+            Recovery::Running { surviving } => {
+                // etcd is back with the surviving state on every member;
+                // members on hosts that are down resync when they return.
+                self.corrupted = false;
+                self.recovered_at = now;
+                for j in 0..m.member_hosts.len() {
+                    self.replace_done_at[j] = f64::INFINITY;
+                    self.sync_point[j] = surviving;
+                    if self.member_empty[j] {
+                        self.refill_member(j);
+                    }
+                }
+                self.recovery = Recovery::Idle;
+            }
+            Recovery::WaitingForMember { .. } | Recovery::Idle => {}
+        }
+    }
+
+    /// Forces a new cluster from the chosen member once its host is up.
+    fn force_new_cluster_if_ready(&mut self, now: f64) {
+        let m = self.model;
+        if let Recovery::WaitingForMember { member, surviving } = self.recovery
+            && self.host_up[m.member_hosts[member as usize] as usize]
+            && !self.member_crashed[member as usize]
+            && let Some(recovery) = &m.recovery
+        {
+            let d = recovery
+                .force_new_cluster
+                .sample(self.rng(self.layout.recovery));
+            self.recovery = Recovery::Running { surviving };
+            self.queue
+                .schedule(now + d, Event::RecoveryStep(self.recovery_generation));
+        }
+    }
+
+    /// After an instant's events, with data at risk: the writable stretch
+    /// (for backups and the last write), members' sync points, member
+    /// replacements, and quorum losses that cannot heal.
+    fn settle_data(&mut self, now: f64, etcd: bool) {
+        let m = self.model;
+        if etcd != self.settled[0] {
+            if etcd {
+                self.writable_from = now;
+            } else {
+                self.last_write = now;
+                self.backups.writable(self.writable_from, now);
+            }
+        }
+        let members = m.member_hosts.len();
+        for j in 0..members {
+            let live = etcd && self.member_up(j as u16);
+            if self.syncing[j] && !live {
+                self.sync_point[j] = now;
+            }
+            self.syncing[j] = live;
+            if self.member_empty[j] {
+                let host_up = self.host_up[m.member_hosts[j] as usize] && !self.member_crashed[j];
+                let can = etcd && host_up;
+                if self.replace_done_at[j].is_finite() {
+                    if !can {
+                        self.replace_done_at[j] = f64::INFINITY;
+                    }
+                } else if can && let Some(replace) = &m.member_replace {
+                    let d = replace.sample(self.rng(self.layout.disk_loss_base + 2 * j + 1));
+                    self.replace_done_at[j] = now + d;
+                    self.queue
+                        .schedule(now + d, Event::MemberReplaced(j as u16));
+                }
+            }
+        }
+        match self.recovery {
+            Recovery::Idle if !etcd && !self.corrupted => {
+                let intact = self.member_empty.iter().filter(|e| !**e).count() as u32;
+                if intact < m.quorum {
+                    let cause = quorum_loss_cause(m.disasters.len(), intact > 0);
+                    self.start_recovery(cause, self.last_write, now);
+                }
+            }
+            Recovery::WaitingForMember { .. } => self.force_new_cluster_if_ready(now),
+            _ => {}
         }
     }
 
@@ -720,6 +997,7 @@ impl<'m> Cluster<'m> {
         // A process counts as up when its host is up and it has not crashed.
         if let Some(member) = host.member
             && !self.member_crashed[member as usize]
+            && !self.member_empty[member as usize]
         {
             count(&mut self.members_up, up);
         }
@@ -736,11 +1014,13 @@ impl<'m> Cluster<'m> {
         }
     }
 
-    /// Member m is up: its host is up and its process has not crashed.
+    /// Member m is up: its host is up, its process has not crashed, and it
+    /// holds its data.
     #[inline]
     fn member_up(&self, m: u16) -> bool {
         self.host_up[self.model.member_hosts[m as usize] as usize]
             && !self.member_crashed[m as usize]
+            && !self.member_empty[m as usize]
     }
 
     fn etcd_writable(&self) -> bool {
@@ -811,7 +1091,8 @@ impl<'m> Cluster<'m> {
     /// etcd elections, the API's transitions and the controllers' leases.
     fn settle_control_plane(&mut self, now: f64) {
         let m = self.model;
-        let quorum = self.members_up >= m.quorum;
+        // A disaster leaves etcd unusable until a restore undoes it.
+        let quorum = self.members_up >= m.quorum && !self.corrupted;
         let leader_up = self.election.leader.is_some_and(|l| self.member_up(l));
         if let Settle::StartElection { generation } = self.election.settle(quorum, leader_up) {
             let d = m.election.sample(self.rng(self.layout.election));
@@ -863,6 +1144,14 @@ impl<'m> Cluster<'m> {
             }
         }
         let control_plane = api && self.controllers.iter().all(Controller::has_leader);
+        if m.data_at_risk {
+            self.settle_data(now, etcd);
+            if api {
+                for (cause, since) in self.rto_pending.drain(..) {
+                    self.data.rto.push((cause, now - since));
+                }
+            }
+        }
         self.settled[0] = etcd;
         self.settled[1] = api;
         self.settled[2] = control_plane;

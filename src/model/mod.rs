@@ -7,12 +7,14 @@
 
 mod cluster;
 mod controllers;
+mod data;
 mod etcd;
 mod nodes;
 mod streams;
 mod workloads;
 
 pub use cluster::{Cluster, IndicatorRun, ReplicationRun};
+pub use data::DataRun;
 
 use crate::engine::Sampler;
 use crate::engine::sampler::SamplerError;
@@ -121,6 +123,17 @@ pub struct Model {
     pub eviction_timeout: f64,
     pub workloads: Vec<WorkloadModel>,
     pub maintenance: Option<MaintenanceModel>,
+    /// Per host class: probability that a host failure destroys its data.
+    pub disk_loss: Vec<f64>,
+    /// Replacing an emptied member (needs etcd writable).
+    pub member_replace: Option<Sampler>,
+    /// Snapshots: interval, duration, success probability.
+    pub backups: Option<(f64, f64, f64)>,
+    pub recovery: Option<RecoveryModel>,
+    pub disasters: Vec<DisasterModel>,
+    /// Data can be lost (a disk loss above 0, or a disaster): members' data,
+    /// sync points, backups and recoveries are tracked.
+    pub data_at_risk: bool,
     /// Skip the `PodReady` events that cannot change an indicator (see
     /// `Cluster`'s lazy readiness). On by default; results are identical
     /// either way, which a test checks by turning it off.
@@ -136,6 +149,21 @@ pub struct WorkloadModel {
     pub startup: Sampler,
     pub anti_affinity: AntiAffinity,
     pub zone_spread: Option<u32>,
+}
+
+/// The operator's recovery from a quorum loss that does not heal, or a disaster.
+#[derive(Clone, Debug)]
+pub struct RecoveryModel {
+    pub detection: f64,
+    pub force_new_cluster: Sampler,
+    pub restore: Sampler,
+}
+
+/// A logical disaster and the time between its strikes.
+#[derive(Clone, Debug)]
+pub struct DisasterModel {
+    pub name: String,
+    pub every: Sampler,
 }
 
 /// Rolling maintenance: every `interval` seconds, each host in turn is down
@@ -264,6 +292,42 @@ impl Model {
         if maintenance.is_some_and(|m| m.interval.is_nan() || m.interval <= 0.0) {
             return Err(BuildError("maintenance.interval must be positive".into()));
         }
+        let mut disk_loss = vec![cp.node_disk_loss];
+        if let Some(etcd) = &cp.etcd_hosts {
+            disk_loss.push(etcd.disk_loss);
+        }
+        disk_loss.resize(host_classes.len(), 0.0);
+        let build = |what: &str, d: &Distribution| {
+            sampler(d).map_err(|e| BuildError(format!("{what}: {e}")))
+        };
+        let member_replace = match &cp.etcd.member_replace {
+            Some(d) => Some(build("control_plane.etcd.member_replace", d)?),
+            None => None,
+        };
+        let recovery = match &s.recovery {
+            Some(r) => Some(RecoveryModel {
+                detection: r.detection,
+                force_new_cluster: build("recovery.force_new_cluster", &r.force_new_cluster)?,
+                restore: build("recovery.restore", &r.restore)?,
+            }),
+            None => None,
+        };
+        let disasters = s
+            .disasters
+            .iter()
+            .map(|d| {
+                Ok(DisasterModel {
+                    name: d.name.clone(),
+                    every: build(&format!("disaster {}", d.name), &d.every)?,
+                })
+            })
+            .collect::<Result<Vec<_>, BuildError>>()?;
+        let data_at_risk = disk_loss.iter().any(|&p| p > 0.0) || !disasters.is_empty();
+        if data_at_risk && recovery.is_none() {
+            return Err(BuildError(
+                "data can be lost but the scenario has no `recovery`".into(),
+            ));
+        }
         let mut member_hosts = vec![0u16; cp.etcd_members() as usize];
         for (h, host) in hosts.iter().enumerate() {
             if let Some(m) = host.member {
@@ -317,6 +381,15 @@ impl Model {
             workloads,
             maintenance,
             lazy_readiness: true,
+            disk_loss,
+            member_replace,
+            backups: s
+                .backups
+                .as_ref()
+                .map(|b| (b.interval, b.duration, b.success)),
+            recovery,
+            disasters,
+            data_at_risk,
         })
     }
 
@@ -328,6 +401,16 @@ impl Model {
     /// Number of indicators this model reports.
     pub fn indicator_count(&self) -> usize {
         INDICATORS.len() + self.workloads.len()
+    }
+
+    /// Causes of data loss, in result order: each disaster by name, then
+    /// `quorum-loss` (an intact member survived) and `quorum-loss-no-member`.
+    pub fn data_causes(&self) -> Vec<String> {
+        self.disasters
+            .iter()
+            .map(|d| d.name.clone())
+            .chain(["quorum-loss".into(), "quorum-loss-no-member".into()])
+            .collect()
     }
 
     /// The indicators' keys in result order: `etcd`, `api`, `control_plane`,

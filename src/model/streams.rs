@@ -31,6 +31,15 @@ const POD_STARTUP: u32 = 18;
 const SCHEDULER_TIES: u32 = 19;
 /// The member an etcd leader hands over to when its host is drained.
 const ETCD_TRANSFER: u32 = 20;
+/// Whether a member's host failure destroys its data, per member.
+const DISK_LOSS: u32 = 21;
+const MEMBER_REPLACE: u32 = 22;
+/// Time between strikes, per disaster.
+const DISASTER: u32 = 23;
+/// The operator's recovery durations.
+const RECOVERY: u32 = 24;
+/// The key of the counter-based snapshot draws.
+const BACKUP: u32 = 25;
 
 /// Slots of the per-replication generators, laid out once per model.
 #[derive(Clone, Debug)]
@@ -68,6 +77,11 @@ pub struct Layout {
     pub startup_base: usize,
     pub scheduler: usize,
     pub transfer: usize,
+    /// Member j's disk-loss stream is `disk_loss_base + 2j`, its replacement stream the next.
+    pub disk_loss_base: usize,
+    pub disaster_base: usize,
+    pub recovery: usize,
+    pub backup: usize,
 }
 
 impl Layout {
@@ -144,6 +158,25 @@ impl Streams {
         if model.maintenance.is_some() {
             ids.push(StreamId::new(ETCD_TRANSFER, 0));
         }
+        let disk_loss_base = ids.len();
+        let disaster_base;
+        let (recovery, backup);
+        if model.data_at_risk {
+            for j in 0..model.member_hosts.len() as u32 {
+                ids.push(StreamId::new(DISK_LOSS, j));
+                ids.push(StreamId::new(MEMBER_REPLACE, j));
+            }
+            disaster_base = ids.len();
+            for i in 0..model.disasters.len() as u32 {
+                ids.push(StreamId::new(DISASTER, i));
+            }
+            recovery = ids.len();
+            ids.push(StreamId::new(RECOVERY, 0));
+            backup = ids.len();
+            ids.push(StreamId::new(BACKUP, 0));
+        } else {
+            (disaster_base, recovery, backup) = (ids.len(), ids.len(), ids.len());
+        }
         let rngs = ids.iter().map(|&id| stream(0, 0, id)).collect();
         let layout = Layout {
             zone_base,
@@ -156,6 +189,10 @@ impl Streams {
             startup_base,
             scheduler,
             transfer,
+            disk_loss_base,
+            disaster_base,
+            recovery,
+            backup,
         };
         (Streams { ids, rngs }, layout)
     }

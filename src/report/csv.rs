@@ -1,10 +1,13 @@
-//! `--output csv`: one row per indicator, every statistic a column.
+//! `--output csv`: one row per indicator, every statistic a column; then
+//! one row for data loss (`data_loss`) and one per cause
+//! (`data_loss/CAUSE`), whose statistics have columns of their own (empty
+//! in indicator rows, as the indicator columns are in data-loss rows).
 
 use super::{Exporter, Results};
 
 pub struct CsvExporter;
 
-const HEADER: [&str; 22] = [
+const HEADER: [&str; 39] = [
     "scenario",
     "indicator",
     "replications",
@@ -27,6 +30,23 @@ const HEADER: [&str; 22] = [
     "outage_minutes_p90",
     "outage_minutes_p99",
     "outage_minutes_max",
+    "data_loss_events_per_year",
+    "data_loss_events_per_year_ci_low",
+    "data_loss_events_per_year_ci_high",
+    "rpo_count",
+    "rpo_minutes_mean",
+    "rpo_minutes_p50",
+    "rpo_minutes_p90",
+    "rpo_minutes_p95",
+    "rpo_minutes_p99",
+    "rpo_minutes_max",
+    "rto_count",
+    "rto_minutes_mean",
+    "rto_minutes_p50",
+    "rto_minutes_p90",
+    "rto_minutes_p95",
+    "rto_minutes_p99",
+    "rto_minutes_max",
 ];
 
 fn opt(x: Option<f64>) -> String {
@@ -39,30 +59,76 @@ impl Exporter for CsvExporter {
         w.write_record(HEADER)?;
         for (name, r) in &results.indicators.0 {
             let o = &r.outage_minutes;
-            w.write_record([
+            w.write_record(
+                [
+                    results.scenario.name.clone(),
+                    name.clone(),
+                    results.replications.to_string(),
+                    results.horizon_years.to_string(),
+                    results.seed.to_string(),
+                    r.availability.mean.to_string(),
+                    opt(r.availability.ci_low),
+                    opt(r.availability.ci_high),
+                    opt(r.nines),
+                    r.downtime_minutes_per_year.mean.to_string(),
+                    opt(r.downtime_minutes_per_year.ci_low),
+                    opt(r.downtime_minutes_per_year.ci_high),
+                    r.outages_per_year.mean.to_string(),
+                    opt(r.outages_per_year.ci_low),
+                    opt(r.outages_per_year.ci_high),
+                    o.count.to_string(),
+                    o.censored.to_string(),
+                    opt(o.mean),
+                    opt(o.p50),
+                    opt(o.p90),
+                    opt(o.p99),
+                    opt(o.max),
+                ]
+                .into_iter()
+                .chain(std::iter::repeat_n(String::new(), 17)),
+            )?;
+        }
+        let d = &results.data_loss;
+        let mut rows = vec![(
+            "data_loss".to_string(),
+            &d.events_per_year,
+            &d.rpo_minutes,
+            &d.rto_minutes,
+        )];
+        for (cause, c) in &d.by_cause.0 {
+            rows.push((
+                format!("data_loss/{cause}"),
+                &c.events_per_year,
+                &c.rpo_minutes,
+                &c.rto_minutes,
+            ));
+        }
+        for (name, events, rpo, rto) in rows {
+            let mut record = vec![
                 results.scenario.name.clone(),
-                name.clone(),
+                name,
                 results.replications.to_string(),
                 results.horizon_years.to_string(),
                 results.seed.to_string(),
-                r.availability.mean.to_string(),
-                opt(r.availability.ci_low),
-                opt(r.availability.ci_high),
-                opt(r.nines),
-                r.downtime_minutes_per_year.mean.to_string(),
-                opt(r.downtime_minutes_per_year.ci_low),
-                opt(r.downtime_minutes_per_year.ci_high),
-                r.outages_per_year.mean.to_string(),
-                opt(r.outages_per_year.ci_low),
-                opt(r.outages_per_year.ci_high),
-                o.count.to_string(),
-                o.censored.to_string(),
-                opt(o.mean),
-                opt(o.p50),
-                opt(o.p90),
-                opt(o.p99),
-                opt(o.max),
-            ])?;
+            ];
+            record.extend(std::iter::repeat_n(String::new(), 17));
+            record.extend([
+                events.mean.to_string(),
+                opt(events.ci_low),
+                opt(events.ci_high),
+            ]);
+            for q in [rpo, rto] {
+                record.extend([
+                    q.count.to_string(),
+                    opt(q.mean),
+                    opt(q.p50),
+                    opt(q.p90),
+                    opt(q.p95),
+                    opt(q.p99),
+                    opt(q.max),
+                ]);
+            }
+            w.write_record(record)?;
         }
         w.flush()
     }

@@ -15,9 +15,9 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use crate::model::Model;
-use crate::runner::{IndicatorSummary, Run};
+use crate::runner::{IndicatorSummary, LossSummary, Run};
 use crate::scenario::YEAR_SECONDS;
-use crate::stats::{Interval, RELATIVE_ACCURACY};
+use crate::stats::{DurationSketch, Interval, RELATIVE_ACCURACY};
 
 /// Version of the results JSON layout.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -117,24 +117,55 @@ pub struct OutageMinutes {
     pub relative_accuracy: f64,
 }
 
-/// Data-loss events, RPO and RTO.
+/// Data-loss events, RPO and RTO: all causes together, and per cause.
 #[derive(Clone, Debug, Serialize)]
 pub struct DataLoss {
     /// Data-loss events per year, with 95% interval.
     pub events_per_year: Interval,
-    /// History lost per event, minutes.
+    /// History lost per event (last accepted write minus the state brought
+    /// back), minutes; an event counts here once the operator has decided.
     pub rpo_minutes: Quantiles,
-    /// Time to recover per disaster, minutes.
+    /// Time from an event's start until the API was writable again,
+    /// minutes, for the events that recovered within the horizon.
+    pub rto_minutes: Quantiles,
+    /// The same per cause: each disaster by name, `quorum-loss` (fewer
+    /// intact members than a quorum, at least one), `quorum-loss-no-member`
+    /// (no intact member at all).
+    pub by_cause: ByCause,
+}
+
+/// Data loss of one cause.
+#[derive(Clone, Debug, Serialize)]
+pub struct CauseLoss {
+    pub events_per_year: Interval,
+    pub rpo_minutes: Quantiles,
     pub rto_minutes: Quantiles,
 }
 
-/// Count, mean and quantiles of a sample, minutes.
+/// Causes in a fixed order, serialised as a JSON object.
+#[derive(Clone, Debug)]
+pub struct ByCause(pub Vec<(String, CauseLoss)>);
+
+impl Serialize for ByCause {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// Count, mean and quantiles of a sample, minutes (quantiles within
+/// `outage_minutes.relative_accuracy`; mean and max exact).
 #[derive(Clone, Debug, Serialize)]
 pub struct Quantiles {
     pub count: u64,
     pub mean: Option<f64>,
     pub p50: Option<f64>,
     pub p90: Option<f64>,
+    /// 95th percentile (what RPO objectives usually name).
+    pub p95: Option<f64>,
     pub p99: Option<f64>,
     pub max: Option<f64>,
 }
@@ -170,11 +201,6 @@ impl Results {
             .map(|(key, summary)| (key, IndicatorResult::new(summary)))
             .collect();
         let wall = run.wall.as_secs_f64().max(1e-9);
-        let zero = Interval {
-            mean: 0.0,
-            ci_low: Some(0.0),
-            ci_high: Some(0.0),
-        };
         Results {
             schema_version: SCHEMA_VERSION,
             tool: Tool {
@@ -189,14 +215,25 @@ impl Results {
             replications: s.replications,
             horizon_years: model.horizon_years(),
             indicators: Indicators(indicators),
-            // Nothing in this version's model destroys data: quorum loss heals
-            // once members return, with no loss. Disk loss, backups and
-            // disasters (MODEL.md "Data, backups and disaster recovery") are
-            // not modelled yet, so the block is truthfully empty.
             data_loss: DataLoss {
-                events_per_year: zero,
-                rpo_minutes: Quantiles::empty(),
-                rto_minutes: Quantiles::empty(),
+                events_per_year: events_interval(&s.data_loss),
+                rpo_minutes: Quantiles::of(&s.data_loss.rpo_seconds),
+                rto_minutes: Quantiles::of(&s.data_loss.rto_seconds),
+                by_cause: ByCause(
+                    model
+                        .data_causes()
+                        .into_iter()
+                        .zip(&s.data_loss_by_cause)
+                        .map(|(name, c)| {
+                            let loss = CauseLoss {
+                                events_per_year: events_interval(c),
+                                rpo_minutes: Quantiles::of(&c.rpo_seconds),
+                                rto_minutes: Quantiles::of(&c.rto_seconds),
+                            };
+                            (name, loss)
+                        })
+                        .collect(),
+                ),
             },
             performance: Performance {
                 threads: run.threads,
@@ -215,16 +252,26 @@ impl Results {
 }
 
 impl Quantiles {
-    fn empty() -> Self {
+    /// Of a sample of seconds, in minutes.
+    fn of(d: &DurationSketch) -> Self {
+        let minutes = |x: Option<f64>| x.map(|v| v / 60.0);
         Quantiles {
-            count: 0,
-            mean: None,
-            p50: None,
-            p90: None,
-            p99: None,
-            max: None,
+            count: d.count(),
+            mean: minutes(d.mean()),
+            p50: minutes(d.quantile(0.5)),
+            p90: minutes(d.quantile(0.9)),
+            p95: minutes(d.quantile(0.95)),
+            p99: minutes(d.quantile(0.99)),
+            max: minutes(d.max()),
         }
     }
+}
+
+/// Events per year with its interval, clipped at 0 (a rate is not negative).
+fn events_interval(s: &LossSummary) -> Interval {
+    let mut i = s.events_per_year.interval95();
+    i.ci_low = i.ci_low.map(|x| x.max(0.0));
+    i
 }
 
 impl IndicatorResult {

@@ -61,30 +61,8 @@ impl Exporter for TableExporter {
                 o.p99.map_or("-".into(), human_duration_minutes),
             ]);
         }
-        let widths: Vec<usize> = (0..header.len())
-            .map(|c| {
-                rows.iter()
-                    .map(|row| row[c].chars().count())
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        for row in &rows {
-            let cells: Vec<String> = row
-                .iter()
-                .zip(&widths)
-                .enumerate()
-                .map(|(c, (cell, &w))| {
-                    let pad = w - cell.chars().count();
-                    if c == 0 {
-                        format!("{cell}{}", " ".repeat(pad))
-                    } else {
-                        format!("{}{cell}", " ".repeat(pad))
-                    }
-                })
-                .collect();
-            writeln!(out, "{}", cells.join("  ").trim_end())?;
-        }
+        write_rows(&rows, out)?;
+        write_data_loss(r, out)?;
         let p = &r.performance;
         writeln!(out)?;
         writeln!(
@@ -98,4 +76,90 @@ impl Exporter for TableExporter {
             p.events_per_second / 1e6
         )
     }
+}
+
+/// The data-loss block: events per year, RPO and RTO, in all and per cause
+/// (only when the scenario lost data at all).
+fn write_data_loss(r: &Results, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let d = &r.data_loss;
+    if d.events_per_year.mean == 0.0 {
+        return Ok(());
+    }
+    writeln!(out)?;
+    let q = |x: Option<f64>| x.map_or("-".into(), human_duration_minutes);
+    let mut rows = vec![
+        [
+            "data loss",
+            "events/yr [95% CI]",
+            "RPO p50",
+            "RPO p95",
+            "RPO max",
+            "RTO p50",
+            "RTO p95",
+            "RTO max",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    let all = std::iter::once((
+        "all causes",
+        &d.events_per_year,
+        &d.rpo_minutes,
+        &d.rto_minutes,
+    ));
+    let causes = d.by_cause.0.iter().map(|(name, c)| {
+        (
+            name.as_str(),
+            &c.events_per_year,
+            &c.rpo_minutes,
+            &c.rto_minutes,
+        )
+    });
+    for (name, events, rpo, rto) in all.chain(causes) {
+        let ci = match (events.ci_low, events.ci_high) {
+            (Some(l), Some(h)) => format!(" [{}, {}]", fmt_rate(l), fmt_rate(h)),
+            _ => String::new(),
+        };
+        rows.push(vec![
+            name.to_string(),
+            format!("{}{ci}", fmt_rate(events.mean)),
+            q(rpo.p50),
+            q(rpo.p95),
+            q(rpo.max),
+            q(rto.p50),
+            q(rto.p95),
+            q(rto.max),
+        ]);
+    }
+    write_rows(&rows, out)
+}
+
+/// Writes rows as aligned columns: the first left-aligned, the rest right.
+fn write_rows(rows: &[Vec<String>], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let columns = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .map(|row| row[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(c, (cell, &w))| {
+                let pad = w - cell.chars().count();
+                if c == 0 {
+                    format!("{cell}{}", " ".repeat(pad))
+                } else {
+                    format!("{}{cell}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        writeln!(out, "{}", cells.join("  ").trim_end())?;
+    }
+    Ok(())
 }

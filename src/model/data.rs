@@ -1,0 +1,171 @@
+//! Data and disaster recovery (MODEL.md, "Data, backups and disaster
+//! recovery"): the backup log, and the operator's recovery state.
+//!
+//! **Backups without an event per period.** A snapshot starts at every
+//! multiple of the interval; it counts only if etcd was writable at its
+//! start, and it succeeds with its probability. Whether slot k succeeds is a
+//! counter-based draw, a hash of (replication, k), so it needs no event and
+//! no state: when etcd stops being writable, the slots of the writable
+//! stretch that just ended are examined from the newest back until two
+//! successes are found (about 1/p draws), and the log keeps the two newest
+//! successful snapshot starts. Two suffice: a snapshot takes less than its
+//! interval, so of the two newest at most one can still be in progress.
+//! The snapshot at t = 0 always exists, complete (MODEL.md).
+
+use crate::engine::rng::splitmix64;
+
+/// The newest successful snapshots of one replication.
+#[derive(Clone, Debug)]
+pub struct BackupLog {
+    key: u64,
+    /// Seconds between snapshot starts (infinite without `backups`).
+    interval: f64,
+    duration: f64,
+    success: f64,
+    /// Starts of the newest and the second newest successful snapshots
+    /// (-infinity when there is none).
+    newest: [f64; 2],
+}
+
+impl BackupLog {
+    pub fn new(interval: f64, duration: f64, success: f64) -> BackupLog {
+        BackupLog {
+            key: 0,
+            interval,
+            duration,
+            success,
+            newest: [0.0, f64::NEG_INFINITY],
+        }
+    }
+
+    /// A new replication, whose slot draws hash from `key`.
+    pub fn reset(&mut self, key: u64) {
+        self.key = key;
+        self.newest = [0.0, f64::NEG_INFINITY];
+    }
+
+    /// Whether the snapshot of slot k (started at k × interval while etcd
+    /// was writable) succeeds. Slot 0 is the snapshot at t = 0.
+    fn succeeds(&self, k: u64) -> bool {
+        if k == 0 {
+            return true;
+        }
+        let bits = splitmix64(self.key ^ splitmix64(k));
+        let u = (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+        u < self.success
+    }
+
+    /// etcd was writable from `from` until `until` (exclusive): logs the
+    /// successful snapshots that started then.
+    pub fn writable(&mut self, from: f64, until: f64) {
+        if !self.interval.is_finite() || until <= from {
+            return;
+        }
+        let first = (from / self.interval).ceil() as u64;
+        let end = (until / self.interval).ceil() as u64; // slots < end start before `until`
+        let mut found = 0;
+        let mut k = end;
+        while k > first && found < 2 {
+            k -= 1;
+            if self.succeeds(k) {
+                let start = k as f64 * self.interval;
+                if start > self.newest[0] {
+                    self.newest = [start, self.newest[0]];
+                } else if start > self.newest[1] {
+                    self.newest[1] = start;
+                }
+                found += 1;
+            }
+        }
+    }
+
+    /// Start of the newest successful snapshot complete at `now`.
+    pub fn last_complete(&self, now: f64) -> f64 {
+        let [a, b] = self.newest;
+        if a == 0.0 || a + self.duration <= now {
+            a
+        } else {
+            b
+        }
+    }
+}
+
+/// Why data was lost: a named disaster (its index), or a quorum loss that
+/// did not heal.
+pub fn quorum_loss_cause(disasters: usize, intact_member: bool) -> u16 {
+    (disasters + if intact_member { 0 } else { 1 }) as u16
+}
+
+/// Where the operator's recovery stands.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Recovery {
+    Idle,
+    /// Waiting `recovery.detection` before acting.
+    Detecting {
+        cause: u16,
+    },
+    /// Will force a new cluster from member `member` once its host is up;
+    /// the state it brings back is from `surviving`.
+    WaitingForMember {
+        member: u16,
+        surviving: f64,
+    },
+    /// Forcing a new cluster or restoring; etcd is back with the state of
+    /// `surviving` when it completes.
+    Running {
+        surviving: f64,
+    },
+}
+
+/// What one replication lost, by cause (in [`super::Model::data_causes`] order).
+#[derive(Clone, Debug, Default)]
+pub struct DataRun {
+    /// Data-loss events per cause.
+    pub events: Vec<u32>,
+    /// (cause, seconds of history lost), one per decided recovery.
+    pub rpo: Vec<(u16, f64)>,
+    /// (cause, seconds until the API was writable again), one per recovery
+    /// that ended within the horizon.
+    pub rto: Vec<(u16, f64)>,
+}
+
+impl DataRun {
+    pub fn reset(&mut self, causes: usize) {
+        self.events.clear();
+        self.events.resize(causes, 0);
+        self.rpo.clear();
+        self.rto.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_keeps_the_newest_complete_snapshot() {
+        let mut log = BackupLog::new(3600.0, 120.0, 1.0);
+        log.reset(7);
+        assert_eq!(log.last_complete(10.0), 0.0);
+        // Writable from 0 to 10,000 s: snapshots at 0, 3600 and 7200.
+        log.writable(0.0, 10_000.0);
+        assert_eq!(log.last_complete(10_000.0), 7200.0);
+        // Just after 7200 the one then is still in progress.
+        assert_eq!(log.last_complete(7250.0), 3600.0);
+        // A slot at exactly the end of the stretch is not in it.
+        log.writable(10_000.0, 10_800.0);
+        assert_eq!(log.last_complete(20_000.0), 7200.0);
+        log.writable(10_800.0, 10_801.0);
+        assert_eq!(log.last_complete(20_000.0), 10_800.0);
+    }
+
+    #[test]
+    fn slot_draws_succeed_with_their_probability() {
+        let mut log = BackupLog::new(60.0, 0.0, 0.3);
+        log.reset(11);
+        let n = 100_000u64;
+        let hits = (1..=n).filter(|&k| log.succeeds(k)).count() as f64;
+        // Binomial(100000, 0.3): sd 145; 5 sd.
+        assert!((hits - 30_000.0).abs() < 725.0, "{hits}");
+    }
+}
