@@ -348,6 +348,8 @@ struct SchemaAvailabilitySlo {
 #[schemars(rename = "DataLossSlo")]
 #[allow(dead_code)]
 struct SchemaDataLossSlo {
+    /// `rpo` (history lost in a data-loss event) or `rto` (time from a disaster until
+    /// the API is writable again).
     metric: RawDataMetric,
     /// Which quantile of the metric's distribution is judged, between 0 and 1 exclusive,
     /// e.g. `0.95`.
@@ -623,10 +625,9 @@ fn parse_percentage(text: &str) -> Result<f64, String> {
     if digits == 0 || dots > 1 || digits + dots != number.len() {
         return Err(refuse());
     }
-    number
-        .parse::<f64>()
-        .map(|p| p / 100.0)
-        .map_err(|_| refuse())
+    // Shifting the decimal point in the text, not dividing by 100, makes
+    // `99.95%` the same double as `0.9995`.
+    format!("{number}e-2").parse::<f64>().map_err(|_| refuse())
 }
 
 impl JsonSchema for Fraction {

@@ -139,9 +139,17 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
     let disk_loss_key = disk_loss_key(control_plane.topology);
     if recovery.is_none() {
         let needs = if control_plane.etcd_disk_loss() > 0.0 {
-            Some((disk_loss_key, "a failure can destroy a host's etcd data"))
+            Some((
+                disk_loss_key,
+                "a failure can destroy a host's etcd data, and once too few members keep \
+                 theirs only an operator can bring etcd back",
+            ))
         } else if !disasters.is_empty() {
-            Some(("disasters", "a disaster destroys etcd's data"))
+            Some((
+                "disasters",
+                "a disaster destroys etcd's data on every member, and only an operator can \
+                 restore it",
+            ))
         } else {
             None
         };
@@ -149,7 +157,7 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
             return Err(invalid(
                 key,
                 format!(
-                    "{why}, so the scenario needs `recovery`: add it with `detection` (e.g. \
+                    "{why}: add `recovery` with `detection` (e.g. \
                      `5m`), `force_new_cluster` (e.g. `lognormal(median=1h, sigma=0.8)`) and \
                      `restore` (e.g. `lognormal(median=2h, sigma=0.8)`)"
                 ),
