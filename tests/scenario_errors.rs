@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use kubenines::scenario::{
-    AntiAffinity, Distribution, Format, MAX_FILE_BYTES, Scenario, ScenarioError, Topology,
-    YEAR_SECONDS, json_schema, load, parse_str,
+    AntiAffinity, DataMetric, Distribution, Format, MAX_FILE_BYTES, Scenario, ScenarioError, Slo,
+    Topology, YEAR_SECONDS, json_schema, load, parse_str,
 };
 
 /// A valid scenario the tests break one key at a time (stacked-3 with an
@@ -464,73 +464,15 @@ fn failure_with_no_up_time() {
 
 #[test]
 fn not_yet_supported_keys_say_so() {
-    let cases = [
-        (
-            "backups",
-            format!("{BASE}backups:\n  interval: 1h\n"),
-            "backups:",
-        ),
-        (
-            "recovery",
-            format!("{BASE}recovery:\n  detection: 5m\n"),
-            "recovery:",
-        ),
-        ("disasters", format!("{BASE}disasters: []\n"), "disasters:"),
-        ("slos", format!("{BASE}slos: []\n"), "slos:"),
-        (
-            "simulation.precision",
-            edit(
-                "  seed: 1\n",
-                "  seed: 1\n  precision: { indicator: api }\n",
-            ),
-            "precision:",
-        ),
-        (
-            "control_plane.node.disk_loss",
-            edit(
-                "    repair: lognormal(median=30m, sigma=1.0)\n",
-                "    repair: lognormal(median=30m, sigma=1.0)\n    disk_loss: 0.1\n",
-            ),
-            "disk_loss:",
-        ),
-        (
-            "control_plane.etcd.member_replace",
-            edit(
-                "    election: uniform(min=1s, max=2s)\n",
-                "    election: uniform(min=1s, max=2s)\n    member_replace: 30m\n",
-            ),
-            "member_replace:",
-        ),
-    ];
-    for (key, text, at) in cases {
-        let err = yaml_error(&text);
-        assert_error(&err, &text, key, at);
-        let leaf = key.rsplit('.').next().unwrap();
-        assert_eq!(
-            err.message,
-            format!(
-                "`{leaf}` is part of the scenario format but not supported by kubenines 0.1 yet"
-            )
-        );
-    }
-}
-
-#[test]
-fn etcd_node_disk_loss_is_not_yet_supported() {
     let text = edit(
-        "  topology: stacked\n",
-        "  topology: external\n  etcd_nodes: 3\n  etcd_node:\n    failure: never\n    disk_loss: 0.1\n",
+        "  seed: 1\n",
+        "  seed: 1\n  precision: { indicator: api }\n",
     );
     let err = yaml_error(&text);
-    assert_error(
-        &err,
-        &text,
-        "control_plane.etcd_node.disk_loss",
-        "disk_loss:",
-    );
-    assert!(
-        err.message.contains("not supported by kubenines 0.1 yet"),
-        "{err}"
+    assert_error(&err, &text, "simulation.precision", "precision:");
+    assert_eq!(
+        err.message,
+        "`precision` is part of the scenario format but not supported by kubenines 0.1 yet"
     );
 }
 
@@ -758,26 +700,15 @@ fn shipped() -> Vec<PathBuf> {
 }
 
 #[test]
-fn every_shipped_scenario_but_production_loads() {
+fn every_shipped_scenario_loads() {
     let files = shipped();
-    assert!(files.len() >= 12, "{files:?}");
+    assert!(files.len() >= 13, "{files:?}");
     for path in files {
         let name = path.file_stem().unwrap().to_str().unwrap().to_string();
-        let result = load(&path);
-        if name == "production" {
-            let err = result.unwrap_err();
-            assert!(
-                err.message.contains(
-                    "is part of the scenario format but not supported by kubenines 0.1 yet"
-                ),
-                "{err}"
-            );
-            assert!(err.line.is_some(), "{err}");
-            continue;
-        }
-        let s = result.unwrap_or_else(|e| panic!("{e}"));
+        let s = load(&path).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.name, name, "the name matches the file name");
         assert_eq!(s.source, path.display().to_string());
+        assert!(s.warnings.is_empty(), "{name}: {:?}", s.warnings);
     }
 }
 
@@ -930,9 +861,15 @@ fn schema_describes_what_loads() {
     assert!(required.contains(&"simulation") && required.contains(&"control_plane"));
     assert_eq!(schema["additionalProperties"], false);
     let properties = schema["properties"].as_object().unwrap();
-    // Not-yet-supported keys are not in the schema: it describes what loads.
-    assert!(!properties.contains_key("backups"));
-    for key in ["workers", "workloads", "maintenance"] {
+    for key in [
+        "workers",
+        "workloads",
+        "maintenance",
+        "backups",
+        "recovery",
+        "disasters",
+        "slos",
+    ] {
         assert!(properties.contains_key(key), "`{key}` is in the schema");
     }
     let defs = &schema["$defs"];
@@ -959,6 +896,16 @@ fn schema_describes_what_loads() {
             ][..],
         ),
         ("Maintenance", &["interval", "duration"][..]),
+        ("NodeSpec", &["failure", "repair", "disk_loss"][..]),
+        ("Etcd", &["election", "member_replace"][..]),
+        ("Backups", &["interval", "duration", "success"][..]),
+        (
+            "Recovery",
+            &["detection", "force_new_cluster", "restore"][..],
+        ),
+        ("Disaster", &["name", "every"][..]),
+        ("AvailabilitySlo", &["indicator", "availability"][..]),
+        ("DataLossSlo", &["metric", "quantile", "max"][..]),
     ] {
         assert_eq!(defs[def]["additionalProperties"], false, "{def}");
         assert!(
@@ -974,9 +921,6 @@ fn schema_describes_what_loads() {
     }
 
     for path in shipped() {
-        if path.file_stem().is_some_and(|s| s == "production") {
-            continue;
-        }
         let text = std::fs::read_to_string(&path).unwrap();
         // Top-level keys are the unindented `key:` lines.
         for line in text.lines() {
@@ -992,6 +936,19 @@ fn schema_describes_what_loads() {
             }
         }
     }
+    // disk_loss is for control-plane and etcd hosts only.
+    assert!(defs["HostSpec"]["properties"]["disk_loss"].is_null());
+    assert_eq!(
+        defs["ControlPlane"]["properties"]["node"]["$ref"],
+        "#/$defs/NodeSpec"
+    );
+    assert_eq!(
+        defs["Workers"]["properties"]["node"]["$ref"],
+        "#/$defs/HostSpec"
+    );
+    // An SLO is one of two forms; an availability is a percentage or a fraction.
+    assert_eq!(defs["Slo"]["oneOf"].as_array().unwrap().len(), 2);
+    assert!(defs["Fraction"]["description"].is_string());
     // The load balancer is a mapping or the string `none`.
     let cp = &schema["$defs"]["ControlPlane"]["properties"]["load_balancer"]["oneOf"];
     assert_eq!(cp[1]["const"], "none");
@@ -1569,37 +1526,11 @@ fn without_keys(text: &str, top: &[&str], nested: &[&str]) -> String {
 }
 
 #[test]
-fn production_fails_only_on_the_keys_not_supported_yet() {
+fn production_loads_completely() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/production.yaml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let not_yet = "is part of the scenario format but not supported by kubenines 0.1 yet";
-
-    // In file order, the first such key is the control-plane hosts' disk_loss.
-    let err = load(&path).unwrap_err();
-    assert_eq!(
-        err.key.as_deref(),
-        Some("control_plane.node.disk_loss"),
-        "{err}"
-    );
-    assert_eq!(err.line, Some(line_of(&text, "disk_loss:")), "{err}");
-    assert!(err.message.contains(not_yet), "{err}");
-
-    // Past the control plane, workers, workloads and maintenance load, and
-    // `backups` is the first key refused.
-    let no_data_keys = without_keys(&text, &[], &["disk_loss", "member_replace"]);
-    let err = parse_str(&no_data_keys, "production.yaml", Format::Yaml).unwrap_err();
-    assert_eq!(err.key.as_deref(), Some("backups"), "{err}");
-    assert_eq!(err.line, Some(line_of(&no_data_keys, "backups:")), "{err}");
-    assert!(err.message.contains(not_yet), "{err}");
-
-    let supported = without_keys(
-        &no_data_keys,
-        &["backups", "recovery", "disasters", "slos"],
-        &[],
-    );
-    let s =
-        parse_str(&supported, "production.yaml", Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
+    let s = load(&path).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.name, "production");
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
     let workers = s.workers.as_ref().unwrap();
     assert_eq!(workers.nodes, 6);
     assert_eq!(workers.placement, vec![0, 1, 2, 0, 1, 2]);
@@ -1623,5 +1554,678 @@ fn production_fails_only_on_the_keys_not_supported_yet() {
     );
     let m = s.maintenance.as_ref().unwrap();
     assert_eq!((m.interval, m.duration), (30.0 * 86_400.0, 15.0 * 60.0));
+
+    // Data and disaster recovery.
+    assert_eq!(s.control_plane.node_disk_loss, 0.2);
+    assert_eq!(s.control_plane.etcd_disk_loss(), 0.2);
+    assert_eq!(
+        s.control_plane.etcd.member_replace,
+        Some(Distribution::LogNormal {
+            mu: 1800f64.ln(),
+            sigma: 0.7
+        })
+    );
+    let b = s.backups.as_ref().unwrap();
+    assert_eq!((b.interval, b.duration, b.success), (3600.0, 120.0, 0.99));
+    let r = s.recovery.as_ref().unwrap();
+    assert_eq!(r.detection, 300.0);
+    assert_eq!(
+        r.force_new_cluster,
+        Distribution::LogNormal {
+            mu: 3600f64.ln(),
+            sigma: 0.8
+        }
+    );
+    assert_eq!(
+        r.restore,
+        Distribution::LogNormal {
+            mu: 7200f64.ln(),
+            sigma: 0.8
+        }
+    );
+    let disasters: Vec<(&str, f64)> = s
+        .disasters
+        .iter()
+        .map(|d| (d.name.as_str(), d.every.mean() / YEAR_SECONDS))
+        .collect();
+    assert_eq!(
+        disasters,
+        [("etcd-corruption", 20.0), ("accidental-delete", 5.0)]
+    );
+    assert!(s.can_lose_data());
+    assert_eq!(
+        s.slos,
+        [
+            Slo::Availability {
+                indicator: "api".into(),
+                target: 0.9995
+            },
+            Slo::Availability {
+                indicator: "workload/web".into(),
+                target: 0.9999
+            },
+            Slo::DataLoss {
+                metric: DataMetric::Rpo,
+                quantile: 0.95,
+                max: 3600.0
+            },
+        ]
+    );
+
+    // Without its backups, production still loads, with a warning at the
+    // restore that would go back to the cluster's start.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let no_backups = without_keys(&text, &["backups"], &[]);
+    let s = parse_str(&no_backups, FILE, Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.backups, None);
+    assert_warning(
+        &s,
+        &no_backups,
+        "recovery.restore",
+        "restore:",
+        &["no `backups`", "t = 0", "add `backups`"],
+    );
+}
+
+// ---- Disk loss, backups, recovery, disasters, SLOs --------------------------
+
+const RECOVERY: &str = "\
+recovery:
+  detection: 5m
+  force_new_cluster: lognormal(median=1h, sigma=0.8)
+  restore: lognormal(median=2h, sigma=0.8)
+";
+
+const BACKUPS: &str = "\
+backups:
+  interval: 1h
+  duration: 2m
+  success: 0.99
+";
+
+/// `text` with `from` (which must occur exactly once) replaced by `to`.
+fn replace_once(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(text.matches(from).count(), 1, "{from:?} must occur once");
+    text.replacen(from, to, 1)
+}
+
+/// `BASE` with `disk_loss: P` on the control-plane hosts (and no member_replace).
+fn with_disk_loss(p: &str) -> String {
+    edit(
+        "    repair: lognormal(median=30m, sigma=1.0)\n",
+        &format!("    repair: lognormal(median=30m, sigma=1.0)\n    disk_loss: {p}\n"),
+    )
+}
+
+/// `with_disk_loss(p)` with member_replace.
+fn with_member_replace(p: &str) -> String {
+    replace_once(
+        &with_disk_loss(p),
+        "    election: uniform(min=1s, max=2s)\n",
+        "    election: uniform(min=1s, max=2s)\n    member_replace: lognormal(median=30m, sigma=0.7)\n",
+    )
+}
+
+/// A complete scenario that can lose data (disk loss 0.2, recovery, backups), then `extra`.
+fn data_scenario(extra: &str) -> String {
+    format!("{}{RECOVERY}{BACKUPS}{extra}", with_member_replace("0.2"))
+}
+
+#[test]
+fn data_keys_load() {
+    let text = data_scenario(
+        "disasters:\n  - name: etcd-corruption\n    every: exponential(mean=20y)\n\
+         slos:\n  - { indicator: api, availability: 99.95% }\n  - { indicator: etcd, availability: 0.999 }\n\
+         \x20 - { metric: rto, quantile: 0.5, max: 4h }\n",
+    );
+    let s = yaml_ok(&text);
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    assert_eq!(s.control_plane.node_disk_loss, 0.2);
+    assert!(s.control_plane.etcd.member_replace.is_some());
+    let b = s.backups.unwrap();
+    assert_eq!((b.interval, b.duration, b.success), (3600.0, 120.0, 0.99));
+    let r = s.recovery.unwrap();
+    assert_eq!(r.detection, 300.0);
+    assert_eq!(s.disasters.len(), 1);
+    assert_eq!(s.disasters[0].name, "etcd-corruption");
+    assert_eq!(
+        s.slos,
+        [
+            Slo::Availability {
+                indicator: "api".into(),
+                target: 0.9995
+            },
+            Slo::Availability {
+                indicator: "etcd".into(),
+                target: 0.999
+            },
+            Slo::DataLoss {
+                metric: DataMetric::Rto,
+                quantile: 0.5,
+                max: 4.0 * 3600.0
+            },
+        ]
+    );
+}
+
+#[test]
+fn data_keys_default_to_nothing() {
+    let s = yaml_ok(BASE);
+    assert_eq!(s.control_plane.node_disk_loss, 0.0);
+    assert_eq!(s.control_plane.etcd.member_replace, None);
+    assert_eq!((s.backups, s.recovery), (None, None));
+    assert!(s.disasters.is_empty() && s.slos.is_empty());
+}
+
+#[test]
+fn percent_is_the_same_number_as_the_fraction() {
+    for (written, target) in [
+        ("99.95%", 0.9995),
+        ("99.99 %", 0.9999),
+        ("99.999%", 0.99999),
+        ("50%", 0.5),
+        (".5%", 0.005),
+        ("0.9995", 0.9995),
+    ] {
+        let text = format!("{BASE}slos:\n  - {{ indicator: api, availability: {written} }}\n");
+        let s = yaml_ok(&text);
+        assert_eq!(
+            s.slos,
+            [Slo::Availability {
+                indicator: "api".into(),
+                target
+            }],
+            "{written}"
+        );
+    }
+}
+
+#[test]
+fn data_keys_in_toml_and_json() {
+    let toml = format!(
+        "{}\n[backups]\ninterval = \"1h\"\nduration = \"2m\"\nsuccess = 0.99\n\n\
+         [[slos]]\nindicator = \"api\"\navailability = \"99.95%\"\n\n\
+         [[slos]]\nmetric = \"rpo\"\nquantile = 0.95\nmax = \"1h\"\n",
+        data("stacked-3.toml")
+    );
+    let s = parse_str(&toml, "s.toml", Format::Toml).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.backups.unwrap().interval, 3600.0);
+    assert_eq!(s.slos.len(), 2);
+
+    let bad = toml.replace("\"99.95%\"", "\"99.95\"");
+    let err = parse_str(&bad, "s.toml", Format::Toml).unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("slos[0].availability"), "{err}");
+    assert_eq!(err.line, Some(line_of(&bad, "\"99.95\"")), "{err}");
+    assert!(err.message.contains("text, not a number"), "{err}");
+
+    let json = r#"{"name": "j", "simulation": {"horizon": "1y", "replications": 1},
+ "control_plane": {"topology": "stacked", "nodes": 1, "node": {"failure": "never"},
+  "load_balancer": "none"},
+ "slos": [{"indicator": "api", "availability": 1.5}]}"#;
+    let err = parse_str(json, "s.json", Format::Json).unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("slos[0].availability"), "{err}");
+    assert_eq!(err.line, Some(line_of(json, "1.5")), "{err}");
+}
+
+#[test]
+fn disk_loss_out_of_range() {
+    for p in ["1.5", "-0.1", ".nan", ".inf"] {
+        let text = with_member_replace(p);
+        let err = yaml_error(&text);
+        assert_error(&err, &text, "control_plane.node.disk_loss", "disk_loss:");
+        assert!(err.message.contains("not a probability"), "{p}: {err}");
+    }
+    let text = with_member_replace("20%");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "control_plane.node.disk_loss", "disk_loss:");
+}
+
+#[test]
+fn disk_loss_only_on_control_plane_and_etcd_hosts() {
+    let lb = edit(
+        "    repair: lognormal(median=5m, sigma=0.8)\n",
+        "    repair: lognormal(median=5m, sigma=0.8)\n    disk_loss: 0.1\n",
+    );
+    let err = yaml_error(&lb);
+    assert_error(
+        &err,
+        &lb,
+        "control_plane.load_balancer.disk_loss",
+        "disk_loss:",
+    );
+    assert!(err.message.starts_with("unknown key `disk_loss`"), "{err}");
+
+    let workers =
+        format!("{BASE}workers:\n  nodes: 2\n  node:\n    failure: never\n    disk_loss: 0.1\n");
+    let err = yaml_error(&workers);
+    assert_error(&err, &workers, "workers.node.disk_loss", "disk_loss:");
+    assert!(err.message.starts_with("unknown key `disk_loss`"), "{err}");
+
+    let apiserver = format!(
+        "{}  apiserver:\n    failure: exponential(mean=60d)\n    repair: fixed(80s)\n    disk_loss: 0.1\n",
+        BASE
+    );
+    let err = yaml_error(&apiserver);
+    assert_error(
+        &err,
+        &apiserver,
+        "control_plane.apiserver.disk_loss",
+        "disk_loss:",
+    );
+}
+
+/// External topology: `etcd_node` with `etcd_node_keys`, three etcd hosts.
+fn external(etcd_node_keys: &str) -> String {
+    edit(
+        "  topology: stacked\n",
+        &format!(
+            "  topology: external\n  etcd_nodes: 3\n  etcd_node:\n    failure: never\n{etcd_node_keys}"
+        ),
+    )
+}
+
+#[test]
+fn etcd_node_disk_loss_loads() {
+    let text = replace_once(
+        &format!("{}{RECOVERY}{BACKUPS}", external("    disk_loss: 0.1\n")),
+        "    election: uniform(min=1s, max=2s)\n",
+        "    election: uniform(min=1s, max=2s)\n    member_replace: 30m\n",
+    );
+    let s = yaml_ok(&text);
+    assert_eq!(s.control_plane.etcd_hosts.as_ref().unwrap().disk_loss, 0.1);
+    assert_eq!(s.control_plane.node_disk_loss, 0.0);
+    assert_eq!(s.control_plane.etcd_disk_loss(), 0.1);
+    assert_eq!(
+        s.control_plane.etcd.member_replace,
+        Some(Distribution::Fixed(1800.0))
+    );
+}
+
+#[test]
+fn external_control_plane_hosts_take_no_disk_loss() {
+    let text = replace_once(
+        &external(""),
+        "    repair: lognormal(median=30m, sigma=1.0)\n",
+        "    repair: lognormal(median=30m, sigma=1.0)\n    disk_loss: 0.1\n",
+    );
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "control_plane.node.disk_loss", "disk_loss:");
+    assert!(err.message.contains("control_plane.etcd_node"), "{err}");
+}
+
+#[test]
+fn member_replace_required_with_disk_loss() {
+    let text = format!("{}{RECOVERY}", with_disk_loss("0.2"));
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "control_plane.node.disk_loss", "disk_loss:");
+    assert!(
+        err.message
+            .contains("add `control_plane.etcd.member_replace`"),
+        "{err}"
+    );
+
+    let text = format!("{}{RECOVERY}", external("    disk_loss: 0.1\n"));
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "control_plane.etcd_node.disk_loss",
+        "disk_loss:",
+    );
+    assert!(err.message.contains("member_replace"), "{err}");
+
+    // Not with disk_loss 0, nor with a single member (nothing to replace it from).
+    yaml_ok(&with_disk_loss("0"));
+    let one = replace_once(
+        &format!("{}{RECOVERY}{BACKUPS}", with_disk_loss("0.2")),
+        "  nodes: 3\n  placement: [1, 2, 3]\n",
+        "  nodes: 1\n",
+    );
+    let s = yaml_ok(&one);
+    assert_eq!(s.control_plane.etcd.member_replace, None);
+}
+
+#[test]
+fn member_replace_never() {
+    let text = replace_once(
+        &data_scenario(""),
+        "member_replace: lognormal(median=30m, sigma=0.7)",
+        "member_replace: never",
+    );
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "control_plane.etcd.member_replace",
+        "member_replace:",
+    );
+    assert!(err.message.contains("`never`"), "{err}");
+}
+
+#[test]
+fn backups_interval_zero_and_too_short() {
+    for (interval, needle) in [
+        ("0", "greater than 0"),
+        ("30s", "less than the minimum of 1m"),
+    ] {
+        let text = replace_once(
+            &data_scenario(""),
+            "interval: 1h",
+            &format!("interval: {interval}"),
+        );
+        let text = replace_once(&text, "duration: 2m", "duration: 0");
+        let err = yaml_error(&text);
+        assert_error(&err, &text, "backups.interval", "interval:");
+        assert!(err.message.contains(needle), "{err}");
+    }
+}
+
+#[test]
+fn backups_duration_not_shorter_than_interval() {
+    for duration in ["1h", "2h"] {
+        let text = replace_once(
+            &data_scenario(""),
+            "duration: 2m",
+            &format!("duration: {duration}"),
+        );
+        let err = yaml_error(&text);
+        assert_error(
+            &err,
+            &text,
+            "backups.duration",
+            &format!("duration: {duration}"),
+        );
+        assert!(err.message.contains("overlap the next"), "{err}");
+    }
+}
+
+#[test]
+fn backups_success_out_of_range() {
+    for success in ["0", "1.01", "-0.5"] {
+        let text = replace_once(
+            &data_scenario(""),
+            "success: 0.99",
+            &format!("success: {success}"),
+        );
+        let err = yaml_error(&text);
+        assert_error(&err, &text, "backups.success", "success:");
+        assert!(err.message.contains("above 0 and at most 1"), "{err}");
+    }
+    yaml_ok(&replace_once(
+        &data_scenario(""),
+        "success: 0.99",
+        "success: 1",
+    ));
+}
+
+#[test]
+fn backups_missing_key() {
+    let text = replace_once(&data_scenario(""), "  success: 0.99\n", "");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "backups.success", "backups:");
+    assert!(
+        err.message.contains("missing required key `success`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn recovery_required_with_disk_loss() {
+    let text = format!("{}{BACKUPS}", with_member_replace("0.2"));
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "control_plane.node.disk_loss", "disk_loss:");
+    for needle in [
+        "add `recovery`",
+        "detection",
+        "force_new_cluster",
+        "restore",
+    ] {
+        assert!(err.message.contains(needle), "lacks {needle:?}: {err}");
+    }
+}
+
+#[test]
+fn recovery_required_with_disasters() {
+    let text =
+        format!("{BASE}disasters:\n  - name: etcd-corruption\n    every: exponential(mean=20y)\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "disasters", "disasters:");
+    assert!(err.message.contains("add `recovery`"), "{err}");
+}
+
+#[test]
+fn recovery_never() {
+    for key in ["force_new_cluster", "restore"] {
+        let text = replace_once(
+            &data_scenario(""),
+            &format!("  {key}: lognormal("),
+            &format!("  {key}: never\n  x{key}: lognormal("),
+        );
+        let text = replace_once(&text, &format!("  x{key}: "), "  # ");
+        let err = yaml_error(&text);
+        assert_error(
+            &err,
+            &text,
+            &format!("recovery.{key}"),
+            &format!("{key}: never"),
+        );
+        assert!(err.message.contains("`never`"), "{err}");
+    }
+}
+
+/// A scenario with the given `disasters` entries (and recovery, backups).
+fn with_disasters(entries: &str) -> String {
+    format!("{BASE}{RECOVERY}{BACKUPS}disasters:\n{entries}")
+}
+
+#[test]
+fn disaster_names() {
+    let long = "a".repeat(64);
+    for (name, needle) in [
+        ("Etcd_Corruption", "not a valid name"),
+        ("''", "must not be empty"),
+        (long.as_str(), "at most 63"),
+    ] {
+        let text = with_disasters(&format!(
+            "  - name: {name}\n    every: exponential(mean=20y)\n"
+        ));
+        let err = yaml_error(&text);
+        assert_error(&err, &text, "disasters[0].name", "  - name: ");
+        assert!(err.message.contains(needle), "{err}");
+    }
+}
+
+#[test]
+fn disaster_names_must_be_unique() {
+    let text = with_disasters(
+        "  - name: oops\n    every: exponential(mean=20y)\n\
+         \x20 - name: corruption\n    every: exponential(mean=20y)\n\
+         \x20 - name: oops # again\n    every: exponential(mean=5y)\n",
+    );
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "disasters[2].name", "# again");
+    assert!(err.message.contains("disasters[0]"), "{err}");
+}
+
+#[test]
+fn disaster_names_reserved_for_quorum_loss() {
+    for name in ["quorum-loss", "quorum-loss-no-member"] {
+        let text = with_disasters(&format!(
+            "  - name: {name}\n    every: exponential(mean=20y)\n"
+        ));
+        let err = yaml_error(&text);
+        assert_error(&err, &text, "disasters[0].name", "  - name: ");
+        assert!(err.message.contains("reserved"), "{err}");
+    }
+}
+
+#[test]
+fn at_most_100_disasters() {
+    let entries: String = (0..101)
+        .map(|i| format!("  - {{ name: d{i}, every: 100y }}\n"))
+        .collect();
+    let text = with_disasters(&entries);
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "disasters", "disasters:");
+    assert!(err.message.contains("100 at most"), "{err}");
+    let entries: String = (0..100)
+        .map(|i| format!("  - {{ name: d{i}, every: 100y }}\n"))
+        .collect();
+    assert_eq!(yaml_ok(&with_disasters(&entries)).disasters.len(), 100);
+}
+
+#[test]
+fn disaster_every_without_time_between() {
+    let text = with_disasters("  - name: oops\n    every: fixed(0)\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "disasters[0].every", "every:");
+    assert!(err.message.contains("positive mean"), "{err}");
+}
+
+/// `BASE` with two workloads on workers and the given `slos` entries.
+fn with_slos(entries: &str) -> String {
+    with_workers(&format!(
+        "workloads:\n  - name: web\n    replicas: 2\n  - name: api-gw\n    replicas: 1\nslos:\n{entries}"
+    ))
+}
+
+#[test]
+fn slo_indicators_are_the_runs() {
+    let s = yaml_ok(&with_slos(
+        "  - { indicator: control_plane, availability: 99.9% }\n  - { indicator: workload/api-gw, availability: 99% }\n",
+    ));
+    assert_eq!(s.slos.len(), 2);
+    for bad in ["workload/db", "API", "workload"] {
+        let text = with_slos(&format!(
+            "  - {{ indicator: {bad}, availability: 99.9% }}\n"
+        ));
+        let err = yaml_error(&text);
+        assert_error(&err, &text, "slos[0].indicator", "indicator:");
+        assert!(
+            err.message.contains(
+                "use one of `etcd`, `api`, `control_plane`, `workload/web`, `workload/api-gw`"
+            ),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn slo_availability_out_of_range() {
+    for (written, needle) in [
+        ("100%", "100% is not a target"),
+        ("1", "above 0 and below 100%"),
+        ("0%", "above 0"),
+        ("0", "above 0"),
+        ("99.95", "for a percentage write `99.95%`"),
+        ("101%", "below 100%"),
+    ] {
+        let text = with_slos(&format!(
+            "  - indicator: api\n    availability: {written}\n"
+        ));
+        let err = yaml_error(&text);
+        assert_error(&err, &text, "slos[0].availability", "availability:");
+        assert!(err.message.contains(needle), "{written}: {err}");
+    }
+}
+
+#[test]
+fn slo_availability_other_forms() {
+    for (written, needle) in [
+        ("high", "not a percentage"),
+        ("99.9.9%", "not a percentage"),
+        ("'0.999'", "text, not a number"),
+        ("1e-3%", "not a percentage"),
+        ("[99]", "percentage"),
+    ] {
+        let text = with_slos(&format!(
+            "  - indicator: api\n    availability: {written}\n"
+        ));
+        let err = yaml_error(&text);
+        assert_error(&err, &text, "slos[0].availability", "availability:");
+        assert!(err.message.contains(needle), "{written}: {err}");
+    }
+}
+
+#[test]
+fn slo_forms_do_not_mix() {
+    let text = with_slos("  - indicator: api\n    availability: 99.9%\n    quantile: 0.5\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "slos[0].quantile", "quantile:");
+    assert!(
+        err.message.contains("does not go with `indicator`"),
+        "{err}"
+    );
+
+    let text = with_slos("  - {}\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "slos[0]", "- {}");
+    assert!(err.message.contains("an SLO is either"), "{err}");
+
+    let text = with_slos("  - indicator: api # here\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "slos[0]", "# here");
+    assert!(err.message.contains("missing `availability`"), "{err}");
+
+    let text = with_slos("  - metric: rpo # here\n    max: 1h\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "slos[0]", "# here");
+    assert!(err.message.contains("missing `quantile`"), "{err}");
+
+    let text = with_slos("  - metric: rpo\n    quantile: 0.9\n    target: 1h\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "slos[0].target", "target:");
+    assert!(err.message.starts_with("unknown key `target`"), "{err}");
+}
+
+#[test]
+fn slo_metric_quantile_and_max() {
+    let text = with_slos("  - { metric: mttr, quantile: 0.9, max: 1h }\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "slos[0].metric", "metric:");
+    assert!(
+        err.message.contains("rpo") && err.message.contains("rto"),
+        "{err}"
+    );
+
+    for q in ["0", "1", "95", "-0.1"] {
+        let text = with_slos(&format!(
+            "  - metric: rto\n    quantile: {q}\n    max: 1h\n"
+        ));
+        let err = yaml_error(&text);
+        assert_error(&err, &text, "slos[0].quantile", "quantile:");
+        assert!(err.message.contains("above 0 and below 1"), "{q}: {err}");
+    }
+
+    let text = with_slos("  - metric: rpo\n    quantile: 0.99\n    max: 0\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "slos[0].max", "max:");
+    assert!(err.message.contains("greater than 0"), "{err}");
+}
+
+#[test]
+fn warning_data_loss_without_backups() {
+    let text = format!("{}{RECOVERY}", with_member_replace("0.2"));
+    let s = yaml_ok(&text);
+    assert_warning(
+        &s,
+        &text,
+        "recovery.restore",
+        "restore:",
+        &["no `backups`", "t = 0", "add `backups`"],
+    );
+    let w = s.warnings[0].to_string();
+    assert!(
+        w.starts_with(&format!("{FILE}:{}:", line_of(&text, "restore:"))),
+        "{w}"
+    );
+
+    let text = format!(
+        "{BASE}{RECOVERY}disasters:\n  - name: etcd-corruption\n    every: exponential(mean=20y)\n"
+    );
+    let s = yaml_ok(&text);
+    assert_warning(&s, &text, "recovery.restore", "restore:", &["no `backups`"]);
+
+    // Nothing to lose, nothing to warn about.
+    assert!(yaml_ok(&format!("{BASE}{RECOVERY}")).warnings.is_empty());
 }

@@ -15,12 +15,22 @@
 //! [`MAX_FILE_BYTES`]; host and zone counts at most [`MAX_HOSTS`]; replicas at
 //! most [`MAX_REPLICAS`] per workload and [`MAX_TOTAL_REPLICAS`] in all, over
 //! at most [`MAX_WORKLOADS`] workloads; maintenance rounds at least
-//! [`MIN_MAINTENANCE_INTERVAL`] seconds apart.
+//! [`MIN_MAINTENANCE_INTERVAL`] seconds apart; snapshots at least
+//! [`MIN_BACKUP_INTERVAL`] seconds apart; at most [`MAX_DISASTERS`] disasters.
+//!
+//! Data: `disk_loss` is a probability on the hosts that hold etcd data
+//! (`control_plane.node` when stacked, `control_plane.etcd_node` when
+//! external). `control_plane.etcd.member_replace` is required when one is
+//! above 0 and etcd has more than one member, and `recovery` whenever data can
+//! be lost (a `disk_loss` above 0, or `disasters`). An SLO's `availability` is
+//! a percentage (`99.95%`) or a fraction (`0.9995`), below 100%.
 //!
 //! Warnings: a scenario that loads may still carry [`ScenarioWarning`]s,
 //! located like errors, for settings Kubernetes accepts but cannot satisfy
 //! (replicas that can never all be placed, maintenance rounds that outlast
-//! their interval). The scenario runs as written; the CLI prints them.
+//! their interval), and for data that can be lost without `backups` (every
+//! restore then goes back to the snapshot at t = 0). The scenario runs as
+//! written; the CLI prints them.
 
 pub mod dist;
 mod duration;
@@ -39,6 +49,6 @@ pub use load::{Format, MAX_FILE_BYTES, load, parse_str};
 pub use schema::json_schema;
 pub use types::*;
 pub use validate::{
-    MAX_HORIZON_YEARS, MAX_HOSTS, MAX_REPLICAS, MAX_TOTAL_REPLICAS, MAX_WORKLOADS,
-    MIN_MAINTENANCE_INTERVAL, horizon_problem,
+    MAX_DISASTERS, MAX_HORIZON_YEARS, MAX_HOSTS, MAX_REPLICAS, MAX_TOTAL_REPLICAS, MAX_WORKLOADS,
+    MIN_BACKUP_INTERVAL, MIN_MAINTENANCE_INTERVAL, horizon_problem,
 };

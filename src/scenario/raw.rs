@@ -43,6 +43,14 @@ pub struct RawScenario {
     #[schemars(length(max = 1000))]
     pub workloads: Option<Vec<RawWorkload>>,
     pub maintenance: Option<RawMaintenance>,
+    pub backups: Option<RawBackups>,
+    pub recovery: Option<RawRecovery>,
+    /// Logical disasters (etcd corruption, an accidental delete) that strike all
+    /// etcd members at once; only a restore from a backup undoes them. Requires `recovery`.
+    #[schemars(length(max = 100))]
+    pub disasters: Option<Vec<RawDisaster>>,
+    /// Service-level objectives, judged by `kubenines check`.
+    pub slos: Option<Vec<RawSlo>>,
 }
 
 /// How long and how often to simulate.
@@ -103,13 +111,13 @@ pub struct RawControlPlane {
     /// Zone of each control-plane host, 1-based, one entry per host. Default: round-robin.
     #[schemars(inner(range(min = 1)))]
     pub placement: Option<Vec<u32>>,
-    /// Failure and repair of each control-plane host.
-    pub node: RawHostSpec,
+    /// Failure, repair and disk loss of each control-plane host.
+    pub node: RawNodeSpec,
     /// External topology only: number of etcd hosts (etcd-1, ...), at least 1.
     #[schemars(range(min = 1))]
     pub etcd_nodes: Option<u32>,
-    /// External topology only: failure and repair of each etcd host.
-    pub etcd_node: Option<RawHostSpec>,
+    /// External topology only: failure, repair and disk loss of each etcd host.
+    pub etcd_node: Option<RawNodeSpec>,
     /// External topology only: zone of each etcd host, 1-based. Default: round-robin.
     #[schemars(inner(range(min = 1)))]
     pub etcd_placement: Option<Vec<u32>>,
@@ -138,6 +146,27 @@ pub struct RawHostSpec {
     pub failure: DistValue,
     /// Time to repair; required unless `failure` is `never`.
     pub repair: Option<DistValue>,
+}
+
+/// Failure and repair of a control-plane or etcd host, and whether a failure
+/// destroys its local data.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `failure`, `repair` and `disk_loss`"
+)]
+#[schemars(rename = "NodeSpec")]
+pub struct RawNodeSpec {
+    /// Time from (re)start to the next failure; `never` for none.
+    pub failure: DistValue,
+    /// Time to repair; required unless `failure` is `never`.
+    pub repair: Option<DistValue>,
+    /// Probability (0 to 1) that a failure destroys the host's local data, its etcd
+    /// member's included: the member comes back empty and must be replaced
+    /// (`control_plane.etcd.member_replace`). Default 0. Stacked topology: on
+    /// `control_plane.node`; external: on `control_plane.etcd_node`.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub disk_loss: Option<f64>,
 }
 
 /// Worker nodes, which run the workloads' pods (control-plane hosts are
@@ -221,11 +250,133 @@ pub struct RawMaintenance {
 
 /// etcd's own timing.
 #[derive(Debug, serde::Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, expecting = "a mapping with `election`")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `election` and `member_replace`"
+)]
 #[schemars(rename = "Etcd")]
 pub struct RawEtcd {
     /// Leaderless time after quorum is regained or the leader is lost. Default `uniform(min=1s, max=2s)`.
     pub election: Option<DistValue>,
+    /// Time to replace a member whose disk was lost (remove it, add an empty one,
+    /// resync), which needs etcd writable. Required when a `disk_loss` is above 0
+    /// and etcd has more than one member; not `never`.
+    pub member_replace: Option<DistValue>,
+}
+
+/// Periodic etcd snapshots, stored off the cluster: one every `interval` from the
+/// start. Without `backups` only the snapshot at the start exists.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `interval`, `duration` and `success`"
+)]
+#[schemars(rename = "Backups")]
+pub struct RawBackups {
+    /// Time between snapshot starts, at least `1m`, e.g. `1h`.
+    pub interval: DurationValue,
+    /// Time a snapshot takes, less than `interval`, e.g. `2m`. Its contents are the
+    /// state at its start; it needs etcd writable then.
+    pub duration: DurationValue,
+    /// Probability that a snapshot succeeds, above 0 and at most 1, e.g. `0.99`.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub success: f64,
+}
+
+/// How the operator recovers etcd once it cannot heal itself (too few members
+/// with intact data) or after a disaster. Required when data can be lost.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `detection`, `force_new_cluster` and `restore`"
+)]
+#[schemars(rename = "Recovery")]
+pub struct RawRecovery {
+    /// Time from the failure (or disaster) until the operator acts, e.g. `5m`.
+    pub detection: DurationValue,
+    /// Time to force a new cluster from the most current intact member; not `never`.
+    pub force_new_cluster: DistValue,
+    /// Time to restore the last successful backup; not `never`.
+    pub restore: DistValue,
+}
+
+/// A logical disaster: strikes all etcd members at once, recurring.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, expecting = "a mapping with `name` and `every`")]
+#[schemars(rename = "Disaster")]
+pub struct RawDisaster {
+    /// Unique name, the cause reported in results: lower-case letters, digits and `-`,
+    /// at most 63 characters; not `quorum-loss` or `quorum-loss-no-member`.
+    #[schemars(pattern(r"^[a-z0-9-]{1,63}$"))]
+    pub name: String,
+    /// Time between strikes, e.g. `exponential(mean=20y)`.
+    pub every: DistValue,
+}
+
+/// A service-level objective: `{ indicator, availability }` or `{ metric, quantile, max }`.
+/// Parsed as one mapping so that unknown keys are still reported as such; the
+/// validator checks which of the two forms it is.
+#[derive(Debug, serde::Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an SLO: `{ indicator: api, availability: 99.95% }` or `{ metric: rpo, quantile: 0.95, max: 1h }`"
+)]
+pub struct RawSlo {
+    pub indicator: Option<String>,
+    pub availability: Option<Fraction>,
+    pub metric: Option<RawDataMetric>,
+    pub quantile: Option<f64>,
+    pub max: Option<DurationValue>,
+}
+
+/// The availability form of an SLO (for the schema only).
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[schemars(rename = "AvailabilitySlo")]
+#[allow(dead_code)]
+struct SchemaAvailabilitySlo {
+    /// `etcd`, `api`, `control_plane`, or `workload/NAME` for a workload of the scenario.
+    indicator: String,
+    /// The least availability accepted, below 100%: a percentage such as `99.95%`, or a
+    /// fraction such as `0.9995`.
+    availability: Fraction,
+}
+
+/// The data-loss form of an SLO (for the schema only).
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[schemars(rename = "DataLossSlo")]
+#[allow(dead_code)]
+struct SchemaDataLossSlo {
+    /// `rpo` (history lost in a data-loss event) or `rto` (time from a disaster until
+    /// the API is writable again).
+    metric: RawDataMetric,
+    /// Which quantile of the metric's distribution is judged, between 0 and 1 exclusive,
+    /// e.g. `0.95`.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    quantile: f64,
+    /// The most that quantile may be, a duration above 0, e.g. `1h`.
+    max: DurationValue,
+}
+
+/// `rpo` (history lost in a data-loss event) or `rto` (time from a disaster until
+/// the API is writable again).
+#[derive(Debug, Clone, Copy, serde::Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(rename = "DataMetric")]
+pub enum RawDataMetric {
+    /// Recovery point: the history lost in a data-loss event.
+    Rpo,
+    /// Recovery time: from a disaster until the API is writable again.
+    Rto,
+}
+
+/// A fraction written as a percentage (`99.95%`) or as a plain number (`0.9995`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fraction {
+    pub value: f64,
+    /// Written with `%`.
+    pub percent: bool,
 }
 
 /// kube-scheduler and kube-controller-manager leader election (client-go's lease settings).
@@ -262,6 +413,7 @@ pub struct DistValue(pub Distribution);
 
 const DURATION_PATTERN: &str = r"^\s*(0|((\d+(\.\d*)?|\.\d+)(ms|s|m|h|d|w|y))+)\s*$";
 const DISTRIBUTION_PATTERN: &str = r"^\s*(never|(exponential|weibull|lognormal|gamma|uniform|fixed)\s*\(.*\)|0|((\d+(\.\d*)?|\.\d+)(ms|s|m|h|d|w|y))+)\s*$";
+const PERCENT_PATTERN: &str = r"^\s*(\d+(\.\d*)?|\.\d+)\s*%\s*$";
 const DURATION_HELP: &str = "A duration: a number with a unit ms, s, m, h, d, w or y (1y = 365d), \
 e.g. `30s`, `1.5h`, `1h30m`, `10y`. Only 0 may be written without a unit.";
 const DISTRIBUTION_HELP: &str = "A distribution, one of: `exponential(mean=D)`, `weibull(shape=K, mean=D)`, \
@@ -410,6 +562,104 @@ impl JsonSchema for DistValue {
     }
 }
 
+impl<'de> Deserialize<'de> for Fraction {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Fraction;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a percentage such as `99.95%` or a fraction such as `0.9995`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                parse_percentage(v)
+                    .map(|value| Fraction {
+                        value,
+                        percent: true,
+                    })
+                    .map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Fraction {
+                    value: v as f64,
+                    percent: false,
+                })
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Fraction {
+                    value: v as f64,
+                    percent: false,
+                })
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Fraction {
+                    value: v,
+                    percent: false,
+                })
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// `99.95%` as 0.9995: digits with at most one `.`, then `%`.
+fn parse_percentage(text: &str) -> Result<f64, String> {
+    let refuse = || {
+        format!(
+            "`{}` is not a percentage; write one such as `99.95%`, or a fraction such as `0.9995`",
+            text.escape_debug()
+        )
+    };
+    let Some(number) = text.trim().strip_suffix('%') else {
+        if text.trim().parse::<f64>().is_ok() {
+            return Err(format!(
+                "`{}` is text, not a number; write the fraction without quotes, or a \
+                 percentage such as `99.95%`",
+                text.escape_debug()
+            ));
+        }
+        return Err(refuse());
+    };
+    let number = number.trim_end();
+    let digits = number.bytes().filter(u8::is_ascii_digit).count();
+    let dots = number.bytes().filter(|&b| b == b'.').count();
+    if digits == 0 || dots > 1 || digits + dots != number.len() {
+        return Err(refuse());
+    }
+    // Shifting the decimal point in the text, not dividing by 100, makes
+    // `99.95%` the same double as `0.9995`.
+    format!("{number}e-2").parse::<f64>().map_err(|_| refuse())
+}
+
+impl JsonSchema for Fraction {
+    fn schema_name() -> Cow<'static, str> {
+        "Fraction".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A percentage such as `99.95%`, or a fraction from 0 to 1 such as `0.9995`.",
+            "anyOf": [
+                { "type": "string", "pattern": PERCENT_PATTERN },
+                { "type": "number", "minimum": 0, "maximum": 1 }
+            ],
+            "examples": ["99.95%", 0.9995]
+        })
+    }
+}
+
+impl JsonSchema for RawSlo {
+    fn schema_name() -> Cow<'static, str> {
+        "Slo".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let availability = generator.subschema_for::<SchemaAvailabilitySlo>();
+        let data_loss = generator.subschema_for::<SchemaDataLossSlo>();
+        json_schema!({
+            "description": "A service-level objective, judged by `kubenines check`: an indicator's availability (`{ indicator: api, availability: 99.95% }`), or a quantile of the RPO or RTO (`{ metric: rpo, quantile: 0.95, max: 1h }`).",
+            "oneOf": [availability, data_loss]
+        })
+    }
+}
+
 impl JsonSchema for RawLoadBalancer {
     fn schema_name() -> Cow<'static, str> {
         "LoadBalancer".into()
@@ -429,13 +679,4 @@ impl JsonSchema for RawLoadBalancer {
 /// Keys that belong to the scenario format (INTERFACE.md) but that this
 /// version does not simulate yet. They get their own message instead of
 /// "unknown key", so a user knows the file is right and the tool is behind.
-pub const NOT_YET_SUPPORTED: &[&str] = &[
-    "backups",
-    "recovery",
-    "disasters",
-    "slos",
-    "simulation.precision",
-    "control_plane.node.disk_loss",
-    "control_plane.etcd_node.disk_loss",
-    "control_plane.etcd.member_replace",
-];
+pub const NOT_YET_SUPPORTED: &[&str] = &["simulation.precision"];

@@ -259,4 +259,22 @@ impl ControlPlane {
             None => self.nodes,
         }
     }
+
+    /// Probability that a failure of an etcd member's host destroys the
+    /// member's data: the control-plane hosts' `disk_loss` when stacked, the
+    /// etcd hosts' when external (where control-plane hosts hold no etcd data).
+    pub fn etcd_disk_loss(&self) -> f64 {
+        match &self.etcd_hosts {
+            Some(e) => e.disk_loss,
+            None => self.node_disk_loss,
+        }
+    }
+}
+
+impl Scenario {
+    /// Whether etcd data can be lost at all: a host's disk, or a disaster.
+    /// When it can, `recovery` is present.
+    pub fn can_lose_data(&self) -> bool {
+        self.control_plane.etcd_disk_loss() > 0.0 || !self.disasters.is_empty()
+    }
 }

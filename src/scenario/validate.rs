@@ -4,13 +4,15 @@
 use super::dist::Distribution;
 use super::duration::format_duration;
 use super::raw::{
-    RawAntiAffinity, RawControlPlane, RawHostSpec, RawLeaderElection, RawLoadBalancer,
-    RawMaintenance, RawScenario, RawTopology, RawWorkers, RawWorkload,
+    RawAntiAffinity, RawBackups, RawControlPlane, RawDataMetric, RawDisaster, RawHostSpec,
+    RawLeaderElection, RawLoadBalancer, RawMaintenance, RawNodeSpec, RawRecovery, RawScenario,
+    RawSlo, RawTopology, RawWorkers, RawWorkload,
 };
 use super::types::YEAR_SECONDS;
 use super::types::{
-    AntiAffinity, ControlPlane, Etcd, EtcdHosts, HostSpec, LeaderElection, Maintenance, Scenario,
-    Simulation, Topology, Workers, Workload, Zones,
+    AntiAffinity, Backups, ControlPlane, DataMetric, Disaster, Etcd, EtcdHosts, HostSpec,
+    LeaderElection, Maintenance, Recovery, Scenario, Simulation, Slo, Topology, Workers, Workload,
+    Zones,
 };
 
 /// A rule the scenario breaks, at a key path such as `control_plane.placement[2]`.
@@ -59,6 +61,17 @@ pub const MAX_WORKLOADS: usize = 1_000;
 /// weeks apart, and a typo such as `30s` for `30d` would otherwise bury the
 /// simulation in drain events.
 pub const MIN_MAINTENANCE_INTERVAL: f64 = 60.0;
+
+/// The shortest backup interval accepted, in seconds: snapshots are minutes or
+/// hours apart, and a typo such as `1s` for `1h` would bury the simulation in
+/// snapshot events.
+pub const MIN_BACKUP_INTERVAL: f64 = 60.0;
+
+/// Upper bound on the number of disasters.
+pub const MAX_DISASTERS: usize = 100;
+
+/// Causes the tool itself reports in results; a disaster may not take these names.
+const RESERVED_CAUSES: &[&str] = &["quorum-loss", "quorum-loss-no-member"];
 
 /// A Kubernetes object name (DNS label) is at most this long.
 const MAX_NAME_LENGTH: usize = 63;
@@ -118,6 +131,39 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
     let workers = raw.workers.map(|w| workers(w, zones.count)).transpose()?;
     let workloads = workloads(raw.workloads.unwrap_or_default(), workers.is_some())?;
     let maintenance = raw.maintenance.map(maintenance).transpose()?;
+    let backups = raw.backups.map(backups).transpose()?;
+    let recovery = raw.recovery.map(recovery).transpose()?;
+    let disasters = disasters(raw.disasters.unwrap_or_default())?;
+    let slos = slos(raw.slos.unwrap_or_default(), &workloads)?;
+
+    let disk_loss_key = disk_loss_key(control_plane.topology);
+    if recovery.is_none() {
+        let needs = if control_plane.etcd_disk_loss() > 0.0 {
+            Some((
+                disk_loss_key,
+                "a failure can destroy a host's etcd data, and once too few members keep \
+                 theirs only an operator can bring etcd back",
+            ))
+        } else if !disasters.is_empty() {
+            Some((
+                "disasters",
+                "a disaster destroys etcd's data on every member, and only an operator can \
+                 restore it",
+            ))
+        } else {
+            None
+        };
+        if let Some((key, why)) = needs {
+            return Err(invalid(
+                key,
+                format!(
+                    "{why}: add `recovery` with `detection` (e.g. \
+                     `5m`), `force_new_cluster` (e.g. `lognormal(median=1h, sigma=0.8)`) and \
+                     `restore` (e.g. `lognormal(median=2h, sigma=0.8)`)"
+                ),
+            ));
+        }
+    }
 
     let mut warnings = Vec::new();
     if let Some(w) = &workers {
@@ -127,6 +173,16 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
     }
     if let Some(m) = &maintenance {
         warnings.extend(maintenance_warning(m, &control_plane, workers.as_ref()));
+    }
+    if backups.is_none() && (control_plane.etcd_disk_loss() > 0.0 || !disasters.is_empty()) {
+        warnings.push(Warning {
+            key: "recovery.restore".into(),
+            message: "data can be lost (a `disk_loss` above 0 or `disasters`) but there are no \
+                      `backups`: only the snapshot at t = 0 exists, so every restore goes back \
+                      to the cluster's start; add `backups` with `interval`, `duration` and \
+                      `success`, e.g. `{ interval: 1h, duration: 2m, success: 0.99 }`"
+                .into(),
+        });
     }
 
     Ok(Validated {
@@ -140,10 +196,10 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
             workers,
             workloads,
             maintenance,
-            backups: None,
-            recovery: None,
-            disasters: Vec::new(),
-            slos: Vec::new(),
+            backups,
+            recovery,
+            disasters,
+            slos,
             warnings: Vec::new(),
         },
         warnings,
@@ -193,7 +249,7 @@ fn workloads(raw: Vec<RawWorkload>, have_workers: bool) -> Result<Vec<Workload>,
     let mut total: u64 = 0;
     for (i, w) in raw.into_iter().enumerate() {
         let key = |leaf: &str| format!("workloads[{i}].{leaf}");
-        if let Some(why) = name_problem(&w.name) {
+        if let Some(why) = name_problem(&w.name, "web") {
             return Err(invalid(key("name"), why));
         }
         if let Some(earlier) = out.iter().position(|o| o.name == w.name) {
@@ -290,18 +346,18 @@ fn workloads(raw: Vec<RawWorkload>, have_workers: bool) -> Result<Vec<Workload>,
 }
 
 /// Why `name` is not a Kubernetes object name as kubenines accepts it, if it is not.
-fn name_problem(name: &str) -> Option<String> {
+fn name_problem(name: &str, example: &str) -> Option<String> {
     if name.is_empty() {
-        return Some(
-            "must not be empty; use lower-case letters, digits and `-`, e.g. `web`".into(),
-        );
+        return Some(format!(
+            "must not be empty; use lower-case letters, digits and `-`, e.g. `{example}`"
+        ));
     }
     if !name
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
         return Some(format!(
-            "`{}` is not a valid name; use lower-case letters, digits and `-`, e.g. `web`",
+            "`{}` is not a valid name; use lower-case letters, digits and `-`, e.g. `{example}`",
             name.escape_debug()
         ));
     }
@@ -342,6 +398,302 @@ fn maintenance(raw: RawMaintenance) -> Result<Maintenance, Invalid> {
         ));
     }
     Ok(Maintenance { interval, duration })
+}
+
+/// Where the disk loss of etcd's hosts is written: on the control-plane hosts
+/// when stacked, on the etcd hosts when external.
+fn disk_loss_key(topology: Topology) -> &'static str {
+    match topology {
+        Topology::Stacked => "control_plane.node.disk_loss",
+        Topology::External => "control_plane.etcd_node.disk_loss",
+    }
+}
+
+/// A `disk_loss` probability, default 0.
+fn disk_loss(key: &str, given: Option<f64>) -> Result<f64, Invalid> {
+    let p = given.unwrap_or(0.0);
+    if !(0.0..=1.0).contains(&p) {
+        return Err(invalid(
+            key,
+            format!(
+                "{p} is not a probability; give a number from 0 to 1, e.g. `0.1` for one \
+                 failure in ten destroying the host's data"
+            ),
+        ));
+    }
+    Ok(p)
+}
+
+fn backups(raw: RawBackups) -> Result<Backups, Invalid> {
+    let interval = raw.interval.0;
+    if interval.is_nan() || interval <= 0.0 {
+        return Err(invalid(
+            "backups.interval",
+            "must be greater than 0: the time between snapshots, e.g. `1h`",
+        ));
+    }
+    if interval < MIN_BACKUP_INTERVAL {
+        return Err(invalid(
+            "backups.interval",
+            format!(
+                "{} between snapshots is less than the minimum of {}; snapshots are normally \
+                 minutes or hours apart (e.g. `1h`), and so short an interval, likely a typo, \
+                 would bury the simulation in snapshots",
+                format_duration(interval),
+                format_duration(MIN_BACKUP_INTERVAL)
+            ),
+        ));
+    }
+    let duration = raw.duration.0;
+    if duration.is_nan() || duration < 0.0 {
+        return Err(invalid(
+            "backups.duration",
+            "must be at least 0: how long a snapshot takes, e.g. `2m`",
+        ));
+    }
+    if duration >= interval {
+        return Err(invalid(
+            "backups.duration",
+            format!(
+                "a snapshot taking {} is not shorter than the interval ({}): it would overlap \
+                 the next one; give a shorter duration or a longer interval",
+                format_duration(duration),
+                format_duration(interval)
+            ),
+        ));
+    }
+    let success = raw.success;
+    if !(success > 0.0 && success <= 1.0) {
+        return Err(invalid(
+            "backups.success",
+            format!(
+                "{success} is not a usable probability of success; give a number above 0 and \
+                 at most 1, e.g. `0.99`"
+            ),
+        ));
+    }
+    Ok(Backups {
+        interval,
+        duration,
+        success,
+    })
+}
+
+fn recovery(raw: RawRecovery) -> Result<Recovery, Invalid> {
+    let detection = raw.detection.0;
+    if detection.is_nan() || detection < 0.0 {
+        return Err(invalid(
+            "recovery.detection",
+            "must be at least 0: the time until the operator acts, e.g. `5m`",
+        ));
+    }
+    let force_new_cluster = raw.force_new_cluster.0;
+    if force_new_cluster == Distribution::Never {
+        return Err(invalid(
+            "recovery.force_new_cluster",
+            "`never` would leave etcd down for good; give how long forcing a new cluster from \
+             the most current member takes, e.g. `lognormal(median=1h, sigma=0.8)`",
+        ));
+    }
+    let restore = raw.restore.0;
+    if restore == Distribution::Never {
+        return Err(invalid(
+            "recovery.restore",
+            "`never` would leave etcd down for good; give how long restoring the last backup \
+             takes, e.g. `lognormal(median=2h, sigma=0.8)`",
+        ));
+    }
+    Ok(Recovery {
+        detection,
+        force_new_cluster,
+        restore,
+    })
+}
+
+fn disasters(raw: Vec<RawDisaster>) -> Result<Vec<Disaster>, Invalid> {
+    if raw.len() > MAX_DISASTERS {
+        return Err(invalid(
+            "disasters",
+            format!(
+                "{} disasters is more than kubenines simulates ({MAX_DISASTERS} at most)",
+                raw.len()
+            ),
+        ));
+    }
+    let mut out: Vec<Disaster> = Vec::with_capacity(raw.len());
+    for (i, d) in raw.into_iter().enumerate() {
+        let key = |leaf: &str| format!("disasters[{i}].{leaf}");
+        if let Some(why) = name_problem(&d.name, "etcd-corruption") {
+            return Err(invalid(key("name"), why));
+        }
+        if RESERVED_CAUSES.contains(&d.name.as_str()) {
+            return Err(invalid(
+                key("name"),
+                format!(
+                    "`{}` is reserved: kubenines reports quorum loss under that name; call the \
+                     disaster something else, e.g. `etcd-corruption`",
+                    d.name
+                ),
+            ));
+        }
+        if let Some(earlier) = out.iter().position(|o| o.name == d.name) {
+            return Err(invalid(
+                key("name"),
+                format!(
+                    "`{}` is already the name of disasters[{earlier}]; each disaster needs its \
+                     own name (results report the cause by it)",
+                    d.name
+                ),
+            ));
+        }
+        let every = d.every.0;
+        let mean = every.mean();
+        if every != Distribution::Never && (mean.is_nan() || mean <= 0.0) {
+            return Err(invalid(
+                key("every"),
+                format!(
+                    "`{every}` gives no time between strikes; the time between disasters must \
+                     have a positive mean, e.g. `exponential(mean=20y)`"
+                ),
+            ));
+        }
+        out.push(Disaster {
+            name: d.name,
+            every,
+        });
+    }
+    Ok(out)
+}
+
+/// The indicators a run reports, as SLOs name them.
+fn indicator_names(workloads: &[Workload]) -> Vec<String> {
+    let mut names: Vec<String> = ["etcd", "api", "control_plane"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    names.extend(workloads.iter().map(|w| format!("workload/{}", w.name)));
+    names
+}
+
+fn slos(raw: Vec<RawSlo>, workloads: &[Workload]) -> Result<Vec<Slo>, Invalid> {
+    const FORMS: &str = "an SLO is either `{ indicator: api, availability: 99.95% }` or \
+                         `{ metric: rpo, quantile: 0.95, max: 1h }`";
+    let mut out = Vec::with_capacity(raw.len());
+    for (i, slo) in raw.into_iter().enumerate() {
+        let key = |leaf: &str| format!("slos[{i}].{leaf}");
+        let availability_keys = [
+            ("indicator", slo.indicator.is_some()),
+            ("availability", slo.availability.is_some()),
+        ];
+        let metric_keys = [
+            ("metric", slo.metric.is_some()),
+            ("quantile", slo.quantile.is_some()),
+            ("max", slo.max.is_some()),
+        ];
+        let first = |keys: &[(&'static str, bool)]| {
+            keys.iter().find(|(_, present)| *present).map(|(k, _)| *k)
+        };
+        match (first(&availability_keys), first(&metric_keys)) {
+            (None, None) => return Err(invalid(format!("slos[{i}]"), FORMS)),
+            (Some(a), Some(m)) => {
+                return Err(invalid(
+                    key(m),
+                    format!("`{m}` does not go with `{a}`: {FORMS}"),
+                ));
+            }
+            (Some(_), None) => {
+                let Some(indicator) = slo.indicator else {
+                    return Err(invalid(
+                        format!("slos[{i}]"),
+                        format!(
+                            "missing `indicator`, the indicator whose availability is judged: \
+                             {FORMS}"
+                        ),
+                    ));
+                };
+                let Some(availability) = slo.availability else {
+                    return Err(invalid(
+                        format!("slos[{i}]"),
+                        format!("missing `availability`, the least accepted: {FORMS}"),
+                    ));
+                };
+                let names = indicator_names(workloads);
+                if !names.contains(&indicator) {
+                    const SHOWN: usize = 20;
+                    let mut list: Vec<String> =
+                        names.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
+                    if names.len() > SHOWN {
+                        list.push(format!("and {} more", names.len() - SHOWN));
+                    }
+                    return Err(invalid(
+                        key("indicator"),
+                        format!(
+                            "`{}` is not an indicator this scenario reports; use one of {}",
+                            indicator.escape_debug(),
+                            list.join(", ")
+                        ),
+                    ));
+                }
+                let target = availability.value;
+                if !(target > 0.0 && target < 1.0) {
+                    let shown = if availability.percent {
+                        format!("{}%", target * 100.0)
+                    } else {
+                        format!("{target}")
+                    };
+                    let mut message = format!(
+                        "{shown} is not a target to test; give an availability above 0 and \
+                         below 100%, e.g. `99.95%` or `0.9995`"
+                    );
+                    if !availability.percent && target > 1.0 && target < 100.0 {
+                        message.push_str(&format!(
+                            " (a plain number is a fraction; for a percentage write `{target}%`)"
+                        ));
+                    }
+                    return Err(invalid(key("availability"), message));
+                }
+                out.push(Slo::Availability { indicator, target });
+            }
+            (None, Some(_)) => {
+                let missing = |what: &str, example: &str| {
+                    invalid(
+                        format!("slos[{i}]"),
+                        format!("missing `{what}` (e.g. `{example}`): {FORMS}"),
+                    )
+                };
+                let metric = slo.metric.ok_or_else(|| missing("metric", "metric: rpo"))?;
+                let quantile = slo
+                    .quantile
+                    .ok_or_else(|| missing("quantile", "quantile: 0.95"))?;
+                let max = slo.max.ok_or_else(|| missing("max", "max: 1h"))?.0;
+                if !(quantile > 0.0 && quantile < 1.0) {
+                    return Err(invalid(
+                        key("quantile"),
+                        format!(
+                            "{quantile} is not a quantile to test; give a number above 0 and \
+                             below 1, e.g. `0.95`"
+                        ),
+                    ));
+                }
+                if max.is_nan() || max <= 0.0 {
+                    return Err(invalid(
+                        key("max"),
+                        "must be greater than 0: the most the quantile may be, e.g. `1h`",
+                    ));
+                }
+                let metric = match metric {
+                    RawDataMetric::Rpo => DataMetric::Rpo,
+                    RawDataMetric::Rto => DataMetric::Rto,
+                };
+                out.push(Slo::DataLoss {
+                    metric,
+                    quantile,
+                    max,
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// How many replicas of a workload can be placed at most when every worker
@@ -475,7 +827,16 @@ fn control_plane(cp: RawControlPlane, zone_count: u32) -> Result<ControlPlane, I
         "control_plane.nodes",
         zone_count,
     )?;
-    let node = host_spec("control_plane.node", cp.node, "a control-plane host")?;
+    let RawNodeSpec {
+        failure,
+        repair,
+        disk_loss: node_disk_loss,
+    } = cp.node;
+    let node = host_spec(
+        "control_plane.node",
+        RawHostSpec { failure, repair },
+        "a control-plane host",
+    )?;
 
     let topology = match cp.topology {
         RawTopology::Stacked => Topology::Stacked,
@@ -500,6 +861,13 @@ fn control_plane(cp: RawControlPlane, zone_count: u32) -> Result<ControlPlane, I
             None
         }
         Topology::External => {
+            if node_disk_loss.is_some() {
+                return Err(invalid(
+                    "control_plane.node.disk_loss",
+                    "with `topology: external` the control-plane hosts hold no etcd data; \
+                     give the etcd hosts' `disk_loss` in `control_plane.etcd_node`",
+                ));
+            }
             let Some(nodes) = cp.etcd_nodes else {
                 return Err(invalid(
                     "control_plane.etcd_nodes",
@@ -520,25 +888,56 @@ fn control_plane(cp: RawControlPlane, zone_count: u32) -> Result<ControlPlane, I
                 "control_plane.etcd_nodes",
                 zone_count,
             )?;
-            let node = host_spec("control_plane.etcd_node", spec, "an etcd host")?;
+            let RawNodeSpec {
+                failure,
+                repair,
+                disk_loss: etcd_disk_loss,
+            } = spec;
+            let node = host_spec(
+                "control_plane.etcd_node",
+                RawHostSpec { failure, repair },
+                "an etcd host",
+            )?;
+            let disk_loss = disk_loss("control_plane.etcd_node.disk_loss", etcd_disk_loss)?;
             Some(EtcdHosts {
                 nodes,
                 placement,
                 node,
-                disk_loss: 0.0,
+                disk_loss,
             })
         }
     };
 
-    let election = cp
-        .etcd
-        .and_then(|e| e.election)
-        .map_or(Distribution::Uniform { min: 1.0, max: 2.0 }, |d| d.0);
+    let node_disk_loss = disk_loss("control_plane.node.disk_loss", node_disk_loss)?;
+    let (election, member_replace) = match cp.etcd {
+        Some(e) => (e.election, e.member_replace),
+        None => (None, None),
+    };
+    let election = election.map_or(Distribution::Uniform { min: 1.0, max: 2.0 }, |d| d.0);
     if election == Distribution::Never {
         return Err(invalid(
             "control_plane.etcd.election",
             "`never` would leave etcd without a leader for good; give how long an election takes, \
              e.g. `uniform(min=1s, max=2s)`",
+        ));
+    }
+
+    let member_replace = member_replace.map(|d| d.0);
+    if member_replace == Some(Distribution::Never) {
+        return Err(invalid(
+            "control_plane.etcd.member_replace",
+            "`never` would leave a member whose disk was lost empty for good; give how long \
+             replacing it takes, e.g. `lognormal(median=30m, sigma=0.7)`",
+        ));
+    }
+    let members = etcd_hosts.as_ref().map_or(cp.nodes, |e| e.nodes);
+    let loss = etcd_hosts.as_ref().map_or(node_disk_loss, |e| e.disk_loss);
+    if loss > 0.0 && members > 1 && member_replace.is_none() {
+        return Err(invalid(
+            disk_loss_key(topology),
+            "a failure can destroy a host's etcd data, and a member that comes back empty \
+             must be replaced: add `control_plane.etcd.member_replace`, how long replacing \
+             a member takes (remove, add, resync), e.g. `lognormal(median=30m, sigma=0.7)`",
         ));
     }
 
@@ -574,11 +973,11 @@ fn control_plane(cp: RawControlPlane, zone_count: u32) -> Result<ControlPlane, I
         nodes: cp.nodes,
         placement,
         node,
-        node_disk_loss: 0.0,
+        node_disk_loss,
         etcd_hosts,
         etcd: Etcd {
             election,
-            member_replace: None,
+            member_replace,
         },
         leader_election,
         load_balancer,
