@@ -81,6 +81,35 @@ fn replications(c: &mut Criterion) {
             })
         });
     }
+    // The cost of hourly backups where data can be lost: stacked-3 with
+    // disk loss and a recovery, with and without snapshots every hour.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/stacked-3.yaml");
+    let mut at_risk = scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    at_risk.control_plane.node_disk_loss = 0.2;
+    at_risk.control_plane.etcd.member_replace = Some(scenario::Distribution::Fixed(1800.0));
+    at_risk.recovery = Some(scenario::Recovery {
+        detection: 300.0,
+        force_new_cluster: scenario::Distribution::Fixed(3600.0),
+        restore: scenario::Distribution::Fixed(7200.0),
+    });
+    let mut hourly = at_risk.clone();
+    hourly.backups = Some(scenario::Backups {
+        interval: 3600.0,
+        duration: 120.0,
+        success: 0.99,
+    });
+    for (name, s) in [("disk-loss", &at_risk), ("disk-loss+hourly-backups", &hourly)] {
+        let model = Model::build(s).unwrap_or_else(|e| panic!("{e}"));
+        let mut worker = Worker::new(&model);
+        let mut r = 0u64;
+        g.throughput(Throughput::Elements(32));
+        g.bench_function(format!("stacked-3/{name}/32-replications"), |b| {
+            b.iter(|| {
+                r += 32;
+                black_box(worker.run_chunk(r..r + 32))
+            })
+        });
+    }
     let model = load("stacked-3.yaml");
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     g.sample_size(20);

@@ -229,3 +229,21 @@ fn backups_are_skipped_during_quorum_loss() {
     assert_eq!(rpo.max, Some(5.75 * 60.0));
     assert_eq!(rpo.mean, Some(5.75 * 60.0));
 }
+
+/// Backups cost no event per period: with hourly snapshots over ten years
+/// (87,600 periods per replication) the run processes exactly as many
+/// events as without them; only the history lost changes.
+#[test]
+fn hourly_backups_add_no_events() {
+    let mut s = stacked(3, host(exp(30.0 * DAY), exp(HOUR)));
+    s = with_recovery(s, 5.0 * 60.0, exp(HOUR));
+    s.disasters = vec![disaster("delete", exp(YEAR_SECONDS))];
+    s.simulation.replications = 200;
+    s.simulation.horizon = 10.0 * YEAR_SECONDS;
+    let without = run(&s, 2);
+    let with = run(&with_backups(s, HOUR, 2.0 * 60.0, 0.99), 2);
+    assert_eq!(with.performance.events, without.performance.events);
+    let (a, b) = (&with.data_loss.rpo_minutes, &without.data_loss.rpo_minutes);
+    assert_eq!(a.count, b.count);
+    assert!(a.mean.unwrap() < b.mean.unwrap() / 100.0, "{a:?} vs {b:?}");
+}
