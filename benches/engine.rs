@@ -98,7 +98,10 @@ fn replications(c: &mut Criterion) {
         duration: 120.0,
         success: 0.99,
     });
-    for (name, s) in [("disk-loss", &at_risk), ("disk-loss+hourly-backups", &hourly)] {
+    for (name, s) in [
+        ("disk-loss", &at_risk),
+        ("disk-loss+hourly-backups", &hourly),
+    ] {
         let model = Model::build(s).unwrap_or_else(|e| panic!("{e}"));
         let mut worker = Worker::new(&model);
         let mut r = 0u64;

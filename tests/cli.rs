@@ -396,3 +396,29 @@ fn workload_indicators_in_json_and_csv() {
         .collect();
     assert_eq!(names, order);
 }
+
+/// The production reference runs unchanged and reports uptime, RPO and RTO
+/// together: `data_loss` with its interval, distributions and causes.
+#[test]
+fn production_reports_uptime_rpo_and_rto() {
+    let v = run_json(&["scenarios/production.yaml", "-n", "200", "--quiet"]);
+    let d = &v["data_loss"];
+    assert!(d["events_per_year"]["mean"].as_f64().unwrap() > 0.0);
+    for k in ["rpo_minutes", "rto_minutes"] {
+        let mut names = keys(&d[k]);
+        names.sort();
+        assert_eq!(names, ["count", "max", "mean", "p50", "p90", "p95", "p99"]);
+    }
+    let mut causes = keys(&d["by_cause"]);
+    causes.sort();
+    assert_eq!(
+        causes,
+        [
+            "accidental-delete",
+            "etcd-corruption",
+            "quorum-loss",
+            "quorum-loss-no-member"
+        ]
+    );
+    assert!(v["indicators"]["workload/web"]["availability"]["mean"].is_number());
+}

@@ -55,3 +55,28 @@ fn workloads_are_identical_for_1_2_and_7_threads() {
     assert_eq!(one, without_performance(&run(&s, 2)));
     assert_eq!(one, without_performance(&run(&s, 7)));
 }
+
+/// The same with data at risk: production.yaml with disasters and disk
+/// losses made frequent (recoveries, snapshots, member replacements).
+#[test]
+fn data_loss_is_identical_for_1_2_and_7_threads() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/production.yaml");
+    let mut s = kubenines::scenario::load(&path).expect("loads");
+    s.control_plane.node = host(exp(30.0 * DAY), exp(HOUR));
+    s.control_plane.node_disk_loss = 0.9;
+    for d in &mut s.disasters {
+        d.every = exp(60.0 * DAY);
+    }
+    s.simulation.replications = 64 * 32 + 45;
+    s.simulation.horizon = kubenines::scenario::YEAR_SECONDS;
+    let one = run(&s, 1);
+    // Every cause but a quorum loss with no intact member at all happens.
+    assert!(
+        one.data_loss.by_cause.0[..3]
+            .iter()
+            .all(|(_, c)| c.rpo_minutes.count > 0)
+    );
+    let one = without_performance(&one);
+    assert_eq!(one, without_performance(&run(&s, 2)));
+    assert_eq!(one, without_performance(&run(&s, 7)));
+}

@@ -689,6 +689,7 @@ impl<'m> Cluster<'m> {
                 let surviving = match best {
                     Some((j, sync)) if sync > backup => {
                         self.recovery = Recovery::WaitingForMember {
+                            cause,
                             member: j as u16,
                             surviving: sync,
                         };
@@ -729,7 +730,9 @@ impl<'m> Cluster<'m> {
     /// Forces a new cluster from the chosen member once its host is up.
     fn force_new_cluster_if_ready(&mut self, now: f64) {
         let m = self.model;
-        if let Recovery::WaitingForMember { member, surviving } = self.recovery
+        if let Recovery::WaitingForMember {
+            member, surviving, ..
+        } = self.recovery
             && self.host_up[m.member_hosts[member as usize] as usize]
             && !self.member_crashed[member as usize]
             && let Some(recovery) = &m.recovery
@@ -786,7 +789,17 @@ impl<'m> Cluster<'m> {
                     self.start_recovery(cause, self.last_write, now);
                 }
             }
-            Recovery::WaitingForMember { .. } => self.force_new_cluster_if_ready(now),
+            Recovery::WaitingForMember { cause, member, .. } => {
+                if self.member_empty[member as usize] {
+                    // The member chosen lost its disk while the operator
+                    // waited for it: decide again, without it.
+                    self.data.rpo.pop();
+                    self.recovery = Recovery::Detecting { cause };
+                    self.recovery_step(now);
+                } else {
+                    self.force_new_cluster_if_ready(now);
+                }
+            }
             _ => {}
         }
     }

@@ -107,6 +107,7 @@ pub enum Recovery {
     /// Will force a new cluster from member `member` once its host is up;
     /// the state it brings back is from `surviving`.
     WaitingForMember {
+        cause: u16,
         member: u16,
         surviving: f64,
     },
