@@ -247,3 +247,26 @@ fn hourly_backups_add_no_events() {
     assert_eq!(a.count, b.count);
     assert!(a.mean.unwrap() < b.mean.unwrap() / 100.0, "{a:?} vs {b:?}");
 }
+
+/// A snapshot holds the state at its start and is usable once its
+/// duration has passed. Hourly snapshots taking 30 min; a disaster at day
+/// 10 + 15 min, while the day-10 snapshot is being taken. Decided at once,
+/// the restore goes back to the 9 d 23 h snapshot (1 h 15 min lost);
+/// decided 20 min later, to the day-10 one (15 min lost).
+#[test]
+fn a_snapshot_counts_once_complete_and_holds_its_start() {
+    for (detection, lost) in [(0.0, 75.0), (20.0 * 60.0, 15.0)] {
+        let mut s = with_backups(stacked(1, perfect()), HOUR, 0.5 * HOUR, 1.0);
+        s = with_recovery(s, detection, fixed(HOUR));
+        s.disasters = vec![disaster("delete", fixed(10.0 * DAY + 0.25 * HOUR))];
+        s.simulation.horizon = 15.0 * DAY;
+        s.simulation.replications = 2;
+        let r = run(&s, 1);
+        let rpo = &cause(&r, "delete").rpo_minutes;
+        assert_eq!(
+            (rpo.count, rpo.max),
+            (2, Some(lost)),
+            "detection {detection} s"
+        );
+    }
+}
