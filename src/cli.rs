@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::model::Model;
+use crate::report::compare::ComparisonResults;
 use crate::report::{CsvExporter, Exporter, JsonExporter, Results, TableExporter};
 use crate::runner::{self, RunOptions};
 use crate::scenario::{self, Scenario};
@@ -36,6 +37,40 @@ enum Command {
     },
     /// Print the JSON Schema of scenario files (for editors).
     Schema,
+    /// Simulate several designs over the same replications and rank them,
+    /// with each one's difference to a baseline.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CompareArgs {
+    /// Scenario files, two or more.
+    #[arg(required = true, num_args = 2..)]
+    files: Vec<PathBuf>,
+    /// The design (scenario name) differences are taken against [default: the first file's].
+    #[arg(long)]
+    baseline: Option<String>,
+    /// Indicator to rank the designs by.
+    #[arg(long, default_value = "api")]
+    indicator: String,
+    /// Replications (overrides the baseline's simulation.replications).
+    #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..))]
+    replications: Option<u64>,
+    /// Horizon per replication, e.g. 10y (overrides the baseline's).
+    #[arg(long)]
+    horizon: Option<String>,
+    /// Master seed (overrides the baseline's).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads [default: all cores].
+    #[arg(short = 'j', long, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    threads: Option<u32>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
+    output: Output,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -104,6 +139,7 @@ pub fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run(args) => run(args),
+        Command::Compare(args) => compare(args),
         Command::Validate { files } => validate(&files),
         Command::Schema => {
             let schema =
@@ -138,20 +174,119 @@ fn print_warnings(s: &Scenario) {
 
 /// Applies command-line overrides to the scenario's `simulation`.
 fn apply_overrides(s: &mut Scenario, args: &RunArgs) -> anyhow::Result<()> {
-    if let Some(n) = args.replications {
+    override_simulation(s, args.replications, args.horizon.as_deref(), args.seed)
+}
+
+fn override_simulation(
+    s: &mut Scenario,
+    replications: Option<u64>,
+    horizon: Option<&str>,
+    seed: Option<u64>,
+) -> anyhow::Result<()> {
+    if let Some(n) = replications {
         s.simulation.replications = n;
     }
-    if let Some(h) = &args.horizon {
+    if let Some(h) = horizon {
         let seconds = scenario::parse_duration(h).map_err(|e| anyhow!("--horizon {h:?}: {e}"))?;
         if let Some(why) = scenario::horizon_problem(seconds) {
             return Err(anyhow!("--horizon {h:?}: {why}"));
         }
         s.simulation.horizon = seconds;
     }
-    if let Some(seed) = args.seed {
+    if let Some(seed) = seed {
         s.simulation.seed = seed;
     }
     Ok(())
+}
+
+fn threads(requested: Option<u32>) -> usize {
+    match requested {
+        Some(t) => t as usize,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
+}
+
+/// Runs every design with the baseline's seed, replications and horizon, so
+/// that each component draws the same random numbers in every design.
+fn compare(args: CompareArgs) -> Result<(), Failure> {
+    let mut scenarios = Vec::with_capacity(args.files.len());
+    for file in &args.files {
+        let s = scenario::load(file).map_err(bad_input)?;
+        print_warnings(&s);
+        scenarios.push(s);
+    }
+    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            return Err(bad_input(anyhow!(
+                "two designs are named `{name}` ({} and {}); give each scenario its own `name`",
+                args.files[names.iter().position(|n| n == name).unwrap_or(0)].display(),
+                args.files[i].display()
+            )));
+        }
+    }
+    let baseline = match &args.baseline {
+        None => 0,
+        Some(b) => names.iter().position(|n| n == b).ok_or_else(|| {
+            bad_input(anyhow!(
+                "--baseline {b:?} is not one of the designs: {}",
+                names.join(", ")
+            ))
+        })?,
+    };
+    override_simulation(
+        &mut scenarios[baseline],
+        args.replications,
+        args.horizon.as_deref(),
+        args.seed,
+    )
+    .map_err(bad_input)?;
+    let shared = scenarios[baseline].simulation.clone();
+    let mut models = Vec::with_capacity(scenarios.len());
+    for s in &mut scenarios {
+        s.simulation = shared.clone();
+        let model = Model::build(s).map_err(bad_input)?;
+        if !model.indicator_keys().contains(&args.indicator) {
+            return Err(bad_input(anyhow!(
+                "--indicator {:?} is not an indicator of design `{}`, which has: {}",
+                args.indicator,
+                s.name,
+                model.indicator_keys().join(", ")
+            )));
+        }
+        models.push(model);
+    }
+    let options = RunOptions {
+        replications: shared.replications,
+        first: 0,
+        threads: threads(args.threads),
+    };
+    let progress = Progress::new(
+        shared.replications * models.len() as u64,
+        !args.quiet && std::io::stderr().is_terminal(),
+    );
+    let per_chunk = models.len() as u64;
+    let comparison = runner::run_paired(&models, baseline, &options, &|done| {
+        progress.advance(done * per_chunk)
+    })
+    .map_err(|e| Failure {
+        code: 3,
+        error: e.into(),
+    })?;
+    progress.finish();
+    let sources: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
+    let results = ComparisonResults::new(&models, &sources, baseline, &args.indicator, &comparison);
+    let mut out = std::io::stdout().lock();
+    match args.output {
+        Output::Table => results.write_table(&mut out),
+        Output::Csv => results.write_csv(&mut out),
+        Output::Json => serde_json::to_writer_pretty(&mut out, &results)
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out)),
+    }
+    .and_then(|()| out.flush())
+    .context("writing results")
+    .map_err(|error| Failure { code: 2, error })
 }
 
 fn run(args: RunArgs) -> Result<(), Failure> {
@@ -159,14 +294,10 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     print_warnings(&s);
     apply_overrides(&mut s, &args).map_err(bad_input)?;
     let model = Model::build(&s).map_err(bad_input)?;
-    let threads = match args.threads {
-        Some(t) => t as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
     let options = RunOptions {
         replications: s.simulation.replications,
         first: 0,
-        threads,
+        threads: threads(args.threads),
     };
     let progress = Progress::new(
         s.simulation.replications,

@@ -246,6 +246,16 @@ impl<'m> Worker<'m> {
 
     /// Runs consecutive replications and summarises them.
     pub fn run_chunk(&mut self, replications: std::ops::Range<u64>) -> Summary {
+        self.run_chunk_recording(replications, None)
+    }
+
+    /// As [`Self::run_chunk`], and appends each replication's unavailability
+    /// (downtime / horizon) per indicator to `record[indicator]`.
+    pub fn run_chunk_recording(
+        &mut self,
+        replications: std::ops::Range<u64>,
+        mut record: Option<&mut Vec<Vec<f64>>>,
+    ) -> Summary {
         let model = self.model;
         let mut part = Summary::new(model);
         let horizon = model.horizon;
@@ -255,6 +265,12 @@ impl<'m> Worker<'m> {
             let run = self
                 .cluster
                 .run(r, |i, seconds| outages[i].pending_outages.push(seconds));
+            if let Some(record) = record.as_deref_mut() {
+                record.resize(run.indicators.len(), Vec::new());
+                for (values, ind) in record.iter_mut().zip(run.indicators) {
+                    values.push(ind.downtime / horizon);
+                }
+            }
             for (acc, ind) in part.indicators.iter_mut().zip(run.indicators) {
                 acc.unavailability.push(ind.downtime / horizon);
                 acc.outages_per_year.push(ind.outages as f64 / years);
@@ -283,4 +299,124 @@ impl<'m> Worker<'m> {
         }
         part
     }
+}
+
+/// Several designs run over the same replications (same seed, same
+/// replication indices), so that each component draws the same random
+/// numbers in every design (common random numbers), and the per-replication
+/// differences to a baseline design.
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    /// One run per design, in the order given.
+    pub runs: Vec<Run>,
+    /// `differences[d][i]`: over replications, design d's unavailability of
+    /// its indicator i minus the baseline's for the indicator of the same
+    /// key (`None` when the baseline has no such indicator).
+    pub differences: Vec<Vec<Option<MeanVar>>>,
+}
+
+/// One chunk of every design: summaries and paired differences.
+type ChunkOfAll = (Vec<Summary>, Vec<Vec<Option<MeanVar>>>);
+
+/// Runs every model over the same replications; `baseline` indexes `models`.
+/// The models must share seed and horizon for the pairing to mean anything
+/// (the caller sees to it).
+pub fn run_paired(
+    models: &[Model],
+    baseline: usize,
+    options: &RunOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Comparison, RunError> {
+    let threads = options.threads.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|source| RunError::Threads { threads, source })?;
+    let start = Instant::now();
+    let cpu_start = process_cpu_time();
+    // For each design and indicator, the baseline indicator of the same key.
+    let base_keys = models[baseline].indicator_keys();
+    let pairs: Vec<Vec<Option<usize>>> = models
+        .iter()
+        .map(|m| {
+            m.indicator_keys()
+                .iter()
+                .map(|k| base_keys.iter().position(|b| b == k))
+                .collect()
+        })
+        .collect();
+    let empty_differences = || -> Vec<Vec<Option<MeanVar>>> {
+        pairs
+            .iter()
+            .map(|p| p.iter().map(|b| b.map(|_| MeanVar::default())).collect())
+            .collect()
+    };
+    let mut summaries: Vec<Summary> = models.iter().map(Summary::new).collect();
+    let mut differences = empty_differences();
+    let total_chunks = options.replications.div_ceil(CHUNK);
+    // In waves, so memory stays bounded; merged in chunk order.
+    let mut wave_start = 0;
+    while wave_start < total_chunks {
+        let wave_end = (wave_start + WAVE).min(total_chunks);
+        let chunks: Vec<ChunkOfAll> = pool.install(|| {
+            (wave_start..wave_end)
+                .into_par_iter()
+                .map_init(
+                    || models.iter().map(Worker::new).collect::<Vec<_>>(),
+                    |workers, c| {
+                        let lo = options.first + c * CHUNK;
+                        let hi = options.first + ((c + 1) * CHUNK).min(options.replications);
+                        let mut values: Vec<Vec<Vec<f64>>> = vec![Vec::new(); models.len()];
+                        let parts: Vec<Summary> = workers
+                            .iter_mut()
+                            .zip(values.iter_mut())
+                            .map(|(w, v)| w.run_chunk_recording(lo..hi, Some(v)))
+                            .collect();
+                        let mut diffs = empty_differences();
+                        for (d, design) in diffs.iter_mut().enumerate() {
+                            for (i, acc) in design.iter_mut().enumerate() {
+                                if let (Some(acc), Some(b)) = (acc.as_mut(), pairs[d][i]) {
+                                    for (x, y) in values[d][i].iter().zip(&values[baseline][b]) {
+                                        acc.push(x - y);
+                                    }
+                                }
+                            }
+                        }
+                        progress(hi - lo);
+                        (parts, diffs)
+                    },
+                )
+                .collect()
+        });
+        for (parts, diffs) in &chunks {
+            for (summary, part) in summaries.iter_mut().zip(parts) {
+                summary.merge(part);
+            }
+            for (acc, part) in differences.iter_mut().zip(diffs) {
+                for (a, p) in acc.iter_mut().zip(part) {
+                    if let (Some(a), Some(p)) = (a.as_mut(), p) {
+                        a.merge(p);
+                    }
+                }
+            }
+        }
+        wave_start = wave_end;
+    }
+    let cpu = match (cpu_start, process_cpu_time()) {
+        (Some(a), Some(b)) => b.checked_sub(a),
+        _ => None,
+    };
+    let wall = start.elapsed();
+    Ok(Comparison {
+        runs: summaries
+            .into_iter()
+            .map(|summary| Run {
+                summary,
+                wall,
+                cpu,
+                threads,
+            })
+            .collect(),
+        differences,
+    })
 }

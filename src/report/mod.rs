@@ -1,6 +1,7 @@
 //! Results as users and scripts see them (INTERFACE.md's results JSON), and
 //! one exporter per output format behind [`Exporter`].
 
+pub mod compare;
 mod csv;
 mod human;
 mod json;
@@ -21,7 +22,7 @@ use crate::stats::{DurationSketch, Interval, RELATIVE_ACCURACY};
 
 /// Version of the results JSON layout.
 pub const SCHEMA_VERSION: u32 = 1;
-const MINUTES_PER_YEAR: f64 = YEAR_SECONDS / 60.0;
+pub(crate) const MINUTES_PER_YEAR: f64 = YEAR_SECONDS / 60.0;
 
 /// Everything a run reports. Field names are a contract (INTERFACE.md).
 #[derive(Clone, Debug, Serialize)]
@@ -53,6 +54,16 @@ pub struct Tool {
     pub name: &'static str,
     /// The crate version.
     pub version: &'static str,
+}
+
+impl Tool {
+    /// This program.
+    pub fn current() -> Tool {
+        Tool {
+            name: "kubenines",
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
 }
 
 /// Which scenario was run.
@@ -203,10 +214,7 @@ impl Results {
         let wall = run.wall.as_secs_f64().max(1e-9);
         Results {
             schema_version: SCHEMA_VERSION,
-            tool: Tool {
-                name: "kubenines",
-                version: env!("CARGO_PKG_VERSION"),
-            },
+            tool: Tool::current(),
             scenario: ScenarioRef {
                 name: model.name.clone(),
                 source: source.to_string(),

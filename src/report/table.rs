@@ -135,7 +135,10 @@ fn write_data_loss(r: &Results, out: &mut dyn std::io::Write) -> std::io::Result
 }
 
 /// Writes rows as aligned columns: the first left-aligned, the rest right.
-fn write_rows(rows: &[Vec<String>], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub(crate) fn write_rows(
+    rows: &[Vec<String>],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let columns = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..columns)
         .map(|c| {

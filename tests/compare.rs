@@ -1,0 +1,187 @@
+//! `compare`: designs share their random numbers, so paired differences
+//! are much tighter than the designs' own intervals; ranking and the
+//! command line's contract.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use kubenines::model::Model;
+use kubenines::report::compare::ComparisonResults;
+use kubenines::runner::{RunOptions, run_paired};
+use kubenines::scenario;
+use serde_json::Value;
+
+fn models(names: &[&str], replications: u64) -> Vec<Model> {
+    names
+        .iter()
+        .map(|n| {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{n}.yaml"));
+            let mut s = scenario::load(&path).expect("loads");
+            s.simulation.replications = replications;
+            Model::build(&s).expect("builds")
+        })
+        .collect()
+}
+
+fn compare(names: &[&str], threads: usize) -> ComparisonResults {
+    let models = models(names, 640);
+    let options = RunOptions {
+        replications: 640,
+        first: 0,
+        threads,
+    };
+    let c = run_paired(&models, 0, &options, &|_| {}).expect("runs");
+    let sources: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    ComparisonResults::new(&models, &sources, 0, "api", &c)
+}
+
+/// Half-width of a 95% interval.
+fn half(ci_low: Option<f64>, ci_high: Option<f64>) -> f64 {
+    (ci_high.expect("interval") - ci_low.expect("interval")) / 2.0
+}
+
+/// stacked-3 and stacked-5 share the load balancer, the zones and three of
+/// their hosts, stream for stream: the paired difference of their API
+/// downtime is far tighter than the unpaired one (the two intervals
+/// combined as if independent).
+#[test]
+fn paired_differences_are_tighter_than_unpaired() {
+    let r = compare(&["stacked-3", "stacked-5"], 2);
+    let design = |name: &str| r.designs.iter().find(|d| d.name == name).expect("design");
+    let api = |name: &str| {
+        let d = design(name);
+        let (_, i) = d
+            .indicators
+            .0
+            .iter()
+            .find(|(k, _)| k == "api")
+            .expect("api");
+        half(
+            i.downtime_minutes_per_year.ci_low,
+            i.downtime_minutes_per_year.ci_high,
+        )
+    };
+    let unpaired = (api("stacked-3").powi(2) + api("stacked-5").powi(2)).sqrt();
+    let d = &design("stacked-5").difference_to_baseline.0;
+    let (_, diff) = d.iter().find(|(k, _)| k == "api").expect("api difference");
+    let paired = half(
+        diff.downtime_minutes_per_year.ci_low,
+        diff.downtime_minutes_per_year.ci_high,
+    );
+    println!("paired ±{paired:.4} min/yr, unpaired ±{unpaired:.4}");
+    assert!(
+        paired < unpaired / 5.0,
+        "paired ±{paired}, unpaired ±{unpaired}"
+    );
+}
+
+/// The baseline's difference to itself is exactly zero, and designs are
+/// ranked best first by the chosen indicator.
+#[test]
+fn baseline_is_zero_and_ranking_is_by_availability() {
+    let r = compare(&["stacked-3", "stacked-2", "stacked-1"], 2);
+    let names: Vec<&str> = r.designs.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["stacked-3", "stacked-1", "stacked-2"]);
+    let base = &r.designs[0].difference_to_baseline.0;
+    for (_, d) in base {
+        assert_eq!(d.unavailability.mean, 0.0);
+        assert_eq!(d.unavailability.ci_high, Some(0.0));
+    }
+    assert_eq!(
+        r.designs.iter().map(|d| d.rank).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+}
+
+/// Identical for any thread count, like `run`.
+#[test]
+fn comparison_is_identical_for_1_and_2_threads() {
+    let json = |threads| {
+        let mut v = serde_json::to_value(compare(&["stacked-3", "external-3x3"], threads))
+            .expect("serialisable");
+        let o = v.as_object_mut().expect("object");
+        o.remove("wall_seconds");
+        o.remove("threads");
+        v
+    };
+    assert_eq!(json(1), json(2));
+}
+
+fn kubenines() -> Command {
+    let mut c = Command::cargo_bin("kubenines").expect("binary");
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+#[test]
+fn compare_json_and_csv_from_the_command_line() {
+    let files = ["scenarios/stacked-2.yaml", "scenarios/stacked-3.yaml"];
+    let out = kubenines()
+        .arg("compare")
+        .args(files)
+        .args([
+            "-n",
+            "64",
+            "--quiet",
+            "-o",
+            "json",
+            "--baseline",
+            "stacked-3",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["baseline"], "stacked-3");
+    assert_eq!(v["indicator"], "api");
+    assert_eq!(v["designs"][0]["name"], "stacked-3");
+    assert_eq!(v["designs"][1]["rank"], 2);
+    assert!(
+        v["designs"][1]["difference_to_baseline"]["api"]["downtime_minutes_per_year"]["mean"]
+            .as_f64()
+            .is_some_and(|d| d > 0.0)
+    );
+    let out = kubenines()
+        .arg("compare")
+        .args(files)
+        .args(["-n", "64", "--quiet", "-o", "csv"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert_eq!(text.lines().count(), 3);
+    assert!(text.starts_with("rank,design,"));
+}
+
+#[test]
+fn compare_refuses_bad_requests_with_exit_2() {
+    for args in [
+        vec![
+            "scenarios/stacked-3.yaml",
+            "scenarios/stacked-2.yaml",
+            "--baseline",
+            "nope",
+        ],
+        vec!["scenarios/stacked-3.yaml", "scenarios/stacked-3.yaml"],
+        vec![
+            "scenarios/stacked-3.yaml",
+            "scenarios/stacked-2.yaml",
+            "--indicator",
+            "workload/web",
+        ],
+        vec!["scenarios/stacked-3.yaml", "scenarios/missing.yaml"],
+    ] {
+        let out = kubenines()
+            .arg("compare")
+            .args(&args)
+            .args(["-n", "8", "--quiet"])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: "));
+    }
+}
