@@ -53,30 +53,22 @@ struct CompareArgs {
     /// Indicator to rank the designs by.
     #[arg(long, default_value = "api")]
     indicator: String,
-    /// Replications (overrides the baseline's simulation.replications).
-    #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..))]
-    replications: Option<u64>,
-    /// Horizon per replication, e.g. 10y (overrides the baseline's).
-    #[arg(long)]
-    horizon: Option<String>,
-    /// Master seed (overrides the baseline's).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Worker threads [default: all cores].
-    #[arg(short = 'j', long, value_parser = clap::value_parser!(u32).range(1..=4096))]
-    threads: Option<u32>,
-    /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
-    output: Output,
-    /// No progress bar.
-    #[arg(long)]
-    quiet: bool,
+    #[command(flatten)]
+    sim: SimulationArgs,
 }
 
 #[derive(Debug, clap::Args)]
 struct RunArgs {
     /// Scenario file (.yaml, .yml, .toml, .json).
     file: PathBuf,
+    #[command(flatten)]
+    sim: SimulationArgs,
+}
+
+/// Flags of every command that simulates. For `compare` the overrides apply
+/// to the baseline, whose settings every design then shares.
+#[derive(Debug, clap::Args)]
+struct SimulationArgs {
     /// Replications (overrides simulation.replications).
     #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..))]
     replications: Option<u64>,
@@ -95,6 +87,40 @@ struct RunArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+}
+
+impl SimulationArgs {
+    /// Worker threads: as asked, or all cores.
+    fn threads(&self) -> usize {
+        match self.threads {
+            Some(t) => t as usize,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+
+    /// Whether to show a progress bar (only on a terminal).
+    fn progress(&self) -> bool {
+        !self.quiet && std::io::stderr().is_terminal()
+    }
+
+    /// Applies the overrides to a scenario's `simulation`.
+    fn apply(&self, s: &mut Scenario) -> anyhow::Result<()> {
+        if let Some(n) = self.replications {
+            s.simulation.replications = n;
+        }
+        if let Some(h) = &self.horizon {
+            let seconds =
+                scenario::parse_duration(h).map_err(|e| anyhow!("--horizon {h:?}: {e}"))?;
+            if let Some(why) = scenario::horizon_problem(seconds) {
+                return Err(anyhow!("--horizon {h:?}: {why}"));
+            }
+            s.simulation.horizon = seconds;
+        }
+        if let Some(seed) = self.seed {
+            s.simulation.seed = seed;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -172,40 +198,6 @@ fn print_warnings(s: &Scenario) {
     }
 }
 
-/// Applies command-line overrides to the scenario's `simulation`.
-fn apply_overrides(s: &mut Scenario, args: &RunArgs) -> anyhow::Result<()> {
-    override_simulation(s, args.replications, args.horizon.as_deref(), args.seed)
-}
-
-fn override_simulation(
-    s: &mut Scenario,
-    replications: Option<u64>,
-    horizon: Option<&str>,
-    seed: Option<u64>,
-) -> anyhow::Result<()> {
-    if let Some(n) = replications {
-        s.simulation.replications = n;
-    }
-    if let Some(h) = horizon {
-        let seconds = scenario::parse_duration(h).map_err(|e| anyhow!("--horizon {h:?}: {e}"))?;
-        if let Some(why) = scenario::horizon_problem(seconds) {
-            return Err(anyhow!("--horizon {h:?}: {why}"));
-        }
-        s.simulation.horizon = seconds;
-    }
-    if let Some(seed) = seed {
-        s.simulation.seed = seed;
-    }
-    Ok(())
-}
-
-fn threads(requested: Option<u32>) -> usize {
-    match requested {
-        Some(t) => t as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    }
-}
-
 /// Runs every design with the baseline's seed, replications and horizon, so
 /// that each component draws the same random numbers in every design.
 fn compare(args: CompareArgs) -> Result<(), Failure> {
@@ -234,13 +226,9 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
             ))
         })?,
     };
-    override_simulation(
-        &mut scenarios[baseline],
-        args.replications,
-        args.horizon.as_deref(),
-        args.seed,
-    )
-    .map_err(bad_input)?;
+    args.sim
+        .apply(&mut scenarios[baseline])
+        .map_err(bad_input)?;
     let shared = scenarios[baseline].simulation.clone();
     let mut models = Vec::with_capacity(scenarios.len());
     for s in &mut scenarios {
@@ -259,11 +247,11 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
     let options = RunOptions {
         replications: shared.replications,
         first: 0,
-        threads: threads(args.threads),
+        threads: args.sim.threads(),
     };
     let progress = Progress::new(
         shared.replications * models.len() as u64,
-        !args.quiet && std::io::stderr().is_terminal(),
+        args.sim.progress(),
     );
     let per_chunk = models.len() as u64;
     let comparison = runner::run_paired(&models, baseline, &options, &|done| {
@@ -277,7 +265,7 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
     let sources: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
     let results = ComparisonResults::new(&models, &sources, baseline, &args.indicator, &comparison);
     let mut out = std::io::stdout().lock();
-    match args.output {
+    match args.sim.output {
         Output::Table => results.write_table(&mut out),
         Output::Csv => results.write_csv(&mut out),
         Output::Json => serde_json::to_writer_pretty(&mut out, &results)
@@ -292,17 +280,14 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
 fn run(args: RunArgs) -> Result<(), Failure> {
     let mut s = scenario::load(&args.file).map_err(bad_input)?;
     print_warnings(&s);
-    apply_overrides(&mut s, &args).map_err(bad_input)?;
+    args.sim.apply(&mut s).map_err(bad_input)?;
     let model = Model::build(&s).map_err(bad_input)?;
     let options = RunOptions {
         replications: s.simulation.replications,
         first: 0,
-        threads: threads(args.threads),
+        threads: args.sim.threads(),
     };
-    let progress = Progress::new(
-        s.simulation.replications,
-        !args.quiet && std::io::stderr().is_terminal(),
-    );
+    let progress = Progress::new(s.simulation.replications, args.sim.progress());
     let run =
         runner::run(&model, &options, &|done| progress.advance(done)).map_err(|e| Failure {
             code: 3,
@@ -310,7 +295,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         })?;
     progress.finish();
     let results = Results::new(&model, &args.file.display().to_string(), &run);
-    let exporter: &dyn Exporter = match args.output {
+    let exporter: &dyn Exporter = match args.sim.output {
         Output::Table => &TableExporter,
         Output::Json => &JsonExporter,
         Output::Csv => &CsvExporter,

@@ -117,7 +117,7 @@ impl Summary {
             replications: 0,
             indicators: vec![IndicatorSummary::default(); model.indicator_count()],
             data_loss: LossSummary::default(),
-            data_loss_by_cause: vec![LossSummary::default(); model.disasters.len() + 2],
+            data_loss_by_cause: vec![LossSummary::default(); model.data_cause_count()],
             events: 0,
         }
     }
@@ -180,13 +180,7 @@ pub fn run(
     options: &RunOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Run, RunError> {
-    let threads = options.threads.max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|source| RunError::Threads { threads, source })?;
-    let start = Instant::now();
-    let cpu_start = process_cpu_time();
+    let (pool, clock) = start_pool(options)?;
     let total_chunks = options.replications.div_ceil(CHUNK);
     let mut summary = Summary::new(model);
     let mut chunk = 0;
@@ -218,16 +212,46 @@ pub fn run(
         pending = parts;
         chunk = wave_end;
     }
-    let cpu = match (cpu_start, process_cpu_time()) {
-        (Some(a), Some(b)) => b.checked_sub(a),
-        _ => None,
-    };
-    Ok(Run {
-        summary,
-        wall: start.elapsed(),
-        cpu,
+    Ok(clock.finish(summary))
+}
+
+/// The worker pool of a run, and when it started.
+fn start_pool(options: &RunOptions) -> Result<(rayon::ThreadPool, Clock), RunError> {
+    let threads = options.threads.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|source| RunError::Threads { threads, source })?;
+    let clock = Clock {
+        start: Instant::now(),
+        cpu_start: process_cpu_time(),
         threads,
-    })
+    };
+    Ok((pool, clock))
+}
+
+/// Wall and CPU time since a run started.
+#[derive(Clone, Copy)]
+struct Clock {
+    start: Instant,
+    cpu_start: Option<Duration>,
+    threads: usize,
+}
+
+impl Clock {
+    /// The finished run of `summary`, timed from the start.
+    fn finish(&self, summary: Summary) -> Run {
+        let cpu = match (self.cpu_start, process_cpu_time()) {
+            (Some(a), Some(b)) => b.checked_sub(a),
+            _ => None,
+        };
+        Run {
+            summary,
+            wall: self.start.elapsed(),
+            cpu,
+            threads: self.threads,
+        }
+    }
 }
 
 /// A worker thread's reusable state.
@@ -327,13 +351,7 @@ pub fn run_paired(
     options: &RunOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Comparison, RunError> {
-    let threads = options.threads.max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|source| RunError::Threads { threads, source })?;
-    let start = Instant::now();
-    let cpu_start = process_cpu_time();
+    let (pool, clock) = start_pool(options)?;
     // For each design and indicator, the baseline indicator of the same key.
     let base_keys = models[baseline].indicator_keys();
     let pairs: Vec<Vec<Option<usize>>> = models
@@ -402,20 +420,10 @@ pub fn run_paired(
         }
         wave_start = wave_end;
     }
-    let cpu = match (cpu_start, process_cpu_time()) {
-        (Some(a), Some(b)) => b.checked_sub(a),
-        _ => None,
-    };
-    let wall = start.elapsed();
     Ok(Comparison {
         runs: summaries
             .into_iter()
-            .map(|summary| Run {
-                summary,
-                wall,
-                cpu,
-                threads,
-            })
+            .map(|summary| clock.finish(summary))
             .collect(),
         differences,
     })

@@ -373,7 +373,7 @@ impl<'m> Cluster<'m> {
             self.queue
                 .schedule(maintenance.interval, Event::MaintenanceRound);
         }
-        self.data.reset(m.disasters.len() + 2);
+        self.data.reset(m.data_cause_count());
         if m.data_at_risk {
             self.member_empty.fill(false);
             self.replace_done_at.fill(f64::INFINITY);
@@ -670,9 +670,7 @@ impl<'m> Cluster<'m> {
                 // With no detection delay this instant's settle has not yet
                 // closed the writable stretch the event ended: close it here.
                 if self.settled[0] {
-                    self.last_write = now;
-                    self.backups.writable(self.writable_from, now);
-                    self.writable_from = now;
+                    self.end_writable_stretch(now);
                 }
                 // The newest state that survives: the most current intact
                 // member (not after a disaster, which struck them all), or
@@ -746,6 +744,15 @@ impl<'m> Cluster<'m> {
         }
     }
 
+    /// etcd stops being writable at `now`: the last write, and the
+    /// snapshots of the stretch that ends. Closing twice at one instant
+    /// changes nothing.
+    fn end_writable_stretch(&mut self, now: f64) {
+        self.last_write = now;
+        self.backups.writable(self.writable_from, now);
+        self.writable_from = now;
+    }
+
     /// After an instant's events, with data at risk: the writable stretch
     /// (for backups and the last write), members' sync points, member
     /// replacements, and quorum losses that cannot heal.
@@ -755,8 +762,7 @@ impl<'m> Cluster<'m> {
             if etcd {
                 self.writable_from = now;
             } else {
-                self.last_write = now;
-                self.backups.writable(self.writable_from, now);
+                self.end_writable_stretch(now);
             }
         }
         let members = m.member_hosts.len();

@@ -403,6 +403,11 @@ impl Model {
         INDICATORS.len() + self.workloads.len()
     }
 
+    /// Number of causes of data loss ([`Self::data_causes`]).
+    pub fn data_cause_count(&self) -> usize {
+        self.disasters.len() + 2
+    }
+
     /// Causes of data loss, in result order: each disaster by name, then
     /// `quorum-loss` (an intact member survived) and `quorum-loss-no-member`.
     pub fn data_causes(&self) -> Vec<String> {

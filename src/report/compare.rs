@@ -1,11 +1,11 @@
 //! `compare`: several designs side by side, ranked, with each design's
 //! difference to a baseline design over paired replications.
 
-use serde::ser::SerializeMap;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
+use super::csv::opt;
 use super::human::{human_duration_minutes, percent};
-use super::{DataLoss, Indicators, MINUTES_PER_YEAR, Results, SCHEMA_VERSION, Tool};
+use super::{DataLoss, Indicators, MINUTES_PER_YEAR, Named, Results, SCHEMA_VERSION, Tool};
 use crate::model::Model;
 use crate::runner::Comparison;
 use crate::stats::Interval;
@@ -61,19 +61,8 @@ pub struct Difference {
     pub downtime_minutes_per_year: Interval,
 }
 
-/// Differences by indicator key, serialised as a JSON object in order.
-#[derive(Clone, Debug)]
-pub struct Differences(pub Vec<(String, Difference)>);
-
-impl Serialize for Differences {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
+/// Differences by indicator key, in result order.
+pub type Differences = Named<Difference>;
 
 impl ComparisonResults {
     /// Assembles a comparison; `sources` are the files the designs came from.
@@ -93,16 +82,11 @@ impl ComparisonResults {
             .map(|(((model, source), run), differences)| {
                 let r = Results::new(model, source, run);
                 let keys = model.indicator_keys();
-                let difference_to_baseline = Differences(
+                let difference_to_baseline = Named(
                     keys.into_iter()
                         .zip(differences)
                         .filter_map(|(key, d)| {
-                            let mut u = d.as_ref()?.interval95();
-                            // A design compared with itself: exactly zero.
-                            if u.mean == 0.0 && u.ci_low.is_none() {
-                                u.ci_low = Some(0.0);
-                                u.ci_high = Some(0.0);
-                            }
+                            let u = d.as_ref()?.interval95();
                             let downtime = u.affine(0.0, MINUTES_PER_YEAR);
                             Some((
                                 key,
@@ -242,7 +226,6 @@ impl ComparisonResults {
             "difference_ci_low",
             "difference_ci_high",
         ])?;
-        let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
         for d in &self.designs {
             let Some((_, i)) = d.indicators.0.iter().find(|(k, _)| *k == self.indicator) else {
                 continue;

@@ -49,7 +49,7 @@ const HEADER: [&str; 39] = [
     "rto_minutes_max",
 ];
 
-fn opt(x: Option<f64>) -> String {
+pub(super) fn opt(x: Option<f64>) -> String {
     x.map(|v| v.to_string()).unwrap_or_default()
 }
 

@@ -39,7 +39,7 @@ pub struct Results {
     pub replications: u64,
     /// Simulated years per replication.
     pub horizon_years: f64,
-    /// Per indicator (`etcd`, `api`, `control_plane`), in that order.
+    /// Per indicator: `etcd`, `api`, `control_plane`, then `workload/NAME` per workload.
     pub indicators: Indicators,
     /// Data-loss events and their RPO and RTO.
     pub data_loss: DataLoss,
@@ -75,11 +75,12 @@ pub struct ScenarioRef {
     pub source: String,
 }
 
-/// Indicators in a fixed order, serialised as a JSON object.
+/// Named entries in a fixed order, serialised as a JSON object (a map
+/// type would sort or hash the keys; the order is part of the contract).
 #[derive(Clone, Debug)]
-pub struct Indicators(pub Vec<(String, IndicatorResult)>);
+pub struct Named<T>(pub Vec<(String, T)>);
 
-impl Serialize for Indicators {
+impl<T: Serialize> Serialize for Named<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.0.len()))?;
         for (k, v) in &self.0 {
@@ -88,6 +89,9 @@ impl Serialize for Indicators {
         map.end()
     }
 }
+
+/// Indicators by key, in result order.
+pub type Indicators = Named<IndicatorResult>;
 
 /// One indicator across replications.
 #[derive(Clone, Debug, Serialize)]
@@ -153,19 +157,8 @@ pub struct CauseLoss {
     pub rto_minutes: Quantiles,
 }
 
-/// Causes in a fixed order, serialised as a JSON object.
-#[derive(Clone, Debug)]
-pub struct ByCause(pub Vec<(String, CauseLoss)>);
-
-impl Serialize for ByCause {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
+/// Data loss by cause, in [`Model::data_causes`] order.
+pub type ByCause = Named<CauseLoss>;
 
 /// Count, mean and quantiles of a sample, minutes (quantiles within
 /// `outage_minutes.relative_accuracy`; mean and max exact).
@@ -222,12 +215,12 @@ impl Results {
             seed: model.seed,
             replications: s.replications,
             horizon_years: model.horizon_years(),
-            indicators: Indicators(indicators),
+            indicators: Named(indicators),
             data_loss: DataLoss {
                 events_per_year: events_interval(&s.data_loss),
                 rpo_minutes: Quantiles::of(&s.data_loss.rpo_seconds),
                 rto_minutes: Quantiles::of(&s.data_loss.rto_seconds),
-                by_cause: ByCause(
+                by_cause: Named(
                     model
                         .data_causes()
                         .into_iter()

@@ -506,23 +506,29 @@ fn locate_toml(text: &str, path: &[Segment]) -> Option<Position> {
     })
 }
 
+/// Line and column of a key path such as `workloads[0].replicas`.
+fn locate_key(key: &str, text: &str, format: Format) -> (Option<u32>, Option<u32>) {
+    let position = find(text, &locate::parse_path(key), format);
+    (position.map(|p| p.line), position.map(|p| p.column))
+}
+
 fn semantic_error(invalid: Invalid, text: &str, source: &str, format: Format) -> ScenarioError {
-    let position = find(text, &locate::parse_path(&invalid.key), format);
+    let (line, column) = locate_key(&invalid.key, text, format);
     ScenarioError {
         file: source.to_string(),
-        line: position.map(|p| p.line),
-        column: position.map(|p| p.column),
+        line,
+        column,
         key: Some(invalid.key),
         message: invalid.message,
     }
 }
 
 fn located_warning(warning: Warning, text: &str, source: &str, format: Format) -> ScenarioWarning {
-    let position = find(text, &locate::parse_path(&warning.key), format);
+    let (line, column) = locate_key(&warning.key, text, format);
     ScenarioWarning {
         file: source.to_string(),
-        line: position.map(|p| p.line),
-        column: position.map(|p| p.column),
+        line,
+        column,
         key: warning.key,
         message: warning.message,
     }
