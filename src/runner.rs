@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::model::{Cluster, Model};
+use crate::model::{CAUSES, Cluster, Model};
 use crate::stats::{DurationSketch, MeanVar};
 
 /// Replications per chunk: the unit of work and of merging.
@@ -43,11 +43,21 @@ pub struct IndicatorSummary {
     pub pending_outages: Vec<f64>,
     /// Outages still open at the horizon.
     pub censored: u64,
+    /// Per replication and cause (in [`crate::model::Cause::ALL`] order):
+    /// downtime charged to that cause / horizon. Sums to `unavailability`.
+    pub unavailability_by_cause: [MeanVar; CAUSES],
 }
 
 impl IndicatorSummary {
     pub fn merge(&mut self, other: &IndicatorSummary) {
         self.unavailability.merge(&other.unavailability);
+        for (a, b) in self
+            .unavailability_by_cause
+            .iter_mut()
+            .zip(&other.unavailability_by_cause)
+        {
+            a.merge(b);
+        }
         self.outages_per_year.merge(&other.outages_per_year);
         self.outage_seconds.merge(&other.outage_seconds);
         self.outage_seconds.extend(&other.pending_outages);
@@ -299,6 +309,13 @@ impl<'m> Worker<'m> {
                 acc.unavailability.push(ind.downtime / horizon);
                 acc.outages_per_year.push(ind.outages as f64 / years);
                 acc.censored += ind.censored as u64;
+                for (a, &d) in acc
+                    .unavailability_by_cause
+                    .iter_mut()
+                    .zip(&ind.downtime_by_cause)
+                {
+                    a.push(d / horizon);
+                }
             }
             let data = run.data;
             let total: u32 = data.events.iter().sum();

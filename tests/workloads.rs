@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use kubenines::engine::Sampler;
-use kubenines::model::{Cluster, Lifecycle, Model};
+use kubenines::model::{CAUSES, Cause, Cluster, Lifecycle, Model};
 use kubenines::scenario::*;
 
 const GRACE: f64 = 40.0;
@@ -362,4 +362,102 @@ fn no_drain_while_a_control_plane_host_is_down() {
     model.hosts[2].class = class;
     let r = run_model(&model, s.simulation.replications);
     assert_eq!(indicator(&r, "etcd").unavailability.mean, 0.0);
+}
+
+/// Downtime of `key` by cause over `replications`, seconds summed over
+/// replications, in `Cause::ALL` order, with the downtime itself.
+fn downtime_by_cause(model: &Model, key: &str, replications: u64) -> ([f64; CAUSES], f64) {
+    let index = model
+        .indicator_keys()
+        .iter()
+        .position(|k| k == key)
+        .expect("indicator");
+    let mut cluster = Cluster::new(model);
+    let (mut by_cause, mut total) = ([0.0; CAUSES], 0.0);
+    for r in 0..replications {
+        let run = cluster.run(r, |_, _| {});
+        let ind = &run.indicators[index];
+        for (a, b) in by_cause.iter_mut().zip(&ind.downtime_by_cause) {
+            *a += b;
+        }
+        total += ind.downtime;
+    }
+    (by_cause, total)
+}
+
+/// A replica on a failed worker waits for its eviction and its restart
+/// elsewhere: the whole outage is charged to eviction or scheduling.
+#[test]
+fn a_replacement_is_charged_to_eviction_or_scheduling() {
+    let mut s = cluster(3, 1, 200.0);
+    s.workloads = vec![workload(1, 1, AntiAffinity::None)];
+    let mut model = Model::build(&s).unwrap();
+    only_first_workers_fail(&mut model, 1, fixed_life(100.0 * DAY, 1000.0 * DAY));
+    let outages = outages(&model, "workload/app", 96).len() as f64;
+    let (by_cause, total) = downtime_by_cause(&model, "workload/app", 96);
+    let exact = outages * (GRACE + EVICTION + STARTUP);
+    assert!(
+        outages > 0.0 && (total - exact).abs() < 1e-6,
+        "{total} vs {exact}"
+    );
+    let charged = by_cause[Cause::EvictionOrScheduling as usize];
+    assert!((charged - exact).abs() < 1e-6, "{by_cause:?}");
+}
+
+/// The same with the load balancer down from 10 s before the failure for an
+/// hour: until the API is back the replica waits for the load balancer,
+/// then at most 1 ms for the controller-manager's lease, then exactly
+/// eviction_timeout + startup for eviction and scheduling.
+#[test]
+fn a_replacement_delayed_by_the_control_plane_is_charged_to_it() {
+    let mut s = cluster(3, 1, 200.0);
+    let lb_down_at = 100.0 * DAY - 10.0;
+    s.control_plane.load_balancer = Some(host(fixed(lb_down_at), fixed(3600.0)));
+    s.control_plane.leader_election.retry_period = 0.001;
+    s.workloads = vec![workload(1, 1, AntiAffinity::None)];
+    let mut model = Model::build(&s).unwrap();
+    only_first_workers_fail(&mut model, 1, fixed_life(100.0 * DAY, 1000.0 * DAY));
+    let outages = outages(&model, "workload/app", 96).len() as f64;
+    assert!(outages > 0.0);
+    let (by_cause, total) = downtime_by_cause(&model, "workload/app", 96);
+    let api_back = lb_down_at + 3600.0 - 100.0 * DAY;
+    let lb = by_cause[Cause::LoadBalancer as usize];
+    let failover = by_cause[Cause::ControllerFailover as usize];
+    let eviction = by_cause[Cause::EvictionOrScheduling as usize];
+    assert!((lb - outages * api_back).abs() < 1e-6, "{by_cause:?}");
+    assert!(
+        (0.0..=outages * 0.001 + 1e-6).contains(&failover),
+        "{by_cause:?}"
+    );
+    assert!(
+        (eviction - outages * (EVICTION + STARTUP)).abs() < 1e-6,
+        "{by_cause:?}"
+    );
+    assert!((lb + failover + eviction - total).abs() < 1e-6);
+}
+
+/// Two stacked members under maintenance: each drain is charged to
+/// maintenance for its hour, and the election after it to etcd election.
+#[test]
+fn maintenance_downtime_is_split_between_the_drain_and_the_election() {
+    let r = run(&maintained(stacked(2, perfect())), 2);
+    let by_cause = &indicator(&r, "etcd").downtime_minutes_per_year_by_cause;
+    let per_year = |seconds: f64| ROUNDS * 2.0 * seconds / (365.0 * DAY) * YEAR_SECONDS / 60.0;
+    let get = |c: Cause| {
+        by_cause
+            .0
+            .iter()
+            .find(|(k, _)| k == c.key())
+            .map(|(_, i)| i.mean)
+            .unwrap()
+    };
+    let (maintenance, election) = (get(Cause::Maintenance), get(Cause::EtcdElection));
+    assert!(
+        (maintenance - per_year(HOUR)).abs() <= 1e-9 * maintenance,
+        "{maintenance} vs {}",
+        per_year(HOUR)
+    );
+    assert!((election - per_year(1.0)).abs() <= 1e-9 * per_year(1.0));
+    let others: f64 = by_cause.0.iter().map(|(_, i)| i.mean).sum::<f64>() - maintenance - election;
+    assert!(others.abs() < 1e-12, "{by_cause:?}");
 }

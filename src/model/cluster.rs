@@ -1,7 +1,10 @@
 //! One replication: the cluster's state and its event loop.
 
+mod attribution;
+
 use rand::RngExt;
 
+use super::causes::{CAUSES, Cause};
 use super::controllers::{Controller, Lease};
 use super::data::{BackupLog, DataRun, Recovery, quorum_loss_cause};
 use super::etcd::{Election, Settle};
@@ -122,8 +125,22 @@ pub struct IndicatorRun {
     pub outages: u32,
     /// An outage was still open at the horizon.
     pub censored: bool,
+    /// Seconds down by cause, in [`Cause::ALL`] order; sums to `downtime`.
+    pub downtime_by_cause: [f64; CAUSES],
     down: bool,
     down_since: f64,
+    /// What the open outage is waiting for, and since when.
+    cause: Option<Cause>,
+    cause_since: f64,
+}
+
+impl IndicatorRun {
+    /// The open outage's current cause ends at `now`.
+    fn charge(&mut self, now: f64) {
+        if let Some(c) = self.cause {
+            self.downtime_by_cause[c as usize] += now - self.cause_since;
+        }
+    }
 }
 
 /// What a replication produced.
@@ -222,6 +239,8 @@ pub struct Cluster<'m> {
     rto_pending: Vec<(u16, f64)>,
     data: DataRun,
     indicators: Vec<IndicatorRun>,
+    /// Indicators recorded down.
+    indicators_down: u32,
     events: u64,
 }
 
@@ -283,6 +302,7 @@ impl<'m> Cluster<'m> {
             rto_pending: Vec::new(),
             data: DataRun::default(),
             indicators: vec![IndicatorRun::default(); model.indicator_count()],
+            indicators_down: 0,
             events: 0,
         }
     }
@@ -312,6 +332,7 @@ impl<'m> Cluster<'m> {
             if ind.down {
                 ind.downtime += horizon - ind.down_since;
                 ind.censored = true;
+                ind.charge(horizon);
             }
         }
         ReplicationRun {
@@ -360,13 +381,17 @@ impl<'m> Cluster<'m> {
         self.settled.fill(true);
         self.control_plane_changed = true;
         self.indicators.fill(IndicatorRun::default());
+        self.indicators_down = 0;
         for w in 0..m.workloads.len() {
             if self.pods.ready[w] < m.workloads[w].min_available {
                 let i = INDICATORS.len() + w;
                 self.settled[i] = false;
+                let cause = self.blocking_cause(i, 0.0);
                 let ind = &mut self.indicators[i];
                 ind.down = true;
                 ind.outages = 1;
+                ind.cause = Some(cause);
+                self.indicators_down += 1;
             }
         }
         if let Some(maintenance) = &m.maintenance {
@@ -1328,22 +1353,51 @@ impl<'m> Cluster<'m> {
         allowed
     }
 
-    /// Records indicator transitions at the end of an instant.
+    /// Records indicator transitions at the end of an instant, and what
+    /// each down indicator is waiting for (its downtime's cause).
+    #[inline]
     fn record(&mut self, now: f64, on_outage: &mut impl FnMut(usize, f64)) {
-        for (i, &up) in self.settled.iter().enumerate() {
-            let ind = &mut self.indicators[i];
-            if ind.down == up {
-                if up {
-                    let d = now - ind.down_since;
-                    ind.downtime += d;
-                    ind.down = false;
-                    on_outage(i, d);
-                } else {
-                    ind.down = true;
-                    ind.down_since = now;
-                    ind.outages += 1;
-                }
+        // Most instants change nothing: every indicator up and staying up.
+        if self.indicators_down == 0 && !self.settled.contains(&false) {
+            return;
+        }
+        for i in 0..self.settled.len() {
+            if !self.settled[i] || self.indicators[i].down {
+                self.record_one(i, now, on_outage);
             }
+        }
+    }
+
+    #[inline(never)]
+    fn record_one(&mut self, i: usize, now: f64, on_outage: &mut impl FnMut(usize, f64)) {
+        let up = self.settled[i];
+        let cause = if up {
+            None
+        } else {
+            Some(self.blocking_cause(i, now))
+        };
+        let ind = &mut self.indicators[i];
+        if ind.down == up {
+            if up {
+                let d = now - ind.down_since;
+                ind.downtime += d;
+                ind.down = false;
+                self.indicators_down -= 1;
+                ind.charge(now);
+                ind.cause = None;
+                on_outage(i, d);
+            } else {
+                ind.down = true;
+                self.indicators_down += 1;
+                ind.down_since = now;
+                ind.outages += 1;
+                ind.cause = cause;
+                ind.cause_since = now;
+            }
+        } else if cause != ind.cause {
+            ind.charge(now);
+            ind.cause = cause;
+            ind.cause_since = now;
         }
     }
 }

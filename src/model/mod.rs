@@ -5,6 +5,7 @@
 //! zones, etcd members, workers, workloads, maintenance) and the samplers. [`Cluster`] is the mutable state of
 //! one replication; a worker thread keeps one and reuses it.
 
+mod causes;
 mod cluster;
 mod controllers;
 mod data;
@@ -13,6 +14,7 @@ mod nodes;
 mod streams;
 mod workloads;
 
+pub use causes::{CAUSES, Cause};
 pub use cluster::{Cluster, IndicatorRun, ReplicationRun};
 pub use data::DataRun;
 

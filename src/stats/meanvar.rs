@@ -106,13 +106,33 @@ impl MeanVar {
                 ci_high: None,
             };
         }
-        let h = student_t_quantile(0.975, (self.n - 1) as f64) * self.std_error();
+        let h = t975(self.n - 1) * self.std_error();
         Interval {
             mean: self.mean,
             ci_low: Some(self.mean - h),
             ci_high: Some(self.mean + h),
         }
     }
+}
+
+/// The 97.5% Student t quantile for `df` degrees of freedom. A report asks
+/// for it with the same `df` dozens of times (every indicator and cause), and
+/// each evaluation inverts an incomplete beta function, so the last answer is
+/// kept per thread.
+fn t975(df: u64) -> f64 {
+    use std::cell::Cell;
+    thread_local! {
+        static LAST: Cell<(u64, f64)> = const { Cell::new((0, f64::NAN)) };
+    }
+    LAST.with(|last| {
+        let (d, t) = last.get();
+        if d == df {
+            return t;
+        }
+        let t = student_t_quantile(0.975, df as f64);
+        last.set((df, t));
+        t
+    })
 }
 
 #[cfg(test)]
