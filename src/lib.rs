@@ -13,3 +13,4 @@ pub mod runner;
 pub mod scenario;
 pub mod special;
 pub mod stats;
+pub mod trace;

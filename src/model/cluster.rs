@@ -1,6 +1,9 @@
 //! One replication: the cluster's state and its event loop.
 
 mod attribution;
+mod trace;
+
+pub use trace::{TraceRow, UP};
 
 use rand::RngExt;
 
@@ -313,9 +316,22 @@ impl<'m> Cluster<'m> {
     pub fn run(
         &mut self,
         replication: u64,
+        on_outage: impl FnMut(usize, f64),
+    ) -> ReplicationRun<'_> {
+        self.run_observed(replication, on_outage, |_, _| {})
+    }
+
+    /// As [`Self::run`], and calls `observe(cluster, now)` at the end of
+    /// every instant, once its indicators are recorded (for traces; the
+    /// observer cannot change the run).
+    pub fn run_observed(
+        &mut self,
+        replication: u64,
         mut on_outage: impl FnMut(usize, f64),
+        mut observe: impl FnMut(&Self, f64),
     ) -> ReplicationRun<'_> {
         self.reset(replication);
+        observe(self, 0.0);
         while let Some((now, event)) = self.queue.pop() {
             self.events += 1;
             self.apply(now, event);
@@ -324,6 +340,7 @@ impl<'m> Cluster<'m> {
                 self.settle(now);
                 if self.queue.peek_time().is_none_or(|t| t > now) {
                     self.record(now, &mut on_outage);
+                    observe(self, now);
                 }
             }
         }

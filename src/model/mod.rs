@@ -15,7 +15,7 @@ mod streams;
 mod workloads;
 
 pub use causes::{CAUSES, Cause};
-pub use cluster::{Cluster, IndicatorRun, ReplicationRun};
+pub use cluster::{Cluster, IndicatorRun, ReplicationRun, TraceRow, UP};
 pub use data::DataRun;
 
 use crate::engine::Sampler;

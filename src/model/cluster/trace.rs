@@ -1,0 +1,107 @@
+//! A readable trace of one replication, for the timeline chart: the state
+//! of each component and indicator after every instant.
+
+use super::super::Role;
+use super::super::controllers::Lease;
+use super::super::data::Recovery;
+use super::Cluster;
+
+/// One row of a trace: a component or an indicator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceRow {
+    pub label: String,
+    /// An indicator (`etcd`, `api`, ...) rather than a component.
+    pub indicator: bool,
+}
+
+/// The state every row reports when nothing is wrong with it.
+pub const UP: &str = "up";
+
+impl Cluster<'_> {
+    /// The rows [`Self::trace_state`] reports, in order: zones, the load
+    /// balancer, hosts, the etcd leader, the two controllers, then the
+    /// indicators.
+    pub fn trace_rows(&self) -> Vec<TraceRow> {
+        let m = self.model;
+        let component = |label: String| TraceRow {
+            label,
+            indicator: false,
+        };
+        let mut rows: Vec<TraceRow> = (1..=m.zones)
+            .map(|z| component(format!("zone {z}")))
+            .collect();
+        if m.load_balancer.is_some() {
+            rows.push(component("load balancer".into()));
+        }
+        for host in &m.hosts {
+            rows.push(component(match host.role {
+                Role::ControlPlane(i) => format!("cp-{}", i + 1),
+                Role::Etcd(j) => format!("etcd-{}", j + 1),
+                Role::Worker(k) => format!("worker-{}", k + 1),
+            }));
+        }
+        rows.push(component("etcd leader".into()));
+        rows.push(component("kube-scheduler lease".into()));
+        rows.push(component("controller-manager lease".into()));
+        rows.extend(m.indicator_keys().into_iter().map(|label| TraceRow {
+            label,
+            indicator: true,
+        }));
+        rows
+    }
+
+    /// Each row's state now, appended to `out` in [`Self::trace_rows`] order.
+    /// Indicators report `up` or the cause they are waiting for.
+    pub fn trace_state(&self, now: f64, out: &mut Vec<&'static str>) {
+        let m = self.model;
+        out.extend(self.zone_up.iter().map(|&up| if up { UP } else { "down" }));
+        if m.load_balancer.is_some() {
+            out.push(if self.lb_up { UP } else { "failed" });
+        }
+        for (h, host) in m.hosts.iter().enumerate() {
+            let member = host.member.map(|j| j as usize);
+            let state = if !self.zone_up[host.zone as usize] {
+                "zone down"
+            } else if !self.host_own_up[h] {
+                "failed"
+            } else if self.in_maintenance[h] {
+                "maintenance"
+            } else if matches!(host.role, Role::ControlPlane(i) if self.apiserver_crashed[i as usize])
+            {
+                "apiserver crashed"
+            } else if member.is_some_and(|j| self.member_crashed[j]) {
+                "etcd crashed"
+            } else if member.is_some_and(|j| self.member_empty[j]) {
+                "disk lost"
+            } else {
+                UP
+            };
+            out.push(state);
+        }
+        out.push(if self.corrupted || self.recovery != Recovery::Idle {
+            "recovering"
+        } else if self.members_up < m.quorum {
+            "no quorum"
+        } else if self.election.electing {
+            "electing"
+        } else if self.election.leader.is_some() {
+            UP
+        } else {
+            "no leader"
+        });
+        for c in &self.controllers {
+            out.push(match c.lease {
+                Lease::Held(_) => UP,
+                Lease::Pending => "failover",
+                Lease::WaitingForApi => "waiting for API",
+            });
+        }
+        for i in 0..self.settled.len() {
+            out.push(if self.settled[i] {
+                UP
+            } else {
+                self.blocking_cause(i, now).label()
+            });
+        }
+    }
+}
