@@ -114,16 +114,16 @@ pub struct ReportChart<'a> {
     pub title: &'a str,
     /// One sentence under the chart: how to read it.
     pub caption: &'a str,
-    /// A standalone "<svg ...>...</svg>" document (an XML prolog or doctype
+    /// A standalone `<svg ...>...</svg>` document (an XML prolog or doctype
     /// is dropped when inlined).
     pub svg: &'a str,
     /// The same chart as PNG.
     pub png: &'a [u8],
 }
 
-/// Writes into `dir` (created if missing): index.html, report.md,
-/// charts/<stem>.svg and charts/<stem>.png per chart, results.json,
-/// results.csv. Returns the paths written, in that order. Each file is
+/// Writes into `dir` (created if missing): `index.html`, `report.md`,
+/// `charts/<stem>.svg` and `charts/<stem>.png` per chart, `results.json`,
+/// `results.csv`. Returns the paths written, in that order. Each file is
 /// written beside its final name, then renamed into place. A chart stem that
 /// is not a plain file name (letters, digits, `-`, `_`, `.`, not starting
 /// with `.`), or is used twice, is refused before anything is written.
@@ -167,7 +167,7 @@ pub fn html(report: &Report) -> String {
     render_html(report, &blocks(report))
 }
 
-/// The Markdown alone; charts referenced as charts/<stem>.png.
+/// The Markdown alone; charts referenced as `charts/<stem>.png`.
 pub fn markdown(report: &Report) -> String {
     render_markdown(&blocks(report))
 }
@@ -227,6 +227,11 @@ struct Cell {
     shade: Option<f64>,
     /// Fragment the HTML cell links to.
     link: Option<String>,
+    /// A design's name, kept on one line in HTML.
+    name: bool,
+    /// The interval may break after its comma in HTML (the widest column
+    /// gives way first).
+    ci_wraps: bool,
 }
 
 fn cell(text: impl Into<String>) -> Cell {
@@ -274,7 +279,10 @@ enum Block {
     /// Links to the sections: (id, text).
     Contents(Vec<(String, String)>),
     Table(Table),
+    /// A chart headed "Figure N. title" (which also keeps Markdown's heading
+    /// anchors apart from the sections', e.g. a "Downtime by cause" chart).
     Chart {
+        number: usize,
         stem: String,
         title: String,
         svg: String,
@@ -360,8 +368,9 @@ fn blocks(r: &Report) -> Vec<Block> {
 
     if !r.charts.is_empty() {
         b.push(heading(2, CHARTS));
-        for c in &r.charts {
+        for (k, c) in r.charts.iter().enumerate() {
             b.push(Block::Chart {
+                number: k + 1,
                 stem: c.file_stem.into(),
                 title: c.title.into(),
                 svg: c.svg.into(),
@@ -537,7 +546,7 @@ fn invalid_sentence(r: &Report, s: &mut Vec<Span>) {
             " One design of the study is invalid and was not simulated (see Invalid designs).",
         )),
         k => s.push(t(format!(
-            " {k} designs of the study are invalid and were not simulated (see Invalid designs)."
+            " The study has {k} invalid designs, which were not simulated (see Invalid designs)."
         ))),
     }
 }
@@ -545,7 +554,10 @@ fn invalid_sentence(r: &Report, s: &mut Vec<Span>) {
 fn ranking(r: &Report, b: &mut Vec<Block>) {
     let rpo = r.rows.iter().any(|x| x.rpo_p95_minutes.is_some());
     let cost = r.rows.iter().any(|x| x.monthly_cost.is_some());
-    let frontier = cost || r.rows.iter().any(|x| x.pareto_frontier);
+    let frontier = r.rows.iter().any(|x| x.pareto_frontier);
+    // The frontier mark goes before the cost when there is one (figures
+    // stay aligned), in a column of its own when there is none.
+    let mark = |x: &ReportRow| if x.pareto_frontier { "◆ " } else { "" };
     let mut heads = vec![
         ("Rank", true),
         ("Design", false),
@@ -562,8 +574,8 @@ fn ranking(r: &Report, b: &mut Vec<Block>) {
     if cost {
         heads.push(("Cost/month", true));
     }
-    if frontier {
-        heads.push(("Frontier", false));
+    if frontier && !cost {
+        heads.push(("Pareto", false));
     }
     heads.push(("Δ downtime/yr vs baseline", true));
     let mut rows = Vec::new();
@@ -574,10 +586,12 @@ fn ranking(r: &Report, b: &mut Vec<Block>) {
             num(x.rank.to_string()),
             Cell {
                 link: Some(design_id(x)),
+                name: true,
                 ..cell(&x.name)
             },
             Cell {
                 ci: avail_ci,
+                ci_wraps: true,
                 ..num(avail)
             },
             num(nines_text(x.nines, "")),
@@ -585,10 +599,7 @@ fn ranking(r: &Report, b: &mut Vec<Block>) {
                 ci: ci_text(&x.downtime_minutes_per_year, human_duration_minutes),
                 ..num(human_duration_minutes(x.downtime_minutes_per_year.mean))
             },
-            Cell {
-                ci: ci_text(&x.outages_per_year, rate),
-                ..num(rate(x.outages_per_year.mean))
-            },
+            num(rate(x.outages_per_year.mean)),
             num(x
                 .outage_p99_minutes
                 .map_or("–".into(), human_duration_minutes)),
@@ -600,15 +611,13 @@ fn ranking(r: &Report, b: &mut Vec<Block>) {
         }
         row.push(num(x.hosts.to_string()));
         if cost {
-            row.push(num(x
-                .monthly_cost
-                .map_or("–".into(), |c| money(c, &x.currency))));
-        }
-        if frontier {
-            row.push(cell(if x.pareto_frontier { "◆" } else { "" }));
+            let price = x.monthly_cost.map_or("–".into(), |c| money(c, &x.currency));
+            row.push(num(format!("{}{price}", mark(x))));
+        } else if frontier {
+            row.push(cell(mark(x).trim_end()));
         }
         row.push(if x.name == r.baseline {
-            cell("baseline")
+            num("baseline")
         } else {
             match x.difference_to_baseline {
                 None => num("–"),
@@ -687,6 +696,7 @@ fn causes(r: &Report, b: &mut Vec<Block>) {
             .map(|x| {
                 let mut row = vec![Cell {
                     link: Some(design_id(x)),
+                    name: true,
                     ..cell(&x.name)
                 }];
                 for &i in &shown {
@@ -986,13 +996,16 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation M
 pre { background: #f6f8fa; border: 1px solid var(--rule); border-radius: 4px; padding: .8rem 1rem; overflow-x: auto; font: 12.5px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; white-space: pre; }
 pre code { background: none; padding: 0; font-size: inherit; }
 .table-wrap { overflow-x: auto; margin: .8rem 0 .4rem; }
-table { border-collapse: collapse; width: 100%; font-size: .86rem; font-variant-numeric: tabular-nums; }
-th, td { padding: .42rem .6rem; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
-thead th { background: var(--head); border-bottom: 2px solid #aeb8c4; font-weight: 600; white-space: nowrap; }
+table { border-collapse: collapse; width: 100%; font-size: .83rem; font-variant-numeric: tabular-nums; }
+th, td { padding: .4rem .45rem; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
+thead th { background: var(--head); border-bottom: 2px solid #aeb8c4; font-weight: 600; vertical-align: bottom; line-height: 1.3; }
+td.name { white-space: nowrap; font-weight: 500; }
 tbody tr:nth-child(even) { background: var(--zebra); }
-td.num, th.num { text-align: right; white-space: nowrap; }
+th.num { text-align: right; }
+td.num { text-align: right; white-space: nowrap; }
 td.muted { color: var(--muted); }
-.ci { display: block; color: var(--muted); font-size: .78rem; }
+.ci { display: block; color: var(--muted); font-size: .76rem; }
+.ci.wrap { white-space: normal; }
 figure { margin: 1.4rem 0 2.2rem; break-inside: avoid; page-break-inside: avoid; }
 figure h3 { margin-top: 0; }
 .chart { border: 1px solid var(--rule); border-radius: 4px; padding: .75rem; background: #fff; text-align: center; }
@@ -1073,13 +1086,14 @@ fn render_html(r: &Report, blocks: &[Block]) -> String {
             }
             Block::Table(table) => html_table(table, &mut h),
             Block::Chart {
+                number,
                 stem,
                 title,
                 svg,
                 caption,
             } => {
                 h.push_str(&format!(
-                    "<figure id=\"chart-{}\">\n<h3>{}</h3>\n<div class=\"chart\">\n",
+                    "<figure id=\"chart-{}\">\n<h3>Figure {number}. {}</h3>\n<div class=\"chart\">\n",
                     esc(stem),
                     esc(title)
                 ));
@@ -1132,6 +1146,9 @@ fn html_table(table: &Table, h: &mut String) {
             if c.muted {
                 classes.push("muted");
             }
+            if c.name {
+                classes.push("name");
+            }
             h.push_str("<td");
             if !classes.is_empty() {
                 h.push_str(&format!(" class=\"{}\"", classes.join(" ")));
@@ -1149,7 +1166,10 @@ fn html_table(table: &Table, h: &mut String) {
                 None => h.push_str(&inner),
             }
             if let Some(ci) = &c.ci {
-                h.push_str(&format!("<span class=\"ci\">{}</span>", esc(ci)));
+                // A narrow column breaks an interval after its comma only.
+                let ci = ci.replace(' ', "\u{a0}").replace(",\u{a0}", ", ");
+                let class = if c.ci_wraps { "ci wrap" } else { "ci" };
+                h.push_str(&format!("<span class=\"{class}\">{}</span>", esc(&ci)));
             }
             h.push_str("</td>");
         }
@@ -1258,6 +1278,7 @@ fn render_markdown(blocks: &[Block]) -> String {
             }
             Block::Table(table) => md_table(table, &mut m),
             Block::Chart {
+                number,
                 stem,
                 title,
                 caption,
@@ -1270,7 +1291,7 @@ fn render_markdown(blocks: &[Block]) -> String {
                     target
                 };
                 m.push_str(&format!(
-                    "### {}\n\n![{}]({target})\n\n*{}*\n\n",
+                    "### Figure {number}. {}\n\n![{}]({target})\n\n*{}*\n\n",
                     md_text(title),
                     md_text(title),
                     md_text(caption).trim()
@@ -1614,6 +1635,12 @@ mod tests {
             assert!(m.contains(c.caption));
         }
         assert!(h.contains(r.charts[0].svg), "SVG inlined as-is");
+        assert!(h.contains("<h3>Figure 2. Downtime by cause</h3>"));
+        assert!(m.contains("### Figure 2. Downtime by cause\n"));
+        // Headings are unique, so GitHub's anchors match the contents' links.
+        let headings: Vec<&str> = m.lines().filter(|l| l.starts_with('#')).collect();
+        let unique: std::collections::HashSet<&&str> = headings.iter().collect();
+        assert_eq!(unique.len(), headings.len(), "{headings:?}");
         assert!(!h.contains("<?xml"), "prolog stripped");
         assert!(h.contains(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"10\" height=\"10\"><text>y</text></svg>"
@@ -1685,7 +1712,7 @@ mod tests {
         for doc in [html(&r), markdown(&r)] {
             assert!(!doc.contains("RPO p95"));
             assert!(!doc.contains("Cost/month"));
-            assert!(!doc.contains("Frontier"));
+            assert!(!doc.contains("Pareto"));
             assert!(!doc.contains("never-seen-cause"), "all-zero cause shown");
             assert!(doc.contains("load-balancer"));
         }
@@ -1693,14 +1720,21 @@ mod tests {
         r.rows[0].monthly_cost = Some(1250.0);
         r.rows[1].monthly_cost = Some(800.0);
         r.rows[0].pareto_frontier = true;
-        r.rows[1].pareto_frontier = true;
         for doc in [html(&r), markdown(&r)] {
             assert!(doc.contains("RPO p95"));
             assert!(doc.contains("57m 42s"));
             assert!(doc.contains("Cost/month"));
-            assert!(doc.contains("1,250 EUR"));
-            assert!(doc.contains("◆"));
+            assert!(doc.contains("◆ 1,250 EUR"));
+            assert!(!doc.contains("◆ 800"), "stacked-3 is off the frontier");
+            assert!(!doc.contains("Pareto</th>") && !doc.contains("| Pareto |"));
         }
+        let m = markdown(&r);
+        let summary = &m[m.find("## Summary").unwrap()..m.find("## Ranking").unwrap()];
+        assert!(
+            summary.contains("The only design on the cost/availability Pareto frontier is **external-3x3** (1,250 EUR a month"),
+            "{summary}"
+        );
+        r.rows[1].pareto_frontier = true;
         let m = markdown(&r);
         let summary = &m[m.find("## Summary").unwrap()..m.find("## Ranking").unwrap()];
         assert!(
@@ -1711,6 +1745,12 @@ mod tests {
             summary.contains("the most available **external-3x3** (1,250 EUR"),
             "{summary}"
         );
+        // A frontier without costs gets a column of its own.
+        for x in &mut r.rows {
+            x.monthly_cost = None;
+        }
+        assert!(markdown(&r).contains("| Pareto |"));
+        assert!(html(&r).contains("<th>Pareto</th>"));
     }
 
     #[test]
@@ -1751,8 +1791,10 @@ mod tests {
         assert!(m.contains("| -30.0s [-1m 06s, +6.0s] (n.s.) |"), "{m}");
         assert!(m.contains("+1h 38m [+1h 34m, +1h 42m]"));
         let h = html(&r);
-        assert!(h.contains("99.998800%<span class=\"ci\">[99.998680, 99.998920]</span>"));
-        assert!(h.contains("<td>baseline</td>"));
+        assert!(h.contains("99.998800%<span class=\"ci wrap\">[99.998680, 99.998920]</span>"));
+        assert!(h.contains("<td class=\"num\">baseline</td>"));
+        // Bounds do not break inside.
+        assert!(h.contains("<span class=\"ci\">[5m\u{a0}41s, 6m\u{a0}57s]</span>"));
     }
 
     #[test]
