@@ -3,6 +3,7 @@
 
 pub mod compare;
 mod csv;
+pub mod document;
 mod human;
 mod json;
 mod table;

@@ -1,0 +1,1917 @@
+//! The study report for architecture reviews: one self-contained HTML page
+//! (inline style, charts inlined as SVG, no external resource) and the same
+//! content as GitHub-flavoured Markdown (charts as PNG files beside it), with
+//! the data as JSON and CSV.
+//!
+//! This module only lays out what it is given ([`Report`]): the study runner
+//! computes the figures and the charts module draws the charts. Both outputs
+//! are rendered from one list of blocks, so they cannot say different things.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::human::{human_duration_minutes, percent};
+use crate::stats::Interval;
+
+/// How downtime is attributed to causes, stated under the downtime-by-cause
+/// table.
+pub const ATTRIBUTION_RULE: &str = "Each moment of an outage is charged to what the indicator is \
+waiting for at that moment: the failure, repair, leader election, maintenance drain or restore \
+that stands between it and being up again. When several causes hold it down at once, the moment \
+is charged to one of them only, so no moment is counted twice and a design's causes add up to its \
+downtime.";
+
+/// What a study sets for one design: key path -> value text, in order.
+pub type Settings = Vec<(String, String)>;
+
+/// A study's results, ready to lay out.
+#[derive(Clone, Debug)]
+pub struct Report<'a> {
+    /// e.g. "control-plane: stacked versus external etcd, 1 to 7 control-plane nodes"
+    pub title: String,
+    /// What the study asks, in the study's own words; blank lines separate paragraphs.
+    pub description: Option<String>,
+    /// "kubenines 0.1.0"
+    pub generated_by: String,
+    /// The exact command that reproduces the report, e.g. "kubenines report scenarios/studies/control-plane.yaml --out reports/control-plane".
+    pub reproduce: String,
+    /// The study file's path.
+    pub study_source: String,
+    /// Master seed shared by every design.
+    pub seed: u64,
+    /// Replications per design.
+    pub replications: u64,
+    /// Simulated years per replication.
+    pub horizon_years: f64,
+    /// Ranking indicator, e.g. "api".
+    pub indicator: String,
+    /// The design differences are taken against.
+    pub baseline: String,
+    /// Wall-clock time of the whole study.
+    pub wall_seconds: f64,
+    /// Worker threads it ran on.
+    pub threads: usize,
+    /// Cause names, in order, matching [`ReportRow::downtime_by_cause`].
+    pub causes: Vec<String>,
+    /// Designs, ranked (best first).
+    pub rows: Vec<ReportRow>,
+    /// Designs of the study that make no sense: (name, settings, reason).
+    pub invalid: Vec<(String, Settings, String)>,
+    /// Charts, in the order they are shown.
+    pub charts: Vec<ReportChart<'a>>,
+    /// Written verbatim as results.json.
+    pub results_json: String,
+    /// Written verbatim as results.csv.
+    pub results_csv: String,
+}
+
+/// One design of the study, on the ranking indicator.
+#[derive(Clone, Debug)]
+pub struct ReportRow {
+    /// 1 for the best design.
+    pub rank: usize,
+    /// The design's name.
+    pub name: String,
+    /// Fraction of time up, with 95% interval.
+    pub availability: Interval,
+    /// -log10(1 - availability); None when no downtime was seen.
+    pub nines: Option<f64>,
+    /// Downtime per year, minutes, with 95% interval.
+    pub downtime_minutes_per_year: Interval,
+    /// Outages begun per year, with 95% interval.
+    pub outages_per_year: Interval,
+    /// 99th percentile of outage lengths, minutes; None without outages.
+    pub outage_p99_minutes: Option<f64>,
+    /// 95th percentile of history lost per data-loss event, minutes; None
+    /// when the design loses no data or has no backups.
+    pub rpo_p95_minutes: Option<f64>,
+    /// Hosts the design runs, the load balancer included.
+    pub hosts: u32,
+    /// Cost per month, in `currency`; None when the study prices nothing.
+    pub monthly_cost: Option<f64>,
+    /// Currency of `monthly_cost`, e.g. "EUR".
+    pub currency: String,
+    /// On the cost/availability Pareto frontier: no other design is both
+    /// cheaper and more available.
+    pub pareto_frontier: bool,
+    /// This design minus the baseline in downtime minutes per year, paired, 95% interval (None for designs lacking the indicator).
+    pub difference_to_baseline: Option<Interval>,
+    /// Downtime minutes per year of the ranking indicator by cause, same order as [`Report::causes`].
+    pub downtime_by_cause: Vec<f64>,
+    /// What the study set for this design: key path -> value text.
+    pub settings: Settings,
+    /// The full effective scenario (YAML text): the design's assumptions.
+    pub effective_yaml: String,
+}
+
+/// One chart, drawn twice: SVG for the page, PNG for the Markdown.
+#[derive(Clone, Debug)]
+pub struct ReportChart<'a> {
+    /// File name without extension: "availability", "downtime_by_cause",
+    /// "outage_durations", "rpo", "cost", "sweep-1", "timeline".
+    pub file_stem: &'a str,
+    /// Shown above the chart.
+    pub title: &'a str,
+    /// One sentence under the chart: how to read it.
+    pub caption: &'a str,
+    /// A standalone `<svg ...>...</svg>` document (an XML prolog or doctype
+    /// is dropped when inlined).
+    pub svg: &'a str,
+    /// The same chart as PNG.
+    pub png: &'a [u8],
+}
+
+/// Writes into `dir` (created if missing): `index.html`, `report.md`,
+/// `charts/<stem>.svg` and `charts/<stem>.png` per chart, `results.json`,
+/// `results.csv`. Returns the paths written, in that order. Each file is
+/// written beside its final name, then renamed into place. A chart stem that
+/// is not a plain file name (letters, digits, `-`, `_`, `.`, not starting
+/// with `.`), or is used twice, is refused before anything is written.
+pub fn write_report(dir: &Path, report: &Report) -> io::Result<Vec<PathBuf>> {
+    let mut stems = std::collections::HashSet::new();
+    for c in &report.charts {
+        if !plain_file_stem(c.file_stem) || !stems.insert(c.file_stem) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "chart file stem {:?} is not a plain file name, or is used twice",
+                    c.file_stem
+                ),
+            ));
+        }
+    }
+    let charts = dir.join("charts");
+    std::fs::create_dir_all(&charts)?;
+    let mut written = Vec::new();
+    let mut put = |path: PathBuf, bytes: &[u8]| -> io::Result<()> {
+        write_atomically(&path, bytes)?;
+        written.push(path);
+        Ok(())
+    };
+    put(dir.join("index.html"), html(report).as_bytes())?;
+    put(dir.join("report.md"), markdown(report).as_bytes())?;
+    for c in &report.charts {
+        put(
+            charts.join(format!("{}.svg", c.file_stem)),
+            c.svg.as_bytes(),
+        )?;
+        put(charts.join(format!("{}.png", c.file_stem)), c.png)?;
+    }
+    put(dir.join("results.json"), report.results_json.as_bytes())?;
+    put(dir.join("results.csv"), report.results_csv.as_bytes())?;
+    Ok(written)
+}
+
+/// The HTML page alone.
+pub fn html(report: &Report) -> String {
+    render_html(report, &blocks(report))
+}
+
+/// The Markdown alone; charts referenced as `charts/<stem>.png`.
+pub fn markdown(report: &Report) -> String {
+    render_markdown(&blocks(report))
+}
+
+fn plain_file_stem(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 100
+        && !s.starts_with('.')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+// ---------------------------------------------------------------------------
+// The content, once, as blocks both renderers lay out.
+
+/// Inline text.
+#[derive(Clone, Debug)]
+enum Span {
+    Text(String),
+    Strong(String),
+    Code(String),
+    /// A line break inside a table cell.
+    Break,
+}
+
+fn t(s: impl Into<String>) -> Span {
+    Span::Text(s.into())
+}
+
+fn strong(s: impl Into<String>) -> Span {
+    Span::Strong(s.into())
+}
+
+fn code(s: impl Into<String>) -> Span {
+    Span::Code(s.into())
+}
+
+#[derive(Clone, Debug, Default)]
+struct Cell {
+    spans: Vec<Span>,
+    /// The 95% interval, shown under the value in HTML, after it in Markdown.
+    ci: Option<String>,
+    /// Right-aligned figure.
+    num: bool,
+    /// Greyed out in HTML (a difference that is not significant).
+    muted: bool,
+    /// Background intensity in HTML, 0 to 1.
+    shade: Option<f64>,
+    /// Fragment the HTML cell links to.
+    link: Option<String>,
+    /// A design's name, kept on one line in HTML.
+    name: bool,
+    /// The interval may break after its comma in HTML (the widest column
+    /// gives way first).
+    ci_wraps: bool,
+}
+
+fn cell(text: impl Into<String>) -> Cell {
+    Cell {
+        spans: vec![t(text)],
+        ..Cell::default()
+    }
+}
+
+fn num(text: impl Into<String>) -> Cell {
+    Cell {
+        num: true,
+        ..cell(text)
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Table {
+    /// Column headings; true for figure columns (right-aligned).
+    heads: Vec<(String, bool)>,
+    rows: Vec<Vec<Cell>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Style {
+    Plain,
+    /// The summary: boxed in HTML, a quote in Markdown.
+    Summary,
+    /// Small print under a table.
+    Note,
+    /// The line of facts under the title.
+    Meta,
+}
+
+#[derive(Clone, Debug)]
+enum Block {
+    Title(String),
+    Heading {
+        level: u8,
+        id: String,
+        text: String,
+    },
+    Para(Style, Vec<Span>),
+    List(Vec<Vec<Span>>),
+    /// Links to the sections: (id, text).
+    Contents(Vec<(String, String)>),
+    Table(Table),
+    /// A chart headed "Figure N. title" (which also keeps Markdown's heading
+    /// anchors apart from the sections', e.g. a "Downtime by cause" chart).
+    Chart {
+        number: usize,
+        stem: String,
+        title: String,
+        svg: String,
+        caption: String,
+    },
+    Code {
+        lang: &'static str,
+        text: String,
+    },
+    /// Folded text: summary line, language, text.
+    Details {
+        summary: String,
+        lang: &'static str,
+        text: String,
+    },
+}
+
+const SUMMARY: (&str, &str) = ("summary", "Summary");
+const RANKING: (&str, &str) = ("ranking", "Ranking");
+const CHARTS: (&str, &str) = ("charts", "Charts");
+const CAUSES: (&str, &str) = ("downtime-by-cause", "Downtime by cause");
+const DESIGNS: (&str, &str) = (
+    "designs-and-their-assumptions",
+    "Designs and their assumptions",
+);
+const INVALID: (&str, &str) = ("invalid-designs", "Invalid designs");
+const REPRODUCE: (&str, &str) = ("reproduce", "Reproduce");
+
+fn heading(level: u8, (id, text): (&str, &str)) -> Block {
+    Block::Heading {
+        level,
+        id: id.into(),
+        text: text.into(),
+    }
+}
+
+fn blocks(r: &Report) -> Vec<Block> {
+    let mut b = vec![Block::Title(r.title.clone())];
+    b.push(Block::Para(
+        Style::Meta,
+        vec![
+            t("Study "),
+            code(&r.study_source),
+            t(" · ranked by the availability of "),
+            code(&r.indicator),
+            t(" · baseline "),
+            strong(&r.baseline),
+            t(format!(
+                " · {} × {} · seed {} · {}",
+                plural(r.replications as usize, "replication", "replications"),
+                plural_years(r.horizon_years),
+                r.seed,
+                r.generated_by
+            )),
+        ],
+    ));
+    if let Some(d) = &r.description {
+        for p in paragraphs(d) {
+            b.push(Block::Para(Style::Plain, vec![t(p)]));
+        }
+    }
+    let mut sections = vec![SUMMARY, RANKING];
+    if !r.charts.is_empty() {
+        sections.push(CHARTS);
+    }
+    sections.extend([CAUSES, DESIGNS]);
+    if !r.invalid.is_empty() {
+        sections.push(INVALID);
+    }
+    sections.push(REPRODUCE);
+    b.push(Block::Contents(
+        sections
+            .iter()
+            .map(|(id, text)| (id.to_string(), text.to_string()))
+            .collect(),
+    ));
+
+    b.push(heading(2, SUMMARY));
+    b.push(Block::Para(Style::Summary, summary(r)));
+
+    b.push(heading(2, RANKING));
+    ranking(r, &mut b);
+
+    if !r.charts.is_empty() {
+        b.push(heading(2, CHARTS));
+        for (k, c) in r.charts.iter().enumerate() {
+            b.push(Block::Chart {
+                number: k + 1,
+                stem: c.file_stem.into(),
+                title: c.title.into(),
+                svg: c.svg.into(),
+                caption: c.caption.into(),
+            });
+        }
+    }
+
+    b.push(heading(2, CAUSES));
+    causes(r, &mut b);
+
+    b.push(heading(2, DESIGNS));
+    designs(r, &mut b);
+
+    if !r.invalid.is_empty() {
+        b.push(heading(2, INVALID));
+        invalid(r, &mut b);
+    }
+
+    b.push(heading(2, REPRODUCE));
+    reproduce(r, &mut b);
+    b
+}
+
+/// The paragraph a reviewer reads first, written from the data.
+fn summary(r: &Report) -> Vec<Span> {
+    let mut s = Vec::new();
+    let Some(best) = r.rows.first() else {
+        s.push(t("The study has no valid design to rank."));
+        invalid_sentence(r, &mut s);
+        return s;
+    };
+    let n = r.rows.len();
+    let facts = format!(
+        " ({}, {} of downtime a year).",
+        nines_text(best.nines, "nines"),
+        human_duration_minutes(best.downtime_minutes_per_year.mean)
+    );
+    if n == 1 {
+        s.push(t("The study's one design, "));
+        s.push(strong(&best.name));
+        s.push(t(format!(", is available {} on ", availability_text(best))));
+        s.push(code(&r.indicator));
+    } else {
+        s.push(t(format!("Of {n} designs, ranked by the availability of ")));
+        s.push(code(&r.indicator));
+        s.push(t(", the best is "));
+        s.push(strong(&best.name));
+        s.push(t(format!(", available {}", availability_text(best))));
+    }
+    s.push(t(facts));
+
+    if best.name == r.baseline {
+        s.push(t(" It is also the baseline."));
+        if let Some(second) = r.rows.get(1) {
+            s.push(t(" "));
+            difference_sentence(
+                second.difference_to_baseline,
+                &[t("The runner-up, "), strong(&second.name), t(",")],
+                &[t("the runner-up, "), strong(&second.name), t(",")],
+                &mut s,
+            );
+        }
+    } else {
+        s.push(t(" The baseline, "));
+        s.push(strong(&r.baseline));
+        match r.rows.iter().find(|x| x.name == r.baseline) {
+            Some(b) => s.push(t(format!(", is available {}. ", availability_text(b)))),
+            None => s.push(t(", is not among the ranked designs. ")),
+        }
+        let name = [strong(&best.name)];
+        difference_sentence(best.difference_to_baseline, &name, &name, &mut s);
+    }
+
+    let frontier: Vec<&ReportRow> = r
+        .rows
+        .iter()
+        .filter(|x| x.pareto_frontier && x.monthly_cost.is_some())
+        .collect();
+    let cheapest = frontier.iter().min_by(|a, b| {
+        a.monthly_cost
+            .unwrap_or(f64::INFINITY)
+            .total_cmp(&b.monthly_cost.unwrap_or(f64::INFINITY))
+    });
+    let most = frontier
+        .iter()
+        .max_by(|a, b| a.availability.mean.total_cmp(&b.availability.mean));
+    if let (Some(c), Some(m)) = (cheapest, most) {
+        let priced = |x: &ReportRow| {
+            format!(
+                " ({} a month, {})",
+                money(x.monthly_cost.unwrap_or(0.0), &x.currency),
+                percent(x.availability.mean, x.nines)
+            )
+        };
+        if c.name == m.name {
+            s.push(t(
+                " The only design on the cost/availability Pareto frontier is ",
+            ));
+            s.push(strong(&c.name));
+            s.push(t(priced(c)));
+            s.push(t("."));
+        } else {
+            s.push(t(
+                " On the cost/availability Pareto frontier, the cheapest design is ",
+            ));
+            s.push(strong(&c.name));
+            s.push(t(priced(c)));
+            s.push(t(" and the most available "));
+            s.push(strong(&m.name));
+            s.push(t(priced(m)));
+            s.push(t("."));
+        }
+    }
+    invalid_sentence(r, &mut s);
+    s
+}
+
+/// "`subject` has 12m 03s [10m 01s, 14m 05s] less downtime a year than the
+/// baseline (paired difference, 95% interval).", or why no such claim holds.
+/// `object` is the subject in the middle of a sentence.
+fn difference_sentence(d: Option<Interval>, subject: &[Span], object: &[Span], s: &mut Vec<Span>) {
+    let Some(d) = d else {
+        s.extend_from_slice(subject);
+        s.push(t(
+            " lacks the indicator, so it has no paired difference to the baseline.",
+        ));
+        return;
+    };
+    let (lo, hi) = match (d.ci_low, d.ci_high) {
+        (Some(l), Some(h)) => (l, h),
+        _ => {
+            s.push(t("The paired difference of "));
+            s.extend_from_slice(object);
+            s.push(t(format!(
+                " to the baseline is {} of downtime a year (too few replications for an interval).",
+                signed_minutes(d.mean)
+            )));
+            return;
+        }
+    };
+    if lo <= 0.0 && hi >= 0.0 {
+        s.push(t("The paired difference of "));
+        s.extend_from_slice(object);
+        s.push(t(format!(
+            " to the baseline is {} [{}, {}] of downtime a year (95% interval); the interval \
+             contains 0, so the difference is not significant.",
+            signed_minutes(d.mean),
+            signed_minutes(lo),
+            signed_minutes(hi)
+        )));
+    } else {
+        let (word, m, a, b) = if d.mean <= 0.0 {
+            ("less", -d.mean, -hi, -lo)
+        } else {
+            ("more", d.mean, lo, hi)
+        };
+        s.extend_from_slice(subject);
+        s.push(t(format!(
+            " has {} [{}, {}] {word} downtime a year than the baseline (paired difference, 95% \
+             interval).",
+            human_duration_minutes(m),
+            human_duration_minutes(a),
+            human_duration_minutes(b)
+        )));
+    }
+}
+
+fn invalid_sentence(r: &Report, s: &mut Vec<Span>) {
+    match r.invalid.len() {
+        0 => s.push(t(" Every design of the study is valid.")),
+        1 => s.push(t(
+            " One design of the study is invalid and was not simulated (see Invalid designs).",
+        )),
+        k => s.push(t(format!(
+            " The study has {k} invalid designs, which were not simulated (see Invalid designs)."
+        ))),
+    }
+}
+
+fn ranking(r: &Report, b: &mut Vec<Block>) {
+    let rpo = r.rows.iter().any(|x| x.rpo_p95_minutes.is_some());
+    let cost = r.rows.iter().any(|x| x.monthly_cost.is_some());
+    let frontier = r.rows.iter().any(|x| x.pareto_frontier);
+    // The frontier mark goes before the cost when there is one (figures
+    // stay aligned), in a column of its own when there is none.
+    let mark = |x: &ReportRow| if x.pareto_frontier { "◆ " } else { "" };
+    let mut heads = vec![
+        ("Rank", true),
+        ("Design", false),
+        ("Availability [95% CI]", true),
+        ("Nines", true),
+        ("Downtime/yr", true),
+        ("Outages/yr", true),
+        ("Outage p99", true),
+    ];
+    if rpo {
+        heads.push(("RPO p95", true));
+    }
+    heads.push(("Hosts", true));
+    if cost {
+        heads.push(("Cost/month", true));
+    }
+    if frontier && !cost {
+        heads.push(("Pareto", false));
+    }
+    heads.push(("Δ downtime/yr vs baseline", true));
+    let mut rows = Vec::new();
+    let mut not_significant = false;
+    for x in &r.rows {
+        let (avail, avail_ci) = availability_parts(x);
+        let mut row = vec![
+            num(x.rank.to_string()),
+            Cell {
+                link: Some(design_id(x)),
+                name: true,
+                ..cell(&x.name)
+            },
+            Cell {
+                ci: avail_ci,
+                ci_wraps: true,
+                ..num(avail)
+            },
+            num(nines_text(x.nines, "")),
+            Cell {
+                ci: ci_text(&x.downtime_minutes_per_year, human_duration_minutes),
+                ..num(human_duration_minutes(x.downtime_minutes_per_year.mean))
+            },
+            num(rate(x.outages_per_year.mean)),
+            num(x
+                .outage_p99_minutes
+                .map_or("–".into(), human_duration_minutes)),
+        ];
+        if rpo {
+            row.push(num(x
+                .rpo_p95_minutes
+                .map_or("–".into(), human_duration_minutes)));
+        }
+        row.push(num(x.hosts.to_string()));
+        if cost {
+            let price = x.monthly_cost.map_or("–".into(), |c| money(c, &x.currency));
+            row.push(num(format!("{}{price}", mark(x))));
+        } else if frontier {
+            row.push(cell(mark(x).trim_end()));
+        }
+        row.push(if x.name == r.baseline {
+            num("baseline")
+        } else {
+            match x.difference_to_baseline {
+                None => num("–"),
+                Some(d) => {
+                    let ns =
+                        matches!((d.ci_low, d.ci_high), (Some(l), Some(h)) if l <= 0.0 && h >= 0.0);
+                    not_significant |= ns;
+                    let ci = ci_text(&d, signed_minutes);
+                    Cell {
+                        ci: if ns {
+                            ci.map(|c| format!("{c} (n.s.)"))
+                        } else {
+                            ci
+                        },
+                        muted: ns,
+                        ..num(signed_minutes(d.mean))
+                    }
+                }
+            }
+        });
+        rows.push(row);
+    }
+    b.push(Block::Table(Table {
+        heads: heads.into_iter().map(|(h, n)| (h.to_string(), n)).collect(),
+        rows,
+    }));
+    let mut note = vec![
+        t("Ranked by the availability of "),
+        code(&r.indicator),
+        t(
+            ", best first; brackets hold 95% intervals. Δ is the design's downtime per year minus \
+             the baseline's over paired replications: negative means less downtime.",
+        ),
+    ];
+    if not_significant {
+        note.push(t(
+            " (n.s.) marks a difference whose interval contains 0: not significant.",
+        ));
+    }
+    if frontier {
+        note.push(t(if cost {
+            " ◆ marks the cost/availability Pareto frontier: no other design is both cheaper and more available."
+        } else {
+            " ◆ marks the Pareto frontier: designs no other design beats on every count."
+        }));
+    }
+    b.push(Block::Para(Style::Note, note));
+}
+
+fn causes(r: &Report, b: &mut Vec<Block>) {
+    let at = |x: &ReportRow, i: usize| x.downtime_by_cause.get(i).copied().unwrap_or(0.0);
+    let shown: Vec<usize> = (0..r.causes.len())
+        .filter(|&i| r.rows.iter().any(|x| at(x, i) != 0.0))
+        .collect();
+    if shown.is_empty() || r.rows.is_empty() {
+        b.push(Block::Para(
+            Style::Plain,
+            vec![
+                t("No downtime of "),
+                code(&r.indicator),
+                t(" was charged to any cause."),
+            ],
+        ));
+    } else {
+        let max = r
+            .rows
+            .iter()
+            .flat_map(|x| shown.iter().map(move |&i| at(x, i)))
+            .fold(0.0_f64, f64::max);
+        let mut heads = vec![("Design".to_string(), false)];
+        heads.extend(shown.iter().map(|&i| (r.causes[i].clone(), true)));
+        heads.push(("Total".into(), true));
+        let rows = r
+            .rows
+            .iter()
+            .map(|x| {
+                let mut row = vec![Cell {
+                    link: Some(design_id(x)),
+                    name: true,
+                    ..cell(&x.name)
+                }];
+                for &i in &shown {
+                    let v = at(x, i);
+                    row.push(if v == 0.0 {
+                        num("–")
+                    } else {
+                        Cell {
+                            shade: (max > 0.0).then(|| (v / max).clamp(0.0, 1.0)),
+                            ..num(human_duration_minutes(v))
+                        }
+                    });
+                }
+                let total: f64 = shown.iter().map(|&i| at(x, i)).sum();
+                row.push(Cell {
+                    spans: vec![strong(human_duration_minutes(total))],
+                    ..num("")
+                });
+                row
+            })
+            .collect();
+        b.push(Block::Table(Table { heads, rows }));
+        b.push(Block::Para(
+            Style::Note,
+            vec![
+                t("Downtime per year of "),
+                code(&r.indicator),
+                t(" by cause, mean over replications; causes never charged are left out."),
+            ],
+        ));
+    }
+    b.push(Block::Para(Style::Plain, vec![t(ATTRIBUTION_RULE)]));
+}
+
+fn designs(r: &Report, b: &mut Vec<Block>) {
+    b.push(Block::Para(
+        Style::Plain,
+        vec![t(
+            "Per design, in rank order: what the study set, and the full effective scenario the \
+             simulation ran, every assumption included.",
+        )],
+    ));
+    for x in &r.rows {
+        b.push(Block::Heading {
+            level: 3,
+            id: design_id(x),
+            text: format!("{}. {}", x.rank, x.name),
+        });
+        if x.settings.is_empty() {
+            b.push(Block::Para(
+                Style::Plain,
+                vec![t(
+                    "The study sets nothing for this design: it is the scenario as written.",
+                )],
+            ));
+        } else {
+            b.push(Block::List(
+                x.settings
+                    .iter()
+                    .map(|(k, v)| vec![code(k), t(" = "), code(v)])
+                    .collect(),
+            ));
+        }
+        b.push(Block::Details {
+            summary: format!(
+                "Effective scenario of {} (YAML, {})",
+                x.name,
+                plural(x.effective_yaml.lines().count(), "line", "lines")
+            ),
+            lang: "yaml",
+            text: x.effective_yaml.clone(),
+        });
+    }
+}
+
+fn invalid(r: &Report, b: &mut Vec<Block>) {
+    b.push(Block::Para(
+        Style::Plain,
+        vec![t(
+            "These designs of the study make no sense and were not simulated.",
+        )],
+    ));
+    let rows = r
+        .invalid
+        .iter()
+        .map(|(name, settings, reason)| {
+            let mut spans = Vec::new();
+            for (i, (k, v)) in settings.iter().enumerate() {
+                if i > 0 {
+                    spans.push(Span::Break);
+                }
+                spans.extend([code(k), t(" = "), code(v)]);
+            }
+            vec![
+                cell(name),
+                Cell {
+                    spans,
+                    ..Cell::default()
+                },
+                cell(reason),
+            ]
+        })
+        .collect();
+    b.push(Block::Table(Table {
+        heads: vec![
+            ("Design".into(), false),
+            ("Settings".into(), false),
+            ("Reason".into(), false),
+        ],
+        rows,
+    }));
+}
+
+fn reproduce(r: &Report, b: &mut Vec<Block>) {
+    b.push(Block::Para(
+        Style::Plain,
+        vec![t(
+            "This command writes this report again, figure for figure:",
+        )],
+    ));
+    b.push(Block::Code {
+        lang: "sh",
+        text: r.reproduce.clone(),
+    });
+    b.push(Block::List(vec![
+        vec![t("Study: "), code(&r.study_source)],
+        vec![t(format!("Seed: {}", r.seed))],
+        vec![t(format!(
+            "Replications: {} per design, {} each",
+            r.replications,
+            plural_years(r.horizon_years)
+        ))],
+        vec![t(format!("Generated by: {}", r.generated_by))],
+        vec![t(format!(
+            "Wall time: {} on {}",
+            human_duration_minutes(r.wall_seconds / 60.0),
+            plural(r.threads, "thread", "threads")
+        ))],
+    ]));
+    let percentiles = if r.rows.iter().any(|x| x.rpo_p95_minutes.is_some()) {
+        "percentiles (outage p99, RPO p95) are taken over the outages and data-loss events"
+    } else {
+        "outage p99 is taken over the outages"
+    };
+    b.push(Block::Para(
+        Style::Plain,
+        vec![t(format!(
+            "Every figure with an interval is a mean over the {} replications with its 95% \
+             Student-t confidence interval; {percentiles} of all replications. Designs share their \
+             random numbers replication by replication, so differences to the baseline are \
+             paired. Results are identical for any thread count: only the wall time depends on it.",
+            r.replications
+        ))],
+    ));
+    b.push(Block::Para(
+        Style::Plain,
+        vec![
+            t("The data behind every table are in "),
+            code("results.json"),
+            t(" and "),
+            code("results.csv"),
+            t(" beside this report, the charts as SVG and PNG in "),
+            code("charts/"),
+            t("."),
+        ],
+    ));
+}
+
+// ---------------------------------------------------------------------------
+// Numbers.
+
+fn design_id(x: &ReportRow) -> String {
+    format!("design-{}", x.rank)
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn plural_years(y: f64) -> String {
+    format!("{y} {}", if y == 1.0 { "year" } else { "years" })
+}
+
+/// Blank-line separated paragraphs, each on one line.
+fn paragraphs(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur: Vec<&str> = Vec::new();
+    for line in s.lines().map(str::trim) {
+        if line.is_empty() {
+            if !cur.is_empty() {
+                out.push(cur.join(" "));
+                cur.clear();
+            }
+        } else {
+            cur.push(line);
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur.join(" "));
+    }
+    out
+}
+
+/// "99.9953%" and "[99.9948, 99.9958]".
+fn availability_parts(x: &ReportRow) -> (String, Option<String>) {
+    let bare = |v: f64| percent(v, x.nines).trim_end_matches('%').to_string();
+    (
+        percent(x.availability.mean, x.nines),
+        ci_text(&x.availability, bare),
+    )
+}
+
+fn availability_text(x: &ReportRow) -> String {
+    match availability_parts(x) {
+        (a, Some(ci)) => format!("{a} {ci}"),
+        (a, None) => a,
+    }
+}
+
+fn ci_text(i: &Interval, f: impl Fn(f64) -> String) -> Option<String> {
+    Some(format!("[{}, {}]", f(i.ci_low?), f(i.ci_high?)))
+}
+
+fn nines_text(n: Option<f64>, unit: &str) -> String {
+    let v = n.map_or("∞".into(), |n| format!("{n:.2}"));
+    if unit.is_empty() {
+        v
+    } else {
+        format!("{v} {unit}")
+    }
+}
+
+/// Rates as the CLI shows them.
+fn rate(x: f64) -> String {
+    if x == 0.0 {
+        "0".into()
+    } else if x.abs() < 0.01 {
+        format!("{x:.2e}")
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+/// "+1m 30s", "-45.0s".
+fn signed_minutes(m: f64) -> String {
+    if m < 0.0 {
+        format!("-{}", human_duration_minutes(-m))
+    } else if m > 0.0 {
+        format!("+{}", human_duration_minutes(m))
+    } else {
+        human_duration_minutes(0.0)
+    }
+}
+
+/// "1,250 EUR", "37.50 EUR".
+fn money(x: f64, currency: &str) -> String {
+    let amount = if x.abs() >= 100.0 {
+        let digits = format!("{:.0}", x.abs());
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        format!("{}{grouped}", if x < 0.0 { "-" } else { "" })
+    } else {
+        format!("{x:.2}")
+    };
+    format!("{amount} {currency}").trim_end().to_string()
+}
+
+// ---------------------------------------------------------------------------
+// HTML (polyglot XHTML5: well-formed XML that browsers read as HTML).
+
+const CSS: &str = r#"
+:root { --ink: #1d2330; --muted: #5b6473; --rule: #d5dbe3; --zebra: #f5f7fa; --head: #e9eef4; --accent: #1f5fa8; --tint: 31, 95, 168; }
+* { box-sizing: border-box; }
+html { background: #fff; }
+body { margin: 0; color: var(--ink); font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+main { max-width: 1100px; margin: 0 auto; padding: 2.5rem 2rem 4rem; }
+header { border-bottom: 3px solid var(--accent); padding-bottom: 1rem; margin-bottom: 1.25rem; }
+h1 { font-size: 1.85rem; line-height: 1.25; margin: 0 0 .5rem; letter-spacing: -.01em; }
+h2 { font-size: 1.35rem; margin: 2.6rem 0 .9rem; padding-bottom: .3rem; border-bottom: 1px solid var(--rule); }
+h3 { font-size: 1.08rem; margin: 1.8rem 0 .5rem; }
+p { margin: .6rem 0; }
+a { color: var(--accent); text-decoration: none; }
+a:hover { text-decoration: underline; }
+.meta { color: var(--muted); font-size: .9rem; margin: 0; }
+.summary { background: #f1f6fc; border-left: 4px solid var(--accent); padding: .9rem 1.2rem; margin: 1rem 0; font-size: 1.02rem; }
+.note { color: var(--muted); font-size: .85rem; }
+nav { font-size: .9rem; margin: 1rem 0 0; }
+nav ol { margin: 0; padding: 0; list-style: none; display: flex; flex-wrap: wrap; gap: .3rem 1.4rem; counter-reset: sec; }
+nav li { counter-increment: sec; }
+nav li::before { content: counter(sec) ". "; color: var(--muted); }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: .88em; background: #eef1f5; padding: .08em .32em; border-radius: 3px; }
+pre { background: #f6f8fa; border: 1px solid var(--rule); border-radius: 4px; padding: .8rem 1rem; overflow-x: auto; font: 12.5px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; white-space: pre; }
+pre code { background: none; padding: 0; font-size: inherit; }
+.table-wrap { overflow-x: auto; margin: .8rem 0 .4rem; }
+table { border-collapse: collapse; width: 100%; font-size: .83rem; font-variant-numeric: tabular-nums; }
+th, td { padding: .4rem .45rem; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
+thead th { background: var(--head); border-bottom: 2px solid #aeb8c4; font-weight: 600; vertical-align: bottom; line-height: 1.3; }
+td.name { white-space: nowrap; font-weight: 500; }
+tbody tr:nth-child(even) { background: var(--zebra); }
+th.num { text-align: right; }
+td.num { text-align: right; white-space: nowrap; }
+td.muted { color: var(--muted); }
+.ci { display: block; color: var(--muted); font-size: .76rem; }
+.ci.wrap { white-space: normal; }
+figure { margin: 1.4rem 0 2.2rem; break-inside: avoid; page-break-inside: avoid; }
+figure h3 { margin-top: 0; }
+.chart { border: 1px solid var(--rule); border-radius: 4px; padding: .75rem; background: #fff; text-align: center; }
+svg { max-width: 100%; height: auto; }
+.chart svg { display: block; margin: 0 auto; }
+.caption { color: var(--muted); font-size: .88rem; margin: .5rem 0 0; }
+ul.plain { margin: .4rem 0; padding-left: 1.3rem; }
+ul.plain li { margin: .15rem 0; }
+details { margin: .5rem 0 1rem; }
+summary { cursor: pointer; color: var(--accent); font-size: .92rem; }
+details pre { margin-top: .5rem; max-height: 32rem; overflow: auto; }
+footer { margin-top: 3rem; padding-top: .8rem; border-top: 1px solid var(--rule); color: var(--muted); font-size: .8rem; }
+@media print {
+  body { font-size: 10pt; }
+  main { max-width: none; padding: 0; }
+  nav, summary { display: none; }
+  h2, h3 { break-after: avoid; page-break-after: avoid; }
+  tr, figure, pre { break-inside: avoid; page-break-inside: avoid; }
+  .table-wrap { overflow: visible; }
+  .summary, thead th, tbody tr:nth-child(even), td { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  a { color: inherit; }
+}
+"#;
+
+fn render_html(r: &Report, blocks: &[Block]) -> String {
+    let mut h = String::with_capacity(64 * 1024);
+    h.push_str(
+        "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n",
+    );
+    h.push_str("<meta charset=\"utf-8\"/>\n");
+    h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
+    h.push_str(&format!(
+        "<meta name=\"generator\" content=\"{}\"/>\n<title>{}</title>\n",
+        esc(&r.generated_by),
+        esc(&r.title)
+    ));
+    h.push_str("<style>");
+    h.push_str(CSS);
+    h.push_str("</style>\n</head>\n<body>\n<main>\n");
+    let mut in_header = false;
+    for block in blocks {
+        match block {
+            Block::Title(text) => {
+                h.push_str(&format!("<header>\n<h1>{}</h1>\n", esc(text)));
+                in_header = true;
+            }
+            Block::Para(Style::Meta, spans) => {
+                h.push_str(&format!("<p class=\"meta\">{}</p>\n", html_spans(spans)));
+                if in_header {
+                    h.push_str("</header>\n");
+                    in_header = false;
+                }
+            }
+            Block::Heading { level, id, text } => {
+                h.push_str(&format!("<h{level} id=\"{}\">{}</h{level}>\n", esc(id), esc(text)))
+            }
+            Block::Para(style, spans) => {
+                let class = match style {
+                    Style::Summary => " class=\"summary\"",
+                    Style::Note => " class=\"note\"",
+                    Style::Plain | Style::Meta => "",
+                };
+                h.push_str(&format!("<p{class}>{}</p>\n", html_spans(spans)));
+            }
+            Block::List(items) => {
+                h.push_str("<ul class=\"plain\">\n");
+                for item in items {
+                    h.push_str(&format!("<li>{}</li>\n", html_spans(item)));
+                }
+                h.push_str("</ul>\n");
+            }
+            Block::Contents(items) => {
+                h.push_str("<nav aria-label=\"Contents\">\n<ol>\n");
+                for (id, text) in items {
+                    h.push_str(&format!("<li><a href=\"#{}\">{}</a></li>\n", esc(id), esc(text)));
+                }
+                h.push_str("</ol>\n</nav>\n");
+            }
+            Block::Table(table) => html_table(table, &mut h),
+            Block::Chart {
+                number,
+                stem,
+                title,
+                svg,
+                caption,
+            } => {
+                h.push_str(&format!(
+                    "<figure id=\"chart-{}\">\n<h3>Figure {number}. {}</h3>\n<div class=\"chart\">\n",
+                    esc(stem),
+                    esc(title)
+                ));
+                h.push_str(inlinable_svg(svg));
+                h.push_str(&format!(
+                    "\n</div>\n<figcaption class=\"caption\">{}</figcaption>\n</figure>\n",
+                    esc(caption)
+                ));
+            }
+            Block::Code { lang, text } => h.push_str(&format!(
+                "<pre><code class=\"language-{lang}\">{}</code></pre>\n",
+                esc(text)
+            )),
+            Block::Details {
+                summary,
+                lang,
+                text,
+            } => h.push_str(&format!(
+                "<details>\n<summary>{}</summary>\n<pre><code class=\"language-{lang}\">{}</code></pre>\n</details>\n",
+                esc(summary),
+                esc(text)
+            )),
+        }
+    }
+    if in_header {
+        h.push_str("</header>\n");
+    }
+    h.push_str(&format!(
+        "<footer>{} · {}</footer>\n</main>\n</body>\n</html>\n",
+        esc(&r.generated_by),
+        esc(&r.study_source)
+    ));
+    h
+}
+
+fn html_table(table: &Table, h: &mut String) {
+    h.push_str("<div class=\"table-wrap\">\n<table>\n<thead>\n<tr>");
+    for (head, is_num) in &table.heads {
+        let class = if *is_num { " class=\"num\"" } else { "" };
+        h.push_str(&format!("<th{class}>{}</th>", esc(head)));
+    }
+    h.push_str("</tr>\n</thead>\n<tbody>\n");
+    for row in &table.rows {
+        h.push_str("<tr>");
+        for c in row {
+            let mut classes = Vec::new();
+            if c.num {
+                classes.push("num");
+            }
+            if c.muted {
+                classes.push("muted");
+            }
+            if c.name {
+                classes.push("name");
+            }
+            h.push_str("<td");
+            if !classes.is_empty() {
+                h.push_str(&format!(" class=\"{}\"", classes.join(" ")));
+            }
+            if let Some(s) = c.shade {
+                h.push_str(&format!(
+                    " style=\"background-color: rgba(var(--tint), {:.2})\"",
+                    0.06 + 0.34 * s
+                ));
+            }
+            h.push('>');
+            let inner = html_spans(&c.spans);
+            match &c.link {
+                Some(id) => h.push_str(&format!("<a href=\"#{}\">{inner}</a>", esc(id))),
+                None => h.push_str(&inner),
+            }
+            if let Some(ci) = &c.ci {
+                // A narrow column breaks an interval after its comma only.
+                let ci = ci.replace(' ', "\u{a0}").replace(",\u{a0}", ", ");
+                let class = if c.ci_wraps { "ci wrap" } else { "ci" };
+                h.push_str(&format!("<span class=\"{class}\">{}</span>", esc(&ci)));
+            }
+            h.push_str("</td>");
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table>\n</div>\n");
+}
+
+fn html_spans(spans: &[Span]) -> String {
+    spans
+        .iter()
+        .map(|s| match s {
+            Span::Text(x) => esc(x),
+            Span::Strong(x) => format!("<strong>{}</strong>", esc(x)),
+            Span::Code(x) => format!("<code>{}</code>", esc(x)),
+            Span::Break => "<br/>".into(),
+        })
+        .collect()
+}
+
+/// Text for XML content and attribute values: markup characters escaped,
+/// characters XML forbids replaced by U+FFFD.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The SVG document without what may only open a document: a byte-order
+/// mark, the XML declaration, comments before the root and a doctype.
+fn inlinable_svg(svg: &str) -> &str {
+    let mut s = svg.trim_start_matches('\u{FEFF}').trim_start();
+    loop {
+        if s.starts_with("<?xml") {
+            match s.find("?>") {
+                Some(end) => s = s[end + 2..].trim_start(),
+                None => return s,
+            }
+        } else if s.starts_with("<!--") {
+            match s.find("-->") {
+                Some(end) => s = s[end + 3..].trim_start(),
+                None => return s,
+            }
+        } else if s.starts_with("<!DOCTYPE") || s.starts_with("<!doctype") {
+            // An internal subset ends with "]>", a plain doctype with ">".
+            let end = match (s.find('['), s.find('>')) {
+                (Some(open), Some(close)) if open < close => s.find("]>").map(|e| e + 2),
+                (_, Some(close)) => Some(close + 1),
+                _ => None,
+            };
+            match end {
+                Some(end) => s = s[end..].trim_start(),
+                None => return s,
+            }
+        } else {
+            return s.trim_end();
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Markdown (GitHub-flavoured).
+
+fn render_markdown(blocks: &[Block]) -> String {
+    let mut m = String::with_capacity(32 * 1024);
+    for block in blocks {
+        match block {
+            Block::Title(text) => m.push_str(&format!("# {}\n\n", md_text(text))),
+            Block::Heading { level, text, .. } => m.push_str(&format!(
+                "{} {}\n\n",
+                "#".repeat(*level as usize),
+                md_text(text)
+            )),
+            Block::Para(style, spans) => {
+                let text = md_spans(spans, false);
+                match style {
+                    Style::Summary => m.push_str(&format!("> {text}\n\n")),
+                    Style::Note => m.push_str(&format!("*{}*\n\n", text.trim())),
+                    Style::Plain | Style::Meta => {
+                        m.push_str(&format!("{}\n\n", md_line_start(&text)))
+                    }
+                }
+            }
+            Block::List(items) => {
+                for item in items {
+                    m.push_str(&format!("- {}\n", md_spans(item, false)));
+                }
+                m.push('\n');
+            }
+            Block::Contents(items) => {
+                for (i, (id, text)) in items.iter().enumerate() {
+                    m.push_str(&format!("{}. [{}](#{id})\n", i + 1, md_text(text)));
+                }
+                m.push('\n');
+            }
+            Block::Table(table) => md_table(table, &mut m),
+            Block::Chart {
+                number,
+                stem,
+                title,
+                caption,
+                ..
+            } => {
+                let target = format!("charts/{stem}.png");
+                let target = if target.contains([' ', '(', ')', '<', '>']) {
+                    format!("<{}>", target.replace(['<', '>'], ""))
+                } else {
+                    target
+                };
+                m.push_str(&format!(
+                    "### Figure {number}. {}\n\n![{}]({target})\n\n*{}*\n\n",
+                    md_text(title),
+                    md_text(title),
+                    md_text(caption).trim()
+                ));
+            }
+            Block::Code { lang, text } => m.push_str(&fenced(lang, text)),
+            Block::Details {
+                summary,
+                lang,
+                text,
+            } => {
+                m.push_str(&format!(
+                    "<details>\n<summary>{}</summary>\n\n{}</details>\n\n",
+                    esc(summary),
+                    fenced(lang, text)
+                ));
+            }
+        }
+    }
+    while m.ends_with("\n\n") {
+        m.pop();
+    }
+    m
+}
+
+fn md_table(table: &Table, m: &mut String) {
+    let heads: Vec<String> = table.heads.iter().map(|(h, _)| md_text(h)).collect();
+    m.push_str(&format!("| {} |\n", heads.join(" | ")));
+    let rule: Vec<&str> = table
+        .heads
+        .iter()
+        .map(|(_, n)| if *n { "---:" } else { "---" })
+        .collect();
+    m.push_str(&format!("| {} |\n", rule.join(" | ")));
+    for row in &table.rows {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| {
+                let mut s = md_spans(&c.spans, true);
+                if let Some(ci) = &c.ci {
+                    s.push(' ');
+                    s.push_str(&md_text(ci));
+                }
+                s
+            })
+            .collect();
+        m.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+    m.push('\n');
+}
+
+fn md_spans(spans: &[Span], in_table: bool) -> String {
+    spans
+        .iter()
+        .map(|s| match s {
+            Span::Text(x) => md_text(x),
+            Span::Strong(x) => format!("**{}**", md_text(x)),
+            Span::Code(x) => md_code(x, in_table),
+            Span::Break => "<br>".into(),
+        })
+        .collect()
+}
+
+/// Text with Markdown's markup characters backslash-escaped and newlines as
+/// spaces. Brackets stay as they are unless a `]` could close a link or a
+/// reference; `_` only where it could start or end emphasis.
+fn md_text(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let before = i.checked_sub(1).map(|j| chars[j]);
+        let after = chars.get(i + 1).copied();
+        let word = |x: Option<char>| x.is_some_and(char::is_alphanumeric);
+        let escape = match c {
+            '\\' | '`' | '*' | '<' | '>' | '|' | '&' | '~' => true,
+            ']' => matches!(after, Some('(' | '[' | ':')),
+            '_' => !(word(before) && word(after)),
+            _ => false,
+        };
+        match c {
+            '\n' | '\r' => out.push(' '),
+            c => {
+                if escape {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// Escapes what would make a paragraph's first characters a heading, list
+/// or rule.
+fn md_line_start(s: &str) -> String {
+    let first_word = s.split(' ').next().unwrap_or("");
+    let digits = first_word.trim_end_matches(['.', ')']);
+    if s.starts_with(['#', '-', '+', '=']) {
+        format!("\\{s}")
+    } else if !digits.is_empty()
+        && digits.len() < first_word.len()
+        && digits.chars().all(|c| c.is_ascii_digit())
+    {
+        format!("{digits}\\{}", &s[digits.len()..])
+    } else {
+        s.to_string()
+    }
+}
+
+/// A code span whose delimiters are longer than any run of backticks inside.
+fn md_code(s: &str, in_table: bool) -> String {
+    let mut body = s.replace(['\n', '\r'], " ");
+    if in_table {
+        body = body.replace('|', "\\|");
+    }
+    let ticks = "`".repeat(longest_run(&body, '`') + 1);
+    if body.starts_with('`') || body.ends_with('`') || ticks.len() > 1 {
+        format!("{ticks} {body} {ticks}")
+    } else {
+        format!("{ticks}{body}{ticks}")
+    }
+}
+
+/// A fenced block whose fence is longer than any run of backticks inside.
+fn fenced(lang: &str, text: &str) -> String {
+    let fence = "`".repeat((longest_run(text, '`') + 1).max(3));
+    let body = text.trim_end_matches('\n');
+    format!("{fence}{lang}\n{body}\n{fence}\n\n")
+}
+
+fn longest_run(s: &str, c: char) -> usize {
+    let (mut best, mut run) = (0, 0);
+    for x in s.chars() {
+        run = if x == c { run + 1 } else { 0 };
+        best = best.max(run);
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quick_xml::events::Event;
+
+    const NAMESPACES: [&str; 3] = [
+        "http://www.w3.org/2000/svg",
+        "http://www.w3.org/1999/xhtml",
+        "http://www.w3.org/1999/xlink",
+    ];
+    const MALICIOUS: &str = "<script>alert(\"x\") & 'y'</script>";
+
+    fn i(mean: f64, half: f64) -> Interval {
+        Interval {
+            mean,
+            ci_low: Some(mean - half),
+            ci_high: Some(mean + half),
+        }
+    }
+
+    fn row(rank: usize, name: &str, unavailability: f64, diff: Option<Interval>) -> ReportRow {
+        let minutes = unavailability * 525_960.0;
+        ReportRow {
+            rank,
+            name: name.into(),
+            availability: i(1.0 - unavailability, unavailability / 10.0),
+            nines: Some(-unavailability.log10()),
+            downtime_minutes_per_year: i(minutes, minutes / 10.0),
+            outages_per_year: i(1.5, 0.1),
+            outage_p99_minutes: Some(27.8),
+            rpo_p95_minutes: None,
+            hosts: rank as u32 + 2,
+            monthly_cost: None,
+            currency: "EUR".into(),
+            pareto_frontier: false,
+            difference_to_baseline: diff,
+            downtime_by_cause: vec![minutes * 0.75, 0.0, minutes * 0.25],
+            settings: vec![("control_plane.nodes".into(), rank.to_string())],
+            effective_yaml: format!("name: {name}\nnote: \"a <b> & 'c' | d\"\n"),
+        }
+    }
+
+    fn report() -> Report<'static> {
+        Report {
+            title: "control-plane: stacked versus external etcd".into(),
+            description: Some(format!("Which design?\n\n{MALICIOUS}")),
+            generated_by: "kubenines 0.1.0".into(),
+            reproduce: "kubenines report study.yaml --out reports/x".into(),
+            study_source: "scenarios/studies/control-plane.yaml".into(),
+            seed: 1,
+            replications: 2000,
+            horizon_years: 10.0,
+            indicator: "api".into(),
+            baseline: "stacked-3".into(),
+            wall_seconds: 12.5,
+            threads: 2,
+            causes: vec![
+                "load-balancer".into(),
+                "never-seen-cause".into(),
+                "host".into(),
+            ],
+            rows: vec![
+                row(1, "external-3x3", 1.2e-5, Some(i(-0.5, 0.6))),
+                row(2, "stacked-3", 1.3e-5, Some(i(0.0, 0.0))),
+                row(3, "a|b", 2.0e-4, Some(i(98.0, 4.0))),
+            ],
+            invalid: vec![(
+                "stacked-0".into(),
+                vec![("control_plane.nodes".into(), "0".into())],
+                "no control-plane node".into(),
+            )],
+            charts: vec![
+                ReportChart {
+                    file_stem: "availability",
+                    title: "Availability by design",
+                    caption: "Longer bars are better.",
+                    svg: r#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>x</text></svg>"#,
+                    png: b"\x89PNG\r\n\x1a\nfake-availability",
+                },
+                ReportChart {
+                    file_stem: "downtime_by_cause",
+                    title: "Downtime by cause",
+                    caption: "Each bar splits a design's downtime.",
+                    svg: "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"10\" height=\"10\"><text>y</text></svg>",
+                    png: b"\x89PNG\r\n\x1a\nfake-causes",
+                },
+            ],
+            results_json: "{\"designs\": []}\n".into(),
+            results_csv: "rank,design\n1,external-3x3\n".into(),
+        }
+    }
+
+    /// Every event of `doc` read as XML, checking tags balance, attributes
+    /// and entity references; returns the root element's name.
+    fn parse_xml(doc: &str) -> String {
+        let mut reader = quick_xml::Reader::from_str(doc);
+        let mut stack: Vec<String> = Vec::new();
+        let mut root = None;
+        loop {
+            let event = reader
+                .read_event()
+                .unwrap_or_else(|e| panic!("not well-formed at {}: {e}", reader.buffer_position()));
+            match event {
+                Event::Start(e) => {
+                    for a in e.attributes() {
+                        a.expect("attribute");
+                    }
+                    let name = e.name().0.to_string();
+                    if stack.is_empty() {
+                        assert!(root.is_none(), "a second root element <{name}>");
+                        root = Some(name.clone());
+                    }
+                    stack.push(name);
+                }
+                Event::Empty(e) => {
+                    for a in e.attributes() {
+                        a.expect("attribute");
+                    }
+                    assert!(!stack.is_empty(), "element outside the root");
+                }
+                Event::End(e) => {
+                    let name = e.name().0.to_string();
+                    assert_eq!(stack.pop().as_deref(), Some(name.as_str()));
+                }
+                Event::GeneralRef(r) => {
+                    let predefined = ["amp", "lt", "gt", "quot", "apos"].contains(&&*r);
+                    assert!(
+                        predefined || r.resolve_char_ref().unwrap().is_some(),
+                        "undefined entity &{};",
+                        &*r
+                    );
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        assert!(stack.is_empty(), "unclosed elements: {stack:?}");
+        root.expect("a root element")
+    }
+
+    #[test]
+    fn html_is_well_formed_xml_and_escapes_user_text() {
+        let h = html(&report());
+        assert!(h.starts_with(
+            "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">"
+        ));
+        assert!(h.contains("<meta charset=\"utf-8\"/>"));
+        assert_eq!(parse_xml(&h), "html");
+        assert!(!h.contains("<script"), "raw script element");
+        assert!(h.contains("&lt;script&gt;alert(&quot;x&quot;) &amp; &#39;y&#39;&lt;/script&gt;"));
+        // The effective YAML is escaped too.
+        assert!(h.contains("note: &quot;a &lt;b&gt; &amp; &#39;c&#39; | d&quot;"));
+    }
+
+    #[test]
+    fn html_is_self_contained() {
+        let h = html(&report());
+        assert!(!h.contains("<link"));
+        assert!(!h.contains("<script"));
+        assert!(!h.contains("<img"));
+        assert!(!h.contains("<iframe"));
+        for attr in ["src=", "href="] {
+            for (at, _) in h.match_indices(attr) {
+                let value = &h[at + attr.len()..];
+                assert!(
+                    value.starts_with("\"#"),
+                    "{attr} points outside the page: {}",
+                    &value[..value.len().min(60)]
+                );
+            }
+        }
+        let mut rest = h.as_str();
+        let mut urls = 0;
+        while let Some(at) = rest.find("http") {
+            let tail = &rest[at..];
+            if tail.starts_with("http://") || tail.starts_with("https://") {
+                assert!(
+                    NAMESPACES
+                        .iter()
+                        .any(|ns| tail.starts_with(&format!("{ns}\""))),
+                    "external URL: {}",
+                    &tail[..tail.len().min(60)]
+                );
+                urls += 1;
+            }
+            rest = &tail[4..];
+        }
+        // The page's namespace and each chart's.
+        assert!(urls >= 3);
+        assert!(!h.contains("url("), "no CSS resource");
+        assert!(!h.contains("@import"));
+    }
+
+    #[test]
+    fn charts_are_inlined_in_html_and_linked_in_markdown() {
+        let r = report();
+        let (h, m) = (html(&r), markdown(&r));
+        for c in &r.charts {
+            assert!(h.contains(&esc(c.title)), "{} missing", c.title);
+            assert!(h.contains(&esc(c.caption)));
+            assert!(m.contains(&format!("![{}](charts/{}.png)", c.title, c.file_stem)));
+            assert!(m.contains(c.caption));
+        }
+        assert!(h.contains(r.charts[0].svg), "SVG inlined as-is");
+        assert!(h.contains("<h3>Figure 2. Downtime by cause</h3>"));
+        assert!(m.contains("### Figure 2. Downtime by cause\n"));
+        // Headings are unique, so GitHub's anchors match the contents' links.
+        let headings: Vec<&str> = m.lines().filter(|l| l.starts_with('#')).collect();
+        let unique: std::collections::HashSet<&&str> = headings.iter().collect();
+        assert_eq!(unique.len(), headings.len(), "{headings:?}");
+        assert!(!h.contains("<?xml"), "prolog stripped");
+        assert!(h.contains(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"10\" height=\"10\"><text>y</text></svg>"
+        ));
+        // Sections in order, the same in both.
+        let order = |doc: &str, marks: &[&str]| {
+            let at: Vec<usize> = marks.iter().map(|s| doc.find(s).expect(s)).collect();
+            assert!(at.windows(2).all(|w| w[0] < w[1]), "{marks:?} at {at:?}");
+        };
+        order(
+            &h,
+            &[
+                "id=\"summary\"",
+                "id=\"ranking\"",
+                "id=\"charts\"",
+                "id=\"downtime-by-cause\"",
+                "id=\"designs-and-their-assumptions\"",
+                "id=\"invalid-designs\"",
+                "id=\"reproduce\"",
+            ],
+        );
+        order(
+            &m,
+            &[
+                "## Summary",
+                "## Ranking",
+                "## Charts",
+                "## Downtime by cause",
+                "## Designs and their assumptions",
+                "## Invalid designs",
+                "## Reproduce",
+            ],
+        );
+    }
+
+    #[test]
+    fn markdown_has_the_ranking_table_with_escaped_pipes() {
+        let r = report();
+        let m = markdown(&r);
+        assert!(m.starts_with("# control-plane: stacked versus external etcd\n"));
+        let ranking = &m[m.find("## Ranking").unwrap()..m.find("## Charts").unwrap()];
+        let lines: Vec<&str> = ranking.lines().filter(|l| l.starts_with('|')).collect();
+        assert_eq!(lines.len(), 2 + r.rows.len(), "{ranking}");
+        for (line, x) in lines[2..].iter().zip(&r.rows) {
+            assert!(line.contains(&md_text(&x.name)), "{line}");
+        }
+        // Every row has as many cells as the header: the pipe in "a|b" is escaped.
+        let cells = |l: &str| l.replace("\\|", "").matches('|').count();
+        assert!(
+            lines.iter().all(|l| cells(l) == cells(lines[0])),
+            "{ranking}"
+        );
+        assert!(ranking.contains("a\\|b"));
+        assert!(lines[3].contains("| baseline |"));
+        assert!(lines[1].contains("---:"));
+        assert!(m.contains("```yaml\nname: external-3x3\n"));
+        assert!(m.contains("<details>\n<summary>Effective scenario of external-3x3"));
+        assert!(
+            m.contains("\\<script\\>alert(\"x\") \\& 'y'\\</script\\>"),
+            "{m}"
+        );
+        assert!(!m.replace("\\<", "").contains("<script"), "raw script: {m}");
+        assert!(m.contains("```sh\nkubenines report study.yaml --out reports/x\n```"));
+    }
+
+    #[test]
+    fn optional_columns_appear_only_with_data() {
+        let mut r = report();
+        for doc in [html(&r), markdown(&r)] {
+            assert!(!doc.contains("RPO p95"));
+            assert!(!doc.contains("Cost/month"));
+            assert!(!doc.contains("Pareto"));
+            assert!(!doc.contains("never-seen-cause"), "all-zero cause shown");
+            assert!(doc.contains("load-balancer"));
+        }
+        r.rows[1].rpo_p95_minutes = Some(57.7);
+        r.rows[0].monthly_cost = Some(1250.0);
+        r.rows[1].monthly_cost = Some(800.0);
+        r.rows[0].pareto_frontier = true;
+        for doc in [html(&r), markdown(&r)] {
+            assert!(doc.contains("RPO p95"));
+            assert!(doc.contains("57m 42s"));
+            assert!(doc.contains("Cost/month"));
+            assert!(doc.contains("◆ 1,250 EUR"));
+            assert!(!doc.contains("◆ 800"), "stacked-3 is off the frontier");
+            assert!(!doc.contains("Pareto</th>") && !doc.contains("| Pareto |"));
+        }
+        let m = markdown(&r);
+        let summary = &m[m.find("## Summary").unwrap()..m.find("## Ranking").unwrap()];
+        assert!(
+            summary.contains("The only design on the cost/availability Pareto frontier is **external-3x3** (1,250 EUR a month"),
+            "{summary}"
+        );
+        r.rows[1].pareto_frontier = true;
+        let m = markdown(&r);
+        let summary = &m[m.find("## Summary").unwrap()..m.find("## Ranking").unwrap()];
+        assert!(
+            summary.contains("the cheapest design is **stacked-3** (800 EUR a month"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("the most available **external-3x3** (1,250 EUR"),
+            "{summary}"
+        );
+        // A frontier without costs gets a column of its own.
+        for x in &mut r.rows {
+            x.monthly_cost = None;
+        }
+        assert!(markdown(&r).contains("| Pareto |"));
+        assert!(html(&r).contains("<th>Pareto</th>"));
+    }
+
+    #[test]
+    fn summary_names_the_best_the_baseline_and_significance() {
+        let r = report();
+        let m = markdown(&r);
+        let summary = &m[m.find("## Summary").unwrap()..m.find("## Ranking").unwrap()];
+        assert!(
+            summary.contains("the best is **external-3x3**"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains(
+                "The baseline, **stacked-3**, is available 99.998700% [99.998570, 99.998830]."
+            ),
+            "{summary}"
+        );
+        assert!(summary.contains("The paired difference of **external-3x3** to the baseline is -30.0s [-1m 06s, +6.0s]"), "{summary}");
+        assert!(summary.contains("the interval contains 0, so the difference is not significant"));
+        assert!(summary.contains("One design of the study is invalid"));
+        // A significant difference reads as less downtime, bounds in order.
+        let mut r = report();
+        r.rows[0].difference_to_baseline = Some(i(-2.0, 0.5));
+        let m = markdown(&r);
+        assert!(m.contains("**external-3x3** has 2m 00s [1m 30s, 2m 30s] less downtime a year than the baseline (paired"), "{m}");
+        assert!(!m.contains("not significant"));
+    }
+
+    #[test]
+    fn ranking_shows_percent_with_interval_and_baseline() {
+        let r = report();
+        let m = markdown(&r);
+        // 1.2e-5 unavailable: 4.92 nines, shown to 6 decimals.
+        assert!(
+            m.contains("| 99.998800% [99.998680, 99.998920] | 4.92 |"),
+            "{m}"
+        );
+        assert!(m.contains("| -30.0s [-1m 06s, +6.0s] (n.s.) |"), "{m}");
+        assert!(m.contains("+1h 38m [+1h 34m, +1h 42m]"));
+        let h = html(&r);
+        assert!(h.contains("99.998800%<span class=\"ci wrap\">[99.998680, 99.998920]</span>"));
+        assert!(h.contains("<td class=\"num\">baseline</td>"));
+        // Bounds do not break inside.
+        assert!(h.contains("<span class=\"ci\">[5m\u{a0}41s, 6m\u{a0}57s]</span>"));
+    }
+
+    #[test]
+    fn svg_prologs_doctypes_and_comments_are_dropped() {
+        let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\"/>";
+        assert_eq!(inlinable_svg(svg), svg);
+        let wrapped = format!(
+            "\u{FEFF}<?xml version=\"1.0\" standalone=\"no\"?>\n<!-- made by hand -->\n\
+             <!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"x.dtd\">\n{svg}\n"
+        );
+        assert_eq!(inlinable_svg(&wrapped), svg);
+        assert_eq!(
+            inlinable_svg(&format!("<!DOCTYPE svg [ <!ENTITY a \"b\"> ]>{svg}")),
+            svg
+        );
+    }
+
+    #[test]
+    fn escaping_covers_markup_and_forbidden_characters() {
+        assert_eq!(esc("a<b>&\"'\u{1}"), "a&lt;b&gt;&amp;&quot;&#39;\u{FFFD}");
+        assert_eq!(md_text("a|b *c* <d>"), "a\\|b \\*c\\* \\<d\\>");
+        assert_eq!(
+            md_text("[x](y) [z] snake_case _e_"),
+            "[x\\](y) [z] snake_case \\_e\\_"
+        );
+        assert_eq!(md_code("a|b", true), "`a\\|b`");
+        assert_eq!(md_code("x `y`", false), "`` x `y` ``");
+        assert_eq!(md_line_start("# not a heading"), "\\# not a heading");
+        assert_eq!(md_line_start("1. not a list"), "1\\. not a list");
+        assert!(fenced("yaml", "a: ```\n").starts_with("````yaml\n"));
+        assert_eq!(money(1_234_567.4, "EUR"), "1,234,567 EUR");
+        assert_eq!(money(37.5, ""), "37.50");
+    }
+
+    #[test]
+    fn write_report_writes_every_file() {
+        let r = report();
+        let dir = std::env::temp_dir().join(format!("kubenines-document-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let written = write_report(&dir.join("out"), &r).unwrap();
+        let out = dir.join("out");
+        let names: Vec<String> = written
+            .iter()
+            .map(|p| {
+                p.strip_prefix(&out)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "index.html",
+                "report.md",
+                "charts/availability.svg",
+                "charts/availability.png",
+                "charts/downtime_by_cause.svg",
+                "charts/downtime_by_cause.png",
+                "results.json",
+                "results.csv",
+            ]
+        );
+        let read = |name: &str| std::fs::read(out.join(name)).unwrap();
+        assert_eq!(read("index.html"), html(&r).into_bytes());
+        assert_eq!(read("report.md"), markdown(&r).into_bytes());
+        assert_eq!(read("results.json"), r.results_json.as_bytes());
+        assert_eq!(read("results.csv"), r.results_csv.as_bytes());
+        for c in &r.charts {
+            assert_eq!(read(&format!("charts/{}.png", c.file_stem)), c.png);
+            assert_eq!(
+                read(&format!("charts/{}.svg", c.file_stem)),
+                c.svg.as_bytes()
+            );
+        }
+        // Writing again replaces the files and leaves no temporary behind.
+        write_report(&out, &r).unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .chain(std::fs::read_dir(out.join("charts")).unwrap())
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        left.sort();
+        assert!(left.is_empty(), "{left:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn unsafe_or_repeated_chart_stems_are_refused() {
+        let dir =
+            std::env::temp_dir().join(format!("kubenines-document-bad-{}", std::process::id()));
+        for stem in ["../escape", "", ".hidden", "a/b", "availability"] {
+            let mut r = report();
+            if stem == "availability" {
+                r.charts[1].file_stem = stem;
+            } else {
+                r.charts[0].file_stem = stem;
+            }
+            let e = write_report(&dir, &r).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{stem}");
+        }
+        assert!(!dir.exists(), "nothing written");
+    }
+
+    #[test]
+    fn an_empty_study_still_renders() {
+        let mut r = report();
+        r.rows.clear();
+        r.charts.clear();
+        r.invalid.clear();
+        r.description = None;
+        let h = html(&r);
+        parse_xml(&h);
+        assert!(h.contains("The study has no valid design to rank."));
+        assert!(!h.contains("id=\"charts\""));
+        assert!(!h.contains("id=\"invalid-designs\""));
+        assert!(markdown(&r).contains("No downtime of `api` was charged to any cause."));
+    }
+}
