@@ -2,8 +2,10 @@
 //! one row for data loss (`data_loss`) and one per cause
 //! (`data_loss/CAUSE`), whose statistics have columns of their own (empty
 //! in indicator rows, as the indicator columns are in data-loss rows).
+//! The last columns are each indicator's downtime per year by cause.
 
 use super::{Exporter, Results};
+use crate::model::{CAUSES, Cause};
 
 pub struct CsvExporter;
 
@@ -56,7 +58,12 @@ pub(super) fn opt(x: Option<f64>) -> String {
 impl Exporter for CsvExporter {
     fn write(&self, results: &Results, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let mut w = ::csv::Writer::from_writer(out);
-        w.write_record(HEADER)?;
+        // Downtime by cause: one column per cause, after the fixed ones.
+        let cause_columns: Vec<String> = Cause::ALL
+            .iter()
+            .map(|c| format!("downtime_minutes_per_year_{}", c.key()))
+            .collect();
+        w.write_record(HEADER.iter().map(|h| h.to_string()).chain(cause_columns))?;
         for (name, r) in &results.indicators.0 {
             let o = &r.outage_minutes;
             w.write_record(
@@ -85,7 +92,13 @@ impl Exporter for CsvExporter {
                     opt(o.max),
                 ]
                 .into_iter()
-                .chain(std::iter::repeat_n(String::new(), 17)),
+                .chain(std::iter::repeat_n(String::new(), 17))
+                .chain(
+                    r.downtime_minutes_per_year_by_cause
+                        .0
+                        .iter()
+                        .map(|(_, i)| i.mean.to_string()),
+                ),
             )?;
         }
         let d = &results.data_loss;
@@ -128,6 +141,7 @@ impl Exporter for CsvExporter {
                     opt(q.max),
                 ]);
             }
+            record.extend(std::iter::repeat_n(String::new(), CAUSES));
             w.write_record(record)?;
         }
         w.flush()

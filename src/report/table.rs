@@ -62,6 +62,7 @@ impl Exporter for TableExporter {
             ]);
         }
         write_rows(&rows, out)?;
+        write_causes(r, out)?;
         write_data_loss(r, out)?;
         let p = &r.performance;
         writeln!(out)?;
@@ -76,6 +77,49 @@ impl Exporter for TableExporter {
             p.events_per_second / 1e6
         )
     }
+}
+
+/// Downtime per year by cause, for the indicators with downtime and the
+/// causes charged anywhere.
+fn write_causes(r: &Results, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let down: Vec<_> = r
+        .indicators
+        .0
+        .iter()
+        .filter(|(_, i)| i.downtime_minutes_per_year.mean > 0.0)
+        .collect();
+    let Some((_, first)) = down.first() else {
+        return Ok(());
+    };
+    let causes: Vec<usize> = (0..first.downtime_minutes_per_year_by_cause.0.len())
+        .filter(|&c| {
+            down.iter()
+                .any(|(_, i)| i.downtime_minutes_per_year_by_cause.0[c].1.mean > 0.0)
+        })
+        .collect();
+    writeln!(out)?;
+    let mut header = vec!["downtime/yr by cause".to_string()];
+    header.extend(causes.iter().map(|&c| {
+        first.downtime_minutes_per_year_by_cause.0[c]
+            .0
+            .replace('_', " ")
+    }));
+    let mut rows = vec![header];
+    for (name, i) in down {
+        let mut row = vec![name.clone()];
+        row.extend(causes.iter().map(|&c| {
+            let m = i.downtime_minutes_per_year_by_cause.0[c].1.mean;
+            if m * 60_000.0 >= 1.0 {
+                human_duration_minutes(m)
+            } else if m > 0.0 {
+                "<1ms".into()
+            } else {
+                "-".into()
+            }
+        }));
+        rows.push(row);
+    }
+    write_rows(&rows, out)
 }
 
 /// The data-loss block: events per year, RPO and RTO, in all and per cause
