@@ -1,6 +1,7 @@
 //! Results as users and scripts see them (INTERFACE.md's results JSON), and
 //! one exporter per output format behind [`Exporter`].
 
+pub mod charts;
 pub mod compare;
 mod csv;
 pub mod document;
