@@ -16,10 +16,13 @@ use crate::stats::Interval;
 /// How downtime is attributed to causes, stated under the downtime-by-cause
 /// table.
 pub const ATTRIBUTION_RULE: &str = "Each moment of an outage is charged to what the indicator is \
-waiting for at that moment: the failure, repair, leader election, maintenance drain or restore \
-that stands between it and being up again. When several causes hold it down at once, the moment \
-is charged to one of them only, so no moment is counted twice and a design's causes add up to its \
-downtime.";
+waiting for at that moment, judged from the cluster's state after every instant: a lost etcd quorum \
+is host failure until the hosts are back, then etcd election until a leader is elected. When \
+several things block at once, the most severe is charged, in this order: disaster recovery, zone \
+outage, load balancer, host failure, maintenance, process crash, etcd election, controller \
+failover, eviction or scheduling. The api indicator inherits etcd's cause while etcd is down, the \
+control plane the API's, and pods waiting for a controller the control plane's. The parts sum to \
+the downtime exactly.";
 
 /// What a study sets for one design: key path -> value text, in order.
 pub type Settings = Vec<(String, String)>;

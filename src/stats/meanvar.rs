@@ -15,7 +15,7 @@ pub struct MeanVar {
 
 /// A mean with its 95% confidence interval. The bounds are `None` with fewer
 /// than two samples, where no interval exists.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct Interval {
     pub mean: f64,
     pub ci_low: Option<f64>,

@@ -1,0 +1,272 @@
+//! A study's report: the charts' data and the document's rows, assembled
+//! from the study, its models, the paired runs and the ranked results.
+
+use super::charts::{
+    ChartInput, DesignChartData, SweepChartData, SweepSeries, Timeline, TimelineRow, TimelineSpan,
+};
+use super::compare::{ComparisonResults, DesignResult};
+use super::document::{Report, ReportChart, ReportRow};
+use super::human::human_duration_minutes;
+use super::{IndicatorResult, Tool};
+use crate::model::{CAUSES, Cause, Model, UP};
+use crate::runner::Comparison;
+use crate::scenario::Study;
+use crate::stats::DurationSketch;
+use crate::trace::sample_outage;
+
+/// A finished study: everything its report is made of. `models` and
+/// `comparison.runs` are in `study.designs` order; `results.designs` are
+/// ranked.
+pub struct StudyOutcome<'a> {
+    pub study: &'a Study,
+    pub models: &'a [Model],
+    pub comparison: &'a Comparison,
+    pub results: &'a ComparisonResults,
+}
+
+/// Replications searched for a sample outage to draw on the timeline.
+pub const TIMELINE_SCAN: u64 = 2000;
+
+/// Timelines with more component rows than this drop the components that
+/// stay up throughout the window.
+const MAX_TIMELINE_ROWS: usize = 16;
+
+impl StudyOutcome<'_> {
+    /// The index in `study.designs` of a design by name.
+    fn design_index(&self, name: &str) -> Option<usize> {
+        self.study.designs.iter().position(|d| d.name == name)
+    }
+
+    fn indicator<'r>(&self, d: &'r DesignResult) -> Option<&'r IndicatorResult> {
+        d.indicators
+            .0
+            .iter()
+            .find(|(k, _)| *k == self.results.indicator)
+            .map(|(_, i)| i)
+    }
+
+    /// The ranking indicator's index in design `i`'s results.
+    fn indicator_index(&self, i: usize) -> Option<usize> {
+        self.models[i]
+            .indicator_keys()
+            .iter()
+            .position(|k| *k == self.results.indicator)
+    }
+
+    /// Downtime minutes per year of the ranking indicator by cause.
+    fn by_cause(&self, d: &DesignResult) -> Vec<f64> {
+        self.indicator(d).map_or(vec![0.0; CAUSES], |i| {
+            i.downtime_minutes_per_year_by_cause
+                .0
+                .iter()
+                .map(|(_, x)| x.mean)
+                .collect()
+        })
+    }
+
+    /// Everything the charts draw; `timeline` from [`Self::timeline`].
+    pub fn chart_input(&self, timeline: Option<Timeline>) -> ChartInput {
+        let designs = self
+            .results
+            .designs
+            .iter()
+            .map(|d| {
+                let i = self.design_index(&d.name);
+                let summary = i.map(|i| &self.comparison.runs[i].summary);
+                let outages = match (i, summary) {
+                    (Some(i), Some(s)) => self
+                        .indicator_index(i)
+                        .map_or(Vec::new(), |k| quantile_curve(&s.indicators[k].outage_seconds)),
+                    _ => Vec::new(),
+                };
+                let rpo = summary.map_or(Vec::new(), |s| quantile_curve(&s.data_loss.rpo_seconds));
+                DesignChartData {
+                    name: d.name.clone(),
+                    availability: self
+                        .indicator(d)
+                        .map_or_else(Default::default, |i| i.availability),
+                    downtime_by_cause: self.by_cause(d),
+                    outage_minutes_quantiles: outages,
+                    rpo_minutes_quantiles: rpo,
+                    monthly_cost: d.monthly_cost,
+                    currency: d.currency.clone().unwrap_or_default(),
+                    on_frontier: d.pareto_frontier,
+                }
+            })
+            .collect();
+        let sweeps = self
+            .study
+            .sweeps
+            .iter()
+            .enumerate()
+            .map(|(a, axis)| SweepChartData {
+                key: axis.key.clone(),
+                x_label: if axis.unit.is_empty() {
+                    axis.key.clone()
+                } else {
+                    format!("{} ({})", axis.key, axis.unit)
+                },
+                log_x: axis.log_x,
+                series: axis
+                    .series
+                    .iter()
+                    .map(|(label, members)| SweepSeries {
+                        label: label.clone(),
+                        points: members
+                            .iter()
+                            .filter_map(|&i| {
+                                let design = &self.study.designs[i];
+                                let x = design.sweep_x.iter().find(|(k, _)| *k == a)?.1;
+                                let r = self.results.designs.iter().find(|r| r.name == design.name)?;
+                                Some((x, self.indicator(r)?.availability))
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        ChartInput {
+            indicator: self.results.indicator.clone(),
+            causes: Cause::ALL.iter().map(|c| c.label().to_string()).collect(),
+            designs,
+            sweeps,
+            timeline,
+        }
+    }
+
+    /// One sample outage of the baseline design's ranking indicator, of
+    /// the cause that costs it the most downtime: the first such outage in
+    /// replication order.
+    pub fn timeline(&self) -> Option<Timeline> {
+        let b = self.design_index(&self.results.baseline)?;
+        let result = self.results.designs.iter().find(|d| d.name == self.results.baseline)?;
+        let by_cause = self.by_cause(result);
+        let top = (0..CAUSES)
+            .filter(|&c| by_cause[c] > 0.0)
+            .max_by(|&x, &y| by_cause[x].total_cmp(&by_cause[y]))
+            .map(|c| Cause::ALL[c]);
+        let scan = TIMELINE_SCAN.min(self.results.replications.max(1));
+        let sample = sample_outage(&self.models[b], &self.results.indicator, top, scan)?;
+        let (start, end) = sample.window;
+        let mut rows: Vec<TimelineRow> = sample
+            .rows
+            .iter()
+            .zip(&sample.spans)
+            .map(|(row, spans)| TimelineRow {
+                label: row.label.clone(),
+                indicator: row.indicator,
+                spans: spans
+                    .iter()
+                    .map(|s| TimelineSpan {
+                        from: s.from,
+                        to: s.to,
+                        state: s.state.to_string(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        if rows.len() > MAX_TIMELINE_ROWS {
+            rows.retain(|r| r.indicator || r.spans.iter().any(|s| s.state != UP));
+        }
+        Some(Timeline {
+            title: format!(
+                "{}, replication {}: {} outage of {} ({})",
+                self.results.baseline,
+                sample.replication,
+                self.results.indicator,
+                human_duration_minutes((sample.end - sample.start) / 60.0),
+                sample.cause
+            ),
+            start,
+            end,
+            rows,
+        })
+    }
+
+    /// The document: ranked rows, charts, assumptions and how to reproduce.
+    pub fn report<'c>(
+        &self,
+        charts: Vec<ReportChart<'c>>,
+        reproduce: String,
+        results_json: String,
+        results_csv: String,
+    ) -> Report<'c> {
+        let r = self.results;
+        let rows = r
+            .designs
+            .iter()
+            .map(|d| {
+                let ind = self.indicator(d);
+                let design = self.design_index(&d.name).map(|i| &self.study.designs[i]);
+                ReportRow {
+                    rank: d.rank,
+                    name: d.name.clone(),
+                    availability: ind.map_or_else(Default::default, |i| i.availability),
+                    nines: ind.and_then(|i| i.nines),
+                    downtime_minutes_per_year: ind
+                        .map_or_else(Default::default, |i| i.downtime_minutes_per_year),
+                    outages_per_year: ind.map_or_else(Default::default, |i| i.outages_per_year),
+                    outage_p99_minutes: ind.and_then(|i| i.outage_minutes.p99),
+                    rpo_p95_minutes: d.data_loss.rpo_minutes.p95,
+                    hosts: d.hosts,
+                    monthly_cost: d.monthly_cost,
+                    currency: d.currency.clone().unwrap_or_default(),
+                    pareto_frontier: d.pareto_frontier,
+                    difference_to_baseline: d
+                        .difference_to_baseline
+                        .0
+                        .iter()
+                        .find(|(k, _)| *k == r.indicator)
+                        .map(|(_, x)| x.downtime_minutes_per_year),
+                    downtime_by_cause: self.by_cause(d),
+                    settings: design.map_or_else(Vec::new, |d| d.settings.clone()),
+                    effective_yaml: design.map_or_else(String::new, |d| d.effective_yaml.clone()),
+                }
+            })
+            .collect();
+        let study = self.study;
+        Report {
+            title: format!("Study {}", study.name),
+            description: study.description.clone(),
+            generated_by: format!("{} {}", Tool::current().name, Tool::current().version),
+            reproduce,
+            study_source: study.source.clone(),
+            seed: r.seed,
+            replications: r.replications,
+            horizon_years: r.horizon_years,
+            indicator: r.indicator.clone(),
+            baseline: r.baseline.clone(),
+            wall_seconds: r.wall_seconds,
+            threads: r.threads,
+            causes: Cause::ALL.iter().map(|c| c.label().to_string()).collect(),
+            rows,
+            invalid: study
+                .invalid
+                .iter()
+                .map(|d| (d.name.clone(), d.settings.clone(), d.reason.clone()))
+                .collect(),
+            charts,
+            results_json,
+            results_csv,
+        }
+    }
+}
+
+/// A distribution's quantile curve in minutes: (probability, minutes) at
+/// probabilities 0.01 to 0.99 and 0.995, 0.999; empty for an empty sample.
+fn quantile_curve(sketch: &DurationSketch) -> Vec<(f64, f64)> {
+    let ps = (1..100)
+        .map(|k| k as f64 / 100.0)
+        .chain([0.995, 0.999]);
+    let mut curve: Vec<(f64, f64)> = Vec::new();
+    for p in ps {
+        if let Some(q) = sketch.quantile(p) {
+            let minutes = q / 60.0;
+            // Keep the curve increasing in both coordinates.
+            if curve.last().is_none_or(|&(_, m)| minutes >= m) {
+                curve.push((p, minutes));
+            }
+        }
+    }
+    curve
+}
