@@ -259,6 +259,8 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
         return compare_study(&args, first);
     }
     if args.files.len() < 2 {
+        // A file that does not load says why first.
+        scenario::load(&args.files[0]).map_err(bad_input)?;
         return Err(bad_input(anyhow!(
             "{} is a scenario file; `compare` takes two or more scenario files, or one study \
              file (with a top-level `study` key)",

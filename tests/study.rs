@@ -311,6 +311,41 @@ fn is_study_tells_studies_from_scenarios() {
 }
 
 #[test]
+fn yes_and_on_stay_text() {
+    let t = TempStudy::new(
+        "norway",
+        "study: norway\nbase: base.yaml\nmatrix:\n  workloads[0].replicas: [1, 2]\n",
+    );
+    let text = std::fs::read_to_string(stacked_3()).expect("reads");
+    std::fs::write(
+        t.dir.join("base.yaml"),
+        format!(
+            "{text}workers:\n  nodes: 2\n  node: {{ failure: never }}\nworkloads:\n  - name: on\n    replicas: 1\n  - name: no\n    replicas: 1\n"
+        ),
+    )
+    .expect("writes");
+    let s = load_study(&t.path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(names(&s), ["replicas-1", "replicas-2"]);
+    let w = &s.designs[1].scenario.workloads;
+    assert_eq!((w[0].name.as_str(), w[0].replicas), ("on", 2));
+    assert_eq!(w[1].name, "no");
+}
+
+#[test]
+fn a_study_that_does_not_parse_is_still_a_study() {
+    let t = TempStudy::new("broken", "study: s\nbase: x.yaml\nmatrix: [1,\n");
+    assert!(is_study(&t.path));
+    let err = load_study(&t.path).expect_err("fails");
+    assert_eq!(err.file, t.path.display().to_string());
+    assert!(err.line.is_some(), "{err}");
+    let t = TempStudy::new("json-broken", "");
+    let json = t.dir.join("s.json");
+    std::fs::write(&json, "{\n  \"study\": \"s\",\n  \"base\": }\n").expect("writes");
+    assert!(is_study(&json));
+    assert!(!is_study(&root().join("Cargo.toml")));
+}
+
+#[test]
 fn toml_and_json_studies_load_the_same() {
     let base = stacked_3();
     let t = TempStudy::new("toml", "");
@@ -610,6 +645,33 @@ fn compare_study_json() {
         .expect("a design");
     assert_eq!(cheapest["name"], "stacked-1");
     assert_eq!(cheapest["pareto_frontier"], true);
+
+    let out = kubenines()
+        .args([
+            "compare",
+            "studies/control-plane.yaml",
+            "-n",
+            "32",
+            "--quiet",
+            "-o",
+            "csv",
+        ])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert_eq!(text.lines().count(), 15);
+    let header = text.lines().next().expect("header");
+    assert!(header.starts_with("rank,design,source,"), "{header}");
+    assert!(
+        header.ends_with(",monthly_cost,currency,pareto_frontier"),
+        "{header}"
+    );
+    let stacked_1 = text
+        .lines()
+        .find(|l| l.contains(",stacked-1,"))
+        .expect("a row");
+    assert!(stacked_1.ends_with(",140,USD,true"), "{stacked_1}");
 }
 
 #[test]
@@ -717,6 +779,7 @@ fn compare_study_exit_codes() {
         vec!["studies/topology.yaml", "--baseline", "external-3"],
         vec!["studies/topology.yaml", "--indicator", "workload/web"],
         vec!["scenarios/stacked-3.yaml"],
+        vec!["scenarios/missing.yaml"],
     ] {
         let out = kubenines()
             .arg("compare")
@@ -775,4 +838,42 @@ fn effective_yaml_is_readable_block_yaml() {
         "{y}"
     );
     assert!(y.contains("\ncost:\n  control_plane: 120\n"), "{y}");
+}
+
+#[test]
+fn sweep_series_are_the_other_settings() {
+    let s = study(
+        "series",
+        &format!(
+            "study: series\nbase: {}\ndesigns:\n  - name: \"s{{control_plane.nodes}}-{{control_plane.node.repair.median}}\"\n    matrix: {{ control_plane.nodes: [5, 3] }}\n    sweep: {{ key: control_plane.node.repair.median, from: 2h, to: 10m, steps: 3 }}\n  - name: \"lb-{{control_plane.load_balancer.repair.median}}\"\n    sweep: {{ key: control_plane.load_balancer.repair.median, from: 1m, to: 3m, steps: 3 }}\n",
+            stacked_3()
+        ),
+    );
+    assert_eq!(
+        names(&s),
+        [
+            "s5-2h", "s5-1h5m", "s5-10m", "s3-2h", "s3-1h5m", "s3-10m", "lb-1m", "lb-2m", "lb-3m"
+        ]
+    );
+    assert_eq!(s.sweeps.len(), 2);
+    let repair = &s.sweeps[0];
+    assert_eq!(repair.key, "control_plane.node.repair.median");
+    assert!(!repair.log_x);
+    assert_eq!(
+        repair.series,
+        [
+            ("control_plane.nodes=5".to_string(), vec![2, 1, 0]),
+            ("control_plane.nodes=3".to_string(), vec![5, 4, 3])
+        ]
+    );
+    assert_eq!(s.designs[1].sweep_x, [(0, 65.0)]);
+    let lb = &s.sweeps[1];
+    assert_eq!(
+        lb.series,
+        [(
+            "control_plane.load_balancer.repair.median".to_string(),
+            vec![6, 7, 8]
+        )]
+    );
+    assert_eq!(s.designs[7].sweep_x, [(1, 2.0)]);
 }

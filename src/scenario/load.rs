@@ -99,8 +99,28 @@ pub(crate) fn deserialize<T: serde::de::DeserializeOwned>(
     source: &str,
     format: Format,
 ) -> Result<T, ScenarioError> {
+    deserialize_with(text, source, format, false)
+}
+
+/// As [`deserialize`], for a generic value tree: in YAML only `true` and
+/// `false` are booleans (YAML 1.2), so that `yes`, `no`, `on`, `off`, `y`
+/// and `n` stay the text a typed field would have read.
+pub(crate) fn deserialize_tree<T: serde::de::DeserializeOwned>(
+    text: &str,
+    source: &str,
+    format: Format,
+) -> Result<T, ScenarioError> {
+    deserialize_with(text, source, format, true)
+}
+
+fn deserialize_with<T: serde::de::DeserializeOwned>(
+    text: &str,
+    source: &str,
+    format: Format,
+    strict_booleans: bool,
+) -> Result<T, ScenarioError> {
     match format {
-        Format::Yaml => from_yaml(text),
+        Format::Yaml => from_yaml(text, strict_booleans),
         Format::Toml => from_toml(text),
         Format::Json => from_json(text),
     }
@@ -285,12 +305,16 @@ fn yaml_options() -> serde_saphyr::Options {
     options
 }
 
-fn from_yaml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, DeFailure> {
+fn from_yaml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    strict_booleans: bool,
+) -> Result<T, DeFailure> {
     let mut track = serde_path_to_error::Track::new();
-    let result =
-        serde_saphyr::with_deserializer_from_str_with_options(text, yaml_options(), |de| {
-            T::deserialize(serde_path_to_error::Deserializer::new(de, &mut track))
-        });
+    let mut options = yaml_options();
+    options.strict_booleans = strict_booleans;
+    let result = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
+        T::deserialize(serde_path_to_error::Deserializer::new(de, &mut track))
+    });
     result.map_err(|err| {
         let path = from_tracked(&track.path());
         let inner = innermost(&err);

@@ -21,7 +21,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::duration::parse_duration;
 use super::error::ScenarioError;
-use super::load::{self, Format, deserialize, find, read_text, render_path};
+use super::load::{self, Format, deserialize_tree, find, read_text, render_path};
 use super::locate::Segment;
 use super::raw::DurationValue;
 use super::tree::{Node, OrderedMap, parse_key_path, to_yaml};
@@ -261,15 +261,23 @@ pub fn study_json_schema() -> serde_json::Value {
 }
 
 /// Whether the file at `path` is a study: it reads as a mapping with a
-/// top-level `study` key. Any error (unreadable, not a mapping) says no.
+/// top-level `study` key. A file that does not parse is a study if a line
+/// starts with that key (`study:`, `study =`, `"study":`), so that its errors
+/// are reported as a study's; an unreadable file is not one.
 pub fn is_study(path: &Path) -> bool {
     let Ok((text, format)) = read_text(path) else {
         return false;
     };
-    matches!(
-        deserialize::<Node>(&text, "", format),
-        Ok(Node::Map(entries)) if entries.iter().any(|(k, _)| k == "study")
-    )
+    match deserialize_tree::<Node>(&text, "", format) {
+        Ok(Node::Map(entries)) => entries.iter().any(|(k, _)| k == "study"),
+        Ok(_) => false,
+        Err(_) => text.lines().any(|line| {
+            let json = line.trim_start().strip_prefix("\"study\"");
+            let bare = line.strip_prefix("study");
+            json.or(bare)
+                .is_some_and(|rest| rest.trim_start().starts_with([':', '=']))
+        }),
+    }
 }
 
 /// One axis of a group: a key and its values, in order.
@@ -333,7 +341,9 @@ fn at(prefix: &[Segment], rest: &[Segment]) -> Vec<Segment> {
 pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
     let source = path.display().to_string();
     let (text, format) = read_text(path)?;
-    let raw: RawStudy = deserialize(&text, &source, format)?;
+    // Values are as written: in YAML `yes` or `on` is text, as a scenario's
+    // typed keys would read it (a scenario has no boolean keys).
+    let raw: RawStudy = deserialize_tree(&text, &source, format)?;
     let loc = Locator {
         text: &text,
         source: &source,
@@ -374,7 +384,7 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
     let (base_text, base_format) = read_text(&base_path)
         .map_err(|e| loc.error(&[key("base")], format!("`{base}`: {}", e.message)))?;
     let base_scenario = load::parse_str(&base_text, &base, base_format)?;
-    let base_tree: Node = deserialize(&base_text, &base, base_format)?;
+    let base_tree: Node = deserialize_tree(&base_text, &base, base_format)?;
 
     // The groups and their axes.
     let shorthand = raw.matrix.is_some() || raw.sweep.is_some() || raw.sweeps.is_some();
