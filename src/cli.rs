@@ -318,11 +318,25 @@ fn compare_study(args: &CompareArgs, file: &std::path::Path) -> Result<(), Failu
         .iter()
         .map(|d| InvalidDesignResult {
             name: d.name.clone(),
-            settings: Named(d.settings.clone()),
+            settings: Named(last_per_key(&d.settings)),
             reason: d.reason.clone(),
         })
         .collect();
     write_comparison(&args.sim, &results)
+}
+
+/// Settings with one entry per key (a JSON object's keys are unique): where
+/// a group's `set` or an axis sets a key the study's `set` also did, the last
+/// value, which is the one in effect, in the first one's place.
+fn last_per_key(settings: &[(String, String)]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::with_capacity(settings.len());
+    for (k, v) in settings {
+        match out.iter_mut().find(|(key, _)| key == k) {
+            Some(entry) => entry.1 = v.clone(),
+            None => out.push((k.clone(), v.clone())),
+        }
+    }
+    out
 }
 
 /// Runs every design with the baseline's seed, replications and horizon, so
