@@ -12,8 +12,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::model::Model;
-use crate::report::compare::ComparisonResults;
-use crate::report::{CsvExporter, Exporter, JsonExporter, Results, TableExporter};
+use crate::report::compare::{ComparisonResults, InvalidDesignResult, StudyRef};
+use crate::report::{CsvExporter, Exporter, JsonExporter, Named, Results, TableExporter};
 use crate::runner::{self, RunOptions};
 use crate::scenario::{self, Scenario};
 
@@ -29,30 +29,36 @@ pub struct Cli {
 enum Command {
     /// Simulate one scenario and print its availability.
     Run(RunArgs),
-    /// Parse and check scenario files; exit 2 on the first bad one.
+    /// Parse and check scenario and study files; exit 2 on the first bad one.
     Validate {
-        /// Scenario files (.yaml, .yml, .toml, .json).
+        /// Scenario or study files (.yaml, .yml, .toml, .json).
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
     /// Print the JSON Schema of scenario files (for editors).
-    Schema,
+    Schema {
+        /// The schema of study files instead.
+        #[arg(long)]
+        study: bool,
+    },
     /// Simulate several designs over the same replications and rank them,
-    /// with each one's difference to a baseline.
+    /// with each one's difference to a baseline: two or more scenario files,
+    /// or one study file.
     Compare(CompareArgs),
 }
 
 #[derive(Debug, clap::Args)]
 struct CompareArgs {
-    /// Scenario files, two or more.
-    #[arg(required = true, num_args = 2..)]
+    /// Scenario files, two or more; or one study file.
+    #[arg(required = true, num_args = 1..)]
     files: Vec<PathBuf>,
-    /// The design (scenario name) differences are taken against [default: the first file's].
+    /// The design (scenario name) differences are taken against [default: the
+    /// study's baseline, else the first design].
     #[arg(long)]
     baseline: Option<String>,
-    /// Indicator to rank the designs by.
-    #[arg(long, default_value = "api")]
-    indicator: String,
+    /// Indicator to rank the designs by [default: the study's, else api].
+    #[arg(long)]
+    indicator: Option<String>,
     #[command(flatten)]
     sim: SimulationArgs,
 }
@@ -167,9 +173,13 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Run(args) => run(args),
         Command::Compare(args) => compare(args),
         Command::Validate { files } => validate(&files),
-        Command::Schema => {
-            let schema =
-                serde_json::to_string_pretty(&scenario::json_schema()).map_err(bad_input)?;
+        Command::Schema { study } => {
+            let schema = if study {
+                scenario::study_json_schema()
+            } else {
+                scenario::json_schema()
+            };
+            let schema = serde_json::to_string_pretty(&schema).map_err(bad_input)?;
             writeln!(std::io::stdout(), "{schema}").map_err(|e| Failure {
                 code: 2,
                 error: e.into(),
@@ -181,6 +191,26 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
 fn validate(files: &[PathBuf]) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     for file in files {
+        if scenario::is_study(file) {
+            let study = scenario::load_study(file).map_err(bad_input)?;
+            for d in &study.invalid {
+                eprintln!("design {} is invalid: {}", d.name, d.reason);
+            }
+            print_design_warnings(&study);
+            writeln!(
+                out,
+                "ok: {} (study {}: {} designs, {} invalid)",
+                file.display(),
+                study.name,
+                study.designs.len(),
+                study.invalid.len()
+            )
+            .map_err(|e| Failure {
+                code: 2,
+                error: e.into(),
+            })?;
+            continue;
+        }
         let s = scenario::load(file).map_err(bad_input)?;
         print_warnings(&s);
         writeln!(out, "ok: {} ({})", file.display(), s.name).map_err(|e| Failure {
@@ -198,46 +228,156 @@ fn print_warnings(s: &Scenario) {
     }
 }
 
-/// Runs every design with the baseline's seed, replications and horizon, so
-/// that each component draws the same random numbers in every design.
+/// The warnings of a study's valid designs, one line each, naming the design
+/// (the lines would be those of the design's generated text, so none are given).
+fn print_design_warnings(study: &scenario::Study) {
+    for d in &study.designs {
+        for w in &d.scenario.warnings {
+            eprintln!(
+                "{}: design {}: warning: {}: {}",
+                study.source, d.name, w.key, w.message
+            );
+        }
+    }
+}
+
+/// `compare FILE FILE...` or `compare STUDY`.
 fn compare(args: CompareArgs) -> Result<(), Failure> {
+    let studies: Vec<&PathBuf> = args
+        .files
+        .iter()
+        .filter(|f| scenario::is_study(f))
+        .collect();
+    if let Some(first) = studies.first() {
+        if args.files.len() > 1 {
+            return Err(bad_input(anyhow!(
+                "{} is a study file; `compare` takes one study file alone, or two or more \
+                 scenario files",
+                first.display()
+            )));
+        }
+        return compare_study(&args, first);
+    }
+    if args.files.len() < 2 {
+        // A file that does not load says why first.
+        scenario::load(&args.files[0]).map_err(bad_input)?;
+        return Err(bad_input(anyhow!(
+            "{} is a scenario file; `compare` takes two or more scenario files, or one study \
+             file (with a top-level `study` key)",
+            args.files[0].display()
+        )));
+    }
     let mut scenarios = Vec::with_capacity(args.files.len());
     for file in &args.files {
         let s = scenario::load(file).map_err(bad_input)?;
         print_warnings(&s);
         scenarios.push(s);
     }
+    let sources: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
+    let baseline = args.baseline.as_deref();
+    let indicator = args.indicator.as_deref().unwrap_or("api");
+    let results = run_comparison(&args.sim, scenarios, &sources, baseline, indicator)?;
+    write_comparison(&args.sim, &results)
+}
+
+/// Loads a study, reports its invalid designs on stderr, and compares the valid ones.
+fn compare_study(args: &CompareArgs, file: &std::path::Path) -> Result<(), Failure> {
+    let study = scenario::load_study(file).map_err(bad_input)?;
+    for d in &study.invalid {
+        eprintln!("design {} skipped: {}", d.name, d.reason);
+    }
+    if study.designs.is_empty() {
+        return Err(bad_input(anyhow!(
+            "no valid design in study `{}` ({}): all {} were skipped, for the reasons above",
+            study.name,
+            study.source,
+            study.invalid.len()
+        )));
+    }
+    print_design_warnings(&study);
+    let baseline = args.baseline.as_deref().or(study.baseline.as_deref());
+    if let Some(b) = baseline
+        && let Some(bad) = study.invalid.iter().find(|d| d.name == b)
+    {
+        return Err(bad_input(anyhow!(
+            "--baseline {b:?} was skipped as invalid ({}), so it cannot be the baseline",
+            bad.reason
+        )));
+    }
+    let indicator = args.indicator.as_deref().unwrap_or(&study.indicator);
+    let scenarios: Vec<Scenario> = study.designs.iter().map(|d| d.scenario.clone()).collect();
+    let sources: Vec<String> = scenarios.iter().map(|s| s.source.clone()).collect();
+    let mut results = run_comparison(&args.sim, scenarios, &sources, baseline, indicator)?;
+    results.study = Some(StudyRef {
+        name: study.name.clone(),
+        source: study.source.clone(),
+        description: study.description.clone(),
+    });
+    results.invalid_designs = study
+        .invalid
+        .iter()
+        .map(|d| InvalidDesignResult {
+            name: d.name.clone(),
+            settings: Named(last_per_key(&d.settings)),
+            reason: d.reason.clone(),
+        })
+        .collect();
+    write_comparison(&args.sim, &results)
+}
+
+/// Settings with one entry per key (a JSON object's keys are unique): where
+/// a group's `set` or an axis sets a key the study's `set` also did, the last
+/// value, which is the one in effect, in the first one's place.
+fn last_per_key(settings: &[(String, String)]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::with_capacity(settings.len());
+    for (k, v) in settings {
+        match out.iter_mut().find(|(key, _)| key == k) {
+            Some(entry) => entry.1 = v.clone(),
+            None => out.push((k.clone(), v.clone())),
+        }
+    }
+    out
+}
+
+/// Runs every design with the baseline's seed, replications and horizon, so
+/// that each component draws the same random numbers in every design.
+/// `sources` name the designs' files in messages and results.
+fn run_comparison(
+    sim: &SimulationArgs,
+    mut scenarios: Vec<Scenario>,
+    sources: &[String],
+    baseline: Option<&str>,
+    indicator: &str,
+) -> Result<ComparisonResults, Failure> {
     let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
     for (i, name) in names.iter().enumerate() {
         if names[..i].contains(name) {
             return Err(bad_input(anyhow!(
                 "two designs are named `{name}` ({} and {}); give each scenario its own `name`",
-                args.files[names.iter().position(|n| n == name).unwrap_or(0)].display(),
-                args.files[i].display()
+                sources[names.iter().position(|n| n == name).unwrap_or(0)],
+                sources[i]
             )));
         }
     }
-    let baseline = match &args.baseline {
+    let baseline = match baseline {
         None => 0,
-        Some(b) => names.iter().position(|n| n == b).ok_or_else(|| {
+        Some(b) => names.iter().position(|n| *n == b).ok_or_else(|| {
             bad_input(anyhow!(
                 "--baseline {b:?} is not one of the designs: {}",
                 names.join(", ")
             ))
         })?,
     };
-    args.sim
-        .apply(&mut scenarios[baseline])
-        .map_err(bad_input)?;
+    sim.apply(&mut scenarios[baseline]).map_err(bad_input)?;
     let shared = scenarios[baseline].simulation.clone();
     let mut models = Vec::with_capacity(scenarios.len());
     for s in &mut scenarios {
         s.simulation = shared.clone();
         let model = Model::build(s).map_err(bad_input)?;
-        if !model.indicator_keys().contains(&args.indicator) {
+        if !model.indicator_keys().iter().any(|k| k == indicator) {
             return Err(bad_input(anyhow!(
                 "--indicator {:?} is not an indicator of design `{}`, which has: {}",
-                args.indicator,
+                indicator,
                 s.name,
                 model.indicator_keys().join(", ")
             )));
@@ -247,12 +387,9 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
     let options = RunOptions {
         replications: shared.replications,
         first: 0,
-        threads: args.sim.threads(),
+        threads: sim.threads(),
     };
-    let progress = Progress::new(
-        shared.replications * models.len() as u64,
-        args.sim.progress(),
-    );
+    let progress = Progress::new(shared.replications * models.len() as u64, sim.progress());
     let per_chunk = models.len() as u64;
     let comparison = runner::run_paired(&models, baseline, &options, &|done| {
         progress.advance(done * per_chunk)
@@ -262,13 +399,22 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
         error: e.into(),
     })?;
     progress.finish();
-    let sources: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
-    let results = ComparisonResults::new(&models, &sources, baseline, &args.indicator, &comparison);
+    Ok(ComparisonResults::new(
+        &models,
+        sources,
+        baseline,
+        indicator,
+        &comparison,
+    ))
+}
+
+/// A comparison on stdout in the chosen format.
+fn write_comparison(sim: &SimulationArgs, results: &ComparisonResults) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
-    match args.sim.output {
+    match sim.output {
         Output::Table => results.write_table(&mut out),
         Output::Csv => results.write_csv(&mut out),
-        Output::Json => serde_json::to_writer_pretty(&mut out, &results)
+        Output::Json => serde_json::to_writer_pretty(&mut out, results)
             .map_err(std::io::Error::other)
             .and_then(|()| writeln!(out)),
     }

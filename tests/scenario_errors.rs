@@ -2229,3 +2229,75 @@ fn warning_data_loss_without_backups() {
     // Nothing to lose, nothing to warn about.
     assert!(yaml_ok(&format!("{BASE}{RECOVERY}")).warnings.is_empty());
 }
+
+#[test]
+fn cost_loads_with_defaults() {
+    let text = format!("{BASE}cost:\n  control_plane: 120\n  worker: 200.5\n");
+    let s = yaml_ok(&text);
+    let c = s.cost.as_ref().expect("cost");
+    assert_eq!(
+        (c.control_plane, c.etcd, c.worker, c.load_balancer),
+        (120.0, 0.0, 200.5, 0.0)
+    );
+    assert_eq!(c.currency, "USD");
+    let text = format!("{BASE}cost: {{ etcd: 60, currency: EUR }}\n");
+    let c = yaml_ok(&text).cost.expect("cost");
+    assert_eq!((c.etcd, c.currency.as_str()), (60.0, "EUR"));
+    assert_eq!(yaml_ok(BASE).cost, None);
+}
+
+#[test]
+fn cost_negative_price() {
+    let text = format!("{BASE}cost:\n  control_plane: 120\n  worker: -5\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "cost.worker", "worker: -5");
+    assert!(err.message.contains("at least 0"), "{err}");
+}
+
+#[test]
+fn cost_infinite_price() {
+    let text = format!("{BASE}cost:\n  load_balancer: .inf\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "cost.load_balancer", "load_balancer: .inf");
+}
+
+#[test]
+fn cost_price_that_is_not_a_number() {
+    let text = format!("{BASE}cost:\n  etcd: cheap\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "cost.etcd", "etcd: cheap");
+    assert!(err.message.contains("`cheap`"), "{err}");
+}
+
+#[test]
+fn cost_unknown_class() {
+    let text = format!("{BASE}cost:\n  control_plane: 120\n  workers: 200\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "cost.workers", "workers: 200");
+    assert!(err.message.contains("did you mean `worker`?"), "{err}");
+}
+
+#[test]
+fn cost_bad_currency() {
+    let text = format!("{BASE}cost:\n  control_plane: 120\n  currency: \"\"\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "cost.currency", "currency:");
+    assert!(err.message.contains("not a currency"), "{err}");
+}
+
+#[test]
+fn cost_is_in_the_schema() {
+    let schema = json_schema();
+    assert!(schema["properties"]["cost"].is_object());
+    let cost = &schema["$defs"]["Cost"];
+    assert_eq!(cost["additionalProperties"], false);
+    for key in [
+        "control_plane",
+        "etcd",
+        "worker",
+        "load_balancer",
+        "currency",
+    ] {
+        assert!(cost["properties"].get(key).is_some(), "Cost.{key}");
+    }
+}

@@ -136,6 +136,11 @@ pub struct Model {
     /// Data can be lost (a disk loss above 0, or a disaster): members' data,
     /// sync points, backups and recoveries are tracked.
     pub data_at_risk: bool,
+    /// Monthly cost of the design's hosts and load balancer (`cost` in the
+    /// scenario); `None` without `cost`.
+    pub monthly_cost: Option<f64>,
+    /// Currency of `monthly_cost` (`USD` when the scenario gives none).
+    pub currency: String,
     /// Skip the `PodReady` events that cannot change an indicator (see
     /// `Cluster`'s lazy readiness). On by default; results are identical
     /// either way, which a test checks by turning it off.
@@ -357,6 +362,16 @@ impl Model {
             Some(spec) => Some(host_lifecycle("control_plane.etcd_member", spec)?),
             None => None,
         };
+        let etcd_hosts = cp.etcd_hosts.as_ref().map_or(0, |e| e.nodes);
+        let worker_hosts = s.workers.as_ref().map_or(0, |w| w.nodes);
+        let monthly_cost = s
+            .cost
+            .as_ref()
+            .map(|c| c.monthly(cp.nodes, etcd_hosts, worker_hosts, load_balancer.is_some()));
+        let currency = s
+            .cost
+            .as_ref()
+            .map_or_else(|| "USD".to_string(), |c| c.currency.clone());
         Ok(Model {
             name: s.name.clone(),
             seed: s.simulation.seed,
@@ -392,6 +407,8 @@ impl Model {
             recovery,
             disasters,
             data_at_risk,
+            monthly_cost,
+            currency,
         })
     }
 

@@ -30,6 +30,31 @@ pub struct ComparisonResults {
     /// Wall time of the whole comparison, and its threads.
     pub wall_seconds: f64,
     pub threads: usize,
+    /// The study the designs come from (`compare STUDY`); null for `compare FILE...`.
+    pub study: Option<StudyRef>,
+    /// Designs of the study that did not validate, so were not run (empty for
+    /// `compare FILE...`), in the study's order.
+    pub invalid_designs: Vec<InvalidDesignResult>,
+}
+
+/// Which study a comparison ran.
+#[derive(Clone, Debug, Serialize)]
+pub struct StudyRef {
+    /// The study's `study` name.
+    pub name: String,
+    /// The study file, as given.
+    pub source: String,
+    pub description: Option<String>,
+}
+
+/// A design of a study that was not run, and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct InvalidDesignResult {
+    pub name: String,
+    /// What the study set for it: key path and value, in order.
+    pub settings: Named<String>,
+    /// The validation error: the key path and what was expected.
+    pub reason: String,
 }
 
 /// One design of a comparison.
@@ -46,6 +71,16 @@ pub struct DesignResult {
     pub hosts: u32,
     pub indicators: Indicators,
     pub data_loss: DataLoss,
+    /// Monthly cost of its hosts and load balancer, from the scenario's
+    /// `cost`; null without one.
+    pub monthly_cost: Option<f64>,
+    /// The currency of `monthly_cost`; null without a cost.
+    pub currency: Option<String>,
+    /// On the cost/availability Pareto frontier of the ranking indicator: no
+    /// other design costs as little or less and is as available or more,
+    /// with one of the two strictly. False for every design when any lacks a
+    /// cost, or when the designs' currencies differ.
+    pub pareto_frontier: bool,
     /// Per indicator the baseline also has: this design minus the baseline,
     /// mean over paired replications with a 95% interval. Negative is
     /// better. The baseline's own entries are exactly zero.
@@ -105,6 +140,9 @@ impl ComparisonResults {
                     hosts: model.hosts.len() as u32 + u32::from(model.load_balancer.is_some()),
                     indicators: r.indicators,
                     data_loss: r.data_loss,
+                    monthly_cost: model.monthly_cost,
+                    currency: model.monthly_cost.map(|_| model.currency.clone()),
+                    pareto_frontier: false,
                     difference_to_baseline,
                 }
             })
@@ -116,6 +154,16 @@ impl ComparisonResults {
                 .find(|(k, _)| k == indicator)
                 .map_or(f64::NEG_INFINITY, |(_, i)| i.availability.mean)
         };
+        let same_currency = designs.windows(2).all(|w| w[0].currency == w[1].currency);
+        let points: Option<Vec<(f64, f64)>> = designs
+            .iter()
+            .map(|d| d.monthly_cost.map(|c| (c, availability(d))))
+            .collect();
+        if let Some(points) = points.filter(|_| same_currency) {
+            for (d, on) in designs.iter_mut().zip(pareto_frontier(&points)) {
+                d.pareto_frontier = on;
+            }
+        }
         // Best first; ties keep the order given (stable sort).
         designs.sort_by(|a, b| availability(b).total_cmp(&availability(a)));
         for (i, d) in designs.iter_mut().enumerate() {
@@ -133,11 +181,16 @@ impl ComparisonResults {
             designs,
             wall_seconds: first.wall.as_secs_f64(),
             threads: first.threads,
+            study: None,
+            invalid_designs: Vec::new(),
         }
     }
 
     /// The ranked table for a person.
     pub fn write_table(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        if let Some(study) = &self.study {
+            writeln!(out, "study {} ({})", study.name, study.source)?;
+        }
         writeln!(
             out,
             "{} designs × {} replications × {} y, seed {}; ranked by `{}`; differences to {}",
@@ -165,6 +218,16 @@ impl ComparisonResults {
             .map(String::from)
             .to_vec(),
         ];
+        // Cost columns, after `hosts`, only when some design has a cost.
+        let costs = self.designs.iter().any(|d| d.monthly_cost.is_some());
+        let frontier = self.designs.iter().any(|d| d.pareto_frontier);
+        const AFTER_HOSTS: usize = 9;
+        if costs {
+            rows[0].insert(AFTER_HOSTS, "cost/month".into());
+            if frontier {
+                rows[0].insert(AFTER_HOSTS + 1, "frontier".into());
+            }
+        }
         for d in &self.designs {
             let Some((_, i)) = d.indicators.0.iter().find(|(k, _)| *k == self.indicator) else {
                 continue;
@@ -201,8 +264,39 @@ impl ComparisonResults {
                 d.hosts.to_string(),
                 diff,
             ]);
+            if let Some(row) = rows.last_mut().filter(|_| costs) {
+                row.insert(
+                    AFTER_HOSTS,
+                    d.monthly_cost.map_or("-".into(), |c| {
+                        money(c, d.currency.as_deref().unwrap_or(""))
+                    }),
+                );
+                if frontier {
+                    row.insert(
+                        AFTER_HOSTS + 1,
+                        if d.pareto_frontier { "yes" } else { "-" }.into(),
+                    );
+                }
+            }
         }
-        super::table::write_rows(&rows, out)
+        super::table::write_rows(&rows, out)?;
+        if !self.invalid_designs.is_empty() {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "not run: {} invalid design{}",
+                self.invalid_designs.len(),
+                if self.invalid_designs.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                }
+            )?;
+            for d in &self.invalid_designs {
+                writeln!(out, "  {}: {}", d.name, d.reason)?;
+            }
+        }
+        Ok(())
     }
 
     /// One CSV row per design.
@@ -225,6 +319,9 @@ impl ComparisonResults {
             "difference_downtime_minutes_per_year",
             "difference_ci_low",
             "difference_ci_high",
+            "monthly_cost",
+            "currency",
+            "pareto_frontier",
         ])?;
         for d in &self.designs {
             let Some((_, i)) = d.indicators.0.iter().find(|(k, _)| *k == self.indicator) else {
@@ -253,6 +350,9 @@ impl ComparisonResults {
                 diff.map(|x| x.mean.to_string()).unwrap_or_default(),
                 opt(diff.and_then(|x| x.ci_low)),
                 opt(diff.and_then(|x| x.ci_high)),
+                opt(d.monthly_cost),
+                d.currency.clone().unwrap_or_default(),
+                d.pareto_frontier.to_string(),
             ])?;
         }
         w.flush()
@@ -271,5 +371,69 @@ fn signed_minutes(x: &Interval) -> String {
     match (x.ci_low, x.ci_high) {
         (Some(l), Some(h)) => format!("{} [{}, {}]", one(x.mean), one(l), one(h)),
         _ => one(x.mean),
+    }
+}
+
+/// `1080 USD`, `99.50 EUR`: whole amounts without decimals, others with two.
+fn money(amount: f64, currency: &str) -> String {
+    let number = if amount.fract() == 0.0 && amount.abs() < 1e15 {
+        format!("{amount:.0}")
+    } else {
+        format!("{amount:.2}")
+    };
+    if currency.is_empty() {
+        number
+    } else {
+        format!("{number} {currency}")
+    }
+}
+
+/// For each (cost, availability) point: whether it is on the Pareto
+/// frontier, i.e. no other point costs the same or less and is as available
+/// or more, with at least one of the two strictly better. Equal points are
+/// all on it. NaN availabilities are never on it and dominate nothing.
+pub fn pareto_frontier(points: &[(f64, f64)]) -> Vec<bool> {
+    points
+        .iter()
+        .enumerate()
+        .map(|(i, &(cost, availability))| {
+            !availability.is_nan()
+                && !points.iter().enumerate().any(|(j, &(c, a))| {
+                    j != i && c <= cost && a >= availability && (c < cost || a > availability)
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frontier_keeps_the_undominated() {
+        // (cost, availability)
+        let points = [
+            (100.0, 0.999),   // cheapest: on it
+            (200.0, 0.9999),  // better for more: on it
+            (250.0, 0.9995),  // dearer and worse than the one above: off
+            (200.0, 0.999),   // same cost as 1, worse: off
+            (400.0, 0.99999), // best: on it
+            (400.0, 0.99999), // its twin: on it too
+            (100.0, 0.999),   // twin of the cheapest: on it
+            (50.0, f64::NAN), // no availability: off
+        ];
+        assert_eq!(
+            pareto_frontier(&points),
+            [true, true, false, false, true, true, true, false]
+        );
+        assert_eq!(pareto_frontier(&[]), Vec::<bool>::new());
+        assert_eq!(pareto_frontier(&[(0.0, 0.5)]), [true]);
+    }
+
+    #[test]
+    fn money_is_short() {
+        assert_eq!(money(1080.0, "USD"), "1080 USD");
+        assert_eq!(money(99.5, "EUR"), "99.50 EUR");
+        assert_eq!(money(0.0, ""), "0");
     }
 }

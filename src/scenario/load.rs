@@ -4,7 +4,6 @@
 use std::io::Read as _;
 use std::path::Path;
 
-use serde::Deserialize as _;
 use serde_saphyr::MessageFormatter as _;
 
 use super::error::ScenarioError;
@@ -41,6 +40,13 @@ impl Format {
 /// Reads, parses and validates the scenario file at `path`; the format is
 /// chosen by its extension (`.yaml`/`.yml`, `.toml`, `.json`).
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let (text, format) = read_text(path)?;
+    parse_str(&text, &path.display().to_string(), format)
+}
+
+/// Reads the text of a scenario (or study) file, within the size limit, and
+/// its format by extension. Errors name the file as `path` displays.
+pub(crate) fn read_text(path: &Path) -> Result<(String, Format), ScenarioError> {
     let file = path.display().to_string();
     let Some(format) = Format::from_path(path) else {
         return Err(ScenarioError::file(
@@ -82,7 +88,43 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
             ..ScenarioError::file(&file, "not valid UTF-8; scenario files are UTF-8 text")
         }
     })?;
-    parse_str(&text, &file, format)
+    Ok((text, format))
+}
+
+/// Deserializes `text` into `T` with the scenario loader's limits, key
+/// paths and located errors (unknown keys with suggestions, missing keys at
+/// their mapping); `source` names the file in errors.
+pub(crate) fn deserialize<T: serde::de::DeserializeOwned>(
+    text: &str,
+    source: &str,
+    format: Format,
+) -> Result<T, ScenarioError> {
+    deserialize_with(text, source, format, false)
+}
+
+/// As [`deserialize`], for a generic value tree: in YAML only `true` and
+/// `false` are booleans (YAML 1.2), so that `yes`, `no`, `on`, `off`, `y`
+/// and `n` stay the text a typed field would have read.
+pub(crate) fn deserialize_tree<T: serde::de::DeserializeOwned>(
+    text: &str,
+    source: &str,
+    format: Format,
+) -> Result<T, ScenarioError> {
+    deserialize_with(text, source, format, true)
+}
+
+fn deserialize_with<T: serde::de::DeserializeOwned>(
+    text: &str,
+    source: &str,
+    format: Format,
+    strict_booleans: bool,
+) -> Result<T, ScenarioError> {
+    match format {
+        Format::Yaml => from_yaml(text, strict_booleans),
+        Format::Toml => from_toml(text),
+        Format::Json => from_json(text),
+    }
+    .map_err(|e| e.into_error(text, source, format))
 }
 
 /// Parses and validates a scenario from text. `source` names it in errors and
@@ -97,12 +139,7 @@ pub fn parse_str(text: &str, source: &str, format: Format) -> Result<Scenario, S
             ),
         ));
     }
-    let raw = match format {
-        Format::Yaml => from_yaml(text),
-        Format::Toml => from_toml(text),
-        Format::Json => from_json(text),
-    }
-    .map_err(|e| e.into_error(text, source, format))?;
+    let raw: RawScenario = deserialize(text, source, format)?;
     let Validated {
         mut scenario,
         warnings,
@@ -268,12 +305,16 @@ fn yaml_options() -> serde_saphyr::Options {
     options
 }
 
-fn from_yaml(text: &str) -> Result<RawScenario, DeFailure> {
+fn from_yaml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    strict_booleans: bool,
+) -> Result<T, DeFailure> {
     let mut track = serde_path_to_error::Track::new();
-    let result =
-        serde_saphyr::with_deserializer_from_str_with_options(text, yaml_options(), |de| {
-            RawScenario::deserialize(serde_path_to_error::Deserializer::new(de, &mut track))
-        });
+    let mut options = yaml_options();
+    options.strict_booleans = strict_booleans;
+    let result = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
+        T::deserialize(serde_path_to_error::Deserializer::new(de, &mut track))
+    });
     result.map_err(|err| {
         let path = from_tracked(&track.path());
         let inner = innermost(&err);
@@ -383,9 +424,9 @@ fn innermost(mut err: &serde_saphyr::Error) -> &serde_saphyr::Error {
     }
 }
 
-fn from_json(text: &str) -> Result<RawScenario, DeFailure> {
+fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, DeFailure> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let raw = serde_path_to_error::deserialize::<_, RawScenario>(&mut de).map_err(|err| {
+    let raw = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|err| {
         let path = from_tracked(err.path());
         json_failure(path, err.inner())
     })?;
@@ -405,7 +446,7 @@ fn json_failure(path: Vec<Segment>, err: &serde_json::Error) -> DeFailure {
     classify(path, message, position)
 }
 
-fn from_toml(text: &str) -> Result<RawScenario, DeFailure> {
+fn from_toml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, DeFailure> {
     let failure = |path: Vec<Segment>, err: &toml::de::Error| {
         let position = err.span().map(|span| {
             let (line, column) = line_column(text, span.start);
@@ -414,7 +455,7 @@ fn from_toml(text: &str) -> Result<RawScenario, DeFailure> {
         classify(path, err.message().trim_end().to_string(), position)
     };
     let de = toml::de::Deserializer::parse(text).map_err(|e| failure(Vec::new(), &e))?;
-    serde_path_to_error::deserialize::<_, RawScenario>(de)
+    serde_path_to_error::deserialize::<_, T>(de)
         .map_err(|err| failure(from_tracked(err.path()), err.inner()))
 }
 
@@ -470,7 +511,7 @@ fn line_column(text: &str, offset: usize) -> (u32, u32) {
 }
 
 /// The position of `path` in the text, or of its nearest existing ancestor.
-fn find(text: &str, path: &[Segment], format: Format) -> Option<Position> {
+pub(crate) fn find(text: &str, path: &[Segment], format: Format) -> Option<Position> {
     match format {
         Format::Yaml | Format::Json => locate::locate(text, path).map(|found| found.position),
         Format::Toml => locate_toml(text, path),

@@ -39,6 +39,8 @@ mod load;
 mod locate;
 mod raw;
 mod schema;
+mod study;
+mod tree;
 pub mod types;
 mod validate;
 
@@ -47,6 +49,10 @@ pub use duration::{format_duration, parse_duration};
 pub use error::ScenarioError;
 pub use load::{Format, MAX_FILE_BYTES, load, parse_str};
 pub use schema::json_schema;
+pub use study::{
+    InvalidDesign, MAX_DESIGNS, MAX_SWEEP_STEPS, Study, StudyDesign, SweepAxis, is_study,
+    load_study, study_json_schema,
+};
 pub use types::*;
 pub use validate::{
     MAX_DISASTERS, MAX_HORIZON_YEARS, MAX_HOSTS, MAX_REPLICAS, MAX_TOTAL_REPLICAS, MAX_WORKLOADS,

@@ -51,6 +51,34 @@ pub struct RawScenario {
     pub disasters: Option<Vec<RawDisaster>>,
     /// Service-level objectives, judged by `kubenines check`.
     pub slos: Option<Vec<RawSlo>>,
+    /// Monthly cost of each host of each class, for `compare`'s cost column and
+    /// Pareto frontier. Classes left out cost 0.
+    pub cost: Option<RawCost>,
+}
+
+/// Monthly cost per host of each class (numbers of at least 0), and the currency.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `control_plane`, `etcd`, `worker`, `load_balancer` and `currency`"
+)]
+#[schemars(rename = "Cost")]
+pub struct RawCost {
+    /// Per control-plane host and month. Default 0.
+    #[schemars(range(min = 0.0))]
+    pub control_plane: Option<f64>,
+    /// Per external etcd host and month (unused when stacked). Default 0.
+    #[schemars(range(min = 0.0))]
+    pub etcd: Option<f64>,
+    /// Per worker node and month. Default 0.
+    #[schemars(range(min = 0.0))]
+    pub worker: Option<f64>,
+    /// For the load balancer, per month (unused with `load_balancer: none`). Default 0.
+    #[schemars(range(min = 0.0))]
+    pub load_balancer: Option<f64>,
+    /// Currency of the costs, free text such as `USD` or `EUR`. Default `USD`.
+    #[schemars(length(min = 1, max = 16))]
+    pub currency: Option<String>,
 }
 
 /// How long and how often to simulate.

@@ -36,10 +36,41 @@ pub struct Scenario {
     pub disasters: Vec<Disaster>,
     /// Service-level objectives, for `check` (empty without `slos`).
     pub slos: Vec<Slo>,
+    /// Monthly cost per host class; `None` when the file has no `cost`.
+    pub cost: Option<Cost>,
     /// Settings Kubernetes accepts but cannot satisfy (replicas that can
     /// never all be placed, maintenance rounds longer than their interval).
     /// The scenario runs; the CLI prints these on stderr.
     pub warnings: Vec<ScenarioWarning>,
+}
+
+/// Monthly cost of one host of each class (classes not priced cost 0).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cost {
+    /// Per control-plane host, >= 0 and finite.
+    pub control_plane: f64,
+    /// Per external etcd host, >= 0 and finite.
+    pub etcd: f64,
+    /// Per worker node, >= 0 and finite.
+    pub worker: f64,
+    /// For the load balancer, >= 0 and finite.
+    pub load_balancer: f64,
+    /// Free text, default `USD`.
+    pub currency: String,
+}
+
+impl Cost {
+    /// The monthly cost of a design with these host counts.
+    pub fn monthly(&self, control_plane: u32, etcd: u32, workers: u32, load_balancer: bool) -> f64 {
+        f64::from(control_plane) * self.control_plane
+            + f64::from(etcd) * self.etcd
+            + f64::from(workers) * self.worker
+            + if load_balancer {
+                self.load_balancer
+            } else {
+                0.0
+            }
+    }
 }
 
 /// A located warning about a scenario that is valid but will not behave as

@@ -4,13 +4,13 @@
 use super::dist::Distribution;
 use super::duration::format_duration;
 use super::raw::{
-    RawAntiAffinity, RawBackups, RawControlPlane, RawDataMetric, RawDisaster, RawHostSpec,
+    RawAntiAffinity, RawBackups, RawControlPlane, RawCost, RawDataMetric, RawDisaster, RawHostSpec,
     RawLeaderElection, RawLoadBalancer, RawMaintenance, RawNodeSpec, RawRecovery, RawScenario,
     RawSlo, RawTopology, RawWorkers, RawWorkload,
 };
 use super::types::YEAR_SECONDS;
 use super::types::{
-    AntiAffinity, Backups, ControlPlane, DataMetric, Disaster, Etcd, EtcdHosts, HostSpec,
+    AntiAffinity, Backups, ControlPlane, Cost, DataMetric, Disaster, Etcd, EtcdHosts, HostSpec,
     LeaderElection, Maintenance, Recovery, Scenario, Simulation, Slo, Topology, Workers, Workload,
     Zones,
 };
@@ -135,6 +135,7 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
     let recovery = raw.recovery.map(recovery).transpose()?;
     let disasters = disasters(raw.disasters.unwrap_or_default())?;
     let slos = slos(raw.slos.unwrap_or_default(), &workloads)?;
+    let cost = raw.cost.map(cost).transpose()?;
 
     let disk_loss_key = disk_loss_key(control_plane.topology);
     if recovery.is_none() {
@@ -200,6 +201,7 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
             recovery,
             disasters,
             slos,
+            cost,
             warnings: Vec::new(),
         },
         warnings,
@@ -398,6 +400,57 @@ fn maintenance(raw: RawMaintenance) -> Result<Maintenance, Invalid> {
         ));
     }
     Ok(Maintenance { interval, duration })
+}
+
+/// The longest currency text accepted (`USD`, `EUR`, `CHF`, or a word).
+const MAX_CURRENCY_LENGTH: usize = 16;
+
+fn cost(raw: RawCost) -> Result<Cost, Invalid> {
+    let price = |class: &str, given: Option<f64>| {
+        let value = given.unwrap_or(0.0);
+        if value.is_finite() && value >= 0.0 {
+            Ok(value)
+        } else {
+            Err(invalid(
+                format!("cost.{class}"),
+                format!(
+                    "{value} is not a price; give the monthly cost of one host as a number of \
+                     at least 0, e.g. `120`"
+                ),
+            ))
+        }
+    };
+    let control_plane = price("control_plane", raw.control_plane)?;
+    let etcd = price("etcd", raw.etcd)?;
+    let worker = price("worker", raw.worker)?;
+    let load_balancer = price("load_balancer", raw.load_balancer)?;
+    let currency = match raw.currency {
+        None => "USD".to_string(),
+        Some(c) => {
+            let trimmed = c.trim();
+            if trimmed.is_empty()
+                || trimmed.chars().count() > MAX_CURRENCY_LENGTH
+                || trimmed.chars().any(char::is_control)
+            {
+                return Err(invalid(
+                    "cost.currency",
+                    format!(
+                        "`{}` is not a currency; give a short name of at most \
+                         {MAX_CURRENCY_LENGTH} characters on one line, e.g. `USD` or `EUR`",
+                        c.escape_debug()
+                    ),
+                ));
+            }
+            trimmed.to_string()
+        }
+    };
+    Ok(Cost {
+        control_plane,
+        etcd,
+        worker,
+        load_balancer,
+        currency,
+    })
 }
 
 /// Where the disk loss of etcd's hosts is written: on the control-plane hosts

@@ -71,6 +71,7 @@ pub fn stacked(n: u32, node: HostSpec) -> Scenario {
         recovery: None,
         disasters: Vec::new(),
         slos: Vec::new(),
+        cost: None,
         warnings: Vec::new(),
     }
 }
