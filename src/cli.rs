@@ -12,7 +12,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::model::Model;
+use crate::report::charts;
 use crate::report::compare::{ComparisonResults, InvalidDesignResult, StudyRef};
+use crate::report::document::{self, ReportChart};
+use crate::report::study::StudyOutcome;
 use crate::report::{CsvExporter, Exporter, JsonExporter, Named, Results, TableExporter};
 use crate::runner::{self, RunOptions};
 use crate::scenario::{self, Scenario};
@@ -45,6 +48,10 @@ enum Command {
     /// with each one's difference to a baseline: two or more scenario files,
     /// or one study file.
     Compare(CompareArgs),
+    /// Run a study and write its report for an architecture review: a
+    /// self-contained HTML page, the same as Markdown with PNG charts, and
+    /// the results as JSON and CSV.
+    Report(ReportArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -61,6 +68,28 @@ struct CompareArgs {
     indicator: Option<String>,
     #[command(flatten)]
     sim: SimulationArgs,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
+    output: Output,
+}
+
+#[derive(Debug, clap::Args)]
+struct ReportArgs {
+    /// Study file (.yaml, .yml, .toml, .json).
+    study: PathBuf,
+    /// Directory to write into (created if missing): index.html, report.md,
+    /// charts/, results.json, results.csv.
+    #[arg(long)]
+    out: PathBuf,
+    /// The design differences are taken against [default: the study's
+    /// baseline, else the first design].
+    #[arg(long)]
+    baseline: Option<String>,
+    /// Indicator to rank the designs by [default: the study's, else api].
+    #[arg(long)]
+    indicator: Option<String>,
+    #[command(flatten)]
+    sim: SimulationArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -69,6 +98,9 @@ struct RunArgs {
     file: PathBuf,
     #[command(flatten)]
     sim: SimulationArgs,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
+    output: Output,
 }
 
 /// Flags of every command that simulates. For `compare` the overrides apply
@@ -87,9 +119,6 @@ struct SimulationArgs {
     /// Worker threads [default: all cores].
     #[arg(short = 'j', long, value_parser = clap::value_parser!(u32).range(1..=4096))]
     threads: Option<u32>,
-    /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
-    output: Output,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -172,6 +201,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Compare(args) => compare(args),
+        Command::Report(args) => report(args),
         Command::Validate { files } => validate(&files),
         Command::Schema { study } => {
             let schema = if study {
@@ -276,13 +306,29 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
     let sources: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
     let baseline = args.baseline.as_deref();
     let indicator = args.indicator.as_deref().unwrap_or("api");
-    let results = run_comparison(&args.sim, scenarios, &sources, baseline, indicator)?;
-    write_comparison(&args.sim, &results)
+    let compared = run_comparison(&args.sim, scenarios, &sources, baseline, indicator)?;
+    write_comparison(args.output, &compared.results)
 }
 
 /// Loads a study, reports its invalid designs on stderr, and compares the valid ones.
 fn compare_study(args: &CompareArgs, file: &std::path::Path) -> Result<(), Failure> {
     let study = scenario::load_study(file).map_err(bad_input)?;
+    let compared = run_study(
+        &study,
+        &args.sim,
+        args.baseline.as_deref(),
+        args.indicator.as_deref(),
+    )?;
+    write_comparison(args.output, &compared.results)
+}
+
+/// Reports a study's invalid designs and runs its valid ones, paired.
+fn run_study(
+    study: &scenario::Study,
+    sim: &SimulationArgs,
+    baseline: Option<&str>,
+    indicator: Option<&str>,
+) -> Result<Compared, Failure> {
     for d in &study.invalid {
         eprintln!("design {} skipped: {}", d.name, d.reason);
     }
@@ -294,8 +340,8 @@ fn compare_study(args: &CompareArgs, file: &std::path::Path) -> Result<(), Failu
             study.invalid.len()
         )));
     }
-    print_design_warnings(&study);
-    let baseline = args.baseline.as_deref().or(study.baseline.as_deref());
+    print_design_warnings(study);
+    let baseline = baseline.or(study.baseline.as_deref());
     if let Some(b) = baseline
         && let Some(bad) = study.invalid.iter().find(|d| d.name == b)
     {
@@ -304,16 +350,16 @@ fn compare_study(args: &CompareArgs, file: &std::path::Path) -> Result<(), Failu
             bad.reason
         )));
     }
-    let indicator = args.indicator.as_deref().unwrap_or(&study.indicator);
+    let indicator = indicator.unwrap_or(&study.indicator);
     let scenarios: Vec<Scenario> = study.designs.iter().map(|d| d.scenario.clone()).collect();
     let sources: Vec<String> = scenarios.iter().map(|s| s.source.clone()).collect();
-    let mut results = run_comparison(&args.sim, scenarios, &sources, baseline, indicator)?;
-    results.study = Some(StudyRef {
+    let mut compared = run_comparison(sim, scenarios, &sources, baseline, indicator)?;
+    compared.results.study = Some(StudyRef {
         name: study.name.clone(),
         source: study.source.clone(),
         description: study.description.clone(),
     });
-    results.invalid_designs = study
+    compared.results.invalid_designs = study
         .invalid
         .iter()
         .map(|d| InvalidDesignResult {
@@ -322,7 +368,105 @@ fn compare_study(args: &CompareArgs, file: &std::path::Path) -> Result<(), Failu
             reason: d.reason.clone(),
         })
         .collect();
-    write_comparison(&args.sim, &results)
+    Ok(compared)
+}
+
+/// `report STUDY --out DIR`: the study's comparison, its charts, and the
+/// documents that carry them.
+fn report(args: ReportArgs) -> Result<(), Failure> {
+    let started = std::time::Instant::now();
+    let study = scenario::load_study(&args.study).map_err(bad_input)?;
+    let compared = run_study(
+        &study,
+        &args.sim,
+        args.baseline.as_deref(),
+        args.indicator.as_deref(),
+    )?;
+    let simulated = started.elapsed();
+    let outcome = StudyOutcome {
+        study: &study,
+        models: &compared.models,
+        comparison: &compared.comparison,
+        results: &compared.results,
+    };
+    let internal = |error: anyhow::Error| Failure { code: 3, error };
+    let charts = charts::render_all(&outcome.chart_input(outcome.timeline()))
+        .context("drawing the charts")
+        .map_err(internal)?;
+    let drawn = started.elapsed();
+    let mut json = serde_json::to_vec_pretty(&compared.results)
+        .context("serialising the results")
+        .map_err(internal)?;
+    json.push(b'\n');
+    let mut csv = Vec::new();
+    compared
+        .results
+        .write_csv(&mut csv)
+        .context("writing the CSV")
+        .map_err(internal)?;
+    let document = outcome.report(
+        charts
+            .iter()
+            .map(|c| ReportChart {
+                file_stem: &c.file_stem,
+                title: &c.title,
+                caption: &c.caption,
+                svg: &c.svg,
+                png: &c.png,
+            })
+            .collect(),
+        reproduce_command(&args),
+        String::from_utf8_lossy(&json).into_owned(),
+        String::from_utf8_lossy(&csv).into_owned(),
+    );
+    let written = document::write_report(&args.out, &document)
+        .with_context(|| format!("writing the report into {}", args.out.display()))
+        .map_err(|error| Failure { code: 2, error })?;
+    if !args.sim.quiet {
+        for path in &written {
+            println!("wrote {}", path.display());
+        }
+    }
+    let total = started.elapsed();
+    println!(
+        "report of study {} ({} designs, {} invalid) in {}: {} files, {:.1} s \
+         (simulation {:.1} s, charts {:.1} s)",
+        study.name,
+        study.designs.len(),
+        study.invalid.len(),
+        args.out.display(),
+        written.len(),
+        total.as_secs_f64(),
+        simulated.as_secs_f64(),
+        (drawn - simulated).as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The command line that reproduces a report (threads aside, which change
+/// nothing but speed).
+fn reproduce_command(args: &ReportArgs) -> String {
+    let mut cmd = format!(
+        "kubenines report {} --out {}",
+        args.study.display(),
+        args.out.display()
+    );
+    if let Some(b) = &args.baseline {
+        cmd += &format!(" --baseline {b}");
+    }
+    if let Some(i) = &args.indicator {
+        cmd += &format!(" --indicator {i}");
+    }
+    if let Some(n) = args.sim.replications {
+        cmd += &format!(" -n {n}");
+    }
+    if let Some(h) = &args.sim.horizon {
+        cmd += &format!(" --horizon {h}");
+    }
+    if let Some(seed) = args.sim.seed {
+        cmd += &format!(" --seed {seed}");
+    }
+    cmd
 }
 
 /// Settings with one entry per key (a JSON object's keys are unique): where
@@ -348,7 +492,7 @@ fn run_comparison(
     sources: &[String],
     baseline: Option<&str>,
     indicator: &str,
-) -> Result<ComparisonResults, Failure> {
+) -> Result<Compared, Failure> {
     let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
     for (i, name) in names.iter().enumerate() {
         if names[..i].contains(name) {
@@ -399,19 +543,26 @@ fn run_comparison(
         error: e.into(),
     })?;
     progress.finish();
-    Ok(ComparisonResults::new(
-        &models,
-        sources,
-        baseline,
-        indicator,
-        &comparison,
-    ))
+    let results = ComparisonResults::new(&models, sources, baseline, indicator, &comparison);
+    Ok(Compared {
+        models,
+        comparison,
+        results,
+    })
+}
+
+/// A finished comparison: the designs' models, their paired runs (both in
+/// the order given) and the ranked results.
+struct Compared {
+    models: Vec<Model>,
+    comparison: runner::Comparison,
+    results: ComparisonResults,
 }
 
 /// A comparison on stdout in the chosen format.
-fn write_comparison(sim: &SimulationArgs, results: &ComparisonResults) -> Result<(), Failure> {
+fn write_comparison(output: Output, results: &ComparisonResults) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
-    match sim.output {
+    match output {
         Output::Table => results.write_table(&mut out),
         Output::Csv => results.write_csv(&mut out),
         Output::Json => serde_json::to_writer_pretty(&mut out, results)
@@ -441,7 +592,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         })?;
     progress.finish();
     let results = Results::new(&model, &args.file.display().to_string(), &run);
-    let exporter: &dyn Exporter = match args.sim.output {
+    let exporter: &dyn Exporter = match args.output {
         Output::Table => &TableExporter,
         Output::Json => &JsonExporter,
         Output::Csv => &CsvExporter,

@@ -86,7 +86,7 @@ fn names(s: &Study) -> Vec<&str> {
 
 #[test]
 fn shorthand_matrix_gives_ten_designs_external_ones_invalid() {
-    let s = load_study(&root().join("studies/topology.yaml")).expect("loads");
+    let s = load_study(&root().join("tests/studies/topology.yaml")).expect("loads");
     assert_eq!(s.name, "topology");
     assert_eq!(s.indicator, "api");
     assert_eq!(s.designs.len() + s.invalid.len(), 10);
@@ -138,7 +138,7 @@ fn shorthand_matrix_gives_ten_designs_external_ones_invalid() {
 
 #[test]
 fn groups_name_designs_from_their_templates() {
-    let s = load_study(&root().join("studies/control-plane.yaml")).expect("loads");
+    let s = load_study(&root().join("tests/studies/control-plane.yaml")).expect("loads");
     assert!(s.invalid.is_empty(), "{:?}", s.invalid);
     assert_eq!(s.baseline.as_deref(), Some("stacked-3"));
     assert_eq!(
@@ -188,7 +188,7 @@ fn groups_name_designs_from_their_templates() {
 
 #[test]
 fn log_sweep_gives_a_geometric_sequence_of_repair_medians() {
-    let s = load_study(&root().join("studies/control-plane.yaml")).expect("loads");
+    let s = load_study(&root().join("tests/studies/control-plane.yaml")).expect("loads");
     let swept: Vec<_> = s
         .designs
         .iter()
@@ -272,7 +272,7 @@ fn a_distribution_parameter_override_changes_only_that_parameter() {
 
 #[test]
 fn monthly_cost_of_stacked_and_external_designs() {
-    let s = load_study(&root().join("studies/control-plane.yaml")).expect("loads");
+    let s = load_study(&root().join("tests/studies/control-plane.yaml")).expect("loads");
     let cost = |name: &str| {
         let d = s.designs.iter().find(|d| d.name == name).expect("design");
         let m = Model::build(&d.scenario).expect("builds");
@@ -303,11 +303,11 @@ fn monthly_cost_of_stacked_and_external_designs() {
 
 #[test]
 fn is_study_tells_studies_from_scenarios() {
-    assert!(is_study(&root().join("studies/control-plane.yaml")));
-    assert!(is_study(&root().join("studies/topology.yaml")));
+    assert!(is_study(&root().join("tests/studies/control-plane.yaml")));
+    assert!(is_study(&root().join("tests/studies/topology.yaml")));
     assert!(!is_study(&root().join("scenarios/stacked-3.yaml")));
     assert!(!is_study(&root().join("tests/data/stacked-3.toml")));
-    assert!(!is_study(&root().join("studies/missing.yaml")));
+    assert!(!is_study(&root().join("tests/studies/missing.yaml")));
 }
 
 #[test]
@@ -595,7 +595,7 @@ fn compare_study_json() {
     let out = kubenines()
         .args([
             "compare",
-            "studies/control-plane.yaml",
+            "tests/studies/control-plane.yaml",
             "-n",
             "32",
             "--quiet",
@@ -611,7 +611,7 @@ fn compare_study_json() {
     );
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(v["study"]["name"], "control-plane");
-    assert_eq!(v["study"]["source"], "studies/control-plane.yaml");
+    assert_eq!(v["study"]["source"], "tests/studies/control-plane.yaml");
     assert!(v["study"]["description"].is_string());
     assert_eq!(v["invalid_designs"], Value::Array(vec![]));
     assert_eq!(v["baseline"], "stacked-3");
@@ -626,7 +626,7 @@ fn compare_study_json() {
         assert!(
             d["source"]
                 .as_str()
-                .is_some_and(|s| s.starts_with("studies/control-plane.yaml#"))
+                .is_some_and(|s| s.starts_with("tests/studies/control-plane.yaml#"))
         );
     }
     // The cheapest design is always on the frontier, and not everything is.
@@ -649,7 +649,7 @@ fn compare_study_json() {
     let out = kubenines()
         .args([
             "compare",
-            "studies/control-plane.yaml",
+            "tests/studies/control-plane.yaml",
             "-n",
             "32",
             "--quiet",
@@ -677,7 +677,13 @@ fn compare_study_json() {
 #[test]
 fn compare_study_reports_invalid_designs() {
     let out = kubenines()
-        .args(["compare", "studies/topology.yaml", "-n", "16", "--quiet"])
+        .args([
+            "compare",
+            "tests/studies/topology.yaml",
+            "-n",
+            "16",
+            "--quiet",
+        ])
         .output()
         .expect("runs");
     assert!(out.status.success());
@@ -688,7 +694,7 @@ fn compare_study_reports_invalid_designs() {
     );
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(
-        table.starts_with("study topology (studies/topology.yaml)"),
+        table.starts_with("study topology (tests/studies/topology.yaml)"),
         "{table}"
     );
     assert!(table.contains("not run: 5 invalid designs"), "{table}");
@@ -700,7 +706,7 @@ fn compare_study_reports_invalid_designs() {
     let out = kubenines()
         .args([
             "compare",
-            "studies/topology.yaml",
+            "tests/studies/topology.yaml",
             "-n",
             "16",
             "--quiet",
@@ -774,10 +780,10 @@ fn compare_study_exit_codes() {
     );
     // A study among scenario files, or alone with a baseline it lacks: 2.
     for args in [
-        vec!["studies/topology.yaml", "scenarios/stacked-3.yaml"],
-        vec!["scenarios/stacked-3.yaml", "studies/topology.yaml"],
-        vec!["studies/topology.yaml", "--baseline", "external-3"],
-        vec!["studies/topology.yaml", "--indicator", "workload/web"],
+        vec!["tests/studies/topology.yaml", "scenarios/stacked-3.yaml"],
+        vec!["scenarios/stacked-3.yaml", "tests/studies/topology.yaml"],
+        vec!["tests/studies/topology.yaml", "--baseline", "external-3"],
+        vec!["tests/studies/topology.yaml", "--indicator", "workload/web"],
         vec!["scenarios/stacked-3.yaml"],
         vec!["scenarios/missing.yaml"],
     ] {
@@ -800,7 +806,7 @@ fn validate_and_schema_know_studies() {
     let out = kubenines()
         .args([
             "validate",
-            "studies/topology.yaml",
+            "tests/studies/topology.yaml",
             "scenarios/stacked-3.yaml",
         ])
         .output()
@@ -808,7 +814,7 @@ fn validate_and_schema_know_studies() {
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("ok: studies/topology.yaml (study topology: 5 designs, 5 invalid)"),
+        stdout.contains("ok: tests/studies/topology.yaml (study topology: 5 designs, 5 invalid)"),
         "{stdout}"
     );
     let out = kubenines()
@@ -822,7 +828,7 @@ fn validate_and_schema_know_studies() {
 
 #[test]
 fn effective_yaml_is_readable_block_yaml() {
-    let s = load_study(&root().join("studies/control-plane.yaml")).expect("loads");
+    let s = load_study(&root().join("tests/studies/control-plane.yaml")).expect("loads");
     let d = s
         .designs
         .iter()

@@ -7,6 +7,7 @@ mod csv;
 pub mod document;
 mod human;
 mod json;
+pub mod study;
 mod table;
 
 pub use self::csv::CsvExporter;

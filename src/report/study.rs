@@ -74,9 +74,9 @@ impl StudyOutcome<'_> {
                 let i = self.design_index(&d.name);
                 let summary = i.map(|i| &self.comparison.runs[i].summary);
                 let outages = match (i, summary) {
-                    (Some(i), Some(s)) => self
-                        .indicator_index(i)
-                        .map_or(Vec::new(), |k| quantile_curve(&s.indicators[k].outage_seconds)),
+                    (Some(i), Some(s)) => self.indicator_index(i).map_or(Vec::new(), |k| {
+                        quantile_curve(&s.indicators[k].outage_seconds)
+                    }),
                     _ => Vec::new(),
                 };
                 let rpo = summary.map_or(Vec::new(), |s| quantile_curve(&s.data_loss.rpo_seconds));
@@ -117,7 +117,11 @@ impl StudyOutcome<'_> {
                             .filter_map(|&i| {
                                 let design = &self.study.designs[i];
                                 let x = design.sweep_x.iter().find(|(k, _)| *k == a)?.1;
-                                let r = self.results.designs.iter().find(|r| r.name == design.name)?;
+                                let r = self
+                                    .results
+                                    .designs
+                                    .iter()
+                                    .find(|r| r.name == design.name)?;
                                 Some((x, self.indicator(r)?.availability))
                             })
                             .collect(),
@@ -139,7 +143,11 @@ impl StudyOutcome<'_> {
     /// replication order.
     pub fn timeline(&self) -> Option<Timeline> {
         let b = self.design_index(&self.results.baseline)?;
-        let result = self.results.designs.iter().find(|d| d.name == self.results.baseline)?;
+        let result = self
+            .results
+            .designs
+            .iter()
+            .find(|d| d.name == self.results.baseline)?;
         let by_cause = self.by_cause(result);
         let top = (0..CAUSES)
             .filter(|&c| by_cause[c] > 0.0)
@@ -255,9 +263,7 @@ impl StudyOutcome<'_> {
 /// A distribution's quantile curve in minutes: (probability, minutes) at
 /// probabilities 0.01 to 0.99 and 0.995, 0.999; empty for an empty sample.
 fn quantile_curve(sketch: &DurationSketch) -> Vec<(f64, f64)> {
-    let ps = (1..100)
-        .map(|k| k as f64 / 100.0)
-        .chain([0.995, 0.999]);
+    let ps = (1..100).map(|k| k as f64 / 100.0).chain([0.995, 0.999]);
     let mut curve: Vec<(f64, f64)> = Vec::new();
     for p in ps {
         if let Some(q) = sketch.quantile(p) {

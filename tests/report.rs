@@ -1,0 +1,224 @@
+//! `report STUDY --out DIR`: every chart is produced and non-empty, the
+//! HTML page is well-formed and self-contained, the Markdown carries the
+//! same charts as PNG; and, in a study whose designs share most
+//! components, paired differences are tighter than unpaired ones.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use kubenines::model::Model;
+use kubenines::report::compare::ComparisonResults;
+use kubenines::runner::{RunOptions, run_paired};
+use kubenines::scenario::load_study;
+use quick_xml::Reader;
+use quick_xml::events::Event;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh directory under the system's temporary one.
+fn out_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kubenines-report-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+const CHARTS: [&str; 7] = [
+    "availability",
+    "downtime_by_cause",
+    "outage_durations",
+    "rpo",
+    "cost",
+    "sweep-1",
+    "timeline",
+];
+
+/// The namespaces inlined SVG and XHTML declare: the only URLs allowed.
+const NAMESPACES: [&str; 3] = [
+    "http://www.w3.org/2000/svg",
+    "http://www.w3.org/1999/xhtml",
+    "http://www.w3.org/1999/xlink",
+];
+
+fn assert_self_contained(html: &str) {
+    let mut rest = html.to_string();
+    for ns in NAMESPACES {
+        rest = rest.replace(ns, "");
+    }
+    for forbidden in [
+        "http://", "https://", "<link", "<script", "src=", "url(", "@import",
+    ] {
+        assert!(!rest.contains(forbidden), "the page contains {forbidden:?}");
+    }
+}
+
+fn assert_well_formed(html: &str) {
+    // The page is polyglot XHTML: every element closed, so an XML reader
+    // must get through it. The doctype is the one non-XML construct.
+    let mut reader = Reader::from_str(html);
+    let mut depth: i64 = 0;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Eof) => break,
+            Ok(Event::Start(_)) => depth += 1,
+            Ok(Event::End(_)) => depth -= 1,
+            Ok(_) => {}
+            Err(e) => panic!("not well-formed at byte {}: {e}", reader.error_position()),
+        }
+        assert!(depth >= 0, "an element closes that never opened");
+    }
+    assert_eq!(depth, 0, "elements left open");
+}
+
+#[test]
+fn report_writes_every_chart_and_a_self_contained_page() {
+    let dir = out_dir("full");
+    let output = Command::cargo_bin("kubenines")
+        .expect("binary")
+        .current_dir(root())
+        .args(["report", "tests/studies/report.yaml", "--out"])
+        .arg(&dir)
+        .args(["-n", "96", "--quiet"])
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for stem in CHARTS {
+        let svg = std::fs::read_to_string(dir.join(format!("charts/{stem}.svg")))
+            .unwrap_or_else(|e| panic!("{stem}.svg: {e}"));
+        assert!(
+            svg.starts_with("<svg") && svg.contains("<text"),
+            "{stem}.svg is empty"
+        );
+        let png = std::fs::read(dir.join(format!("charts/{stem}.png"))).expect("png");
+        assert!(png.len() > 2000, "{stem}.png is {} bytes", png.len());
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{stem}.png is not a PNG");
+    }
+    let html = std::fs::read_to_string(dir.join("index.html")).expect("index.html");
+    assert_well_formed(&html);
+    assert_self_contained(&html);
+    assert_eq!(
+        html.matches("<svg").count(),
+        CHARTS.len(),
+        "every chart inlined"
+    );
+    let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
+    for stem in CHARTS {
+        assert!(
+            md.contains(&format!("(charts/{stem}.png)")),
+            "{stem} missing from the Markdown"
+        );
+    }
+    // The page states how to reproduce it: the seed, the replications and the command.
+    for needle in ["seed", "96", "kubenines report tests/studies/report.yaml"] {
+        assert!(
+            html.contains(needle) && md.contains(needle),
+            "{needle} missing"
+        );
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).expect("json"))
+            .expect("parses");
+    assert_eq!(json["designs"].as_array().map(Vec::len), Some(5));
+    assert_eq!(json["study"]["name"], "report-test");
+    let csv = std::fs::read_to_string(dir.join("results.csv")).expect("csv");
+    assert_eq!(csv.lines().count(), 1 + 5, "a header and a row per design");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn report_refuses_a_scenario_file_and_a_bad_study_with_exit_2() {
+    let dir = out_dir("bad");
+    for file in ["scenarios/stacked-3.yaml", "tests/studies/missing.yaml"] {
+        let output = Command::cargo_bin("kubenines")
+            .expect("binary")
+            .current_dir(root())
+            .args(["report", file, "--out"])
+            .arg(&dir)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{file}");
+        assert!(!String::from_utf8_lossy(&output.stderr).is_empty());
+    }
+    assert!(!dir.exists(), "nothing written on bad input");
+}
+
+/// Half-width of a 95% interval.
+fn half(ci_low: Option<f64>, ci_high: Option<f64>) -> f64 {
+    (ci_high.expect("interval") - ci_low.expect("interval")) / 2.0
+}
+
+/// The sweep designs of the shipped study differ only in the repair median
+/// of the control-plane hosts: every other component draws the same random
+/// numbers in each, so each paired difference to the baseline is tighter
+/// than the two designs' intervals combined as if independent; for the
+/// designs nearest the baseline, by a factor of three or more.
+#[test]
+fn paired_differences_in_a_study_are_tighter_than_unpaired() {
+    let study = load_study(Path::new("scenarios/studies/control-plane.yaml")).expect("loads");
+    let replications = 800;
+    let mut names = Vec::new();
+    let models: Vec<Model> = study
+        .designs
+        .iter()
+        .filter(|d| d.name == "stacked-3" || d.name.starts_with("stacked-3-repair-"))
+        .map(|d| {
+            names.push(d.name.clone());
+            let mut s = d.scenario.clone();
+            s.simulation.replications = replications;
+            Model::build(&s).expect("builds")
+        })
+        .collect();
+    assert!(models.len() >= 5, "{names:?}");
+    let options = RunOptions {
+        replications,
+        first: 0,
+        threads: 2,
+    };
+    let c = run_paired(&models, 0, &options, &|_| {}).expect("runs");
+    let r = ComparisonResults::new(&models, &names, 0, "api", &c);
+    let spread = |name: &str| {
+        let d = r.designs.iter().find(|d| d.name == name).expect("design");
+        let i = &d
+            .indicators
+            .0
+            .iter()
+            .find(|(k, _)| k == "api")
+            .expect("api")
+            .1;
+        half(
+            i.downtime_minutes_per_year.ci_low,
+            i.downtime_minutes_per_year.ci_high,
+        )
+    };
+    let mut much_tighter = 0;
+    for name in &names[1..] {
+        let d = r.designs.iter().find(|d| &d.name == name).expect("design");
+        let diff = &d
+            .difference_to_baseline
+            .0
+            .iter()
+            .find(|(k, _)| k == "api")
+            .expect("api")
+            .1;
+        let paired = half(
+            diff.downtime_minutes_per_year.ci_low,
+            diff.downtime_minutes_per_year.ci_high,
+        );
+        let unpaired = (spread(&names[0]).powi(2) + spread(name).powi(2)).sqrt();
+        println!("{name}: paired ±{paired:.4} min/yr, unpaired ±{unpaired:.4}");
+        assert!(
+            paired < unpaired,
+            "{name}: paired ±{paired} min/yr, unpaired ±{unpaired}"
+        );
+        much_tighter += usize::from(paired < unpaired / 3.0);
+    }
+    assert!(
+        much_tighter >= 3,
+        "only {much_tighter} differences are three times tighter"
+    );
+}
