@@ -447,6 +447,7 @@ fn summary(r: &Report) -> Vec<Span> {
         let name = [strong(&best.name)];
         difference_sentence(best.difference_to_baseline, &name, &name, &mut s);
     }
+    cause_sentence(r, &mut s);
 
     let frontier: Vec<&ReportRow> = r
         .rows
@@ -490,6 +491,31 @@ fn summary(r: &Report) -> Vec<Span> {
     }
     invalid_sentence(r, &mut s);
     s
+}
+
+/// "Most of the baseline's downtime (98%) is load balancer.": where the
+/// baseline's downtime comes from, when one cause is most of it.
+fn cause_sentence(r: &Report, s: &mut Vec<Span>) {
+    let Some(b) = r.rows.iter().find(|x| x.name == r.baseline) else {
+        return;
+    };
+    let total: f64 = b.downtime_by_cause.iter().sum();
+    let top = b
+        .downtime_by_cause
+        .iter()
+        .enumerate()
+        .max_by(|x, y| x.1.total_cmp(y.1));
+    if let Some((c, &minutes)) = top
+        && total > 0.0
+        && minutes / total >= 0.5
+        && let Some(cause) = r.causes.get(c)
+    {
+        s.push(t(" Most of the baseline's downtime ("));
+        s.push(t(format!("{:.0}%", 100.0 * minutes / total)));
+        s.push(t(") is charged to "));
+        s.push(strong(cause));
+        s.push(t("."));
+    }
 }
 
 /// "`subject` has 12m 03s [10m 01s, 14m 05s] less downtime a year than the
@@ -1774,6 +1800,12 @@ mod tests {
         assert!(summary.contains("The paired difference of **external-3x3** to the baseline is -30.0s [-1m 06s, +6.0s]"), "{summary}");
         assert!(summary.contains("the interval contains 0, so the difference is not significant"));
         assert!(summary.contains("One design of the study is invalid"));
+        // Three quarters of every row's downtime is the first cause.
+        assert!(
+            summary
+                .contains("Most of the baseline's downtime (75%) is charged to **load-balancer**."),
+            "{summary}"
+        );
         // A significant difference reads as less downtime, bounds in order.
         let mut r = report();
         r.rows[0].difference_to_baseline = Some(i(-2.0, 0.5));
