@@ -1377,7 +1377,7 @@ fn downtime(input: &ChartInput) -> Figure<'_> {
         .collect();
     let page = Page::new(
         &format!("Downtime of {ind} per year, by cause"),
-        "Designs ranked best first; each bar is split by the cause that started each outage. Totals at the right.",
+        "Designs ranked best first; each bar is split by what the indicator was waiting for. Totals at the right.",
         legend,
     );
     let n = input.designs.len();
@@ -1386,7 +1386,7 @@ fn downtime(input: &ChartInput) -> Figure<'_> {
         stem: "downtime_by_cause".into(),
         title: format!("Downtime of {ind} per year, by cause"),
         caption: format!(
-            "Minutes of {ind} downtime per year for each design, split by the cause that started each outage; the figure at the end of each bar is the total."
+            "Minutes of {ind} downtime per year for each design, split by what the indicator was waiting for at each moment (the attribution rule is under Downtime by cause); the figure at the end of each bar is the total."
         ),
         height,
         page,
