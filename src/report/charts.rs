@@ -280,17 +280,25 @@ fn line_color(i: usize) -> RGBColor {
 }
 
 /// A timeline state's colour: fixed for the states the simulator names,
-/// stable by hash for any other.
+/// stable by hash for any other. An indicator's cause has the colour of
+/// that cause in the downtime chart (kubenines' cause order over [`FILLS`]),
+/// and a component's state the colour of the cause it leads to.
 fn state_color(state: &str) -> RGBColor {
+    let cause = |i: usize| FILLS[i];
     match state.trim().to_ascii_lowercase().as_str() {
         "up" => RGBColor(0x8d, 0xd3, 0xb4),
-        "down" => RGBColor(0xd5, 0x5e, 0x00),
-        "failed" => RGBColor(0xe6, 0x9f, 0x00),
-        "zone down" => RGBColor(0xcc, 0x79, 0xa7),
-        "maintenance" => RGBColor(0x56, 0xb4, 0xe9),
-        "crashed" => RGBColor(0xf0, 0xe4, 0x42),
-        "electing" => RGBColor(0x00, 0x72, 0xb2),
-        "no leader" => RGBColor(0x44, 0x44, 0x44),
+        "disaster recovery" | "recovering" => cause(0),
+        "zone outage" | "zone down" | "down" => cause(1),
+        "load balancer" => cause(2),
+        "host failure" | "failed" => cause(3),
+        "maintenance" => cause(4),
+        "process crash" | "crashed" | "apiserver crashed" | "etcd crashed" => cause(5),
+        "etcd election" | "electing" => cause(6),
+        "controller failover" | "failover" => cause(7),
+        "eviction or scheduling" => cause(8),
+        "disk lost" => cause(9),
+        "no quorum" | "no leader" => RGBColor(0x44, 0x44, 0x44),
+        "waiting for api" => RGBColor(0x99, 0x99, 0x33),
         other => {
             // FNV-1a: stable across runs and Rust versions.
             let h = other.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
