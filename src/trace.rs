@@ -41,22 +41,18 @@ fn trace(cluster: &mut Cluster, replication: u64, horizon: f64) -> Vec<Vec<Span>
             state.clear();
             c.trace_state(now, &mut state);
             for (row, &s) in spans.iter_mut().zip(&state) {
-                match row.last_mut() {
-                    Some(last) if last.state == s => {}
-                    Some(last) => {
-                        last.to = now;
-                        row.push(Span {
-                            from: now,
-                            to: now,
-                            state: s,
-                        });
-                    }
-                    None => row.push(Span {
-                        from: now,
-                        to: now,
-                        state: s,
-                    }),
+                if row.last().is_some_and(|last| last.state == s) {
+                    continue;
                 }
+                // A new state: the previous span ends here.
+                if let Some(last) = row.last_mut() {
+                    last.to = now;
+                }
+                row.push(Span {
+                    from: now,
+                    to: now,
+                    state: s,
+                });
             }
         },
     );
@@ -116,25 +112,26 @@ pub fn sample_outage(
     let mut cluster = Cluster::new(model);
     let rows = cluster.trace_rows();
     let row = rows.iter().position(|r| r.indicator && r.label == key)?;
-    let mut fallback: Option<(u64, f64, f64, &'static str)> = None;
+    // The chosen replication's trace is kept, not run again.
+    let mut fallback = None;
     let mut chosen = None;
     for r in 0..scan {
         let spans = trace(&mut cluster, r, model.horizon);
-        for (start, end, c) in outages(&spans[row], model.horizon) {
-            if fallback.is_none() {
-                fallback = Some((r, start, end, c));
-            }
-            if cause.is_none_or(|want| want.label() == c) {
-                chosen = Some((r, start, end, c));
-                break;
-            }
-        }
-        if chosen.is_some() {
+        let found = outages(&spans[row], model.horizon);
+        if let Some(&o) = found
+            .iter()
+            .find(|o| cause.is_none_or(|want| want.label() == o.2))
+        {
+            chosen = Some((r, o, spans));
             break;
         }
+        if fallback.is_none()
+            && let Some(&o) = found.first()
+        {
+            fallback = Some((r, o, spans));
+        }
     }
-    let (replication, start, end, c) = chosen.or(fallback)?;
-    let spans = trace(&mut cluster, replication, model.horizon);
+    let (replication, (start, end, c), spans) = chosen.or(fallback)?;
     let pad = ((end - start) * 0.5).max(120.0);
     let window = ((start - pad).max(0.0), (end + pad).min(model.horizon));
     let spans = spans

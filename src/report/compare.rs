@@ -149,10 +149,8 @@ impl ComparisonResults {
             .collect();
         let availability = |d: &DesignResult| {
             d.indicators
-                .0
-                .iter()
-                .find(|(k, _)| k == indicator)
-                .map_or(f64::NEG_INFINITY, |(_, i)| i.availability.mean)
+                .get(indicator)
+                .map_or(f64::NEG_INFINITY, |i| i.availability.mean)
         };
         let same_currency = designs.windows(2).all(|w| w[0].currency == w[1].currency);
         let points: Option<Vec<(f64, f64)>> = designs
@@ -229,7 +227,7 @@ impl ComparisonResults {
             }
         }
         for d in &self.designs {
-            let Some((_, i)) = d.indicators.0.iter().find(|(k, _)| *k == self.indicator) else {
+            let Some(i) = d.indicators.get(&self.indicator) else {
                 continue;
             };
             let a = &i.availability;
@@ -241,12 +239,8 @@ impl ComparisonResults {
             };
             let diff = d
                 .difference_to_baseline
-                .0
-                .iter()
-                .find(|(k, _)| *k == self.indicator)
-                .map_or("-".into(), |(_, x)| {
-                    signed_minutes(&x.downtime_minutes_per_year)
-                });
+                .get(&self.indicator)
+                .map_or("-".into(), |x| signed_minutes(&x.downtime_minutes_per_year));
             rows.push(vec![
                 d.rank.to_string(),
                 d.name.clone(),
@@ -324,15 +318,13 @@ impl ComparisonResults {
             "pareto_frontier",
         ])?;
         for d in &self.designs {
-            let Some((_, i)) = d.indicators.0.iter().find(|(k, _)| *k == self.indicator) else {
+            let Some(i) = d.indicators.get(&self.indicator) else {
                 continue;
             };
             let diff = d
                 .difference_to_baseline
-                .0
-                .iter()
-                .find(|(k, _)| *k == self.indicator)
-                .map(|(_, x)| &x.downtime_minutes_per_year);
+                .get(&self.indicator)
+                .map(|x| &x.downtime_minutes_per_year);
             w.write_record([
                 d.rank.to_string(),
                 d.name.clone(),

@@ -83,6 +83,13 @@ pub struct ScenarioRef {
 #[derive(Clone, Debug)]
 pub struct Named<T>(pub Vec<(String, T)>);
 
+impl<T> Named<T> {
+    /// The entry named `key`, if any.
+    pub fn get(&self, key: &str) -> Option<&T> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+}
+
 impl<T: Serialize> Serialize for Named<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.0.len()))?;

@@ -38,11 +38,7 @@ impl StudyOutcome<'_> {
     }
 
     fn indicator<'r>(&self, d: &'r DesignResult) -> Option<&'r IndicatorResult> {
-        d.indicators
-            .0
-            .iter()
-            .find(|(k, _)| *k == self.results.indicator)
-            .map(|(_, i)| i)
+        d.indicators.get(&self.results.indicator)
     }
 
     /// The ranking indicator's index in design `i`'s results.
@@ -222,10 +218,8 @@ impl StudyOutcome<'_> {
                     pareto_frontier: d.pareto_frontier,
                     difference_to_baseline: d
                         .difference_to_baseline
-                        .0
-                        .iter()
-                        .find(|(k, _)| *k == r.indicator)
-                        .map(|(_, x)| x.downtime_minutes_per_year),
+                        .get(&r.indicator)
+                        .map(|x| x.downtime_minutes_per_year),
                     downtime_by_cause: self.by_cause(d),
                     settings: design.map_or_else(Vec::new, |d| d.settings.clone()),
                     effective_yaml: design.map_or_else(String::new, |d| d.effective_yaml.clone()),
