@@ -6,6 +6,7 @@
 //! the result. Chunks are processed in waves of [`WAVE`] so memory stays
 //! bounded however many replications are asked for.
 
+use std::ops::{ControlFlow, Range};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -127,7 +128,8 @@ pub struct Summary {
 }
 
 impl Summary {
-    fn new(model: &Model) -> Self {
+    /// An empty summary with room for every indicator and data-loss cause of `model`.
+    pub fn new(model: &Model) -> Self {
         Summary {
             replications: 0,
             indicators: vec![IndicatorSummary::default(); model.indicator_count()],
@@ -195,39 +197,169 @@ pub fn run(
     options: &RunOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Run, RunError> {
+    run_until(model, options, None, &mut |_| false, progress)
+}
+
+/// As [`run`], and after every `batch` replications (if any; a multiple of
+/// [`BLOCK`]) asks `stop` whether the summary so far is enough; if so the
+/// run ends there. The checks fall on block boundaries, where the summary
+/// is the same whatever the thread count, so the stopping point and the
+/// result are too; a run stopped after `n` replications is bit-identical
+/// to a run of `n`.
+pub fn run_until(
+    model: &Model,
+    options: &RunOptions,
+    batch: Option<u64>,
+    stop: &mut (dyn FnMut(&Summary) -> bool + Send),
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Run, RunError> {
+    debug_assert!(
+        batch.is_none_or(|b| b > 0 && b % BLOCK == 0),
+        "batches are whole blocks"
+    );
     let (pool, clock) = start_pool(options)?;
-    let total_chunks = options.replications.div_ceil(CHUNK);
+    let range = options.first..options.first + options.replications;
     let mut summary = Summary::new(model);
-    let mut chunk = 0;
-    // The merge of one wave (in chunk order, on one thread) overlaps the
-    // simulation of the next, so no worker waits for it.
-    let mut pending: Vec<Summary> = Vec::new();
-    while chunk < total_chunks || !pending.is_empty() {
-        let wave_end = (chunk + WAVE).min(total_chunks);
+    fold_blocks(
+        &pool,
+        range,
+        &|| Worker::new(model),
+        &|worker, r| worker.run_chunk(r),
+        &|| Summary::new(model),
+        &|acc, part| acc.merge(part),
+        progress,
+        &mut |_, block| {
+            summary.merge(&block);
+            let done = summary.replications;
+            let checkpoint = batch.is_some_and(|b| done % b == 0);
+            if checkpoint && done < options.replications && stop(&summary) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        },
+    );
+    Ok(clock.finish(summary))
+}
+
+/// The summaries of consecutive blocks, in order: what a shard hands to `merge`.
+#[derive(Clone, Debug)]
+pub struct Blocks {
+    /// Index of the first block (its first replication is `first * BLOCK`).
+    pub first: u64,
+    pub summaries: Vec<Summary>,
+    pub wall: Duration,
+    pub cpu: Option<Duration>,
+    pub threads: usize,
+}
+
+/// Runs replications `options.first ..` (a multiple of [`BLOCK`]) and keeps
+/// each block's summary apart, for a later in-order fold ([`fold`]).
+pub fn run_blocks(
+    model: &Model,
+    options: &RunOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Blocks, RunError> {
+    let (pool, clock) = start_pool(options)?;
+    let range = options.first..options.first + options.replications;
+    let mut summaries = Vec::new();
+    fold_blocks(
+        &pool,
+        range,
+        &|| Worker::new(model),
+        &|worker, r| worker.run_chunk(r),
+        &|| Summary::new(model),
+        &|acc, part| acc.merge(part),
+        progress,
+        &mut |_, block| {
+            summaries.push(block);
+            ControlFlow::Continue(())
+        },
+    );
+    let run = clock.finish(Summary::default());
+    Ok(Blocks {
+        first: options.first / BLOCK,
+        summaries,
+        wall: run.wall,
+        cpu: run.cpu,
+        threads: run.threads,
+    })
+}
+
+/// Folds block summaries, in order, into the summary of their replications:
+/// exactly what [`run`] computes for them.
+pub fn fold<'a>(model: &Model, blocks: impl IntoIterator<Item = &'a Summary>) -> Summary {
+    let mut summary = Summary::new(model);
+    for b in blocks {
+        summary.merge(b);
+    }
+    summary
+}
+
+/// Simulates the chunks of `range` in parallel, in waves, and folds them in
+/// chunk order into block summaries, each handed to `on_block` in block
+/// order (with its replications) as soon as it is complete. `range.start`
+/// must be a multiple of [`BLOCK`]. The cut into chunks and blocks depends
+/// only on the replication indices, never on the thread count.
+///
+/// The fold of one wave (on one thread) overlaps the simulation of the
+/// next, so no worker waits for it. When `on_block` breaks, nothing more is
+/// folded (a wave already simulated is dropped).
+#[allow(clippy::too_many_arguments)]
+fn fold_blocks<W, T: Send>(
+    pool: &rayon::ThreadPool,
+    range: Range<u64>,
+    worker: &(dyn Fn() -> W + Sync),
+    chunk: &(dyn Fn(&mut W, Range<u64>) -> T + Sync),
+    empty: &(dyn Fn() -> T + Sync),
+    merge: &(dyn Fn(&mut T, &T) + Sync),
+    progress: &(dyn Fn(u64) + Sync),
+    on_block: &mut (dyn FnMut(Range<u64>, T) -> ControlFlow<()> + Send),
+) {
+    debug_assert!(range.start % BLOCK == 0, "blocks are aligned to BLOCK");
+    let chunk_range = |c: u64| {
+        let lo = range.start + c * CHUNK;
+        lo..(lo + CHUNK).min(range.end)
+    };
+    let total_chunks = (range.end - range.start).div_ceil(CHUNK);
+    let mut block: Option<T> = None;
+    let mut block_start = range.start;
+    let mut stopped = false;
+    let mut pending: Vec<(Range<u64>, T)> = Vec::new();
+    let mut next = 0;
+    while !stopped && (next < total_chunks || !pending.is_empty()) {
+        let wave_end = (next + WAVE).min(total_chunks);
         let ((), parts) = pool.install(|| {
             rayon::join(
-                || pending.iter().for_each(|part| summary.merge(part)),
                 || {
-                    (chunk..wave_end)
+                    for (r, part) in pending.drain(..) {
+                        merge(block.get_or_insert_with(empty), &part);
+                        if r.end % BLOCK == 0 || r.end == range.end {
+                            let done = block.take().unwrap_or_else(empty);
+                            if on_block(block_start..r.end, done).is_break() {
+                                stopped = true;
+                                return;
+                            }
+                            block_start = r.end;
+                        }
+                    }
+                },
+                || {
+                    (next..wave_end)
                         .into_par_iter()
-                        .map_init(
-                            || Worker::new(model),
-                            |worker, c| {
-                                let lo = c * CHUNK;
-                                let hi = ((c + 1) * CHUNK).min(options.replications);
-                                let part = worker.run_chunk(options.first + lo..options.first + hi);
-                                progress(hi - lo);
-                                part
-                            },
-                        )
-                        .collect::<Vec<Summary>>()
+                        .map_init(worker, |w, c| {
+                            let r = chunk_range(c);
+                            let part = chunk(w, r.clone());
+                            progress(r.end - r.start);
+                            (r, part)
+                        })
+                        .collect::<Vec<_>>()
                 },
             )
         });
         pending = parts;
-        chunk = wave_end;
+        next = wave_end;
     }
-    Ok(clock.finish(summary))
 }
 
 /// The worker pool of a run, and when it started.
@@ -361,8 +493,22 @@ pub struct Comparison {
     pub differences: Vec<Vec<Option<MeanVar>>>,
 }
 
-/// One chunk of every design: summaries and paired differences.
+/// One chunk (or block) of every design: summaries and paired differences.
 type ChunkOfAll = (Vec<Summary>, Vec<Vec<Option<MeanVar>>>);
+
+/// Appends `part`, the replications right after those of `acc`.
+fn merge_all(acc: &mut ChunkOfAll, part: &ChunkOfAll) {
+    for (summary, p) in acc.0.iter_mut().zip(&part.0) {
+        summary.merge(p);
+    }
+    for (design, p) in acc.1.iter_mut().zip(&part.1) {
+        for (a, p) in design.iter_mut().zip(p) {
+            if let (Some(a), Some(p)) = (a.as_mut(), p) {
+                a.merge(p);
+            }
+        }
+    }
+}
 
 /// Runs every model over the same replications; `baseline` indexes `models`.
 /// The models must share seed and horizon for the pairing to mean anything
@@ -391,57 +537,40 @@ pub fn run_paired(
             .map(|p| p.iter().map(|b| b.map(|_| MeanVar::default())).collect())
             .collect()
     };
-    let mut summaries: Vec<Summary> = models.iter().map(Summary::new).collect();
-    let mut differences = empty_differences();
-    let total_chunks = options.replications.div_ceil(CHUNK);
-    // In waves, so memory stays bounded; merged in chunk order.
-    let mut wave_start = 0;
-    while wave_start < total_chunks {
-        let wave_end = (wave_start + WAVE).min(total_chunks);
-        let chunks: Vec<ChunkOfAll> = pool.install(|| {
-            (wave_start..wave_end)
-                .into_par_iter()
-                .map_init(
-                    || models.iter().map(Worker::new).collect::<Vec<_>>(),
-                    |workers, c| {
-                        let lo = options.first + c * CHUNK;
-                        let hi = options.first + ((c + 1) * CHUNK).min(options.replications);
-                        let mut values: Vec<Vec<Vec<f64>>> = vec![Vec::new(); models.len()];
-                        let parts: Vec<Summary> = workers
-                            .iter_mut()
-                            .zip(values.iter_mut())
-                            .map(|(w, v)| w.run_chunk_recording(lo..hi, Some(v)))
-                            .collect();
-                        let mut diffs = empty_differences();
-                        for (d, design) in diffs.iter_mut().enumerate() {
-                            for (i, acc) in design.iter_mut().enumerate() {
-                                if let (Some(acc), Some(b)) = (acc.as_mut(), pairs[d][i]) {
-                                    for (x, y) in values[d][i].iter().zip(&values[baseline][b]) {
-                                        acc.push(x - y);
-                                    }
-                                }
-                            }
+    let mut total: ChunkOfAll = (models.iter().map(Summary::new).collect(), empty_differences());
+    let range = options.first..options.first + options.replications;
+    fold_blocks(
+        &pool,
+        range,
+        &|| models.iter().map(Worker::new).collect::<Vec<_>>(),
+        &|workers, r| {
+            let mut values: Vec<Vec<Vec<f64>>> = vec![Vec::new(); models.len()];
+            let parts: Vec<Summary> = workers
+                .iter_mut()
+                .zip(values.iter_mut())
+                .map(|(w, v)| w.run_chunk_recording(r.clone(), Some(v)))
+                .collect();
+            let mut diffs = empty_differences();
+            for (d, design) in diffs.iter_mut().enumerate() {
+                for (i, acc) in design.iter_mut().enumerate() {
+                    if let (Some(acc), Some(b)) = (acc.as_mut(), pairs[d][i]) {
+                        for (x, y) in values[d][i].iter().zip(&values[baseline][b]) {
+                            acc.push(x - y);
                         }
-                        progress(hi - lo);
-                        (parts, diffs)
-                    },
-                )
-                .collect()
-        });
-        for (parts, diffs) in &chunks {
-            for (summary, part) in summaries.iter_mut().zip(parts) {
-                summary.merge(part);
-            }
-            for (acc, part) in differences.iter_mut().zip(diffs) {
-                for (a, p) in acc.iter_mut().zip(part) {
-                    if let (Some(a), Some(p)) = (a.as_mut(), p) {
-                        a.merge(p);
                     }
                 }
             }
-        }
-        wave_start = wave_end;
-    }
+            (parts, diffs)
+        },
+        &|| (models.iter().map(Summary::new).collect(), empty_differences()),
+        &|acc: &mut ChunkOfAll, part: &ChunkOfAll| merge_all(acc, part),
+        progress,
+        &mut |_, block| {
+            merge_all(&mut total, &block);
+            ControlFlow::Continue(())
+        },
+    );
+    let (summaries, differences) = total;
     Ok(Comparison {
         runs: summaries
             .into_iter()
