@@ -19,6 +19,7 @@ use crate::report::study::StudyOutcome;
 use crate::report::{CsvExporter, Exporter, JsonExporter, Named, Results, TableExporter};
 use crate::runner::{self, RunOptions};
 use crate::scenario::{self, Scenario};
+use crate::shard::{self, Part, Shard};
 
 /// Discrete-event Monte Carlo availability simulator for Kubernetes HA designs.
 #[derive(Debug, Parser)]
@@ -52,6 +53,20 @@ enum Command {
     /// self-contained HTML page, the same as Markdown with PNG charts, and
     /// the results as JSON and CSV.
     Report(ReportArgs),
+    /// Combine the partial results of a sharded run (`run --shard K/N --out
+    /// PART`) into the results of the whole run, identical to running it on
+    /// one machine.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct MergeArgs {
+    /// Partial-results files, one per shard, in any order.
+    #[arg(required = true, num_args = 1..)]
+    parts: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
+    output: Output,
 }
 
 #[derive(Debug, clap::Args)]
@@ -98,9 +113,16 @@ struct RunArgs {
     file: PathBuf,
     #[command(flatten)]
     sim: SimulationArgs,
-    /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
-    output: Output,
+    /// Output format [default: table].
+    #[arg(short = 'o', long, value_enum)]
+    output: Option<Output>,
+    /// Run only the K-th of N disjoint slices of the replications (K from 1)
+    /// and write partial results for `kubenines merge`.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+    /// With --shard: the file to write the partial results to [default: stdout].
+    #[arg(long, value_name = "PART", requires = "shard")]
+    out: Option<PathBuf>,
 }
 
 /// Flags of every command that simulates. For `compare` the overrides apply
@@ -202,6 +224,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Run(args) => run(args),
         Command::Compare(args) => compare(args),
         Command::Report(args) => report(args),
+        Command::Merge(args) => merge(args),
         Command::Validate { files } => validate(&files),
         Command::Schema { study } => {
             let schema = if study {
@@ -575,6 +598,9 @@ fn write_comparison(output: Output, results: &ComparisonResults) -> Result<(), F
 }
 
 fn run(args: RunArgs) -> Result<(), Failure> {
+    if let Some(shard) = args.shard {
+        return run_shard(&args, shard);
+    }
     let mut s = scenario::load(&args.file).map_err(bad_input)?;
     print_warnings(&s);
     args.sim.apply(&mut s).map_err(bad_input)?;
@@ -586,23 +612,99 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     };
     let progress = Progress::new(s.simulation.replications, args.sim.progress());
     let run =
-        runner::run(&model, &options, &|done| progress.advance(done)).map_err(|e| Failure {
-            code: 3,
-            error: e.into(),
-        })?;
+        runner::run(&model, &options, &|done| progress.advance(done)).map_err(internal_run)?;
     progress.finish();
     let results = Results::new(&model, &args.file.display().to_string(), &run);
-    let exporter: &dyn Exporter = match args.output {
+    write_results(args.output.unwrap_or(Output::Table), &results)
+}
+
+/// A run that could not start (worker threads): not the user's input.
+fn internal_run(e: runner::RunError) -> Failure {
+    Failure {
+        code: 3,
+        error: e.into(),
+    }
+}
+
+/// Results on stdout in the chosen format.
+fn write_results(output: Output, results: &Results) -> Result<(), Failure> {
+    let exporter: &dyn Exporter = match output {
         Output::Table => &TableExporter,
         Output::Json => &JsonExporter,
         Output::Csv => &CsvExporter,
     };
     let mut out = std::io::stdout().lock();
     exporter
-        .write(&results, &mut out)
+        .write(results, &mut out)
         .and_then(|()| out.flush())
         .context("writing results")
         .map_err(|error| Failure { code: 2, error })
+}
+
+/// `run FILE --shard K/N`: the shard's blocks, written as partial results.
+fn run_shard(args: &RunArgs, shard: Shard) -> Result<(), Failure> {
+    if let Some(o) = args.output {
+        return Err(bad_input(anyhow!(
+            "--output {o:?} does not go with --shard: a shard writes partial results (JSON \
+             for `kubenines merge`, which prints the results in any format)"
+        )));
+    }
+    let (text, format) = scenario::read_text(&args.file).map_err(bad_input)?;
+    let mut s =
+        scenario::parse_str(&text, &args.file.display().to_string(), format).map_err(bad_input)?;
+    print_warnings(&s);
+    args.sim.apply(&mut s).map_err(bad_input)?;
+    let model = Model::build(&s).map_err(bad_input)?;
+    let replications = shard.replications(s.simulation.replications);
+    let options = RunOptions {
+        replications: replications.end - replications.start,
+        first: replications.start,
+        threads: args.sim.threads(),
+    };
+    let progress = Progress::new(options.replications, args.sim.progress());
+    let blocks = runner::run_blocks(&model, &options, &|done| progress.advance(done))
+        .map_err(internal_run)?;
+    progress.finish();
+    let part = Part::new(&s, text, format, shard, blocks);
+    let write = |out: &mut dyn Write| -> std::io::Result<()> {
+        serde_json::to_writer(&mut *out, &part).map_err(std::io::Error::other)?;
+        writeln!(out)?;
+        out.flush()
+    };
+    match &args.out {
+        Some(path) => std::fs::File::create(path)
+            .map(std::io::BufWriter::new)
+            .and_then(|mut f| write(&mut f))
+            .with_context(|| format!("writing partial results to {}", path.display())),
+        None => write(&mut std::io::stdout().lock()).context("writing partial results"),
+    }
+    .map_err(|error| Failure { code: 2, error })?;
+    if !args.sim.quiet {
+        eprintln!(
+            "shard {shard}: replications {}..{} of {} ({} blocks){}",
+            replications.start,
+            replications.end,
+            s.simulation.replications,
+            part.blocks.len(),
+            args.out
+                .as_ref()
+                .map(|p| format!(", written to {}", p.display()))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// `merge PART...`: the whole run's results from its shards.
+fn merge(args: MergeArgs) -> Result<(), Failure> {
+    let mut parts = Vec::with_capacity(args.parts.len());
+    for path in &args.parts {
+        let part = Part::read(path).map_err(|e| bad_input(anyhow!(e)))?;
+        parts.push((path.display().to_string(), part));
+    }
+    let merged = shard::merge(&parts).map_err(|e| bad_input(anyhow!(e)))?;
+    let results = Results::new(&merged.model, &merged.source, &merged.run);
+    write_results(args.output, &results)
 }
 
 /// A progress bar on stderr that appears only if the run lasts more than a moment.

@@ -11,6 +11,7 @@ pub mod model;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod shard;
 pub mod special;
 pub mod stats;
 pub mod trace;

@@ -10,6 +10,7 @@ use std::ops::{ControlFlow, Range};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{CAUSES, Cluster, Model};
 use crate::stats::{DurationSketch, MeanVar};
@@ -34,8 +35,10 @@ pub struct RunOptions {
     pub threads: usize,
 }
 
-/// One indicator over many replications.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// One indicator over many replications. Serialised exactly (partial
+/// results of shards); the pending values are not: a block's are empty.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct IndicatorSummary {
     /// Per replication: downtime / horizon.
     pub unavailability: MeanVar,
@@ -46,6 +49,7 @@ pub struct IndicatorSummary {
     /// Outage lengths not yet counted into `outage_seconds`: a chunk hands
     /// its raw lengths over and the in-order merge counts them into the one
     /// running sketch, so no sketch is built (and grown) per chunk.
+    #[serde(skip)]
     pub pending_outages: Vec<f64>,
     /// Outages still open at the horizon.
     pub censored: u64,
@@ -74,7 +78,8 @@ impl IndicatorSummary {
 }
 
 /// Data lost over many replications, for one cause or all.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LossSummary {
     /// Per replication: data-loss events / horizon in years.
     pub events_per_year: MeanVar,
@@ -84,7 +89,9 @@ pub struct LossSummary {
     /// within the horizon, seconds.
     pub rto_seconds: DurationSketch,
     /// Raw values not yet counted into the sketches (see `pending_outages`).
+    #[serde(skip)]
     pub pending_rpo: Vec<f64>,
+    #[serde(skip)]
     pub pending_rto: Vec<f64>,
 }
 
@@ -114,7 +121,8 @@ impl LossSummary {
 }
 
 /// Results of many replications, mergeable in order.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Summary {
     pub replications: u64,
     /// One per indicator, in the model's order.
@@ -137,6 +145,19 @@ impl Summary {
             data_loss_by_cause: vec![LossSummary::default(); model.data_cause_count()],
             events: 0,
         }
+    }
+
+    /// Every duration sketch, in a fixed order: outage lengths per
+    /// indicator, then RPO and RTO of all data loss, then per cause.
+    pub fn sketches_mut(&mut self) -> impl Iterator<Item = &mut DurationSketch> {
+        self.indicators
+            .iter_mut()
+            .map(|i| &mut i.outage_seconds)
+            .chain(
+                std::iter::once(&mut self.data_loss)
+                    .chain(self.data_loss_by_cause.iter_mut())
+                    .flat_map(|l| [&mut l.rpo_seconds, &mut l.rto_seconds]),
+            )
     }
 
     /// Appends `other`, which must cover the replications right after these.
@@ -537,7 +558,10 @@ pub fn run_paired(
             .map(|p| p.iter().map(|b| b.map(|_| MeanVar::default())).collect())
             .collect()
     };
-    let mut total: ChunkOfAll = (models.iter().map(Summary::new).collect(), empty_differences());
+    let mut total: ChunkOfAll = (
+        models.iter().map(Summary::new).collect(),
+        empty_differences(),
+    );
     let range = options.first..options.first + options.replications;
     fold_blocks(
         &pool,
@@ -562,7 +586,12 @@ pub fn run_paired(
             }
             (parts, diffs)
         },
-        &|| (models.iter().map(Summary::new).collect(), empty_differences()),
+        &|| {
+            (
+                models.iter().map(Summary::new).collect(),
+                empty_differences(),
+            )
+        },
         &|acc: &mut ChunkOfAll, part: &ChunkOfAll| merge_all(acc, part),
         progress,
         &mut |_, block| {

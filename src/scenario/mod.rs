@@ -47,6 +47,7 @@ mod validate;
 pub use dist::Distribution;
 pub use duration::{format_duration, parse_duration};
 pub use error::ScenarioError;
+pub(crate) use load::read_text;
 pub use load::{Format, MAX_FILE_BYTES, load, parse_str};
 pub use schema::json_schema;
 pub use study::{

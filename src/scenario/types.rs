@@ -282,6 +282,26 @@ pub struct LeaderElection {
     pub retry_period: f64,
 }
 
+impl Scenario {
+    /// A fingerprint of what the scenario simulates, `sha256:` and 64 hex
+    /// digits: the same for the same settings whatever the file's format,
+    /// layout, comments, key order or units (`1h` or `60m`), and whatever
+    /// its `description`. The seed and the number of replications are not
+    /// part of it; results record them beside it. Stable within one version
+    /// of kubenines (it hashes the settings as this version reads them).
+    pub fn content_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut s = self.clone();
+        s.source.clear();
+        s.warnings.clear();
+        s.description = None;
+        s.simulation.replications = 0;
+        s.simulation.seed = 0;
+        let digest = Sha256::digest(format!("{s:?}").as_bytes());
+        format!("sha256:{digest:x}")
+    }
+}
+
 impl ControlPlane {
     /// Number of etcd members: the control-plane hosts when stacked, the etcd hosts when external.
     pub fn etcd_members(&self) -> u32 {

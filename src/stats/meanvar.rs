@@ -1,7 +1,7 @@
 //! Mean and variance over replications (Welford, with Chan's merge), and
 //! the Student t interval on the mean.
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::special::student_t_quantile;
 
@@ -41,6 +41,25 @@ impl Interval {
     /// Half of the interval's width, if there is one.
     pub fn half_width(&self) -> Option<f64> {
         Some((self.ci_high? - self.ci_low?) / 2.0)
+    }
+}
+
+/// Exact, for partial results that must merge to the last bit: the count
+/// and the IEEE 754 bits of the mean and of the sum of squared deviations.
+impl Serialize for MeanVar {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        [self.n, self.mean.to_bits(), self.m2.to_bits()].serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for MeanVar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let [n, mean, m2] = <[u64; 3]>::deserialize(d)?;
+        Ok(MeanVar {
+            n,
+            mean: f64::from_bits(mean),
+            m2: f64::from_bits(m2),
+        })
     }
 }
 

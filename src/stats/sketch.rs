@@ -10,6 +10,8 @@
 //! mean of the bounds) is within 1/257 of every value in it. No logarithm is
 //! taken, which matters: every outage of every indicator lands here.
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
 /// Mantissa bits that pick the bucket within an octave.
 const SUB_BITS: u32 = 7;
 const SHIFT: u32 = 52 - SUB_BITS;
@@ -136,14 +138,7 @@ impl DurationSketch {
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
         self.zeros += other.zeros;
-        if other.counts.is_empty() {
-            return;
-        }
-        self.reserve_range(other.offset, other.offset + other.counts.len() as i32 - 1);
-        let shift = (other.offset - self.offset) as usize;
-        for (slot, c) in self.counts[shift..].iter_mut().zip(&other.counts) {
-            *slot += c;
-        }
+        self.add_buckets(other);
     }
 
     pub fn count(&self) -> u64 {
@@ -158,6 +153,66 @@ impl DurationSketch {
     /// Exact maximum, `None` when empty.
     pub fn max(&self) -> Option<f64> {
         (self.count > 0).then_some(self.max)
+    }
+
+    /// Moves the bucket counts out into a sketch of their own, leaving this
+    /// one with its count, sum, minimum and maximum only. Bucket counts are
+    /// integers, so they add up in any order: a shard sums its blocks'
+    /// buckets once, and only the order-sensitive scalars stay per block.
+    pub fn split_buckets(&mut self) -> DurationSketch {
+        DurationSketch {
+            offset: self.offset,
+            counts: std::mem::take(&mut self.counts),
+            ..DurationSketch::default()
+        }
+    }
+
+    /// Adds the bucket counts of `other` (and nothing else).
+    pub fn add_buckets(&mut self, other: &DurationSketch) {
+        if other.counts.is_empty() {
+            return;
+        }
+        self.reserve_range(other.offset, other.offset + other.counts.len() as i32 - 1);
+        let shift = (other.offset - self.offset) as usize;
+        for (slot, c) in self.counts[shift..].iter_mut().zip(&other.counts) {
+            *slot += c;
+        }
+    }
+
+    /// Whether the buckets hold every value counted (minus the non-positive
+    /// ones): false for a sketch read from a damaged file, or missing buckets.
+    pub fn is_consistent(&self) -> bool {
+        let bucketed = self.counts.iter().try_fold(0u64, |a, &c| a.checked_add(c));
+        bucketed.and_then(|b| b.checked_add(self.zeros)) == Some(self.count)
+    }
+
+    /// How many recorded values are above `x`: `(surely, maybe)`, where
+    /// `surely` counts the values certainly above and `maybe` adds those in
+    /// `x`'s own bucket, whose exact values the sketch no longer knows. The
+    /// true count is within the two.
+    pub fn count_above(&self, x: f64) -> (u64, u64) {
+        if self.count == 0 || x >= self.max {
+            return (0, 0);
+        }
+        if x < self.min {
+            return (self.count, self.count);
+        }
+        if x <= 0.0 {
+            // Every bucketed value is positive; the non-positive ones are at most 0.
+            let bucketed = self.count - self.zeros;
+            return (bucketed, self.count);
+        }
+        let b = bucket_of(x);
+        let (mut surely, mut same) = (0, 0);
+        for (k, &c) in self.counts.iter().enumerate() {
+            let i = self.offset + k as i32;
+            if i > b {
+                surely += c;
+            } else if i == b {
+                same += c;
+            }
+        }
+        (surely, surely + same)
     }
 
     /// The q-quantile (0 <= q <= 1), nearest-rank on the lower side, within
@@ -183,9 +238,135 @@ impl DurationSketch {
     }
 }
 
+/// The exact form of a sketch in partial results: floats as IEEE 754 bits,
+/// buckets sparse (index, count) with the dense range kept, so the sketch
+/// read back is equal to the one written, field for field.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    count: u64,
+    sum: u64,
+    min: u64,
+    max: u64,
+    zeros: u64,
+    offset: i32,
+    len: u32,
+    buckets: Vec<(u32, u64)>,
+}
+
+impl Serialize for DurationSketch {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Wire {
+            count: self.count,
+            sum: self.sum.to_bits(),
+            min: self.min.to_bits(),
+            max: self.max.to_bits(),
+            zeros: self.zeros,
+            offset: self.offset,
+            len: self.counts.len() as u32,
+            buckets: self
+                .counts
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .map(|(i, &c)| (i as u32, c))
+                .collect(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for DurationSketch {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let w = Wire::deserialize(d)?;
+        // A sketch spans at most the finite positive doubles: 2^(11+SUB_BITS) buckets.
+        if w.len > 1 << (11 + SUB_BITS) {
+            return Err(D::Error::custom(format!("sketch of {} buckets", w.len)));
+        }
+        let mut counts = vec![0; w.len as usize];
+        for (i, c) in w.buckets {
+            let slot = counts
+                .get_mut(i as usize)
+                .ok_or_else(|| D::Error::custom(format!("bucket {i} beyond {}", w.len)))?;
+            *slot = c;
+        }
+        Ok(DurationSketch {
+            count: w.count,
+            sum: f64::from_bits(w.sum),
+            min: f64::from_bits(w.min),
+            max: f64::from_bits(w.max),
+            zeros: w.zeros,
+            offset: w.offset,
+            counts,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wire_form_reads_back_equal() {
+        let mut s = DurationSketch::default();
+        for i in 1..500 {
+            s.push(i as f64 * 0.731);
+        }
+        s.push(0.0);
+        let text = serde_json::to_string(&s).unwrap();
+        let back: DurationSketch = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, s);
+        let empty: DurationSketch =
+            serde_json::from_str(&serde_json::to_string(&DurationSketch::default()).unwrap())
+                .unwrap();
+        assert_eq!(empty, DurationSketch::default());
+        assert!(back.is_consistent());
+        let lying: DurationSketch =
+            serde_json::from_str(&text.replacen("\"count\":500", "\"count\":501", 1)).unwrap();
+        assert!(!lying.is_consistent());
+    }
+
+    #[test]
+    fn buckets_split_off_and_added_back_give_the_same_quantiles() {
+        let xs: Vec<f64> = (1..3000)
+            .map(|i| ((i * 7919) % 10_007) as f64 * 0.37)
+            .collect();
+        let mut whole = DurationSketch::default();
+        let mut scalars = DurationSketch::default();
+        let mut buckets = DurationSketch::default();
+        for part in xs.chunks(250) {
+            let mut p = DurationSketch::default();
+            p.extend(part);
+            whole.merge(&p);
+            buckets.add_buckets(&p.split_buckets());
+            assert!(p.counts.is_empty());
+            scalars.merge(&p);
+        }
+        scalars.add_buckets(&buckets);
+        assert!(scalars.is_consistent());
+        for q in [0.0, 0.1, 0.5, 0.9, 0.99, 1.0] {
+            assert_eq!(scalars.quantile(q), whole.quantile(q));
+        }
+        assert_eq!(scalars.mean(), whole.mean());
+        assert_eq!(scalars.count_above(100.0), whole.count_above(100.0));
+    }
+
+    #[test]
+    fn counts_above_a_threshold_bracket_the_truth() {
+        let xs: Vec<f64> = (1..=1000).map(|i| i as f64).collect();
+        let mut s = DurationSketch::default();
+        s.extend(&xs);
+        for x in [0.5, 10.0, 99.5, 500.0, 999.0, 1000.0, 2000.0] {
+            let truth = xs.iter().filter(|&&v| v > x).count() as u64;
+            let (surely, maybe) = s.count_above(x);
+            assert!(
+                surely <= truth && truth <= maybe,
+                "{x}: {surely} {truth} {maybe}"
+            );
+            assert!(maybe - surely <= 8, "{x}: one bucket's worth at most");
+        }
+    }
 
     fn exact_quantile(sorted: &[f64], q: f64) -> f64 {
         sorted[(q * (sorted.len() - 1) as f64).floor() as usize]
