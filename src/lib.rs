@@ -5,6 +5,8 @@
 //! by replication ([`model::Cluster`]) on the [`engine`], merged by the
 //! [`runner`] into [`stats`] and written out by [`report`].
 
+pub mod baseline;
+pub mod check;
 pub mod cli;
 pub mod engine;
 pub mod model;

@@ -120,6 +120,50 @@ fn beta_fraction(x: f64, a: f64, b: f64) -> f64 {
     h
 }
 
+/// P(X <= k) for X binomial with `m` trials of probability `p`.
+pub fn binomial_cdf(k: u64, m: u64, p: f64) -> f64 {
+    if k >= m {
+        return 1.0;
+    }
+    // P(X <= k) = I_{1-p}(m - k, k + 1).
+    incomplete_beta(1.0 - p, (m - k) as f64, k as f64 + 1.0)
+}
+
+/// The Clopper–Pearson interval for a binomial proportion, `k` successes
+/// in `m` trials, at confidence 1 - `alpha` (two-sided, alpha/2 each side):
+/// the exact interval, never narrower than it should be.
+pub fn clopper_pearson(k: u64, m: u64, alpha: f64) -> (f64, f64) {
+    if m == 0 {
+        return (0.0, 1.0);
+    }
+    let k = k.min(m);
+    // The p where a decreasing function of p crosses `target`, by bisection.
+    let solve = |f: &dyn Fn(f64) -> f64, target: f64| {
+        let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
+        for _ in 0..100 {
+            let mid = 0.5 * (lo + hi);
+            if f(mid) > target {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    };
+    // Lower: P(X >= k | p) = alpha/2; upper: P(X <= k | p) = alpha/2.
+    let lower = if k == 0 {
+        0.0
+    } else {
+        solve(&|p| binomial_cdf(k - 1, m, p), 1.0 - alpha / 2.0)
+    };
+    let upper = if k == m {
+        1.0
+    } else {
+        solve(&|p| binomial_cdf(k, m, p), alpha / 2.0)
+    };
+    (lower, upper)
+}
+
 /// P(T <= t) for Student's t with `df` degrees of freedom.
 pub fn student_t_cdf(t: f64, df: f64) -> f64 {
     let x = df / (df + t * t);
@@ -152,6 +196,43 @@ pub fn student_t_quantile(p: f64, df: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binomial_cdf_is_the_sum_of_the_terms() {
+        for &(m, p) in &[(10u64, 0.3), (72, 0.05), (200, 0.9)] {
+            let mut sum = 0.0;
+            for k in 0..m {
+                // C(m, k) p^k (1-p)^(m-k), through logarithms.
+                let ln_c = ln_gamma(m as f64 + 1.0)
+                    - ln_gamma(k as f64 + 1.0)
+                    - ln_gamma((m - k) as f64 + 1.0);
+                sum += (ln_c + k as f64 * p.ln() + (m - k) as f64 * (1.0 - p).ln()).exp();
+                let got = binomial_cdf(k, m, p);
+                assert!(
+                    (got - sum).abs() < 1e-10,
+                    "m {m} p {p} k {k}: {got} vs {sum}"
+                );
+            }
+            assert_eq!(binomial_cdf(m, m, p), 1.0);
+        }
+    }
+
+    #[test]
+    fn clopper_pearson_matches_closed_forms() {
+        // k = 0: the upper bound solves (1 - p)^m = alpha/2.
+        let (lo, hi) = clopper_pearson(0, 72, 0.05);
+        assert_eq!(lo, 0.0);
+        assert!((hi - (1.0 - 0.025f64.powf(1.0 / 72.0))).abs() < 1e-12);
+        // k = m: the lower bound solves p^m = alpha/2.
+        let (lo, hi) = clopper_pearson(20, 20, 0.05);
+        assert_eq!(hi, 1.0);
+        assert!((lo - 0.025f64.powf(1.0 / 20.0)).abs() < 1e-12);
+        // In between: the bounds hit their tail probabilities exactly.
+        let (lo, hi) = clopper_pearson(7, 50, 0.05);
+        assert!((binomial_cdf(7, 50, hi) - 0.025).abs() < 1e-12);
+        assert!((1.0 - binomial_cdf(6, 50, lo) - 0.025).abs() < 1e-12);
+        assert!(lo < 7.0 / 50.0 && 7.0 / 50.0 < hi);
+    }
 
     fn close(a: f64, b: f64, rel: f64) -> bool {
         (a - b).abs() <= rel * b.abs()

@@ -423,6 +423,12 @@ impl Model {
     }
 
     /// Number of causes of data loss ([`Self::data_causes`]).
+    /// Whether any data can be lost: a host holding etcd data may lose its
+    /// disk, or a disaster may strike. Without either, RPO is always 0.
+    pub fn data_at_risk(&self) -> bool {
+        self.disk_loss.iter().any(|&p| p > 0.0) || !self.disasters.is_empty()
+    }
+
     pub fn data_cause_count(&self) -> usize {
         self.disasters.len() + 2
     }

@@ -2,6 +2,7 @@
 //! one exporter per output format behind [`Exporter`].
 
 pub mod charts;
+pub mod ci;
 pub mod compare;
 mod csv;
 pub mod document;

@@ -90,6 +90,15 @@ impl MeanVar {
         self.n = n;
     }
 
+    /// The same sample with every value multiplied by `k`.
+    pub fn scaled(&self, k: f64) -> MeanVar {
+        MeanVar {
+            n: self.n,
+            mean: self.mean * k,
+            m2: self.m2 * k * k,
+        }
+    }
+
     pub fn count(&self) -> u64 {
         self.n
     }

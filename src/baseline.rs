@@ -1,0 +1,475 @@
+//! Baselines: a run's results kept under a name (`--save-baseline NAME`),
+//! and later runs compared against them (`--baseline NAME`).
+//!
+//! A baseline keeps, per indicator, the exact count, mean and variance of
+//! the per-replication unavailability (and of data-loss events per year),
+//! so a later run can test its difference: Welch's two-sample t test on the
+//! replication means, two-sided at 95%. A change is *worse* when the whole
+//! 95% interval of (current - baseline) is above zero, *better* when it is
+//! below, and *no significant change* otherwise; identical numbers are
+//! *unchanged*. The test treats the two runs as independent. Runs with the
+//! same seed share their random numbers (common random numbers), which only
+//! makes the true interval narrower, so the test errs on the side of not
+//! flagging; an unchanged scenario with the same seed gives bit-identical
+//! numbers and is never flagged.
+//!
+//! A baseline also records the tool version and the scenario's
+//! [`Scenario::content_hash`]; a comparison says when either differs (a
+//! changed design is what a comparison is for, so that is a note, not an
+//! error).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Model;
+use crate::report::{MINUTES_PER_YEAR, Tool};
+use crate::runner::Summary;
+use crate::scenario::Scenario;
+use crate::special::{student_t_cdf, student_t_quantile};
+use crate::stats::{Interval, MeanVar};
+
+pub const BASELINE_FORMAT: &str = "kubenines-baseline";
+pub const BASELINE_FORMAT_VERSION: u32 = 1;
+/// Where named baselines live, relative to the working directory.
+pub const DEFAULT_DIR: &str = ".kubenines/baselines";
+
+/// A stored baseline.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    /// [`BASELINE_FORMAT`].
+    pub format: String,
+    pub format_version: u32,
+    pub name: String,
+    pub tool: ToolRecord,
+    pub scenario: ScenarioRecord,
+    pub seed: u64,
+    pub replications: u64,
+    pub horizon_years: f64,
+    /// What later runs are compared on, in order.
+    pub metrics: Vec<Metric>,
+    /// The full results of the run, for people (`run --output json`).
+    pub results: serde_json::Value,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolRecord {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioRecord {
+    pub name: String,
+    pub source: String,
+    pub hash: String,
+}
+
+/// One compared quantity: its per-replication sample, exact.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metric {
+    /// `api`, `workload/web`, ..., or `data_loss`.
+    pub key: String,
+    /// What the numbers are: `downtime minutes per year` or `data-loss events per year`.
+    pub unit: String,
+    /// Mean, for people.
+    pub mean: f64,
+    /// Count, mean and sum of squared deviations of the per-replication
+    /// values in `unit`'s scale, exact (count and IEEE 754 bits).
+    pub sample: MeanVar,
+}
+
+const DOWNTIME: &str = "downtime minutes per year";
+const EVENTS: &str = "data-loss events per year";
+
+/// The metrics of a run: each indicator's downtime per year, then data-loss
+/// events per year.
+fn metrics(model: &Model, summary: &Summary) -> Vec<Metric> {
+    let mut out: Vec<Metric> = model
+        .indicator_keys()
+        .into_iter()
+        .zip(&summary.indicators)
+        .map(|(key, ind)| {
+            let sample = ind.unavailability.scaled(MINUTES_PER_YEAR);
+            Metric {
+                key,
+                unit: DOWNTIME.into(),
+                mean: sample.mean(),
+                sample,
+            }
+        })
+        .collect();
+    let events = summary.data_loss.events_per_year;
+    out.push(Metric {
+        key: "data_loss".into(),
+        unit: EVENTS.into(),
+        mean: events.mean(),
+        sample: events,
+    });
+    out
+}
+
+impl Baseline {
+    /// The baseline of a finished run.
+    pub fn new(
+        name: &str,
+        scenario: &Scenario,
+        model: &Model,
+        summary: &Summary,
+        results: serde_json::Value,
+    ) -> Baseline {
+        let tool = Tool::current();
+        Baseline {
+            format: BASELINE_FORMAT.into(),
+            format_version: BASELINE_FORMAT_VERSION,
+            name: name.into(),
+            tool: ToolRecord {
+                name: tool.name.into(),
+                version: tool.version.into(),
+            },
+            scenario: ScenarioRecord {
+                name: scenario.name.clone(),
+                source: scenario.source.clone(),
+                hash: scenario.content_hash(),
+            },
+            seed: scenario.simulation.seed,
+            replications: summary.replications,
+            horizon_years: model.horizon_years(),
+            metrics: metrics(model, summary),
+            results,
+        }
+    }
+
+    /// Reads a baseline; errors say what is wrong and how to make one.
+    pub fn read(name: &str, path: &Path) -> Result<Baseline, String> {
+        let file = path.display();
+        let text = match std::fs::read(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(format!(
+                    "no baseline `{name}`: {file} does not exist (make one with \
+                     `--save-baseline {name}`, or give --baseline-dir)"
+                ));
+            }
+            Err(e) => return Err(format!("{file}: cannot read baseline: {e}")),
+        };
+        #[derive(Deserialize)]
+        struct Header {
+            format: Option<String>,
+            format_version: Option<u32>,
+        }
+        let header: Header = serde_json::from_slice(&text)
+            .map_err(|e| format!("{file}: not a kubenines baseline (not a JSON object: {e})"))?;
+        if header.format.as_deref() != Some(BASELINE_FORMAT) {
+            return Err(format!(
+                "{file}: not a kubenines baseline (no `\"format\": \"{BASELINE_FORMAT}\"`)"
+            ));
+        }
+        if header.format_version != Some(BASELINE_FORMAT_VERSION) {
+            return Err(format!(
+                "{file}: baseline format version {:?}; this kubenines reads {BASELINE_FORMAT_VERSION} \
+                 (save the baseline again with this version)",
+                header.format_version
+            ));
+        }
+        serde_json::from_slice(&text).map_err(|e| format!("{file}: damaged baseline: {e}"))
+    }
+
+    /// Writes the baseline, creating its directory.
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut text = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        text.push(b'\n');
+        std::fs::write(path, text)
+    }
+}
+
+/// The file of baseline `name`: `dir/NAME.json`, or `name` itself when it
+/// names a file (contains a `/` or ends in `.json`).
+pub fn path_of(name: &str, dir: &Path) -> Result<PathBuf, String> {
+    if name.contains('/') || name.ends_with(".json") {
+        return Ok(PathBuf::from(name));
+    }
+    let ok = !name.is_empty()
+        && name != "."
+        && name != ".."
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if !ok {
+        return Err(format!(
+            "`{name}` is not a baseline name: use letters, digits, `.`, `_` and `-` \
+             (e.g. `main`), or a path ending in .json"
+        ));
+    }
+    Ok(dir.join(format!("{name}.json")))
+}
+
+/// How a metric moved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// Significantly higher downtime or data loss: fails the comparison.
+    Worse,
+    Better,
+    NoSignificantChange,
+    /// The very same numbers.
+    Unchanged,
+    /// Only in the current run (a new workload).
+    New,
+    /// Only in the baseline.
+    Gone,
+}
+
+impl Change {
+    pub fn label(self) -> &'static str {
+        match self {
+            Change::Worse => "worse",
+            Change::Better => "better",
+            Change::NoSignificantChange => "no significant change",
+            Change::Unchanged => "unchanged",
+            Change::New => "new",
+            Change::Gone => "gone",
+        }
+    }
+}
+
+/// One metric compared.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    pub key: String,
+    pub unit: String,
+    pub baseline: Option<f64>,
+    pub current: Option<f64>,
+    /// current - baseline, with its 95% Welch interval.
+    pub difference: Option<Interval>,
+    /// Two-sided p value of Welch's test (None where no test applies).
+    pub p_value: Option<f64>,
+    pub change: Change,
+}
+
+/// A run compared with a baseline.
+#[derive(Clone, Debug, Serialize)]
+pub struct Comparison {
+    pub name: String,
+    pub path: String,
+    pub baseline_tool_version: String,
+    pub baseline_scenario_hash: String,
+    pub baseline_replications: u64,
+    pub baseline_seed: u64,
+    /// Differences in how the two were made (version, scenario, seed, horizon).
+    pub notes: Vec<String>,
+    pub rows: Vec<Row>,
+    /// True when some metric got significantly worse.
+    pub regressed: bool,
+}
+
+/// Compares a run with a baseline.
+pub fn compare(
+    baseline: &Baseline,
+    path: &Path,
+    scenario: &Scenario,
+    model: &Model,
+    summary: &Summary,
+) -> Comparison {
+    let mut notes = Vec::new();
+    let tool = Tool::current();
+    if baseline.tool.version != tool.version {
+        notes.push(format!(
+            "the baseline was made by kubenines {}, this is {}: differences may come from the tool",
+            baseline.tool.version, tool.version
+        ));
+    }
+    let hash = scenario.content_hash();
+    if baseline.scenario.hash != hash {
+        notes.push(format!(
+            "the scenario changed since the baseline (`{}` {} then, `{}` {} now)",
+            baseline.scenario.name,
+            short(&baseline.scenario.hash),
+            scenario.name,
+            short(&hash)
+        ));
+    }
+    if baseline.seed != scenario.simulation.seed {
+        notes.push(format!(
+            "different seeds ({} then, {} now): the runs share no random numbers, so small \
+             differences are noise the test accounts for",
+            baseline.seed, scenario.simulation.seed
+        ));
+    }
+    if (baseline.horizon_years - model.horizon_years()).abs() > 1e-9 * model.horizon_years() {
+        notes.push(format!(
+            "different horizons ({} y then, {} y now): per-year figures still compare, but \
+             start-up effects weigh differently",
+            baseline.horizon_years,
+            model.horizon_years()
+        ));
+    }
+    let current = metrics(model, summary);
+    let mut rows: Vec<Row> = current
+        .iter()
+        .map(|c| match baseline.metrics.iter().find(|b| b.key == c.key) {
+            Some(b) => row(&c.key, &c.unit, &b.sample, &c.sample),
+            None => Row {
+                key: c.key.clone(),
+                unit: c.unit.clone(),
+                baseline: None,
+                current: Some(c.sample.mean()),
+                difference: None,
+                p_value: None,
+                change: Change::New,
+            },
+        })
+        .collect();
+    for b in &baseline.metrics {
+        if !current.iter().any(|c| c.key == b.key) {
+            rows.push(Row {
+                key: b.key.clone(),
+                unit: b.unit.clone(),
+                baseline: Some(b.sample.mean()),
+                current: None,
+                difference: None,
+                p_value: None,
+                change: Change::Gone,
+            });
+        }
+    }
+    let regressed = rows.iter().any(|r| r.change == Change::Worse);
+    Comparison {
+        name: baseline.name.clone(),
+        path: path.display().to_string(),
+        baseline_tool_version: baseline.tool.version.clone(),
+        baseline_scenario_hash: baseline.scenario.hash.clone(),
+        baseline_replications: baseline.replications,
+        baseline_seed: baseline.seed,
+        notes,
+        rows,
+        regressed,
+    }
+}
+
+/// `sha256:0123abcd…`: enough of a hash to tell two apart.
+fn short(hash: &str) -> String {
+    hash.get(..15).map_or(hash.to_string(), |h| format!("{h}…"))
+}
+
+/// Welch's two-sample test of one metric: current minus baseline.
+fn row(key: &str, unit: &str, base: &MeanVar, cur: &MeanVar) -> Row {
+    let d = cur.mean() - base.mean();
+    let (vb, vc) = (base.std_error().powi(2), cur.std_error().powi(2));
+    let se2 = vb + vc;
+    let (difference, p_value, change) = if base.count() < 2 || cur.count() < 2 {
+        // No interval without two replications a side.
+        let change = if d == 0.0 {
+            Change::Unchanged
+        } else {
+            Change::NoSignificantChange
+        };
+        (
+            Interval {
+                mean: d,
+                ci_low: None,
+                ci_high: None,
+            },
+            None,
+            change,
+        )
+    } else if se2 == 0.0 {
+        // Both samples constant: the difference is exact.
+        let change = if d > 0.0 {
+            Change::Worse
+        } else if d < 0.0 {
+            Change::Better
+        } else {
+            Change::Unchanged
+        };
+        (
+            Interval {
+                mean: d,
+                ci_low: Some(d),
+                ci_high: Some(d),
+            },
+            Some(if d == 0.0 { 1.0 } else { 0.0 }),
+            change,
+        )
+    } else {
+        let (nb, nc) = ((base.count() - 1) as f64, (cur.count() - 1) as f64);
+        let df = se2 * se2 / (vb * vb / nb + vc * vc / nc);
+        let se = se2.sqrt();
+        let h = student_t_quantile(0.975, df) * se;
+        let p = 2.0 * (1.0 - student_t_cdf(d.abs() / se, df));
+        let change = if base == cur {
+            Change::Unchanged
+        } else if d - h > 0.0 {
+            Change::Worse
+        } else if d + h < 0.0 {
+            Change::Better
+        } else {
+            Change::NoSignificantChange
+        };
+        (
+            Interval {
+                mean: d,
+                ci_low: Some(d - h),
+                ci_high: Some(d + h),
+            },
+            Some(p.clamp(0.0, 1.0)),
+            change,
+        )
+    };
+    Row {
+        key: key.into(),
+        unit: unit.into(),
+        baseline: Some(base.mean()),
+        current: Some(cur.mean()),
+        difference: Some(difference),
+        p_value,
+        change,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(xs: &[f64]) -> MeanVar {
+        let mut m = MeanVar::default();
+        xs.iter().for_each(|&x| m.push(x));
+        m
+    }
+
+    #[test]
+    fn welch_flags_a_clear_increase_and_not_noise() {
+        let base = sample(&(0..400).map(|i| (i % 10) as f64).collect::<Vec<_>>());
+        let worse = sample(&(0..400).map(|i| (i % 10) as f64 + 2.0).collect::<Vec<_>>());
+        let same = sample(&(0..400).map(|i| ((i + 3) % 10) as f64).collect::<Vec<_>>());
+        assert_eq!(row("api", DOWNTIME, &base, &worse).change, Change::Worse);
+        assert_eq!(row("api", DOWNTIME, &worse, &base).change, Change::Better);
+        assert_eq!(row("api", DOWNTIME, &base, &same).change, Change::Unchanged);
+        let noisy = sample(&(0..400).map(|i| (i % 10) as f64 + 0.05).collect::<Vec<_>>());
+        let r = row("api", DOWNTIME, &base, &noisy);
+        assert_eq!(r.change, Change::NoSignificantChange);
+        let d = r.difference.unwrap();
+        assert!(d.ci_low.unwrap() < 0.05 && 0.05 < d.ci_high.unwrap());
+    }
+
+    #[test]
+    fn baseline_names_and_paths() {
+        let dir = Path::new("b");
+        assert_eq!(path_of("main", dir).unwrap(), dir.join("main.json"));
+        assert_eq!(path_of("x/y.json", dir).unwrap(), PathBuf::from("x/y.json"));
+        assert_eq!(
+            path_of("keep.json", dir).unwrap(),
+            PathBuf::from("keep.json")
+        );
+        for bad in ["", "..", "a b", "a\\b"] {
+            assert!(path_of(bad, dir).is_err(), "{bad}");
+        }
+    }
+}
