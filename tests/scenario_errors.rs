@@ -696,20 +696,6 @@ fn precision_relative_half_width_in_zero_one() {
         ("-0.1", "-0.1 is not a relative half-width"),
         ("100%", "100% is not a relative half-width"),
         ("5", "for a percentage write `5%`"),
-    ] {
-        let text = with_precision(&format!(
-            "indicator: api, relative_half_width: {written}, max_replications: 1000"
-        ));
-        let err = yaml_error(&text);
-        assert_error(
-            &err,
-            &text,
-            "simulation.precision.relative_half_width",
-            "precision:",
-        );
-        assert!(err.message.contains(needle), "{written}: {err}");
-    }
-    for (written, needle) in [
         (".nan", "not a finite number"),
         ("wide", "`wide` is not a percentage; write one such as `5%`"),
     ] {

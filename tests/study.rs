@@ -556,27 +556,24 @@ fn error_baseline_and_indicator_that_are_not_there() {
 // Precision targets: inherited from the base, or given by the study's
 // `simulation`, where either alternative replaces the other.
 
-/// stacked-3 with `replications: 2000` replaced by `simulation_line`.
-fn stacked_3_with(simulation_line: &str) -> String {
-    let text = std::fs::read_to_string(stacked_3()).expect("reads stacked-3");
-    assert_eq!(text.matches("  replications: 2000\n").count(), 1);
-    text.replacen("  replications: 2000\n", simulation_line, 1)
+/// A study over `base.yaml` beside it: stacked-3 with `replications: 2000`
+/// replaced by `simulation_line`.
+fn study_over_stacked_3_with(name: &str, study: &str, simulation_line: &str) -> Study {
+    let t = TempStudy::new(name, study);
+    let base = std::fs::read_to_string(stacked_3()).expect("reads stacked-3");
+    assert_eq!(base.matches("  replications: 2000\n").count(), 1);
+    let base = base.replacen("  replications: 2000\n", simulation_line, 1);
+    std::fs::write(t.dir.join("base.yaml"), base).expect("writes");
+    load_study(&t.path).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
 fn designs_inherit_the_bases_precision_target() {
-    let t = TempStudy::new(
+    let s = study_over_stacked_3_with(
         "precision-base",
         "study: s\nbase: base.yaml\nmatrix: { control_plane.nodes: [3, 5] }\n",
+        "  precision: { indicator: etcd, relative_half_width: 5%, max_replications: 20000, batch: 512 }\n",
     );
-    std::fs::write(
-        t.dir.join("base.yaml"),
-        stacked_3_with(
-            "  precision: { indicator: etcd, relative_half_width: 5%, max_replications: 20000, batch: 512 }\n",
-        ),
-    )
-    .expect("writes");
-    let s = load_study(&t.path).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(names(&s), ["nodes-3", "nodes-5"]);
     for d in &s.designs {
         assert_eq!(d.scenario.simulation.replications, 20_000);
@@ -588,18 +585,11 @@ fn designs_inherit_the_bases_precision_target() {
     }
 
     // The study's `replications` replaces the base's target.
-    let t = TempStudy::new(
+    let s = study_over_stacked_3_with(
         "precision-base-fixed",
         "study: s\nbase: base.yaml\nsimulation: { replications: 300 }\nmatrix: { control_plane.nodes: [3] }\n",
+        "  precision: { indicator: etcd, relative_half_width: 5%, max_replications: 20000 }\n",
     );
-    std::fs::write(
-        t.dir.join("base.yaml"),
-        stacked_3_with(
-            "  precision: { indicator: etcd, relative_half_width: 5%, max_replications: 20000 }\n",
-        ),
-    )
-    .expect("writes");
-    let s = load_study(&t.path).unwrap_or_else(|e| panic!("{e}"));
     let sim = &s.designs[0].scenario.simulation;
     assert_eq!((sim.replications, sim.precision.is_none()), (300, true));
 }

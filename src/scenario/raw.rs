@@ -444,6 +444,17 @@ pub struct Fraction {
     pub percent: bool,
 }
 
+impl Fraction {
+    /// The value as the file wrote it: `99.95%` or `0.9995`.
+    pub fn shown(&self) -> String {
+        if self.percent {
+            format!("{}%", self.value * 100.0)
+        } else {
+            format!("{}", self.value)
+        }
+    }
+}
+
 /// A precision target's relative half-width: a [`Fraction`] whose messages
 /// give small examples (`5%`, `0.05`) rather than an availability's.
 #[derive(Debug, Clone, Copy, PartialEq)]

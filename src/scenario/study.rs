@@ -27,6 +27,7 @@ use super::locate::Segment;
 use super::raw::{DurationValue, RawPrecision};
 use super::tree::{Node, OrderedMap, parse_key_path, to_yaml};
 use super::types::Scenario;
+use super::validate::REPLICATIONS_OR_PRECISION;
 
 /// The most designs one study may expand to.
 pub const MAX_DESIGNS: usize = 200;
@@ -496,8 +497,7 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
         if sim.replications.is_some() && sim.precision.is_some() {
             return Err(loc.error(
                 &[key("simulation"), key("precision")],
-                "`replications` and `precision` are alternatives, give one: `replications` for \
-                 a fixed count, or `precision` to run until the interval is narrow enough",
+                REPLICATIONS_OR_PRECISION,
             ));
         }
         // Either alternative replaces whichever the base has.

@@ -223,6 +223,11 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
     })
 }
 
+/// Why `simulation` may not have both `replications` and `precision`.
+pub(crate) const REPLICATIONS_OR_PRECISION: &str = "`replications` and `precision` are \
+    alternatives, give one: `replications` for a fixed count, or `precision` to run until the \
+    interval is narrow enough (its `max_replications` caps the count)";
+
 /// The replications to run and the precision target, from `simulation`'s
 /// `replications` or `precision` (exactly one). With a target, the count is
 /// its `max_replications`. The target's indicator is checked later, against
@@ -233,14 +238,7 @@ fn replications_and_precision(
 ) -> Result<(u64, Option<Precision>), Invalid> {
     const KEY: &str = "simulation.precision";
     let p = match (replications, precision) {
-        (Some(_), Some(_)) => {
-            return Err(invalid(
-                KEY,
-                "`replications` and `precision` are alternatives, give one: `replications` \
-                 for a fixed count, or `precision` to run until the interval is narrow enough \
-                 (its `max_replications` caps the count)",
-            ));
-        }
+        (Some(_), Some(_)) => return Err(invalid(KEY, REPLICATIONS_OR_PRECISION)),
         (None, None) => {
             return Err(invalid(
                 "simulation.replications",
@@ -257,15 +255,11 @@ fn replications_and_precision(
     let width = p.relative_half_width.0;
     let w = width.value;
     if !(w > 0.0 && w < 1.0) {
-        let shown = if width.percent {
-            format!("{}%", w * 100.0)
-        } else {
-            format!("{w}")
-        };
         let mut message = format!(
-            "{shown} is not a relative half-width to aim for; give a number above 0 and below \
+            "{} is not a relative half-width to aim for; give a number above 0 and below \
              1, e.g. `0.05` or `5%`: the half-width of the 95% interval of the \
-             unavailability, as a fraction of its mean"
+             unavailability, as a fraction of its mean",
+            width.shown()
         );
         if !width.percent && w > 1.0 && w < 100.0 {
             message.push_str(&format!(
@@ -807,14 +801,10 @@ fn slos(raw: Vec<RawSlo>, workloads: &[Workload]) -> Result<Vec<Slo>, Invalid> {
                 check_indicator(&key("indicator"), &indicator, workloads)?;
                 let target = availability.value;
                 if !(target > 0.0 && target < 1.0) {
-                    let shown = if availability.percent {
-                        format!("{}%", target * 100.0)
-                    } else {
-                        format!("{target}")
-                    };
                     let mut message = format!(
-                        "{shown} is not a target to test; give an availability above 0 and \
-                         below 100%, e.g. `99.95%` or `0.9995`"
+                        "{} is not a target to test; give an availability above 0 and below \
+                         100%, e.g. `99.95%` or `0.9995`",
+                        availability.shown()
                     );
                     if !availability.percent && target > 1.0 && target < 100.0 {
                         message.push_str(&format!(
