@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use kubenines::scenario::{
-    AntiAffinity, DataMetric, Distribution, Format, MAX_FILE_BYTES, Scenario, ScenarioError, Slo,
-    Topology, YEAR_SECONDS, json_schema, load, parse_str,
+    AntiAffinity, DataMetric, Distribution, Format, MAX_FILE_BYTES, Precision, Scenario,
+    ScenarioError, Slo, Topology, YEAR_SECONDS, json_schema, load, parse_str,
 };
 
 /// A valid scenario the tests break one key at a time (stacked-3 with an
@@ -463,20 +463,6 @@ fn failure_with_no_up_time() {
 }
 
 #[test]
-fn not_yet_supported_keys_say_so() {
-    let text = edit(
-        "  seed: 1\n",
-        "  seed: 1\n  precision: { indicator: api }\n",
-    );
-    let err = yaml_error(&text);
-    assert_error(&err, &text, "simulation.precision", "precision:");
-    assert_eq!(
-        err.message,
-        "`precision` is part of the scenario format but not supported by kubenines 0.1 yet"
-    );
-}
-
-#[test]
 fn alias_bomb_fails_fast() {
     // The classic "billion laughs": nine levels of nine aliases each.
     let mut bomb =
@@ -597,6 +583,264 @@ fn display_is_file_line_column_key_message() {
             "{FILE}:{line}:{column}: control_plane.placement[2]: zone 4 does not exist (zones.count is 3)"
         )
     );
+}
+
+// ---- Precision targets -----------------------------------------------------
+
+/// `BASE` with `replications` replaced by the precision mapping `keys`.
+fn with_precision(keys: &str) -> String {
+    edit(
+        "  replications: 2000\n",
+        &format!("  precision: {{ {keys} }}\n"),
+    )
+}
+
+const TARGET: &str = "indicator: api, relative_half_width: 0.05, max_replications: 1000000";
+
+#[test]
+fn precision_loads_with_max_replications_as_the_count() {
+    let s = yaml_ok(&with_precision(TARGET));
+    assert_eq!(s.simulation.replications, 1_000_000);
+    assert_eq!(
+        s.simulation.precision,
+        Some(Precision {
+            indicator: "api".into(),
+            relative_half_width: 0.05,
+            batch: 1024,
+        })
+    );
+    // Block style, a percentage and an explicit batch.
+    let text = edit(
+        "  replications: 2000\n",
+        "  precision:\n    indicator: etcd\n    relative_half_width: 2.5%\n    max_replications: 5000\n    batch: 512\n",
+    );
+    let s = yaml_ok(&text);
+    assert_eq!(s.simulation.replications, 5000);
+    assert_eq!(
+        s.simulation.precision,
+        Some(Precision {
+            indicator: "etcd".into(),
+            relative_half_width: 0.025,
+            batch: 512,
+        })
+    );
+    // A batch larger than max_replications is fine: the only check is then at the end.
+    let s = yaml_ok(&with_precision(
+        "indicator: api, relative_half_width: 5%, max_replications: 300, batch: 4096",
+    ));
+    assert_eq!(s.simulation.precision.map(|p| p.batch), Some(4096));
+    // A fixed count has no target.
+    assert_eq!(yaml_ok(BASE).simulation.precision, None);
+}
+
+#[test]
+fn precision_and_replications_both_given() {
+    let text = edit(
+        "  seed: 1\n",
+        &format!("  seed: 1\n  precision: {{ {TARGET} }}\n"),
+    );
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "simulation.precision", "precision:");
+    assert!(
+        err.message
+            .contains("`replications` and `precision` are alternatives, give one"),
+        "{err}"
+    );
+}
+
+#[test]
+fn neither_precision_nor_replications() {
+    let text = edit("  replications: 2000\n", "");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "simulation.replications", "simulation:");
+    assert!(
+        err.message.contains("give `replications`") && err.message.contains("`precision`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn precision_indicator_is_one_the_run_reports() {
+    let text =
+        with_precision("indicator: workload/db, relative_half_width: 0.05, max_replications: 1000");
+    let text = format!(
+        "{text}workers:\n  nodes: 3\n  node: {{ failure: never }}\n\
+         workloads:\n  - name: web\n    replicas: 2\n"
+    );
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "simulation.precision.indicator", "precision:");
+    assert_eq!(err.column, Some(column_of(&text, "indicator:")), "{err}");
+    assert!(
+        err.message
+            .starts_with("`workload/db` is not an indicator this scenario reports")
+            && err
+                .message
+                .contains("use one of `etcd`, `api`, `control_plane`, `workload/web`"),
+        "{err}"
+    );
+    // The workload's own indicator is accepted.
+    let s = yaml_ok(&text.replace("workload/db", "workload/web"));
+    assert_eq!(
+        s.simulation.precision.map(|p| p.indicator).as_deref(),
+        Some("workload/web")
+    );
+}
+
+#[test]
+fn precision_relative_half_width_in_zero_one() {
+    for (written, needle) in [
+        ("0", "0 is not a relative half-width"),
+        ("0%", "0% is not a relative half-width"),
+        ("1", "above 0 and below 1"),
+        ("1.5", "1.5 is not a relative half-width"),
+        ("-0.1", "-0.1 is not a relative half-width"),
+        ("100%", "100% is not a relative half-width"),
+        ("5", "for a percentage write `5%`"),
+        (".nan", "not a finite number"),
+        ("wide", "`wide` is not a percentage; write one such as `5%`"),
+    ] {
+        let text = with_precision(&format!(
+            "indicator: api, relative_half_width: {written}, max_replications: 1000"
+        ));
+        let err = yaml_error(&text);
+        assert_error(
+            &err,
+            &text,
+            "simulation.precision.relative_half_width",
+            "precision:",
+        );
+        assert!(err.message.contains(needle), "{written}: {err}");
+    }
+}
+
+#[test]
+fn precision_relative_half_width_as_a_percentage() {
+    for (written, value) in [
+        ("\"5%\"", 0.05),
+        ("5%", 0.05),
+        ("0.5 %", 0.005),
+        ("0.05", 0.05),
+    ] {
+        let s = yaml_ok(&with_precision(&format!(
+            "indicator: api, relative_half_width: {written}, max_replications: 1000"
+        )));
+        assert_eq!(
+            s.simulation.precision.map(|p| p.relative_half_width),
+            Some(value),
+            "{written}"
+        );
+    }
+}
+
+#[test]
+fn precision_max_replications_from_one_to_a_hundred_million() {
+    for (written, needle) in [
+        ("0", "must be at least 1"),
+        ("100000001", "100000001 is more than kubenines runs"),
+    ] {
+        let text = with_precision(&format!(
+            "indicator: api, relative_half_width: 0.05, max_replications: {written}"
+        ));
+        let err = yaml_error(&text);
+        assert_error(
+            &err,
+            &text,
+            "simulation.precision.max_replications",
+            "precision:",
+        );
+        assert!(err.message.contains(needle), "{written}: {err}");
+    }
+    let s = yaml_ok(&with_precision(
+        "indicator: api, relative_half_width: 0.05, max_replications: 100000000",
+    ));
+    assert_eq!(s.simulation.replications, 100_000_000);
+    let s = yaml_ok(&with_precision(
+        "indicator: api, relative_half_width: 0.05, max_replications: 1",
+    ));
+    assert_eq!(s.simulation.replications, 1);
+}
+
+#[test]
+fn precision_batch_is_a_multiple_of_the_block() {
+    for (written, suggested) in [("100", "`256`"), ("0", "`256`"), ("1000", "`1024`")] {
+        let text = with_precision(&format!("{TARGET}, batch: {written}"));
+        let err = yaml_error(&text);
+        assert_error(&err, &text, "simulation.precision.batch", "precision:");
+        assert_eq!(err.column, Some(column_of(&text, "batch:")), "{err}");
+        assert!(
+            err.message
+                .starts_with(&format!("{written} is not a positive multiple of 256"))
+                && err.message.contains(suggested),
+            "{written}: {err}"
+        );
+    }
+}
+
+#[test]
+fn precision_unknown_and_missing_keys() {
+    let text = with_precision(&format!("{TARGET}, bacth: 512"));
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "simulation.precision.bacth", "precision:");
+    assert_eq!(err.column, Some(column_of(&text, "bacth")), "{err}");
+    assert!(
+        err.message
+            .starts_with("unknown key `bacth` (did you mean `batch`?)")
+            && err.message.contains(
+                "expected one of `indicator`, `relative_half_width`, `max_replications`, `batch`"
+            ),
+        "{err}"
+    );
+    let text = with_precision("indicator: api, relative_half_width: 0.05");
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "simulation.precision.max_replications",
+        "precision:",
+    );
+    assert_eq!(err.message, "missing required key `max_replications`");
+}
+
+#[test]
+fn precision_in_toml_and_json() {
+    let toml = data("stacked-3.toml");
+    let text = toml.replacen(
+        "replications = 2000",
+        "precision = { indicator = \"api\", relative_half_width = \"5%\", max_replications = 4096 }",
+        1,
+    );
+    let s = parse_str(&text, "s.toml", Format::Toml).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.simulation.replications, 4096);
+    assert_eq!(
+        s.simulation.precision.map(|p| p.relative_half_width),
+        Some(0.05)
+    );
+    let bad = text.replacen(
+        "max_replications = 4096",
+        "max_replications = 4096, batch = 300",
+        1,
+    );
+    let err = parse_str(&bad, "s.toml", Format::Toml).unwrap_err();
+    assert_eq!(
+        err.key.as_deref(),
+        Some("simulation.precision.batch"),
+        "{err}"
+    );
+    assert_eq!(err.line, Some(line_of(&bad, "batch = 300")), "{err}");
+
+    let json = data("stacked-3.json");
+    let text = json.replacen(
+        "\"replications\": 2000",
+        "\"replications\": 2000,\n    \"precision\": {\"indicator\": \"api\", \"relative_half_width\": 0.05, \"max_replications\": 10}",
+        1,
+    );
+    let err = parse_str(&text, "s.json", Format::Json).unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("simulation.precision"), "{err}");
+    assert_eq!(err.line, Some(line_of(&text, "\"precision\"")), "{err}");
+    assert_eq!(err.column, Some(column_of(&text, "\"precision\"")), "{err}");
+    let text = text.replacen("\"replications\": 2000,", "", 1);
+    let s = parse_str(&text, "s.json", Format::Json).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.simulation.replications, 10);
 }
 
 // ---- JSON and TOML ---------------------------------------------------------
@@ -905,6 +1149,19 @@ fn schema_describes_what_loads() {
         ),
         ("Disaster", &["name", "every"][..]),
         ("AvailabilitySlo", &["indicator", "availability"][..]),
+        (
+            "Simulation",
+            &["horizon", "replications", "precision", "seed"][..],
+        ),
+        (
+            "Precision",
+            &[
+                "indicator",
+                "relative_half_width",
+                "max_replications",
+                "batch",
+            ][..],
+        ),
         ("DataLossSlo", &["metric", "quantile", "max"][..]),
     ] {
         assert_eq!(defs[def]["additionalProperties"], false, "{def}");
@@ -946,6 +1203,16 @@ fn schema_describes_what_loads() {
         defs["Workers"]["properties"]["node"]["$ref"],
         "#/$defs/HostSpec"
     );
+    // `simulation` takes exactly one of `replications` and `precision`.
+    assert_eq!(
+        defs["Simulation"]["oneOf"],
+        serde_json::json!([{ "required": ["replications"] }, { "required": ["precision"] }])
+    );
+    assert_eq!(
+        defs["Simulation"]["required"],
+        serde_json::json!(["horizon"])
+    );
+    assert_eq!(defs["Precision"]["properties"]["batch"]["multipleOf"], 256);
     // An SLO is one of two forms; an availability is a percentage or a fraction.
     assert_eq!(defs["Slo"]["oneOf"].as_array().unwrap().len(), 2);
     assert!(defs["Fraction"]["description"].is_string());

@@ -553,6 +553,116 @@ fn error_baseline_and_indicator_that_are_not_there() {
     assert_located(&err, &file, &text, "indicator", "indicator:");
 }
 
+// Precision targets: inherited from the base, or given by the study's
+// `simulation`, where either alternative replaces the other.
+
+/// A study over `base.yaml` beside it: stacked-3 with `replications: 2000`
+/// replaced by `simulation_line`.
+fn study_over_stacked_3_with(name: &str, study: &str, simulation_line: &str) -> Study {
+    let t = TempStudy::new(name, study);
+    let base = std::fs::read_to_string(stacked_3()).expect("reads stacked-3");
+    assert_eq!(base.matches("  replications: 2000\n").count(), 1);
+    let base = base.replacen("  replications: 2000\n", simulation_line, 1);
+    std::fs::write(t.dir.join("base.yaml"), base).expect("writes");
+    load_study(&t.path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn designs_inherit_the_bases_precision_target() {
+    let s = study_over_stacked_3_with(
+        "precision-base",
+        "study: s\nbase: base.yaml\nmatrix: { control_plane.nodes: [3, 5] }\n",
+        "  precision: { indicator: etcd, relative_half_width: 5%, max_replications: 20000, batch: 512 }\n",
+    );
+    assert_eq!(names(&s), ["nodes-3", "nodes-5"]);
+    for d in &s.designs {
+        assert_eq!(d.scenario.simulation.replications, 20_000);
+        let p = d.scenario.simulation.precision.as_ref().expect("inherited");
+        assert_eq!(
+            (p.indicator.as_str(), p.relative_half_width, p.batch),
+            ("etcd", 0.05, 512)
+        );
+    }
+
+    // The study's `replications` replaces the base's target.
+    let s = study_over_stacked_3_with(
+        "precision-base-fixed",
+        "study: s\nbase: base.yaml\nsimulation: { replications: 300 }\nmatrix: { control_plane.nodes: [3] }\n",
+        "  precision: { indicator: etcd, relative_half_width: 5%, max_replications: 20000 }\n",
+    );
+    let sim = &s.designs[0].scenario.simulation;
+    assert_eq!((sim.replications, sim.precision.is_none()), (300, true));
+}
+
+#[test]
+fn a_studys_simulation_may_set_a_precision_target() {
+    let s = study(
+        "precision-study",
+        &format!(
+            "study: s\nbase: {}\nsimulation:\n  precision: {{ indicator: api, relative_half_width: 0.1, max_replications: 4096 }}\nmatrix: {{ control_plane.nodes: [1, 3] }}\n",
+            stacked_3()
+        ),
+    );
+    assert!(s.invalid.is_empty(), "{:?}", s.invalid);
+    for d in &s.designs {
+        let sim = &d.scenario.simulation;
+        assert_eq!(sim.replications, 4096, "replaces the base's replications");
+        let p = sim.precision.as_ref().expect("set by the study");
+        assert_eq!(
+            (p.indicator.as_str(), p.relative_half_width, p.batch),
+            ("api", 0.1, 1024)
+        );
+        assert!(!d.effective_yaml.contains("replications: 2000"));
+    }
+}
+
+#[test]
+fn error_precision_target_of_the_study() {
+    let base = stacked_3();
+    // Both alternatives.
+    let text = format!(
+        "study: s\nbase: {base}\nsimulation:\n  replications: 100\n  precision: {{ indicator: api, relative_half_width: 0.1, max_replications: 4096 }}\nmatrix: {{ control_plane.nodes: [1] }}\n"
+    );
+    let (err, file) = study_error("precision-both", &text);
+    assert_located(&err, &file, &text, "simulation.precision", "precision:");
+    assert!(err.message.contains("alternatives"), "{err}");
+    // An unknown key in it.
+    let text = format!(
+        "study: s\nbase: {base}\nsimulation:\n  precision:\n    indicator: api\n    relative_half_width: 0.1\n    max_replications: 4096\n    bach: 512\nmatrix: {{ control_plane.nodes: [1] }}\n"
+    );
+    let (err, file) = study_error("precision-unknown", &text);
+    assert_located(&err, &file, &text, "simulation.precision.bach", "bach:");
+    assert!(err.message.contains("did you mean `batch`?"), "{err}");
+    // A value every design refuses is the study's mistake, located in it.
+    let text = format!(
+        "study: s\nbase: {base}\nsimulation:\n  precision:\n    indicator: workload/web\n    relative_half_width: 0.1\n    max_replications: 4096\nmatrix: {{ control_plane.nodes: [1] }}\n"
+    );
+    let (err, file) = study_error("precision-indicator", &text);
+    assert_located(
+        &err,
+        &file,
+        &text,
+        "simulation.precision.indicator",
+        "indicator:",
+    );
+    assert!(
+        err.message
+            .starts_with("design `nodes-1`: `workload/web` is not an indicator"),
+        "{err}"
+    );
+    let text = text
+        .replace("workload/web", "api")
+        .replace("0.1\n", "1.5\n");
+    let (err, file) = study_error("precision-width", &text);
+    assert_located(
+        &err,
+        &file,
+        &text,
+        "simulation.precision.relative_half_width",
+        "relative_half_width:",
+    );
+}
+
 #[test]
 fn study_schema_describes_study_files() {
     let schema = study_json_schema();

@@ -8,7 +8,7 @@ use serde_saphyr::MessageFormatter as _;
 
 use super::error::ScenarioError;
 use super::locate::{self, Position, Segment};
-use super::raw::{NOT_YET_SUPPORTED, RawScenario};
+use super::raw::RawScenario;
 use super::types::{Scenario, ScenarioWarning};
 use super::validate::{Invalid, Validated, Warning, validate};
 
@@ -175,13 +175,7 @@ impl DeFailure {
                 if path.last() != Some(&Segment::Key(name.clone())) {
                     path.push(Segment::Key(name.clone()));
                 }
-                if NOT_YET_SUPPORTED.contains(&render_path(&path).as_str()) {
-                    format!(
-                        "`{name}` is part of the scenario format but not supported by kubenines 0.1 yet"
-                    )
-                } else {
-                    unknown_key_message(&name, &expected)
-                }
+                unknown_key_message(&name, &expected)
             }
             FailureKind::MissingKey { name } => {
                 path.push(Segment::Key(name.clone()));

@@ -10,6 +10,14 @@
 //! or, for a missing key, at the mapping that lacks it. YAML and JSON use the
 //! YAML event stream for that walk, TOML uses toml's spanned document.
 //!
+//! Simulation: exactly one of `simulation.replications` (a fixed count) and
+//! `simulation.precision` (a target: run until the 95% interval of one
+//! indicator's unavailability is at most `relative_half_width` times its
+//! mean, checked every `batch` replications, a multiple of
+//! [`crate::runner::BLOCK`], default [`DEFAULT_PRECISION_BATCH`], up to
+//! `max_replications`, at most [`MAX_PRECISION_REPLICATIONS`]). With a target,
+//! [`Simulation::replications`] is its `max_replications`.
+//!
 //! Defaults and limits: `simulation.seed` may be left out and is then 0;
 //! `zones` may be left out (one zone that never fails); files are at most
 //! [`MAX_FILE_BYTES`]; host and zone counts at most [`MAX_HOSTS`]; replicas at
@@ -56,6 +64,7 @@ pub use study::{
 };
 pub use types::*;
 pub use validate::{
-    MAX_DISASTERS, MAX_HORIZON_YEARS, MAX_HOSTS, MAX_REPLICAS, MAX_TOTAL_REPLICAS, MAX_WORKLOADS,
+    DEFAULT_PRECISION_BATCH, MAX_DISASTERS, MAX_HORIZON_YEARS, MAX_HOSTS,
+    MAX_PRECISION_REPLICATIONS, MAX_REPLICAS, MAX_TOTAL_REPLICAS, MAX_WORKLOADS,
     MIN_BACKUP_INTERVAL, MIN_MAINTENANCE_INTERVAL, horizon_problem,
 };

@@ -81,21 +81,58 @@ pub struct RawCost {
     pub currency: Option<String>,
 }
 
-/// How long and how often to simulate.
+/// How long and how often to simulate: `horizon`, and exactly one of
+/// `replications` (a fixed count) and `precision` (stop once precise enough).
 #[derive(Debug, serde::Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a mapping with `horizon` and `replications`"
+    expecting = "a mapping with `horizon`, `replications` (or `precision`) and `seed`"
 )]
 #[schemars(rename = "Simulation")]
+#[schemars(extend("oneOf" = [
+    { "required": ["replications"] },
+    { "required": ["precision"] }
+]))]
 pub struct RawSimulation {
     /// Simulated time per replication, e.g. `10y`.
     pub horizon: DurationValue,
-    /// Number of independent replications (simulated clusters), at least 1.
+    /// Number of independent replications (simulated clusters), at least 1. Give
+    /// exactly one of `replications` and `precision`.
     #[schemars(range(min = 1))]
-    pub replications: u64,
+    pub replications: Option<u64>,
+    /// Instead of `replications`: run replications until the 95% interval of one
+    /// indicator's unavailability is narrow enough, checked every `batch`
+    /// replications, up to `max_replications`. Give exactly one of
+    /// `replications` and `precision`.
+    pub precision: Option<RawPrecision>,
     /// Master seed; each replication derives its own generator from it. Default 0.
     pub seed: Option<u64>,
+}
+
+/// A precision target: stop once the 95% confidence interval of `indicator`'s
+/// unavailability has a half-width of at most `relative_half_width` times its
+/// mean, checked every `batch` replications; never run more than `max_replications`.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `indicator`, `relative_half_width`, `max_replications` and `batch`"
+)]
+#[schemars(rename = "Precision")]
+pub struct RawPrecision {
+    /// The indicator whose unavailability must be precise: `etcd`, `api`,
+    /// `control_plane`, or `workload/NAME` for a workload of the scenario.
+    pub indicator: String,
+    /// The largest accepted half-width of the 95% interval of the indicator's
+    /// unavailability, relative to its mean: above 0 and below 1, as a fraction
+    /// (`0.05`) or a percentage (`5%`).
+    pub relative_half_width: RelativeWidth,
+    /// The most replications to run if the target is not reached, from 1 to 100000000.
+    #[schemars(range(min = 1, max = 100_000_000))]
+    pub max_replications: u64,
+    /// Replications between checks of the target: a positive multiple of 256.
+    /// Default 1024.
+    #[schemars(range(min = 256), extend("multipleOf" = 256))]
+    pub batch: Option<u64>,
 }
 
 /// Availability zones; hosts are spread over them.
@@ -407,6 +444,22 @@ pub struct Fraction {
     pub percent: bool,
 }
 
+impl Fraction {
+    /// The value as the file wrote it: `99.95%` or `0.9995`.
+    pub fn shown(&self) -> String {
+        if self.percent {
+            format!("{}%", self.value * 100.0)
+        } else {
+            format!("{}", self.value)
+        }
+    }
+}
+
+/// A precision target's relative half-width: a [`Fraction`] whose messages
+/// give small examples (`5%`, `0.05`) rather than an availability's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RelativeWidth(pub Fraction);
+
 /// kube-scheduler and kube-controller-manager leader election (client-go's lease settings).
 #[derive(Debug, serde::Deserialize, JsonSchema)]
 #[serde(
@@ -590,50 +643,74 @@ impl JsonSchema for DistValue {
     }
 }
 
-impl<'de> Deserialize<'de> for Fraction {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Fraction;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a percentage such as `99.95%` or a fraction such as `0.9995`")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                parse_percentage(v)
-                    .map(|value| Fraction {
-                        value,
-                        percent: true,
-                    })
-                    .map_err(E::custom)
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(Fraction {
-                    value: v as f64,
-                    percent: false,
-                })
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(Fraction {
-                    value: v as f64,
-                    percent: false,
-                })
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(Fraction {
-                    value: v,
-                    percent: false,
-                })
-            }
-        }
-        deserializer.deserialize_any(V)
+/// Reads a [`Fraction`]; `examples` (a percentage and the same fraction) show
+/// in messages how to write one.
+struct FractionVisitor {
+    examples: (&'static str, &'static str),
+}
+
+impl Visitor<'_> for FractionVisitor {
+    type Value = Fraction;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (percent, fraction) = self.examples;
+        write!(
+            f,
+            "a percentage such as `{percent}` or a fraction such as `{fraction}`"
+        )
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        parse_percentage(v, self.examples)
+            .map(|value| Fraction {
+                value,
+                percent: true,
+            })
+            .map_err(E::custom)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Fraction {
+            value: v as f64,
+            percent: false,
+        })
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Fraction {
+            value: v as f64,
+            percent: false,
+        })
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Fraction {
+            value: v,
+            percent: false,
+        })
     }
 }
 
-/// `99.95%` as 0.9995: digits with at most one `.`, then `%`.
-fn parse_percentage(text: &str) -> Result<f64, String> {
+impl<'de> Deserialize<'de> for Fraction {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(FractionVisitor {
+            examples: ("99.95%", "0.9995"),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for RelativeWidth {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_any(FractionVisitor {
+                examples: ("5%", "0.05"),
+            })
+            .map(RelativeWidth)
+    }
+}
+
+/// `99.95%` as 0.9995: digits with at most one `.`, then `%`. `examples`
+/// (a percentage and the same fraction) show in messages how to write one.
+fn parse_percentage(text: &str, examples: (&str, &str)) -> Result<f64, String> {
+    let (percent, fraction) = examples;
     let refuse = || {
         format!(
-            "`{}` is not a percentage; write one such as `99.95%`, or a fraction such as `0.9995`",
+            "`{}` is not a percentage; write one such as `{percent}`, or a fraction such as `{fraction}`",
             text.escape_debug()
         )
     };
@@ -641,7 +718,7 @@ fn parse_percentage(text: &str) -> Result<f64, String> {
         if text.trim().parse::<f64>().is_ok() {
             return Err(format!(
                 "`{}` is text, not a number; write the fraction without quotes, or a \
-                 percentage such as `99.95%`",
+                 percentage such as `{percent}`",
                 text.escape_debug()
             ));
         }
@@ -670,6 +747,22 @@ impl JsonSchema for Fraction {
                 { "type": "number", "minimum": 0, "maximum": 1 }
             ],
             "examples": ["99.95%", 0.9995]
+        })
+    }
+}
+
+impl JsonSchema for RelativeWidth {
+    fn schema_name() -> Cow<'static, str> {
+        "RelativeWidth".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A percentage such as `5%`, or a fraction above 0 and below 1 such as `0.05`.",
+            "anyOf": [
+                { "type": "string", "pattern": PERCENT_PATTERN },
+                { "type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1 }
+            ],
+            "examples": ["5%", 0.05]
         })
     }
 }
@@ -703,8 +796,3 @@ impl JsonSchema for RawLoadBalancer {
         })
     }
 }
-
-/// Keys that belong to the scenario format (INTERFACE.md) but that this
-/// version does not simulate yet. They get their own message instead of
-/// "unknown key", so a user knows the file is right and the tool is behind.
-pub const NOT_YET_SUPPORTED: &[&str] = &["simulation.precision"];

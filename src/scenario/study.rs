@@ -22,10 +22,12 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use super::duration::parse_duration;
 use super::error::ScenarioError;
 use super::load::{self, Format, deserialize_tree, find, read_text, render_path};
+use super::locate;
 use super::locate::Segment;
-use super::raw::DurationValue;
+use super::raw::{DurationValue, RawPrecision};
 use super::tree::{Node, OrderedMap, parse_key_path, to_yaml};
 use super::types::Scenario;
+use super::validate::REPLICATIONS_OR_PRECISION;
 
 /// The most designs one study may expand to.
 pub const MAX_DESIGNS: usize = 200;
@@ -134,20 +136,25 @@ struct RawStudy {
     sweeps: Option<Vec<RawSweep>>,
 }
 
-/// Overrides of the base's `simulation`.
+/// Overrides of the base's `simulation`. `replications` and `precision` are
+/// alternatives: giving one drops the other from the base.
 #[derive(Debug, serde::Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a mapping with `horizon`, `replications` and `seed`"
+    expecting = "a mapping with `horizon`, `replications` (or `precision`) and `seed`"
 )]
 #[schemars(rename = "StudySimulation")]
 struct RawStudySimulation {
     /// Simulated time per replication, e.g. `10y`.
     #[schemars(with = "Option<DurationValue>")]
     horizon: Option<Node>,
-    /// Replications per design, at least 1.
+    /// Replications per design, at least 1; replaces the base's `replications` or
+    /// `precision`. Not with `precision`.
     #[schemars(range(min = 1))]
     replications: Option<u64>,
+    /// A precision target for every design; replaces the base's `replications` or
+    /// `precision`. Not with `replications`.
+    precision: Option<RawPrecision>,
     /// Master seed, shared by every design.
     seed: Option<u64>,
 }
@@ -487,12 +494,26 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
                 ));
             }
         }
+        if sim.replications.is_some() && sim.precision.is_some() {
+            return Err(loc.error(
+                &[key("simulation"), key("precision")],
+                REPLICATIONS_OR_PRECISION,
+            ));
+        }
+        // Either alternative replaces whichever the base has.
+        if sim.replications.is_some() {
+            start.remove(&[key("simulation"), key("precision")]);
+        }
+        if sim.precision.is_some() {
+            start.remove(&[key("simulation"), key("replications")]);
+        }
         let overrides = [
             ("horizon", sim.horizon.clone()),
             (
                 "replications",
                 sim.replications.map(|n| Node::Int(n.into())),
             ),
+            ("precision", sim.precision.as_ref().map(precision_node)),
             ("seed", sim.seed.map(|n| Node::Int(n.into()))),
         ];
         for (name, value) in overrides {
@@ -503,6 +524,20 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
             }
         }
     }
+    // The `simulation` keys the study itself gives.
+    let study_simulation: Vec<&str> = match &raw.simulation {
+        Some(sim) => [
+            ("horizon", sim.horizon.is_some()),
+            ("replications", sim.replications.is_some()),
+            ("precision", sim.precision.is_some()),
+            ("seed", sim.seed.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, given)| *given)
+        .map(|(name, _)| name)
+        .collect(),
+        None => Vec::new(),
+    };
     let study_set = settings(&loc, &[], raw.set)?;
 
     // Expand.
@@ -640,8 +675,7 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
             Err(err) => {
                 let err_key = err.key.clone().unwrap_or_default();
                 // A key the study wrote that no scenario has is the study's mistake.
-                let unknown = err.message.starts_with("unknown key")
-                    || err.message.contains("not supported by kubenines");
+                let unknown = err.message.starts_with("unknown key");
                 if unknown
                     && let Some(i) = e.settings.iter().position(|(k, _)| {
                         err_key == *k
@@ -650,6 +684,16 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
                     })
                 {
                     return Err(loc.error(&e.setting_at[i], format!("{err_key}: {}", err.message)));
+                }
+                // So is a value its `simulation` gives that a design refuses.
+                if study_simulation.iter().any(|k| {
+                    err_key == format!("simulation.{k}")
+                        || err_key.starts_with(&format!("simulation.{k}."))
+                }) {
+                    return Err(loc.error(
+                        &locate::parse_path(&err_key),
+                        format!("design `{}`: {}", e.name, err.message),
+                    ));
                 }
                 let reason = if err_key.is_empty() {
                     err.message
@@ -724,6 +768,25 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
         invalid,
         sweeps,
     })
+}
+
+/// A precision target as a value tree, to write into a design.
+fn precision_node(p: &RawPrecision) -> Node {
+    let mut entries = vec![
+        ("indicator".to_string(), Node::Str(p.indicator.clone())),
+        (
+            "relative_half_width".to_string(),
+            Node::Float(p.relative_half_width.0.value),
+        ),
+        (
+            "max_replications".to_string(),
+            Node::Int(p.max_replications.into()),
+        ),
+    ];
+    if let Some(batch) = p.batch {
+        entries.push(("batch".to_string(), Node::Int(batch.into())));
+    }
+    Node::Map(entries)
 }
 
 /// Checks a group: its `set` entries and axes, with their locations.

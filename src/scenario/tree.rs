@@ -366,6 +366,30 @@ impl Node {
     }
 }
 
+impl Node {
+    /// Removes the mapping entry at `path`, if there is one.
+    pub(crate) fn remove(&mut self, path: &[Segment]) {
+        let Some((last, parents)) = path.split_last() else {
+            return;
+        };
+        let mut node = self;
+        for segment in parents {
+            let next = match (node, segment) {
+                (Node::Map(entries), Segment::Key(k)) => {
+                    entries.iter_mut().find(|(key, _)| key == k).map(|(_, v)| v)
+                }
+                (Node::Seq(items), Segment::Index(n)) => items.get_mut(*n),
+                _ => None,
+            };
+            let Some(next) = next else { return };
+            node = next;
+        }
+        if let (Node::Map(entries), Segment::Key(k)) = (node, last) {
+            entries.retain(|(key, _)| key != k);
+        }
+    }
+}
+
 /// `control_plane.placement[2]`.
 fn render(path: &[Segment]) -> String {
     super::load::render_path(path)
@@ -677,6 +701,18 @@ neg: -3
         assert!(err.contains("`a.b` is `z`, not a mapping"), "{err}");
         let err = tree.set(&path("list.x"), &Node::Null).unwrap_err();
         assert!(err.contains("a list, not a mapping"), "{err}");
+    }
+
+    #[test]
+    fn removes_keys() {
+        let mut tree = node("simulation: { horizon: 10y, replications: 20, seed: 1 }\nname: x\n");
+        tree.remove(&path("simulation.replications"));
+        tree.remove(&path("simulation.precision"));
+        tree.remove(&path("zones.count"));
+        assert_eq!(
+            tree,
+            node("simulation: { horizon: 10y, seed: 1 }\nname: x\n")
+        );
     }
 
     #[test]

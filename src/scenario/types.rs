@@ -144,10 +144,31 @@ pub struct Maintenance {
 pub struct Simulation {
     /// Simulated time per replication, seconds, > 0 and finite.
     pub horizon: f64,
-    /// Number of replications, >= 1.
+    /// Replications to run, >= 1: the fixed count, or, with `precision`, the
+    /// most that may be run (the file's `max_replications`, at most
+    /// `MAX_PRECISION_REPLICATIONS`).
     pub replications: u64,
     /// Master seed.
     pub seed: u64,
+    /// Stop early once the indicator's interval is narrow enough (checked
+    /// every `batch`); `None` runs exactly `replications`.
+    pub precision: Option<Precision>,
+}
+
+/// A precision target: run replications until the 95% interval of one
+/// indicator's unavailability is narrow enough relative to its mean.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Precision {
+    /// An indicator key: etcd, api, control_plane or workload/NAME (one the
+    /// scenario reports).
+    pub indicator: String,
+    /// Target half-width of the 95% interval of the unavailability, relative
+    /// to its mean, in (0, 1).
+    pub relative_half_width: f64,
+    /// Replications between checks; a positive multiple of `runner::BLOCK`
+    /// (default `DEFAULT_PRECISION_BATCH`). May exceed `replications`, in
+    /// which case the only check is at the end.
+    pub batch: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]

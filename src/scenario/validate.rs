@@ -5,15 +5,16 @@ use super::dist::Distribution;
 use super::duration::format_duration;
 use super::raw::{
     RawAntiAffinity, RawBackups, RawControlPlane, RawCost, RawDataMetric, RawDisaster, RawHostSpec,
-    RawLeaderElection, RawLoadBalancer, RawMaintenance, RawNodeSpec, RawRecovery, RawScenario,
-    RawSlo, RawTopology, RawWorkers, RawWorkload,
+    RawLeaderElection, RawLoadBalancer, RawMaintenance, RawNodeSpec, RawPrecision, RawRecovery,
+    RawScenario, RawSlo, RawTopology, RawWorkers, RawWorkload,
 };
 use super::types::YEAR_SECONDS;
 use super::types::{
     AntiAffinity, Backups, ControlPlane, Cost, DataMetric, Disaster, Etcd, EtcdHosts, HostSpec,
-    LeaderElection, Maintenance, Recovery, Scenario, Simulation, Slo, Topology, Workers, Workload,
-    Zones,
+    LeaderElection, Maintenance, Precision, Recovery, Scenario, Simulation, Slo, Topology, Workers,
+    Workload, Zones,
 };
+use crate::runner::BLOCK;
 
 /// A rule the scenario breaks, at a key path such as `control_plane.placement[2]`.
 #[derive(Debug)]
@@ -70,6 +71,18 @@ pub const MIN_BACKUP_INTERVAL: f64 = 60.0;
 /// Upper bound on the number of disasters.
 pub const MAX_DISASTERS: usize = 100;
 
+/// Upper bound on a precision target's `max_replications`: a bound on how
+/// long a target that is never reached, or a mistyped count, can keep the
+/// machine busy.
+pub const MAX_PRECISION_REPLICATIONS: u64 = 100_000_000;
+
+/// Replications between checks of a precision target when the file gives no
+/// `batch`.
+pub const DEFAULT_PRECISION_BATCH: u64 = 1024;
+
+// Checks happen between the runner's blocks, so a batch is a whole number of them.
+const _: () = assert!(DEFAULT_PRECISION_BATCH.is_multiple_of(BLOCK));
+
 /// Causes the tool itself reports in results; a disaster may not take these names.
 const RESERVED_CAUSES: &[&str] = &["quorum-loss", "quorum-loss-no-member"];
 
@@ -99,14 +112,7 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
     if let Some(why) = horizon_problem(sim.horizon.0) {
         return Err(invalid("simulation.horizon", why));
     }
-    if sim.replications == 0 {
-        return Err(invalid("simulation.replications", "must be at least 1"));
-    }
-    let simulation = Simulation {
-        horizon: sim.horizon.0,
-        replications: sim.replications,
-        seed: sim.seed.unwrap_or(0),
-    };
+    let (replications, precision) = replications_and_precision(sim.replications, sim.precision)?;
 
     let zones = match raw.zones {
         None => Zones {
@@ -130,6 +136,15 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
     let control_plane = control_plane(raw.control_plane, zones.count)?;
     let workers = raw.workers.map(|w| workers(w, zones.count)).transpose()?;
     let workloads = workloads(raw.workloads.unwrap_or_default(), workers.is_some())?;
+    if let Some(p) = &precision {
+        check_indicator("simulation.precision.indicator", &p.indicator, &workloads)?;
+    }
+    let simulation = Simulation {
+        horizon: sim.horizon.0,
+        replications,
+        seed: sim.seed.unwrap_or(0),
+        precision,
+    };
     let maintenance = raw.maintenance.map(maintenance).transpose()?;
     let backups = raw.backups.map(backups).transpose()?;
     let recovery = raw.recovery.map(recovery).transpose()?;
@@ -206,6 +221,98 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
         },
         warnings,
     })
+}
+
+/// Why `simulation` may not have both `replications` and `precision`.
+pub(crate) const REPLICATIONS_OR_PRECISION: &str = "`replications` and `precision` are \
+    alternatives, give one: `replications` for a fixed count, or `precision` to run until the \
+    interval is narrow enough (its `max_replications` caps the count)";
+
+/// The replications to run and the precision target, from `simulation`'s
+/// `replications` or `precision` (exactly one). With a target, the count is
+/// its `max_replications`. The target's indicator is checked later, against
+/// the workloads.
+fn replications_and_precision(
+    replications: Option<u64>,
+    precision: Option<RawPrecision>,
+) -> Result<(u64, Option<Precision>), Invalid> {
+    const KEY: &str = "simulation.precision";
+    let p = match (replications, precision) {
+        (Some(_), Some(_)) => return Err(invalid(KEY, REPLICATIONS_OR_PRECISION)),
+        (None, None) => {
+            return Err(invalid(
+                "simulation.replications",
+                "missing; give `replications`, a fixed count (e.g. `replications: 2000`), or \
+                 instead `precision`, a target to run until (e.g. `precision: { indicator: \
+                 api, relative_half_width: 5%, max_replications: 1000000 }`)",
+            ));
+        }
+        (Some(0), None) => return Err(invalid("simulation.replications", "must be at least 1")),
+        (Some(n), None) => return Ok((n, None)),
+        (None, Some(p)) => p,
+    };
+
+    let width = p.relative_half_width.0;
+    let w = width.value;
+    if !(w > 0.0 && w < 1.0) {
+        let mut message = format!(
+            "{} is not a relative half-width to aim for; give a number above 0 and below \
+             1, e.g. `0.05` or `5%`: the half-width of the 95% interval of the \
+             unavailability, as a fraction of its mean",
+            width.shown()
+        );
+        if !width.percent && w > 1.0 && w < 100.0 {
+            message.push_str(&format!(
+                " (a plain number is a fraction; for a percentage write `{w}%`)"
+            ));
+        }
+        return Err(invalid(format!("{KEY}.relative_half_width"), message));
+    }
+
+    let max = p.max_replications;
+    if max == 0 {
+        return Err(invalid(
+            format!("{KEY}.max_replications"),
+            "must be at least 1: the most replications to run if the target is not reached",
+        ));
+    }
+    if max > MAX_PRECISION_REPLICATIONS {
+        return Err(invalid(
+            format!("{KEY}.max_replications"),
+            format!(
+                "{max} is more than kubenines runs for a precision target \
+                 ({MAX_PRECISION_REPLICATIONS} at most); if the target needs more, aim for a \
+                 wider `relative_half_width`"
+            ),
+        ));
+    }
+
+    let batch = p.batch.unwrap_or(DEFAULT_PRECISION_BATCH);
+    if batch == 0 || !batch.is_multiple_of(BLOCK) {
+        // The nearest multiple above, or below when that would overflow.
+        let nearest = batch
+            .div_ceil(BLOCK)
+            .max(1)
+            .checked_mul(BLOCK)
+            .unwrap_or(batch / BLOCK * BLOCK);
+        return Err(invalid(
+            format!("{KEY}.batch"),
+            format!(
+                "{batch} is not a positive multiple of {BLOCK}: replications are merged in \
+                 blocks of {BLOCK}, and the target is checked between blocks; give e.g. \
+                 `{nearest}` (default {DEFAULT_PRECISION_BATCH})"
+            ),
+        ));
+    }
+
+    Ok((
+        max,
+        Some(Precision {
+            indicator: p.indicator,
+            relative_half_width: w,
+            batch,
+        }),
+    ))
 }
 
 fn workers(raw: RawWorkers, zone_count: u32) -> Result<Workers, Invalid> {
@@ -628,6 +735,27 @@ fn indicator_names(workloads: &[Workload]) -> Vec<String> {
     names
 }
 
+/// Refuses, at `key`, an indicator the run does not report, listing those it does.
+fn check_indicator(key: &str, indicator: &str, workloads: &[Workload]) -> Result<(), Invalid> {
+    let names = indicator_names(workloads);
+    if names.iter().any(|n| n == indicator) {
+        return Ok(());
+    }
+    const SHOWN: usize = 20;
+    let mut list: Vec<String> = names.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
+    if names.len() > SHOWN {
+        list.push(format!("and {} more", names.len() - SHOWN));
+    }
+    Err(invalid(
+        key,
+        format!(
+            "`{}` is not an indicator this scenario reports; use one of {}",
+            indicator.escape_debug(),
+            list.join(", ")
+        ),
+    ))
+}
+
 fn slos(raw: Vec<RawSlo>, workloads: &[Workload]) -> Result<Vec<Slo>, Invalid> {
     const FORMS: &str = "an SLO is either `{ indicator: api, availability: 99.95% }` or \
                          `{ metric: rpo, quantile: 0.95, max: 1h }`";
@@ -670,33 +798,13 @@ fn slos(raw: Vec<RawSlo>, workloads: &[Workload]) -> Result<Vec<Slo>, Invalid> {
                         format!("missing `availability`, the least accepted: {FORMS}"),
                     ));
                 };
-                let names = indicator_names(workloads);
-                if !names.contains(&indicator) {
-                    const SHOWN: usize = 20;
-                    let mut list: Vec<String> =
-                        names.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
-                    if names.len() > SHOWN {
-                        list.push(format!("and {} more", names.len() - SHOWN));
-                    }
-                    return Err(invalid(
-                        key("indicator"),
-                        format!(
-                            "`{}` is not an indicator this scenario reports; use one of {}",
-                            indicator.escape_debug(),
-                            list.join(", ")
-                        ),
-                    ));
-                }
+                check_indicator(&key("indicator"), &indicator, workloads)?;
                 let target = availability.value;
                 if !(target > 0.0 && target < 1.0) {
-                    let shown = if availability.percent {
-                        format!("{}%", target * 100.0)
-                    } else {
-                        format!("{target}")
-                    };
                     let mut message = format!(
-                        "{shown} is not a target to test; give an availability above 0 and \
-                         below 100%, e.g. `99.95%` or `0.9995`"
+                        "{} is not a target to test; give an availability above 0 and below \
+                         100%, e.g. `99.95%` or `0.9995`",
+                        availability.shown()
                     );
                     if !availability.percent && target > 1.0 && target < 100.0 {
                         message.push_str(&format!(

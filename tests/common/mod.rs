@@ -38,6 +38,7 @@ pub fn stacked(n: u32, node: HostSpec) -> Scenario {
             horizon: 5.0 * YEAR_SECONDS,
             replications: 400,
             seed: 7,
+            precision: None,
         },
         zones: Zones {
             count: 1,
