@@ -17,6 +17,11 @@ use crate::report::compare::{ComparisonResults, InvalidDesignResult, StudyRef};
 use crate::report::document::{self, ReportChart};
 use crate::report::study::StudyOutcome;
 use crate::report::{CsvExporter, Exporter, JsonExporter, Named, Results, TableExporter};
+use crate::BLOCK;
+use crate::baseline::{self, Baseline};
+use crate::check::{self, Plan, SloVerdict};
+use crate::report::ci::{CHECK_SCHEMA_VERSION, CheckReport, CheckScenario, PlanReport};
+use crate::report::{PrecisionResult, Tool};
 use crate::runner::{self, RunOptions};
 use crate::scenario::{self, Scenario};
 use crate::shard::{self, Part, Shard};
@@ -57,6 +62,72 @@ enum Command {
     /// PART`) into the results of the whole run, identical to running it on
     /// one machine.
     Merge(MergeArgs),
+    /// Judge the scenario's SLOs, adding replications a batch at a time
+    /// until each is met or violated with confidence, or a maximum is
+    /// reached. Exit 0 when all are met, 1 when one is violated or still
+    /// inconclusive (or a metric got worse than --baseline), 2 on bad input.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CheckArgs {
+    /// Scenario file (.yaml, .yml, .toml, .json) with `slos`.
+    file: PathBuf,
+    #[command(flatten)]
+    sim: SimulationArgs,
+    /// Replications per batch; the verdicts are looked at after each
+    /// [default: simulation.replications (or -n), or the precision target's
+    /// batch; rounded up to a multiple of 256].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    batch: Option<u64>,
+    /// The most replications in all [default: 16 batches, or the precision
+    /// target's max_replications].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    max_replications: Option<u64>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = CheckOutput::Table)]
+    output: CheckOutput,
+    #[command(flatten)]
+    ci: CiArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CheckOutput {
+    Table,
+    Json,
+}
+
+/// Flags for CI pipelines: baselines and reports.
+#[derive(Debug, clap::Args)]
+struct CiArgs {
+    /// Compare with the stored baseline NAME (Welch's t test per indicator)
+    /// and fail with exit 1 when one got significantly worse.
+    #[arg(long, value_name = "NAME")]
+    baseline: Option<String>,
+    /// Store this run's results as baseline NAME (after comparing, when
+    /// --baseline is given too).
+    #[arg(long, value_name = "NAME")]
+    save_baseline: Option<String>,
+    /// Where named baselines are kept (a NAME with a `/` or ending in .json
+    /// is a path of its own).
+    #[arg(long, value_name = "DIR", default_value = crate::baseline::DEFAULT_DIR)]
+    baseline_dir: PathBuf,
+    /// Write a JUnit XML report (one test case per SLO and per baseline metric).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Write a Markdown summary, e.g. for a pull-request comment or
+    /// $GITHUB_STEP_SUMMARY.
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
+}
+
+impl CiArgs {
+    fn any(&self) -> bool {
+        self.baseline.is_some()
+            || self.save_baseline.is_some()
+            || self.junit.is_some()
+            || self.markdown.is_some()
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -67,6 +138,8 @@ struct MergeArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
     output: Output,
+    #[command(flatten)]
+    ci: CiArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -123,6 +196,8 @@ struct RunArgs {
     /// With --shard: the file to write the partial results to [default: stdout].
     #[arg(long, value_name = "PART", requires = "shard")]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    ci: CiArgs,
 }
 
 /// Flags of every command that simulates. For `compare` the overrides apply
@@ -163,7 +238,9 @@ impl SimulationArgs {
     /// Applies the overrides to a scenario's `simulation`.
     fn apply(&self, s: &mut Scenario) -> anyhow::Result<()> {
         if let Some(n) = self.replications {
+            // A fixed count replaces a precision target.
             s.simulation.replications = n;
+            s.simulation.precision = None;
         }
         if let Some(h) = &self.horizon {
             let seconds =
@@ -225,6 +302,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Compare(args) => compare(args),
         Command::Report(args) => report(args),
         Command::Merge(args) => merge(args),
+        Command::Check(args) => check(args),
         Command::Validate { files } => validate(&files),
         Command::Schema { study } => {
             let schema = if study {
@@ -536,6 +614,13 @@ fn run_comparison(
         })?,
     };
     sim.apply(&mut scenarios[baseline]).map_err(bad_input)?;
+    if scenarios[baseline].simulation.precision.is_some() {
+        return Err(bad_input(anyhow!(
+            "design `{}` sets `simulation.precision`; designs are compared over one fixed \
+             number of replications, so give -n N",
+            scenarios[baseline].name
+        )));
+    }
     let shared = scenarios[baseline].simulation.clone();
     let mut models = Vec::with_capacity(scenarios.len());
     for s in &mut scenarios {
@@ -611,12 +696,232 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         threads: args.sim.threads(),
     };
     let progress = Progress::new(s.simulation.replications, args.sim.progress());
-    let run =
-        runner::run(&model, &options, &|done| progress.advance(done)).map_err(internal_run)?;
+    let advance = |done| progress.advance(done);
+    let (run, precision) = match &s.simulation.precision {
+        None => (
+            runner::run(&model, &options, &advance).map_err(internal_run)?,
+            None,
+        ),
+        Some(p) => {
+            let index = model
+                .indicator_keys()
+                .iter()
+                .position(|k| *k == p.indicator)
+                .ok_or_else(|| bad_input(anyhow!("no indicator `{}`", p.indicator)))?;
+            let run = runner::run_until(
+                &model,
+                &options,
+                Some(p.batch),
+                &mut |summary| {
+                    relative_half_width(summary, index).is_some_and(|w| w <= p.relative_half_width)
+                },
+                &advance,
+            )
+            .map_err(internal_run)?;
+            let achieved = relative_half_width(&run.summary, index);
+            let result = PrecisionResult {
+                indicator: p.indicator.clone(),
+                relative_half_width: p.relative_half_width,
+                achieved,
+                reached: achieved.is_some_and(|w| w <= p.relative_half_width),
+                batch: p.batch,
+                max_replications: s.simulation.replications,
+            };
+            (run, Some(result))
+        }
+    };
     progress.finish();
-    let results = Results::new(&model, &args.file.display().to_string(), &run);
-    write_results(args.output.unwrap_or(Output::Table), &results)
+    let mut results = Results::new(&model, &args.file.display().to_string(), &run);
+    if let Some(p) = &precision
+        && !p.reached
+    {
+        eprintln!(
+            "warning: precision target not reached: {} ± {} (relative) after the maximum of {} \
+             replications; raise max_replications or relax relative_half_width",
+            p.indicator,
+            p.relative_half_width,
+            run.summary.replications
+        );
+    }
+    results.precision = precision;
+    write_results(args.output.unwrap_or(Output::Table), &results)?;
+    finish_ci(&args.ci, "run", &s, &model, &run, results, Vec::new(), None)
 }
+
+/// Half-width of the 95% interval of indicator `i`'s unavailability over
+/// its mean; `None` before two replications or while no downtime is seen.
+fn relative_half_width(summary: &runner::Summary, i: usize) -> Option<f64> {
+    let u = summary.indicators.get(i)?.unavailability.interval95();
+    (u.mean > 0.0).then_some(u.half_width()? / u.mean)
+}
+
+/// The CI side of a finished run: the baseline comparison (when asked),
+/// the baseline saved, JUnit and Markdown written. Exit 1 when it failed.
+#[allow(clippy::too_many_arguments)]
+fn finish_ci(
+    ci: &CiArgs,
+    command: &str,
+    s: &Scenario,
+    model: &Model,
+    run: &runner::Run,
+    results: Results,
+    slos: Vec<SloVerdict>,
+    plan: Option<PlanReport>,
+) -> Result<(), Failure> {
+    let report = ci_report(ci, command, s, model, run, results, slos, plan)?;
+    if command != "check" && report.baseline.is_some() {
+        // stdout holds the results; the comparison goes beside them.
+        eprint!("\n{}", report.table());
+    }
+    verdict(&report)
+}
+
+/// Exit 1 when the report failed.
+fn verdict(report: &CheckReport) -> Result<(), Failure> {
+    if report.passed {
+        Ok(())
+    } else {
+        Err(Failure {
+            code: 1,
+            error: anyhow!("{} {}: {}", report.command, report.scenario.name, report.headline()),
+        })
+    }
+}
+
+/// Builds the CI report of a run, comparing with and saving baselines and
+/// writing the JUnit and Markdown files asked for.
+#[allow(clippy::too_many_arguments)]
+fn ci_report(
+    ci: &CiArgs,
+    command: &str,
+    s: &Scenario,
+    model: &Model,
+    run: &runner::Run,
+    results: Results,
+    slos: Vec<SloVerdict>,
+    plan: Option<PlanReport>,
+) -> Result<CheckReport, Failure> {
+    let comparison = match &ci.baseline {
+        None => None,
+        Some(name) => {
+            let path = baseline::path_of(name, &ci.baseline_dir).map_err(|e| bad_input(anyhow!(e)))?;
+            let stored = Baseline::read(name, &path).map_err(|e| bad_input(anyhow!(e)))?;
+            Some(baseline::compare(&stored, &path, s, model, &run.summary))
+        }
+    };
+    if let Some(name) = &ci.save_baseline {
+        let path = baseline::path_of(name, &ci.baseline_dir).map_err(|e| bad_input(anyhow!(e)))?;
+        let value = serde_json::to_value(&results)
+            .context("serialising the results")
+            .map_err(|error| Failure { code: 3, error })?;
+        Baseline::new(name, s, model, &run.summary, value)
+            .write(&path)
+            .with_context(|| format!("writing baseline `{name}` to {}", path.display()))
+            .map_err(|error| Failure { code: 2, error })?;
+        if ci.baseline.as_deref() != Some(name.as_str()) || comparison.is_none() {
+            eprintln!("saved baseline `{name}` to {}", path.display());
+        }
+    }
+    let report = CheckReport {
+        schema_version: CHECK_SCHEMA_VERSION,
+        tool: Tool::current(),
+        command: command.to_string(),
+        scenario: CheckScenario {
+            name: s.name.clone(),
+            source: results.scenario.source.clone(),
+            hash: s.content_hash(),
+        },
+        seed: s.simulation.seed,
+        replications: run.summary.replications,
+        horizon_years: model.horizon_years(),
+        plan,
+        passed: CheckReport::compute_passed(&slos, comparison.as_ref()),
+        slos,
+        baseline: comparison,
+        wall_seconds: run.wall.as_secs_f64(),
+        results,
+    };
+    let write = |path: &PathBuf, text: String, what: &str| {
+        std::fs::write(path, text)
+            .with_context(|| format!("writing the {what} to {}", path.display()))
+            .map_err(|error| Failure { code: 2, error })
+    };
+    if let Some(path) = &ci.junit {
+        write(path, report.junit(), "JUnit report")?;
+    }
+    if let Some(path) = &ci.markdown {
+        write(path, report.markdown(), "Markdown summary")?;
+    }
+    Ok(report)
+}
+
+/// `check FILE`: the SLOs judged batch by batch.
+fn check(args: CheckArgs) -> Result<(), Failure> {
+    let mut s = scenario::load(&args.file).map_err(bad_input)?;
+    print_warnings(&s);
+    args.sim.apply(&mut s).map_err(bad_input)?;
+    if s.slos.is_empty() && args.ci.baseline.is_none() {
+        return Err(bad_input(anyhow!(
+            "{} has no `slos`, so there is nothing to check: add `slos:` (e.g. `- {{ indicator: \
+             api, availability: 99.95% }}`), or give --baseline NAME to check against a baseline",
+            args.file.display()
+        )));
+    }
+    let model = Model::build(&s).map_err(bad_input)?;
+    let whole_blocks = |n: u64| n.div_ceil(BLOCK).max(1).saturating_mul(BLOCK);
+    let (default_batch, default_max) = match &s.simulation.precision {
+        Some(p) => (p.batch, s.simulation.replications),
+        None => {
+            let b = whole_blocks(s.simulation.replications);
+            (b, b.saturating_mul(DEFAULT_LOOKS))
+        }
+    };
+    let batch = args.batch.map_or(default_batch, whole_blocks);
+    let mut max = args.max_replications.unwrap_or(default_max.max(batch));
+    if s.slos.is_empty() {
+        // Only a baseline to compare with: one batch.
+        max = max.min(batch);
+    }
+    let plan = Plan { batch, max };
+    let progress = Progress::new(max, args.sim.progress());
+    let checked = check::check(&model, &s.slos, plan, args.sim.threads(), &|done| {
+        progress.advance(done)
+    })
+    .map_err(internal_run)?;
+    progress.finish();
+    let results = Results::new(&model, &args.file.display().to_string(), &checked.run);
+    let plan_report = PlanReport {
+        batch,
+        max_replications: max,
+        looks: checked.looks,
+        max_looks: plan.looks(),
+        confidence_per_look: 1.0 - plan.alpha_per_look(),
+    };
+    let report = ci_report(
+        &args.ci,
+        "check",
+        &s,
+        &model,
+        &checked.run,
+        results,
+        checked.verdicts,
+        Some(plan_report),
+    )?;
+    let mut out = std::io::stdout().lock();
+    match args.output {
+        CheckOutput::Table => out.write_all(report.table().as_bytes()),
+        CheckOutput::Json => serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out)),
+    }
+    .and_then(|()| out.flush())
+    .context("writing the check")
+    .map_err(|error| Failure { code: 2, error })?;
+    verdict(&report)
+}
+
+/// Batches `check` looks at by default, at most.
+const DEFAULT_LOOKS: u64 = 16;
 
 /// A run that could not start (worker threads): not the user's input.
 fn internal_run(e: runner::RunError) -> Failure {
@@ -654,6 +959,19 @@ fn run_shard(args: &RunArgs, shard: Shard) -> Result<(), Failure> {
         scenario::parse_str(&text, &args.file.display().to_string(), format).map_err(bad_input)?;
     print_warnings(&s);
     args.sim.apply(&mut s).map_err(bad_input)?;
+    if s.simulation.precision.is_some() {
+        return Err(bad_input(anyhow!(
+            "--shard needs a fixed number of replications, and {} sets \
+             `simulation.precision`, which decides the count as the run goes; give -n N",
+            args.file.display()
+        )));
+    }
+    if args.ci.any() {
+        return Err(bad_input(anyhow!(
+            "a shard has no results of its own to compare or report: give --baseline, \
+             --save-baseline, --junit and --markdown to `kubenines merge`"
+        )));
+    }
     let model = Model::build(&s).map_err(bad_input)?;
     let replications = shard.replications(s.simulation.replications);
     let options = RunOptions {
@@ -704,7 +1022,17 @@ fn merge(args: MergeArgs) -> Result<(), Failure> {
     }
     let merged = shard::merge(&parts).map_err(|e| bad_input(anyhow!(e)))?;
     let results = Results::new(&merged.model, &merged.source, &merged.run);
-    write_results(args.output, &results)
+    write_results(args.output, &results)?;
+    finish_ci(
+        &args.ci,
+        "merge",
+        &merged.scenario,
+        &merged.model,
+        &merged.run,
+        results,
+        Vec::new(),
+        None,
+    )
 }
 
 /// A progress bar on stderr that appears only if the run lasts more than a moment.

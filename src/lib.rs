@@ -5,6 +5,13 @@
 //! by replication ([`model::Cluster`]) on the [`engine`], merged by the
 //! [`runner`] into [`stats`] and written out by [`report`].
 
+/// Replications per block: the unit in which the runner folds chunk
+/// summaries before they join the total, the unit of a shard, and the
+/// granularity of stopping checks (precision targets, `check`'s batches).
+/// A multiple of [`runner::CHUNK`] that divides `runner::WAVE * runner::CHUNK`.
+/// Here, at the root, because scenario validation needs it too.
+pub const BLOCK: u64 = 256;
+
 pub mod baseline;
 pub mod check;
 pub mod cli;

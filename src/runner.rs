@@ -19,11 +19,7 @@ use crate::stats::{DurationSketch, MeanVar};
 pub const CHUNK: u64 = 32;
 /// Chunks in flight at once.
 pub const WAVE: u64 = 64;
-/// Replications per block: the unit in which chunk summaries are folded
-/// before they join the total, the unit of a shard, and the granularity of
-/// stopping checks (precision targets, `check`'s batches). A multiple of
-/// [`CHUNK`] that divides `WAVE * CHUNK`.
-pub const BLOCK: u64 = 256;
+pub use crate::BLOCK;
 
 /// What to run.
 #[derive(Clone, Debug)]

@@ -49,6 +49,25 @@ pub struct Results {
     pub data_loss: DataLoss,
     /// Speed of this run. The only part that varies with the thread count.
     pub performance: Performance,
+    /// With `simulation.precision`: the target and whether the run reached
+    /// it (absent for a fixed number of replications).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<PrecisionResult>,
+}
+
+/// A precision target and how the run ended.
+#[derive(Clone, Debug, Serialize)]
+pub struct PrecisionResult {
+    pub indicator: String,
+    /// Target: half-width of the 95% interval of the unavailability / its mean.
+    pub relative_half_width: f64,
+    /// What the run ended with (null when no downtime was seen, where the
+    /// relative width is undefined).
+    pub achieved: Option<f64>,
+    pub reached: bool,
+    /// Replications between checks.
+    pub batch: u64,
+    pub max_replications: u64,
 }
 
 /// Name and version of the tool.
@@ -264,6 +283,7 @@ impl Results {
                     .filter(|c| !c.is_zero())
                     .map(|c| s.replications as f64 * model.horizon_years() / c.as_secs_f64()),
             },
+            precision: None,
         }
     }
 }

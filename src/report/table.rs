@@ -22,6 +22,24 @@ impl Exporter for TableExporter {
             "{} — {} replications × {} y, seed {} ({})",
             r.scenario.name, r.replications, r.horizon_years, r.seed, r.scenario.source
         )?;
+        if let Some(p) = &r.precision {
+            let achieved = p.achieved.map_or("undefined (no downtime seen)".to_string(), |a| {
+                format!("{:.2}%", a * 100.0)
+            });
+            writeln!(
+                out,
+                "precision target {} ± {:.2}% (relative, 95%): {} after {} replications, {}",
+                p.indicator,
+                p.relative_half_width * 100.0,
+                if p.reached { "reached" } else { "NOT reached" },
+                r.replications,
+                if p.reached {
+                    format!("at ± {achieved}")
+                } else {
+                    format!("at ± {achieved}; the maximum is {}", p.max_replications)
+                }
+            )?;
+        }
         writeln!(out)?;
         let header = [
             "indicator",

@@ -14,7 +14,7 @@
 //! `simulation.precision` (a target: run until the 95% interval of one
 //! indicator's unavailability is at most `relative_half_width` times its
 //! mean, checked every `batch` replications, a multiple of
-//! [`crate::runner::BLOCK`], default [`DEFAULT_PRECISION_BATCH`], up to
+//! [`crate::BLOCK`], default [`DEFAULT_PRECISION_BATCH`], up to
 //! `max_replications`, at most [`MAX_PRECISION_REPLICATIONS`]). With a target,
 //! [`Simulation::replications`] is its `max_replications`.
 //!

@@ -165,7 +165,7 @@ pub struct Precision {
     /// Target half-width of the 95% interval of the unavailability, relative
     /// to its mean, in (0, 1).
     pub relative_half_width: f64,
-    /// Replications between checks; a positive multiple of `runner::BLOCK`
+    /// Replications between checks; a positive multiple of `BLOCK`
     /// (default `DEFAULT_PRECISION_BATCH`). May exceed `replications`, in
     /// which case the only check is at the end.
     pub batch: u64,

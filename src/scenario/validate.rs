@@ -14,7 +14,7 @@ use super::types::{
     LeaderElection, Maintenance, Precision, Recovery, Scenario, Simulation, Slo, Topology, Workers,
     Workload, Zones,
 };
-use crate::runner::BLOCK;
+use crate::BLOCK;
 
 /// A rule the scenario breaks, at a key path such as `control_plane.placement[2]`.
 #[derive(Debug)]
