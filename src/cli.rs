@@ -11,16 +11,16 @@ use anyhow::{Context, anyhow};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::BLOCK;
+use crate::baseline::{self, Baseline};
+use crate::check::{self, Plan, SloVerdict};
 use crate::model::Model;
 use crate::report::charts;
+use crate::report::ci::{CHECK_SCHEMA_VERSION, CheckReport, CheckScenario, PlanReport};
 use crate::report::compare::{ComparisonResults, InvalidDesignResult, StudyRef};
 use crate::report::document::{self, ReportChart};
 use crate::report::study::StudyOutcome;
 use crate::report::{CsvExporter, Exporter, JsonExporter, Named, Results, TableExporter};
-use crate::BLOCK;
-use crate::baseline::{self, Baseline};
-use crate::check::{self, Plan, SloVerdict};
-use crate::report::ci::{CHECK_SCHEMA_VERSION, CheckReport, CheckScenario, PlanReport};
 use crate::report::{PrecisionResult, Tool};
 use crate::runner::{self, RunOptions};
 use crate::scenario::{self, Scenario};
@@ -738,9 +738,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         eprintln!(
             "warning: precision target not reached: {} ± {} (relative) after the maximum of {} \
              replications; raise max_replications or relax relative_half_width",
-            p.indicator,
-            p.relative_half_width,
-            run.summary.replications
+            p.indicator, p.relative_half_width, run.summary.replications
         );
     }
     results.precision = precision;
@@ -783,7 +781,12 @@ fn verdict(report: &CheckReport) -> Result<(), Failure> {
     } else {
         Err(Failure {
             code: 1,
-            error: anyhow!("{} {}: {}", report.command, report.scenario.name, report.headline()),
+            error: anyhow!(
+                "{} {}: {}",
+                report.command,
+                report.scenario.name,
+                report.headline()
+            ),
         })
     }
 }
@@ -804,7 +807,8 @@ fn ci_report(
     let comparison = match &ci.baseline {
         None => None,
         Some(name) => {
-            let path = baseline::path_of(name, &ci.baseline_dir).map_err(|e| bad_input(anyhow!(e)))?;
+            let path =
+                baseline::path_of(name, &ci.baseline_dir).map_err(|e| bad_input(anyhow!(e)))?;
             let stored = Baseline::read(name, &path).map_err(|e| bad_input(anyhow!(e)))?;
             Some(baseline::compare(&stored, &path, s, model, &run.summary))
         }

@@ -23,9 +23,11 @@ impl Exporter for TableExporter {
             r.scenario.name, r.replications, r.horizon_years, r.seed, r.scenario.source
         )?;
         if let Some(p) = &r.precision {
-            let achieved = p.achieved.map_or("undefined (no downtime seen)".to_string(), |a| {
-                format!("{:.2}%", a * 100.0)
-            });
+            let achieved = p
+                .achieved
+                .map_or("undefined (no downtime seen)".to_string(), |a| {
+                    format!("{:.2}%", a * 100.0)
+                });
             writeln!(
                 out,
                 "precision target {} ± {:.2}% (relative, 95%): {} after {} replications, {}",
