@@ -451,7 +451,12 @@ mod tests {
         let same = sample(&(0..400).map(|i| ((i + 3) % 10) as f64).collect::<Vec<_>>());
         assert_eq!(row("api", DOWNTIME, &base, &worse).change, Change::Worse);
         assert_eq!(row("api", DOWNTIME, &worse, &base).change, Change::Better);
-        assert_eq!(row("api", DOWNTIME, &base, &same).change, Change::Unchanged);
+        assert_eq!(row("api", DOWNTIME, &base, &base).change, Change::Unchanged);
+        // The same values in another order: not bit-identical, and no change.
+        assert_eq!(
+            row("api", DOWNTIME, &base, &same).change,
+            Change::NoSignificantChange
+        );
         let noisy = sample(&(0..400).map(|i| (i % 10) as f64 + 0.05).collect::<Vec<_>>());
         let r = row("api", DOWNTIME, &base, &noisy);
         assert_eq!(r.change, Change::NoSignificantChange);

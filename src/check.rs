@@ -138,9 +138,11 @@ pub fn percent(x: f64) -> String {
     format!("{:.8}%", x * 100.0)
 }
 
-/// An availability with as many digits as its interval needs to be read.
-fn percent_fine(x: f64) -> String {
-    format!("{:.5}%", x * 100.0)
+/// An availability with two digits beyond its nines (at least five).
+fn percent_fine(x: f64, mean: f64) -> String {
+    let nines = -(1.0 - mean).max(1e-12).log10();
+    let digits = (nines.ceil() as usize + 1).clamp(5, 12);
+    format!("{:.*}%", digits, x * 100.0)
 }
 
 fn availability(
@@ -185,7 +187,7 @@ fn availability(
             key,
             title,
             verdict: Verdict::Inconclusive,
-            estimate: percent_fine(mean),
+            estimate: percent_fine(mean, mean),
             interval: "-".into(),
             detail: "an interval needs at least 2 replications".into(),
             replications_needed: None,
@@ -238,8 +240,12 @@ fn availability(
         key,
         title,
         verdict,
-        estimate: percent_fine(mean),
-        interval: format!("[{}, {}]", percent_fine(low), percent_fine(high)),
+        estimate: percent_fine(mean, mean),
+        interval: format!(
+            "[{}, {}]",
+            percent_fine(low, mean),
+            percent_fine(high, mean)
+        ),
         detail,
         replications_needed: needed,
         availability: Some(evidence),
@@ -343,7 +349,7 @@ fn data_loss(
         (
             Verdict::Met,
             format!(
-                "{counted} ({:.2}%); the {confidence} bound on that share is within the {} allowed",
+                "{counted} ({:.2}%); the {confidence} upper bound on that share is within the {} allowed",
                 share(maybe),
                 percent(allowed)
             ),
@@ -441,7 +447,7 @@ pub fn check(
     threads: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Checked, RunError> {
-    debug_assert!(plan.batch > 0 && plan.batch % BLOCK == 0);
+    debug_assert!(plan.batch > 0 && plan.batch.is_multiple_of(BLOCK));
     let alpha = plan.alpha_per_look();
     let options = RunOptions {
         replications: plan.max,

@@ -231,7 +231,7 @@ pub fn run_until(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Run, RunError> {
     debug_assert!(
-        batch.is_none_or(|b| b > 0 && b % BLOCK == 0),
+        batch.is_none_or(|b| b > 0 && b.is_multiple_of(BLOCK)),
         "batches are whole blocks"
     );
     let (pool, clock) = start_pool(options)?;
@@ -248,7 +248,7 @@ pub fn run_until(
         &mut |_, block| {
             summary.merge(&block);
             let done = summary.replications;
-            let checkpoint = batch.is_some_and(|b| done % b == 0);
+            let checkpoint = batch.is_some_and(|b| done.is_multiple_of(b));
             if checkpoint && done < options.replications && stop(&summary) {
                 ControlFlow::Break(())
             } else {
@@ -333,7 +333,10 @@ fn fold_blocks<W, T: Send>(
     progress: &(dyn Fn(u64) + Sync),
     on_block: &mut (dyn FnMut(Range<u64>, T) -> ControlFlow<()> + Send),
 ) {
-    debug_assert!(range.start % BLOCK == 0, "blocks are aligned to BLOCK");
+    debug_assert!(
+        range.start.is_multiple_of(BLOCK),
+        "blocks are aligned to BLOCK"
+    );
     let chunk_range = |c: u64| {
         let lo = range.start + c * CHUNK;
         lo..(lo + CHUNK).min(range.end)
@@ -351,7 +354,7 @@ fn fold_blocks<W, T: Send>(
                 || {
                     for (r, part) in pending.drain(..) {
                         merge(block.get_or_insert_with(empty), &part);
-                        if r.end % BLOCK == 0 || r.end == range.end {
+                        if r.end.is_multiple_of(BLOCK) || r.end == range.end {
                             let done = block.take().unwrap_or_else(empty);
                             if on_block(block_start..r.end, done).is_break() {
                                 stopped = true;

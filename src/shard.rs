@@ -484,7 +484,7 @@ mod tests {
                 for index in 1..=count {
                     let r = Shard { index, count }.replications(n);
                     assert_eq!(r.start, next, "n {n}, shard {index}/{count}");
-                    assert!(r.start % BLOCK == 0);
+                    assert!(r.start.is_multiple_of(BLOCK));
                     next = r.end;
                 }
                 assert_eq!(next, n);

@@ -199,7 +199,7 @@ mod tests {
 
     #[test]
     fn binomial_cdf_is_the_sum_of_the_terms() {
-        for &(m, p) in &[(10u64, 0.3), (72, 0.05), (200, 0.9)] {
+        for &(m, p) in &[(10u64, 0.3f64), (72, 0.05), (200, 0.9)] {
             let mut sum = 0.0;
             for k in 0..m {
                 // C(m, k) p^k (1-p)^(m-k), through logarithms.

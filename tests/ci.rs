@@ -275,7 +275,10 @@ fn precision_stops_at_the_same_batch_on_any_thread_count() {
     );
     let n = one["replications"].as_u64().expect("replications");
     assert_eq!(one["precision"]["reached"], true);
-    assert!(n % 256 == 0 && n > 256 && n < 100_000, "stopped after {n}");
+    assert!(
+        n.is_multiple_of(256) && n > 256 && n < 100_000,
+        "stopped after {n}"
+    );
     let relative = |v: &Value| {
         let u = &v["indicators"]["etcd"]["unavailability"];
         (u["ci_high"].as_f64().unwrap() - u["ci_low"].as_f64().unwrap())

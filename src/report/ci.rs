@@ -101,12 +101,12 @@ impl CheckReport {
         if let Some(p) = &self.plan {
             let _ = write!(
                 line,
-                "; {} look{} of {} replications (at most {} to {}), each interval at {}",
+                "; {} look{} of {} replications (up to {} looks, {} replications), each interval at {}",
                 p.looks,
                 plural(p.looks as usize),
                 p.batch,
                 p.max_looks,
-                p.max_replications,
+                thousands(p.max_replications),
                 percent(p.confidence_per_look)
             );
         }
@@ -348,9 +348,9 @@ impl CheckReport {
         }
         x += "    </properties>\n";
         for c in &cases {
-            let _ = write!(
+            let _ = writeln!(
                 x,
-                "    <testcase classname=\"{}\" name=\"{}\" time=\"0\">\n",
+                "    <testcase classname=\"{}\" name=\"{}\" time=\"0\">",
                 xml(&c.class),
                 xml(&c.name)
             );
@@ -450,7 +450,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
