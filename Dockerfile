@@ -1,0 +1,44 @@
+# kubenines in a container, for sharded runs on Kubernetes (deploy/kubernetes/)
+# or anywhere else a container runs.
+#
+#   docker build -t kubenines:0.1.0 .      (or: podman build -t kubenines:0.1.0 .)
+#   docker run --rm kubenines:0.1.0 run /opt/kubenines/scenarios/stacked-3.yaml
+#
+# Images are named in full (docker.io/library/...) so podman needs no
+# short-name alias. The build and runtime stages use the same Debian release,
+# so the binary finds the glibc it was linked against.
+
+ARG RUST_VERSION=1.95
+ARG DEBIAN_RELEASE=bookworm
+
+FROM docker.io/library/rust:${RUST_VERSION}-slim-${DEBIAN_RELEASE} AS build
+WORKDIR /src
+
+# Dependencies first, in a layer that changes only with Cargo.toml and
+# Cargo.lock: build them against empty stand-ins for the crate's own sources
+# (the manifest names a bench, so it needs a file too).
+COPY Cargo.toml Cargo.lock ./
+RUN mkdir -p src benches \
+ && echo 'fn main() {}' > src/main.rs \
+ && touch src/lib.rs \
+ && echo 'fn main() {}' > benches/engine.rs \
+ && cargo build --release --locked \
+ && rm -rf src benches
+
+# The real sources. COPY keeps the files' own times, which can be older than
+# the stand-ins' build: touch them so cargo rebuilds the crate.
+COPY . .
+RUN touch src/lib.rs src/main.rs \
+ && cargo build --release --locked \
+ && ./target/release/kubenines --version
+
+FROM docker.io/library/debian:${DEBIAN_RELEASE}-slim
+# A numeric USER lets Kubernetes check runAsNonRoot without a runAsUser.
+RUN useradd --uid 10001 --user-group --create-home --home-dir /home/kubenines \
+        --shell /usr/sbin/nologin kubenines
+COPY --from=build /src/target/release/kubenines /usr/local/bin/kubenines
+COPY scenarios/ /opt/kubenines/scenarios/
+USER 10001:10001
+WORKDIR /home/kubenines
+ENTRYPOINT ["kubenines"]
+CMD ["--help"]
