@@ -1,0 +1,779 @@
+//! The files that run kubenines elsewhere: the Kubernetes manifests in
+//! `deploy/kubernetes/` and the Slurm scripts in `deploy/slurm/`.
+//!
+//! - Every Kubernetes document is read into its type from `k8s-openapi`
+//!   (generated from Kubernetes' own OpenAPI spec), and strictly: the typed
+//!   object is written back out and every key and value of the file must
+//!   survive, so a misspelt or misplaced field (which the types would
+//!   silently drop) is an error.
+//! - The sharding arithmetic: the Indexed Job's `completions`, the N of
+//!   every `--shard K/N`, the part files' names, the merge Job's glob, the
+//!   shared claim and the scenario's ConfigMap mount must agree. The shell
+//!   commands are not only read but run, with `sh` and `bash`, against a
+//!   stub `kubenines` that records its arguments: for every completion
+//!   index / array task, and then the merge over the parts they would write.
+//!
+//! NOT COVERED here (each needs something this test has not got): that the
+//! Dockerfile builds and its image runs (a container engine); that a cluster
+//! admits the manifests, offers a ReadWriteMany storage class and sets
+//! JOB_COMPLETION_INDEX in each pod as documented (a cluster; the test sets
+//! it itself); that Slurm accepts the #SBATCH lines (Slurm; only `bash -n`
+//! and a dry run here); and that the real binary accepts the recorded
+//! arguments (`run --shard`, `merge`: the CLI's own tests).
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{Container, PersistentVolumeClaim, Pod, PodSpec, Volume};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A fresh, empty scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("deploy-{name}"));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+// ---------------------------------------------------------------------------
+// Kubernetes documents
+
+struct Doc {
+    file: String,
+    value: Value,
+}
+
+impl Doc {
+    fn kind(&self) -> (&str, &str) {
+        let field = |k: &str| self.value.get(k).and_then(Value::as_str).unwrap_or("");
+        (field("apiVersion"), field("kind"))
+    }
+
+    fn name(&self) -> &str {
+        self.value["metadata"]["name"].as_str().unwrap_or("")
+    }
+
+    fn typed<T: DeserializeOwned>(&self) -> T {
+        serde_path_to_error::deserialize(&self.value).unwrap_or_else(|e| {
+            panic!("{} ({}): {e}", self.file, self.name());
+        })
+    }
+}
+
+/// Every document of every `deploy/kubernetes/*.yaml`, in file order.
+fn documents() -> Vec<Doc> {
+    let dir = repo().join("deploy/kubernetes");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no manifests in {}", dir.display());
+    let mut docs = Vec::new();
+    for path in files {
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let values: Vec<Value> = serde_saphyr::from_multiple(&read(&path))
+            .unwrap_or_else(|e| panic!("{file}: not YAML: {e}"));
+        assert!(!values.is_empty(), "{file}: no documents");
+        docs.extend(values.into_iter().map(|value| Doc {
+            file: file.clone(),
+            value,
+        }));
+    }
+    docs
+}
+
+fn docs_of(file: &str) -> Vec<Doc> {
+    documents().into_iter().filter(|d| d.file == file).collect()
+}
+
+fn job_of(file: &str) -> Job {
+    let jobs: Vec<Doc> = docs_of(file)
+        .into_iter()
+        .filter(|d| d.kind() == ("batch/v1", "Job"))
+        .collect();
+    assert_eq!(jobs.len(), 1, "{file}: expected one Job");
+    jobs[0].typed()
+}
+
+fn pod_spec(job: &Job) -> &PodSpec {
+    job.spec
+        .as_ref()
+        .and_then(|s| s.template.spec.as_ref())
+        .expect("a Job with a pod template")
+}
+
+fn only_container(spec: &PodSpec) -> &Container {
+    assert_eq!(spec.containers.len(), 1, "one container per pod");
+    &spec.containers[0]
+}
+
+/// The script of a container run as `sh -c SCRIPT`.
+fn shell_script(c: &Container) -> &str {
+    assert_eq!(
+        c.command.as_deref(),
+        Some(&["sh".to_string(), "-c".to_string()][..]),
+        "container {}: the command is `sh -c` (for the shell arithmetic and globs)",
+        c.name
+    );
+    let args = c.args.as_deref().unwrap_or_default();
+    assert_eq!(args.len(), 1, "container {}: one script argument", c.name);
+    &args[0]
+}
+
+fn volume<'a>(spec: &'a PodSpec, name: &str) -> &'a Volume {
+    spec.volumes
+        .iter()
+        .flatten()
+        .find(|v| v.name == name)
+        .unwrap_or_else(|| panic!("no volume {name}"))
+}
+
+/// The mount point of the volume that satisfies `pick`, and whether it is read-only.
+fn mount_of(spec: &PodSpec, pick: impl Fn(&Volume) -> bool) -> (String, bool) {
+    let c = only_container(spec);
+    let mounts: Vec<_> = c
+        .volume_mounts
+        .iter()
+        .flatten()
+        .filter(|m| pick(volume(spec, &m.name)))
+        .collect();
+    assert_eq!(mounts.len(), 1, "container {}: one such mount", c.name);
+    (
+        mounts[0].mount_path.clone(),
+        mounts[0].read_only == Some(true),
+    )
+}
+
+fn claim_of(spec: &PodSpec) -> String {
+    let claims: Vec<&str> = spec
+        .volumes
+        .iter()
+        .flatten()
+        .filter_map(|v| v.persistent_volume_claim.as_ref())
+        .map(|c| c.claim_name.as_str())
+        .collect();
+    assert_eq!(claims.len(), 1, "one claim per pod");
+    claims[0].to_string()
+}
+
+fn results_mount(spec: &PodSpec) -> String {
+    mount_of(spec, |v| v.persistent_volume_claim.is_some()).0
+}
+
+/// Reads `doc` as `T`, writes it back, and lists what did not survive.
+fn lost_in_round_trip<T: DeserializeOwned + Serialize>(doc: &Doc) -> Vec<String> {
+    let typed: T = doc.typed();
+    let back = serde_json::to_value(&typed).unwrap();
+    let mut lost = Vec::new();
+    compare_tree(&doc.value, &back, String::new(), &mut lost);
+    lost
+}
+
+fn compare_tree(original: &Value, back: &Value, path: String, lost: &mut Vec<String>) {
+    match (original, back) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (key, value) in a {
+                let at = format!("{path}.{key}");
+                match b.get(key) {
+                    Some(w) => compare_tree(value, w, at, lost),
+                    None => lost.push(format!("{at}: not a field of the API type")),
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (i, (v, w)) in a.iter().zip(b).enumerate() {
+                compare_tree(v, w, format!("{path}[{i}]"), lost);
+            }
+        }
+        (a, b) if a == b => {}
+        (a, b) => lost.push(format!("{path}: {a} came back as {b}")),
+    }
+}
+
+#[test]
+fn every_manifest_is_a_valid_kubernetes_object_with_no_unknown_field() {
+    let docs = documents();
+    let mut problems = Vec::new();
+    for doc in &docs {
+        let lost = match doc.kind() {
+            ("v1", "PersistentVolumeClaim") => lost_in_round_trip::<PersistentVolumeClaim>(doc),
+            ("batch/v1", "Job") => lost_in_round_trip::<Job>(doc),
+            ("v1", "Pod") => lost_in_round_trip::<Pod>(doc),
+            (api, kind) => panic!(
+                "{}: no schema for apiVersion {api:?} kind {kind:?}: add its k8s-openapi type here",
+                doc.file
+            ),
+        };
+        problems.extend(
+            lost.into_iter()
+                .map(|p| format!("{} {}: {p}", doc.file, doc.name())),
+        );
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_strict_check_catches_a_misspelt_and_a_misplaced_field() {
+    // The test of the test: k8s-openapi alone would accept both.
+    let job = docs_of("shards-job.yaml")
+        .into_iter()
+        .find(|d| d.kind().1 == "Job")
+        .unwrap();
+    let mut misspelt = job.value.clone();
+    misspelt["spec"]["completionsMode"] = Value::from("Indexed");
+    let lost = lost_in_round_trip::<Job>(&Doc {
+        file: job.file.clone(),
+        value: misspelt,
+    });
+    assert_eq!(lost, [".spec.completionsMode: not a field of the API type"]);
+
+    let mut misplaced = job.value.clone();
+    misplaced["spec"]["template"]["spec"]["securityContext"]["readOnlyRootFilesystem"] =
+        Value::from(true);
+    let lost = lost_in_round_trip::<Job>(&Doc {
+        file: job.file.clone(),
+        value: misplaced,
+    });
+    assert_eq!(lost.len(), 1, "{lost:?}");
+    assert!(lost[0].contains("securityContext.readOnlyRootFilesystem"));
+}
+
+#[test]
+fn every_pod_runs_the_image_as_non_root_on_a_read_only_root() {
+    let dockerfile = read(&repo().join("Dockerfile"));
+    let user = dockerfile
+        .lines()
+        .filter_map(|l| l.strip_prefix("USER "))
+        .next_back()
+        .expect("the Dockerfile sets USER");
+    let uid: i64 = user
+        .split(':')
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .expect("a numeric USER");
+
+    let mut images = BTreeSet::new();
+    for doc in documents() {
+        let spec: PodSpec = match doc.kind().1 {
+            "Job" => pod_spec(&doc.typed::<Job>()).clone(),
+            "Pod" => doc.typed::<Pod>().spec.expect("a pod spec"),
+            _ => continue,
+        };
+        let who = format!("{} {}", doc.file, doc.name());
+        let pod = spec.security_context.as_ref().expect(&who);
+        assert_eq!(pod.run_as_non_root, Some(true), "{who}");
+        assert_eq!(pod.run_as_user, Some(uid), "{who}: the Dockerfile's USER");
+        for c in &spec.containers {
+            let sc = c.security_context.as_ref().expect(&who);
+            assert_eq!(sc.read_only_root_filesystem, Some(true), "{who}");
+            assert_eq!(sc.allow_privilege_escalation, Some(false), "{who}");
+            let r = c.resources.as_ref().expect(&who);
+            assert!(
+                r.requests.is_some() && r.limits.is_some(),
+                "{who}: resources"
+            );
+            images.insert(c.image.clone().expect(&who));
+        }
+    }
+    assert_eq!(
+        images.len(),
+        1,
+        "every manifest runs the same image: {images:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Dry runs against a stub binary
+
+/// One recorded call of the stub: its arguments.
+type Call = Vec<String>;
+
+/// A directory holding an executable `kubenines` that appends its arguments
+/// to `calls.log` (one per line, `--end--` after each call) and prints a line.
+fn stub_dir(dir: &Path) -> PathBuf {
+    let bin = dir.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    let stub = bin.join("kubenines");
+    fs::write(
+        &stub,
+        "#!/bin/sh\n\
+         { for a in \"$@\"; do printf '%s\\n' \"$a\"; done; echo --end--; } >> \"$STUB_LOG\"\n\
+         echo \"stub kubenines $*\"\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&stub, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    bin
+}
+
+/// Runs `shell` (`sh` or `bash`) on `script` (`-c` text, or a file) with the
+/// stub first on PATH; returns its calls and stdout.
+fn dry_run(
+    dir: &Path,
+    shell: &str,
+    script: &[&str],
+    env: &[(&str, String)],
+) -> (Vec<Call>, String) {
+    let bin = stub_dir(dir);
+    let log = dir.join("calls.log");
+    let _ = fs::remove_file(&log);
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let out = Command::new(shell)
+        .args(script)
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("STUB_LOG", &log)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap_or_else(|e| panic!("{shell}: {e}"));
+    assert!(
+        out.status.success(),
+        "{shell} {script:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let calls = fs::read_to_string(&log)
+        .unwrap_or_default()
+        .split("--end--\n")
+        .filter(|c| !c.is_empty())
+        .map(|c| c.lines().map(str::to_string).collect())
+        .collect();
+    (calls, String::from_utf8(out.stdout).unwrap())
+}
+
+/// The value after `flag` in a call.
+fn flag<'a>(call: &'a [String], name: &str) -> Option<&'a str> {
+    let i = call.iter().position(|a| a == name)?;
+    call.get(i + 1).map(String::as_str)
+}
+
+/// Every number N in `text` written as `PREFIX` N (digits), e.g. `-of-8`.
+fn numbers_after(text: &str, prefix: &str) -> Vec<u64> {
+    text.match_indices(prefix)
+        .filter_map(|(i, _)| {
+            let digits: String = text[i + prefix.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok()
+        })
+        .collect()
+}
+
+/// What one shard call says about itself: (K, N, the part file it writes).
+fn shard_of(call: &[String]) -> (u64, u64, String) {
+    assert_eq!(call.first().map(String::as_str), Some("run"), "{call:?}");
+    let shard = flag(call, "--shard").unwrap_or_else(|| panic!("no --shard in {call:?}"));
+    let (k, n) = shard.split_once('/').expect("K/N");
+    let out = flag(call, "--out").unwrap_or_else(|| panic!("no --out in {call:?}"));
+    assert!(call.iter().any(|a| a == "--quiet"), "{call:?}: --quiet");
+    (k.parse().unwrap(), n.parse().unwrap(), out.to_string())
+}
+
+/// Checks the shards' calls: each of 1..=N exactly once, each writing
+/// `part-K-of-N.json` in `results_dir`. Returns the part file names.
+fn check_shards(calls: &[Call], n: u64, results_dir: &str) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    let mut parts = Vec::new();
+    for call in calls {
+        let (k, of, out) = shard_of(call);
+        assert_eq!(
+            of, n,
+            "{call:?}: --shard {k}/{of}, but there are {n} shards"
+        );
+        assert!(seen.insert(k), "shard {k} run twice");
+        let (dir, file) = out.rsplit_once('/').expect("a path");
+        assert_eq!(
+            dir, results_dir,
+            "{call:?}: the part is not on the results volume"
+        );
+        assert_eq!(file, format!("part-{k}-of-{n}.json"), "{call:?}");
+        parts.push(file.to_string());
+    }
+    assert_eq!(seen, (1..=n).collect(), "every shard 1..={n} once");
+    parts
+}
+
+/// Runs the merge with the parts (and stale decoys) in `parts_dir`; checks
+/// it reads exactly the parts, writes JSON to `results_json` (by way of a
+/// temporary name) and the table to stdout.
+fn check_merge(
+    dir: &Path,
+    shell: &str,
+    script: &[&str],
+    parts_dir: &Path,
+    parts: &[String],
+    results_json: &Path,
+) {
+    let n = parts.len();
+    fs::create_dir_all(parts_dir).unwrap();
+    for p in parts {
+        fs::write(parts_dir.join(p), "{}").unwrap();
+    }
+    // Left over from a run with another N: the glob must not take them.
+    for stale in [format!("part-1-of-{}.json", n + 1), "part-1.json".into()] {
+        fs::write(parts_dir.join(stale), "{}").unwrap();
+    }
+    let (calls, stdout) = dry_run(dir, shell, script, &[]);
+    assert!(!calls.is_empty(), "the merge script never ran kubenines");
+    let expected: BTreeSet<String> = parts
+        .iter()
+        .map(|p| parts_dir.join(p).display().to_string())
+        .collect();
+    for call in &calls {
+        assert_eq!(call[0], "merge", "{call:?}");
+        let files: BTreeSet<String> = call[1..]
+            .iter()
+            .filter(|a| a.ends_with(".json"))
+            .map(|a| dir.join(a).display().to_string()) // relative to where it ran
+            .collect();
+        assert_eq!(files, expected, "the merge reads exactly the {n} parts");
+    }
+    assert_eq!(flag(&calls[0], "-o"), Some("json"), "{:?}", calls[0]);
+    let json = read(results_json);
+    assert!(
+        json.contains("stub kubenines merge"),
+        "results.json: {json}"
+    );
+    let mut temporary = results_json.as_os_str().to_owned();
+    temporary.push(".tmp");
+    assert!(
+        !Path::new(&temporary).exists(),
+        "the temporary JSON is left behind"
+    );
+    let last = calls.last().unwrap();
+    assert!(matches!(flag(last, "-o"), None | Some("table")), "{last:?}");
+    assert!(
+        stdout.contains("stub kubenines merge"),
+        "the table goes to the log"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The Kubernetes Indexed Job and its merge
+
+#[test]
+fn the_shard_job_is_indexed_and_every_n_agrees() {
+    let job = job_of("shards-job.yaml");
+    let spec = job.spec.as_ref().unwrap();
+    assert_eq!(spec.completion_mode.as_deref(), Some("Indexed"));
+    let n = spec.completions.expect("completions") as u64;
+    let parallelism = spec.parallelism.unwrap_or(1) as u64;
+    assert!(
+        (1..=n).contains(&parallelism),
+        "parallelism {parallelism} of {n}"
+    );
+    assert_eq!(pod_spec(&job).restart_policy.as_deref(), Some("Never"));
+
+    let script = shell_script(only_container(pod_spec(&job)));
+    assert!(
+        script.trim_start().starts_with("exec "),
+        "exec, so kubenines is the pod's main process and its exit code the pod's: {script}"
+    );
+    assert!(
+        script.contains("$((JOB_COMPLETION_INDEX + 1))"),
+        "K is the 0-based completion index + 1: {script}"
+    );
+    for (what, found) in [
+        ("--shard K/N", numbers_after(script, "/")),
+        ("part-K-of-N.json", numbers_after(script, "-of-")),
+    ] {
+        assert!(!found.is_empty(), "no {what} in {script}");
+        assert!(
+            found.iter().all(|&x| x == n),
+            "{what}: {found:?}, but completions is {n}"
+        );
+    }
+    let merge_job = job_of("merge-job.yaml");
+    let merge = shell_script(only_container(pod_spec(&merge_job)));
+    let found = numbers_after(merge, "-of-");
+    assert!(
+        !found.is_empty() && found.iter().all(|&x| x == n),
+        "merge glob N {found:?}, completions {n}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn the_shard_job_run_for_every_index_then_merged_covers_each_shard_once() {
+    let dir = scratch("k8s");
+    let job = job_of("shards-job.yaml");
+    let spec = pod_spec(&job);
+    let container = only_container(spec);
+    let script = shell_script(container);
+    let n = job.spec.as_ref().unwrap().completions.unwrap() as u64;
+    let results = results_mount(spec);
+
+    let mut calls = Vec::new();
+    for index in 0..n {
+        let env = [("JOB_COMPLETION_INDEX", index.to_string())];
+        let (c, _) = dry_run(&dir, "sh", &["-c", script], &env);
+        assert_eq!(c.len(), 1, "index {index}: one kubenines call: {c:?}");
+        calls.extend(c);
+    }
+    let parts = check_shards(&calls, n, &results);
+
+    // Threads: as many as the CPUs the pod may use.
+    let cpus = &container
+        .resources
+        .as_ref()
+        .unwrap()
+        .limits
+        .as_ref()
+        .unwrap()["cpu"];
+    for call in &calls {
+        assert_eq!(
+            flag(call, "-j"),
+            Some(cpus.0.as_str()),
+            "-j vs the CPU limit"
+        );
+    }
+
+    // The merge pod sees the same claim at its own mount point; its script
+    // is run with that mount point mapped to a scratch directory.
+    let merge_job = job_of("merge-job.yaml");
+    let merge_spec = pod_spec(&merge_job);
+    let merge_mount = results_mount(merge_spec);
+    let parts_dir = dir.join("results");
+    let merge_script = shell_script(only_container(merge_spec)).replace(
+        &format!("{merge_mount}/"),
+        &format!("{}/", parts_dir.display()),
+    );
+    let results_json = parts_dir.join("results.json");
+    check_merge(
+        &dir,
+        "sh",
+        &["-c", &merge_script],
+        &parts_dir,
+        &parts,
+        &results_json,
+    );
+}
+
+#[test]
+fn every_pod_mounts_the_one_read_write_many_claim() {
+    let claims: Vec<PersistentVolumeClaim> = documents()
+        .iter()
+        .filter(|d| d.kind().1 == "PersistentVolumeClaim")
+        .map(Doc::typed)
+        .collect();
+    assert_eq!(claims.len(), 1, "one claim for the parts");
+    let claim = &claims[0];
+    let modes = claim.spec.as_ref().unwrap().access_modes.clone().unwrap();
+    assert!(
+        modes.iter().any(|m| m == "ReadWriteMany"),
+        "eight pods on eight nodes write the parts: {modes:?}"
+    );
+    let name = claim.metadata.name.as_deref().unwrap();
+    for file in ["shards-job.yaml", "merge-job.yaml"] {
+        assert_eq!(claim_of(pod_spec(&job_of(file))), name, "{file}");
+    }
+    for doc in documents().iter().filter(|d| d.kind().1 == "Pod") {
+        let pod: Pod = doc.typed();
+        assert_eq!(claim_of(pod.spec.as_ref().unwrap()), name, "{}", doc.file);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_scenario_path_is_the_configmap_mount_the_readme_creates() {
+    let job = job_of("shards-job.yaml");
+    let spec = pod_spec(&job);
+    let dir = scratch("configmap");
+    let env = [("JOB_COMPLETION_INDEX", "0".to_string())];
+    let (calls, _) = dry_run(
+        &dir,
+        "sh",
+        &["-c", shell_script(only_container(spec))],
+        &env,
+    );
+    let scenario = &calls[0][1];
+
+    let (mount, read_only) = mount_of(spec, |v| v.config_map.is_some());
+    assert!(read_only, "the scenario is mounted read-only");
+    let (parent, key) = scenario.rsplit_once('/').expect("a path");
+    assert_eq!(
+        parent, mount,
+        "the scenario {scenario} is not under {mount}"
+    );
+    let config_map = spec
+        .volumes
+        .iter()
+        .flatten()
+        .find_map(|v| v.config_map.as_ref())
+        .unwrap();
+
+    // The README's `kubectl create configmap NAME --from-file=KEY=PATH`.
+    let readme = read(&repo().join("deploy/kubernetes/README.md"));
+    let create = readme
+        .split("kubectl create configmap ")
+        .nth(1)
+        .expect("the README creates the ConfigMap");
+    let mut words = create.split_whitespace();
+    assert_eq!(
+        words.next(),
+        Some(config_map.name.as_str()),
+        "ConfigMap name"
+    );
+    let from_file = words
+        .find_map(|w| w.strip_prefix("--from-file="))
+        .expect("--from-file=KEY=PATH");
+    let (readme_key, path) = from_file.split_once('=').expect("KEY=PATH");
+    assert_eq!(
+        readme_key, key,
+        "the ConfigMap key is the scenario's file name"
+    );
+    assert!(
+        repo().join(path).is_file(),
+        "{path} is not in the repository"
+    );
+}
+
+#[test]
+fn the_readme_names_the_objects_the_manifests_create() {
+    let readme = read(&repo().join("deploy/kubernetes/README.md"));
+    let names: BTreeSet<String> = documents()
+        .iter()
+        .map(|d| format!("{}/{}", d.kind().1.to_lowercase(), d.name()))
+        .collect();
+    let mut mentioned = 0;
+    for kind in ["job/", "pod/"] {
+        for (i, _) in readme.match_indices(kind) {
+            let name: String = readme[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "-/".contains(*c))
+                .collect();
+            assert!(
+                names.contains(&name),
+                "README names {name}; manifests have {names:?}"
+            );
+            mentioned += 1;
+        }
+    }
+    assert!(mentioned >= 3, "the README waits for and reads the jobs");
+}
+
+// ---------------------------------------------------------------------------
+// Slurm
+
+fn slurm(file: &str) -> (PathBuf, String) {
+    let path = repo().join("deploy/slurm").join(file);
+    let text = read(&path);
+    (path, text)
+}
+
+/// The value of `#SBATCH --NAME=VALUE`.
+fn sbatch(text: &str, name: &str) -> Option<String> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("#SBATCH "))
+        .find_map(|l| l.trim().strip_prefix(&format!("--{name}=")))
+        .map(str::to_string)
+}
+
+#[test]
+fn the_slurm_scripts_are_valid_bash() {
+    for file in ["shards.sbatch", "merge.sbatch"] {
+        let (path, _) = slurm(file);
+        let out = Command::new("bash").arg("-n").arg(&path).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// N of `--array=1-N` (an optional `%M` limits how many run at once).
+fn array_size(text: &str) -> u64 {
+    let array = sbatch(text, "array").expect("#SBATCH --array=1-N");
+    let range = array.split('%').next().unwrap();
+    let (first, last) = range.split_once('-').expect("1-N");
+    assert_eq!(
+        first, "1",
+        "shards are numbered from 1, and so is the array"
+    );
+    last.parse().expect("N")
+}
+
+#[test]
+fn the_slurm_array_range_matches_every_n() {
+    let (_, shards) = slurm("shards.sbatch");
+    let n = array_size(&shards);
+    assert!(
+        shards.contains("${SLURM_ARRAY_TASK_ID"),
+        "K is the array task"
+    );
+    assert!(
+        shards.contains("-j \"${SLURM_CPUS_PER_TASK}\"")
+            || shards.contains("-j ${SLURM_CPUS_PER_TASK}"),
+        "threads: the task's CPUs"
+    );
+    assert!(sbatch(&shards, "cpus-per-task").is_some());
+    let (_, merge) = slurm("merge.sbatch");
+    for (file, text, prefix) in [
+        ("shards.sbatch", &shards, "}/"),
+        ("shards.sbatch", &shards, "-of-"),
+        ("merge.sbatch", &merge, "-of-"),
+    ] {
+        let found = numbers_after(text, prefix);
+        assert!(!found.is_empty(), "{file}: no N after {prefix}");
+        assert!(
+            found.iter().all(|&x| x == n),
+            "{file}: N {found:?} after {prefix}, but --array=1-{n}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_slurm_array_run_for_every_task_then_merged_covers_each_shard_once() {
+    let dir = scratch("slurm");
+    let (shards_path, shards) = slurm("shards.sbatch");
+    let (merge_path, _) = slurm("merge.sbatch");
+    let n = array_size(&shards);
+    let cpus = sbatch(&shards, "cpus-per-task").unwrap();
+    let mut calls = Vec::new();
+    for task in 1..=n {
+        let env = [
+            ("SLURM_ARRAY_TASK_ID", task.to_string()),
+            ("SLURM_CPUS_PER_TASK", cpus.clone()),
+            ("SLURM_SUBMIT_DIR", dir.display().to_string()),
+        ];
+        let (c, _) = dry_run(&dir, "bash", &[shards_path.to_str().unwrap()], &env);
+        assert_eq!(c.len(), 1, "task {task}: one kubenines call: {c:?}");
+        calls.extend(c);
+    }
+    for call in &calls {
+        assert_eq!(flag(call, "-j"), Some(cpus.as_str()), "{call:?}");
+    }
+    let parts = check_shards(&calls, n, "parts");
+    let merge = merge_path.to_str().unwrap();
+    let results_json = dir.join("results.json");
+    check_merge(
+        &dir,
+        "bash",
+        &[merge],
+        &dir.join("parts"),
+        &parts,
+        &results_json,
+    );
+}
