@@ -1,5 +1,6 @@
 //! The files that run kubenines elsewhere: the Kubernetes manifests in
-//! `deploy/kubernetes/` and the Slurm scripts in `deploy/slurm/`.
+//! `deploy/kubernetes/`, the Slurm scripts in `deploy/slurm/`, and the CI
+//! examples in `examples/ci/`.
 //!
 //! - Every Kubernetes document is read into its type from `k8s-openapi`
 //!   (generated from Kubernetes' own OpenAPI spec), and strictly: the typed
@@ -12,14 +13,18 @@
 //!   commands are not only read but run, with `sh` and `bash`, against a
 //!   stub `kubenines` that records its arguments: for every completion
 //!   index / array task, and then the merge over the parts they would write.
+//! - The CI script runs in a scratch git repository with a base branch and
+//!   a pull request (files modified, added, deleted, bad), against the same
+//!   stub; the GitHub and GitLab files must call it and keep its reports.
 //!
 //! NOT COVERED here (each needs something this test has not got): that the
 //! Dockerfile builds and its image runs (a container engine); that a cluster
 //! admits the manifests, offers a ReadWriteMany storage class and sets
 //! JOB_COMPLETION_INDEX in each pod as documented (a cluster; the test sets
 //! it itself); that Slurm accepts the #SBATCH lines (Slurm; only `bash -n`
-//! and a dry run here); and that the real binary accepts the recorded
-//! arguments (`run --shard`, `merge`: the CLI's own tests).
+//! and a dry run here); that GitHub and GitLab run the CI files as
+//! written (a forge); and that the real binary accepts the recorded
+//! arguments (`run --shard`, `merge`, `check`: the CLI's own tests).
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -305,17 +310,31 @@ fn every_pod_runs_the_image_as_non_root_on_a_read_only_root() {
 /// One recorded call of the stub: its arguments.
 type Call = Vec<String>;
 
-/// A directory holding an executable `kubenines` that appends its arguments
-/// to `calls.log` (one per line, `--end--` after each call) and prints a line.
+/// A directory holding an executable `kubenines` stub. It appends its
+/// arguments to `$STUB_LOG` (one per line, `--end--` after each call),
+/// prints a line, writes the file after `--markdown`, and exits N when it
+/// is a `check` of a scenario file holding the line `# stub-check-exit: N`.
 fn stub_dir(dir: &Path) -> PathBuf {
     let bin = dir.join("bin");
     fs::create_dir_all(&bin).unwrap();
     let stub = bin.join("kubenines");
     fs::write(
         &stub,
-        "#!/bin/sh\n\
-         { for a in \"$@\"; do printf '%s\\n' \"$a\"; done; echo --end--; } >> \"$STUB_LOG\"\n\
-         echo \"stub kubenines $*\"\n",
+        r#"#!/bin/sh
+{ for a in "$@"; do printf '%s\n' "$a"; done; echo --end--; } >> "$STUB_LOG"
+echo "stub kubenines $*"
+status=0 previous=
+for a in "$@"; do
+    if [ "$previous" = --markdown ]; then echo "stub summary" > "$a"; fi
+    if [ "$1" = check ] && [ -f "$a" ]; then
+        s=$(sed -n 's/^# stub-check-exit: //p' "$a")
+        if [ -n "$s" ]; then status=$s; fi
+    fi
+    previous=$a
+done
+if [ "$status" != 0 ]; then echo "error: stub check exits $status" >&2; fi
+exit "$status"
+"#,
     )
     .unwrap();
     #[cfg(unix)]
@@ -326,16 +345,18 @@ fn stub_dir(dir: &Path) -> PathBuf {
     bin
 }
 
-/// Runs `shell` (`sh` or `bash`) on `script` (`-c` text, or a file) with the
-/// stub first on PATH; returns its calls and stdout.
-fn dry_run(
+/// Runs `shell` (`sh` or `bash`) on `script` (`-c` text, or a file) in
+/// `dir` with the stub first on PATH; returns its calls, stdout and exit
+/// code.
+fn shell_run(
     dir: &Path,
+    stub: &Path,
     shell: &str,
     script: &[&str],
     env: &[(&str, String)],
-) -> (Vec<Call>, String) {
-    let bin = stub_dir(dir);
-    let log = dir.join("calls.log");
+) -> (Vec<Call>, String, i32) {
+    let bin = stub_dir(stub);
+    let log = stub.join("calls.log");
     let _ = fs::remove_file(&log);
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     let out = Command::new(shell)
@@ -343,21 +364,32 @@ fn dry_run(
         .current_dir(dir)
         .env("PATH", path)
         .env("STUB_LOG", &log)
+        .env_remove("GITHUB_ACTIONS")
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .unwrap_or_else(|e| panic!("{shell}: {e}"));
-    assert!(
-        out.status.success(),
-        "{shell} {script:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let calls = fs::read_to_string(&log)
         .unwrap_or_default()
         .split("--end--\n")
         .filter(|c| !c.is_empty())
         .map(|c| c.lines().map(str::to_string).collect())
         .collect();
-    (calls, String::from_utf8(out.stdout).unwrap())
+    let code = out.status.code().unwrap_or(-1);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    (calls, format!("{stdout}{stderr}"), code)
+}
+
+/// [`shell_run`] in `dir`, which must succeed; returns its calls and output.
+fn dry_run(
+    dir: &Path,
+    shell: &str,
+    script: &[&str],
+    env: &[(&str, String)],
+) -> (Vec<Call>, String) {
+    let (calls, output, code) = shell_run(dir, dir, shell, script, env);
+    assert_eq!(code, 0, "{shell} {script:?} failed: {output}");
+    (calls, output)
 }
 
 /// The value after `flag` in a call.
@@ -775,5 +807,279 @@ fn the_slurm_array_run_for_every_task_then_merged_covers_each_shard_once() {
         &dir.join("parts"),
         &parts,
         &results_json,
+    );
+}
+
+// ---------------------------------------------------------------------------
+// CI: examples/ci/
+
+const CI_SCRIPT: &str = "examples/ci/check-changed-scenarios.sh";
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=base",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn write(dir: &Path, path: &str, text: &str) {
+    let path = dir.join(path);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+/// The calls whose scenario argument (the second) is `file`.
+fn calls_on<'a>(calls: &'a [Call], file: &str) -> Vec<&'a Call> {
+    calls
+        .iter()
+        .filter(|c| c.get(1).is_some_and(|f| f == file))
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn the_ci_script_checks_each_changed_scenario_against_its_base_version() {
+    let dir = scratch("ci");
+    let repo = dir.join("repo");
+    fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q"]);
+    // The base branch. `# stub-check-exit: N` makes the stub's `check` of
+    // that file exit N.
+    write(&repo, "scenarios/same.yaml", "name: same\n");
+    write(
+        &repo,
+        "scenarios/noslo.yaml",
+        "name: noslo\n# stub-check-exit: 2\n",
+    );
+    write(&repo, "scenarios/team/prod.yaml", "name: prod\n");
+    write(&repo, "scenarios/gone.yaml", "name: gone\n");
+    write(&repo, "scenarios/studies/s.yaml", "study: s\n");
+    write(
+        &repo,
+        "scenarios/fixing.yaml",
+        "name: fixing\n# stub-check-exit: 1\n",
+    );
+    write(&repo, "scenarios/elsewhere.yaml", "name: elsewhere\n");
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "base"]);
+    // The pull request.
+    git(&repo, &["checkout", "-q", "-b", "head"]);
+    write(&repo, "scenarios/same.yaml", "name: same\n# edited\n");
+    write(&repo, "scenarios/noslo.yaml", "name: noslo\n");
+    write(
+        &repo,
+        "scenarios/team/prod.yaml",
+        "name: prod\n# stub-check-exit: 1\n",
+    );
+    write(&repo, "scenarios/new.toml", "name = \"new\"\n");
+    write(
+        &repo,
+        "scenarios/bad.yaml",
+        "name: bad\n# stub-check-exit: 2\n",
+    );
+    write(&repo, "scenarios/notes.txt", "not a scenario\n");
+    write(&repo, "scenarios/studies/s.yaml", "study: s\n# edited\n");
+    write(&repo, "scenarios/fixing.yaml", "name: fixing\n");
+    fs::remove_file(repo.join("scenarios/gone.yaml")).unwrap();
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "head"]);
+    // The base branch moves on after the pull request branched off: that
+    // is not the pull request's change.
+    git(&repo, &["checkout", "-q", "base"]);
+    write(
+        &repo,
+        "scenarios/elsewhere.yaml",
+        "name: elsewhere\n# later\n",
+    );
+    git(&repo, &["commit", "-q", "-am", "later on base"]);
+    git(&repo, &["checkout", "-q", "head"]);
+
+    let script = repo_file(CI_SCRIPT);
+    let run = |dir: &Path| shell_run(&repo, dir, "bash", &[&script, "base", "out"], &[]);
+    let (calls, output, code) = run(&dir);
+    assert_eq!(code, 2, "a bad scenario wins over a failed check: {output}");
+
+    // Checked: the added and modified scenarios; not the study, the deleted
+    // file or the text file.
+    let heads: BTreeSet<&str> = calls
+        .iter()
+        .filter(|c| c[1].starts_with("scenarios/"))
+        .map(|c| c[1].as_str())
+        .collect();
+    let expected = [
+        "scenarios/bad.yaml",
+        "scenarios/fixing.yaml",
+        "scenarios/new.toml",
+        "scenarios/noslo.yaml",
+        "scenarios/same.yaml",
+        "scenarios/team/prod.yaml",
+    ];
+    assert_eq!(heads, expected.into_iter().collect(), "{output}");
+
+    // A modified file: its base version checked with --save-baseline, then
+    // the head checked against it, with the reports asked for.
+    let base = calls_on(&calls, "out/base/same.yaml");
+    assert_eq!(base.len(), 1, "{calls:?}");
+    assert_eq!(base[0][0], "check");
+    assert_eq!(flag(base[0], "--save-baseline"), Some("base-same"));
+    assert_eq!(
+        read(&repo.join("out/base/same.yaml")),
+        "name: same\n",
+        "the base branch's version"
+    );
+    let head = calls_on(&calls, "scenarios/same.yaml");
+    assert_eq!(head.len(), 1);
+    assert_eq!(head[0][0], "check");
+    assert_eq!(flag(head[0], "--baseline"), Some("base-same"));
+    assert_eq!(
+        flag(head[0], "--baseline-dir"),
+        flag(base[0], "--baseline-dir"),
+        "stored and read in the same place"
+    );
+    assert_eq!(flag(head[0], "--junit"), Some("out/junit/same.xml"));
+    assert_eq!(flag(head[0], "--markdown"), Some("out/summary/same.md"));
+
+    // A nested file gets a name that is not a path.
+    let nested = calls_on(&calls, "scenarios/team/prod.yaml");
+    assert_eq!(flag(nested[0], "--baseline"), Some("base-team-prod"));
+
+    // A base without slos (check exits 2): the baseline comes from `run`.
+    let noslo: Vec<&str> = calls_on(&calls, "out/base/noslo.yaml")
+        .iter()
+        .map(|c| c[0].as_str())
+        .collect();
+    assert_eq!(noslo, ["check", "run"]);
+    let head = calls_on(&calls, "scenarios/noslo.yaml");
+    assert_eq!(flag(head[0], "--baseline"), Some("base-noslo"));
+
+    // A base that misses its SLOs (check exits 1) is still the baseline.
+    let fixing: Vec<&str> = calls_on(&calls, "out/base/fixing.yaml")
+        .iter()
+        .map(|c| c[0].as_str())
+        .collect();
+    assert_eq!(fixing, ["check"]);
+    let head = calls_on(&calls, "scenarios/fixing.yaml");
+    assert_eq!(flag(head[0], "--baseline"), Some("base-fixing"));
+
+    // New files: no base version, no baseline.
+    for new in ["scenarios/new.toml", "scenarios/bad.yaml"] {
+        let c = calls_on(&calls, new);
+        assert!(flag(c[0], "--baseline").is_none(), "{c:?}");
+    }
+    // A bad file's summary says so (check wrote none).
+    let bad = read(&repo.join("out/summary/bad.md"));
+    assert!(
+        bad.contains("bad input (exit 2)") && bad.contains("stub check exits 2"),
+        "{bad}"
+    );
+
+    // Without the bad file: the failed check (exit 1) fails the run.
+    git(&repo, &["rm", "-q", "scenarios/bad.yaml"]);
+    git(&repo, &["commit", "-q", "-m", "no bad file"]);
+    let (_, output, code) = run(&dir);
+    assert_eq!(code, 1, "{output}");
+    // And with it fixed too, it passes.
+    write(&repo, "scenarios/team/prod.yaml", "name: prod\n# fixed\n");
+    git(&repo, &["commit", "-q", "-am", "fixed"]);
+    let (_, output, code) = run(&dir);
+    assert_eq!(code, 0, "{output}");
+}
+
+fn repo_file(path: &str) -> String {
+    repo().join(path).display().to_string()
+}
+
+fn yaml(path: &str) -> Value {
+    serde_saphyr::from_str(&read(&repo().join(path)))
+        .unwrap_or_else(|e| panic!("{path}: not YAML: {e}"))
+}
+
+/// Every string in `v`, depth first.
+fn strings(v: &Value) -> Vec<&str> {
+    match v {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(a) => a.iter().flat_map(strings).collect(),
+        Value::Object(o) => o.values().flat_map(strings).collect(),
+        _ => vec![],
+    }
+}
+
+#[test]
+fn the_ci_examples_run_the_script_and_keep_its_reports() {
+    assert!(repo().join(CI_SCRIPT).is_file());
+    let out = Command::new("bash")
+        .arg("-n")
+        .arg(repo().join(CI_SCRIPT))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // GitHub: on pull requests touching scenarios/, runs the script with
+    // the full history, writes the summaries, uploads the reports.
+    let gh = yaml("examples/ci/github-actions.yml");
+    assert_eq!(gh["on"]["pull_request"]["paths"][0], "scenarios/**");
+    let text = strings(&gh).join("\n");
+    assert!(text.contains(&format!("{CI_SCRIPT} \"origin/$BASE\" kubenines-ci")));
+    assert!(text.contains(">> \"$GITHUB_STEP_SUMMARY\""));
+    assert!(text.contains("kubenines-ci/summary/*.md"));
+    let steps = gh["jobs"]["check"]["steps"].as_array().unwrap();
+    let checkout = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/checkout"))
+        })
+        .unwrap();
+    assert_eq!(
+        checkout["with"]["fetch-depth"], 0,
+        "the base branch is needed"
+    );
+    let upload = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/upload-artifact"))
+        })
+        .unwrap();
+    assert_eq!(upload["with"]["path"], "kubenines-ci/");
+    assert_eq!(
+        upload["if"], "always()",
+        "keep the reports of a failed check"
+    );
+
+    // GitLab: the same script and out directory; JUnit as a report.
+    let gl = yaml("examples/ci/gitlab-ci.yml");
+    let job = &gl["scenario-slos"];
+    let text = strings(job).join("\n");
+    assert!(text.contains(&format!(
+        "{CI_SCRIPT} \"origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME\" kubenines-ci"
+    )));
+    assert_eq!(job["variables"]["GIT_DEPTH"], "0");
+    assert_eq!(job["artifacts"]["when"], "always");
+    assert_eq!(
+        job["artifacts"]["reports"]["junit"],
+        "kubenines-ci/junit/*.xml"
     );
 }
