@@ -31,10 +31,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{Container, PersistentVolumeClaim, Pod, PodSpec, Volume};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use kubenines_k8s_schema::Object;
+use kubenines_k8s_schema::k8s_openapi::api::batch::v1::Job;
+use kubenines_k8s_schema::k8s_openapi::api::core::v1::{
+    Container, PersistentVolumeClaim, Pod, PodSpec, Volume,
+};
 use serde_json::Value;
 
 fn repo() -> PathBuf {
@@ -71,10 +72,30 @@ impl Doc {
         self.value["metadata"]["name"].as_str().unwrap_or("")
     }
 
-    fn typed<T: DeserializeOwned>(&self) -> T {
-        serde_path_to_error::deserialize(&self.value).unwrap_or_else(|e| {
-            panic!("{} ({}): {e}", self.file, self.name());
-        })
+    fn object(&self) -> Object {
+        kubenines_k8s_schema::read(&self.value)
+            .unwrap_or_else(|e| panic!("{} ({}): {e}", self.file, self.name()))
+    }
+
+    fn job(&self) -> Job {
+        match self.object() {
+            Object::Job(job) => *job,
+            other => panic!("{} ({}): not a Job: {other:?}", self.file, self.name()),
+        }
+    }
+
+    fn pod(&self) -> Pod {
+        match self.object() {
+            Object::Pod(pod) => *pod,
+            other => panic!("{} ({}): not a Pod: {other:?}", self.file, self.name()),
+        }
+    }
+
+    fn claim(&self) -> PersistentVolumeClaim {
+        match self.object() {
+            Object::PersistentVolumeClaim(claim) => *claim,
+            other => panic!("{} ({}): not a claim: {other:?}", self.file, self.name()),
+        }
     }
 }
 
@@ -112,7 +133,7 @@ fn job_of(file: &str) -> Job {
         .filter(|d| d.kind() == ("batch/v1", "Job"))
         .collect();
     assert_eq!(jobs.len(), 1, "{file}: expected one Job");
-    jobs[0].typed()
+    jobs[0].job()
 }
 
 fn pod_spec(job: &Job) -> &PodSpec {
@@ -180,10 +201,9 @@ fn results_mount(spec: &PodSpec) -> String {
     mount_of(spec, |v| v.persistent_volume_claim.is_some()).0
 }
 
-/// Reads `doc` as `T`, writes it back, and lists what did not survive.
-fn lost_in_round_trip<T: DeserializeOwned + Serialize>(doc: &Doc) -> Vec<String> {
-    let typed: T = doc.typed();
-    let back = serde_json::to_value(&typed).unwrap();
+/// Reads `doc` as its API type, writes it back, and lists what did not survive.
+fn lost_in_round_trip(doc: &Doc) -> Vec<String> {
+    let back = kubenines_k8s_schema::write(&doc.object());
     let mut lost = Vec::new();
     compare_tree(&doc.value, &back, String::new(), &mut lost);
     lost
@@ -215,15 +235,7 @@ fn every_manifest_is_a_valid_kubernetes_object_with_no_unknown_field() {
     let docs = documents();
     let mut problems = Vec::new();
     for doc in &docs {
-        let lost = match doc.kind() {
-            ("v1", "PersistentVolumeClaim") => lost_in_round_trip::<PersistentVolumeClaim>(doc),
-            ("batch/v1", "Job") => lost_in_round_trip::<Job>(doc),
-            ("v1", "Pod") => lost_in_round_trip::<Pod>(doc),
-            (api, kind) => panic!(
-                "{}: no schema for apiVersion {api:?} kind {kind:?}: add its k8s-openapi type here",
-                doc.file
-            ),
-        };
+        let lost = lost_in_round_trip(doc);
         problems.extend(
             lost.into_iter()
                 .map(|p| format!("{} {}: {p}", doc.file, doc.name())),
@@ -241,7 +253,7 @@ fn the_strict_check_catches_a_misspelt_and_a_misplaced_field() {
         .unwrap();
     let mut misspelt = job.value.clone();
     misspelt["spec"]["completionsMode"] = Value::from("Indexed");
-    let lost = lost_in_round_trip::<Job>(&Doc {
+    let lost = lost_in_round_trip(&Doc {
         file: job.file.clone(),
         value: misspelt,
     });
@@ -250,7 +262,7 @@ fn the_strict_check_catches_a_misspelt_and_a_misplaced_field() {
     let mut misplaced = job.value.clone();
     misplaced["spec"]["template"]["spec"]["securityContext"]["readOnlyRootFilesystem"] =
         Value::from(true);
-    let lost = lost_in_round_trip::<Job>(&Doc {
+    let lost = lost_in_round_trip(&Doc {
         file: job.file.clone(),
         value: misplaced,
     });
@@ -277,8 +289,8 @@ fn every_pod_runs_the_image_as_non_root_on_a_read_only_root() {
     let mut images = BTreeSet::new();
     for doc in documents() {
         let spec: PodSpec = match doc.kind().1 {
-            "Job" => pod_spec(&doc.typed::<Job>()).clone(),
-            "Pod" => doc.typed::<Pod>().spec.expect("a pod spec"),
+            "Job" => pod_spec(&doc.job()).clone(),
+            "Pod" => doc.pod().spec.expect("a pod spec"),
             _ => continue,
         };
         let who = format!("{} {}", doc.file, doc.name());
@@ -606,7 +618,7 @@ fn every_pod_mounts_the_one_read_write_many_claim() {
     let claims: Vec<PersistentVolumeClaim> = documents()
         .iter()
         .filter(|d| d.kind().1 == "PersistentVolumeClaim")
-        .map(Doc::typed)
+        .map(Doc::claim)
         .collect();
     assert_eq!(claims.len(), 1, "one claim for the parts");
     let claim = &claims[0];
@@ -620,7 +632,7 @@ fn every_pod_mounts_the_one_read_write_many_claim() {
         assert_eq!(claim_of(pod_spec(&job_of(file))), name, "{file}");
     }
     for doc in documents().iter().filter(|d| d.kind().1 == "Pod") {
-        let pod: Pod = doc.typed();
+        let pod = doc.pod();
         assert_eq!(claim_of(pod.spec.as_ref().unwrap()), name, "{}", doc.file);
     }
 }
@@ -1081,5 +1093,75 @@ fn the_ci_examples_run_the_script_and_keep_its_reports() {
     assert_eq!(
         job["artifacts"]["reports"]["junit"],
         "kubenines-ci/junit/*.xml"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The Dockerfile (not built here: no container engine)
+
+#[test]
+fn the_dockerfile_builds_locked_and_ships_the_binary_and_scenarios() {
+    let dockerfile = read(&repo().join("Dockerfile"));
+    let lines: Vec<&str> = dockerfile.lines().map(str::trim).collect();
+    let first_build = lines
+        .iter()
+        .position(|l| l.contains("cargo build"))
+        .expect("a cargo build");
+    assert!(
+        lines
+            .iter()
+            .filter(|l| l.contains("cargo build"))
+            .all(|l| l.contains("--release --locked")),
+        "the image is built from Cargo.lock"
+    );
+
+    // Cargo reads every path dependency's manifest, dev ones included, even
+    // for `cargo build`: each must be in the build context and copied
+    // before the dependency layer's build.
+    let manifest: toml::Table = read(&repo().join("Cargo.toml")).parse().unwrap();
+    let ignore = read(&repo().join(".dockerignore"));
+    let mut paths = Vec::new();
+    for section in ["dependencies", "dev-dependencies"] {
+        for (name, dep) in manifest[section].as_table().unwrap() {
+            if let Some(path) = dep.get("path").and_then(|p| p.as_str()) {
+                paths.push((name.clone(), path.to_string()));
+            }
+        }
+    }
+    for (name, path) in &paths {
+        let copied = lines[..first_build]
+            .iter()
+            .any(|l| l.starts_with("COPY ") && l.contains(&format!(" {path}/")));
+        assert!(
+            copied,
+            "{name} ({path}) is not copied before the first cargo build"
+        );
+        assert!(
+            ignore.lines().any(|l| l.trim() == format!("!{path}")),
+            ".dockerignore must keep {path} in the build context"
+        );
+    }
+
+    let runtime = lines
+        .iter()
+        .rposition(|l| l.starts_with("FROM "))
+        .expect("a runtime stage");
+    assert!(
+        lines[runtime].contains("debian"),
+        "the runtime has sh: {}",
+        lines[runtime]
+    );
+    let tail = &lines[runtime..];
+    for needed in [
+        "COPY --from=build /src/target/release/kubenines /usr/local/bin/kubenines",
+        "COPY scenarios/ /opt/kubenines/scenarios/",
+        "ENTRYPOINT [\"kubenines\"]",
+    ] {
+        assert!(tail.contains(&needed), "runtime stage lacks `{needed}`");
+    }
+    assert!(
+        tail.iter()
+            .any(|l| l.starts_with("USER ") && !l.starts_with("USER 0") && !l.contains("root")),
+        "a non-root USER"
     );
 }
