@@ -17,10 +17,10 @@ pub enum Object {
 /// Reads a document as the API type its `apiVersion` and `kind` name. The
 /// types ignore unknown fields; [`write`] shows which were dropped.
 pub fn read(document: &Value) -> Result<Object, String> {
-    let field = |k: &str| document.get(k).and_then(Value::as_str).unwrap_or("");
     fn typed<T: k8s_openapi::serde::de::DeserializeOwned>(v: &Value) -> Result<T, String> {
         serde_path_to_error::deserialize(v).map_err(|e| e.to_string())
     }
+    let field = |k: &str| document.get(k).and_then(Value::as_str).unwrap_or("");
     match (field("apiVersion"), field("kind")) {
         ("batch/v1", "Job") => typed(document).map(Object::Job),
         ("v1", "Pod") => typed(document).map(Object::Pod),
