@@ -16,15 +16,19 @@
 //! - The CI script runs in a scratch git repository with a base branch and
 //!   a pull request (files modified, added, deleted, bad), against the same
 //!   stub; the GitHub and GitLab files must call it and keep its reports.
+//! - Then the same commands with this build's real binary (the mount points
+//!   mapped to scratch directories): every shard, then the merge, whose
+//!   results must equal a one-machine run's; and the CI script, which must
+//!   pass a scenario whose model did not change (every metric `unchanged`)
+//!   and fail a stricter SLO.
 //!
 //! NOT COVERED here (each needs something this test has not got): that the
 //! Dockerfile builds and its image runs (a container engine); that a cluster
 //! admits the manifests, offers a ReadWriteMany storage class and sets
 //! JOB_COMPLETION_INDEX in each pod as documented (a cluster; the test sets
 //! it itself); that Slurm accepts the #SBATCH lines (Slurm; only `bash -n`
-//! and a dry run here); that GitHub and GitLab run the CI files as
-//! written (a forge); and that the real binary accepts the recorded
-//! arguments (`run --shard`, `merge`, `check`: the CLI's own tests).
+//! and dry runs here); that GitHub and GitLab run the CI files as written
+//! (a forge).
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -1164,4 +1168,201 @@ fn the_dockerfile_builds_locked_and_ships_the_binary_and_scenarios() {
             .any(|l| l.starts_with("USER ") && !l.starts_with("USER 0") && !l.contains("root")),
         "a non-root USER"
     );
+}
+
+// ---------------------------------------------------------------------------
+// The same commands with the real binary: the flags the files use exist, and
+// the merged results are the one-machine run's.
+
+/// Runs `shell` on `script` in `dir` with this build's `kubenines` first on
+/// PATH; returns its output and exit code.
+#[cfg(unix)]
+fn real_run(dir: &Path, shell: &str, script: &[&str], env: &[(&str, String)]) -> (String, i32) {
+    let bin = dir.join("real-bin");
+    fs::create_dir_all(&bin).unwrap();
+    let link = bin.join("kubenines");
+    if !link.exists() {
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kubenines"), &link).unwrap();
+    }
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let out = Command::new(shell)
+        .args(script)
+        .current_dir(dir)
+        .env("PATH", path)
+        .env_remove("GITHUB_ACTIONS")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap_or_else(|e| panic!("{shell}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    (format!("{stdout}{stderr}"), out.status.code().unwrap_or(-1))
+}
+
+/// `kubenines run FILE -o json` in `dir`, without the `performance` block.
+#[cfg(unix)]
+fn unsharded(dir: &Path, file: &str) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_kubenines"))
+        .args(["run", file, "-o", "json", "--quiet"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v.as_object_mut().unwrap().remove("performance");
+    v
+}
+
+/// The merged `results.json` equals `kubenines run FILE -o json` in `dir`,
+/// but for `performance`.
+#[cfg(unix)]
+fn assert_same_results(results_json: &Path, dir: &Path, file: &str) {
+    let mut merged: Value = serde_json::from_str(&read(results_json)).unwrap();
+    merged.as_object_mut().unwrap().remove("performance");
+    let single = unsharded(dir, file);
+    let mut differences = Vec::new();
+    compare_tree(&single, &merged, String::new(), &mut differences);
+    compare_tree(&merged, &single, String::new(), &mut differences);
+    assert!(
+        differences.is_empty(),
+        "merged vs one machine: {differences:#?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn the_kubernetes_jobs_with_the_real_binary_give_the_one_machine_results() {
+    let dir = scratch("k8s-real");
+    let shards = job_of("shards-job.yaml");
+    let spec = pod_spec(&shards);
+    let n = shards.spec.as_ref().unwrap().completions.unwrap() as u64;
+    let (scenario_mount, _) = mount_of(spec, |v| v.config_map.is_some());
+    let results = results_mount(spec);
+
+    // The ConfigMap as the README creates it: its file under its key.
+    let readme = read(&repo().join("deploy/kubernetes/README.md"));
+    let from_file = readme
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("--from-file="))
+        .unwrap();
+    let (key, source) = from_file.split_once('=').unwrap();
+    fs::create_dir_all(dir.join("scenario")).unwrap();
+    fs::create_dir_all(dir.join("results")).unwrap();
+    fs::copy(repo().join(source), dir.join("scenario").join(key)).unwrap();
+
+    let mount = |script: &str, at: &str, to: &str| {
+        script.replace(&format!("{at}/"), &format!("{}/", dir.join(to).display()))
+    };
+    let script = mount(
+        &mount(
+            shell_script(only_container(spec)),
+            &scenario_mount,
+            "scenario",
+        ),
+        &results,
+        "results",
+    );
+    for index in 0..n {
+        let env = [("JOB_COMPLETION_INDEX", index.to_string())];
+        let (output, code) = real_run(&dir, "sh", &["-c", &script], &env);
+        assert_eq!(code, 0, "index {index}: {output}");
+    }
+    let merge_job = job_of("merge-job.yaml");
+    let merge_spec = pod_spec(&merge_job);
+    let script = mount(
+        shell_script(only_container(merge_spec)),
+        &results_mount(merge_spec),
+        "results",
+    );
+    let (table, code) = real_run(&dir, "sh", &["-c", &script], &[]);
+    assert_eq!(code, 0, "{table}");
+    assert!(
+        table.contains("availability"),
+        "the table in the log: {table}"
+    );
+
+    let file = dir.join("scenario").join(key).display().to_string();
+    assert_same_results(&dir.join("results/results.json"), &dir, &file);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_slurm_jobs_with_the_real_binary_give_the_one_machine_results() {
+    let dir = scratch("slurm-real");
+    let (shards_path, shards) = slurm("shards.sbatch");
+    let (merge_path, _) = slurm("merge.sbatch");
+    let n = array_size(&shards);
+    let scenario = repo().join("scenarios/production.yaml");
+    for task in 1..=n {
+        let env = [
+            ("SLURM_ARRAY_TASK_ID", task.to_string()),
+            ("SLURM_CPUS_PER_TASK", "2".to_string()),
+            ("SLURM_SUBMIT_DIR", dir.display().to_string()),
+            ("SCENARIO", scenario.display().to_string()),
+        ];
+        let (output, code) = real_run(&dir, "bash", &[shards_path.to_str().unwrap()], &env);
+        assert_eq!(code, 0, "task {task}: {output}");
+    }
+    let (table, code) = real_run(&dir, "bash", &[merge_path.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{table}");
+    let file = scenario.display().to_string();
+    assert_same_results(&dir.join("results.json"), &dir, &file);
+
+    // A shard lost: the merge refuses (exit 2) and keeps no results.
+    fs::remove_file(dir.join("results.json")).unwrap();
+    fs::remove_file(dir.join(format!("parts/part-2-of-{n}.json"))).unwrap();
+    let (output, code) = real_run(&dir, "bash", &[merge_path.to_str().unwrap()], &[]);
+    assert_eq!(code, 2, "{output}");
+    assert!(!dir.join("results.json").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn the_ci_script_with_the_real_binary_passes_an_unchanged_model_and_fails_a_stricter_slo() {
+    let dir = scratch("ci-real");
+    let repo_dir = dir.join("repo");
+    fs::create_dir_all(&repo_dir).unwrap();
+    git(&repo_dir, &["init", "-q"]);
+    // stacked-3 with an SLO, small enough to check in a blink.
+    let stacked = read(&repo().join("scenarios/stacked-3.yaml"))
+        .replace("replications: 2000", "replications: 512")
+        + "\nslos:\n  - { indicator: api, availability: 99.9% }\n";
+    assert!(
+        stacked.contains("replications: 512"),
+        "stacked-3.yaml changed: update this test"
+    );
+    write(&repo_dir, "scenarios/stacked-3.yaml", &stacked);
+    git(&repo_dir, &["add", "-A"]);
+    git(&repo_dir, &["commit", "-q", "-m", "base"]);
+    git(&repo_dir, &["checkout", "-q", "-b", "head"]);
+    let script = repo_file(CI_SCRIPT);
+
+    // Only a comment changes: same seed, same replications, bit-identical.
+    let edited = format!("# reviewed\n{stacked}");
+    write(&repo_dir, "scenarios/stacked-3.yaml", &edited);
+    git(&repo_dir, &["commit", "-q", "-am", "comment"]);
+    let (output, code) = real_run(&repo_dir, "bash", &[&script, "base", "out"], &[]);
+    assert_eq!(code, 0, "{output}");
+    let summary = read(&repo_dir.join("out/summary/stacked-3.md"));
+    let verdicts: Vec<&str> = summary
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| l.trim_end_matches(" |").rsplit(" | ").next().unwrap())
+        .collect();
+    assert!(!verdicts.is_empty(), "no baseline table: {summary}");
+    assert!(
+        verdicts.iter().all(|v| *v == "unchanged"),
+        "{verdicts:?}\n{summary}"
+    );
+    assert!(repo_dir.join("out/junit/stacked-3.xml").is_file());
+
+    // A stricter SLO than the design meets: exit 1.
+    let stricter = edited.replace("availability: 99.9%", "availability: 99.9999%");
+    write(&repo_dir, "scenarios/stacked-3.yaml", &stricter);
+    git(&repo_dir, &["commit", "-q", "-am", "stricter"]);
+    let (output, code) = real_run(&repo_dir, "bash", &[&script, "base", "out"], &[]);
+    assert_eq!(code, 1, "{output}");
 }
