@@ -362,38 +362,51 @@ exit "$status"
 }
 
 /// Runs `shell` (`sh` or `bash`) on `script` (`-c` text, or a file) in
-/// `dir` with the stub first on PATH; returns its calls, stdout and exit
-/// code.
-fn shell_run(
+/// `dir` with `bin` first on PATH; returns its output (stdout, then stderr)
+/// and exit code.
+fn run_shell(
     dir: &Path,
-    stub: &Path,
+    bin: &Path,
     shell: &str,
     script: &[&str],
     env: &[(&str, String)],
-) -> (Vec<Call>, String, i32) {
-    let bin = stub_dir(stub);
-    let log = stub.join("calls.log");
-    let _ = fs::remove_file(&log);
+) -> (String, i32) {
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     let out = Command::new(shell)
         .args(script)
         .current_dir(dir)
         .env("PATH", path)
-        .env("STUB_LOG", &log)
         .env_remove("GITHUB_ACTIONS")
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .unwrap_or_else(|e| panic!("{shell}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    (format!("{stdout}{stderr}"), out.status.code().unwrap_or(-1))
+}
+
+/// [`run_shell`] with the stub, kept in `stub_home`; also returns the
+/// stub's calls.
+fn shell_run(
+    dir: &Path,
+    stub_home: &Path,
+    shell: &str,
+    script: &[&str],
+    env: &[(&str, String)],
+) -> (Vec<Call>, String, i32) {
+    let bin = stub_dir(stub_home);
+    let log = stub_home.join("calls.log");
+    let _ = fs::remove_file(&log);
+    let mut env = env.to_vec();
+    env.push(("STUB_LOG", log.display().to_string()));
+    let (output, code) = run_shell(dir, &bin, shell, script, &env);
     let calls = fs::read_to_string(&log)
         .unwrap_or_default()
         .split("--end--\n")
         .filter(|c| !c.is_empty())
         .map(|c| c.lines().map(str::to_string).collect())
         .collect();
-    let code = out.status.code().unwrap_or(-1);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    (calls, format!("{stdout}{stderr}"), code)
+    (calls, output, code)
 }
 
 /// [`shell_run`] in `dir`, which must succeed; returns its calls and output.
@@ -1174,8 +1187,7 @@ fn the_dockerfile_builds_locked_and_ships_the_binary_and_scenarios() {
 // The same commands with the real binary: the flags the files use exist, and
 // the merged results are the one-machine run's.
 
-/// Runs `shell` on `script` in `dir` with this build's `kubenines` first on
-/// PATH; returns its output and exit code.
+/// [`run_shell`] with this build's `kubenines`.
 #[cfg(unix)]
 fn real_run(dir: &Path, shell: &str, script: &[&str], env: &[(&str, String)]) -> (String, i32) {
     let bin = dir.join("real-bin");
@@ -1184,18 +1196,7 @@ fn real_run(dir: &Path, shell: &str, script: &[&str], env: &[(&str, String)]) ->
     if !link.exists() {
         std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kubenines"), &link).unwrap();
     }
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
-    let out = Command::new(shell)
-        .args(script)
-        .current_dir(dir)
-        .env("PATH", path)
-        .env_remove("GITHUB_ACTIONS")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .output()
-        .unwrap_or_else(|e| panic!("{shell}: {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    (format!("{stdout}{stderr}"), out.status.code().unwrap_or(-1))
+    run_shell(dir, &bin, shell, script, env)
 }
 
 /// `kubenines run FILE -o json` in `dir`, without the `performance` block.
