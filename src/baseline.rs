@@ -2,16 +2,23 @@
 //! and later runs compared against them (`--baseline NAME`).
 //!
 //! A baseline keeps, per indicator, the exact count, mean and variance of
-//! the per-replication unavailability (and of data-loss events per year),
-//! so a later run can test its difference: Welch's two-sample t test on the
-//! replication means, two-sided at 95%. A change is *worse* when the whole
-//! 95% interval of (current - baseline) is above zero, *better* when it is
-//! below, and *no significant change* otherwise; identical numbers are
-//! *unchanged*. The test treats the two runs as independent. Runs with the
-//! same seed share their random numbers (common random numbers), which only
-//! makes the true interval narrower, so the test errs on the side of not
-//! flagging; an unchanged scenario with the same seed gives bit-identical
-//! numbers and is never flagged.
+//! the per-replication downtime (and of data-loss events per year), and
+//! each replication's downtime, so a later run can test its difference,
+//! two-sided at 95%:
+//!
+//! - **paired**, when both runs have the same seed and horizon (replication
+//!   r of each drew the same random numbers for every component the two
+//!   designs share): the Student t interval of the mean of (current -
+//!   baseline) over the replications both have. The differences vary far
+//!   less than either run, so this sees changes of a few seconds a year.
+//! - **Welch's** two-sample t test on the replication means otherwise
+//!   (another seed, a baseline from `merge`, data-loss events), which
+//!   treats the runs as independent.
+//!
+//! A change is *worse* when the whole 95% interval of (current - baseline)
+//! is above zero, *better* when it is below, and *no significant change*
+//! otherwise; identical samples are *unchanged* (an unchanged scenario with
+//! the same seed and replications is bit-identical and never flagged).
 //!
 //! A baseline also records the tool version and the scenario's
 //! [`Scenario::content_hash`]; a comparison says when either differs (a
@@ -24,7 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Model;
 use crate::report::{MINUTES_PER_YEAR, Tool};
-use crate::runner::Summary;
+use crate::runner::{Recorded, Summary};
 use crate::scenario::Scenario;
 use crate::special::{student_t_cdf, student_t_quantile};
 use crate::stats::{Interval, MeanVar};
@@ -81,25 +88,37 @@ pub struct Metric {
     /// Count, mean and sum of squared deviations of the per-replication
     /// values in `unit`'s scale, exact (count and IEEE 754 bits).
     pub sample: MeanVar,
+    /// The per-replication values themselves, replication 0 first, for a
+    /// paired comparison with a later run of the same seed (indicators
+    /// only; empty for data loss).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<f64>,
 }
 
 const DOWNTIME: &str = "downtime minutes per year";
 const EVENTS: &str = "data-loss events per year";
 
-/// The metrics of a run: each indicator's downtime per year, then data-loss
-/// events per year.
-fn metrics(model: &Model, summary: &Summary) -> Vec<Metric> {
+/// The metrics of a run: each indicator's downtime per year (with the
+/// per-replication values, when recorded), then data-loss events per year.
+fn metrics(model: &Model, summary: &Summary, recorded: &Recorded) -> Vec<Metric> {
     let mut out: Vec<Metric> = model
         .indicator_keys()
         .into_iter()
         .zip(&summary.indicators)
-        .map(|(key, ind)| {
+        .enumerate()
+        .map(|(i, (key, ind))| {
             let sample = ind.unavailability.scaled(MINUTES_PER_YEAR);
+            let values = recorded
+                .get(i)
+                .filter(|v| v.len() as u64 == summary.replications)
+                .map(|v| v.iter().map(|u| u * MINUTES_PER_YEAR).collect())
+                .unwrap_or_default();
             Metric {
                 key,
                 unit: DOWNTIME.into(),
                 mean: sample.mean(),
                 sample,
+                values,
             }
         })
         .collect();
@@ -109,17 +128,20 @@ fn metrics(model: &Model, summary: &Summary) -> Vec<Metric> {
         unit: EVENTS.into(),
         mean: events.mean(),
         sample: events,
+        values: Vec::new(),
     });
     out
 }
 
 impl Baseline {
-    /// The baseline of a finished run.
+    /// The baseline of a finished run; `recorded` holds its per-replication
+    /// unavailabilities (or nothing, and later comparisons are unpaired).
     pub fn new(
         name: &str,
         scenario: &Scenario,
         model: &Model,
         summary: &Summary,
+        recorded: &Recorded,
         results: serde_json::Value,
     ) -> Baseline {
         let tool = Tool::current();
@@ -139,7 +161,7 @@ impl Baseline {
             seed: scenario.simulation.seed,
             replications: summary.replications,
             horizon_years: model.horizon_years(),
-            metrics: metrics(model, summary),
+            metrics: metrics(model, summary, recorded),
             results,
         }
     }
@@ -249,9 +271,15 @@ pub struct Row {
     pub current: Option<f64>,
     /// current - baseline, with its 95% Welch interval.
     pub difference: Option<Interval>,
-    /// Two-sided p value of Welch's test (None where no test applies).
+    /// Two-sided p value of the test (None where no test applies).
     pub p_value: Option<f64>,
     pub change: Change,
+    /// `paired` (the same seed: a t test on the per-replication differences
+    /// over the replications both runs have) or `welch`; None without a test.
+    pub test: Option<&'static str>,
+    /// Replications behind the test: the common ones when paired, the
+    /// current run's otherwise.
+    pub replications_compared: u64,
 }
 
 /// A run compared with a baseline.
@@ -270,13 +298,15 @@ pub struct Comparison {
     pub regressed: bool,
 }
 
-/// Compares a run with a baseline.
+/// Compares a run with a baseline; `recorded` holds the run's
+/// per-replication unavailabilities (or nothing: then every test is Welch's).
 pub fn compare(
     baseline: &Baseline,
     path: &Path,
     scenario: &Scenario,
     model: &Model,
     summary: &Summary,
+    recorded: &Recorded,
 ) -> Comparison {
     let mut notes = Vec::new();
     let tool = Tool::current();
@@ -311,10 +341,18 @@ pub fn compare(
             model.horizon_years()
         ));
     }
-    let current = metrics(model, summary);
+    let current = metrics(model, summary, recorded);
+    // Same seed and horizon: replication r of both runs drew the same random
+    // numbers for every component the designs share.
+    let same_streams = baseline.seed == scenario.simulation.seed
+        && (baseline.horizon_years - model.horizon_years()).abs() <= 1e-12 * model.horizon_years();
     let mut rows: Vec<Row> = current
         .iter()
         .map(|c| match baseline.metrics.iter().find(|b| b.key == c.key) {
+            Some(b) if b.sample == c.sample => row(&c.key, &c.unit, &b.sample, &c.sample),
+            Some(b) if same_streams && b.values.len() > 1 && c.values.len() > 1 => {
+                paired_row(&c.key, &c.unit, b, c)
+            }
             Some(b) => row(&c.key, &c.unit, &b.sample, &c.sample),
             None => Row {
                 key: c.key.clone(),
@@ -324,6 +362,8 @@ pub fn compare(
                 difference: None,
                 p_value: None,
                 change: Change::New,
+                test: None,
+                replications_compared: 0,
             },
         })
         .collect();
@@ -337,6 +377,8 @@ pub fn compare(
                 difference: None,
                 p_value: None,
                 change: Change::Gone,
+                test: None,
+                replications_compared: 0,
             });
         }
     }
@@ -431,6 +473,51 @@ fn row(key: &str, unit: &str, base: &MeanVar, cur: &MeanVar) -> Row {
         difference: Some(difference),
         p_value,
         change,
+        test: Some("welch"),
+        replications_compared: cur.count(),
+    }
+}
+
+/// The paired t test of one metric: over the replications both runs have,
+/// the mean of (current - baseline) replication by replication, with its
+/// 95% Student t interval. With common random numbers the differences vary
+/// far less than either run, so this finds changes Welch's test cannot.
+fn paired_row(key: &str, unit: &str, base: &Metric, cur: &Metric) -> Row {
+    let mut d = MeanVar::default();
+    for (c, b) in cur.values.iter().zip(&base.values) {
+        d.push(c - b);
+    }
+    let i = d.interval95();
+    let (lo, hi) = (i.ci_low.unwrap_or(i.mean), i.ci_high.unwrap_or(i.mean));
+    let se = d.std_error();
+    let p = if se > 0.0 {
+        2.0 * (1.0 - student_t_cdf(i.mean.abs() / se, (d.count() - 1) as f64))
+    } else if i.mean == 0.0 {
+        1.0
+    } else {
+        0.0
+    };
+    let change = if lo > 0.0 {
+        Change::Worse
+    } else if hi < 0.0 {
+        Change::Better
+    } else {
+        Change::NoSignificantChange
+    };
+    Row {
+        key: key.into(),
+        unit: unit.into(),
+        baseline: Some(base.sample.mean()),
+        current: Some(cur.sample.mean()),
+        difference: Some(Interval {
+            mean: i.mean,
+            ci_low: Some(lo),
+            ci_high: Some(hi),
+        }),
+        p_value: Some(p.clamp(0.0, 1.0)),
+        change,
+        test: Some("paired"),
+        replications_compared: d.count(),
     }
 }
 

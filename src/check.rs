@@ -25,7 +25,7 @@ use serde::Serialize;
 
 use crate::model::Model;
 use crate::report::human_duration_minutes;
-use crate::runner::{self, BLOCK, Run, RunError, RunOptions, Summary};
+use crate::runner::{self, BLOCK, Recorded, Run, RunError, RunOptions, Summary};
 use crate::scenario::{DataMetric, Slo, format_duration};
 use crate::special::{clopper_pearson, student_t_quantile};
 
@@ -425,6 +425,8 @@ impl Plan {
 /// A finished check: the run and the verdicts on all of it.
 pub struct Checked {
     pub run: Run,
+    /// Per-replication unavailabilities, when asked for (see [`check`]).
+    pub recorded: Recorded,
     pub verdicts: Vec<SloVerdict>,
     /// Looks taken (batches judged).
     pub looks: u64,
@@ -446,6 +448,7 @@ pub fn check(
     plan: Plan,
     threads: usize,
     progress: &(dyn Fn(u64) + Sync),
+    record: bool,
 ) -> Result<Checked, RunError> {
     debug_assert!(plan.batch > 0 && plan.batch.is_multiple_of(BLOCK));
     let alpha = plan.alpha_per_look();
@@ -454,7 +457,7 @@ pub fn check(
         first: 0,
         threads,
     };
-    let run = runner::run_until(
+    let (run, recorded) = runner::run_until_recording(
         model,
         &options,
         Some(plan.batch),
@@ -464,11 +467,13 @@ pub fn check(
                 .all(|v| v.verdict != Verdict::Inconclusive)
         },
         progress,
+        record,
     )?;
     let verdicts = judge_all(slos, model, &run.summary, alpha);
     let looks = run.summary.replications.div_ceil(plan.batch);
     Ok(Checked {
         run,
+        recorded,
         verdicts,
         looks,
     })

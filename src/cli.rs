@@ -697,9 +697,12 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     };
     let progress = Progress::new(s.simulation.replications, args.sim.progress());
     let advance = |done| progress.advance(done);
-    let (run, precision) = match &s.simulation.precision {
+    // A baseline keeps each replication's values, for paired comparisons.
+    let record = args.ci.baseline.is_some() || args.ci.save_baseline.is_some();
+    let ((run, recorded), precision) = match &s.simulation.precision {
         None => (
-            runner::run(&model, &options, &advance).map_err(internal_run)?,
+            runner::run_until_recording(&model, &options, None, &mut |_| false, &advance, record)
+                .map_err(internal_run)?,
             None,
         ),
         Some(p) => {
@@ -708,7 +711,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
                 .iter()
                 .position(|k| *k == p.indicator)
                 .ok_or_else(|| bad_input(anyhow!("no indicator `{}`", p.indicator)))?;
-            let run = runner::run_until(
+            let (run, recorded) = runner::run_until_recording(
                 &model,
                 &options,
                 Some(p.batch),
@@ -716,6 +719,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
                     relative_half_width(summary, index).is_some_and(|w| w <= p.relative_half_width)
                 },
                 &advance,
+                record,
             )
             .map_err(internal_run)?;
             let achieved = relative_half_width(&run.summary, index);
@@ -727,7 +731,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
                 batch: p.batch,
                 max_replications: s.simulation.replications,
             };
-            (run, Some(result))
+            ((run, recorded), Some(result))
         }
     };
     progress.finish();
@@ -743,7 +747,13 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     }
     results.precision = precision;
     write_results(args.output.unwrap_or(Output::Table), &results)?;
-    finish_ci(&args.ci, "run", &s, &model, &run, results, Vec::new(), None)
+    let ran = Ran {
+        scenario: &s,
+        model: &model,
+        run: &run,
+        recorded: &recorded,
+    };
+    finish_ci(&args.ci, "run", &ran, results, Vec::new(), None)
 }
 
 /// Half-width of the 95% interval of indicator `i`'s unavailability over
@@ -755,18 +765,15 @@ fn relative_half_width(summary: &runner::Summary, i: usize) -> Option<f64> {
 
 /// The CI side of a finished run: the baseline comparison (when asked),
 /// the baseline saved, JUnit and Markdown written. Exit 1 when it failed.
-#[allow(clippy::too_many_arguments)]
 fn finish_ci(
     ci: &CiArgs,
     command: &str,
-    s: &Scenario,
-    model: &Model,
-    run: &runner::Run,
+    ran: &Ran,
     results: Results,
     slos: Vec<SloVerdict>,
     plan: Option<PlanReport>,
 ) -> Result<(), Failure> {
-    let report = ci_report(ci, command, s, model, run, results, slos, plan)?;
+    let report = ci_report(ci, command, ran, results, slos, plan)?;
     if command != "check" && report.baseline.is_some() {
         // stdout holds the results; the comparison goes beside them.
         eprint!("\n{}", report.table());
@@ -791,26 +798,45 @@ fn verdict(report: &CheckReport) -> Result<(), Failure> {
     }
 }
 
+/// A finished run and what it ran: the scenario (overrides applied), its
+/// model, the run, and each replication's values if they were recorded.
+struct Ran<'a> {
+    scenario: &'a Scenario,
+    model: &'a Model,
+    run: &'a runner::Run,
+    recorded: &'a runner::Recorded,
+}
+
 /// Builds the CI report of a run, comparing with and saving baselines and
 /// writing the JUnit and Markdown files asked for.
-#[allow(clippy::too_many_arguments)]
 fn ci_report(
     ci: &CiArgs,
     command: &str,
-    s: &Scenario,
-    model: &Model,
-    run: &runner::Run,
+    ran: &Ran,
     results: Results,
     slos: Vec<SloVerdict>,
     plan: Option<PlanReport>,
 ) -> Result<CheckReport, Failure> {
+    let Ran {
+        scenario: s,
+        model,
+        run,
+        recorded,
+    } = *ran;
     let comparison = match &ci.baseline {
         None => None,
         Some(name) => {
             let path =
                 baseline::path_of(name, &ci.baseline_dir).map_err(|e| bad_input(anyhow!(e)))?;
             let stored = Baseline::read(name, &path).map_err(|e| bad_input(anyhow!(e)))?;
-            Some(baseline::compare(&stored, &path, s, model, &run.summary))
+            Some(baseline::compare(
+                &stored,
+                &path,
+                s,
+                model,
+                &run.summary,
+                recorded,
+            ))
         }
     };
     if let Some(name) = &ci.save_baseline {
@@ -818,7 +844,7 @@ fn ci_report(
         let value = serde_json::to_value(&results)
             .context("serialising the results")
             .map_err(|error| Failure { code: 3, error })?;
-        Baseline::new(name, s, model, &run.summary, value)
+        Baseline::new(name, s, model, &run.summary, recorded, value)
             .write(&path)
             .with_context(|| format!("writing baseline `{name}` to {}", path.display()))
             .map_err(|error| Failure { code: 2, error })?;
@@ -864,10 +890,11 @@ fn check(args: CheckArgs) -> Result<(), Failure> {
     let mut s = scenario::load(&args.file).map_err(bad_input)?;
     print_warnings(&s);
     args.sim.apply(&mut s).map_err(bad_input)?;
-    if s.slos.is_empty() && args.ci.baseline.is_none() {
+    if s.slos.is_empty() && args.ci.baseline.is_none() && args.ci.save_baseline.is_none() {
         return Err(bad_input(anyhow!(
             "{} has no `slos`, so there is nothing to check: add `slos:` (e.g. `- {{ indicator: \
-             api, availability: 99.95% }}`), or give --baseline NAME to check against a baseline",
+             api, availability: 99.95% }}`), or give --baseline NAME to check against a baseline \
+             (or --save-baseline NAME to make one)",
             args.file.display()
         )));
     }
@@ -883,14 +910,20 @@ fn check(args: CheckArgs) -> Result<(), Failure> {
     let batch = args.batch.map_or(default_batch, whole_blocks);
     let mut max = args.max_replications.unwrap_or(default_max.max(batch));
     if s.slos.is_empty() {
-        // Only a baseline to compare with: one batch.
+        // Only a baseline to compare with or save: one batch.
         max = max.min(batch);
     }
     let plan = Plan { batch, max };
     let progress = Progress::new(max, args.sim.progress());
-    let checked = check::check(&model, &s.slos, plan, args.sim.threads(), &|done| {
-        progress.advance(done)
-    })
+    let record = args.ci.baseline.is_some() || args.ci.save_baseline.is_some();
+    let checked = check::check(
+        &model,
+        &s.slos,
+        plan,
+        args.sim.threads(),
+        &|done| progress.advance(done),
+        record,
+    )
     .map_err(internal_run)?;
     progress.finish();
     let results = Results::new(&model, &args.file.display().to_string(), &checked.run);
@@ -901,12 +934,16 @@ fn check(args: CheckArgs) -> Result<(), Failure> {
         max_looks: plan.looks(),
         confidence_per_look: 1.0 - plan.alpha_per_look(),
     };
+    let ran = Ran {
+        scenario: &s,
+        model: &model,
+        run: &checked.run,
+        recorded: &checked.recorded,
+    };
     let report = ci_report(
         &args.ci,
         "check",
-        &s,
-        &model,
-        &checked.run,
+        &ran,
         results,
         checked.verdicts,
         Some(plan_report),
@@ -1027,16 +1064,14 @@ fn merge(args: MergeArgs) -> Result<(), Failure> {
     let merged = shard::merge(&parts).map_err(|e| bad_input(anyhow!(e)))?;
     let results = Results::new(&merged.model, &merged.source, &merged.run);
     write_results(args.output, &results)?;
-    finish_ci(
-        &args.ci,
-        "merge",
-        &merged.scenario,
-        &merged.model,
-        &merged.run,
-        results,
-        Vec::new(),
-        None,
-    )
+    // Parts carry no per-replication values: comparisons from a merge are Welch's.
+    let ran = Ran {
+        scenario: &merged.scenario,
+        model: &merged.model,
+        run: &merged.run,
+        recorded: &Vec::new(),
+    };
+    finish_ci(&args.ci, "merge", &ran, results, Vec::new(), None)
 }
 
 /// A progress bar on stderr that appears only if the run lasts more than a moment.

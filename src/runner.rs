@@ -230,6 +230,23 @@ pub fn run_until(
     stop: &mut (dyn FnMut(&Summary) -> bool + Send),
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Run, RunError> {
+    run_until_recording(model, options, batch, stop, progress, false).map(|(run, _)| run)
+}
+
+/// Each replication's unavailability (downtime / horizon), per indicator
+/// (`values[i][r]`), in replication order.
+pub type Recorded = Vec<Vec<f64>>;
+
+/// As [`run_until`], and when `record` is set also returns each
+/// replication's unavailability per indicator, for paired comparisons.
+pub fn run_until_recording(
+    model: &Model,
+    options: &RunOptions,
+    batch: Option<u64>,
+    stop: &mut (dyn FnMut(&Summary) -> bool + Send),
+    progress: &(dyn Fn(u64) + Sync),
+    record: bool,
+) -> Result<(Run, Recorded), RunError> {
     debug_assert!(
         batch.is_none_or(|b| b > 0 && b.is_multiple_of(BLOCK)),
         "batches are whole blocks"
@@ -237,16 +254,26 @@ pub fn run_until(
     let (pool, clock) = start_pool(options)?;
     let range = options.first..options.first + options.replications;
     let mut summary = Summary::new(model);
+    let mut values: Recorded = vec![Vec::new(); if record { model.indicator_count() } else { 0 }];
+    let empty = || (Summary::new(model), Recorded::new());
     fold_blocks(
         &pool,
         range,
         &|| Worker::new(model),
-        &|worker, r| worker.run_chunk(r),
-        &|| Summary::new(model),
-        &|acc, part| acc.merge(part),
+        &|worker, r| {
+            let mut v = Recorded::new();
+            let part = worker.run_chunk_recording(r, record.then_some(&mut v));
+            (part, v)
+        },
+        &empty,
+        &|acc: &mut (Summary, Recorded), part: &(Summary, Recorded)| {
+            acc.0.merge(&part.0);
+            append(&mut acc.1, &part.1);
+        },
         progress,
         &mut |_, block| {
-            summary.merge(&block);
+            summary.merge(&block.0);
+            append(&mut values, &block.1);
             let done = summary.replications;
             let checkpoint = batch.is_some_and(|b| done.is_multiple_of(b));
             if checkpoint && done < options.replications && stop(&summary) {
@@ -256,7 +283,17 @@ pub fn run_until(
             }
         },
     );
-    Ok(clock.finish(summary))
+    Ok((clock.finish(summary), values))
+}
+
+/// Appends recorded values indicator by indicator.
+fn append(acc: &mut Recorded, part: &Recorded) {
+    if acc.len() < part.len() {
+        acc.resize(part.len(), Vec::new());
+    }
+    for (a, p) in acc.iter_mut().zip(part) {
+        a.extend_from_slice(p);
+    }
 }
 
 /// The summaries of consecutive blocks, in order: what a shard hands to `merge`.

@@ -62,9 +62,9 @@ for path in "${changed[@]}"; do
         # The base version keeps its extension: it decides the format.
         base_file="$out/base/$name.$ext"
         git show "$base:$path" > "$base_file"
-        # 0 or 1 (the base meets its SLOs or not) both save the baseline. 2:
-        # the base has no `slos` (or does not load): `run` still makes one,
-        # of the file's replications rather than check's whole batches.
+        # 0 or 1 (the base meets its SLOs or not; a base without `slos` runs
+        # one batch) both save the baseline. Anything else: the base does not
+        # load with this kubenines; `run` is tried for its message.
         kubenines check "$base_file" --save-baseline "base-$name" \
             --baseline-dir "$baselines" --quiet > "$out/log/base-$name.txt" 2>&1
         case $? in

@@ -157,7 +157,7 @@ impl CheckReport {
                 "\nbaseline `{}` ({}: {} replications, seed {}, kubenines {})",
                 b.name, b.path, b.baseline_replications, b.baseline_seed, b.baseline_tool_version
             );
-            let rows: Vec<[String; 5]> = b
+            let rows: Vec<[String; 6]> = b
                 .rows
                 .iter()
                 .map(|r| {
@@ -166,6 +166,7 @@ impl CheckReport {
                         value(r, r.baseline),
                         value(r, r.current),
                         difference(r),
+                        test(r),
                         r.change.label().to_string(),
                     ]
                 })
@@ -176,6 +177,7 @@ impl CheckReport {
                     "baseline",
                     "current",
                     "change [95% CI]",
+                    "test",
                     "verdict",
                 ],
                 &rows,
@@ -229,13 +231,14 @@ impl CheckReport {
             let _ = writeln!(
                 md,
                 "**Against baseline `{}`** ({} replications, seed {}, kubenines {}); \
-                 Welch's t test, 95% intervals of current − baseline:\n",
+                 95% intervals of current − baseline (paired over the common replications \
+                 when the seeds match, else Welch's t test):\n",
                 md_escape(&b.name),
                 b.baseline_replications,
                 b.baseline_seed,
                 md_escape(&b.baseline_tool_version)
             );
-            md += "| metric | baseline | current | change [95% CI] | verdict |\n|---|---|---|---|---|\n";
+            md += "| metric | baseline | current | change [95% CI] | test | verdict |\n|---|---|---|---|---|---|\n";
             for r in &b.rows {
                 let verdict = match r.change {
                     Change::Worse => "❌ worse".to_string(),
@@ -244,11 +247,12 @@ impl CheckReport {
                 };
                 let _ = writeln!(
                     md,
-                    "| `{}` | {} | {} | {} | {verdict} |",
+                    "| `{}` | {} | {} | {} | {} | {verdict} |",
                     md_escape(&r.key),
                     value(r, r.baseline),
                     value(r, r.current),
-                    md_escape(&difference(r))
+                    md_escape(&difference(r)),
+                    test(r)
                 );
             }
             for note in &b.notes {
@@ -299,12 +303,13 @@ impl CheckReport {
         if let Some(b) = &self.baseline {
             cases.extend(b.rows.iter().map(|r| {
                 let text = format!(
-                    "{} ({}): baseline {}, current {}, change {}: {}",
+                    "{} ({}): baseline {}, current {}, change {} ({}): {}",
                     r.key,
                     r.unit,
                     value(r, r.baseline),
                     value(r, r.current),
                     difference(r),
+                    test(r),
                     r.change.label()
                 );
                 Case {
@@ -396,6 +401,14 @@ fn signed_minutes(x: f64, sign: bool) -> String {
         (_, true) => format!("-{s}"),
         (true, false) => format!("+{s}"),
         (false, false) => s,
+    }
+}
+
+/// Which test, over how many replications: `paired, 3072`.
+fn test(r: &Row) -> String {
+    match r.test {
+        Some(t) => format!("{t}, {}", r.replications_compared),
+        None => "-".into(),
     }
 }
 
