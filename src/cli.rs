@@ -122,11 +122,19 @@ struct CiArgs {
 }
 
 impl CiArgs {
+    /// Whether a baseline is read or written: then each replication's
+    /// values are kept, for paired comparisons.
+    fn uses_baselines(&self) -> bool {
+        self.baseline.is_some() || self.save_baseline.is_some()
+    }
+
+    /// The file of baseline `name`.
+    fn baseline_path(&self, name: &str) -> Result<PathBuf, Failure> {
+        baseline::path_of(name, &self.baseline_dir).map_err(|e| bad_input(anyhow!(e)))
+    }
+
     fn any(&self) -> bool {
-        self.baseline.is_some()
-            || self.save_baseline.is_some()
-            || self.junit.is_some()
-            || self.markdown.is_some()
+        self.uses_baselines() || self.junit.is_some() || self.markdown.is_some()
     }
 }
 
@@ -697,8 +705,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     };
     let progress = Progress::new(s.simulation.replications, args.sim.progress());
     let advance = |done| progress.advance(done);
-    // A baseline keeps each replication's values, for paired comparisons.
-    let record = args.ci.baseline.is_some() || args.ci.save_baseline.is_some();
+    let record = args.ci.uses_baselines();
     let ((run, recorded), precision) = match &s.simulation.precision {
         None => (
             runner::run_until_recording(&model, &options, None, &mut |_| false, &advance, record)
@@ -826,8 +833,7 @@ fn ci_report(
     let comparison = match &ci.baseline {
         None => None,
         Some(name) => {
-            let path =
-                baseline::path_of(name, &ci.baseline_dir).map_err(|e| bad_input(anyhow!(e)))?;
+            let path = ci.baseline_path(name)?;
             let stored = Baseline::read(name, &path).map_err(|e| bad_input(anyhow!(e)))?;
             Some(baseline::compare(
                 &stored,
@@ -840,7 +846,7 @@ fn ci_report(
         }
     };
     if let Some(name) = &ci.save_baseline {
-        let path = baseline::path_of(name, &ci.baseline_dir).map_err(|e| bad_input(anyhow!(e)))?;
+        let path = ci.baseline_path(name)?;
         let value = serde_json::to_value(&results)
             .context("serialising the results")
             .map_err(|error| Failure { code: 3, error })?;
@@ -915,7 +921,7 @@ fn check(args: CheckArgs) -> Result<(), Failure> {
     }
     let plan = Plan { batch, max };
     let progress = Progress::new(max, args.sim.progress());
-    let record = args.ci.baseline.is_some() || args.ci.save_baseline.is_some();
+    let record = args.ci.uses_baselines();
     let checked = check::check(
         &model,
         &s.slos,

@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::compare::signed_minutes;
 use super::human::human_duration_minutes;
+use super::table::write_aligned;
 use super::{Results, Tool};
 use crate::baseline::{Change, Comparison, Row};
 use crate::check::{SloVerdict, Verdict, percent};
@@ -390,17 +392,8 @@ fn needed(v: &SloVerdict) -> String {
 fn value(r: &Row, x: Option<f64>) -> String {
     match x {
         None => "-".into(),
-        Some(x) if r.unit.starts_with("downtime") => signed_minutes(x, false),
+        Some(x) if r.unit.starts_with("downtime") => human_duration_minutes(x),
         Some(x) => format!("{x:.4}"),
-    }
-}
-
-fn signed_minutes(x: f64, sign: bool) -> String {
-    let s = human_duration_minutes(x.abs());
-    match (sign, x < 0.0) {
-        (_, true) => format!("-{s}"),
-        (true, false) => format!("+{s}"),
-        (false, false) => s,
     }
 }
 
@@ -417,41 +410,23 @@ fn difference(r: &Row) -> String {
     let Some(d) = &r.difference else {
         return "-".into();
     };
-    let f = |x: f64| {
-        if r.unit.starts_with("downtime") {
-            signed_minutes(x, true)
-        } else {
-            format!("{x:+.4}")
-        }
-    };
+    if r.unit.starts_with("downtime") {
+        return signed_minutes(d);
+    }
     match (d.ci_low, d.ci_high) {
-        (Some(l), Some(h)) => format!("{} [{}, {}]", f(d.mean), f(l), f(h)),
-        _ => f(d.mean),
+        (Some(l), Some(h)) => format!("{:+.4} [{l:+.4}, {h:+.4}]", d.mean),
+        _ => format!("{:+.4}", d.mean),
     }
 }
 
 /// Left-aligned columns with a header.
 fn columns<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
-    let mut widths = header.map(|h| h.chars().count());
-    for r in rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let line = |cells: Vec<&str>, out: &mut String| {
-        let mut l = String::new();
-        for (c, w) in cells.iter().zip(&widths) {
-            let _ = write!(l, "{c:<w$}  ", w = *w);
-        }
-        out.push_str(l.trim_end());
-        out.push('\n');
-    };
-    line(header.to_vec(), &mut out);
-    for r in rows {
-        line(r.iter().map(String::as_str).collect(), &mut out);
-    }
-    out
+    let mut all: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
+    all.extend(rows.iter().map(|r| r.to_vec()));
+    let mut out = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = write_aligned(&all, N, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn plural(n: usize) -> &'static str {

@@ -352,7 +352,7 @@ impl ComparisonResults {
 }
 
 /// `+1m 30s [+1m 02s, +1m 58s]`, for a difference in minutes.
-fn signed_minutes(x: &Interval) -> String {
+pub(crate) fn signed_minutes(x: &Interval) -> String {
     let one = |m: f64| {
         if m < 0.0 {
             format!("-{}", human_duration_minutes(-m))

@@ -203,6 +203,15 @@ pub(crate) fn write_rows(
     rows: &[Vec<String>],
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
+    write_aligned(rows, 1, out)
+}
+
+/// Writes rows as aligned columns: the first `left` left-aligned, the rest right.
+pub(crate) fn write_aligned(
+    rows: &[Vec<String>],
+    left: usize,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let columns = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..columns)
         .map(|c| {
@@ -219,7 +228,7 @@ pub(crate) fn write_rows(
             .enumerate()
             .map(|(c, (cell, &w))| {
                 let pad = w - cell.chars().count();
-                if c == 0 {
+                if c < left {
                     format!("{cell}{}", " ".repeat(pad))
                 } else {
                     format!("{}{cell}", " ".repeat(pad))
