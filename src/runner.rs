@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{CAUSES, Cluster, Model};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::model::{CAUSES, Cluster, Model, Sink};
 use crate::stats::{DurationSketch, MeanVar};
 
 /// Replications per chunk: the unit of work and of merging.
@@ -156,6 +159,20 @@ impl Summary {
             )
     }
 
+    /// Counts every pending value into its sketch, in order.
+    fn fold_pending(&mut self) {
+        for i in &mut self.indicators {
+            i.outage_seconds.extend(&i.pending_outages);
+            i.pending_outages.clear();
+        }
+        for l in std::iter::once(&mut self.data_loss).chain(self.data_loss_by_cause.iter_mut()) {
+            l.rpo_seconds.extend(&l.pending_rpo);
+            l.pending_rpo.clear();
+            l.rto_seconds.extend(&l.pending_rto);
+            l.pending_rto.clear();
+        }
+    }
+
     /// Appends `other`, which must cover the replications right after these.
     pub fn merge(&mut self, other: &Summary) {
         self.replications += other.replications;
@@ -205,6 +222,17 @@ pub enum RunError {
     Threads {
         threads: usize,
         source: rayon::ThreadPoolBuildError,
+    },
+    #[error(
+        "replication {} exceeded the event budget: {} events by {:.3} simulated years",
+        .0.replication, .0.events, .0.reached / crate::scenario::YEAR_SECONDS
+    )]
+    EventBudget(Overrun),
+    /// A run of several designs failed in design `design`.
+    #[error("design {design}: {source}")]
+    Design {
+        design: usize,
+        source: Box<RunError>,
     },
 }
 
@@ -256,14 +284,16 @@ pub fn run_until_recording(
     let mut summary = Summary::new(model);
     let mut values: Recorded = vec![Vec::new(); if record { model.indicator_count() } else { 0 }];
     let empty = || (Summary::new(model), Recorded::new());
+    let overruns = Overruns::new();
     fold_blocks(
         &pool,
         range,
         &|| Worker::new(model),
         &|worker, r| {
             let mut v = Recorded::new();
-            let part = worker.run_chunk_recording(r, record.then_some(&mut v));
-            (part, v)
+            let part =
+                worker.run_chunk_recording(r, record.then_some(&mut v), &|r| overruns.skips(r));
+            (overruns.chunk(model, part), v)
         },
         &empty,
         &|acc: &mut (Summary, Recorded), part: &(Summary, Recorded)| {
@@ -282,8 +312,9 @@ pub fn run_until_recording(
                 ControlFlow::Continue(())
             }
         },
+        &|| overruns.any(),
     );
-    Ok((clock.finish(summary), values))
+    overruns.result((clock.finish(summary), values))
 }
 
 /// Appends recorded values indicator by indicator.
@@ -317,11 +348,15 @@ pub fn run_blocks(
     let (pool, clock) = start_pool(options)?;
     let range = options.first..options.first + options.replications;
     let mut summaries = Vec::new();
+    let overruns = Overruns::new();
     fold_blocks(
         &pool,
         range,
         &|| Worker::new(model),
-        &|worker, r| worker.run_chunk(r),
+        &|worker, r| {
+            let part = worker.run_chunk_recording(r, None, &|r| overruns.skips(r));
+            overruns.chunk(model, part)
+        },
         &|| Summary::new(model),
         &|acc, part| acc.merge(part),
         progress,
@@ -329,9 +364,10 @@ pub fn run_blocks(
             summaries.push(block);
             ControlFlow::Continue(())
         },
+        &|| overruns.any(),
     );
     let run = clock.finish(Summary::default());
-    Ok(Blocks {
+    overruns.result(Blocks {
         first: options.first / BLOCK,
         summaries,
         wall: run.wall,
@@ -358,7 +394,8 @@ pub fn fold<'a>(model: &Model, blocks: impl IntoIterator<Item = &'a Summary>) ->
 ///
 /// The fold of one wave (on one thread) overlaps the simulation of the
 /// next, so no worker waits for it. When `on_block` breaks, nothing more is
-/// folded (a wave already simulated is dropped).
+/// folded (a wave already simulated is dropped); once `aborted` says so
+/// (checked between waves), nothing more is simulated or folded.
 #[allow(clippy::too_many_arguments)]
 fn fold_blocks<W, T: Send>(
     pool: &rayon::ThreadPool,
@@ -369,6 +406,7 @@ fn fold_blocks<W, T: Send>(
     merge: &(dyn Fn(&mut T, &T) + Sync),
     progress: &(dyn Fn(u64) + Sync),
     on_block: &mut (dyn FnMut(Range<u64>, T) -> ControlFlow<()> + Send),
+    aborted: &(dyn Fn() -> bool + Sync),
 ) {
     debug_assert!(
         range.start.is_multiple_of(BLOCK),
@@ -384,7 +422,7 @@ fn fold_blocks<W, T: Send>(
     let mut stopped = false;
     let mut pending: Vec<(Range<u64>, T)> = Vec::new();
     let mut next = 0;
-    while !stopped && (next < total_chunks || !pending.is_empty()) {
+    while !stopped && !aborted() && (next < total_chunks || !pending.is_empty()) {
         let wave_end = (next + WAVE).min(total_chunks);
         let ((), parts) = pool.install(|| {
             rayon::join(
@@ -472,27 +510,43 @@ impl<'m> Worker<'m> {
         }
     }
 
-    /// Runs consecutive replications and summarises them.
-    pub fn run_chunk(&mut self, replications: std::ops::Range<u64>) -> Summary {
-        self.run_chunk_recording(replications, None)
+    /// Runs consecutive replications and summarises them; the first to
+    /// exceed the event budget ends the chunk with an error.
+    pub fn run_chunk(&mut self, replications: std::ops::Range<u64>) -> Result<Summary, Overrun> {
+        self.run_chunk_recording(replications, None, &|_| false)
     }
 
     /// As [`Self::run_chunk`], and appends each replication's unavailability
-    /// (downtime / horizon) per indicator to `record[indicator]`.
+    /// (downtime / horizon) per indicator to `record[indicator]`. Stops
+    /// early (the summary is then partial) before a replication for which
+    /// `skip` says yes.
     pub fn run_chunk_recording(
         &mut self,
         replications: std::ops::Range<u64>,
         mut record: Option<&mut Vec<Vec<f64>>>,
-    ) -> Summary {
+        skip: &dyn Fn(u64) -> bool,
+    ) -> Result<Summary, Overrun> {
         let model = self.model;
         let mut part = Summary::new(model);
+        let mut held = 0;
         let horizon = model.horizon;
         let years = model.horizon_years();
         for r in replications {
-            let outages = &mut part.indicators;
-            let run = self
-                .cluster
-                .run(r, |i, seconds| outages[i].pending_outages.push(seconds));
+            if skip(r) {
+                break;
+            }
+            let sink = ChunkSink {
+                part: &mut part,
+                held: &mut held,
+            };
+            let run = self.cluster.run_with(r, sink);
+            if let Some(reached) = run.exceeded {
+                return Err(Overrun {
+                    replication: r,
+                    events: run.events,
+                    reached,
+                });
+            }
             if let Some(record) = record.as_deref_mut() {
                 record.resize(run.indicators.len(), Vec::new());
                 for (values, ind) in record.iter_mut().zip(run.indicators) {
@@ -517,22 +571,128 @@ impl<'m> Worker<'m> {
             for (acc, &n) in part.data_loss_by_cause.iter_mut().zip(&data.events) {
                 acc.events_per_year.push(n as f64 / years);
             }
-            for &(cause, seconds) in &data.rpo {
-                part.data_loss.pending_rpo.push(seconds);
-                part.data_loss_by_cause[cause as usize]
-                    .pending_rpo
-                    .push(seconds);
-            }
-            for &(cause, seconds) in &data.rto {
-                part.data_loss.pending_rto.push(seconds);
-                part.data_loss_by_cause[cause as usize]
-                    .pending_rto
-                    .push(seconds);
-            }
             part.events += run.events;
             part.replications += 1;
         }
-        part
+        Ok(part)
+    }
+}
+
+/// Outage, RPO and RTO values a chunk holds before folding them into its
+/// own sketches. Below it (every shipped scenario, by far) a chunk hands
+/// its raw values to the in-order merge, which counts them into the block's
+/// sketch; a chunk that reaches it (an outage storm) folds them as it goes,
+/// so memory stays bounded. The sketches' counts are the same either way;
+/// only the floating-point sum behind the mean outage length is added up in
+/// another order, still the same for any thread count and shard cut.
+pub const PENDING_LIMIT: usize = 1 << 16;
+
+/// Where a chunk's replications put their outage lengths and data-loss
+/// figures: its summary's pending values, folded at [`PENDING_LIMIT`].
+struct ChunkSink<'a> {
+    part: &'a mut Summary,
+    /// Values held unfolded in the chunk so far.
+    held: &'a mut usize,
+}
+
+impl ChunkSink<'_> {
+    #[inline]
+    fn held(&mut self, n: usize) {
+        *self.held += n;
+        if *self.held >= PENDING_LIMIT {
+            self.part.fold_pending();
+            *self.held = 0;
+        }
+    }
+}
+
+impl Sink for ChunkSink<'_> {
+    #[inline]
+    fn outage(&mut self, indicator: usize, seconds: f64) {
+        self.part.indicators[indicator]
+            .pending_outages
+            .push(seconds);
+        self.held(1);
+    }
+
+    fn takes_data(&self) -> bool {
+        true
+    }
+
+    fn rpo(&mut self, cause: u16, seconds: f64) {
+        self.part.data_loss.pending_rpo.push(seconds);
+        self.part.data_loss_by_cause[cause as usize]
+            .pending_rpo
+            .push(seconds);
+        self.held(2);
+    }
+
+    fn rto(&mut self, cause: u16, seconds: f64) {
+        self.part.data_loss.pending_rto.push(seconds);
+        self.part.data_loss_by_cause[cause as usize]
+            .pending_rto
+            .push(seconds);
+        self.held(2);
+    }
+}
+
+/// A replication that processed more events than the scenario's budget
+/// allows ([`Model::event_limit`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Overrun {
+    pub replication: u64,
+    /// Events it processed (the limit).
+    pub events: u64,
+    /// Simulated seconds it reached.
+    pub reached: f64,
+}
+
+/// The lowest replication of a run found to exceed the event budget,
+/// shared by the workers. A replication above it is skipped; every one
+/// below it runs, so the one reported is the same for any thread count.
+struct Overruns {
+    first: AtomicU64,
+    found: Mutex<Option<Overrun>>,
+}
+
+impl Overruns {
+    fn new() -> Self {
+        Overruns {
+            first: AtomicU64::new(u64::MAX),
+            found: Mutex::new(None),
+        }
+    }
+
+    fn skips(&self, replication: u64) -> bool {
+        replication > self.first.load(Ordering::Relaxed)
+    }
+
+    fn any(&self) -> bool {
+        self.first.load(Ordering::Relaxed) != u64::MAX
+    }
+
+    fn report(&self, o: Overrun) {
+        let mut found = self.found.lock().unwrap_or_else(|e| e.into_inner());
+        if found.is_none_or(|f| o.replication < f.replication) {
+            *found = Some(o);
+            self.first.fetch_min(o.replication, Ordering::Relaxed);
+        }
+    }
+
+    /// The run's result: `Err` when a replication overran.
+    fn result<T>(&self, ok: T) -> Result<T, RunError> {
+        match *self.found.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some(o) => Err(RunError::EventBudget(o)),
+            None => Ok(ok),
+        }
+    }
+
+    /// A chunk's summary, or (after reporting its overrun) an empty one.
+    fn chunk(&self, model: &Model, part: Result<Summary, Overrun>) -> Summary {
+        part.unwrap_or_else(|o| {
+            self.report(o);
+            Summary::new(model)
+        })
     }
 }
 
@@ -599,6 +759,7 @@ pub fn run_paired(
         empty_differences(),
     );
     let range = options.first..options.first + options.replications;
+    let overruns: Vec<Overruns> = models.iter().map(|_| Overruns::new()).collect();
     fold_blocks(
         &pool,
         range,
@@ -608,7 +769,11 @@ pub fn run_paired(
             let parts: Vec<Summary> = workers
                 .iter_mut()
                 .zip(values.iter_mut())
-                .map(|(w, v)| w.run_chunk_recording(r.clone(), Some(v)))
+                .zip(models.iter().zip(&overruns))
+                .map(|((w, v), (model, o))| {
+                    let part = w.run_chunk_recording(r.clone(), Some(v), &|r| o.skips(r));
+                    o.chunk(model, part)
+                })
                 .collect();
             let mut diffs = empty_differences();
             for (d, design) in diffs.iter_mut().enumerate() {
@@ -634,7 +799,18 @@ pub fn run_paired(
             merge_all(&mut total, &block);
             ControlFlow::Continue(())
         },
+        &|| overruns.iter().any(Overruns::any),
     );
+    if let Some((design, o)) = overruns
+        .iter()
+        .enumerate()
+        .find_map(|(d, o)| o.result(()).err().map(|e| (d, e)))
+    {
+        return Err(RunError::Design {
+            design,
+            source: Box::new(o),
+        });
+    }
     let (summaries, differences) = total;
     Ok(Comparison {
         runs: summaries

@@ -36,7 +36,7 @@ fn trace(cluster: &mut Cluster, replication: u64, horizon: f64) -> Vec<Vec<Span>
     let mut state = Vec::with_capacity(rows);
     cluster.run_observed(
         replication,
-        |_, _| {},
+        |_: usize, _: f64| {},
         |c, now| {
             state.clear();
             c.trace_state(now, &mut state);

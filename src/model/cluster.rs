@@ -155,6 +155,90 @@ pub struct ReplicationRun<'a> {
     pub data: &'a DataRun,
     /// Events processed.
     pub events: u64,
+    /// `Some(time reached)` when the replication stopped at its event
+    /// budget ([`Model::event_limit`]) before the horizon: the figures
+    /// above are then incomplete.
+    pub exceeded: Option<f64>,
+}
+
+/// Where a replication's outage lengths (and, if it takes them, its
+/// data-loss figures) go as they are decided. A closure `FnMut(usize, f64)`
+/// is a sink of outages alone; data-loss figures then stay in
+/// [`ReplicationRun::data`].
+pub trait Sink {
+    /// An outage of indicator `indicator` ended after `seconds`.
+    fn outage(&mut self, indicator: usize, seconds: f64);
+    /// Whether [`Sink::rpo`] and [`Sink::rto`] take the data-loss figures
+    /// as they become final, rather than leaving them in the run's data.
+    fn takes_data(&self) -> bool {
+        false
+    }
+    /// History lost by one data-loss event of `cause`, seconds.
+    fn rpo(&mut self, _cause: u16, _seconds: f64) {}
+    /// Time until the API was writable again after one event of `cause`.
+    fn rto(&mut self, _cause: u16, _seconds: f64) {}
+}
+
+impl<F: FnMut(usize, f64)> Sink for F {
+    #[inline]
+    fn outage(&mut self, indicator: usize, seconds: f64) {
+        self(indicator, seconds)
+    }
+}
+
+/// Data-loss figures a replication holds before handing them to a sink
+/// that takes them, so memory stays bounded however many there are.
+const DATA_SPILL: usize = 256;
+
+/// How far [`Cluster::probe`] got.
+#[derive(Clone, Copy, Debug)]
+pub struct Probe {
+    /// Events processed.
+    pub events: u64,
+    /// Simulated seconds reached (the horizon when finished).
+    pub reached: f64,
+    /// The replication ran to its horizon.
+    pub finished: bool,
+}
+
+/// The events of a replication's beginning by the component that caused them.
+#[derive(Clone, Debug)]
+pub struct Census {
+    /// Events counted.
+    pub events: u64,
+    /// Simulated seconds they cover.
+    pub reached: f64,
+    /// (scenario key, events), most first.
+    pub by_component: Vec<(String, u64)>,
+}
+
+/// The scenario key of the component an event belongs to.
+fn component_of(m: &Model, e: Event) -> String {
+    let host = |h: u16| match m.hosts[h as usize].role {
+        Role::ControlPlane(_) => "control_plane.node",
+        Role::Etcd(_) => "control_plane.etcd_node",
+        Role::Worker(_) => "workers.node",
+    };
+    match e {
+        Event::HostFail(h) | Event::HostRepair(h) => host(h).into(),
+        Event::ZoneFail(_) | Event::ZoneRepair(_) => "zones".into(),
+        Event::LbFail | Event::LbRepair => "control_plane.load_balancer".into(),
+        Event::Elected(_) => "control_plane.etcd.election".into(),
+        Event::LeaseAttempt(..) => "control_plane.leader_election".into(),
+        Event::ApiserverCrash(_) | Event::ApiserverRestart(_) => "control_plane.apiserver".into(),
+        Event::MemberCrash(_) | Event::MemberRestart(_) => "control_plane.etcd_member".into(),
+        Event::NodeGrace(_) | Event::NodeEvict(_) | Event::EvictionTick(_) => {
+            "workers (node lifecycle)".into()
+        }
+        Event::PodReady(_) => "workloads (pod starts)".into(),
+        Event::MaintenanceRound | Event::MaintenanceEnd(_) => "maintenance".into(),
+        Event::DisasterStrike(i) => match m.disasters.get(i as usize) {
+            Some(d) => format!("disasters.{}", d.name),
+            None => "disasters".into(),
+        },
+        Event::RecoveryStep(_) => "recovery".into(),
+        Event::MemberReplaced(_) => "control_plane.etcd.member_replace".into(),
+    }
 }
 
 const SCHEDULER: usize = 0;
@@ -310,7 +394,9 @@ impl<'m> Cluster<'m> {
         }
     }
 
-    /// Simulates replication `replication` from t = 0 to the horizon.
+    /// Simulates replication `replication` from t = 0 to the horizon, or
+    /// until it has processed [`Model::event_limit`] events (then
+    /// [`ReplicationRun::exceeded`] is set and the rest is meaningless).
     /// `on_outage(indicator, seconds)` is called for each outage that ends
     /// within the horizon.
     pub fn run(
@@ -321,29 +407,121 @@ impl<'m> Cluster<'m> {
         self.run_observed(replication, on_outage, |_, _| {})
     }
 
+    /// As [`Self::run`], with outages (and data-loss figures, if it takes
+    /// them) handed to `sink`.
+    pub fn run_with(&mut self, replication: u64, sink: impl Sink) -> ReplicationRun<'_> {
+        self.run_observed(replication, sink, |_, _| {})
+    }
+
     /// As [`Self::run`], and calls `observe(cluster, now)` at the end of
     /// every instant, once its indicators are recorded (for traces; the
     /// observer cannot change the run).
     pub fn run_observed(
         &mut self,
         replication: u64,
-        mut on_outage: impl FnMut(usize, f64),
+        mut sink: impl Sink,
         mut observe: impl FnMut(&Self, f64),
     ) -> ReplicationRun<'_> {
         self.reset(replication);
         observe(self, 0.0);
-        while let Some((now, event)) = self.queue.pop() {
+        let limit = self.model.event_limit;
+        let stopped = self.advance(limit, &mut sink, &mut observe, &mut |_| {});
+        self.finish(stopped, &mut sink)
+    }
+
+    /// Replication `replication` run in steps of `step` events, asking
+    /// `go_on()` between steps whether to continue (for a calibration
+    /// against the clock): how far it got. Nothing is recorded.
+    pub fn probe(&mut self, replication: u64, step: u64, mut go_on: impl FnMut() -> bool) -> Probe {
+        self.reset(replication);
+        let mut sink = |_: usize, _: f64| {};
+        loop {
+            let until = self.events.saturating_add(step.max(1));
+            match self.advance(until, &mut sink, &mut |_, _| {}, &mut |_| {}) {
+                None => {
+                    return Probe {
+                        events: self.events,
+                        reached: self.model.horizon,
+                        finished: true,
+                    };
+                }
+                Some(reached) if !go_on() => {
+                    return Probe {
+                        events: self.events,
+                        reached,
+                        finished: false,
+                    };
+                }
+                Some(_) => {}
+            }
+        }
+    }
+
+    /// Replication `replication`'s first `max_events` events, counted by
+    /// the scenario key of the component that scheduled them (to say which
+    /// one floods a run that exceeds its event budget).
+    pub fn census(&mut self, replication: u64, max_events: u64) -> Census {
+        self.reset(replication);
+        let model = self.model;
+        let mut counts: Vec<(String, u64)> = Vec::new();
+        let mut sink = |_: usize, _: f64| {};
+        let stopped = self.advance(max_events, &mut sink, &mut |_, _| {}, &mut |e| {
+            let key = component_of(model, e);
+            match counts.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((key, 1)),
+            }
+        });
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Census {
+            events: self.events,
+            reached: stopped.unwrap_or(model.horizon),
+            by_component: counts,
+        }
+    }
+
+    /// Processes events until the queue is empty (`None`) or `until`
+    /// events have been processed in all with more pending (`Some(the
+    /// time of the last one)`). Stopping and going on again is the same
+    /// as not stopping: all the state is in `self`.
+    #[inline]
+    fn advance(
+        &mut self,
+        until: u64,
+        sink: &mut impl Sink,
+        observe: &mut impl FnMut(&Self, f64),
+        on_event: &mut impl FnMut(Event),
+    ) -> Option<f64> {
+        let mut now = 0.0;
+        while self.events < until {
+            let (t, event) = self.queue.pop()?;
+            now = t;
             self.events += 1;
+            on_event(event);
             self.apply(now, event);
             // Indicators are judged only after every event of an instant.
             if self.queue.peek_time().is_none_or(|t| t > now) {
                 self.settle(now);
                 if self.queue.peek_time().is_none_or(|t| t > now) {
-                    self.record(now, &mut on_outage);
+                    self.record(now, sink);
+                    if sink.takes_data() && self.data.rpo.len() + self.data.rto.len() >= DATA_SPILL
+                    {
+                        self.spill_data(sink, true);
+                    }
                     observe(self, now);
                 }
             }
         }
+        if self.queue.is_empty() {
+            None
+        } else {
+            Some(now)
+        }
+    }
+
+    /// The end of a replication: open outages are charged up to the
+    /// horizon, and data-loss figures handed to a sink that takes them.
+    fn finish(&mut self, stopped: Option<f64>, sink: &mut impl Sink) -> ReplicationRun<'_> {
         let horizon = self.model.horizon;
         for ind in &mut self.indicators {
             if ind.down {
@@ -352,11 +530,31 @@ impl<'m> Cluster<'m> {
                 ind.charge(horizon);
             }
         }
+        if sink.takes_data() {
+            self.spill_data(sink, false);
+        }
         ReplicationRun {
             indicators: &self.indicators,
             data: &self.data,
             events: self.events,
+            exceeded: stopped,
         }
+    }
+
+    /// Hands the data-loss figures decided so far to `sink`, in order, and
+    /// forgets them; with `keep_last`, the newest RPO stays: it is the
+    /// running recovery's, which may yet be decided again.
+    fn spill_data(&mut self, sink: &mut impl Sink, keep_last: bool) {
+        let keep = usize::from(keep_last).min(self.data.rpo.len());
+        let give = self.data.rpo.len() - keep;
+        for &(cause, seconds) in &self.data.rpo[..give] {
+            sink.rpo(cause, seconds);
+        }
+        self.data.rpo.drain(..give);
+        for &(cause, seconds) in &self.data.rto {
+            sink.rto(cause, seconds);
+        }
+        self.data.rto.clear();
     }
 
     /// t = 0: everything up, members in sync, leaders in place.
@@ -1373,7 +1571,7 @@ impl<'m> Cluster<'m> {
     /// Records indicator transitions at the end of an instant, and what
     /// each down indicator is waiting for (its downtime's cause).
     #[inline]
-    fn record(&mut self, now: f64, on_outage: &mut impl FnMut(usize, f64)) {
+    fn record(&mut self, now: f64, on_outage: &mut impl Sink) {
         // Most instants change nothing: every indicator up and staying up.
         if self.indicators_down == 0 && !self.settled.contains(&false) {
             return;
@@ -1386,7 +1584,7 @@ impl<'m> Cluster<'m> {
     }
 
     #[inline(never)]
-    fn record_one(&mut self, i: usize, now: f64, on_outage: &mut impl FnMut(usize, f64)) {
+    fn record_one(&mut self, i: usize, now: f64, on_outage: &mut impl Sink) {
         let up = self.settled[i];
         let cause = if up {
             None
@@ -1402,7 +1600,7 @@ impl<'m> Cluster<'m> {
                 self.indicators_down -= 1;
                 ind.charge(now);
                 ind.cause = None;
-                on_outage(i, d);
+                on_outage.outage(i, d);
             } else {
                 ind.down = true;
                 self.indicators_down += 1;

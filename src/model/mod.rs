@@ -15,7 +15,7 @@ mod streams;
 mod workloads;
 
 pub use causes::{CAUSES, Cause};
-pub use cluster::{Cluster, IndicatorRun, ReplicationRun, TraceRow, UP};
+pub use cluster::{Census, Cluster, IndicatorRun, Probe, ReplicationRun, Sink, TraceRow, UP};
 pub use data::DataRun;
 
 use crate::engine::Sampler;
@@ -145,6 +145,9 @@ pub struct Model {
     /// `Cluster`'s lazy readiness). On by default; results are identical
     /// either way, which a test checks by turning it off.
     pub lazy_readiness: bool,
+    /// The most events one replication may process: the scenario's budget
+    /// per simulated year times the horizon in years (at least one).
+    pub event_limit: u64,
 }
 
 /// A Deployment, compiled.
@@ -217,6 +220,13 @@ fn host_lifecycle(what: &str, spec: &HostSpec) -> Result<Lifecycle, BuildError> 
 
 fn small(what: &str, n: usize) -> Result<u16, BuildError> {
     u16::try_from(n).map_err(|_| BuildError(format!("too many {what}: {n}")))
+}
+
+/// The events a replication of `years` may process with a budget of
+/// `per_year`: horizons under a year get a year's worth.
+pub fn event_limit(per_year: u64, years: f64) -> u64 {
+    // Saturates at u64::MAX for absurd products (a float-to-int cast does).
+    (per_year as f64 * years.max(1.0)).ceil() as u64
 }
 
 impl Model {
@@ -409,6 +419,10 @@ impl Model {
             data_at_risk,
             monthly_cost,
             currency,
+            event_limit: event_limit(
+                s.simulation.max_events_per_year(),
+                s.simulation.horizon / YEAR_SECONDS,
+            ),
         })
     }
 

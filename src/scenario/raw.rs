@@ -107,6 +107,11 @@ pub struct RawSimulation {
     pub precision: Option<RawPrecision>,
     /// Master seed; each replication derives its own generator from it. Default 0.
     pub seed: Option<u64>,
+    /// The event budget: a replication that processes more events than this per
+    /// simulated year stops the run with an error naming the component that
+    /// floods it (a unit typo such as `mean=1s` for `1y`). Default 10000000.
+    #[schemars(range(min = 1))]
+    pub max_events_per_year: Option<u64>,
 }
 
 /// A precision target: stop once the 95% confidence interval of `indicator`'s

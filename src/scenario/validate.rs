@@ -8,12 +8,12 @@ use super::raw::{
     RawLeaderElection, RawLoadBalancer, RawMaintenance, RawNodeSpec, RawPrecision, RawRecovery,
     RawScenario, RawSlo, RawTopology, RawWorkers, RawWorkload,
 };
-use super::types::YEAR_SECONDS;
 use super::types::{
     AntiAffinity, Backups, ControlPlane, Cost, DataMetric, Disaster, Etcd, EtcdHosts, HostSpec,
     LeaderElection, Maintenance, Precision, Recovery, Scenario, Simulation, Slo, Topology, Workers,
     Workload, Zones,
 };
+use super::types::{DEFAULT_MAX_EVENTS_PER_YEAR, YEAR_SECONDS};
 use crate::BLOCK;
 
 /// A rule the scenario breaks, at a key path such as `control_plane.placement[2]`.
@@ -113,6 +113,15 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
         return Err(invalid("simulation.horizon", why));
     }
     let (replications, precision) = replications_and_precision(sim.replications, sim.precision)?;
+    if sim.max_events_per_year == Some(0) {
+        return Err(invalid(
+            "simulation.max_events_per_year",
+            format!(
+                "must be at least 1 (the default is {DEFAULT_MAX_EVENTS_PER_YEAR} events per \
+                 simulated year)"
+            ),
+        ));
+    }
 
     let zones = match raw.zones {
         None => Zones {
@@ -144,6 +153,7 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
         replications,
         seed: sim.seed.unwrap_or(0),
         precision,
+        max_events_per_year: sim.max_events_per_year,
     };
     let maintenance = raw.maintenance.map(maintenance).transpose()?;
     let backups = raw.backups.map(backups).transpose()?;

@@ -39,6 +39,7 @@ pub fn stacked(n: u32, node: HostSpec) -> Scenario {
             replications: 400,
             seed: 7,
             precision: None,
+            max_events_per_year: None,
         },
         zones: Zones {
             count: 1,
