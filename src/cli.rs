@@ -13,6 +13,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::BLOCK;
 use crate::baseline::{self, Baseline};
+use crate::budget;
 use crate::check::{self, Plan, SloVerdict};
 use crate::model::Model;
 use crate::report::charts;
@@ -78,11 +79,11 @@ struct CheckArgs {
     /// Replications per batch; the verdicts are looked at after each
     /// [default: simulation.replications (or -n), or the precision target's
     /// batch; rounded up to a multiple of 256].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=scenario::MAX_REPLICATIONS))]
     batch: Option<u64>,
     /// The most replications in all [default: 16 batches, or the precision
     /// target's max_replications].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=scenario::MAX_REPLICATIONS))]
     max_replications: Option<u64>,
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = CheckOutput::Table)]
@@ -213,7 +214,7 @@ struct RunArgs {
 #[derive(Debug, clap::Args)]
 struct SimulationArgs {
     /// Replications (overrides simulation.replications).
-    #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..=scenario::MAX_REPLICATIONS))]
     replications: Option<u64>,
     /// Horizon per replication, e.g. 10y (overrides simulation.horizon).
     #[arg(long)]
@@ -221,6 +222,18 @@ struct SimulationArgs {
     /// Master seed (overrides simulation.seed).
     #[arg(long)]
     seed: Option<u64>,
+    /// The event budget: a replication that processes more events than
+    /// this per simulated year stops the run with exit 2, naming the
+    /// component that floods it (overrides simulation.max_events_per_year;
+    /// default 10000000).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_events_per_year: Option<u64>,
+    /// Refuse to start a run estimated (from a short calibration) to take
+    /// longer than this, e.g. 30m or 3d [default: 24h]. Runs estimated
+    /// above 10 minutes start with a warning saying how long they will
+    /// probably take.
+    #[arg(long, value_name = "DURATION")]
+    max_run_time: Option<String>,
     /// Worker threads [default: all cores].
     #[arg(short = 'j', long, value_parser = clap::value_parser!(u32).range(1..=4096))]
     threads: Option<u32>,
@@ -261,6 +274,58 @@ impl SimulationArgs {
         if let Some(seed) = self.seed {
             s.simulation.seed = seed;
         }
+        if let Some(budget) = self.max_events_per_year {
+            s.simulation.max_events_per_year = Some(budget);
+        }
+        Ok(())
+    }
+
+    /// The longest estimated run that may start.
+    fn max_run_time(&self) -> anyhow::Result<Duration> {
+        match &self.max_run_time {
+            None => Ok(budget::DEFAULT_MAX_RUN_TIME),
+            Some(text) => {
+                let seconds = scenario::parse_duration(text)
+                    .map_err(|e| anyhow!("--max-run-time {text:?}: {e}"))?;
+                Duration::try_from_secs_f64(seconds)
+                    .ok()
+                    .filter(|d| !d.is_zero())
+                    .ok_or_else(|| anyhow!("--max-run-time {text:?}: must be a positive duration"))
+            }
+        }
+    }
+
+    /// Before any work: the run's estimated time, from a short
+    /// calibration of every design; a warning when it is long, a refusal
+    /// (exit 2) beyond `--max-run-time`. `what` names the run in messages.
+    fn preflight(&self, models: &[&Model], replications: u64, what: &str) -> Result<(), Failure> {
+        let cap = self.max_run_time().map_err(bad_input)?;
+        let estimate = budget::estimate(models, replications, self.threads());
+        if estimate.wall <= budget::WARN_AFTER.min(cap) {
+            return Ok(());
+        }
+        let costliest = match estimate.costliest {
+            Some((d, share)) if share > 0.2 => format!(
+                "; design `{}` takes {:.0}% of it",
+                models[d].name,
+                share * 100.0
+            ),
+            _ => String::new(),
+        };
+        if estimate.wall > cap {
+            return Err(bad_input(anyhow!(
+                "{what} would take {}{costliest}, beyond the limit of {} (--max-run-time): run \
+                 fewer replications (-n), a shorter --horizon, or shards on several machines \
+                 (--shard K/N), or raise --max-run-time",
+                estimate.describe(),
+                budget::human(cap.as_secs_f64()),
+            )));
+        }
+        eprintln!(
+            "warning: {what} will probably take {}{costliest} (estimated from a short \
+             calibration; it goes on: interrupt it to change -n, --horizon or --shard)",
+            estimate.describe()
+        );
         Ok(())
     }
 }
@@ -649,14 +714,20 @@ fn run_comparison(
         first: 0,
         threads: sim.threads(),
     };
+    let all: Vec<&Model> = models.iter().collect();
+    sim.preflight(
+        &all,
+        shared.replications,
+        &format!("comparing these {} designs", models.len()),
+    )?;
     let progress = Progress::new(shared.replications * models.len() as u64, sim.progress());
     let per_chunk = models.len() as u64;
     let comparison = runner::run_paired(&models, baseline, &options, &|done| {
         progress.advance(done * per_chunk)
     })
-    .map_err(|e| Failure {
-        code: 3,
-        error: e.into(),
+    .map_err(|e| {
+        let designs: Vec<(&Scenario, &Model)> = scenarios.iter().zip(&models).collect();
+        run_failure(e, &designs)
     })?;
     progress.finish();
     let results = ComparisonResults::new(&models, sources, baseline, indicator, &comparison);
@@ -698,6 +769,9 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     print_warnings(&s);
     args.sim.apply(&mut s).map_err(bad_input)?;
     let model = Model::build(&s).map_err(bad_input)?;
+    check_recording(&args.ci, &model, s.simulation.replications)?;
+    args.sim
+        .preflight(&[&model], s.simulation.replications, "this run")?;
     let options = RunOptions {
         replications: s.simulation.replications,
         first: 0,
@@ -709,7 +783,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     let ((run, recorded), precision) = match &s.simulation.precision {
         None => (
             runner::run_until_recording(&model, &options, None, &mut |_| false, &advance, record)
-                .map_err(internal_run)?,
+                .map_err(|e| run_failure(e, &[(&s, &model)]))?,
             None,
         ),
         Some(p) => {
@@ -728,7 +802,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
                 &advance,
                 record,
             )
-            .map_err(internal_run)?;
+            .map_err(|e| run_failure(e, &[(&s, &model)]))?;
             let achieved = relative_half_width(&run.summary, index);
             let result = PrecisionResult {
                 indicator: p.indicator.clone(),
@@ -920,6 +994,9 @@ fn check(args: CheckArgs) -> Result<(), Failure> {
         max = max.min(batch);
     }
     let plan = Plan { batch, max };
+    check_recording(&args.ci, &model, max)?;
+    args.sim
+        .preflight(&[&model], max, "this check, at its most replications,")?;
     let progress = Progress::new(max, args.sim.progress());
     let record = args.ci.uses_baselines();
     let checked = check::check(
@@ -930,7 +1007,7 @@ fn check(args: CheckArgs) -> Result<(), Failure> {
         &|done| progress.advance(done),
         record,
     )
-    .map_err(internal_run)?;
+    .map_err(|e| run_failure(e, &[(&s, &model)]))?;
     progress.finish();
     let results = Results::new(&model, &args.file.display().to_string(), &checked.run);
     let plan_report = PlanReport {
@@ -970,12 +1047,52 @@ fn check(args: CheckArgs) -> Result<(), Failure> {
 /// Batches `check` looks at by default, at most.
 const DEFAULT_LOOKS: u64 = 16;
 
-/// A run that could not start (worker threads): not the user's input.
-fn internal_run(e: runner::RunError) -> Failure {
-    Failure {
-        code: 3,
-        error: e.into(),
+/// A run that failed: a replication over the event budget is the input's
+/// doing (exit 2, with what floods it); worker threads that cannot start
+/// are not (exit 3). `designs` are the run's scenarios and models, in the
+/// runner's order.
+fn run_failure(e: runner::RunError, designs: &[(&Scenario, &Model)]) -> Failure {
+    match e {
+        runner::RunError::EventBudget(o) => match designs.first() {
+            Some((s, model)) => {
+                bad_input(anyhow!("{}: {}", s.source, budget::explain(s, model, &o)))
+            }
+            None => bad_input(anyhow!(runner::RunError::EventBudget(o))),
+        },
+        runner::RunError::Design { design, source } => match designs.get(design) {
+            Some(&d) => {
+                let f = run_failure(*source, &[d]);
+                Failure {
+                    code: f.code,
+                    error: f.error.context(format!("design `{}`", d.0.name)),
+                }
+            }
+            None => run_failure(*source, &[]),
+        },
+        e @ runner::RunError::Threads { .. } => Failure {
+            code: 3,
+            error: e.into(),
+        },
     }
+}
+
+/// Memory for per-replication values, which baselines keep (one f64 per
+/// replication and indicator, in memory and in the file): at most this.
+const MAX_RECORDED_BYTES: u64 = 1 << 30;
+
+/// Refuses a baseline run whose per-replication values would not fit
+/// [`MAX_RECORDED_BYTES`].
+fn check_recording(ci: &CiArgs, model: &Model, replications: u64) -> Result<(), Failure> {
+    let per_replication = 8 * model.indicator_count() as u64;
+    let most = MAX_RECORDED_BYTES / per_replication;
+    if ci.uses_baselines() && replications > most {
+        return Err(bad_input(anyhow!(
+            "a baseline keeps each replication's downtime per indicator ({} indicators), so \
+             --baseline and --save-baseline take at most {most} replications, not {replications}",
+            model.indicator_count()
+        )));
+    }
+    Ok(())
 }
 
 /// Results on stdout in the chosen format.
@@ -1026,9 +1143,11 @@ fn run_shard(args: &RunArgs, shard: Shard) -> Result<(), Failure> {
         first: replications.start,
         threads: args.sim.threads(),
     };
+    args.sim
+        .preflight(&[&model], options.replications, &format!("shard {shard}"))?;
     let progress = Progress::new(options.replications, args.sim.progress());
     let blocks = runner::run_blocks(&model, &options, &|done| progress.advance(done))
-        .map_err(internal_run)?;
+        .map_err(|e| run_failure(e, &[(&s, &model)]))?;
     progress.finish();
     let part = Part::new(&s, text, format, shard, blocks);
     let write = |out: &mut dyn Write| -> std::io::Result<()> {

@@ -13,6 +13,7 @@
 pub const BLOCK: u64 = 256;
 
 pub mod baseline;
+pub mod budget;
 pub mod check;
 pub mod cli;
 pub mod engine;

@@ -32,8 +32,10 @@ use crate::stats::DurationSketch;
 pub const PART_FORMAT: &str = "kubenines-partial-results";
 /// Version of the partial-results layout.
 pub const PART_FORMAT_VERSION: u32 = 1;
-/// The most shards a run may be cut into.
-pub const MAX_SHARDS: u64 = 100_000;
+/// The most shards a run may be cut into: more than Slurm's default job
+/// array size (1,001) and well beyond any Indexed Job we have seen, yet few
+/// enough that `merge` reads every part of a run in reasonable time.
+pub const MAX_SHARDS: u64 = 10_000;
 
 /// `K/N`: the K-th (1-based) of N slices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,7 +90,9 @@ impl Shard {
     /// The replications of this shard, of a run of `replications`.
     pub fn replications(&self, replications: u64) -> std::ops::Range<u64> {
         let b = self.blocks(replications);
-        (b.start * BLOCK).min(replications)..(b.end * BLOCK).min(replications)
+        // Saturating: a part read from a file may claim any count.
+        let at = |block: u64| block.saturating_mul(BLOCK).min(replications);
+        at(b.start)..at(b.end)
     }
 }
 

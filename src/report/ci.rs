@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::compare::signed_minutes;
-use super::human::human_duration_minutes;
+use super::human::{human_duration_minutes, thousands};
 use super::table::write_aligned;
 use super::{Results, Tool};
 use crate::baseline::{Change, Comparison, Row};
@@ -431,19 +431,6 @@ fn columns<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-/// 12,345.
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 /// 10 rather than 10.0; 2.5 stays.

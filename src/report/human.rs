@@ -29,6 +29,19 @@ pub fn human_duration_minutes(minutes: f64) -> String {
     }
 }
 
+/// 12,345.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 /// An availability as a percentage with enough digits to show its nines
 /// plus two more, e.g. 99.99312%.
 pub fn percent(availability: f64, nines: Option<f64>) -> String {

@@ -6,7 +6,7 @@ pub mod ci;
 pub mod compare;
 mod csv;
 pub mod document;
-mod human;
+pub mod human;
 mod json;
 pub mod study;
 mod table;

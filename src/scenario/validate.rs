@@ -76,6 +76,12 @@ pub const MAX_DISASTERS: usize = 100;
 /// machine busy.
 pub const MAX_PRECISION_REPLICATIONS: u64 = 100_000_000;
 
+/// Upper bound on a fixed number of replications: it keeps every count of
+/// replications, blocks and shards far from overflow, and a typo from
+/// keeping a machine busy for years (runs above an estimated day are
+/// refused before they start anyway).
+pub const MAX_REPLICATIONS: u64 = 1_000_000_000;
+
 /// Replications between checks of a precision target when the file gives no
 /// `batch`.
 pub const DEFAULT_PRECISION_BATCH: u64 = 1024;
@@ -258,6 +264,15 @@ fn replications_and_precision(
             ));
         }
         (Some(0), None) => return Err(invalid("simulation.replications", "must be at least 1")),
+        (Some(n), None) if n > MAX_REPLICATIONS => {
+            return Err(invalid(
+                "simulation.replications",
+                format!(
+                    "{n} is more than kubenines runs ({MAX_REPLICATIONS} at most); for tighter \
+                     intervals aim for a `precision` target"
+                ),
+            ));
+        }
         (Some(n), None) => return Ok((n, None)),
         (None, Some(p)) => p,
     };

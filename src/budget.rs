@@ -1,0 +1,257 @@
+//! What a run may cost, said before it starts and enforced while it runs.
+//!
+//! - **Size**: before any work, a short calibration runs the first
+//!   replications of each design (or part of one, for a design whose
+//!   replication is long) and extrapolates the whole run's wall time. Runs
+//!   estimated above [`WARN_AFTER`] get a warning with the estimate and go
+//!   on; runs estimated above the hard cap (`--max-run-time`, default
+//!   [`DEFAULT_MAX_RUN_TIME`]) are refused before they start.
+//! - **Events**: a replication that processes more events than the
+//!   scenario's budget (`simulation.max_events_per_year`, per simulated
+//!   year) stops the run ([`crate::runner::Overrun`]); [`explain`] replays
+//!   its beginning and names the component whose events flood it.
+//!
+//! Neither changes a result: the calibration's replications are thrown
+//! away, and a run that stays within its budget is the run it always was.
+
+use std::time::{Duration, Instant};
+
+use crate::model::{Cluster, Model};
+use crate::report::human::{human_duration_minutes, thousands};
+use crate::runner::{CHUNK, Overrun};
+use crate::scenario::{Scenario, YEAR_SECONDS, format_duration};
+
+/// Estimated wall time above which a run is announced with a warning.
+pub const WARN_AFTER: Duration = Duration::from_secs(10 * 60);
+
+/// Estimated wall time above which a run is refused, unless `--max-run-time`
+/// allows more.
+pub const DEFAULT_MAX_RUN_TIME: Duration = Duration::from_secs(24 * 3600);
+
+/// Time one design's calibration may take, at most, when its replications
+/// are long; short replications stop it far sooner.
+const CALIBRATION: Duration = Duration::from_millis(250);
+
+/// Time after which a design's calibration has seen enough short
+/// replications.
+const ENOUGH: Duration = Duration::from_millis(5);
+
+/// Replications a design's calibration runs, at most.
+const CALIBRATION_REPLICATIONS: u64 = CHUNK;
+
+/// Events between looks at the clock while a long replication is timed.
+const STEP: u64 = 256;
+
+/// Events of an overrunning replication replayed to see who made them.
+const CENSUS_EVENTS: u64 = 1 << 21;
+
+/// The estimated cost of one design's replication.
+#[derive(Clone, Copy, Debug)]
+pub struct Calibration {
+    /// CPU seconds one replication takes, on one thread.
+    pub seconds_per_replication: f64,
+    /// Replications (or the fraction of one) the figure was measured on.
+    pub measured_replications: f64,
+}
+
+/// Times the first replications of `model` (throwaway runs; results are
+/// not touched). A replication too long to finish in the calibration's
+/// time is extrapolated from the simulated time it reached.
+pub fn calibrate(model: &Model) -> Calibration {
+    let mut cluster = Cluster::new(model);
+    let start = Instant::now();
+    let mut done = 0.0;
+    for r in 0..CALIBRATION_REPLICATIONS {
+        let probe = cluster.probe(r, STEP, || start.elapsed() < CALIBRATION);
+        if probe.finished {
+            done += 1.0;
+        } else {
+            done += probe.reached / model.horizon;
+        }
+        if !probe.finished || start.elapsed() >= ENOUGH {
+            break;
+        }
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    Calibration {
+        // A probe stopped at its very first events has reached t = 0 in
+        // the worst case: count it as a sliver, never as nothing.
+        seconds_per_replication: elapsed / done.max(1e-9),
+        measured_replications: done,
+    }
+}
+
+/// A run's estimated cost.
+#[derive(Clone, Debug)]
+pub struct Estimate {
+    /// Wall time on the run's threads.
+    pub wall: Duration,
+    /// CPU seconds per replication of every design together.
+    pub seconds_per_replication: f64,
+    /// The design that costs most, when there are several: (index, its share).
+    pub costliest: Option<(usize, f64)>,
+    pub replications: u64,
+    pub threads: usize,
+}
+
+/// The estimated wall time of `replications` of every model, run paired on
+/// `threads` (every chunk of [`CHUNK`] replications is one thread's work).
+pub fn estimate(models: &[&Model], replications: u64, threads: usize) -> Estimate {
+    let per: Vec<f64> = models
+        .iter()
+        .map(|m| calibrate(m).seconds_per_replication)
+        .collect();
+    let seconds_per_replication: f64 = per.iter().sum();
+    let parallel = (threads.max(1) as u64).min(replications.div_ceil(CHUNK).max(1));
+    let wall = seconds_per_replication * replications as f64 / parallel as f64;
+    let costliest = (models.len() > 1)
+        .then(|| {
+            per.iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(i, &s)| (i, s / seconds_per_replication))
+        })
+        .flatten();
+    Estimate {
+        wall: Duration::try_from_secs_f64(wall).unwrap_or(Duration::MAX),
+        seconds_per_replication,
+        costliest,
+        replications,
+        threads: parallel as usize,
+    }
+}
+
+impl Estimate {
+    /// "about 14h 20m on 2 threads (2,000 replications, 52s of CPU each)".
+    pub fn describe(&self) -> String {
+        format!(
+            "about {} on {} thread{} ({} replications, {} of CPU each)",
+            human(self.wall.as_secs_f64()),
+            self.threads,
+            if self.threads == 1 { "" } else { "s" },
+            thousands(self.replications),
+            human(self.seconds_per_replication),
+        )
+    }
+}
+
+/// Seconds for people, two units at most ("14h 20m", "850ms", "3d 02h");
+/// beyond a thousand days, in years.
+pub fn human(seconds: f64) -> String {
+    if seconds > 1000.0 * 86_400.0 {
+        return format!(
+            "{} years",
+            thousands((seconds / YEAR_SECONDS).round() as u64)
+        );
+    }
+    if seconds < 1e-3 {
+        return format!("{:.0}µs", seconds * 1e6);
+    }
+    human_duration_minutes(seconds / 60.0)
+}
+
+/// Why replication `overrun.replication` of `scenario` (compiled as
+/// `model`) ran out of events, and what to do: its first events replayed
+/// and counted by component, the largest share named, with the timing that
+/// makes it so and the likely typo.
+pub fn explain(scenario: &Scenario, model: &Model, overrun: &Overrun) -> String {
+    let budget = scenario.simulation.max_events_per_year();
+    let mut out = format!(
+        "replication {} exceeded the event budget of {} events per simulated year ({} for its \
+         {}), {} simulated years in",
+        overrun.replication,
+        thousands(budget),
+        thousands(model.event_limit),
+        format_duration(model.horizon),
+        trim(overrun.reached / YEAR_SECONDS, 3),
+    );
+    let census = Cluster::new(model).census(overrun.replication, CENSUS_EVENTS.min(overrun.events));
+    let years = census.reached / YEAR_SECONDS;
+    if let Some((key, n)) = census.by_component.first()
+        && years > 0.0
+    {
+        let share = *n as f64 / census.events.max(1) as f64;
+        out += &format!(
+            ": {key} {}: {} events a year ({:.0}% of them)",
+            behaviour(model, key),
+            thousands((*n as f64 / years).round() as u64),
+            share * 100.0,
+        );
+        if let Some(typo) = typo(model, key) {
+            out += &format!("; did you mean {typo}?");
+        }
+    }
+    if !out.ends_with('?') {
+        out.push('.');
+    }
+    out + " If the scenario is right, raise the budget with --max-events-per-year N or \
+           `simulation.max_events_per_year`."
+}
+
+/// What makes component `key` busy, from its timings: "fails every 1s on
+/// average (and is repaired in 5m)".
+fn behaviour(model: &Model, key: &str) -> String {
+    match lifecycle(model, key) {
+        Some(l) => format!(
+            "fails every {} on average and is back after {}",
+            human(l.failure.mean()),
+            human(l.repair.mean())
+        ),
+        None => match key.strip_prefix("disasters.") {
+            Some(name) => model
+                .disasters
+                .iter()
+                .find(|d| d.name == name)
+                .map(|d| format!("strikes every {} on average", human(d.every.mean())))
+                .unwrap_or_default(),
+            None => "is the busiest component".into(),
+        },
+    }
+}
+
+/// A failure or disaster mean under a minute, read as a unit typo: `1s`
+/// was likely meant as `1y`.
+fn typo(model: &Model, key: &str) -> Option<String> {
+    let mean = match lifecycle(model, key) {
+        Some(l) => l.failure.mean(),
+        None => {
+            let name = key.strip_prefix("disasters.")?;
+            model
+                .disasters
+                .iter()
+                .find(|d| d.name == name)?
+                .every
+                .mean()
+        }
+    };
+    (mean < 60.0).then(|| format!("{}y", trim(mean, 3)))
+}
+
+/// The failure and repair of the component class a census key names.
+fn lifecycle<'m>(model: &'m Model, key: &str) -> Option<&'m crate::model::Lifecycle> {
+    let host_class = |role: fn(&crate::model::Role) -> bool| {
+        model
+            .hosts
+            .iter()
+            .find(|h| role(&h.role))
+            .map(|h| &model.host_classes[h.class as usize])
+    };
+    use crate::model::Role;
+    match key {
+        "control_plane.node" => host_class(|r| matches!(r, Role::ControlPlane(_))),
+        "control_plane.etcd_node" => host_class(|r| matches!(r, Role::Etcd(_))),
+        "workers.node" => host_class(|r| matches!(r, Role::Worker(_))),
+        "zones" => Some(&model.zone_lifecycle),
+        "control_plane.load_balancer" => model.load_balancer.as_ref(),
+        "control_plane.apiserver" => model.apiserver_crash.as_ref(),
+        "control_plane.etcd_member" => model.member_crash.as_ref(),
+        _ => None,
+    }
+}
+
+/// `x` with at most `digits` decimals and no trailing zeros.
+fn trim(x: f64, digits: usize) -> String {
+    let s = format!("{x:.digits$}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
+}
