@@ -206,6 +206,12 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
     if let Some(m) = &maintenance {
         warnings.extend(maintenance_warning(m, &control_plane, workers.as_ref()));
     }
+    warnings.extend(sub_second_warnings(
+        &zones,
+        &control_plane,
+        workers.as_ref(),
+        &disasters,
+    ));
     if backups.is_none() && (control_plane.etcd_disk_loss() > 0.0 || !disasters.is_empty()) {
         warnings.push(Warning {
             key: "recovery.restore".into(),
@@ -237,6 +243,81 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
         },
         warnings,
     })
+}
+
+/// Failures and repairs whose mean is a second or less: legal, but no host,
+/// zone or load balancer fails or is mended that fast, and such a typo
+/// (`1s` for `1y`) floods the run with events (see the event budget).
+fn sub_second_warnings(
+    zones: &Zones,
+    cp: &ControlPlane,
+    workers: Option<&Workers>,
+    disasters: &[Disaster],
+) -> Vec<Warning> {
+    let mut timings: Vec<(String, &Distribution, &str)> = vec![
+        (
+            "zones.failure".into(),
+            &zones.failure,
+            "zone outages come a second or less apart",
+        ),
+        (
+            "zones.repair".into(),
+            &zones.repair,
+            "zone repairs take a second or less",
+        ),
+    ];
+    for (key, spec) in [
+        ("control_plane.node", Some(&cp.node)),
+        (
+            "control_plane.etcd_node",
+            cp.etcd_hosts.as_ref().map(|e| &e.node),
+        ),
+        ("workers.node", workers.map(|w| &w.node)),
+        ("control_plane.load_balancer", cp.load_balancer.as_ref()),
+    ] {
+        if let Some(spec) = spec {
+            timings.push((
+                format!("{key}.failure"),
+                &spec.failure,
+                "failures come a second or less apart",
+            ));
+            timings.push((
+                format!("{key}.repair"),
+                &spec.repair,
+                "repairs take a second or less",
+            ));
+        }
+    }
+    for (key, spec) in [
+        ("control_plane.apiserver", cp.apiserver.as_ref()),
+        ("control_plane.etcd_member", cp.etcd_member.as_ref()),
+    ] {
+        if let Some(spec) = spec {
+            timings.push((
+                format!("{key}.failure"),
+                &spec.failure,
+                "process crashes come a second or less apart",
+            ));
+        }
+    }
+    for (i, d) in disasters.iter().enumerate() {
+        timings.push((
+            format!("disasters[{i}].every"),
+            &d.every,
+            "disasters come a second or less apart",
+        ));
+    }
+    timings
+        .into_iter()
+        .filter(|(_, d, _)| d.mean() <= 1.0)
+        .map(|(key, d, what)| Warning {
+            message: format!(
+                "`{d}`: {what} on average, where real ones take minutes to years; if a unit is mistyped (`1s` for `1y`), the run will \
+                 be flooded with events and stop at its event budget"
+            ),
+            key,
+        })
+        .collect()
 }
 
 /// Why `simulation` may not have both `replications` and `precision`.
