@@ -121,7 +121,30 @@ pub fn estimate(models: &[&Model], replications: u64, threads: usize) -> Estimat
     }
 }
 
+/// What to do with a run of this estimate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Short: start without a word.
+    Start,
+    /// Long but allowed: say how long, then start.
+    Warn,
+    /// Beyond the cap: refuse before any work.
+    Refuse,
+}
+
 impl Estimate {
+    /// Start quietly up to [`WARN_AFTER`] (or the cap, if lower), warn up
+    /// to the cap, refuse beyond it.
+    pub fn verdict(&self, cap: Duration) -> Verdict {
+        if self.wall > cap {
+            Verdict::Refuse
+        } else if self.wall > WARN_AFTER {
+            Verdict::Warn
+        } else {
+            Verdict::Start
+        }
+    }
+
     /// "about 14h 20m on 2 threads (2,000 replications, 52s of CPU each)".
     pub fn describe(&self) -> String {
         format!(
@@ -254,4 +277,40 @@ fn trim(x: f64, digits: usize) -> String {
     let s = format!("{x:.digits$}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     s.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn estimate(minutes: u64) -> Estimate {
+        Estimate {
+            wall: Duration::from_secs(60 * minutes),
+            seconds_per_replication: 1.0,
+            costliest: None,
+            replications: 1,
+            threads: 1,
+        }
+    }
+
+    #[test]
+    fn long_runs_warn_and_runs_beyond_the_cap_are_refused() {
+        let day = DEFAULT_MAX_RUN_TIME;
+        assert_eq!(estimate(10).verdict(day), Verdict::Start);
+        assert_eq!(estimate(11).verdict(day), Verdict::Warn);
+        assert_eq!(estimate(24 * 60).verdict(day), Verdict::Warn);
+        assert_eq!(estimate(24 * 60 + 1).verdict(day), Verdict::Refuse);
+        // A cap below the warning threshold refuses what it does not allow.
+        let five = Duration::from_secs(300);
+        assert_eq!(estimate(5).verdict(five), Verdict::Start);
+        assert_eq!(estimate(6).verdict(five), Verdict::Refuse);
+    }
+
+    #[test]
+    fn people_read_the_times() {
+        assert_eq!(human(7.6e-6), "8µs");
+        assert_eq!(human(41.0), "41.0s");
+        assert_eq!(human(11.0 * 3600.0 + 23.0 * 60.0), "11h 23m");
+        assert_eq!(human(5000.0 * YEAR_SECONDS), "5,000 years");
+    }
 }

@@ -301,7 +301,8 @@ impl SimulationArgs {
     fn preflight(&self, models: &[&Model], replications: u64, what: &str) -> Result<(), Failure> {
         let cap = self.max_run_time().map_err(bad_input)?;
         let estimate = budget::estimate(models, replications, self.threads());
-        if estimate.wall <= budget::WARN_AFTER.min(cap) {
+        let verdict = estimate.verdict(cap);
+        if verdict == budget::Verdict::Start {
             return Ok(());
         }
         let costliest = match estimate.costliest {
@@ -312,7 +313,7 @@ impl SimulationArgs {
             ),
             _ => String::new(),
         };
-        if estimate.wall > cap {
+        if verdict == budget::Verdict::Refuse {
             return Err(bad_input(anyhow!(
                 "{what} would take {}{costliest}, beyond the limit of {} (--max-run-time): run \
                  fewer replications (-n), a shorter --horizon, or shards on several machines \

@@ -820,3 +820,83 @@ pub fn run_paired(
         differences,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A summary of `indicators` indicators and one data-loss cause.
+    fn summary(indicators: usize) -> Summary {
+        Summary {
+            indicators: vec![IndicatorSummary::default(); indicators],
+            data_loss_by_cause: vec![LossSummary::default()],
+            ..Summary::default()
+        }
+    }
+
+    /// Values of many magnitudes, in a fixed pseudo-random order.
+    fn values(n: usize) -> Vec<f64> {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                1.0 + (x % 1_000_000) as f64 / 7.0
+            })
+            .collect()
+    }
+
+    /// `values` through a chunk's sink (outages of indicator 1, and RPOs),
+    /// then folded into a block as the runner does.
+    fn through_a_chunk(values: &[f64]) -> (Summary, usize) {
+        let mut part = summary(2);
+        let mut held = 0;
+        let mut most = 0;
+        for &v in values {
+            let mut sink = ChunkSink {
+                part: &mut part,
+                held: &mut held,
+            };
+            sink.outage(1, v);
+            sink.rpo(0, v);
+            most = most.max(part.indicators[1].pending_outages.len());
+        }
+        let mut block = summary(2);
+        block.merge(&part);
+        (block, most)
+    }
+
+    #[test]
+    fn a_chunk_below_the_limit_is_folded_exactly_as_before() {
+        let v = values(1000);
+        let (block, _) = through_a_chunk(&v);
+        let mut reference = DurationSketch::default();
+        reference.extend(&v);
+        assert_eq!(block.indicators[1].outage_seconds, reference);
+        assert_eq!(block.data_loss.rpo_seconds, reference);
+    }
+
+    #[test]
+    fn a_storm_is_folded_as_it_goes_with_the_same_counts() {
+        let v = values(3 * PENDING_LIMIT + 17);
+        let (block, most) = through_a_chunk(&v);
+        assert!(most < PENDING_LIMIT, "held {most} values");
+        let mut reference = DurationSketch::default();
+        reference.extend(&v);
+        for got in [
+            &block.indicators[1].outage_seconds,
+            &block.data_loss.rpo_seconds,
+            &block.data_loss_by_cause[0].rpo_seconds,
+        ] {
+            assert_eq!(got.count(), reference.count());
+            assert_eq!(got.max(), reference.max());
+            for q in [0.0, 0.1, 0.5, 0.9, 0.99, 1.0] {
+                assert_eq!(got.quantile(q), reference.quantile(q), "q {q}");
+            }
+            // Only the order of the floating-point sum differs.
+            let (a, b) = (got.mean().unwrap_or(0.0), reference.mean().unwrap_or(1.0));
+            assert!((a / b - 1.0).abs() < 1e-12, "{a} against {b}");
+        }
+    }
+}
