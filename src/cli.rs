@@ -366,6 +366,16 @@ fn diag_text(out: &str) {
         .write_all(text::visible(out).as_bytes());
 }
 
+/// Output nobody reads any more (a closed pipe) is not a failure, but a
+/// verdict that follows it still is: `check | head` must not pass a check
+/// that failed.
+fn unless_closed_pipe(written: Result<(), Failure>) -> Result<(), Failure> {
+    match written {
+        Err(f) if is_broken_pipe(&f.error) => Ok(()),
+        other => other,
+    }
+}
+
 /// A failed write of the command's output: exit 2 (a closed pipe is
 /// recognised by [`main`] and is not an error).
 fn output_failure(what: &'static str) -> impl FnOnce(std::io::Error) -> Failure {
@@ -844,7 +854,10 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         ));
     }
     results.precision = precision;
-    write_results(args.output.unwrap_or(Output::Table), &results)?;
+    unless_closed_pipe(write_results(
+        args.output.unwrap_or(Output::Table),
+        &results,
+    ))?;
     let ran = Ran {
         scenario: &s,
         model: &model,
@@ -1045,13 +1058,15 @@ fn check(args: CheckArgs) -> Result<(), Failure> {
         checked.verdicts,
         Some(plan_report),
     )?;
-    match args.output {
-        CheckOutput::Table => stdout_text(&report.table()),
-        CheckOutput::Json => serde_json::to_string_pretty(&report)
-            .map_err(std::io::Error::other)
-            .and_then(|json| stdout_json(&format!("{json}\n"))),
-    }
-    .map_err(output_failure("writing the check"))?;
+    unless_closed_pipe(
+        match args.output {
+            CheckOutput::Table => stdout_text(&report.table()),
+            CheckOutput::Json => serde_json::to_string_pretty(&report)
+                .map_err(std::io::Error::other)
+                .and_then(|json| stdout_json(&format!("{json}\n"))),
+        }
+        .map_err(output_failure("writing the check")),
+    )?;
     verdict(&report)
 }
 
@@ -1162,7 +1177,7 @@ fn merge(args: MergeArgs) -> Result<(), Failure> {
     }
     let merged = shard::merge(&parts).map_err(|e| bad_input(anyhow!(e)))?;
     let results = Results::new(&merged.model, &merged.source, &merged.run);
-    write_results(args.output, &results)?;
+    unless_closed_pipe(write_results(args.output, &results))?;
     // Parts carry no per-replication values: comparisons from a merge are Welch's.
     let ran = Ran {
         scenario: &merged.scenario,
