@@ -1232,7 +1232,7 @@ fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            '\t' | '\n' | '\r' => out.push(c),
+            '\t' | '\n' => out.push(c),
             // Other controls shown, not dropped (XML forbids most of C0).
             c if hidden(c) => out.extend(c.escape_unicode()),
             '\u{FFFE}' | '\u{FFFF}' => out.push('\u{FFFD}'),
