@@ -579,8 +579,9 @@ fn a_base_outside_the_study_is_read_only_if_it_is_a_scenario() {
     fs::create_dir_all(&studies).unwrap();
     // Secrets outside the study's directory, each of which today's parser
     // would quote: a name it refuses, a line it cannot parse, no mapping.
+    let scenario_with_bad_name = stacked_1("SECRET_TOKEN_4f9a", "x", "");
     let secrets = [
-        ("key.yaml", "name: SECRET_TOKEN_4f9a\n"),
+        ("key.yaml", scenario_with_bad_name.as_str()),
         ("id_rsa.yaml", "-----BEGIN SECRET_TOKEN_4f9a-----\nabc: [\n"),
         ("shadow.json", "{\"SECRET_TOKEN_4f9a\": 1}\n"),
         ("shadow", "root:SECRET_TOKEN_4f9a:19000::::::\n"),
