@@ -431,11 +431,27 @@ fn reproduce_command_reads_back_through_a_shell() {
         .collect();
     assert_eq!(words, expected);
     assert!(!root.join("pwned").exists() && !Path::new(ROOT).join("pwned").exists());
-    // The shipped study's command stays as it was: nothing to quote.
-    assert!(
-        fs::read_to_string(Path::new(ROOT).join("reports/control-plane/report.md"))
-            .map(|m| reproduce_block(&m))
-            .is_ok_and(|c| c == "kubenines report scenarios/studies/control-plane.yaml --out reports/control-plane"),
+    // A plain path stays bare, as in the shipped report.
+    fs::copy(scenario("stacked-1.yaml"), root.join("base.yaml")).unwrap();
+    fs::write(root.join("plain.yaml"), small_study("base.yaml", "")).unwrap();
+    let plain = Command::new(BIN)
+        .current_dir(&root)
+        .args([
+            "report",
+            "plain.yaml",
+            "--out",
+            "reports/plain-1",
+            "-n",
+            "16",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert!(plain.status.success(), "{plain:?}");
+    let markdown = fs::read_to_string(root.join("reports/plain-1/report.md")).unwrap();
+    assert_eq!(
+        reproduce_block(&markdown),
+        "kubenines report plain.yaml --out reports/plain-1 -n 16"
     );
     let _ = fs::remove_dir_all(&root);
 }
