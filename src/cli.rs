@@ -26,6 +26,7 @@ use crate::report::{PrecisionResult, Tool};
 use crate::runner::{self, RunOptions};
 use crate::scenario::{self, Scenario};
 use crate::shard::{self, Part, Shard};
+use crate::text;
 
 /// Discrete-event Monte Carlo availability simulator for Kubernetes HA designs.
 #[derive(Debug, Parser)]
@@ -354,19 +355,99 @@ fn bad_input(error: impl Into<anyhow::Error>) -> Failure {
 
 /// Parses the arguments, runs the command, and turns the outcome into an exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage(&e),
+    };
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             // Output cut short by a closed pipe (`| head`) is not an error.
-            if let Some(io) = f.error.downcast_ref::<std::io::Error>()
-                && io.kind() == std::io::ErrorKind::BrokenPipe
-            {
+            if is_broken_pipe(&f.error) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {:#}", f.error);
+            diag(&format!("error: {:#}", f.error));
             ExitCode::from(f.code)
         }
+    }
+}
+
+/// Help and version on stdout (exit 0, or 2 when they cannot be written),
+/// usage errors on stderr (exit 2). clap's own `exit` would report success
+/// for help it could not write.
+fn usage(e: &clap::Error) -> ExitCode {
+    if e.use_stderr() || std::io::stdout().is_terminal() {
+        // On a terminal, clap's colours; a failed write to stderr is
+        // nothing more can be said about.
+        let _ = e.print();
+        return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+    }
+    match stdout_text(&e.render().to_string()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(io) if io.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(io) => {
+            diag(&format!("error: writing to stdout: {io}"));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Whether `error` is, or was caused by, a write to a closed pipe.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Text on stdout, control characters shown rather than obeyed
+/// ([`text::visible`]). Rust ignores SIGPIPE, so a closed pipe is an error
+/// here (`BrokenPipe`), as a full disk is; neither panics.
+fn stdout_text(out: &str) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text::visible(out).as_bytes())?;
+    stdout.flush()
+}
+
+/// JSON on stdout, control characters as JSON escapes ([`text::json_visible`]).
+fn stdout_json(out: &str) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text::json_visible(out).as_bytes())?;
+    stdout.flush()
+}
+
+/// A diagnostic line on stderr, control characters shown rather than
+/// obeyed. A diagnostic that cannot be written (stderr closed or full) is
+/// dropped: there is nowhere left to say so, and it must not panic as
+/// `eprintln!` would.
+fn diag(line: &str) {
+    diag_text(&format!("{line}\n"));
+}
+
+/// [`diag`] without the newline.
+fn diag_text(out: &str) {
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(text::visible(out).as_bytes());
+}
+
+/// Output nobody reads any more (a closed pipe) is not a failure, but a
+/// verdict that follows it still is: `check | head` must not pass a check
+/// that failed.
+fn unless_closed_pipe(written: Result<(), Failure>) -> Result<(), Failure> {
+    match written {
+        Err(f) if is_broken_pipe(&f.error) => Ok(()),
+        other => other,
+    }
+}
+
+/// A failed write of the command's output: exit 2 (a closed pipe is
+/// recognised by [`main`] and is not an error).
+fn output_failure(what: &'static str) -> impl FnOnce(std::io::Error) -> Failure {
+    move |e| Failure {
+        code: 2,
+        error: anyhow::Error::new(e).context(what),
     }
 }
 
@@ -385,51 +466,55 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 scenario::json_schema()
             };
             let schema = serde_json::to_string_pretty(&schema).map_err(bad_input)?;
-            writeln!(std::io::stdout(), "{schema}").map_err(|e| Failure {
-                code: 2,
-                error: e.into(),
-            })
+            stdout_json(&format!("{schema}\n")).map_err(output_failure("writing the schema"))
         }
     }
 }
 
 fn validate(files: &[PathBuf]) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
     for file in files {
         if scenario::is_study(file) {
             let study = scenario::load_study(file).map_err(bad_input)?;
             for d in &study.invalid {
-                eprintln!("design {} is invalid: {}", d.name, d.reason);
+                diag(&format!("design {} is invalid: {}", d.name, d.reason));
+            }
+            // As `compare` and `report` would refuse it.
+            if study.designs.is_empty() {
+                return Err(no_valid_design(&study));
             }
             print_design_warnings(&study);
-            writeln!(
-                out,
-                "ok: {} (study {}: {} designs, {} invalid)",
+            stdout_text(&format!(
+                "ok: {} (study {}: {} designs, {} invalid)\n",
                 file.display(),
                 study.name,
                 study.designs.len(),
                 study.invalid.len()
-            )
-            .map_err(|e| Failure {
-                code: 2,
-                error: e.into(),
-            })?;
+            ))
+            .map_err(output_failure("writing to stdout"))?;
             continue;
         }
         let s = scenario::load(file).map_err(bad_input)?;
         print_warnings(&s);
-        writeln!(out, "ok: {} ({})", file.display(), s.name).map_err(|e| Failure {
-            code: 2,
-            error: e.into(),
-        })?;
+        stdout_text(&format!("ok: {} ({})\n", file.display(), s.name))
+            .map_err(output_failure("writing to stdout"))?;
     }
     Ok(())
+}
+
+/// A study none of whose designs is valid: exit 2, after their reasons.
+fn no_valid_design(study: &scenario::Study) -> Failure {
+    bad_input(anyhow!(
+        "no valid design in study `{}` ({}): all {} were skipped, for the reasons above",
+        study.name,
+        study.source,
+        study.invalid.len()
+    ))
 }
 
 /// The scenario's warnings on stderr, one line each; they do not change the exit code.
 fn print_warnings(s: &Scenario) {
     for warning in &s.warnings {
-        eprintln!("{warning}");
+        diag(&warning.to_string());
     }
 }
 
@@ -438,10 +523,10 @@ fn print_warnings(s: &Scenario) {
 fn print_design_warnings(study: &scenario::Study) {
     for d in &study.designs {
         for w in &d.scenario.warnings {
-            eprintln!(
+            diag(&format!(
                 "{}: design {}: warning: {}: {}",
                 study.source, d.name, w.key, w.message
-            );
+            ));
         }
     }
 }
@@ -505,15 +590,10 @@ fn run_study(
     indicator: Option<&str>,
 ) -> Result<Compared, Failure> {
     for d in &study.invalid {
-        eprintln!("design {} skipped: {}", d.name, d.reason);
+        diag(&format!("design {} skipped: {}", d.name, d.reason));
     }
     if study.designs.is_empty() {
-        return Err(bad_input(anyhow!(
-            "no valid design in study `{}` ({}): all {} were skipped, for the reasons above",
-            study.name,
-            study.source,
-            study.invalid.len()
-        )));
+        return Err(no_valid_design(study));
     }
     print_design_warnings(study);
     let baseline = baseline.or(study.baseline.as_deref());
@@ -569,10 +649,12 @@ fn report(args: ReportArgs) -> Result<(), Failure> {
         .context("drawing the charts")
         .map_err(internal)?;
     let drawn = started.elapsed();
-    let mut json = serde_json::to_vec_pretty(&compared.results)
+    let mut json = serde_json::to_string_pretty(&compared.results)
         .context("serialising the results")
         .map_err(internal)?;
-    json.push(b'\n');
+    json.push('\n');
+    // The same JSON value, with nothing in it that a terminal would obey.
+    let json = text::json_visible(&json).into_owned();
     let mut csv = Vec::new();
     compared
         .results
@@ -591,21 +673,22 @@ fn report(args: ReportArgs) -> Result<(), Failure> {
             })
             .collect(),
         reproduce_command(&args),
-        String::from_utf8_lossy(&json).into_owned(),
+        json,
         String::from_utf8_lossy(&csv).into_owned(),
     );
     let written = document::write_report(&args.out, &document)
         .with_context(|| format!("writing the report into {}", args.out.display()))
         .map_err(|error| Failure { code: 2, error })?;
+    let mut out = String::new();
     if !args.sim.quiet {
         for path in &written {
-            println!("wrote {}", path.display());
+            out += &format!("wrote {}\n", path.display());
         }
     }
     let total = started.elapsed();
-    println!(
+    out += &format!(
         "report of study {} ({} designs, {} invalid) in {}: {} files, {:.1} s \
-         (simulation {:.1} s, charts {:.1} s)",
+         (simulation {:.1} s, charts {:.1} s)\n",
         study.name,
         study.designs.len(),
         study.invalid.len(),
@@ -615,33 +698,46 @@ fn report(args: ReportArgs) -> Result<(), Failure> {
         simulated.as_secs_f64(),
         (drawn - simulated).as_secs_f64()
     );
-    Ok(())
+    stdout_text(&out).map_err(output_failure("writing to stdout"))
 }
 
 /// The command line that reproduces a report (threads aside, which change
-/// nothing but speed).
+/// nothing but speed), each argument quoted for a POSIX shell where it
+/// needs to be ([`text::shell_word`]).
 fn reproduce_command(args: &ReportArgs) -> String {
-    let mut cmd = format!(
-        "kubenines report {} --out {}",
-        args.study.display(),
-        args.out.display()
-    );
+    // A path that starts with `-` would read as a flag: `./-x.yaml`.
+    let path = |p: &std::path::Path| {
+        let p = p.display().to_string();
+        if p.starts_with('-') {
+            format!("./{p}")
+        } else {
+            p
+        }
+    };
+    let mut words: Vec<String> = vec![
+        "kubenines".into(),
+        "report".into(),
+        path(&args.study),
+        "--out".into(),
+        path(&args.out),
+    ];
     if let Some(b) = &args.baseline {
-        cmd += &format!(" --baseline {b}");
+        words.extend(["--baseline".into(), b.clone()]);
     }
     if let Some(i) = &args.indicator {
-        cmd += &format!(" --indicator {i}");
+        words.extend(["--indicator".into(), i.clone()]);
     }
     if let Some(n) = args.sim.replications {
-        cmd += &format!(" -n {n}");
+        words.extend(["-n".into(), n.to_string()]);
     }
     if let Some(h) = &args.sim.horizon {
-        cmd += &format!(" --horizon {h}");
+        words.extend(["--horizon".into(), h.clone()]);
     }
     if let Some(seed) = args.sim.seed {
-        cmd += &format!(" --seed {seed}");
+        words.extend(["--seed".into(), seed.to_string()]);
     }
-    cmd
+    let quoted: Vec<_> = words.iter().map(|w| text::shell_word(w)).collect();
+    quoted.join(" ")
 }
 
 /// Settings with one entry per key (a JSON object's keys are unique): where
@@ -749,7 +845,7 @@ struct Compared {
 
 /// A comparison on stdout in the chosen format.
 fn write_comparison(output: Output, results: &ComparisonResults) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
+    let mut out = Vec::new();
     match output {
         Output::Table => results.write_table(&mut out),
         Output::Csv => results.write_csv(&mut out),
@@ -757,9 +853,14 @@ fn write_comparison(output: Output, results: &ComparisonResults) -> Result<(), F
             .map_err(std::io::Error::other)
             .and_then(|()| writeln!(out)),
     }
-    .and_then(|()| out.flush())
-    .context("writing results")
-    .map_err(|error| Failure { code: 2, error })
+    .context("formatting the results")
+    .map_err(|error| Failure { code: 3, error })?;
+    let out = String::from_utf8_lossy(&out);
+    match output {
+        Output::Json => stdout_json(&out),
+        Output::Table | Output::Csv => stdout_text(&out),
+    }
+    .map_err(output_failure("writing results"))
 }
 
 fn run(args: RunArgs) -> Result<(), Failure> {
@@ -821,14 +922,17 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     if let Some(p) = &precision
         && !p.reached
     {
-        eprintln!(
+        diag(&format!(
             "warning: precision target not reached: {} ± {} (relative) after the maximum of {} \
              replications; raise max_replications or relax relative_half_width",
             p.indicator, p.relative_half_width, run.summary.replications
-        );
+        ));
     }
     results.precision = precision;
-    write_results(args.output.unwrap_or(Output::Table), &results)?;
+    unless_closed_pipe(write_results(
+        args.output.unwrap_or(Output::Table),
+        &results,
+    ))?;
     let ran = Ran {
         scenario: &s,
         model: &model,
@@ -858,7 +962,7 @@ fn finish_ci(
     let report = ci_report(ci, command, ran, results, slos, plan)?;
     if command != "check" && report.baseline.is_some() {
         // stdout holds the results; the comparison goes beside them.
-        eprint!("\n{}", report.table());
+        diag_text(&format!("\n{}", report.table()));
     }
     verdict(&report)
 }
@@ -930,7 +1034,7 @@ fn ci_report(
             .with_context(|| format!("writing baseline `{name}` to {}", path.display()))
             .map_err(|error| Failure { code: 2, error })?;
         if ci.baseline.as_deref() != Some(name.as_str()) || comparison.is_none() {
-            eprintln!("saved baseline `{name}` to {}", path.display());
+            diag(&format!("saved baseline `{name}` to {}", path.display()));
         }
     }
     let report = CheckReport {
@@ -1032,16 +1136,15 @@ fn check(args: CheckArgs) -> Result<(), Failure> {
         checked.verdicts,
         Some(plan_report),
     )?;
-    let mut out = std::io::stdout().lock();
-    match args.output {
-        CheckOutput::Table => out.write_all(report.table().as_bytes()),
-        CheckOutput::Json => serde_json::to_writer_pretty(&mut out, &report)
-            .map_err(std::io::Error::other)
-            .and_then(|()| writeln!(out)),
-    }
-    .and_then(|()| out.flush())
-    .context("writing the check")
-    .map_err(|error| Failure { code: 2, error })?;
+    unless_closed_pipe(
+        match args.output {
+            CheckOutput::Table => stdout_text(&report.table()),
+            CheckOutput::Json => serde_json::to_string_pretty(&report)
+                .map_err(std::io::Error::other)
+                .and_then(|json| stdout_json(&format!("{json}\n"))),
+        }
+        .map_err(output_failure("writing the check")),
+    )?;
     verdict(&report)
 }
 
@@ -1103,12 +1206,17 @@ fn write_results(output: Output, results: &Results) -> Result<(), Failure> {
         Output::Json => &JsonExporter,
         Output::Csv => &CsvExporter,
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = Vec::new();
     exporter
         .write(results, &mut out)
-        .and_then(|()| out.flush())
-        .context("writing results")
-        .map_err(|error| Failure { code: 2, error })
+        .context("formatting the results")
+        .map_err(|error| Failure { code: 3, error })?;
+    let out = String::from_utf8_lossy(&out);
+    match output {
+        Output::Json => stdout_json(&out),
+        Output::Table | Output::Csv => stdout_text(&out),
+    }
+    .map_err(output_failure("writing results"))
 }
 
 /// `run FILE --shard K/N`: the shard's blocks, written as partial results.
@@ -1165,7 +1273,7 @@ fn run_shard(args: &RunArgs, shard: Shard) -> Result<(), Failure> {
     }
     .map_err(|error| Failure { code: 2, error })?;
     if !args.sim.quiet {
-        eprintln!(
+        diag(&format!(
             "shard {shard}: replications {}..{} of {} ({} blocks){}",
             replications.start,
             replications.end,
@@ -1175,7 +1283,7 @@ fn run_shard(args: &RunArgs, shard: Shard) -> Result<(), Failure> {
                 .as_ref()
                 .map(|p| format!(", written to {}", p.display()))
                 .unwrap_or_default()
-        );
+        ));
     }
     Ok(())
 }
@@ -1189,7 +1297,7 @@ fn merge(args: MergeArgs) -> Result<(), Failure> {
     }
     let merged = shard::merge(&parts).map_err(|e| bad_input(anyhow!(e)))?;
     let results = Results::new(&merged.model, &merged.source, &merged.run);
-    write_results(args.output, &results)?;
+    unless_closed_pipe(write_results(args.output, &results))?;
     // Parts carry no per-replication values: comparisons from a merge are Welch's.
     let ran = Ran {
         scenario: &merged.scenario,

@@ -24,4 +24,5 @@ pub mod scenario;
 pub mod shard;
 pub mod special;
 pub mod stats;
+pub mod text;
 pub mod trace;

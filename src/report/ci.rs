@@ -460,7 +460,7 @@ fn xml(s: &str) -> String {
 
 /// Text for a Markdown table cell: pipes escaped, no line breaks.
 fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+    crate::text::visible(&s.replace('|', "\\|").replace(['\n', '\r'], " ")).into_owned()
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use super::{DataLoss, Indicators, MINUTES_PER_YEAR, Named, Results, SCHEMA_VERSI
 use crate::model::Model;
 use crate::runner::Comparison;
 use crate::stats::Interval;
+use crate::text::csv_cell;
 
 /// Everything `compare` reports.
 #[derive(Clone, Debug, Serialize)]
@@ -293,7 +294,8 @@ impl ComparisonResults {
         Ok(())
     }
 
-    /// One CSV row per design.
+    /// One CSV row per design; text cells (names, files, the currency)
+    /// through [`csv_cell`].
     pub fn write_csv(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let mut w = ::csv::Writer::from_writer(out);
         w.write_record([
@@ -327,9 +329,9 @@ impl ComparisonResults {
                 .map(|x| &x.downtime_minutes_per_year);
             w.write_record([
                 d.rank.to_string(),
-                d.name.clone(),
-                d.source.clone(),
-                self.indicator.clone(),
+                csv_cell(&d.name),
+                csv_cell(&d.source),
+                csv_cell(&self.indicator),
                 i.availability.mean.to_string(),
                 opt(i.availability.ci_low),
                 opt(i.availability.ci_high),
@@ -343,7 +345,7 @@ impl ComparisonResults {
                 opt(diff.and_then(|x| x.ci_low)),
                 opt(diff.and_then(|x| x.ci_high)),
                 opt(d.monthly_cost),
-                d.currency.clone().unwrap_or_default(),
+                csv_cell(d.currency.as_deref().unwrap_or_default()),
                 d.pareto_frontier.to_string(),
             ])?;
         }

@@ -3,9 +3,12 @@
 //! (`data_loss/CAUSE`), whose statistics have columns of their own (empty
 //! in indicator rows, as the indicator columns are in data-loss rows).
 //! The last columns are each indicator's downtime per year by cause.
+//! Cells of text (names) go through [`csv_cell`]; numbers are written as
+//! they are.
 
 use super::{Exporter, Results};
 use crate::model::{CAUSES, Cause};
+use crate::text::csv_cell;
 
 pub struct CsvExporter;
 
@@ -68,8 +71,8 @@ impl Exporter for CsvExporter {
             let o = &r.outage_minutes;
             w.write_record(
                 [
-                    results.scenario.name.clone(),
-                    name.clone(),
+                    csv_cell(&results.scenario.name),
+                    csv_cell(name),
                     results.replications.to_string(),
                     results.horizon_years.to_string(),
                     results.seed.to_string(),
@@ -118,8 +121,8 @@ impl Exporter for CsvExporter {
         }
         for (name, events, rpo, rto) in rows {
             let mut record = vec![
-                results.scenario.name.clone(),
-                name,
+                csv_cell(&results.scenario.name),
+                csv_cell(&name),
                 results.replications.to_string(),
                 results.horizon_years.to_string(),
                 results.seed.to_string(),

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::human::{human_duration_minutes, percent};
 use crate::stats::Interval;
+use crate::text::{hidden, visible};
 
 /// How downtime is attributed to causes, stated under the downtime-by-cause
 /// table.
@@ -1220,7 +1221,8 @@ fn html_spans(spans: &[Span]) -> String {
 }
 
 /// Text for XML content and attribute values: markup characters escaped,
-/// characters XML forbids replaced by U+FFFD.
+/// control characters shown as `\u{1b}` (see [`crate::text::visible`]),
+/// the non-characters XML forbids replaced by U+FFFD.
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -1230,8 +1232,10 @@ fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            '\t' | '\n' => out.push(c),
+            // Other controls shown, not dropped (XML forbids most of C0).
+            c if hidden(c) => out.extend(c.escape_unicode()),
+            '\u{FFFE}' | '\u{FFFF}' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
@@ -1384,8 +1388,8 @@ fn md_spans(spans: &[Span], in_table: bool) -> String {
         .collect()
 }
 
-/// Text with Markdown's markup characters backslash-escaped and newlines as
-/// spaces. Brackets stay as they are unless a `]` could close a link or a
+/// Text with Markdown's markup characters backslash-escaped, newlines as
+/// spaces and other control characters shown as `\u{1b}`. Brackets stay as they are unless a `]` could close a link or a
 /// reference; `_` only where it could start or end emphasis.
 fn md_text(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
@@ -1402,6 +1406,7 @@ fn md_text(s: &str) -> String {
         };
         match c {
             '\n' | '\r' => out.push(' '),
+            c if hidden(c) => out.extend(c.escape_unicode()),
             c => {
                 if escape {
                     out.push('\\');
@@ -1432,7 +1437,7 @@ fn md_line_start(s: &str) -> String {
 
 /// A code span whose delimiters are longer than any run of backticks inside.
 fn md_code(s: &str, in_table: bool) -> String {
-    let mut body = s.replace(['\n', '\r'], " ");
+    let mut body = visible(&s.replace(['\n', '\r'], " ")).into_owned();
     if in_table {
         body = body.replace('|', "\\|");
     }
@@ -1447,6 +1452,7 @@ fn md_code(s: &str, in_table: bool) -> String {
 /// A fenced block whose fence is longer than any run of backticks inside.
 fn fenced(lang: &str, text: &str) -> String {
     let fence = "`".repeat((longest_run(text, '`') + 1).max(3));
+    let text = visible(text);
     let body = text.trim_end_matches('\n');
     format!("{fence}{lang}\n{body}\n{fence}\n\n")
 }
@@ -1849,7 +1855,12 @@ mod tests {
 
     #[test]
     fn escaping_covers_markup_and_forbidden_characters() {
-        assert_eq!(esc("a<b>&\"'\u{1}"), "a&lt;b&gt;&amp;&quot;&#39;\u{FFFD}");
+        assert_eq!(
+            esc("a<b>&\"'\u{1}\u{FFFE}"),
+            "a&lt;b&gt;&amp;&quot;&#39;\\u{1}\u{FFFD}"
+        );
+        assert_eq!(md_text("a\u{1b}[31m"), "a\\u{1b}[31m");
+        assert_eq!(md_code("\u{9b}x", true), "`\\u{9b}x`");
         assert_eq!(md_text("a|b *c* <d>"), "a\\|b \\*c\\* \\<d\\>");
         assert_eq!(
             md_text("[x](y) [z] snake_case _e_"),

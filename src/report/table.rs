@@ -2,6 +2,7 @@
 
 use super::human::{human_duration_minutes, percent};
 use super::{Exporter, Results};
+use crate::text::visible_line;
 
 pub struct TableExporter;
 
@@ -212,6 +213,12 @@ pub(crate) fn write_aligned(
     left: usize,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
+    // A control character or newline in a cell would be obeyed by the
+    // terminal or break the row: shown escaped, and measured as shown.
+    let rows: Vec<Vec<std::borrow::Cow<str>>> = rows
+        .iter()
+        .map(|row| row.iter().map(|cell| visible_line(cell)).collect())
+        .collect();
     let columns = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..columns)
         .map(|c| {
@@ -221,7 +228,7 @@ pub(crate) fn write_aligned(
                 .unwrap_or(0)
         })
         .collect();
-    for row in rows {
+    for row in &rows {
         let cells: Vec<String> = row
             .iter()
             .zip(&widths)

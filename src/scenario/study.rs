@@ -379,7 +379,8 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
         _ => PathBuf::from(&raw.base),
     };
     let base = base_path.display().to_string();
-    if !base_path.is_file() {
+    let base_meta = std::fs::metadata(&base_path);
+    if base_meta.is_err() {
         return Err(loc.error(
             &[key("base")],
             format!(
@@ -388,10 +389,38 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
             ),
         ));
     }
-    let (base_text, base_format) = read_text(&base_path)
-        .map_err(|e| loc.error(&[key("base")], format!("`{base}`: {}", e.message)))?;
-    let base_scenario = load::parse_str(&base_text, &base, base_format)?;
-    let base_tree: Node = deserialize_tree(&base_text, &base, base_format)?;
+    // A FIFO would block the read, a device never end it.
+    if !base_meta.is_ok_and(|m| m.is_file()) {
+        return Err(loc.error(
+            &[key("base")],
+            format!("`{base}` is not a regular file; `base` is a scenario file's path"),
+        ));
+    }
+    let (base_scenario, base_tree) = if within_study_dir(path, &base_path) {
+        // The study's own files: errors located, with what they found.
+        let (text, format) = read_text(&base_path)
+            .map_err(|e| loc.error(&[key("base")], format!("`{base}`: {}", e.message)))?;
+        let scenario = load::parse_str(&text, &base, format)?;
+        let tree: Node = deserialize_tree(&text, &base, format)?;
+        (scenario, tree)
+    } else {
+        // Anything else on the machine (`/etc/shadow`, a symlink to a
+        // key) may be read only if it is a scenario: nothing of what a
+        // failed parse found in it is repeated.
+        let not_a_scenario = || {
+            loc.error(
+                &[key("base")],
+                format!(
+                    "`{base}` (outside the study's directory) is not a kubenines scenario; \
+                         run `kubenines validate` on it to see why"
+                ),
+            )
+        };
+        let (text, format) = read_text(&base_path).map_err(|_| not_a_scenario())?;
+        let scenario = load::parse_str(&text, &base, format).map_err(|_| not_a_scenario())?;
+        let tree: Node = deserialize_tree(&text, &base, format).map_err(|_| not_a_scenario())?;
+        (scenario, tree)
+    };
 
     // The groups and their axes.
     let shorthand = raw.matrix.is_some() || raw.sweep.is_some() || raw.sweeps.is_some();
@@ -768,6 +797,19 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
         invalid,
         sweeps,
     })
+}
+
+/// Whether `base` (after symbolic links) lies in the directory of the study
+/// file `study` or below it. Unresolvable paths are not.
+fn within_study_dir(study: &Path, base: &Path) -> bool {
+    let dir = match study.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match (dir.canonicalize(), base.canonicalize()) {
+        (Ok(dir), Ok(base)) => base.starts_with(dir),
+        _ => false,
+    }
 }
 
 /// A precision target as a value tree, to write into a design.

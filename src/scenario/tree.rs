@@ -451,9 +451,12 @@ fn float_text(f: f64) -> String {
     }
 }
 
-/// A double-quoted scalar (JSON's escapes are YAML's).
+/// A double-quoted scalar (JSON's escapes are YAML's). Controls JSON
+/// leaves raw (DEL, C1) are escaped too: YAML refuses them raw.
 fn quoted(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{}\"", s.escape_default()))
+    serde_json::to_string(s)
+        .map(|json| crate::text::json_visible(&json).into_owned())
+        .unwrap_or_else(|_| format!("\"{}\"", s.escape_default()))
 }
 
 /// Whether `s` can be written bare inside `{...}` or `[...]`.
