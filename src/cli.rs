@@ -323,11 +323,11 @@ impl SimulationArgs {
                 budget::human(cap.as_secs_f64()),
             )));
         }
-        eprintln!(
+        diag(&format!(
             "warning: {what} will probably take {}{costliest} (estimated from a short \
              calibration; it goes on: interrupt it to change -n, --horizon or --shard)",
             estimate.describe()
-        );
+        ));
         Ok(())
     }
 }
