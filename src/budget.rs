@@ -54,10 +54,16 @@ pub struct Calibration {
     pub measured_replications: f64,
 }
 
+/// Replications a calibration times before it may stop early.
+const FEW: f64 = 4.0;
+
 /// Times the first replications of `model` (throwaway runs; results are
 /// not touched). A replication too long to finish in the calibration's
-/// time is extrapolated from the simulated time it reached.
-pub fn calibrate(model: &Model) -> Calibration {
+/// time is extrapolated from the simulated time it reached. It stops
+/// early, after a few replications, once they take under `short_below`
+/// seconds each: then the run is plainly short, and the calibration
+/// should not cost more than it.
+pub fn calibrate(model: &Model, short_below: f64) -> Calibration {
     let mut cluster = Cluster::new(model);
     let start = Instant::now();
     let mut done = 0.0;
@@ -68,7 +74,9 @@ pub fn calibrate(model: &Model) -> Calibration {
         } else {
             done += probe.reached / model.horizon;
         }
-        if !probe.finished || start.elapsed() >= ENOUGH {
+        let elapsed = start.elapsed();
+        let short = done >= FEW && elapsed.as_secs_f64() < short_below * done;
+        if !probe.finished || elapsed >= ENOUGH || short {
             break;
         }
     }
@@ -97,12 +105,17 @@ pub struct Estimate {
 /// The estimated wall time of `replications` of every model, run paired on
 /// `threads` (every chunk of [`CHUNK`] replications is one thread's work).
 pub fn estimate(models: &[&Model], replications: u64, threads: usize) -> Estimate {
+    let parallel = (threads.max(1) as u64).min(replications.div_ceil(CHUNK).max(1));
+    // A design whose replications cost less than this keeps the whole run
+    // under an eighth of the warning threshold.
+    let short_below = WARN_AFTER.as_secs_f64() / 8.0 * parallel as f64
+        / replications.max(1) as f64
+        / models.len().max(1) as f64;
     let per: Vec<f64> = models
         .iter()
-        .map(|m| calibrate(m).seconds_per_replication)
+        .map(|m| calibrate(m, short_below).seconds_per_replication)
         .collect();
     let seconds_per_replication: f64 = per.iter().sum();
-    let parallel = (threads.max(1) as u64).min(replications.div_ceil(CHUNK).max(1));
     let wall = seconds_per_replication * replications as f64 / parallel as f64;
     let costliest = (models.len() > 1)
         .then(|| {

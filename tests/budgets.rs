@@ -302,3 +302,32 @@ workloads:
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn the_estimate_is_near_the_time_the_run_takes() {
+    use kubenines::budget;
+    use kubenines::model::Model;
+    use kubenines::runner::{self, RunOptions};
+    let s = kubenines::scenario::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/production.yaml"),
+    )
+    .expect("loads");
+    let model = Model::build(&s).expect("builds");
+    let n = 512;
+    let estimate = budget::estimate(&[&model], n, 1);
+    let options = RunOptions {
+        replications: n,
+        first: 0,
+        threads: 1,
+    };
+    let run = runner::run(&model, &options, &|_| {}).expect("runs");
+    let ratio = estimate.wall.as_secs_f64() / run.wall.as_secs_f64();
+    eprintln!(
+        "estimate {:?} against {:?}: ratio {ratio:.2}",
+        estimate.wall, run.wall
+    );
+    // A calibration of a few milliseconds on a shared machine: the estimate
+    // is for planning (minutes or hours), so a factor of 4 either way is
+    // what it promises.
+    assert!((0.25..4.0).contains(&ratio), "ratio {ratio}");
+}
