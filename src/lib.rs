@@ -16,6 +16,7 @@ pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod engine;
+pub mod fsio;
 pub mod model;
 pub mod report;
 pub mod runner;
