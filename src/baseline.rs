@@ -221,6 +221,7 @@ impl Baseline {
                 "is empty: there is nothing to compare with".into(),
             );
         }
+        let has_values = self.metrics.iter().any(|m| !m.values.is_empty());
         for (k, m) in self.metrics.iter().enumerate() {
             let field = |f: &str| format!("metrics[{k}].{f}");
             if self.metrics[..k].iter().any(|o| o.key == m.key) {
@@ -242,6 +243,14 @@ impl Baseline {
                 );
             }
             if m.values.is_empty() {
+                // All indicators keep their values or none does: one without
+                // would quietly be compared unpaired.
+                if m.unit == DOWNTIME && has_values {
+                    return bad(
+                        &field("values"),
+                        "are missing, and other indicators have theirs".into(),
+                    );
+                }
                 continue;
             }
             if m.values.len() as u64 != n {

@@ -265,9 +265,15 @@ impl Part {
 
     /// Reads a part written by [`Part::new`]; errors say what the file is not.
     pub fn read(path: &Path) -> Result<Part, String> {
-        let file = path.display();
+        let file = path.display().to_string();
         let text = crate::fsio::read_limited(path, crate::fsio::MAX_RESULTS_BYTES)
             .map_err(|e| format!("{file}: {e}"))?;
+        Part::from_bytes(&file, &text)
+    }
+
+    /// A part from the bytes of its file, checked as [`Part::read`] does;
+    /// `file` names it in errors.
+    pub fn from_bytes(file: &str, text: &[u8]) -> Result<Part, String> {
         // The header first, so a file from another version or of another
         // kind gets that said rather than a field-level complaint.
         #[derive(Deserialize)]
@@ -276,7 +282,7 @@ impl Part {
             format_version: Option<u32>,
             tool: Option<PartTool>,
         }
-        let header: Header = serde_json::from_slice(&text).map_err(|e| {
+        let header: Header = serde_json::from_slice(text).map_err(|e| {
             format!("{file}: not a kubenines partial-results file (not JSON an object: {e})")
         })?;
         if header.format.as_deref() != Some(PART_FORMAT) {
@@ -301,7 +307,7 @@ impl Part {
                 header.format_version
             ));
         }
-        let part: Part = serde_json::from_slice(&text)
+        let part: Part = serde_json::from_slice(text)
             .map_err(|e| format!("{file}: damaged partial results: {e}"))?;
         let computed = part.digest_of();
         if part.digest != computed {
