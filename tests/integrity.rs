@@ -202,58 +202,80 @@ fn merge_json(dir: &Path, name: &str, edit: impl FnOnce(&mut Value)) -> std::pro
 fn merge_checks_counts_sizes_and_offsets_before_using_them() {
     let dir = scratch("validate");
     parts(&dir);
+    // Every case is tried and the misses listed, so that one check
+    // missing cannot hide behind another.
+    let mut missed = Vec::new();
+    let mut refused = |out: std::process::Output, wants: &[&str]| {
+        let (code, err) = outcome(&out);
+        if code != Some(2) || err.contains("panicked") || !wants.iter().all(|w| err.contains(w)) {
+            missed.push(format!("{wants:?}: exit {code:?}: {err}"));
+        }
+    };
     let huge = u64::MAX / 2;
     let out = merge_edited(&dir, "count.json", |p| p.shard.count = huge);
-    refused(&out, &["count.json", "`shard.count`"]);
+    refused(out, &["count.json", "`shard.count`"]);
+    // Alone, so no comparison with another part gets there first: a merge
+    // that trusted the count would allocate a slot per shard.
+    let alone = kubenines()
+        .arg("merge")
+        .arg(dir.join("count.json"))
+        .output()
+        .expect("runs");
+    refused(alone, &["count.json", "`shard.count`"]);
     let out = merge_edited(&dir, "index.json", |p| p.shard.index = 0);
-    refused(&out, &["index.json", "`shard.index`"]);
+    refused(out, &["index.json", "`shard.index`"]);
     let out = merge_edited(&dir, "wall.json", |p| p.performance.wall_seconds = 1e300);
-    refused(&out, &["wall.json", "`performance.wall_seconds`"]);
+    refused(out, &["wall.json", "`performance.wall_seconds`"]);
     let out = merge_edited(&dir, "cpu.json", |p| p.performance.cpu_seconds = Some(-1.0));
-    refused(&out, &["cpu.json", "`performance.cpu_seconds`"]);
+    refused(out, &["cpu.json", "`performance.cpu_seconds`"]);
     let out = merge_edited(&dir, "nan.json", |p| p.performance.wall_seconds = f64::NAN);
-    refused(&out, &["nan.json"]);
+    refused(out, &["nan.json"]);
     let out = merge_edited(&dir, "reps.json", |p| p.replications = huge);
-    refused(&out, &["reps.json", "`blocks`"]);
+    refused(out, &["reps.json", "`blocks`"]);
     let out = merge_edited(&dir, "zero.json", |p| p.replications = 0);
-    refused(&out, &["zero.json", "`replications`"]);
+    refused(out, &["zero.json", "`replications`"]);
     let out = merge_edited(&dir, "block.json", |p| p.blocks[0].replications = huge);
-    refused(&out, &["block.json", "`blocks[0].replications`"]);
+    refused(out, &["block.json", "`blocks[0].replications`"]);
     let out = merge_edited(&dir, "events.json", |p| p.blocks[0].events += 1);
-    refused(&out, &["events.json", "`performance.events`"]);
+    refused(out, &["events.json", "`performance.events`"]);
     let out = merge_edited(&dir, "end.json", |p| p.end_block = huge);
-    refused(&out, &["end.json", "`blocks`"]);
+    refused(out, &["end.json", "`blocks`"]);
     let out = merge_edited(&dir, "horizon.json", |p| {
         p.horizon_seconds_bits = f64::INFINITY.to_bits()
     });
-    refused(&out, &["horizon.json", "`horizon_seconds_bits`"]);
+    refused(out, &["horizon.json", "`horizon_seconds_bits`"]);
     let out = merge_edited(&dir, "blocksize.json", |p| p.block_size = 1);
-    refused(&out, &["blocksize.json", "`block_size`"]);
+    refused(out, &["blocksize.json", "`block_size`"]);
 
     // What the types themselves refuse, in the JSON (no digest can help).
     let out = merge_json(&dir, "offset.json", |v| {
         v["buckets"][0]["offset"] = Value::from(2_000_000_000)
     });
-    refused(&out, &["offset.json", "outside"]);
+    refused(out, &["offset.json", "outside"]);
     let out = merge_json(&dir, "len.json", |v| {
         v["buckets"][0]["len"] = Value::from(u32::MAX)
     });
-    refused(&out, &["len.json"]);
+    refused(out, &["len.json"]);
     let out = merge_json(&dir, "sparse.json", |v| {
         v["buckets"][0]["offset"] = Value::from(0);
         v["buckets"][0]["len"] = Value::from(200_000);
         v["buckets"][0]["buckets"] = Value::Array(vec![]);
     });
-    refused(&out, &["sparse.json", "all empty"]);
+    refused(out, &["sparse.json", "all empty"]);
     let out = merge_json(&dir, "negative.json", |v| {
         v["blocks"][0]["replications"] = Value::from(-256)
     });
-    refused(&out, &["negative.json"]);
+    refused(out, &["negative.json"]);
     let out = merge_json(&dir, "sample.json", |v| {
         // A mean of NaN, as its IEEE 754 bits.
         v["blocks"][0]["indicators"][0]["unavailability"][1] = Value::from(f64::NAN.to_bits());
     });
-    refused(&out, &["sample.json", "not a sample"]);
+    refused(out, &["sample.json", "not a sample"]);
+    assert!(
+        missed.is_empty(),
+        "not refused as expected:\n{}",
+        missed.join("\n")
+    );
 }
 
 /// Saves a baseline of stacked-3 (300 replications) in `dir` as `main`.
