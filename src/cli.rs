@@ -493,6 +493,10 @@ fn run_study(
 fn report(args: ReportArgs) -> Result<(), Failure> {
     let started = std::time::Instant::now();
     let study = scenario::load_study(&args.study).map_err(bad_input)?;
+    // Before the simulation: a DIR that may not be replaced wastes no run.
+    document::refuse_foreign_files(&args.out)
+        .with_context(|| format!("--out {}", args.out.display()))
+        .map_err(bad_input)?;
     let compared = run_study(
         &study,
         &args.sim,

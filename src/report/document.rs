@@ -186,7 +186,8 @@ fn is_report_file(name: &str, in_charts: bool) -> bool {
 /// Refuses to replace `dir` unless it is missing, empty, or holds nothing
 /// but a previous report's files: the report replaces the directory whole,
 /// and must never delete files of the user's. Errors name what is in the way.
-fn refuse_foreign_files(dir: &Path) -> io::Result<()> {
+/// [`write_report`] checks again; call it first too to refuse before the work.
+pub fn refuse_foreign_files(dir: &Path) -> io::Result<()> {
     let meta = match std::fs::symlink_metadata(dir) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         other => other?,
