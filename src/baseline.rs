@@ -23,7 +23,14 @@
 //! A baseline also records the tool version and the scenario's
 //! [`Scenario::content_hash`]; a comparison says when either differs (a
 //! changed design is what a comparison is for, so that is a note, not an
-//! error).
+//! error). A comparison that cannot be paired (another seed or horizon, or
+//! a side without per-replication values) is refused unless asked for
+//! (`--allow-unpaired`): see [`unpaired_because`].
+//!
+//! A baseline carries a SHA-256 digest of its content, and reading one
+//! checks that its samples agree with its replication count and with the
+//! per-replication values, so that a damaged or edited baseline is refused
+//! rather than passing a regression.
 
 use std::path::{Path, PathBuf};
 
@@ -37,7 +44,7 @@ use crate::special::{student_t_cdf, student_t_quantile};
 use crate::stats::{Interval, MeanVar};
 
 pub const BASELINE_FORMAT: &str = "kubenines-baseline";
-pub const BASELINE_FORMAT_VERSION: u32 = 1;
+pub const BASELINE_FORMAT_VERSION: u32 = 2;
 /// Where named baselines live, relative to the working directory.
 pub const DEFAULT_DIR: &str = ".kubenines/baselines";
 
@@ -48,6 +55,9 @@ pub struct Baseline {
     /// [`BASELINE_FORMAT`].
     pub format: String,
     pub format_version: u32,
+    /// `sha256:` and the hex SHA-256 of the baseline serialised as compact
+    /// JSON with this field empty: see [`Baseline::digest_of`].
+    pub digest: String,
     pub name: String,
     pub tool: ToolRecord,
     pub scenario: ScenarioRecord,
@@ -145,9 +155,10 @@ impl Baseline {
         results: serde_json::Value,
     ) -> Baseline {
         let tool = Tool::current();
-        Baseline {
+        let mut baseline = Baseline {
             format: BASELINE_FORMAT.into(),
             format_version: BASELINE_FORMAT_VERSION,
+            digest: String::new(),
             name: name.into(),
             tool: ToolRecord {
                 name: tool.name.into(),
@@ -163,21 +174,142 @@ impl Baseline {
             horizon_years: model.horizon_years(),
             metrics: metrics(model, summary, recorded),
             results,
+        };
+        baseline.seal();
+        baseline
+    }
+
+    /// The digest of the baseline's content: the SHA-256 of its compact
+    /// JSON with `digest` empty (fields in declaration order, floats
+    /// written to round-trip, the results' keys in the order read).
+    pub fn digest_of(&self) -> String {
+        let unsealed = Baseline {
+            digest: String::new(),
+            ..self.clone()
+        };
+        match serde_json::to_vec(&unsealed) {
+            Ok(bytes) => crate::fsio::sha256(&bytes),
+            Err(e) => format!("unserialisable: {e}"),
         }
+    }
+
+    /// Sets the digest to the content's. Public for tests that edit a
+    /// baseline and must get past the digest to the checks after it.
+    #[doc(hidden)]
+    pub fn seal(&mut self) {
+        self.digest = self.digest_of();
+    }
+
+    /// Checks that the baseline is one a run could have written: metrics
+    /// there are, each a sample of `replications` finite values, whose
+    /// per-replication values (where kept) are that sample. Errors name
+    /// the field.
+    pub fn check(&self) -> Result<(), String> {
+        let bad = |field: &str, why: String| {
+            Err(format!("`{field}` {why} (the file was edited or damaged)"))
+        };
+        let n = self.replications;
+        if n == 0 {
+            return bad("replications", "is 0".into());
+        }
+        if !(self.horizon_years.is_finite() && self.horizon_years > 0.0) {
+            return bad("horizon_years", format!("is {}", self.horizon_years));
+        }
+        if self.metrics.is_empty() {
+            return bad(
+                "metrics",
+                "is empty: there is nothing to compare with".into(),
+            );
+        }
+        let has_values = self.metrics.iter().any(|m| !m.values.is_empty());
+        for (k, m) in self.metrics.iter().enumerate() {
+            let field = |f: &str| format!("metrics[{k}].{f}");
+            if self.metrics[..k].iter().any(|o| o.key == m.key) {
+                return bad(&field("key"), format!("`{}` appears twice", m.key));
+            }
+            if m.unit != DOWNTIME && m.unit != EVENTS {
+                return bad(&field("unit"), format!("is {:?}", m.unit));
+            }
+            if m.sample.count() != n {
+                return bad(
+                    &field("sample"),
+                    format!("counts {} replications, the baseline {n}", m.sample.count()),
+                );
+            }
+            if m.mean.to_bits() != m.sample.mean().to_bits() {
+                return bad(
+                    &field("mean"),
+                    format!("is {}, its sample's mean {}", m.mean, m.sample.mean()),
+                );
+            }
+            if m.values.is_empty() {
+                // All indicators keep their values or none does: one without
+                // would quietly be compared unpaired.
+                if m.unit == DOWNTIME && has_values {
+                    return bad(
+                        &field("values"),
+                        "are missing, and other indicators have theirs".into(),
+                    );
+                }
+                continue;
+            }
+            if m.values.len() as u64 != n {
+                return bad(
+                    &field("values"),
+                    format!("holds {} values for {n} replications", m.values.len()),
+                );
+            }
+            if let Some((r, v)) = m
+                .values
+                .iter()
+                .enumerate()
+                .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
+            {
+                return bad(&field(&format!("values[{r}]")), format!("is {v}"));
+            }
+            // The sample was folded in blocks and the values one by one, so
+            // the two agree to rounding, not to the bit: a relative 1e-9 is
+            // a thousand times the rounding of a billion replications, and
+            // far below any edit that would matter.
+            let mut again = MeanVar::default();
+            m.values.iter().for_each(|&v| again.push(v));
+            let scale = m.sample.mean().abs() + m.sample.variance().sqrt();
+            if (again.mean() - m.sample.mean()).abs() > 1e-9 * scale {
+                return bad(
+                    &field("values"),
+                    format!(
+                        "have mean {}, and the sample's is {}",
+                        again.mean(),
+                        m.sample.mean()
+                    ),
+                );
+            }
+            let var = m.sample.variance();
+            if (again.variance() - var).abs() > 1e-6 * var {
+                return bad(
+                    &field("values"),
+                    format!(
+                        "have variance {}, and the sample's is {var}",
+                        again.variance()
+                    ),
+                );
+            }
+        }
+        Ok(())
     }
 
     /// Reads a baseline; errors say what is wrong and how to make one.
     pub fn read(name: &str, path: &Path) -> Result<Baseline, String> {
         let file = path.display();
-        let text = match std::fs::read(path) {
+        let text = match crate::fsio::read_limited(path, crate::fsio::MAX_RESULTS_BYTES) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(crate::fsio::ReadError::NotFound) => {
                 return Err(format!(
                     "no baseline `{name}`: {file} does not exist (make one with \
                      `--save-baseline {name}`, or give --baseline-dir)"
                 ));
             }
-            Err(e) => return Err(format!("{file}: cannot read baseline: {e}")),
+            Err(e) => return Err(format!("{file}: baseline: {e}")),
         };
         #[derive(Deserialize)]
         struct Header {
@@ -198,17 +330,29 @@ impl Baseline {
                 header.format_version
             ));
         }
-        serde_json::from_slice(&text).map_err(|e| format!("{file}: damaged baseline: {e}"))
+        let baseline: Baseline =
+            serde_json::from_slice(&text).map_err(|e| format!("{file}: damaged baseline: {e}"))?;
+        let computed = baseline.digest_of();
+        if baseline.digest != computed {
+            return Err(format!(
+                "{file}: the baseline was edited or damaged: the digest it carries is {:?}, its \
+                 content's is {computed} (save the baseline again)",
+                baseline.digest
+            ));
+        }
+        baseline.check().map_err(|e| format!("{file}: {e}"))?;
+        Ok(baseline)
     }
 
-    /// Writes the baseline, creating its directory.
+    /// Writes the baseline atomically (see [`crate::fsio::write_atomic`]),
+    /// creating its directory.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
         let mut text = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
         text.push(b'\n');
-        std::fs::write(path, text)
+        crate::fsio::write_atomic(path, &text)
     }
 }
 
@@ -298,6 +442,51 @@ pub struct Comparison {
     pub regressed: bool,
 }
 
+/// Why comparing this run with `baseline` cannot be paired replication by
+/// replication (empty when it can): another seed or horizon (the runs
+/// share no random numbers), or per-replication values missing on either
+/// side (a run from `merge`, or a baseline saved from one). Unpaired,
+/// the comparison is Welch's test, which misses changes the paired test
+/// sees; the CLI refuses it unless `--allow-unpaired` is given.
+pub fn unpaired_because(
+    baseline: &Baseline,
+    scenario: &Scenario,
+    model: &Model,
+    recorded: &Recorded,
+) -> Vec<String> {
+    let mut why = Vec::new();
+    if baseline.seed != scenario.simulation.seed {
+        why.push(format!(
+            "the seeds differ ({} in the baseline, {} now; give --seed {})",
+            baseline.seed, scenario.simulation.seed, baseline.seed
+        ));
+    }
+    if !same_horizon(baseline, model) {
+        why.push(format!(
+            "the horizons differ ({} y in the baseline, {} y now; give --horizon {}y)",
+            baseline.horizon_years,
+            model.horizon_years(),
+            baseline.horizon_years
+        ));
+    }
+    if recorded.is_empty() {
+        why.push("this run has no per-replication values (results from `merge` never do)".into());
+    }
+    if !baseline
+        .metrics
+        .iter()
+        .any(|m| m.unit == DOWNTIME && !m.values.is_empty())
+    {
+        why.push("the baseline has no per-replication values (it was saved from `merge`)".into());
+    }
+    why
+}
+
+/// Whether the baseline's horizon is this model's (to rounding).
+fn same_horizon(baseline: &Baseline, model: &Model) -> bool {
+    (baseline.horizon_years - model.horizon_years()).abs() <= 1e-12 * model.horizon_years()
+}
+
 /// Compares a run with a baseline; `recorded` holds the run's
 /// per-replication unavailabilities (or nothing: then every test is Welch's).
 pub fn compare(
@@ -344,8 +533,7 @@ pub fn compare(
     let current = metrics(model, summary, recorded);
     // Same seed and horizon: replication r of both runs drew the same random
     // numbers for every component the designs share.
-    let same_streams = baseline.seed == scenario.simulation.seed
-        && (baseline.horizon_years - model.horizon_years()).abs() <= 1e-12 * model.horizon_years();
+    let same_streams = baseline.seed == scenario.simulation.seed && same_horizon(baseline, model);
     let mut rows: Vec<Row> = current
         .iter()
         .map(|c| match baseline.metrics.iter().find(|b| b.key == c.key) {

@@ -102,10 +102,16 @@ enum CheckOutput {
 /// Flags for CI pipelines: baselines and reports.
 #[derive(Debug, clap::Args)]
 struct CiArgs {
-    /// Compare with the stored baseline NAME (Welch's t test per indicator)
-    /// and fail with exit 1 when one got significantly worse.
+    /// Compare with the stored baseline NAME and fail with exit 1 when an
+    /// indicator got significantly worse. The comparison is paired, replication
+    /// by replication, so the run needs the baseline's seed and horizon.
     #[arg(long, value_name = "NAME")]
     baseline: Option<String>,
+    /// With --baseline: when the comparison cannot be paired (another seed
+    /// or horizon, or results from `merge`), compare with Welch's two-sample
+    /// test, which misses smaller changes, instead of refusing (exit 2).
+    #[arg(long)]
+    allow_unpaired: bool,
     /// Store this run's results as baseline NAME (after comparing, when
     /// --baseline is given too).
     #[arg(long, value_name = "NAME")]
@@ -175,9 +181,11 @@ struct CompareArgs {
 struct ReportArgs {
     /// Study file (.yaml, .yml, .toml, .json).
     study: PathBuf,
-    /// Directory to write into (created if missing): index.html, report.md,
-    /// charts/, results.json, results.csv.
-    #[arg(long)]
+    /// Directory to write the report as (created if missing): index.html,
+    /// report.md, charts/, results.json, results.csv. It is replaced whole,
+    /// atomically; an existing DIR must be empty or a previous report, and
+    /// one holding other files is refused (exit 2) and left untouched.
+    #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// The design differences are taken against [default: the study's
     /// baseline, else the first design].
@@ -631,6 +639,10 @@ fn run_study(
 fn report(args: ReportArgs) -> Result<(), Failure> {
     let started = std::time::Instant::now();
     let study = scenario::load_study(&args.study).map_err(bad_input)?;
+    // Before the simulation: a DIR that may not be replaced wastes no run.
+    document::refuse_foreign_files(&args.out)
+        .with_context(|| format!("--out {}", args.out.display()))
+        .map_err(bad_input)?;
     let compared = run_study(
         &study,
         &args.sim,
@@ -1014,6 +1026,16 @@ fn ci_report(
         Some(name) => {
             let path = ci.baseline_path(name)?;
             let stored = Baseline::read(name, &path).map_err(|e| bad_input(anyhow!(e)))?;
+            let why = baseline::unpaired_because(&stored, s, model, recorded);
+            if !why.is_empty() && !ci.allow_unpaired {
+                return Err(bad_input(anyhow!(
+                    "baseline `{name}` ({}) cannot be compared replication by replication: {}. \
+                     Unpaired, the comparison would be Welch's two-sample test, which misses \
+                     changes the paired test sees; give --allow-unpaired to accept that",
+                    path.display(),
+                    why.join("; ")
+                )));
+            }
             Some(baseline::compare(
                 &stored,
                 &path,
@@ -1057,7 +1079,7 @@ fn ci_report(
         results,
     };
     let write = |path: &PathBuf, text: String, what: &str| {
-        std::fs::write(path, text)
+        crate::fsio::write_atomic(path, text.as_bytes())
             .with_context(|| format!("writing the {what} to {}", path.display()))
             .map_err(|error| Failure { code: 2, error })
     };
@@ -1265,9 +1287,7 @@ fn run_shard(args: &RunArgs, shard: Shard) -> Result<(), Failure> {
         out.flush()
     };
     match &args.out {
-        Some(path) => std::fs::File::create(path)
-            .map(std::io::BufWriter::new)
-            .and_then(|mut f| write(&mut f))
+        Some(path) => crate::fsio::write_atomic_with(path, |f| write(f))
             .with_context(|| format!("writing partial results to {}", path.display())),
         None => write(&mut std::io::stdout().lock()).context("writing partial results"),
     }

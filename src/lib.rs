@@ -17,6 +17,7 @@ pub mod budget;
 pub mod check;
 pub mod cli;
 pub mod engine;
+pub mod fsio;
 pub mod model;
 pub mod report;
 pub mod runner;

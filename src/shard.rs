@@ -14,6 +14,12 @@
 //! A part carries the scenario's text, so `merge` needs nothing else, and
 //! enough to refuse what would not add up: parts of another scenario, seed,
 //! horizon, replication count or version, and shards missing or given twice.
+//!
+//! A part also carries a SHA-256 digest of its own content (all of it but
+//! the digest), so a damaged or carelessly edited part is refused rather
+//! than merged into different results. The digest is not a signature:
+//! anyone can recompute it. Past the digest, every count, size and offset
+//! is checked before anything is allocated from it.
 
 use std::fmt;
 use std::path::Path;
@@ -31,7 +37,10 @@ use crate::stats::DurationSketch;
 /// Identifies a partial-results file.
 pub const PART_FORMAT: &str = "kubenines-partial-results";
 /// Version of the partial-results layout.
-pub const PART_FORMAT_VERSION: u32 = 1;
+pub const PART_FORMAT_VERSION: u32 = 2;
+/// The most seconds a part may say it took (some 30,000 years), so that
+/// the total of all parts is a valid duration.
+const MAX_SECONDS: f64 = 1e12;
 /// The most shards a run may be cut into: more than Slurm's default job
 /// array size (1,001) and well beyond any Indexed Job we have seen, yet few
 /// enough that `merge` reads every part of a run in reasonable time.
@@ -103,6 +112,9 @@ pub struct Part {
     /// [`PART_FORMAT`].
     pub format: String,
     pub format_version: u32,
+    /// `sha256:` and the hex SHA-256 of the part serialised as JSON with
+    /// this field empty: see [`Part::digest_of`].
+    pub digest: String,
     pub tool: PartTool,
     pub scenario: PartScenario,
     pub seed: u64,
@@ -197,9 +209,10 @@ impl Part {
                 buckets[k].add_buckets(&sketch.split_buckets());
             }
         }
-        Part {
+        let mut part = Part {
             format: PART_FORMAT.to_string(),
             format_version: PART_FORMAT_VERSION,
+            digest: String::new(),
             tool: PartTool {
                 name: tool.name.to_string(),
                 version: tool.version.to_string(),
@@ -227,13 +240,44 @@ impl Part {
             },
             blocks: run.summaries,
             buckets,
+        };
+        part.seal();
+        part
+    }
+
+    /// The digest of the part's content: the SHA-256 of its compact JSON
+    /// with `digest` empty. Deterministic: fields in declaration order,
+    /// floats written to round-trip, maps none.
+    pub fn digest_of(&self) -> String {
+        let unsealed = Part {
+            digest: String::new(),
+            ..self.clone()
+        };
+        match serde_json::to_vec(&unsealed) {
+            Ok(bytes) => crate::fsio::sha256(&bytes),
+            // Cannot happen for these types; a digest that matches nothing.
+            Err(e) => format!("unserialisable: {e}"),
         }
+    }
+
+    /// Sets the digest to the content's. Public for tests that edit a part
+    /// and must get past the digest to what is checked after it.
+    #[doc(hidden)]
+    pub fn seal(&mut self) {
+        self.digest = self.digest_of();
     }
 
     /// Reads a part written by [`Part::new`]; errors say what the file is not.
     pub fn read(path: &Path) -> Result<Part, String> {
-        let file = path.display();
-        let text = std::fs::read(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
+        let file = path.display().to_string();
+        let text = crate::fsio::read_limited(path, crate::fsio::MAX_RESULTS_BYTES)
+            .map_err(|e| format!("{file}: {e}"))?;
+        Part::from_bytes(&file, &text)
+    }
+
+    /// A part from the bytes of its file, checked as [`Part::read`] does;
+    /// `file` names it in errors.
+    pub fn from_bytes(file: &str, text: &[u8]) -> Result<Part, String> {
         // The header first, so a file from another version or of another
         // kind gets that said rather than a field-level complaint.
         #[derive(Deserialize)]
@@ -242,7 +286,7 @@ impl Part {
             format_version: Option<u32>,
             tool: Option<PartTool>,
         }
-        let header: Header = serde_json::from_slice(&text).map_err(|e| {
+        let header: Header = serde_json::from_slice(text).map_err(|e| {
             format!("{file}: not a kubenines partial-results file (not JSON an object: {e})")
         })?;
         if header.format.as_deref() != Some(PART_FORMAT) {
@@ -267,7 +311,133 @@ impl Part {
                 header.format_version
             ));
         }
-        serde_json::from_slice(&text).map_err(|e| format!("{file}: damaged partial results: {e}"))
+        let part: Part = serde_json::from_slice(text)
+            .map_err(|e| format!("{file}: damaged partial results: {e}"))?;
+        let computed = part.digest_of();
+        if part.digest != computed {
+            return Err(format!(
+                "{file}: the file was edited or damaged: the digest it carries is {:?}, its \
+                 content's is {computed} (run the shard again)",
+                part.digest
+            ));
+        }
+        part.check().map_err(|e| format!("{file}: {e}"))?;
+        Ok(part)
+    }
+
+    /// Checks what merging relies on and the digest cannot vouch for (a
+    /// part may be recomputed, or built in memory): every count, size and
+    /// offset in range, before anything is allocated from it. Errors name
+    /// the field.
+    pub fn check(&self) -> Result<(), String> {
+        let bad = |field: &str, why: String| {
+            Err(format!("`{field}` {why} (the file was edited or damaged)"))
+        };
+        let Shard { index, count } = self.shard;
+        if count == 0 || count > MAX_SHARDS {
+            return bad("shard.count", format!("is {count}, not 1 to {MAX_SHARDS}"));
+        }
+        if index == 0 || index > count {
+            return bad("shard.index", format!("is {index}, not 1 to {count}"));
+        }
+        if self.block_size != BLOCK {
+            return bad(
+                "block_size",
+                format!("is {}; this kubenines uses {BLOCK}", self.block_size),
+            );
+        }
+        if self.replications == 0 {
+            return bad("replications", "is 0".to_string());
+        }
+        let horizon = f64::from_bits(self.horizon_seconds_bits);
+        if let Some(why) = scenario::horizon_problem(horizon) {
+            return bad("horizon_seconds_bits", format!("is {horizon} s: {why}"));
+        }
+        let want = self.shard.blocks(self.replications);
+        if self.first_block != want.start
+            || self.end_block != want.end
+            || self.blocks.len() as u64 != want.end - want.start
+        {
+            return bad(
+                "blocks",
+                format!(
+                    "holds blocks {}..{} ({} summaries), and shard {} of {} replications is \
+                     blocks {}..{}",
+                    self.first_block,
+                    self.end_block,
+                    self.blocks.len(),
+                    self.shard,
+                    self.replications,
+                    want.start,
+                    want.end
+                ),
+            );
+        }
+        let mut events = 0u64;
+        for (k, b) in (want.start..).zip(&self.blocks) {
+            let size =
+                (k.saturating_add(1).saturating_mul(BLOCK)).min(self.replications) - k * BLOCK;
+            if b.replications != size {
+                return bad(
+                    &format!("blocks[{}].replications", k - want.start),
+                    format!("is {}, not {size}", b.replications),
+                );
+            }
+            let samples = b
+                .indicators
+                .iter()
+                .flat_map(|i| {
+                    [&i.unavailability, &i.outages_per_year]
+                        .into_iter()
+                        .chain(&i.unavailability_by_cause)
+                })
+                .chain(
+                    std::iter::once(&b.data_loss)
+                        .chain(&b.data_loss_by_cause)
+                        .map(|l| &l.events_per_year),
+                );
+            for m in samples {
+                if m.count() != size {
+                    return bad(
+                        &format!("blocks[{}]", k - want.start),
+                        format!(
+                            "has a sample of {} replications in a block of {size}",
+                            m.count()
+                        ),
+                    );
+                }
+            }
+            events = events.checked_add(b.events).ok_or_else(|| {
+                format!(
+                    "`blocks[{}].events` overflow (the file was edited or damaged)",
+                    k - want.start
+                )
+            })?;
+        }
+        let perf = &self.performance;
+        if perf.events != events {
+            return bad(
+                "performance.events",
+                format!(
+                    "is {}, and its blocks' events add up to {events}",
+                    perf.events
+                ),
+            );
+        }
+        for (field, seconds) in [
+            ("performance.wall_seconds", Some(perf.wall_seconds)),
+            ("performance.cpu_seconds", perf.cpu_seconds),
+        ] {
+            if let Some(s) = seconds
+                && !(0.0..=MAX_SECONDS).contains(&s)
+            {
+                return bad(field, format!("is {s}, not 0 to {MAX_SECONDS:e} seconds"));
+            }
+        }
+        if perf.threads == 0 {
+            return bad("performance.threads", "is 0".to_string());
+        }
+        Ok(())
     }
 }
 
@@ -287,6 +457,11 @@ pub fn merge(parts: &[(String, Part)]) -> Result<Merged, String> {
     let Some((first_path, first)) = parts.first() else {
         return Err("no parts to merge".to_string());
     };
+    // Each part's counts and sizes first: nothing below allocates or
+    // indexes by a number that has not been checked.
+    for (path, p) in parts {
+        p.check().map_err(|e| format!("{path}: {e}"))?;
+    }
     for (path, p) in &parts[1..] {
         let differ = |what: &str, a: String, b: String| {
             Err(format!(
@@ -325,12 +500,6 @@ pub fn merge(parts: &[(String, Part)]) -> Result<Merged, String> {
             );
         }
     }
-    if first.block_size != BLOCK {
-        return Err(format!(
-            "{first_path}: blocks of {} replications; this kubenines uses {BLOCK}",
-            first.block_size
-        ));
-    }
     // Every shard once.
     let count = first.shard.count;
     let mut by_index: Vec<Option<usize>> = vec![None; count as usize];
@@ -357,10 +526,15 @@ pub fn merge(parts: &[(String, Part)]) -> Result<Merged, String> {
         .map(|(k, _)| format!("{}/{count}", k + 1))
         .collect();
     if !missing.is_empty() {
+        // Name a few; all of 100,000 would bury the message.
+        let mut named = missing.iter().take(10).cloned().collect::<Vec<_>>();
+        if missing.len() > named.len() {
+            named.push(format!("{} more", missing.len() - named.len()));
+        }
         return Err(format!(
             "incomplete: shard{} {} {} missing ({} of {count} given)",
             if missing.len() == 1 { "" } else { "s" },
-            list(&missing),
+            list(&named),
             if missing.len() == 1 { "is" } else { "are" },
             parts.len()
         ));
@@ -391,27 +565,10 @@ pub fn merge(parts: &[(String, Part)]) -> Result<Merged, String> {
     for slot in &by_index {
         let Some(i) = *slot else { continue };
         let (path, p) = &parts[i];
-        let want = p.shard.blocks(p.replications);
-        if p.first_block != want.start
-            || p.end_block != want.end
-            || p.blocks.len() as u64 != want.end - want.start
-        {
-            return Err(format!(
-                "{path}: shard {} of {} replications holds blocks {}..{} ({} summaries), \
-                 not {}..{}: the file was edited or damaged",
-                p.shard,
-                p.replications,
-                p.first_block,
-                p.end_block,
-                p.blocks.len(),
-                want.start,
-                want.end
-            ));
-        }
-        for (k, b) in (want.start..).zip(&p.blocks) {
-            let size = ((k + 1) * BLOCK).min(p.replications) - k * BLOCK;
-            let fits = b.replications == size
-                && b.indicators.len() == model.indicator_count()
+        // Sizes and offsets were checked by `Part::check`; what is left
+        // is whether the blocks fit the scenario the parts carry.
+        for (k, b) in (p.first_block..).zip(&p.blocks) {
+            let fits = b.indicators.len() == model.indicator_count()
                 && b.data_loss_by_cause.len() == model.data_cause_count();
             if !fits || k >= shard_total {
                 return Err(format!(
@@ -442,12 +599,14 @@ pub fn merge(parts: &[(String, Part)]) -> Result<Merged, String> {
                 .to_string(),
         );
     }
+    // Each part's seconds are checked to be 0 to MAX_SECONDS, so the sum is
+    // a valid duration; `try_from` keeps that from being a panic regardless.
     let seconds = |f: &dyn Fn(&PartPerformance) -> Option<f64>| -> Option<Duration> {
         parts
             .iter()
             .map(|(_, p)| f(&p.performance))
             .sum::<Option<f64>>()
-            .map(|s| Duration::from_secs_f64(s.max(0.0)))
+            .and_then(|s| Duration::try_from_secs_f64(s.max(0.0)).ok())
     };
     let run = Run {
         summary,

@@ -70,6 +70,14 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
+/// A baseline edited as JSON, with its digest made to match again (as
+/// someone who knows the format could): what is tested is what comes after.
+fn resealed(v: Value) -> String {
+    let mut b: kubenines::baseline::Baseline = serde_json::from_value(v).expect("a baseline");
+    b.seal();
+    serde_json::to_string(&b).expect("JSON")
+}
+
 fn json(out: &[u8]) -> Value {
     serde_json::from_slice(out).expect("JSON on stdout")
 }
@@ -338,8 +346,15 @@ fn a_degraded_design_is_caught_and_an_unchanged_one_is_not() {
     let (cases, failures) = junit_counts(&junit);
     assert_eq!((cases, failures), (4, 0));
 
-    // Unchanged, another seed: independent noise, not flagged.
-    let other = run(&base, &["--baseline", "main", "--seed", "99"]);
+    // Another seed cannot be paired: refused unless asked for.
+    let unpaired = run(&base, &["--baseline", "main", "--seed", "99"]);
+    assert_eq!(unpaired.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unpaired.stderr).contains("--allow-unpaired"));
+    // Unchanged, another seed, unpaired allowed: independent noise, not flagged.
+    let other = run(
+        &base,
+        &["--baseline", "main", "--seed", "99", "--allow-unpaired"],
+    );
     assert_eq!(
         other.status.code(),
         Some(0),
@@ -398,7 +413,7 @@ fn a_degraded_design_is_caught_and_an_unchanged_one_is_not() {
     let stored = std::fs::read_to_string(dir.join("main.json")).expect("baseline");
     let mut v: Value = serde_json::from_str(&stored).expect("json");
     v["tool"]["version"] = Value::from("0.0.1");
-    std::fs::write(dir.join("old.json"), v.to_string()).expect("write");
+    std::fs::write(dir.join("old.json"), resealed(v)).expect("write");
     let old = run(&base, &["--baseline", "old"]);
     assert_eq!(old.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&old.stderr).contains("made by kubenines 0.0.1"));
@@ -444,7 +459,7 @@ fn paired_comparison_sees_what_an_unpaired_one_cannot() {
     for m in stored["metrics"].as_array_mut().expect("metrics") {
         m.as_object_mut().expect("metric").remove("values");
     }
-    std::fs::write(dir.join("unpaired.json"), stored.to_string()).expect("write");
+    std::fs::write(dir.join("unpaired.json"), resealed(stored)).expect("write");
 
     let api = |v: &Value| {
         v["baseline"]["rows"]
@@ -464,7 +479,26 @@ fn paired_comparison_sees_what_an_unpaired_one_cannot() {
     assert_eq!(paired["replications_compared"], 3072);
     assert_eq!(paired["change"], "worse", "{paired:#}");
     assert_eq!(code, 1);
-    let (_, unpaired) = check(&slower, &["--baseline", "unpaired"]);
+    let refused = kubenines()
+        .arg("check")
+        .arg(&slower)
+        .args([
+            "-n",
+            "3072",
+            "--quiet",
+            "--baseline",
+            "unpaired",
+            "--baseline-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "without per-replication values: refused unless allowed"
+    );
+    let (_, unpaired) = check(&slower, &["--baseline", "unpaired", "--allow-unpaired"]);
     let unpaired = api(&unpaired);
     assert_eq!(unpaired["test"], "welch");
     assert!(

@@ -125,10 +125,13 @@ pub struct ReportChart<'a> {
     pub png: &'a [u8],
 }
 
-/// Writes into `dir` (created if missing): `index.html`, `report.md`,
-/// `charts/<stem>.svg` and `charts/<stem>.png` per chart, `results.json`,
-/// `results.csv`. Returns the paths written, in that order. Each file is
-/// written beside its final name, then renamed into place. A chart stem that
+/// Writes the report as directory `dir` (created, with its parents, if
+/// missing): `index.html`, `report.md`, `charts/<stem>.svg` and
+/// `charts/<stem>.png` per chart, `results.json`, `results.csv`. Returns the
+/// paths written, in that order. The directory is built whole beside `dir`
+/// and swapped in (see [`crate::fsio::replace_dir`]); an existing `dir`
+/// must be empty or hold only a previous report's files, else nothing is
+/// written and the error names the files in the way. A chart stem that
 /// is not a plain file name (letters, digits, `-`, `_`, `.`, not starting
 /// with `.`), or is used twice, is refused before anything is written.
 pub fn write_report(dir: &Path, report: &Report) -> io::Result<Vec<PathBuf>> {
@@ -144,26 +147,105 @@ pub fn write_report(dir: &Path, report: &Report) -> io::Result<Vec<PathBuf>> {
             ));
         }
     }
-    let charts = dir.join("charts");
-    std::fs::create_dir_all(&charts)?;
-    let mut written = Vec::new();
-    let mut put = |path: PathBuf, bytes: &[u8]| -> io::Result<()> {
-        write_atomically(&path, bytes)?;
-        written.push(path);
-        Ok(())
-    };
-    put(dir.join("index.html"), html(report).as_bytes())?;
-    put(dir.join("report.md"), markdown(report).as_bytes())?;
-    for c in &report.charts {
-        put(
-            charts.join(format!("{}.svg", c.file_stem)),
-            c.svg.as_bytes(),
-        )?;
-        put(charts.join(format!("{}.png", c.file_stem)), c.png)?;
+    refuse_foreign_files(dir)?;
+    // Built whole beside `dir`, then swapped in: a reader sees the previous
+    // report or this one, and no chart of the previous one lingers.
+    let names = crate::fsio::replace_dir(dir, |tmp| {
+        std::fs::create_dir(tmp.join("charts"))?;
+        let mut names = Vec::new();
+        let mut put = |name: String, bytes: &[u8]| -> io::Result<()> {
+            std::fs::write(tmp.join(&name), bytes)?;
+            names.push(name);
+            Ok(())
+        };
+        put("index.html".into(), html(report).as_bytes())?;
+        put("report.md".into(), markdown(report).as_bytes())?;
+        for c in &report.charts {
+            put(format!("charts/{}.svg", c.file_stem), c.svg.as_bytes())?;
+            put(format!("charts/{}.png", c.file_stem), c.png)?;
+        }
+        put("results.json".into(), report.results_json.as_bytes())?;
+        put("results.csv".into(), report.results_csv.as_bytes())?;
+        Ok(names)
+    })?;
+    Ok(names.iter().map(|n| dir.join(n)).collect())
+}
+
+/// The files of a report directory: what [`write_report`] writes.
+fn is_report_file(name: &str, in_charts: bool) -> bool {
+    if in_charts {
+        return [".svg", ".png"]
+            .iter()
+            .any(|ext| name.strip_suffix(ext).is_some_and(plain_file_stem));
     }
-    put(dir.join("results.json"), report.results_json.as_bytes())?;
-    put(dir.join("results.csv"), report.results_csv.as_bytes())?;
-    Ok(written)
+    matches!(
+        name,
+        "index.html" | "report.md" | "results.json" | "results.csv"
+    )
+}
+
+/// Refuses to replace `dir` unless it is missing, empty, or holds nothing
+/// but a previous report's files: the report replaces the directory whole,
+/// and must never delete files of the user's. Errors name what is in the way.
+/// [`write_report`] checks again; call it first too to refuse before the work.
+pub fn refuse_foreign_files(dir: &Path) -> io::Result<()> {
+    let meta = match std::fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        other => other?,
+    };
+    if !meta.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is {}, not a directory; give a directory for the report (it is created if \
+                 missing)",
+                dir.display(),
+                if meta.file_type().is_symlink() {
+                    "a symbolic link"
+                } else {
+                    "a file"
+                }
+            ),
+        ));
+    }
+    let mut foreign = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let kind = entry.file_type()?;
+        if name == "charts" && kind.is_dir() {
+            for chart in std::fs::read_dir(entry.path())? {
+                let chart = chart?;
+                let chart_name = chart.file_name().to_string_lossy().into_owned();
+                if !(chart.file_type()?.is_file() && is_report_file(&chart_name, true)) {
+                    foreign.push(format!("charts/{chart_name}"));
+                }
+            }
+        } else if !(kind.is_file() && is_report_file(&name, false)) {
+            foreign.push(name);
+        }
+    }
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    foreign.sort();
+    let more = foreign.len().saturating_sub(10);
+    foreign.truncate(10);
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "{} holds files a report does not write: {}{}. A report replaces its directory \
+             whole, so --out must be a new or empty directory or a previous report; give \
+             another --out, or move those files away",
+            dir.display(),
+            foreign.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ),
+    ))
 }
 
 /// The HTML page alone.
@@ -182,15 +264,6 @@ fn plain_file_stem(s: &str) -> bool {
         && !s.starts_with('.')
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
 }
 
 // ---------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 //! Reading a scenario file: format by extension, size limit, deserialization
 //! with key paths, validation, and errors that point at a line.
 
-use std::io::Read as _;
 use std::path::Path;
 
 use serde_saphyr::MessageFormatter as _;
@@ -54,31 +53,20 @@ pub(crate) fn read_text(path: &Path) -> Result<(String, Format), ScenarioError> 
             "unknown file type; a scenario file ends in .yaml, .yml, .toml or .json",
         ));
     };
-    let cannot_read = |e: std::io::Error| ScenarioError::file(&file, format!("cannot read: {e}"));
-    let handle = std::fs::File::open(path).map_err(cannot_read)?;
-    // Check the size before reading, and read at most one byte more than the
-    // limit anyway, in case the file grows or is not a regular file.
-    let too_large = |size: &dyn std::fmt::Display| {
+    // A regular file within the limit only: a FIFO or device as a scenario
+    // must neither block nor fill memory.
+    let bytes = crate::fsio::read_limited(path, MAX_FILE_BYTES as u64).map_err(|e| {
         ScenarioError::file(
             &file,
-            format!(
-                "file is {size} bytes; scenario files are limited to {MAX_FILE_BYTES} bytes (1 MiB)"
-            ),
+            match e {
+                crate::fsio::ReadError::TooLarge { .. } => format!(
+                    "file is more than {MAX_FILE_BYTES} bytes; scenario files are limited to \
+                     {MAX_FILE_BYTES} bytes (1 MiB)"
+                ),
+                e => e.to_string(),
+            },
         )
-    };
-    if let Ok(meta) = handle.metadata()
-        && meta.len() > MAX_FILE_BYTES as u64
-    {
-        return Err(too_large(&meta.len()));
-    }
-    let mut bytes = Vec::new();
-    handle
-        .take(MAX_FILE_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(cannot_read)?;
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(too_large(&format_args!("more than {MAX_FILE_BYTES}")));
-    }
+    })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let (line, column) = line_column(&String::from_utf8_lossy(e.as_bytes()), offset);

@@ -55,11 +55,16 @@ impl Serialize for MeanVar {
 impl<'de> Deserialize<'de> for MeanVar {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let [n, mean, m2] = <[u64; 3]>::deserialize(d)?;
-        Ok(MeanVar {
-            n,
-            mean: f64::from_bits(mean),
-            m2: f64::from_bits(m2),
-        })
+        let (mean, m2) = (f64::from_bits(mean), f64::from_bits(m2));
+        // What a sample can be: finite, and no negative sum of squares.
+        if !mean.is_finite() || !m2.is_finite() || m2 < 0.0 || (n == 0 && (mean, m2) != (0.0, 0.0))
+        {
+            use serde::de::Error;
+            return Err(D::Error::custom(format!(
+                "not a sample: count {n}, mean {mean}, sum of squared deviations {m2}"
+            )));
+        }
+        Ok(MeanVar { n, mean, m2 })
     }
 }
 

@@ -16,6 +16,14 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 const SUB_BITS: u32 = 7;
 const SHIFT: u32 = 52 - SUB_BITS;
 
+/// Buckets a sketch reserves either side of a value outside its range.
+const MARGIN: i32 = 2 << SUB_BITS;
+/// The bucket of the largest finite double.
+const MAX_BUCKET: i32 = (f64::MAX.to_bits() >> SHIFT) as i32;
+/// The most a sketch read from a file may count (some 1.7e13 durations),
+/// so that sums over many sketches cannot overflow.
+const MAX_WIRE_COUNT: u64 = 1 << 44;
+
 /// Relative accuracy of every quantile the sketch reports: 1/257 ≈ 0.39%.
 pub const RELATIVE_ACCURACY: f64 = 1.0 / (2.0 * (1u64 << SUB_BITS) as f64 + 1.0);
 
@@ -92,7 +100,6 @@ impl DurationSketch {
     /// the range with a margin of two octaves so growth stays rare.
     #[cold]
     fn count_outside(&mut self, i: i32) {
-        const MARGIN: i32 = 2 << SUB_BITS;
         if self.counts.is_empty() {
             self.reserve_range(i - MARGIN, i + MARGIN);
         } else if i < self.offset {
@@ -280,16 +287,62 @@ impl<'de> Deserialize<'de> for DurationSketch {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error;
         let w = Wire::deserialize(d)?;
-        // A sketch spans at most the finite positive doubles: 2^(11+SUB_BITS) buckets.
-        if w.len > 1 << (11 + SUB_BITS) {
-            return Err(D::Error::custom(format!("sketch of {} buckets", w.len)));
+        // Everything checked before the dense counts are allocated: a
+        // damaged file must be refused, not abort the process.
+        let limit = |what: &str, n: u64| {
+            if n > MAX_WIRE_COUNT {
+                Err(D::Error::custom(format!(
+                    "sketch {what} {n} is more than {MAX_WIRE_COUNT}"
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        limit("count", w.count)?;
+        limit("zeros", w.zeros)?;
+        // Buckets span the finite positive doubles, plus the margin the
+        // sketch reserves either side of the values it holds.
+        let (lo, hi) = (-MARGIN as i64, MAX_BUCKET as i64 + MARGIN as i64);
+        let end = w.offset as i64 + w.len as i64 - 1;
+        if (w.offset as i64) < lo || w.offset as i64 > hi || (w.len > 0 && end > hi) {
+            return Err(D::Error::custom(format!(
+                "sketch buckets {}..{} outside {lo}..={hi}",
+                w.offset,
+                w.offset as i64 + w.len as i64
+            )));
+        }
+        let mut total = 0u64;
+        let mut previous: Option<u32> = None;
+        for &(i, c) in &w.buckets {
+            if i >= w.len || previous.is_some_and(|p| p >= i) || c == 0 {
+                return Err(D::Error::custom(format!(
+                    "sketch bucket ({i}, {c}): buckets must be in increasing order, below {}, \
+                     and not empty",
+                    w.len
+                )));
+            }
+            previous = Some(i);
+            total = total.saturating_add(c);
+        }
+        limit("bucket total", total)?;
+        // A sketch's range reaches at most a margin beyond its outermost
+        // buckets, so the dense counts are no larger than the buckets' span.
+        if let (Some(&(first, _)), Some(&(last, _))) = (w.buckets.first(), w.buckets.last()) {
+            if first > MARGIN as u32 || w.len - 1 - last > MARGIN as u32 {
+                return Err(D::Error::custom(format!(
+                    "sketch of {} buckets with values only in {first}..={last}",
+                    w.len
+                )));
+            }
+        } else if w.len > 0 {
+            return Err(D::Error::custom(format!(
+                "sketch of {} buckets, all empty",
+                w.len
+            )));
         }
         let mut counts = vec![0; w.len as usize];
         for (i, c) in w.buckets {
-            let slot = counts
-                .get_mut(i as usize)
-                .ok_or_else(|| D::Error::custom(format!("bucket {i} beyond {}", w.len)))?;
-            *slot = c;
+            counts[i as usize] = c;
         }
         Ok(DurationSketch {
             count: w.count,
