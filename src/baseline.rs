@@ -36,6 +36,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::fsio::Sealed;
 use crate::model::Model;
 use crate::report::{MINUTES_PER_YEAR, Tool};
 use crate::runner::{Recorded, Summary};
@@ -48,6 +49,12 @@ pub const BASELINE_FORMAT_VERSION: u32 = 2;
 /// Where named baselines live, relative to the working directory.
 pub const DEFAULT_DIR: &str = ".kubenines/baselines";
 
+impl Sealed for Baseline {
+    fn digest_mut(&mut self) -> &mut String {
+        &mut self.digest
+    }
+}
+
 /// A stored baseline.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,7 +63,7 @@ pub struct Baseline {
     pub format: String,
     pub format_version: u32,
     /// `sha256:` and the hex SHA-256 of the baseline serialised as compact
-    /// JSON with this field empty: see [`Baseline::digest_of`].
+    /// JSON with this field empty: see [`Sealed::digest_of`].
     pub digest: String,
     pub name: String,
     pub tool: ToolRecord,
@@ -177,27 +184,6 @@ impl Baseline {
         };
         baseline.seal();
         baseline
-    }
-
-    /// The digest of the baseline's content: the SHA-256 of its compact
-    /// JSON with `digest` empty (fields in declaration order, floats
-    /// written to round-trip, the results' keys in the order read).
-    pub fn digest_of(&self) -> String {
-        let unsealed = Baseline {
-            digest: String::new(),
-            ..self.clone()
-        };
-        match serde_json::to_vec(&unsealed) {
-            Ok(bytes) => crate::fsio::sha256(&bytes),
-            Err(e) => format!("unserialisable: {e}"),
-        }
-    }
-
-    /// Sets the digest to the content's. Public for tests that edit a
-    /// baseline and must get past the digest to the checks after it.
-    #[doc(hidden)]
-    pub fn seal(&mut self) {
-        self.digest = self.digest_of();
     }
 
     /// Checks that the baseline is one a run could have written: metrics

@@ -858,15 +858,21 @@ struct Compared {
 /// A comparison on stdout in the chosen format.
 fn write_comparison(output: Output, results: &ComparisonResults) -> Result<(), Failure> {
     let mut out = Vec::new();
-    match output {
+    let formatted = match output {
         Output::Table => results.write_table(&mut out),
         Output::Csv => results.write_csv(&mut out),
         Output::Json => serde_json::to_writer_pretty(&mut out, results)
             .map_err(std::io::Error::other)
             .and_then(|()| writeln!(out)),
-    }
-    .context("formatting the results")
-    .map_err(|error| Failure { code: 3, error })?;
+    };
+    print_formatted(output, formatted.map(|()| out))
+}
+
+/// Results formatted as `output` (or why they could not be) on stdout.
+fn print_formatted(output: Output, formatted: std::io::Result<Vec<u8>>) -> Result<(), Failure> {
+    let out = formatted
+        .context("formatting the results")
+        .map_err(|error| Failure { code: 3, error })?;
     let out = String::from_utf8_lossy(&out);
     match output {
         Output::Json => stdout_json(&out),
@@ -1229,16 +1235,8 @@ fn write_results(output: Output, results: &Results) -> Result<(), Failure> {
         Output::Csv => &CsvExporter,
     };
     let mut out = Vec::new();
-    exporter
-        .write(results, &mut out)
-        .context("formatting the results")
-        .map_err(|error| Failure { code: 3, error })?;
-    let out = String::from_utf8_lossy(&out);
-    match output {
-        Output::Json => stdout_json(&out),
-        Output::Table | Output::Csv => stdout_text(&out),
-    }
-    .map_err(output_failure("writing results"))
+    let formatted = exporter.write(results, &mut out);
+    print_formatted(output, formatted.map(|()| out))
 }
 
 /// `run FILE --shard K/N`: the shard's blocks, written as partial results.

@@ -18,6 +18,35 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// replications while keeping a mistaken argument from filling memory.
 pub const MAX_RESULTS_BYTES: u64 = 1 << 30;
 
+/// A file whose content carries its own digest: the SHA-256 of its
+/// compact JSON with the digest field empty (fields in declaration order,
+/// floats written to round-trip, so the same content always hashes the
+/// same). It catches damage and careless edits, not a forger, who can
+/// recompute it.
+pub trait Sealed: serde::Serialize + Clone {
+    /// The digest field.
+    fn digest_mut(&mut self) -> &mut String;
+
+    /// The digest of the content as it is.
+    fn digest_of(&self) -> String {
+        let mut unsealed = self.clone();
+        unsealed.digest_mut().clear();
+        match serde_json::to_vec(&unsealed) {
+            Ok(bytes) => sha256(&bytes),
+            // Cannot happen for these types; a digest that matches nothing.
+            Err(e) => format!("unserialisable: {e}"),
+        }
+    }
+
+    /// Sets the digest to the content's. Public for tests that edit a file
+    /// and must get past the digest to the checks after it.
+    #[doc(hidden)]
+    fn seal(&mut self) {
+        let digest = self.digest_of();
+        *self.digest_mut() = digest;
+    }
+}
+
 /// `sha256:` and the hex SHA-256 of `bytes`: the digest parts and
 /// baselines carry over their own content.
 pub fn sha256(bytes: &[u8]) -> String {

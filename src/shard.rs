@@ -28,6 +28,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::fsio::Sealed;
 use crate::model::Model;
 use crate::report::Tool;
 use crate::runner::{BLOCK, Blocks, Run, Summary, fold};
@@ -105,6 +106,12 @@ impl Shard {
     }
 }
 
+impl Sealed for Part {
+    fn digest_mut(&mut self) -> &mut String {
+        &mut self.digest
+    }
+}
+
 /// The partial results of one shard, as written to a file.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -113,7 +120,7 @@ pub struct Part {
     pub format: String,
     pub format_version: u32,
     /// `sha256:` and the hex SHA-256 of the part serialised as JSON with
-    /// this field empty: see [`Part::digest_of`].
+    /// this field empty: see [`Sealed::digest_of`].
     pub digest: String,
     pub tool: PartTool,
     pub scenario: PartScenario,
@@ -243,28 +250,6 @@ impl Part {
         };
         part.seal();
         part
-    }
-
-    /// The digest of the part's content: the SHA-256 of its compact JSON
-    /// with `digest` empty. Deterministic: fields in declaration order,
-    /// floats written to round-trip, maps none.
-    pub fn digest_of(&self) -> String {
-        let unsealed = Part {
-            digest: String::new(),
-            ..self.clone()
-        };
-        match serde_json::to_vec(&unsealed) {
-            Ok(bytes) => crate::fsio::sha256(&bytes),
-            // Cannot happen for these types; a digest that matches nothing.
-            Err(e) => format!("unserialisable: {e}"),
-        }
-    }
-
-    /// Sets the digest to the content's. Public for tests that edit a part
-    /// and must get past the digest to what is checked after it.
-    #[doc(hidden)]
-    pub fn seal(&mut self) {
-        self.digest = self.digest_of();
     }
 
     /// Reads a part written by [`Part::new`]; errors say what the file is not.

@@ -5,6 +5,7 @@
 
 mod common;
 
+use kubenines::fsio::Sealed;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

@@ -7,6 +7,7 @@
 //! directory whole or not at all; an unpaired baseline comparison needs
 //! `--allow-unpaired`.
 
+use kubenines::fsio::Sealed;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
