@@ -306,8 +306,23 @@ impl SimulationArgs {
 
     /// Before any work: the run's estimated time, from a short
     /// calibration of every design; a warning when it is long, a refusal
-    /// (exit 2) beyond `--max-run-time`. `what` names the run in messages.
-    fn preflight(&self, models: &[&Model], replications: u64, what: &str) -> Result<(), Failure> {
+    /// (exit 2) beyond `--max-run-time`. `what` names the run in messages;
+    /// a `shardable` one (`run`) may be cut into shards instead.
+    fn preflight(
+        &self,
+        models: &[&Model],
+        replications: u64,
+        what: &str,
+        shardable: bool,
+    ) -> Result<(), Failure> {
+        let (shards_too, or_shard) = if shardable {
+            (
+                ", or shards on several machines (--shard K/N)",
+                ", --horizon or --shard",
+            )
+        } else {
+            ("", " or --horizon")
+        };
         let cap = self.max_run_time().map_err(bad_input)?;
         let estimate = budget::estimate(models, replications, self.threads());
         let verdict = estimate.verdict(cap);
@@ -325,15 +340,15 @@ impl SimulationArgs {
         if verdict == budget::Verdict::Refuse {
             return Err(bad_input(anyhow!(
                 "{what} would take {}{costliest}, beyond the limit of {} (--max-run-time): run \
-                 fewer replications (-n), a shorter --horizon, or shards on several machines \
-                 (--shard K/N), or raise --max-run-time",
+                 fewer replications (-n) or a shorter --horizon{shards_too}, or raise \
+                 --max-run-time",
                 estimate.describe(),
                 budget::human(cap.as_secs_f64()),
             )));
         }
         diag(&format!(
             "warning: {what} will probably take {}{costliest} (estimated from a short \
-             calibration; it goes on: interrupt it to change -n, --horizon or --shard)",
+             calibration; it goes on: interrupt it to change -n{or_shard})",
             estimate.describe()
         ));
         Ok(())
@@ -828,6 +843,7 @@ fn run_comparison(
         &all,
         shared.replications,
         &format!("comparing these {} designs", models.len()),
+        false,
     )?;
     let progress = Progress::new(shared.replications * models.len() as u64, sim.progress());
     let per_chunk = models.len() as u64;
@@ -891,7 +907,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     let model = Model::build(&s).map_err(bad_input)?;
     check_recording(&args.ci, &model, s.simulation.replications)?;
     args.sim
-        .preflight(&[&model], s.simulation.replications, "this run")?;
+        .preflight(&[&model], s.simulation.replications, "this run", true)?;
     let options = RunOptions {
         replications: s.simulation.replications,
         first: 0,
@@ -1128,8 +1144,12 @@ fn check(args: CheckArgs) -> Result<(), Failure> {
     }
     let plan = Plan { batch, max };
     check_recording(&args.ci, &model, max)?;
-    args.sim
-        .preflight(&[&model], max, "this check, at its most replications,")?;
+    args.sim.preflight(
+        &[&model],
+        max,
+        "this check, at its most replications,",
+        false,
+    )?;
     let progress = Progress::new(max, args.sim.progress());
     let record = args.ci.uses_baselines();
     let checked = check::check(
@@ -1272,8 +1292,12 @@ fn run_shard(args: &RunArgs, shard: Shard) -> Result<(), Failure> {
         first: replications.start,
         threads: args.sim.threads(),
     };
-    args.sim
-        .preflight(&[&model], options.replications, &format!("shard {shard}"))?;
+    args.sim.preflight(
+        &[&model],
+        options.replications,
+        &format!("shard {shard}"),
+        true,
+    )?;
     let progress = Progress::new(options.replications, args.sim.progress());
     let blocks = runner::run_blocks(&model, &options, &|done| progress.advance(done))
         .map_err(|e| run_failure(e, &[(&s, &model)]))?;
