@@ -331,3 +331,50 @@ fn the_estimate_is_near_the_time_the_run_takes() {
     // what it promises.
     assert!((0.25..4.0).contains(&ratio), "ratio {ratio}");
 }
+
+#[test]
+fn the_budget_in_the_file_is_honoured_and_leaves_the_design_hash_alone() {
+    let with = |budget: &str| {
+        WORKER_CLOCK.replace(
+            "seed: 1 }",
+            &format!("seed: 1, max_events_per_year: {budget} }}"),
+        )
+    };
+    let (_dir, over) = scenario("file-budget", &with("8759"));
+    let out = kubenines()
+        .args(["run", &over, "--quiet"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("budget of 8,759 events"), "{stderr}");
+    // The flag overrides the file.
+    let out = kubenines()
+        .args(["run", &over, "--quiet", "--max-events-per-year", "8760"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+
+    let (_zero_dir, zero) = scenario("zero-budget", &with("0"));
+    let out = kubenines()
+        .args(["validate", &zero])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(":2:")
+            && stderr.contains("simulation.max_events_per_year: must be at least 1"),
+        "{stderr}"
+    );
+
+    // A limit on the run, not part of the design: the content hash (which
+    // baselines and parts compare) is the same with it or without it.
+    let (_plain_dir, plain) = scenario("plain", WORKER_CLOCK);
+    let hash = |path: &str| {
+        kubenines::scenario::load(std::path::Path::new(path))
+            .expect("loads")
+            .content_hash()
+    };
+    assert_eq!(hash(&over), hash(&plain));
+}
