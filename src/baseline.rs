@@ -50,6 +50,10 @@ pub const BASELINE_FORMAT_VERSION: u32 = 2;
 pub const DEFAULT_DIR: &str = ".kubenines/baselines";
 
 impl Sealed for Baseline {
+    fn digest(&self) -> &str {
+        &self.digest
+    }
+
     fn digest_mut(&mut self) -> &mut String {
         &mut self.digest
     }
@@ -318,14 +322,9 @@ impl Baseline {
         }
         let baseline: Baseline =
             serde_json::from_slice(&text).map_err(|e| format!("{file}: damaged baseline: {e}"))?;
-        let computed = baseline.digest_of();
-        if baseline.digest != computed {
-            return Err(format!(
-                "{file}: the baseline was edited or damaged: the digest it carries is {:?}, its \
-                 content's is {computed} (save the baseline again)",
-                baseline.digest
-            ));
-        }
+        baseline.verify().map_err(|why| {
+            format!("{file}: the baseline was edited or damaged: {why} (save the baseline again)")
+        })?;
         baseline.check().map_err(|e| format!("{file}: {e}"))?;
         Ok(baseline)
     }

@@ -25,6 +25,7 @@ pub const MAX_RESULTS_BYTES: u64 = 1 << 30;
 /// recompute it.
 pub trait Sealed: serde::Serialize + Clone {
     /// The digest field.
+    fn digest(&self) -> &str;
     fn digest_mut(&mut self) -> &mut String;
 
     /// The digest of the content as it is.
@@ -35,6 +36,18 @@ pub trait Sealed: serde::Serialize + Clone {
             Ok(bytes) => sha256(&bytes),
             // Cannot happen for these types; a digest that matches nothing.
             Err(e) => format!("unserialisable: {e}"),
+        }
+    }
+
+    /// Whether the digest carried is the content's; if not, the two.
+    fn verify(&self) -> Result<(), String> {
+        let (carried, computed) = (self.digest(), self.digest_of());
+        if carried == computed {
+            Ok(())
+        } else {
+            Err(format!(
+                "the digest it carries is {carried:?}, its content's is {computed}"
+            ))
         }
     }
 

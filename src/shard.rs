@@ -107,6 +107,10 @@ impl Shard {
 }
 
 impl Sealed for Part {
+    fn digest(&self) -> &str {
+        &self.digest
+    }
+
     fn digest_mut(&mut self) -> &mut String {
         &mut self.digest
     }
@@ -298,14 +302,9 @@ impl Part {
         }
         let part: Part = serde_json::from_slice(text)
             .map_err(|e| format!("{file}: damaged partial results: {e}"))?;
-        let computed = part.digest_of();
-        if part.digest != computed {
-            return Err(format!(
-                "{file}: the file was edited or damaged: the digest it carries is {:?}, its \
-                 content's is {computed} (run the shard again)",
-                part.digest
-            ));
-        }
+        part.verify().map_err(|why| {
+            format!("{file}: the file was edited or damaged: {why} (run the shard again)")
+        })?;
         part.check().map_err(|e| format!("{file}: {e}"))?;
         Ok(part)
     }
