@@ -1,4 +1,4 @@
-//! Data and disaster recovery (MODEL.md, "Data, backups and disaster
+//! Data and disaster recovery (docs/model.md, "Data, backups and disaster
 //! recovery"): the backup log, and the operator's recovery state.
 //!
 //! **Backups without an event per period.** A snapshot starts at every
@@ -10,7 +10,7 @@
 //! successes are found (about 1/p draws), and the log keeps the two newest
 //! successful snapshot starts. Two suffice: a snapshot takes less than its
 //! interval, so of the two newest at most one can still be in progress.
-//! The snapshot at t = 0 always exists, complete (MODEL.md).
+//! The snapshot at t = 0 always exists, complete (docs/model.md).
 
 use crate::engine::rng::splitmix64;
 

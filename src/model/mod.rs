@@ -1,4 +1,4 @@
-//! The Kubernetes semantics of MODEL.md: what a cluster is made of, how each
+//! The Kubernetes semantics of docs/model.md: what a cluster is made of, how each
 //! part fails and recovers, and when each indicator is up.
 //!
 //! [`Model`] is built once from a [`Scenario`]: the static structure (hosts,

@@ -1,6 +1,6 @@
 //! Durations as a user writes them: `30s`, `1.5h`, `1h30m`, `10y`.
 //!
-//! Every duration carries a unit (MODEL.md: a bare number is an error, except
+//! Every duration carries a unit (docs/model.md: a bare number is an error, except
 //! `0`), because a bare `30` in a file about hosts that fail every few years and
 //! recover in minutes is ambiguous enough to silently shift an answer by a
 //! factor of 3600.
@@ -17,7 +17,7 @@ const UNITS: &[(&str, f64)] = &[
     ("h", 3_600.0),
     ("d", 86_400.0),
     ("w", 7.0 * 86_400.0),
-    // 1 y = 365 d, as MODEL.md says; not a Julian or Gregorian year.
+    // 1 y = 365 d, as docs/model.md says; not a Julian or Gregorian year.
     ("y", YEAR_SECONDS),
 ];
 

@@ -5,7 +5,7 @@
 
 use super::dist::Distribution;
 
-/// One year of simulated time in seconds (1 y = 365 d, as MODEL.md says).
+/// One year of simulated time in seconds (1 y = 365 d, as docs/model.md says).
 pub const YEAR_SECONDS: f64 = 365.0 * 86_400.0;
 
 /// A checked scenario, ready to simulate.
@@ -27,7 +27,7 @@ pub struct Scenario {
     /// Rolling planned maintenance; `None` when the file has none.
     pub maintenance: Option<Maintenance>,
     /// Periodic etcd snapshots stored off the cluster; `None` when the file
-    /// has none (the snapshot taken at t = 0 still exists: MODEL.md).
+    /// has none (the snapshot taken at t = 0 still exists: docs/model.md).
     pub backups: Option<Backups>,
     /// The operator's recovery from quorum loss and disasters. Present
     /// whenever data can be lost (a `disk_loss` above 0, or `disasters`).

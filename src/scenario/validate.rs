@@ -1267,7 +1267,7 @@ fn check_count(key: &str, count: u32, what: &str) -> Result<(), Invalid> {
 }
 
 /// The 0-based zone of each host: the file's 1-based list, or round-robin
-/// starting at zone 1 (MODEL.md: each group of hosts starts at zone 1).
+/// starting at zone 1 (docs/model.md: each group of hosts starts at zone 1).
 fn zone_placement(
     key: &str,
     given: Option<Vec<u32>>,
