@@ -1,6 +1,6 @@
 //! Distributions as a user writes them, e.g. `weibull(shape=0.8, mean=1y)`.
 //! All durations in seconds. [`Distribution::parse`] reads the user forms of
-//! MODEL.md, and `Display` writes them back.
+//! docs/model.md, and `Display` writes them back.
 
 use std::fmt;
 
@@ -67,7 +67,7 @@ fn usage(name: &str) -> &'static str {
 }
 
 impl Distribution {
-    /// Parses a distribution as written in a scenario file (see MODEL.md):
+    /// Parses a distribution as written in a scenario file (see docs/model.md):
     /// `exponential(mean=D)`, `weibull(shape=K, mean=D)`, `weibull(shape=K, scale=D)`,
     /// `lognormal(median=D, sigma=S)`, `lognormal(mean=D, sigma=S)`, `gamma(shape=K, mean=D)`,
     /// `uniform(min=D, max=D)`, `fixed(D)`, a bare duration `D`, or `never`.
