@@ -441,9 +441,12 @@ fn trim_float(x: f64) -> String {
 
 /// Text for XML attributes and content: the five entities, and no
 /// characters XML 1.0 forbids.
+/// Text for XML: markup escaped, and control characters shown as the
+/// rest of the tool shows them (`\u{1b}`), which XML 1.0 could not carry
+/// even as character references.
 fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
+    for ch in crate::text::visible(s).chars() {
         match ch {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -468,10 +471,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn xml_escapes_and_drops_forbidden_characters() {
+    fn xml_escapes_and_shows_control_characters() {
         assert_eq!(
-            xml("a<b & \"c\"\u{1}"),
-            "a&lt;b &amp; &quot;c&quot;\u{FFFD}"
+            xml("a<b & \"c\"\u{1}\u{FFFF}"),
+            "a&lt;b &amp; &quot;c&quot;\\u{1}\u{FFFD}"
         );
         assert_eq!(thousands(1234567), "1,234,567");
         assert_eq!(thousands(12), "12");
