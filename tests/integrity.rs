@@ -482,47 +482,33 @@ fn special_files_are_refused_not_read_or_waited_on() {
         .status()
         .expect("mkfifo");
     assert!(made.success());
-    let out = within(limit, &[&os("run"), fifo.as_os_str()]);
-    refused(&out, &["x.yaml", "FIFO"]);
-    let out = within(limit, &[&os("merge"), fifo.as_os_str()]);
-    refused(&out, &["x.yaml", "FIFO"]);
-
     let folder = dir.join("folder.yaml");
     std::fs::create_dir(&folder).expect("dir");
-    let out = within(limit, &[&os("run"), folder.as_os_str()]);
-    refused(&out, &["folder.yaml", "directory"]);
-    let out = within(limit, &[&os("merge"), folder.as_os_str()]);
-    refused(&out, &["folder.yaml", "directory"]);
+    for (path, name, kind) in [
+        (&fifo, "x.yaml", "FIFO"),
+        (&folder, "folder.yaml", "directory"),
+    ] {
+        for command in ["run", "merge"] {
+            let out = within(limit, &[&os(command), path.as_os_str()]);
+            refused(&out, &[name, kind]);
+        }
+    }
 
     // Writing over a device is refused (rename would replace the node).
-    let out = within(
-        limit,
-        &[
-            &os("run"),
-            scenario("stacked-3").as_os_str(),
-            &os("-n"),
-            &os("10"),
-            &os("--quiet"),
-            &os("--junit"),
-            &os("/dev/full"),
-        ],
-    );
-    refused(&out, &["/dev/full", "device"]);
-    let out = within(
-        limit,
-        &[
-            &os("run"),
-            scenario("stacked-3").as_os_str(),
-            &os("-n"),
-            &os("10"),
-            &os("--quiet"),
-            &os("--shard"),
-            &os("1/1"),
-            &os("--out"),
-            &os("/dev/full"),
-        ],
-    );
-    refused(&out, &["/dev/full", "device"]);
+    for target in [&["--junit"][..], &["--shard", "1/1", "--out"][..]] {
+        let mut args = vec![
+            os("run"),
+            scenario("stacked-3").into_os_string(),
+            os("-n"),
+            os("10"),
+            os("--quiet"),
+        ];
+        args.extend(target.iter().map(|a| os(a)));
+        args.push(os("/dev/full"));
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+        let out = within(limit, &args);
+        refused(&out, &["/dev/full", "device"]);
+    }
     assert!(Path::new("/dev/full").exists());
 }
 
