@@ -1,4 +1,5 @@
-//! Leader leases of kube-scheduler and kube-controller-manager.
+//! The controllers room: the leader leases of kube-scheduler and
+//! kube-controller-manager.
 //!
 //! Each has one leader among the up control-plane hosts. When the leader's
 //! host goes down, a new leader takes over at (down time + lease_duration +
@@ -6,6 +7,165 @@
 //! U(0, retry_period)). A leader that cannot renew its lease through an API
 //! outage longer than renew_deadline loses it; re-election follows the API's
 //! return the same way.
+
+use rand::RngExt;
+
+use super::cluster::Ctx;
+use super::infrastructure::Infrastructure;
+use super::nth_true;
+use crate::engine::uniform_below;
+
+/// kube-scheduler's lease.
+pub const SCHEDULER: usize = 0;
+/// kube-controller-manager's lease.
+pub const CONTROLLER_MANAGER: usize = 1;
+
+/// The events this room owns.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Event {
+    /// Controller `0` (scheduler) or `1` (controller-manager) tries to take its lease.
+    LeaseAttempt(u8, u32),
+}
+
+impl Event {
+    #[inline]
+    pub(super) fn pack(self) -> u32 {
+        let Event::LeaseAttempt(c, g) = self;
+        (c as u32) << 24 | (g & super::GENERATION_MASK)
+    }
+
+    #[inline]
+    pub(super) fn unpack(code: u32) -> Self {
+        Event::LeaseAttempt((code >> 24) as u8, code & super::GENERATION_MASK)
+    }
+
+    pub(super) fn component(self) -> String {
+        "control_plane.leader_election".into()
+    }
+}
+
+/// The two leader-elected controllers of one replication.
+pub struct Controllers {
+    leases: [Controller; 2],
+    /// When the current API outage began (meaningless while the API is up).
+    api_down_since: f64,
+}
+
+impl Controllers {
+    pub fn new() -> Self {
+        Controllers {
+            leases: [Controller::new(0); 2],
+            api_down_since: 0.0,
+        }
+    }
+
+    /// t = 0: each lease held by a control-plane host drawn at random.
+    pub fn reset(&mut self, ctx: &mut Ctx) {
+        let m = ctx.model;
+        for c in [SCHEDULER, CONTROLLER_MANAGER] {
+            let h = ctx
+                .rng(ctx.layout.lease[c])
+                .random_range(0..m.cp_hosts as u32) as u16;
+            self.leases[c] = Controller::new(h);
+        }
+        self.api_down_since = 0.0;
+    }
+
+    /// Handles a lease attempt; `api` is whether the API is up now.
+    #[inline]
+    pub fn handle(&mut self, ctx: &mut Ctx, event: Event, api: bool, infra: &Infrastructure) {
+        let Event::LeaseAttempt(c, generation) = event;
+        let c = c as usize;
+        if self.leases[c].is_current(generation) {
+            if api {
+                let h = pick_up_cp_host(ctx, ctx.layout.lease[c], infra);
+                self.leases[c].lease = Lease::Held(h);
+            } else {
+                self.leases[c].wait_for_api();
+            }
+        }
+    }
+
+    /// After an instant's events: `api` is the API now, `api_was` as of the
+    /// last settle.
+    ///
+    /// A leader that cannot renew through an API outage longer than
+    /// renew_deadline loses its lease. No event marks the deadline: what
+    /// the loss changes is decided lazily, at the two moments it matters
+    /// (the API's return, and the leader's host going down during the
+    /// outage). While the API is down `control_plane` is down anyway.
+    /// Settling never removes a leader that is up while quorum holds.
+    #[inline]
+    pub fn settle(
+        &mut self,
+        ctx: &mut Ctx,
+        now: f64,
+        api: bool,
+        api_was: bool,
+        infra: &Infrastructure,
+    ) {
+        let m = ctx.model;
+        let lease_lost = !api_was && now - self.api_down_since > m.renew_deadline;
+        if api != api_was {
+            if api {
+                for c in [SCHEDULER, CONTROLLER_MANAGER] {
+                    let lease = self.leases[c].lease;
+                    if lease == Lease::WaitingForApi
+                        || (lease_lost && matches!(lease, Lease::Held(_)))
+                    {
+                        let generation = self.leases[c].plan_attempt();
+                        let jitter = m.retry_period * ctx.rng(ctx.layout.lease[c]).random::<f64>();
+                        ctx.schedule(now + jitter, Event::LeaseAttempt(c as u8, generation));
+                    }
+                }
+            } else {
+                self.api_down_since = now;
+            }
+        }
+        for c in [SCHEDULER, CONTROLLER_MANAGER] {
+            if let Lease::Held(h) = self.leases[c].lease
+                && !infra.host_up(h as usize)
+            {
+                if !api && now - self.api_down_since > m.renew_deadline {
+                    // Already lost to the API outage: candidates wait for its end.
+                    self.leases[c].wait_for_api();
+                } else {
+                    let generation = self.leases[c].plan_attempt();
+                    let jitter = m.retry_period * ctx.rng(ctx.layout.lease[c]).random::<f64>();
+                    ctx.schedule(
+                        now + m.lease_duration + jitter,
+                        Event::LeaseAttempt(c as u8, generation),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Controller c has a leader.
+    #[inline]
+    pub fn has_leader(&self, c: usize) -> bool {
+        self.leases[c].has_leader()
+    }
+
+    /// Both controllers have a leader.
+    #[inline]
+    pub fn all_lead(&self) -> bool {
+        self.leases.iter().all(Controller::has_leader)
+    }
+
+    /// Each controller's lease, scheduler first.
+    pub fn leases(&self) -> [Lease; 2] {
+        [self.leases[0].lease, self.leases[1].lease]
+    }
+}
+
+/// A uniformly chosen up control-plane host (the API is up, so one is).
+fn pick_up_cp_host(ctx: &mut Ctx, stream: usize, infra: &Infrastructure) -> u16 {
+    let m = ctx.model;
+    let up = infra.cp_hosts_up().max(1);
+    let k = uniform_below(ctx.rng(stream), up);
+    nth_true(infra.cp_hosts(m).iter().copied(), k)
+}
 
 /// The lease of one controller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,11 +195,13 @@ impl Controller {
         }
     }
 
+    #[inline]
     pub fn has_leader(&self) -> bool {
         matches!(self.lease, Lease::Held(_))
     }
 
     /// Plans an acquisition attempt; returns the generation its event must carry.
+    #[inline]
     pub fn plan_attempt(&mut self) -> u32 {
         self.lease = Lease::Pending;
         self.generation = super::next_generation(self.generation);
@@ -47,11 +209,13 @@ impl Controller {
     }
 
     /// Whether an attempt event of `generation` is still the plan.
+    #[inline]
     pub fn is_current(&self, generation: u32) -> bool {
         self.lease == Lease::Pending && self.generation == generation
     }
 
     /// Gives the lease up until the API returns.
+    #[inline]
     pub fn wait_for_api(&mut self) {
         self.lease = Lease::WaitingForApi;
         self.generation = super::next_generation(self.generation);

@@ -8,15 +8,16 @@
 mod causes;
 mod cluster;
 mod controllers;
-mod data;
+mod endpoint;
 mod etcd;
-mod nodes;
+mod infrastructure;
+mod operations;
 mod streams;
 mod workloads;
 
 pub use causes::{CAUSES, Cause};
 pub use cluster::{Census, Cluster, IndicatorRun, Probe, ReplicationRun, Sink, TraceRow, UP};
-pub use data::DataRun;
+pub use operations::DataRun;
 
 use crate::engine::Sampler;
 use crate::engine::sampler::SamplerError;
@@ -29,6 +30,27 @@ pub(crate) const GENERATION_MASK: u32 = (1 << 24) - 1;
 /// The generation after `g`.
 pub(crate) fn next_generation(g: u32) -> u32 {
     g.wrapping_add(1) & GENERATION_MASK
+}
+
+/// Keeps an up-count in step with one member going up or down.
+#[inline]
+pub(crate) fn count(n: &mut u32, up: bool) {
+    if up { *n += 1 } else { *n -= 1 }
+}
+
+/// The position of the k-th (0-based) `true` among `up`.
+#[inline]
+pub(crate) fn nth_true(up: impl Iterator<Item = bool>, k: u32) -> u16 {
+    let mut seen = 0;
+    for (i, u) in up.enumerate() {
+        if u {
+            if seen == k {
+                return i as u16;
+            }
+            seen += 1;
+        }
+    }
+    0
 }
 
 /// What each indicator means; the order is the order of results.

@@ -1,10 +1,9 @@
 //! What each down indicator is waiting for (see [`Cause`]): judged from the
-//! cluster's state at the end of an instant, only while it is down.
+//! rooms' state at the end of an instant, only while it is down.
 
+use super::super::INDICATORS;
 use super::super::causes::Cause;
-use super::super::data::Recovery;
 use super::super::workloads::PodState;
-use super::super::{INDICATORS, Role};
 use super::{CONTROLLER_MANAGER, Cluster, SCHEDULER};
 
 impl Cluster<'_> {
@@ -18,36 +17,26 @@ impl Cluster<'_> {
         }
     }
 
-    /// Why host h is down, if it is.
-    fn host_cause(&self, h: usize) -> Option<Cause> {
-        if !self.zone_up[self.model.hosts[h].zone as usize] {
-            Some(Cause::ZoneOutage)
-        } else if !self.host_own_up[h] {
-            Some(Cause::HostFailure)
-        } else if self.in_maintenance[h] {
-            Some(Cause::Maintenance)
-        } else {
-            None
-        }
-    }
-
     fn etcd_cause(&self) -> Cause {
-        let m = self.model;
-        if self.corrupted || self.recovery != Recovery::Idle {
+        let m = self.ctx.model;
+        if self.recovery.corrupted() || self.recovery.recovering() {
             return Cause::DisasterRecovery;
         }
-        if self.members_up >= m.quorum {
+        if self.etcd.members_up() >= m.quorum {
             return Cause::EtcdElection;
         }
         let mut worst = None;
         for (j, &h) in m.member_hosts.iter().enumerate() {
-            let cause = self.host_cause(h as usize).or(if self.member_crashed[j] {
-                Some(Cause::ProcessCrash)
-            } else if self.member_empty[j] {
-                Some(Cause::HostFailure)
-            } else {
-                None
-            });
+            let cause = self
+                .infra
+                .host_cause(m, h as usize)
+                .or(if self.etcd.member_crashed(j) {
+                    Some(Cause::ProcessCrash)
+                } else if self.etcd.member_empty(j) {
+                    Some(Cause::HostFailure)
+                } else {
+                    None
+                });
             if let Some(c) = cause {
                 worst = Cause::worst(worst, c);
             }
@@ -60,18 +49,7 @@ impl Cluster<'_> {
             return self.etcd_cause();
         }
         // etcd is fine: the endpoint reaches no apiserver.
-        let apiserver_cause = |i: usize| {
-            self.host_cause(i)
-                .or(self.apiserver_crashed[i].then_some(Cause::ProcessCrash))
-        };
-        match self.model.load_balancer {
-            Some(_) if !self.lb_up => Cause::LoadBalancer,
-            Some(_) => (0..self.model.cp_hosts as usize)
-                .filter_map(apiserver_cause)
-                .min()
-                .unwrap_or(Cause::HostFailure),
-            None => apiserver_cause(0).unwrap_or(Cause::HostFailure),
-        }
+        self.endpoint.cause(self.ctx.model, &self.infra)
     }
 
     fn control_plane_cause(&self) -> Cause {
@@ -87,7 +65,7 @@ impl Cluster<'_> {
     fn controller_cause(&self, c: usize) -> Option<Cause> {
         if !self.settled[1] {
             Some(self.api_cause())
-        } else if !self.controllers[c].has_leader() {
+        } else if !self.controllers.has_leader(c) {
             Some(Cause::ControllerFailover)
         } else {
             None
@@ -96,18 +74,18 @@ impl Cluster<'_> {
 
     /// The most severe reason over the workload's pods that are not ready.
     fn workload_cause(&self, w: usize, now: f64) -> Cause {
-        let first = self.model.first_worker as usize;
-        let (start, end) = self.pods.slots[w];
+        let m = self.ctx.model;
+        let first = m.first_worker as usize;
         let mut worst = None;
-        for pod in &self.pods.pods[start as usize..end as usize] {
-            let cause = match pod.state {
+        for (state, node, ready_at) in self.workloads.pods_of(w) {
+            let cause = match state {
                 PodState::Ready => continue,
                 // Readiness is applied lazily where it cannot change an indicator.
-                PodState::Starting if pod.ready_at <= now => continue,
+                PodState::Starting if ready_at <= now => continue,
                 PodState::Starting => Cause::EvictionOrScheduling,
                 PodState::Down => {
-                    let h = first + pod.node as usize;
-                    match self.host_cause(h) {
+                    let h = first + node as usize;
+                    match self.infra.host_cause(m, h) {
                         Some(Cause::ZoneOutage) => Cause::ZoneOutage,
                         _ => self
                             .controller_cause(CONTROLLER_MANAGER)
@@ -126,10 +104,9 @@ impl Cluster<'_> {
     /// Why the scheduler finds no node for a pod: the most severe reason a
     /// worker is down, or the scheduling rules themselves when all are up.
     fn no_feasible_node_cause(&self) -> Cause {
-        let m = self.model;
+        let m = self.ctx.model;
         (m.first_worker as usize..m.hosts.len())
-            .filter(|&h| matches!(m.hosts[h].role, Role::Worker(_)))
-            .filter_map(|h| self.host_cause(h))
+            .filter_map(|h| self.infra.host_cause(m, h))
             .min()
             .unwrap_or(Cause::EvictionOrScheduling)
     }

@@ -2,8 +2,8 @@
 //! of each component and indicator after every instant.
 
 use super::super::Role;
+use super::super::causes::Cause;
 use super::super::controllers::Lease;
-use super::super::data::Recovery;
 use super::Cluster;
 
 /// One row of a trace: a component or an indicator.
@@ -22,7 +22,7 @@ impl Cluster<'_> {
     /// balancer, hosts, the etcd leader, the two controllers, then the
     /// indicators.
     pub fn trace_rows(&self) -> Vec<TraceRow> {
-        let m = self.model;
+        let m = self.ctx.model;
         let component = |label: String| TraceRow {
             label,
             indicator: false,
@@ -53,44 +53,44 @@ impl Cluster<'_> {
     /// Each row's state now, appended to `out` in [`Self::trace_rows`] order.
     /// Indicators report `up` or the cause they are waiting for.
     pub fn trace_state(&self, now: f64, out: &mut Vec<&'static str>) {
-        let m = self.model;
-        out.extend(self.zone_up.iter().map(|&up| if up { UP } else { "down" }));
+        let m = self.ctx.model;
+        out.extend(
+            self.infra
+                .zones()
+                .iter()
+                .map(|&up| if up { UP } else { "down" }),
+        );
         if m.load_balancer.is_some() {
-            out.push(if self.lb_up { UP } else { "failed" });
+            out.push(if self.endpoint.lb_up() { UP } else { "failed" });
         }
         for (h, host) in m.hosts.iter().enumerate() {
             let member = host.member.map(|j| j as usize);
-            let state = if !self.zone_up[host.zone as usize] {
-                "zone down"
-            } else if !self.host_own_up[h] {
-                "failed"
-            } else if self.in_maintenance[h] {
-                "maintenance"
-            } else if matches!(host.role, Role::ControlPlane(i) if self.apiserver_crashed[i as usize])
-            {
-                "apiserver crashed"
-            } else if member.is_some_and(|j| self.member_crashed[j]) {
-                "etcd crashed"
-            } else if member.is_some_and(|j| self.member_empty[j]) {
-                "disk lost"
-            } else {
-                UP
+            let state = match self.infra.host_cause(m, h) {
+                Some(Cause::ZoneOutage) => "zone down",
+                Some(Cause::HostFailure) => "failed",
+                Some(_) => "maintenance",
+                None if matches!(host.role, Role::ControlPlane(i) if self.endpoint.apiserver_crashed(i as usize)) => {
+                    "apiserver crashed"
+                }
+                None if member.is_some_and(|j| self.etcd.member_crashed(j)) => "etcd crashed",
+                None if member.is_some_and(|j| self.etcd.member_empty(j)) => "disk lost",
+                None => UP,
             };
             out.push(state);
         }
-        out.push(if self.corrupted || self.recovery != Recovery::Idle {
+        out.push(if self.recovery.corrupted() || self.recovery.recovering() {
             "recovering"
-        } else if self.members_up < m.quorum {
+        } else if self.etcd.members_up() < m.quorum {
             "no quorum"
-        } else if self.election.electing {
+        } else if self.etcd.electing() {
             "electing"
-        } else if self.election.leader.is_some() {
+        } else if self.etcd.has_leader() {
             UP
         } else {
             "no leader"
         });
-        for c in &self.controllers {
-            out.push(match c.lease {
+        for lease in self.controllers.leases() {
+            out.push(match lease {
                 Lease::Held(_) => UP,
                 Lease::Pending => "failover",
                 Lease::WaitingForApi => "waiting for API",

@@ -44,7 +44,7 @@ impl Election {
             if self.leader.is_some() || self.electing {
                 self.leader = None;
                 self.electing = false;
-                self.generation = super::next_generation(self.generation);
+                self.generation = crate::model::next_generation(self.generation);
             }
             return Settle::Nothing;
         }
@@ -54,7 +54,7 @@ impl Election {
         // Quorum regained with no leader, or the leader's member went down.
         self.leader = None;
         self.electing = true;
-        self.generation = super::next_generation(self.generation);
+        self.generation = crate::model::next_generation(self.generation);
         Settle::StartElection {
             generation: self.generation,
         }

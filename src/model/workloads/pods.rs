@@ -21,8 +21,8 @@
 
 use std::collections::VecDeque;
 
-use super::WorkloadModel;
 use crate::engine::{Rng, uniform_below};
+use crate::model::WorkloadModel;
 use crate::scenario::AntiAffinity;
 
 /// At most this many pods over all workloads (pod indices travel in events).

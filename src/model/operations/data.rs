@@ -118,7 +118,7 @@ pub enum Recovery {
     },
 }
 
-/// What one replication lost, by cause (in [`super::Model::data_causes`] order).
+/// What one replication lost, by cause (in [`crate::model::Model::data_causes`] order).
 #[derive(Clone, Debug, Default)]
 pub struct DataRun {
     /// Data-loss events per cause.

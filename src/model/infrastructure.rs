@@ -1,0 +1,244 @@
+//! The infrastructure room: zones and hosts.
+//!
+//! A host is up when it has not failed itself, its zone is up, and it is not
+//! down for planned maintenance. This room owns those three facts and
+//! derives `host_up` from them. Each change of a host's `up` is returned to
+//! the dispatcher, which hands it to the rooms whose processes run on hosts
+//! (etcd, the endpoint, workloads) before the next host is looked at.
+
+use super::causes::Cause;
+use super::cluster::Ctx;
+use super::streams::slot;
+use super::{Model, Role};
+
+/// The events this room owns.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Event {
+    HostFail(u16),
+    HostRepair(u16),
+    ZoneFail(u16),
+    ZoneRepair(u16),
+}
+
+impl Event {
+    #[inline]
+    pub(super) fn pack(self) -> u32 {
+        let (tag, payload) = match self {
+            Event::HostFail(h) => (0, h),
+            Event::HostRepair(h) => (1, h),
+            Event::ZoneFail(z) => (2, z),
+            Event::ZoneRepair(z) => (3, z),
+        };
+        tag << 24 | payload as u32
+    }
+
+    #[inline]
+    pub(super) fn unpack(code: u32) -> Self {
+        let payload = code as u16;
+        match code >> 24 {
+            0 => Event::HostFail(payload),
+            1 => Event::HostRepair(payload),
+            2 => Event::ZoneFail(payload),
+            _ => Event::ZoneRepair(payload),
+        }
+    }
+
+    /// The scenario key of the component behind the event.
+    pub(super) fn component(self, m: &Model) -> String {
+        match self {
+            Event::HostFail(h) | Event::HostRepair(h) => match m.hosts[h as usize].role {
+                Role::ControlPlane(_) => "control_plane.node",
+                Role::Etcd(_) => "control_plane.etcd_node",
+                Role::Worker(_) => "workers.node",
+            }
+            .into(),
+            Event::ZoneFail(_) | Event::ZoneRepair(_) => "zones".into(),
+        }
+    }
+}
+
+/// Zones and hosts of one replication.
+pub struct Infrastructure {
+    /// Hosts of each zone.
+    zone_hosts: Vec<Vec<u16>>,
+    /// A host's own state (failed or not), regardless of its zone.
+    host_own_up: Vec<bool>,
+    /// Down for planned maintenance.
+    in_maintenance: Vec<bool>,
+    /// Up itself, its zone up, and not in maintenance.
+    host_up: Vec<bool>,
+    zone_up: Vec<bool>,
+    /// Up control-plane hosts (where controllers can lead).
+    cp_hosts_up: u32,
+}
+
+impl Infrastructure {
+    pub fn new(m: &Model) -> Self {
+        let mut zone_hosts = vec![Vec::new(); m.zones as usize];
+        for (h, host) in m.hosts.iter().enumerate() {
+            zone_hosts[host.zone as usize].push(h as u16);
+        }
+        let n = m.hosts.len();
+        Infrastructure {
+            zone_hosts,
+            host_own_up: vec![true; n],
+            in_maintenance: vec![false; n],
+            host_up: vec![true; n],
+            zone_up: vec![true; m.zones as usize],
+            cp_hosts_up: 0,
+        }
+    }
+
+    /// t = 0: everything up.
+    pub fn reset(&mut self, m: &Model) {
+        self.host_own_up.fill(true);
+        self.in_maintenance.fill(false);
+        self.host_up.fill(true);
+        self.zone_up.fill(true);
+        self.cp_hosts_up = m.cp_hosts as u32;
+    }
+
+    /// Queues every host's and zone's first failure.
+    pub fn start(&self, ctx: &mut Ctx) {
+        let m = ctx.model;
+        for (h, host) in m.hosts.iter().enumerate() {
+            let t = m.host_classes[host.class as usize]
+                .failure
+                .sample(ctx.rng(slot::host_failure(h)));
+            ctx.schedule(t, Event::HostFail(h as u16));
+        }
+        for z in 0..m.zones as usize {
+            let t = m
+                .zone_lifecycle
+                .failure
+                .sample(ctx.rng(ctx.layout.zone_failure(z)));
+            ctx.schedule(t, Event::ZoneFail(z as u16));
+        }
+    }
+
+    /// Host h failed (`up` false) or was repaired: its new `up`, if that changed.
+    #[inline]
+    pub fn set_host(&mut self, m: &Model, h: usize, up: bool) -> Option<bool> {
+        self.host_own_up[h] = up;
+        self.refresh(m, h)
+    }
+
+    /// Zone z failed or was repaired. Its hosts follow: [`Self::refresh`]
+    /// each of [`Self::zone_hosts`].
+    #[inline]
+    pub fn set_zone(&mut self, z: usize, up: bool) {
+        self.zone_up[z] = up;
+    }
+
+    /// The hosts of zone z.
+    #[inline]
+    pub fn zone_hosts(&self, z: usize) -> &[u16] {
+        &self.zone_hosts[z]
+    }
+
+    /// Queues the end of the phase the event began: the component's next
+    /// failure if it came back, its repair if it failed.
+    #[inline]
+    pub fn next_phase(&self, ctx: &mut Ctx, now: f64, event: Event) {
+        let m = ctx.model;
+        match event {
+            Event::HostFail(h) | Event::HostRepair(h) => {
+                let up = matches!(event, Event::HostRepair(_));
+                let life = &m.host_classes[m.hosts[h as usize].class as usize];
+                let next = if up {
+                    Event::HostFail(h)
+                } else {
+                    Event::HostRepair(h)
+                };
+                let h = h as usize;
+                ctx.end_of_phase(
+                    now,
+                    life,
+                    up,
+                    (slot::host_failure(h), slot::host_repair(h)),
+                    next,
+                );
+            }
+            Event::ZoneFail(z) | Event::ZoneRepair(z) => {
+                let up = matches!(event, Event::ZoneRepair(_));
+                let next = if up {
+                    Event::ZoneFail(z)
+                } else {
+                    Event::ZoneRepair(z)
+                };
+                let slots = (
+                    ctx.layout.zone_failure(z as usize),
+                    ctx.layout.zone_repair(z as usize),
+                );
+                ctx.end_of_phase(now, &m.zone_lifecycle, up, slots, next);
+            }
+        }
+    }
+
+    /// Takes host h down for maintenance, or brings it back (a command of
+    /// the operations room): its new `up`, if that changed.
+    #[inline]
+    pub fn set_maintenance(&mut self, m: &Model, h: usize, down: bool) -> Option<bool> {
+        self.in_maintenance[h] = down;
+        self.refresh(m, h)
+    }
+
+    /// Re-derives whether host `h` is up: its new `up`, if that changed.
+    #[inline]
+    pub fn refresh(&mut self, m: &Model, h: usize) -> Option<bool> {
+        let host = &m.hosts[h];
+        let up = self.host_own_up[h] && self.zone_up[host.zone as usize] && !self.in_maintenance[h];
+        if up == self.host_up[h] {
+            return None;
+        }
+        self.host_up[h] = up;
+        if let Role::ControlPlane(_) = host.role {
+            super::count(&mut self.cp_hosts_up, up);
+        }
+        Some(up)
+    }
+
+    /// Host h is up (itself, its zone, not in maintenance).
+    #[inline]
+    pub fn host_up(&self, h: usize) -> bool {
+        self.host_up[h]
+    }
+
+    /// Whether each host from `first` on is up (the workers' view).
+    #[inline]
+    pub fn hosts_up_from(&self, first: usize) -> &[bool] {
+        &self.host_up[first..]
+    }
+
+    /// Whether each control-plane host is up.
+    #[inline]
+    pub fn cp_hosts(&self, m: &Model) -> &[bool] {
+        &self.host_up[..m.cp_hosts as usize]
+    }
+
+    /// Up control-plane hosts.
+    #[inline]
+    pub fn cp_hosts_up(&self) -> u32 {
+        self.cp_hosts_up
+    }
+
+    /// Every zone's state, in order.
+    #[inline]
+    pub fn zones(&self) -> &[bool] {
+        &self.zone_up
+    }
+
+    /// Why host h is down, if it is: its zone first, then itself, then maintenance.
+    #[inline]
+    pub fn host_cause(&self, m: &Model, h: usize) -> Option<Cause> {
+        if !self.zone_up[m.hosts[h].zone as usize] {
+            Some(Cause::ZoneOutage)
+        } else if !self.host_own_up[h] {
+            Some(Cause::HostFailure)
+        } else if self.in_maintenance[h] {
+            Some(Cause::Maintenance)
+        } else {
+            None
+        }
+    }
+}

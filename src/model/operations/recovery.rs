@@ -1,0 +1,289 @@
+//! Backups, disasters and the operator's recovery (docs/model.md, "Data,
+//! backups and disaster recovery"), tracked when the model has data at risk.
+
+use rand::RngExt;
+
+use super::super::cluster::Ctx;
+use super::super::etcd::Etcd;
+use super::super::infrastructure::Infrastructure;
+use super::Event;
+use super::data::{BackupLog, DataRun, Recovery, quorum_loss_cause};
+
+/// Data and disaster recovery of one replication.
+pub struct DataRecovery {
+    /// Since when etcd has been writable (while it is).
+    writable_from: f64,
+    /// The last instant etcd was writable (while it is not).
+    last_write: f64,
+    /// A disaster struck and no restore has undone it yet.
+    corrupted: bool,
+    /// When the last recovery completed: history before it that a later
+    /// recovery loses again was already counted lost.
+    recovered_at: f64,
+    recovery: Recovery,
+    generation: u32,
+    backups: BackupLog,
+    /// Data-loss events whose RTO ends when the API is next up: (cause, start).
+    rto_pending: Vec<(u16, f64)>,
+    pub(in crate::model) data: DataRun,
+}
+
+impl DataRecovery {
+    pub fn new(ctx: &Ctx) -> Self {
+        DataRecovery {
+            writable_from: 0.0,
+            last_write: 0.0,
+            corrupted: false,
+            recovered_at: 0.0,
+            recovery: Recovery::Idle,
+            generation: 0,
+            backups: match ctx.model.backups {
+                Some((interval, duration, success)) => BackupLog::new(interval, duration, success),
+                None => BackupLog::new(f64::INFINITY, 0.0, 1.0),
+            },
+            rto_pending: Vec::new(),
+            data: DataRun::default(),
+        }
+    }
+
+    /// t = 0: nothing lost, the snapshot log keyed for this replication,
+    /// and each disaster's first strike queued.
+    pub fn reset(&mut self, ctx: &mut Ctx) {
+        let m = ctx.model;
+        self.data.reset(m.data_cause_count());
+        if m.data_at_risk {
+            self.writable_from = 0.0;
+            self.last_write = 0.0;
+            self.corrupted = false;
+            self.recovered_at = 0.0;
+            self.recovery = Recovery::Idle;
+            self.rto_pending.clear();
+            let key = ctx.rng(ctx.layout.backup).random::<u64>();
+            self.backups.reset(key);
+            for (i, d) in m.disasters.iter().enumerate() {
+                let t = d.every.sample(ctx.rng(ctx.layout.disaster_base + i));
+                ctx.schedule(t, Event::DisasterStrike(i as u16));
+            }
+        }
+    }
+
+    /// A disaster strikes; returns whether it changed etcd (a disaster
+    /// during a recovery is undone by that recovery's restore).
+    #[inline]
+    pub fn strike(&mut self, ctx: &mut Ctx, now: f64, i: u16) -> bool {
+        let d = &ctx.model.disasters[i as usize];
+        let next = d
+            .every
+            .sample(ctx.rng(ctx.layout.disaster_base + i as usize));
+        ctx.schedule(now + next, Event::DisasterStrike(i));
+        if self.recovery == Recovery::Idle && !self.corrupted {
+            self.corrupted = true;
+            self.start(ctx, i, now, now);
+            return true;
+        }
+        false
+    }
+
+    /// A recovery step of `generation` is due; returns whether it was the
+    /// live one (and so changed etcd). `etcd_was`: etcd was writable at the
+    /// last settle.
+    #[inline]
+    pub fn step_due(
+        &mut self,
+        ctx: &mut Ctx,
+        now: f64,
+        generation: u32,
+        etcd_was: bool,
+        etcd: &mut Etcd,
+        infra: &Infrastructure,
+    ) -> bool {
+        if generation != self.generation {
+            return false;
+        }
+        self.step(ctx, now, etcd_was, etcd, infra);
+        true
+    }
+
+    /// A disaster made the data unusable, and no restore has undone it yet.
+    #[inline]
+    pub fn corrupted(&self) -> bool {
+        self.corrupted
+    }
+
+    /// A recovery is under way.
+    #[inline]
+    pub fn recovering(&self) -> bool {
+        self.recovery != Recovery::Idle
+    }
+
+    /// A data-loss event of `cause` whose outage began at `since`: the
+    /// operator acts after the detection delay.
+    fn start(&mut self, ctx: &mut Ctx, cause: u16, since: f64, now: f64) {
+        let Some(recovery) = &ctx.model.recovery else {
+            return;
+        };
+        self.data.events[cause as usize] += 1;
+        self.rto_pending.push((cause, since));
+        self.recovery = Recovery::Detecting { cause };
+        self.generation = crate::model::next_generation(self.generation);
+        ctx.schedule(
+            now + recovery.detection,
+            Event::RecoveryStep(self.generation),
+        );
+    }
+
+    /// The operator acts (after detection), or a recovery completes.
+    #[inline]
+    fn step(
+        &mut self,
+        ctx: &mut Ctx,
+        now: f64,
+        etcd_was: bool,
+        etcd: &mut Etcd,
+        infra: &Infrastructure,
+    ) {
+        let m = ctx.model;
+        let Some(recovery) = &m.recovery else {
+            return;
+        };
+        match self.recovery {
+            Recovery::Detecting { cause } => {
+                // With no detection delay this instant's settle has not yet
+                // closed the writable stretch the event ended: close it here.
+                if etcd_was {
+                    self.end_writable_stretch(now);
+                }
+                // The newest state that survives: the most current intact
+                // member (not after a disaster, which struck them all), or
+                // the last complete snapshot.
+                let backup = self.backups.last_complete(now);
+                let best = (cause as usize >= m.disasters.len())
+                    .then(|| etcd.most_current_intact())
+                    .flatten();
+                let surviving = match best {
+                    Some((j, sync)) if sync > backup => {
+                        self.recovery = Recovery::WaitingForMember {
+                            cause,
+                            member: j as u16,
+                            surviving: sync,
+                        };
+                        self.force_new_cluster_if_ready(ctx, now, etcd, infra);
+                        sync
+                    }
+                    _ => {
+                        let d = recovery.restore.sample(ctx.rng(ctx.layout.recovery));
+                        self.recovery = Recovery::Running { surviving: backup };
+                        ctx.schedule(now + d, Event::RecoveryStep(self.generation));
+                        backup
+                    }
+                };
+                let lost_from = surviving.max(self.recovered_at);
+                self.data
+                    .rpo
+                    .push((cause, (self.last_write - lost_from).max(0.0)));
+            }
+            Recovery::Running { surviving } => {
+                // etcd is back with the surviving state on every member;
+                // members on hosts that are down resync when they return.
+                self.corrupted = false;
+                self.recovered_at = now;
+                etcd.restore(m, surviving, infra);
+                self.recovery = Recovery::Idle;
+            }
+            Recovery::WaitingForMember { .. } | Recovery::Idle => {}
+        }
+    }
+
+    /// Forces a new cluster from the chosen member once its host is up.
+    #[inline]
+    fn force_new_cluster_if_ready(
+        &mut self,
+        ctx: &mut Ctx,
+        now: f64,
+        etcd: &Etcd,
+        infra: &Infrastructure,
+    ) {
+        let m = ctx.model;
+        if let Recovery::WaitingForMember {
+            member, surviving, ..
+        } = self.recovery
+            && infra.host_up(m.member_hosts[member as usize] as usize)
+            && !etcd.member_crashed(member as usize)
+            && let Some(recovery) = &m.recovery
+        {
+            let d = recovery
+                .force_new_cluster
+                .sample(ctx.rng(ctx.layout.recovery));
+            self.recovery = Recovery::Running { surviving };
+            ctx.schedule(now + d, Event::RecoveryStep(self.generation));
+        }
+    }
+
+    /// etcd stops being writable at `now`: the last write, and the
+    /// snapshots of the stretch that ends. Closing twice at one instant
+    /// changes nothing.
+    #[inline]
+    fn end_writable_stretch(&mut self, now: f64) {
+        self.last_write = now;
+        self.backups.writable(self.writable_from, now);
+        self.writable_from = now;
+    }
+
+    /// The writable stretch after an instant's events (`writable` now,
+    /// `was` at the last settle), for backups and the last write.
+    #[inline]
+    pub fn settle_writable(&mut self, now: f64, writable: bool, was: bool) {
+        if writable != was {
+            if writable {
+                self.writable_from = now;
+            } else {
+                self.end_writable_stretch(now);
+            }
+        }
+    }
+
+    /// After the members have settled (`writable` now, `was` at the last
+    /// settle): a quorum loss that cannot heal starts a recovery; one
+    /// waiting for a member goes on when it can.
+    #[inline]
+    pub fn settle(
+        &mut self,
+        ctx: &mut Ctx,
+        now: f64,
+        writable: bool,
+        was: bool,
+        etcd: &mut Etcd,
+        infra: &Infrastructure,
+    ) {
+        let m = ctx.model;
+        match self.recovery {
+            Recovery::Idle if !writable && !self.corrupted => {
+                let intact = etcd.intact_members();
+                if intact < m.quorum {
+                    let cause = quorum_loss_cause(m.disasters.len(), intact > 0);
+                    self.start(ctx, cause, self.last_write, now);
+                }
+            }
+            Recovery::WaitingForMember { cause, member, .. } => {
+                if etcd.member_empty(member as usize) {
+                    // The member chosen lost its disk while the operator
+                    // waited for it: decide again, without it.
+                    self.data.rpo.pop();
+                    self.recovery = Recovery::Detecting { cause };
+                    self.step(ctx, now, was, etcd, infra);
+                } else {
+                    self.force_new_cluster_if_ready(ctx, now, etcd, infra);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The API is up: the RTO of every data-loss event waiting for it ends.
+    #[inline]
+    pub fn api_up(&mut self, now: f64) {
+        for (cause, since) in self.rto_pending.drain(..) {
+            self.data.rto.push((cause, now - since));
+        }
+    }
+}

@@ -1,0 +1,433 @@
+//! The workloads room: Deployments' pods, kube-scheduler, and the node
+//! lifecycle controller for workers.
+//!
+//! The pods and where the scheduler puts them are in [`pods`]; NotReady
+//! marks and rate-limited evictions in [`nodes`]. This room reacts to
+//! workers going down and coming back, and after each instant places
+//! pending pods and evicts what is due, as far as the controllers it needs
+//! (the API, and the scheduler's or controller-manager's leader) allow.
+
+mod nodes;
+mod pods;
+
+pub use pods::{MAX_PODS, PodState};
+
+use self::nodes::Nodes;
+use self::pods::Pods;
+use super::Model;
+use super::cluster::Ctx;
+use super::infrastructure::Infrastructure;
+
+/// The events this room owns.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Event {
+    /// Worker k's grace period after going down has run out.
+    NodeGrace(u16),
+    /// Worker k's eviction is due.
+    NodeEvict(u16),
+    /// Zone z may evict its next node.
+    EvictionTick(u16),
+    /// Pod p finishes starting.
+    PodReady(u32),
+}
+
+impl Event {
+    #[inline]
+    pub(in crate::model) fn pack(self) -> u32 {
+        let (tag, payload) = match self {
+            Event::NodeGrace(k) => (0, k as u32),
+            Event::NodeEvict(k) => (1, k as u32),
+            Event::EvictionTick(z) => (2, z as u32),
+            Event::PodReady(p) => (3, p & crate::model::GENERATION_MASK),
+        };
+        tag << 24 | payload
+    }
+
+    #[inline]
+    pub(in crate::model) fn unpack(code: u32) -> Self {
+        let payload = code & crate::model::GENERATION_MASK;
+        match code >> 24 {
+            0 => Event::NodeGrace(payload as u16),
+            1 => Event::NodeEvict(payload as u16),
+            2 => Event::EvictionTick(payload as u16),
+            _ => Event::PodReady(payload),
+        }
+    }
+
+    pub(in crate::model) fn component(self) -> String {
+        match self {
+            Event::PodReady(_) => "workloads (pod starts)",
+            _ => "workers (node lifecycle)",
+        }
+        .into()
+    }
+}
+
+/// Pods, the scheduler and the node lifecycle of one replication.
+pub struct Workloads {
+    pods: Pods,
+    nodes: Nodes,
+    /// The scheduler's leader and the API are up.
+    scheduler_active: bool,
+    /// Something changed that may let a pending pod be placed.
+    schedule_dirty: bool,
+    /// Scratch: the workloads with pods on one node, in slot order.
+    touched: Vec<u16>,
+}
+
+impl Workloads {
+    pub fn new(m: &Model) -> Self {
+        let worker_zone: Vec<u16> = m.hosts[m.first_worker as usize..]
+            .iter()
+            .map(|h| h.zone)
+            .collect();
+        let zones = m.zones as usize;
+        Workloads {
+            pods: Pods::new(&m.workloads, worker_zone.clone(), zones),
+            nodes: Nodes::new(&worker_zone, zones, m.node_monitor_grace_period),
+            scheduler_active: true,
+            schedule_dirty: false,
+            touched: Vec::with_capacity(m.workloads.len()),
+        }
+    }
+
+    /// t = 0: everything is up and the pods start out ready where the
+    /// scheduler can place them; the rest stay Pending.
+    pub fn reset(&mut self, ctx: &mut Ctx, infra: &Infrastructure) {
+        self.nodes.reset();
+        self.pods.reset();
+        self.scheduler_active = true;
+        self.place_pending(ctx, 0.0, true, infra);
+        self.schedule_dirty = false;
+    }
+
+    /// Handles one of this room's events.
+    #[inline]
+    pub fn handle(&mut self, ctx: &mut Ctx, now: f64, event: Event, infra: &Infrastructure) {
+        let m = ctx.model;
+        let first = m.first_worker as usize;
+        match event {
+            Event::NodeGrace(k) => {
+                let k = k as usize;
+                let since = self.nodes.down_since[k];
+                if !infra.host_up(first + k) && since + m.node_monitor_grace_period == now {
+                    // Marked NotReady in settle, now or when the controller is back.
+                    self.nodes.grace_expired.push((k as u16, since));
+                }
+            }
+            Event::NodeEvict(k) => {
+                let k = k as usize;
+                if !infra.host_up(first + k)
+                    && self.nodes.not_ready_at[k] + m.eviction_timeout == now
+                {
+                    let zone = m.hosts[first + k].zone as usize;
+                    let since = self.nodes.down_since[k];
+                    self.nodes.eviction_queue[zone].push_back((k as u16, since));
+                    self.nodes.queued += 1;
+                }
+            }
+            // A wake-up: settle evicts what the zone's rate allows.
+            Event::EvictionTick(_) => {}
+            Event::PodReady(p) => {
+                let pod = &mut self.pods.pods[p as usize];
+                if pod.state == PodState::Starting && pod.ready_at == now {
+                    pod.state = PodState::Ready;
+                    pod.armed = false;
+                    self.pods.ready[pod.workload as usize] += 1;
+                }
+            }
+        }
+    }
+
+    /// Worker k went down (`up` false) or came back.
+    #[inline]
+    pub fn worker_changed(&mut self, ctx: &mut Ctx, k: usize, up: bool, now: f64) {
+        let m = ctx.model;
+        if up {
+            self.nodes.not_ready_at[k] = f64::INFINITY;
+            self.schedule_dirty = true;
+            if self.pods.node_has_pods(k as u16) {
+                // Back before eviction: its pods restart in place.
+                for p in 0..self.pods.pods.len() {
+                    let pod = self.pods.pods[p];
+                    if pod.node == k as u16 && pod.state == PodState::Down {
+                        self.start_pod(ctx, p as u32, pod.workload as usize, now);
+                    }
+                }
+            }
+        } else {
+            self.nodes.down_since[k] = now;
+            if self.pods.node_has_pods(k as u16) {
+                self.touched.clear();
+                for pod in &mut self.pods.pods {
+                    if pod.node == k as u16 {
+                        if pod.state == PodState::Ready {
+                            self.pods.ready[pod.workload as usize] -= 1;
+                        }
+                        pod.state = PodState::Down;
+                        touch(&mut self.touched, pod.workload);
+                    }
+                }
+                self.recheck_touched(ctx, now);
+                ctx.schedule(
+                    now + m.node_monitor_grace_period,
+                    Event::NodeGrace(k as u16),
+                );
+            }
+        }
+    }
+
+    /// Deletes every pod bound to worker k; replacements join the
+    /// scheduling queue.
+    #[inline]
+    pub fn evict_worker(&mut self, ctx: &mut Ctx, k: u16, now: f64) {
+        if !self.pods.node_has_pods(k) {
+            return;
+        }
+        self.touched.clear();
+        for p in 0..self.pods.pods.len() {
+            if self.pods.pods[p].node == k {
+                self.pods.evict(p as u32);
+                touch(&mut self.touched, self.pods.pods[p].workload);
+            }
+        }
+        self.schedule_dirty = true;
+        self.recheck_touched(ctx, now);
+    }
+
+    /// Lazy readiness. A pod that starts while its workload has
+    /// min_available ready replicas without it cannot change the workload's
+    /// indicator by becoming ready, so it gets no `PodReady` event; it is
+    /// counted Ready when its workload's count is next needed
+    /// ([`Pods::catch_up`]). Whenever a workload drops below min_available,
+    /// it is caught up and each of its Starting pods gets its event
+    /// ("armed"), so the indicator returns at exactly the right instant.
+    /// Invariant: a workload below min_available has every Starting pod
+    /// armed. Results are the same as with an event per pod start.
+    #[inline]
+    fn recheck_touched(&mut self, ctx: &mut Ctx, now: f64) {
+        for i in 0..self.touched.len() {
+            let w = self.touched[i] as usize;
+            let min = ctx.model.workloads[w].min_available;
+            // Catching up only adds ready pods: needed only below the minimum.
+            if self.pods.ready[w] < min {
+                self.pods.catch_up(w, now);
+                if self.pods.ready[w] < min {
+                    self.arm(ctx, w);
+                }
+            }
+        }
+    }
+
+    /// Queues a `PodReady` event for each Starting pod of workload w that has none.
+    #[inline]
+    fn arm(&mut self, ctx: &mut Ctx, w: usize) {
+        let (start, end) = self.pods.slots[w];
+        for p in start..end {
+            let pod = &mut self.pods.pods[p as usize];
+            if pod.state == PodState::Starting && !pod.armed {
+                pod.armed = true;
+                ctx.schedule(pod.ready_at, Event::PodReady(p));
+            }
+        }
+    }
+
+    /// Pod p (bound) starts; it is ready after a startup draw. Its
+    /// `PodReady` event is queued only if its workload is below
+    /// min_available (see [`Self::recheck_touched`]).
+    #[inline]
+    fn start_pod(&mut self, ctx: &mut Ctx, p: u32, w: usize, now: f64) {
+        let m = ctx.model;
+        let spec = &m.workloads[w];
+        let d = spec.startup.sample(ctx.rng(ctx.layout.startup_base + w));
+        let armed = !m.lazy_readiness || self.pods.ready[w] < spec.min_available;
+        let pod = &mut self.pods.pods[p as usize];
+        pod.state = PodState::Starting;
+        pod.ready_at = now + d;
+        pod.armed = armed;
+        if armed {
+            ctx.schedule(pod.ready_at, Event::PodReady(p));
+        }
+    }
+
+    /// Places pending pods, oldest first, where the scheduler allows; the
+    /// others stay Pending. At t = 0 (`initial`) placed pods are ready at once.
+    #[inline]
+    fn place_pending(&mut self, ctx: &mut Ctx, now: f64, initial: bool, infra: &Infrastructure) {
+        let m = ctx.model;
+        let up = infra.hosts_up_from(m.first_worker as usize);
+        for _ in 0..self.pods.pending.len() {
+            let Some(p) = self.pods.pending.pop_front() else {
+                break;
+            };
+            let w = self.pods.pods[p as usize].workload as usize;
+            let choice = self.pods.choose_node(
+                w,
+                &m.workloads[w],
+                up,
+                &mut ctx.streams.rngs[ctx.layout.scheduler],
+            );
+            match choice {
+                Some(k) if initial => self.pods.bind(p, k, PodState::Ready),
+                Some(k) => {
+                    self.pods.bind(p, k, PodState::Starting);
+                    self.start_pod(ctx, p, w, now);
+                }
+                None => self.pods.pending.push_back(p),
+            }
+        }
+    }
+
+    /// The node lifecycle controller and the scheduler, after an instant's
+    /// events: NotReady marks, evictions, and placements of pending pods.
+    /// `controller` and `scheduler`: whether the API and that controller's
+    /// leader are up.
+    #[inline]
+    pub fn settle(
+        &mut self,
+        ctx: &mut Ctx,
+        now: f64,
+        controller: bool,
+        scheduler: bool,
+        infra: &Infrastructure,
+    ) {
+        let m = ctx.model;
+        let first = m.first_worker as usize;
+        if controller != self.nodes.controller_active {
+            self.nodes.controller_active = controller;
+            if !controller {
+                self.nodes.inactive_since = now;
+            }
+        }
+        if controller {
+            if !self.nodes.grace_expired.is_empty() {
+                // In the order they fell due, so evictions queue in that order.
+                let mut expired = std::mem::take(&mut self.nodes.grace_expired);
+                for &(k, since) in &expired {
+                    let k = k as usize;
+                    if !infra.host_up(first + k) && self.nodes.down_since[k] == since {
+                        self.nodes.not_ready_at[k] = now;
+                        ctx.schedule(now + m.eviction_timeout, Event::NodeEvict(k as u16));
+                    }
+                }
+                expired.clear();
+                self.nodes.grace_expired = expired;
+            }
+            if self.nodes.queued > 0 {
+                self.evict_due(ctx, now, infra);
+            }
+        }
+        if scheduler != self.scheduler_active {
+            self.scheduler_active = scheduler;
+            self.schedule_dirty |= scheduler;
+        }
+        if scheduler && self.schedule_dirty {
+            self.schedule_dirty = false;
+            if !self.pods.pending.is_empty() {
+                self.place_pending(ctx, now, false, infra);
+            }
+        }
+    }
+
+    /// Evicts the nodes whose eviction is due, as far as each zone's state
+    /// and rate allow (see `nodes`).
+    #[inline]
+    fn evict_due(&mut self, ctx: &mut Ctx, now: f64, infra: &Infrastructure) {
+        let first = ctx.model.first_worker as usize;
+        let up = infra.hosts_up_from(first);
+        if self.nodes.all_fully_disrupted(up, now) {
+            return;
+        }
+        for z in 0..self.nodes.eviction_queue.len() {
+            // Drop workers that came back, or have nothing left to evict.
+            while let Some(&(k, since)) = self.nodes.eviction_queue[z].front() {
+                let k_up = up[k as usize];
+                if k_up || self.nodes.down_since[k as usize] != since || !self.pods.node_has_pods(k)
+                {
+                    self.nodes.eviction_queue[z].pop_front();
+                    self.nodes.queued -= 1;
+                } else {
+                    break;
+                }
+            }
+            if self.nodes.eviction_queue[z].is_empty() {
+                continue;
+            }
+            let Some(state) = self.nodes.zone_state(z, up, now) else {
+                continue;
+            };
+            let Some(period) = self.nodes.eviction_period(z, state) else {
+                continue;
+            };
+            let mut next = self.nodes.last_eviction[z] + period;
+            if now >= next
+                && let Some((k, _)) = self.nodes.eviction_queue[z].pop_front()
+            {
+                self.nodes.queued -= 1;
+                self.evict_worker(ctx, k, now);
+                self.nodes.last_eviction[z] = now;
+                next = now + period;
+            }
+            if !self.nodes.eviction_queue[z].is_empty() && self.nodes.tick_at[z] != next {
+                self.nodes.tick_at[z] = next;
+                ctx.schedule(next, Event::EvictionTick(z as u16));
+            }
+        }
+    }
+
+    /// Whether evicting worker k's pods keeps every workload at or above
+    /// min_available (PodDisruptionBudgets, with Kubernetes' default
+    /// IfHealthyBudget policy for pods that are not ready). A workload that
+    /// blocks the drain gets its Starting pods armed, so that the drain is
+    /// reconsidered when one of them becomes ready.
+    #[inline]
+    pub fn budget_allows_drain(&mut self, ctx: &mut Ctx, k: u16, now: f64) -> bool {
+        if !self.pods.node_has_pods(k) {
+            return true;
+        }
+        self.touched.clear();
+        for pod in &self.pods.pods {
+            if pod.node == k {
+                touch(&mut self.touched, pod.workload);
+            }
+        }
+        let mut allowed = true;
+        for i in 0..self.touched.len() {
+            let w = self.touched[i] as usize;
+            self.pods.catch_up(w, now);
+            let (start, end) = self.pods.slots[w];
+            let ready_here = self.pods.pods[start as usize..end as usize]
+                .iter()
+                .filter(|pod| pod.node == k && pod.state == PodState::Ready)
+                .count() as u32;
+            if self.pods.ready[w] - ready_here < ctx.model.workloads[w].min_available {
+                allowed = false;
+                self.arm(ctx, w);
+            }
+        }
+        allowed
+    }
+
+    /// Workload w has at least min_available ready pods (as counted so far:
+    /// see lazy readiness).
+    #[inline]
+    pub fn meets_minimum(&self, m: &Model, w: usize) -> bool {
+        self.pods.ready[w] >= m.workloads[w].min_available
+    }
+
+    /// Workload w's pods: (state, node, ready_at), for attribution.
+    pub fn pods_of(&self, w: usize) -> impl Iterator<Item = (PodState, u16, f64)> + '_ {
+        let (start, end) = self.pods.slots[w];
+        self.pods.pods[start as usize..end as usize]
+            .iter()
+            .map(|p| (p.state, p.node, p.ready_at))
+    }
+}
+
+/// Adds workload w to `touched` (visited in slot order, so each once).
+#[inline]
+fn touch(touched: &mut Vec<u16>, w: u16) {
+    if touched.last() != Some(&w) {
+        touched.push(w);
+    }
+}
