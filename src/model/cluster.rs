@@ -35,7 +35,7 @@ use super::infrastructure::{self, Infrastructure};
 use super::operations::{self, DataRecovery, DataRun, Maintenance};
 use super::streams::{Layout, Streams};
 use super::workloads::{self, Workloads};
-use super::{INDICATORS, Lifecycle, Model, Role};
+use super::{INDICATORS, Lifecycle, Model, Role, Wiring};
 use crate::engine::{EventQueue, Packed, Rng};
 
 /// What every room may use: the model, the random streams and the queue.
@@ -182,6 +182,13 @@ pub struct IndicatorRun {
     pub censored: bool,
     /// Seconds down by cause, in [`Cause::ALL`] order; sums to `downtime`.
     pub downtime_by_cause: [f64; CAUSES],
+    /// Indicators with requests ([`Model::has_requests`]) only, else 0: the
+    /// time integral of the share of client requests that fail (a full
+    /// outage counts 1 per second, 1 of 3 endpoints in rotation dead 1/3).
+    pub failed_request_seconds: f64,
+    /// Indicators with requests only, else 0: seconds up by time during
+    /// which some requests fail (failing share > 0).
+    pub degraded_seconds: f64,
     down: bool,
     down_since: f64,
     /// What the open outage is waiting for, and since when.
@@ -284,6 +291,11 @@ pub struct Cluster<'m> {
     indicators: Vec<IndicatorRun>,
     /// Indicators recorded down.
     indicators_down: u32,
+    /// Scratch (kubeadm's wiring): each control-plane host's own apiserver serves.
+    local: Vec<bool>,
+    /// The share of `api`'s requests that fail, as last recorded, and since when.
+    failing: f64,
+    failing_since: f64,
     events: u64,
 }
 
@@ -310,6 +322,9 @@ impl<'m> Cluster<'m> {
             settled: vec![true; model.indicator_count()],
             indicators: vec![IndicatorRun::default(); model.indicator_count()],
             indicators_down: 0,
+            local: vec![true; model.cp_hosts as usize],
+            failing: 0.0,
+            failing_since: 0.0,
             events: 0,
         }
     }
@@ -444,6 +459,7 @@ impl<'m> Cluster<'m> {
     /// horizon, and data-loss figures handed to a sink that takes them.
     fn finish(&mut self, stopped: Option<f64>, sink: &mut impl Sink) -> ReplicationRun<'_> {
         let horizon = self.ctx.model.horizon;
+        self.requests_until(horizon);
         for ind in &mut self.indicators {
             if ind.down {
                 ind.downtime += horizon - ind.down_since;
@@ -497,6 +513,8 @@ impl<'m> Cluster<'m> {
         self.control_plane_changed = true;
         self.indicators.fill(IndicatorRun::default());
         self.indicators_down = 0;
+        self.failing = 0.0;
+        self.failing_since = 0.0;
         for w in 0..m.workloads.len() {
             if !self.workloads.meets_minimum(m, w) {
                 let i = INDICATORS.len() + w;
@@ -533,6 +551,7 @@ impl<'m> Cluster<'m> {
                     let z = z as usize;
                     self.infra
                         .set_zone(z, matches!(e, infrastructure::Event::ZoneRepair(_)));
+                    self.control_plane_changed |= self.endpoint.watches_zones();
                     for i in 0..self.infra.zone_hosts(z).len() {
                         let h = self.infra.zone_hosts(z)[i] as usize;
                         if let Some(up) = self.infra.refresh(m, h) {
@@ -563,8 +582,23 @@ impl<'m> Cluster<'m> {
             }
             Event::Controllers(e) => {
                 self.control_plane_changed = true;
-                let api = self.api_now();
-                self.controllers.handle(&mut self.ctx, e, api, &self.infra);
+                match m.wiring {
+                    Wiring::LoadBalancer => {
+                        let api = self.api_now();
+                        self.controllers
+                            .handle(&mut self.ctx, e, api, None, &self.infra);
+                    }
+                    Wiring::Kubeadm => {
+                        let api = self.fill_local();
+                        self.controllers.handle(
+                            &mut self.ctx,
+                            e,
+                            api,
+                            Some(&self.local),
+                            &self.infra,
+                        );
+                    }
+                }
             }
             Event::Workloads(e) => self.workloads.handle(ctx, now, e, &self.infra),
             Event::Operations(e) => match e {
@@ -616,7 +650,22 @@ impl<'m> Cluster<'m> {
     #[inline]
     fn api_now(&self) -> bool {
         let m = self.ctx.model;
-        self.etcd.writable(m, &self.infra) && self.endpoint.up(m, &self.infra)
+        self.etcd.writable(m, &self.infra) && self.endpoint.up(m, &self.infra, &self.etcd)
+    }
+
+    /// kubeadm's wiring: marks in [`Self::local`] each control-plane host
+    /// whose own apiserver serves now (etcd being writable); returns
+    /// whether any does.
+    fn fill_local(&mut self) -> bool {
+        let m = self.ctx.model;
+        let etcd = self.etcd.writable(m, &self.infra);
+        let mut any = false;
+        for h in 0..m.cp_hosts as usize {
+            let ok = etcd && self.endpoint.serves(m, h, &self.infra, &self.etcd);
+            self.local[h] = ok;
+            any |= ok;
+        }
+        any
     }
 
     /// Drains host `h` (its pods are evicted through the API at once) and
@@ -627,6 +676,9 @@ impl<'m> Cluster<'m> {
             self.workloads.evict_worker(&mut self.ctx, k, now);
         }
         self.etcd.drain(&mut self.ctx, h, &self.infra);
+        if let Role::ControlPlane(_) = m.hosts[h].role {
+            self.controllers.release(&mut self.ctx, now, h as u16);
+        }
         if let Some(up) = self.infra.set_maintenance(m, h, true) {
             self.host_changed(h, up, now);
         }
@@ -690,9 +742,21 @@ impl<'m> Cluster<'m> {
         let etcd = self
             .etcd
             .settle(ctx, now, self.recovery.corrupted(), &self.infra);
-        let api = etcd && self.endpoint.up(m, &self.infra);
-        self.controllers
-            .settle(ctx, now, api, self.settled[1], &self.infra);
+        self.endpoint.settle(ctx, now, &self.infra, &self.etcd);
+        let api = etcd && self.endpoint.up(m, &self.infra, &self.etcd);
+        self.endpoint.set_api(m, api);
+        match m.wiring {
+            Wiring::LoadBalancer => {
+                self.controllers
+                    .settle(&mut self.ctx, now, api, self.settled[1], &self.infra)
+            }
+            Wiring::Kubeadm => {
+                self.fill_local();
+                self.controllers
+                    .settle_local(&mut self.ctx, now, &self.local, &self.infra);
+            }
+        }
+        let ctx = &mut self.ctx;
         let control_plane = api && self.controllers.all_lead();
         if m.data_at_risk {
             let was = self.settled[0];
@@ -713,6 +777,11 @@ impl<'m> Cluster<'m> {
     /// each down indicator is waiting for (its downtime's cause).
     #[inline]
     fn record(&mut self, now: f64, on_outage: &mut impl Sink) {
+        let failing = self.endpoint.failing_share();
+        if failing != self.failing {
+            self.requests_until(now);
+            self.failing = failing;
+        }
         // Most instants change nothing: every indicator up and staying up.
         if self.indicators_down == 0 && !self.settled.contains(&false) {
             return;
@@ -722,6 +791,19 @@ impl<'m> Cluster<'m> {
                 self.record_one(i, now, on_outage);
             }
         }
+    }
+
+    /// Charges `api`'s failing requests from the last change of their share
+    /// up to `now`.
+    #[inline(never)]
+    fn requests_until(&mut self, now: f64) {
+        let api = &mut self.indicators[1];
+        let (f, d) = (self.failing, now - self.failing_since);
+        api.failed_request_seconds += f * d;
+        if f > 0.0 && f < 1.0 {
+            api.degraded_seconds += d;
+        }
+        self.failing_since = now;
     }
 
     #[inline(never)]

@@ -6,7 +6,10 @@
 //! U(0, retry_period)), or, if the API is down then, at (the API's return +
 //! U(0, retry_period)). A leader that cannot renew its lease through an API
 //! outage longer than renew_deadline loses it; re-election follows the API's
-//! return the same way.
+//! return the same way. With kubeadm's wiring "the API" is each host's own
+//! apiserver ([`Controllers::settle_local`]); a drained leader hands its
+//! lease over within retry_period if its controller releases on stop
+//! ([`Controllers::release`]).
 
 use rand::RngExt;
 
@@ -49,6 +52,11 @@ pub struct Controllers {
     leases: [Controller; 2],
     /// When the current API outage began (meaningless while the API is up).
     api_down_since: f64,
+    /// kubeadm's wiring: when each stalled leader last renewed.
+    stalled_since: [f64; 2],
+    /// kubeadm's wiring: some control-plane host's own apiserver served at
+    /// the last settle.
+    local_any: bool,
 }
 
 impl Controllers {
@@ -56,6 +64,8 @@ impl Controllers {
         Controllers {
             leases: [Controller::new(0); 2],
             api_down_since: 0.0,
+            stalled_since: [0.0; 2],
+            local_any: true,
         }
     }
 
@@ -69,16 +79,30 @@ impl Controllers {
             self.leases[c] = Controller::new(h);
         }
         self.api_down_since = 0.0;
+        self.stalled_since = [0.0; 2];
+        self.local_any = true;
     }
 
-    /// Handles a lease attempt; `api` is whether the API is up now.
+    /// Handles a lease attempt. `api`: the controllers reach an apiserver
+    /// now: through the load balancer (that wiring), or each control-plane
+    /// host its own (kubeadm's; `local[h]`, with `api` whether any does).
     #[inline]
-    pub fn handle(&mut self, ctx: &mut Ctx, event: Event, api: bool, infra: &Infrastructure) {
+    pub fn handle(
+        &mut self,
+        ctx: &mut Ctx,
+        event: Event,
+        api: bool,
+        local: Option<&[bool]>,
+        infra: &Infrastructure,
+    ) {
         let Event::LeaseAttempt(c, generation) = event;
         let c = c as usize;
         if self.leases[c].is_current(generation) {
             if api {
-                let h = pick_up_cp_host(ctx, ctx.layout.lease[c], infra);
+                let h = match local {
+                    Some(local) => pick(ctx, ctx.layout.lease[c], local),
+                    None => pick_up_cp_host(ctx, ctx.layout.lease[c], infra),
+                };
                 self.leases[c].lease = Lease::Held(h);
             } else {
                 self.leases[c].wait_for_api();
@@ -86,8 +110,21 @@ impl Controllers {
         }
     }
 
-    /// After an instant's events: `api` is the API now, `api_was` as of the
-    /// last settle.
+    /// Plans controller c's acquisition attempt `delay` plus U(0,
+    /// retry_period) from now.
+    #[inline]
+    fn plan(&mut self, ctx: &mut Ctx, now: f64, c: usize, delay: f64) {
+        let m = ctx.model;
+        let generation = self.leases[c].plan_attempt();
+        let jitter = m.retry_period * ctx.rng(ctx.layout.lease[c]).random::<f64>();
+        ctx.schedule(
+            now + delay + jitter,
+            Event::LeaseAttempt(c as u8, generation),
+        );
+    }
+
+    /// After an instant's events, with the controllers wired through the
+    /// load balancer: `api` is the API now, `api_was` as of the last settle.
     ///
     /// A leader that cannot renew through an API outage longer than
     /// renew_deadline loses its lease. No event marks the deadline: what
@@ -95,7 +132,6 @@ impl Controllers {
     /// (the API's return, and the leader's host going down during the
     /// outage). While the API is down `control_plane` is down anyway.
     /// Settling never removes a leader that is up while quorum holds.
-    #[inline]
     pub fn settle(
         &mut self,
         ctx: &mut Ctx,
@@ -113,9 +149,7 @@ impl Controllers {
                     if lease == Lease::WaitingForApi
                         || (lease_lost && matches!(lease, Lease::Held(_)))
                     {
-                        let generation = self.leases[c].plan_attempt();
-                        let jitter = m.retry_period * ctx.rng(ctx.layout.lease[c]).random::<f64>();
-                        ctx.schedule(now + jitter, Event::LeaseAttempt(c as u8, generation));
+                        self.plan(ctx, now, c, 0.0);
                     }
                 }
             } else {
@@ -130,24 +164,80 @@ impl Controllers {
                     // Already lost to the API outage: candidates wait for its end.
                     self.leases[c].wait_for_api();
                 } else {
-                    let generation = self.leases[c].plan_attempt();
-                    let jitter = m.retry_period * ctx.rng(ctx.layout.lease[c]).random::<f64>();
-                    ctx.schedule(
-                        now + m.lease_duration + jitter,
-                        Event::LeaseAttempt(c as u8, generation),
-                    );
+                    self.plan(ctx, now, c, m.lease_duration);
                 }
             }
         }
     }
 
-    /// Controller c has a leader.
+    /// After an instant's events, with kubeadm's wiring: `local[h]` is
+    /// whether control-plane host h's own apiserver serves (and etcd is
+    /// writable).
+    ///
+    /// A leader whose own apiserver stops serving cannot renew: it stops
+    /// acting at once ("stalled"), and others may take the lease when it
+    /// expires, lease_duration plus U(0, retry_period) later. If its
+    /// apiserver serves again within renew_deadline it renews and leads on;
+    /// after that it has given the lease up. Candidates wait for an
+    /// apiserver of their own that serves.
+    pub fn settle_local(
+        &mut self,
+        ctx: &mut Ctx,
+        now: f64,
+        local: &[bool],
+        infra: &Infrastructure,
+    ) {
+        let m = ctx.model;
+        let any = local.contains(&true);
+        if any && !self.local_any {
+            for c in [SCHEDULER, CONTROLLER_MANAGER] {
+                if self.leases[c].lease == Lease::WaitingForApi {
+                    self.plan(ctx, now, c, 0.0);
+                }
+            }
+        }
+        self.local_any = any;
+        for c in [SCHEDULER, CONTROLLER_MANAGER] {
+            match self.leases[c].lease {
+                Lease::Held(h) if !infra.host_up(h as usize) => {
+                    self.plan(ctx, now, c, m.lease_duration);
+                }
+                Lease::Held(h) if !local[h as usize] => {
+                    self.plan(ctx, now, c, m.lease_duration);
+                    self.leases[c].lease = Lease::Stalled(h);
+                    self.stalled_since[c] = now;
+                }
+                Lease::Stalled(h)
+                    if local[h as usize] && now - self.stalled_since[c] <= m.renew_deadline =>
+                {
+                    self.leases[c].keep(h);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Host h is stopped gracefully (drained): the leases it holds that its
+    /// controllers release on a stop are taken within retry_period (at
+    /// U(0, retry_period)); the others expire as after a failure.
+    pub fn release(&mut self, ctx: &mut Ctx, now: f64, h: u16) {
+        let m = ctx.model;
+        for c in [SCHEDULER, CONTROLLER_MANAGER] {
+            if m.release_on_stop[c]
+                && matches!(self.leases[c].lease, Lease::Held(x) | Lease::Stalled(x) if x == h)
+            {
+                self.plan(ctx, now, c, 0.0);
+            }
+        }
+    }
+
+    /// Controller c has a leader that acts.
     #[inline]
     pub fn has_leader(&self, c: usize) -> bool {
         self.leases[c].has_leader()
     }
 
-    /// Both controllers have a leader.
+    /// Both controllers have a leader that acts.
     #[inline]
     pub fn all_lead(&self) -> bool {
         self.leases.iter().all(Controller::has_leader)
@@ -167,6 +257,13 @@ fn pick_up_cp_host(ctx: &mut Ctx, stream: usize, infra: &Infrastructure) -> u16 
     nth_true(infra.cp_hosts(m).iter().copied(), k)
 }
 
+/// A uniformly chosen control-plane host among those marked (one is).
+fn pick(ctx: &mut Ctx, stream: usize, candidates: &[bool]) -> u16 {
+    let n = candidates.iter().filter(|&&b| b).count().max(1) as u32;
+    let k = uniform_below(ctx.rng(stream), n);
+    nth_true(candidates.iter().copied(), k)
+}
+
 /// The lease of one controller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lease {
@@ -177,6 +274,10 @@ pub enum Lease {
     Pending,
     /// No leader, and candidates wait for the API to return.
     WaitingForApi,
+    /// Held by host `h`, whose own apiserver does not serve (kubeadm's
+    /// wiring): it does not act, and an acquisition attempt is scheduled
+    /// for when the lease expires.
+    Stalled(u16),
 }
 
 /// One leader-elected controller.
@@ -211,7 +312,15 @@ impl Controller {
     /// Whether an attempt event of `generation` is still the plan.
     #[inline]
     pub fn is_current(&self, generation: u32) -> bool {
-        self.lease == Lease::Pending && self.generation == generation
+        matches!(self.lease, Lease::Pending | Lease::Stalled(_)) && self.generation == generation
+    }
+
+    /// A stalled leader renews in time: it leads on, and the planned
+    /// attempt is void.
+    #[inline]
+    pub fn keep(&mut self, h: u16) {
+        self.lease = Lease::Held(h);
+        self.generation = super::next_generation(self.generation);
     }
 
     /// Gives the lease up until the API returns.

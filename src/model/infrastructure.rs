@@ -222,6 +222,12 @@ impl Infrastructure {
         self.cp_hosts_up
     }
 
+    /// Zone z is up.
+    #[inline]
+    pub fn zone_up(&self, z: usize) -> bool {
+        self.zone_up[z]
+    }
+
     /// Every zone's state, in order.
     #[inline]
     pub fn zones(&self) -> &[bool] {

@@ -5,6 +5,7 @@
 //! zones, etcd members, workers, workloads, maintenance) and the samplers. [`Cluster`] is the mutable state of
 //! one replication; a worker thread keeps one and reuses it.
 
+mod api_path;
 mod causes;
 mod cluster;
 mod controllers;
@@ -15,6 +16,7 @@ mod operations;
 mod streams;
 mod workloads;
 
+pub use api_path::{HealthCheck, LoadBalancerKind, Wiring};
 pub use causes::{CAUSES, Cause};
 pub use cluster::{Census, Cluster, IndicatorRun, Probe, ReplicationRun, Sink, TraceRow, UP};
 pub use operations::DataRun;
@@ -130,6 +132,16 @@ pub struct Model {
     pub quorum: u32,
     pub election: Sampler,
     pub load_balancer: Option<Lifecycle>,
+    /// The load balancer's kind; `None` with `load_balancer: none`.
+    pub lb_kind: Option<LoadBalancerKind>,
+    /// The load balancer's health check of the apiservers; `None`: it sees
+    /// an apiserver go and come back at once.
+    pub health_check: Option<HealthCheck>,
+    /// Which apiserver the scheduler and controller-manager talk to.
+    pub wiring: Wiring,
+    /// Whether a gracefully stopped leader releases its lease, by
+    /// scheduler and controller-manager.
+    pub release_on_stop: [bool; 2],
     /// Crashes of each kube-apiserver process, independent of its host.
     pub apiserver_crash: Option<Lifecycle>,
     /// Crashes of each etcd member process, independent of its host.
@@ -417,6 +429,13 @@ impl Model {
             member_hosts,
             election: sampler(&cp.etcd.election)
                 .map_err(|e| BuildError(format!("control_plane.etcd.election: {e}")))?,
+            lb_kind: load_balancer.as_ref().map(|_| LoadBalancerKind::Single {
+                zone: None,
+                new_address_ttl: None,
+            }),
+            health_check: None,
+            wiring: Wiring::Kubeadm,
+            release_on_stop: [true, false],
             load_balancer,
             apiserver_crash,
             member_crash,

@@ -40,6 +40,9 @@ const DISASTER: u32 = 23;
 const RECOVERY: u32 = 24;
 /// The key of the counter-based snapshot draws.
 const BACKUP: u32 = 25;
+/// A load-balancer pair's takeover durations, then whether each succeeds.
+const LB_FAILOVER: u32 = 26;
+const LB_FAILOVER_SUCCESS: u32 = 27;
 
 /// Slots of the per-replication generators, laid out once per model.
 #[derive(Clone, Debug)]
@@ -63,8 +66,12 @@ pub mod slot {
 #[derive(Clone, Copy, Debug)]
 pub struct Layout {
     pub zone_base: usize,
-    pub lb_failure: usize,
-    pub lb_repair: usize,
+    /// The (first) load-balancer instance's failure stream; its repair stream the next.
+    lb_base: usize,
+    /// A pair's second instance's failure stream; its repair stream the next.
+    lb_second: usize,
+    /// A pair's takeover durations; whether each succeeds is the next.
+    pub lb_failover: usize,
     pub election: usize,
     /// Scheduler, then controller-manager.
     pub lease: [usize; 2],
@@ -85,6 +92,13 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// Load-balancer instance k's failure stream.
+    pub fn lb_failure(&self, k: usize) -> usize {
+        if k == 0 { self.lb_base } else { self.lb_second }
+    }
+    pub fn lb_repair(&self, k: usize) -> usize {
+        self.lb_failure(k) + 1
+    }
     pub fn zone_failure(&self, z: usize) -> usize {
         self.zone_base + 2 * z
     }
@@ -177,11 +191,21 @@ impl Streams {
         } else {
             (disaster_base, recovery, backup) = (ids.len(), ids.len(), ids.len());
         }
+        // A pair's streams come last, so other designs' layouts do not move.
+        let lb_second = ids.len();
+        let lb_failover = lb_second + 2;
+        if matches!(model.lb_kind, Some(super::LoadBalancerKind::Pair { .. })) {
+            ids.push(StreamId::new(LB_FAILURE, 1));
+            ids.push(StreamId::new(LB_REPAIR, 1));
+            ids.push(StreamId::new(LB_FAILOVER, 0));
+            ids.push(StreamId::new(LB_FAILOVER_SUCCESS, 0));
+        }
         let rngs = ids.iter().map(|&id| stream(0, 0, id)).collect();
         let layout = Layout {
             zone_base,
-            lb_failure,
-            lb_repair: lb_failure + 1,
+            lb_base: lb_failure,
+            lb_second,
+            lb_failover,
             election,
             lease,
             apiserver_base,

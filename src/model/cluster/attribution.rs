@@ -49,7 +49,7 @@ impl Cluster<'_> {
             return self.etcd_cause();
         }
         // etcd is fine: the endpoint reaches no apiserver.
-        self.endpoint.cause(self.ctx.model, &self.infra)
+        self.endpoint.cause(self.ctx.model, &self.infra, &self.etcd)
     }
 
     fn control_plane_cause(&self) -> Cause {

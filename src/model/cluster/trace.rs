@@ -30,7 +30,7 @@ impl Cluster<'_> {
         let mut rows: Vec<TraceRow> = (1..=m.zones)
             .map(|z| component(format!("zone {z}")))
             .collect();
-        if m.load_balancer.is_some() {
+        if m.lb_kind.is_some() {
             rows.push(component("load balancer".into()));
         }
         for host in &m.hosts {
@@ -60,8 +60,12 @@ impl Cluster<'_> {
                 .iter()
                 .map(|&up| if up { UP } else { "down" }),
         );
-        if m.load_balancer.is_some() {
-            out.push(if self.endpoint.lb_up() { UP } else { "failed" });
+        if m.lb_kind.is_some() {
+            out.push(if self.endpoint.lb_up(m, &self.infra) {
+                UP
+            } else {
+                "failed"
+            });
         }
         for (h, host) in m.hosts.iter().enumerate() {
             let member = host.member.map(|j| j as usize);
@@ -94,6 +98,7 @@ impl Cluster<'_> {
                 Lease::Held(_) => UP,
                 Lease::Pending => "failover",
                 Lease::WaitingForApi => "waiting for API",
+                Lease::Stalled(_) => "own apiserver down",
             });
         }
         for i in 0..self.settled.len() {
