@@ -565,6 +565,7 @@ impl<'m> Cluster<'m> {
                 && self.etcd.maybe_lose_disk(&mut self.ctx, h as usize)
             {
                 self.control_plane_changed = true;
+                self.endpoint.member_changed(m, h as usize);
             }
             self.infra.next_phase(&mut self.ctx, now, e);
             return;
@@ -574,6 +575,13 @@ impl<'m> Cluster<'m> {
             Event::Infrastructure(_) => {}
             Event::Etcd(e) => {
                 self.control_plane_changed = true;
+                if let etcd::Event::MemberCrash(j)
+                | etcd::Event::MemberRestart(j)
+                | etcd::Event::MemberReplaced(j) = e
+                {
+                    self.endpoint
+                        .member_changed(m, m.member_hosts[j as usize] as usize);
+                }
                 self.etcd.handle(ctx, now, e, &self.infra);
             }
             Event::Endpoint(e) => {
@@ -613,6 +621,7 @@ impl<'m> Cluster<'m> {
                     self.control_plane_changed |= self.recovery.strike(ctx, now, i);
                 }
                 operations::Event::RecoveryStep(generation) => {
+                    self.endpoint.touch_all();
                     let etcd_was = self.settled[0];
                     self.control_plane_changed |= self.recovery.step_due(
                         ctx,
@@ -661,7 +670,7 @@ impl<'m> Cluster<'m> {
         let etcd = self.etcd.writable(m, &self.infra);
         let mut any = false;
         for h in 0..m.cp_hosts as usize {
-            let ok = etcd && self.endpoint.serves(m, h, &self.infra, &self.etcd);
+            let ok = etcd && self.endpoint.serves_now(m, h, &self.infra, &self.etcd);
             self.local[h] = ok;
             any |= ok;
         }
@@ -743,7 +752,7 @@ impl<'m> Cluster<'m> {
             .etcd
             .settle(ctx, now, self.recovery.corrupted(), &self.infra);
         self.endpoint.settle(ctx, now, &self.infra, &self.etcd);
-        let api = etcd && self.endpoint.up(m, &self.infra, &self.etcd);
+        let api = etcd && self.endpoint.up_settled(m, &self.infra);
         self.endpoint.set_api(m, api);
         match m.wiring {
             Wiring::LoadBalancer => {
@@ -751,9 +760,13 @@ impl<'m> Cluster<'m> {
                     .settle(&mut self.ctx, now, api, self.settled[1], &self.infra)
             }
             Wiring::Kubeadm => {
-                self.fill_local();
-                self.controllers
-                    .settle_local(&mut self.ctx, now, &self.local, &self.infra);
+                self.controllers.settle_local(
+                    &mut self.ctx,
+                    now,
+                    etcd,
+                    self.endpoint.serving_all(),
+                    &self.infra,
+                );
             }
         }
         let ctx = &mut self.ctx;
@@ -846,13 +859,17 @@ mod tests {
 
     #[test]
     fn events_survive_packing() {
-        let events: [Event; 21] = [
+        let events: [Event; 25] = [
             infrastructure::Event::HostFail(0).into(),
             infrastructure::Event::HostRepair(999).into(),
             infrastructure::Event::ZoneFail(2).into(),
             infrastructure::Event::ZoneRepair(65_535).into(),
-            endpoint::Event::LbFail.into(),
-            endpoint::Event::LbRepair.into(),
+            endpoint::Event::LbFail(0).into(),
+            endpoint::Event::LbRepair(1).into(),
+            endpoint::Event::HealthCheck(6).into(),
+            endpoint::Event::Takeover.into(),
+            endpoint::Event::Reachable.into(),
+            endpoint::Event::Unlisted(2).into(),
             etcd::Event::Elected(super::super::GENERATION_MASK).into(),
             controllers::Event::LeaseAttempt(0, 17).into(),
             controllers::Event::LeaseAttempt(1, 0).into(),

@@ -132,6 +132,7 @@ impl Controllers {
     /// (the API's return, and the leader's host going down during the
     /// outage). While the API is down `control_plane` is down anyway.
     /// Settling never removes a leader that is up while quorum holds.
+    #[inline]
     pub fn settle(
         &mut self,
         ctx: &mut Ctx,
@@ -170,9 +171,9 @@ impl Controllers {
         }
     }
 
-    /// After an instant's events, with kubeadm's wiring: `local[h]` is
-    /// whether control-plane host h's own apiserver serves (and etcd is
-    /// writable).
+    /// After an instant's events, with kubeadm's wiring: control-plane
+    /// host h's own apiserver works when etcd is writable (`etcd`) and it
+    /// serves (`serving[h]`).
     ///
     /// A leader whose own apiserver stops serving cannot renew: it stops
     /// acting at once ("stalled"), and others may take the lease when it
@@ -180,15 +181,18 @@ impl Controllers {
     /// apiserver serves again within renew_deadline it renews and leads on;
     /// after that it has given the lease up. Candidates wait for an
     /// apiserver of their own that serves.
+    #[inline]
     pub fn settle_local(
         &mut self,
         ctx: &mut Ctx,
         now: f64,
-        local: &[bool],
+        etcd: bool,
+        serving: &[bool],
         infra: &Infrastructure,
     ) {
         let m = ctx.model;
-        let any = local.contains(&true);
+        let local = |h: u16| etcd && serving[h as usize];
+        let any = etcd && serving.contains(&true);
         if any && !self.local_any {
             for c in [SCHEDULER, CONTROLLER_MANAGER] {
                 if self.leases[c].lease == Lease::WaitingForApi {
@@ -202,13 +206,13 @@ impl Controllers {
                 Lease::Held(h) if !infra.host_up(h as usize) => {
                     self.plan(ctx, now, c, m.lease_duration);
                 }
-                Lease::Held(h) if !local[h as usize] => {
+                Lease::Held(h) if !local(h) => {
                     self.plan(ctx, now, c, m.lease_duration);
                     self.leases[c].lease = Lease::Stalled(h);
                     self.stalled_since[c] = now;
                 }
                 Lease::Stalled(h)
-                    if local[h as usize] && now - self.stalled_since[c] <= m.renew_deadline =>
+                    if local(h) && now - self.stalled_since[c] <= m.renew_deadline =>
                 {
                     self.leases[c].keep(h);
                 }

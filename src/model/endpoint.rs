@@ -151,6 +151,21 @@ pub struct Endpoint {
     failing: f64,
     /// See [`Self::watches_zones`].
     watches_zones: bool,
+    /// Apiservers whose serving may have changed since the last settle.
+    touched: Vec<u16>,
+    /// Every apiserver's may have (see [`Self::touch_all`]).
+    touched_all: bool,
+    /// `single` in no zone and with the same address after repairs: the
+    /// load balancer works when its instance is up.
+    plain: bool,
+    /// Apiservers in rotation that serve, as of the last settle.
+    usable: u32,
+    /// A pair or a cloud load balancer: instances or nodes to follow.
+    instances_move: bool,
+    /// No health check and the load balancer's wiring: an apiserver serves
+    /// when it is up, the rotation is the apiservers that serve, and
+    /// [`Self::apiservers_up`] says all there is to know.
+    counted: bool,
 }
 
 impl Endpoint {
@@ -170,6 +185,21 @@ impl Endpoint {
         };
         Endpoint {
             watches_zones,
+            touched: Vec::with_capacity(n),
+            touched_all: false,
+            plain: matches!(
+                m.lb_kind,
+                Some(LoadBalancerKind::Single {
+                    zone: None,
+                    new_address_ttl: None
+                })
+            ),
+            usable: n as u32,
+            counted: m.health_check.is_none() && m.wiring == Wiring::LoadBalancer,
+            instances_move: matches!(
+                m.lb_kind,
+                Some(LoadBalancerKind::Pair { .. } | LoadBalancerKind::Cloud { .. })
+            ),
             lb_own_up: [true; 2],
             apiservers_up: 0,
             apiserver_crashed: vec![false; n],
@@ -206,6 +236,24 @@ impl Endpoint {
         self.listed.fill(true);
         self.unlist_at.fill(f64::INFINITY);
         self.failing = 0.0;
+        self.touched.clear();
+        self.touched_all = false;
+        self.usable = m.cp_hosts as u32;
+    }
+
+    /// Host h's etcd member changed: with kubeadm's wiring a stacked
+    /// apiserver there serves only with it; look again at the next settle.
+    #[inline]
+    pub fn member_changed(&mut self, m: &Model, h: usize) {
+        if m.wiring == Wiring::Kubeadm && h < m.cp_hosts as usize {
+            self.touched.push(h as u16);
+        }
+    }
+
+    /// Every member may have changed (a recovery).
+    #[inline]
+    pub fn touch_all(&mut self) {
+        self.touched_all = true;
     }
 
     /// Load-balancer instances with a failure process of their own.
@@ -267,6 +315,7 @@ impl Endpoint {
             Event::ApiserverCrash(i) | Event::ApiserverRestart(i) => {
                 let up = matches!(event, Event::ApiserverRestart(_));
                 let i = i as usize;
+                self.touched.push(i as u16);
                 self.apiserver_crashed[i] = !up;
                 if infra.host_up(i) {
                     super::count(&mut self.apiservers_up, up);
@@ -288,7 +337,9 @@ impl Endpoint {
                 let i = i as usize;
                 if self.check_at[i] == now {
                     self.check_at[i] = f64::INFINITY;
+                    let before = self.in_rotation[i] && self.serving[i];
                     self.in_rotation[i] = self.serving[i];
+                    self.recount(i, before);
                 }
             }
             Event::Takeover => {
@@ -318,10 +369,11 @@ impl Endpoint {
     /// Host h went up or down: its apiserver with it, unless crashed.
     #[inline]
     pub fn host_changed(&mut self, m: &Model, h: usize, up: bool) {
-        if let Role::ControlPlane(i) = m.hosts[h].role
-            && !self.apiserver_crashed[i as usize]
-        {
-            super::count(&mut self.apiservers_up, up);
+        if let Role::ControlPlane(i) = m.hosts[h].role {
+            self.touched.push(i);
+            if !self.apiserver_crashed[i as usize] {
+                super::count(&mut self.apiservers_up, up);
+            }
         }
     }
 
@@ -349,8 +401,11 @@ impl Endpoint {
     }
 
     /// Clients reach a working load balancer now (always, without one).
-    #[inline]
+    #[inline(always)]
     fn lb_path_now(&self, m: &Model, infra: &Infrastructure) -> bool {
+        if self.plain {
+            return self.lb_own_up[0];
+        }
         match &m.lb_kind {
             None => true,
             Some(LoadBalancerKind::Single { .. }) => {
@@ -384,38 +439,125 @@ impl Endpoint {
         })
     }
 
-    /// After an instant's events (if a control-plane component changed):
-    /// the health check's view of each apiserver, a pair's takeovers, and
-    /// the cloud nodes in DNS. [`Self::set_api`] follows.
-    pub fn settle(&mut self, ctx: &mut Ctx, now: f64, infra: &Infrastructure, etcd: &Etcd) {
+    /// The touched apiservers' serving, and the health check's verdicts it
+    /// calls for.
+    #[inline(never)]
+    fn rotate(&mut self, ctx: &mut Ctx, now: f64, infra: &Infrastructure, etcd: &Etcd) {
+        if self.touched_all {
+            self.touched_all = false;
+            self.touched.clear();
+            for i in 0..ctx.model.cp_hosts as usize {
+                self.rotate_one(ctx, now, i, infra, etcd);
+            }
+        } else {
+            for k in 0..self.touched.len() {
+                let i = self.touched[k] as usize;
+                self.rotate_one(ctx, now, i, infra, etcd);
+            }
+            self.touched.clear();
+        }
+    }
+
+    #[inline]
+    fn rotate_one(
+        &mut self,
+        ctx: &mut Ctx,
+        now: f64,
+        i: usize,
+        infra: &Infrastructure,
+        etcd: &Etcd,
+    ) {
         let m = ctx.model;
-        if m.lb_kind.is_none() {
+        let serves = self.serves(m, i, infra, etcd);
+        if serves == self.serving[i] {
             return;
         }
-        for i in 0..m.cp_hosts as usize {
-            let serves = self.serves(m, i, infra, etcd);
-            if serves == self.serving[i] {
-                continue;
-            }
-            self.serving[i] = serves;
-            match &m.health_check {
-                None => self.in_rotation[i] = serves,
-                Some(check) => {
-                    if serves == self.in_rotation[i] {
-                        // Back before the check noticed: nothing changes.
-                        self.check_at[i] = f64::INFINITY;
+        let before = self.in_rotation[i] && self.serving[i];
+        self.serving[i] = serves;
+        match &m.health_check {
+            None => self.in_rotation[i] = serves,
+            Some(check) => {
+                if serves == self.in_rotation[i] {
+                    // Back before the check noticed: nothing changes.
+                    self.check_at[i] = f64::INFINITY;
+                } else {
+                    let delay = if serves {
+                        check.up_after()
                     } else {
-                        let delay = if serves {
-                            check.up_after()
-                        } else {
-                            check.down_after()
-                        };
-                        self.check_at[i] = now + delay;
-                        ctx.schedule(now + delay, Event::HealthCheck(i as u16));
-                    }
+                        check.down_after()
+                    };
+                    self.check_at[i] = now + delay;
+                    ctx.schedule(now + delay, Event::HealthCheck(i as u16));
                 }
             }
         }
+        self.recount(i, before);
+    }
+
+    /// Keeps [`Self::usable`] in step with apiserver i, which counted
+    /// `before`.
+    #[inline]
+    fn recount(&mut self, i: usize, before: bool) {
+        let after = self.in_rotation[i] && self.serving[i];
+        if after != before {
+            super::count(&mut self.usable, after);
+        }
+    }
+
+    /// The endpoint reaches a serving apiserver, as settled (after
+    /// [`Self::settle`] at this instant).
+    #[inline]
+    pub fn up_settled(&self, m: &Model, infra: &Infrastructure) -> bool {
+        if self.counted {
+            return if m.lb_kind.is_none() {
+                infra.host_up(0) && !self.apiserver_crashed[0]
+            } else {
+                self.apiservers_up > 0 && self.lb_path_now(m, infra)
+            };
+        }
+        if m.lb_kind.is_none() {
+            return self.serving[0];
+        }
+        self.usable > 0 && self.lb_path_now(m, infra)
+    }
+
+    /// Apiserver i serves now: as settled, unless something it depends on
+    /// changed since (cheaper than [`Self::serves`]; not in `counted` mode).
+    #[inline]
+    pub fn serves_now(&self, m: &Model, i: usize, infra: &Infrastructure, etcd: &Etcd) -> bool {
+        if self.touched_all || self.touched.contains(&(i as u16)) {
+            self.serves(m, i, infra, etcd)
+        } else {
+            self.serving[i]
+        }
+    }
+
+    /// Whether each apiserver serves, as settled.
+    #[inline]
+    pub fn serving_all(&self) -> &[bool] {
+        &self.serving
+    }
+
+    /// After an instant's events (if a control-plane component changed):
+    /// the health check's view of each apiserver, a pair's takeovers, and
+    /// the cloud nodes in DNS. [`Self::set_api`] follows.
+    #[inline]
+    pub fn settle(&mut self, ctx: &mut Ctx, now: f64, infra: &Infrastructure, etcd: &Etcd) {
+        if self.counted {
+            // Rotation is exactly the apiservers up, which are counted.
+            self.touched.clear();
+        } else if self.touched_all || !self.touched.is_empty() {
+            self.rotate(ctx, now, infra, etcd);
+        }
+        if self.instances_move {
+            self.settle_instances(ctx, now, infra);
+        }
+    }
+
+    /// A pair's takeovers and the cloud nodes in DNS.
+    #[inline(never)]
+    fn settle_instances(&mut self, ctx: &mut Ctx, now: f64, infra: &Infrastructure) {
+        let m = ctx.model;
         match &m.lb_kind {
             Some(LoadBalancerKind::Pair {
                 failover,
