@@ -130,6 +130,13 @@ pub struct IndicatorRun {
     pub censored: bool,
     /// Seconds down by cause, in [`Cause::ALL`] order; sums to `downtime`.
     pub downtime_by_cause: [f64; CAUSES],
+    /// Indicators with requests ([`Model::has_requests`]) only, else 0: the
+    /// time integral of the share of client requests that fail (a full
+    /// outage counts 1 per second, 1 of 3 endpoints in rotation dead 1/3).
+    pub failed_request_seconds: f64,
+    /// Indicators with requests only, else 0: seconds up by time during
+    /// which some requests fail (failing share > 0).
+    pub degraded_seconds: f64,
     down: bool,
     down_since: f64,
     /// What the open outage is waiting for, and since when.
@@ -530,6 +537,11 @@ impl<'m> Cluster<'m> {
                 ind.charge(horizon);
             }
         }
+        // Placeholder until the model tracks requests: every request of
+        // `api` fails while it is down, and none while it is up.
+        let api = &mut self.indicators[1];
+        api.failed_request_seconds = api.downtime;
+        api.degraded_seconds = 0.0;
         if sink.takes_data() {
             self.spill_data(sink, false);
         }
