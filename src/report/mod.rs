@@ -22,7 +22,7 @@ use serde::{Serialize, Serializer};
 use crate::model::{Cause, Model};
 use crate::runner::{IndicatorSummary, LossSummary, Run};
 use crate::scenario::YEAR_SECONDS;
-use crate::stats::{DurationSketch, Interval, RELATIVE_ACCURACY};
+use crate::stats::{DurationSketch, Interval, MeanVar, RELATIVE_ACCURACY};
 
 /// Version of the results JSON layout.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -144,6 +144,18 @@ pub struct IndicatorResult {
     /// interval, every cause in a fixed order. The means sum to
     /// `downtime_minutes_per_year.mean`.
     pub downtime_minutes_per_year_by_cause: Named<Interval>,
+    /// Indicators with client requests (`api`) only: the time-average share
+    /// of client requests that succeed, requests spread evenly over the
+    /// endpoints in rotation; mean over replications and 95% interval, as
+    /// `availability`. At most `availability`: a request fails whenever the
+    /// indicator is down, and some fail while it is up but degraded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_success: Option<Interval>,
+    /// Indicators with client requests only: minutes per year during which
+    /// the indicator is up but some requests fail (a dead endpoint still in
+    /// rotation), with 95% interval, as `downtime_minutes_per_year`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub degraded_minutes_per_year: Option<Interval>,
 }
 
 /// Distribution of outage lengths, minutes.
@@ -237,7 +249,8 @@ impl Results {
             .indicator_keys()
             .into_iter()
             .zip(&s.indicators)
-            .map(|(key, summary)| (key, IndicatorResult::new(summary)))
+            .enumerate()
+            .map(|(i, (key, summary))| (key, IndicatorResult::new(summary, model.has_requests(i))))
             .collect();
         let wall = run.wall.as_secs_f64().max(1e-9);
         Results {
@@ -311,13 +324,20 @@ fn events_interval(s: &LossSummary) -> Interval {
     i
 }
 
+/// The interval of a sample of fractions of the horizon, clipped to [0, 1]:
+/// an interval reaching below 0 says nothing more than 0.
+fn fraction_interval(m: &MeanVar) -> Interval {
+    let mut u = m.interval95();
+    u.ci_low = u.ci_low.map(|x| x.max(0.0));
+    u.ci_high = u.ci_high.map(|x| x.min(1.0));
+    u
+}
+
 impl IndicatorResult {
-    fn new(s: &IndicatorSummary) -> IndicatorResult {
-        let mut u = s.unavailability.interval95();
-        // Unavailability is a fraction: an interval reaching below 0 says
-        // nothing more than 0.
-        u.ci_low = u.ci_low.map(|x| x.max(0.0));
-        u.ci_high = u.ci_high.map(|x| x.min(1.0));
+    /// From an indicator's summary; `requests` when it has client requests
+    /// ([`Model::has_requests`]).
+    pub fn new(s: &IndicatorSummary, requests: bool) -> IndicatorResult {
+        let u = fraction_interval(&s.unavailability);
         let minutes = |x: Option<f64>| x.map(|v| v / 60.0);
         let d = &s.outage_seconds;
         IndicatorResult {
@@ -347,6 +367,11 @@ impl IndicatorResult {
                     })
                     .collect(),
             ),
+            // Computed exactly as `availability` and `downtime_minutes_per_year`.
+            request_success: requests
+                .then(|| fraction_interval(&s.failed_requests).affine(1.0, -1.0)),
+            degraded_minutes_per_year: requests
+                .then(|| fraction_interval(&s.degraded).affine(0.0, MINUTES_PER_YEAR)),
         }
     }
 }
