@@ -917,4 +917,60 @@ mod tests {
             assert!((a / b - 1.0).abs() < 1e-12, "{a} against {b}");
         }
     }
+
+    /// Replications of varied failed-request and degraded seconds, folded
+    /// chunk by chunk into blocks as the runner does: blocks written out as
+    /// a part file's JSON and read back fold to the same bits as the blocks
+    /// themselves (what `merge` relies on), and the figures are their own,
+    /// not the unavailability's.
+    #[test]
+    fn request_figures_survive_a_part_file_to_the_bit() {
+        let horizon = 1e7;
+        let chunks: Vec<Summary> = values(40 * CHUNK as usize)
+            .chunks(CHUNK as usize)
+            .map(|c| {
+                let mut part = summary(2);
+                for &v in c {
+                    let mut r = IndicatorRun::default();
+                    r.downtime = v;
+                    r.failed_request_seconds = v * 1.5;
+                    r.degraded_seconds = v / 3.0;
+                    for acc in &mut part.indicators {
+                        acc.push(&r, horizon, 1.0);
+                    }
+                    part.replications += 1;
+                }
+                part
+            })
+            .collect();
+        let blocks: Vec<Summary> = chunks
+            .chunks((BLOCK / CHUNK) as usize)
+            .map(|b| {
+                let mut block = summary(2);
+                b.iter().for_each(|c| block.merge(c));
+                block
+            })
+            .collect();
+        let fold = |blocks: &[Summary]| {
+            let mut whole = summary(2);
+            blocks.iter().for_each(|b| whole.merge(b));
+            whole
+        };
+        let read_back: Vec<Summary> = blocks
+            .iter()
+            .map(|b| {
+                let text = serde_json::to_string(b).expect("serialises");
+                serde_json::from_str(&text).expect("reads back")
+            })
+            .collect();
+        assert_eq!(read_back, blocks);
+        let (whole, again) = (fold(&blocks), fold(&read_back));
+        let api = &whole.indicators[1];
+        assert_eq!(api.failed_requests, again.indicators[1].failed_requests);
+        assert_eq!(api.degraded, again.indicators[1].degraded);
+        assert_eq!(api.failed_requests.count(), 40 * CHUNK);
+        assert!(api.degraded.mean() > 0.0);
+        assert_ne!(api.failed_requests, api.unavailability);
+        assert_ne!(api.degraded, api.unavailability);
+    }
 }
