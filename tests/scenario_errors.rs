@@ -1163,6 +1163,7 @@ fn schema_describes_what_loads() {
             ][..],
         ),
         ("DataLossSlo", &["metric", "quantile", "max"][..]),
+        ("RequestSuccessSlo", &["indicator", "request_success"][..]),
     ] {
         assert_eq!(defs[def]["additionalProperties"], false, "{def}");
         assert!(
@@ -1213,8 +1214,9 @@ fn schema_describes_what_loads() {
         serde_json::json!(["horizon"])
     );
     assert_eq!(defs["Precision"]["properties"]["batch"]["multipleOf"], 256);
-    // An SLO is one of two forms; an availability is a percentage or a fraction.
-    assert_eq!(defs["Slo"]["oneOf"].as_array().unwrap().len(), 2);
+    // An SLO is one of three forms (availability, request success, data
+    // loss); an availability is a percentage or a fraction.
+    assert_eq!(defs["Slo"]["oneOf"].as_array().unwrap().len(), 3);
     assert!(defs["Fraction"]["description"].is_string());
     // The load balancer is a mapping or the string `none`.
     let cp = &schema["$defs"]["ControlPlane"]["properties"]["load_balancer"]["oneOf"];

@@ -318,10 +318,6 @@ impl ComparisonResults {
             "monthly_cost",
             "currency",
             "pareto_frontier",
-            // Empty when the ranking indicator has no client requests.
-            "request_success",
-            "request_success_ci_low",
-            "request_success_ci_high",
         ])?;
         for d in &self.designs {
             let Some(i) = d.indicators.get(&self.indicator) else {
@@ -351,11 +347,6 @@ impl ComparisonResults {
                 opt(d.monthly_cost),
                 csv_cell(d.currency.as_deref().unwrap_or_default()),
                 d.pareto_frontier.to_string(),
-                i.request_success
-                    .map(|x| x.mean.to_string())
-                    .unwrap_or_default(),
-                opt(i.request_success.and_then(|x| x.ci_low)),
-                opt(i.request_success.and_then(|x| x.ci_high)),
             ])?;
         }
         w.flush()
