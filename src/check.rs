@@ -5,6 +5,9 @@
 //!   of the indicator's mean availability over replications. *Met* when the
 //!   whole interval is at or above the target, *violated* when it is wholly
 //!   below, *inconclusive* otherwise.
+//! - **Request success** (`{ indicator: api, request_success }`): judged
+//!   exactly as availability is, on the interval of the mean share of
+//!   client requests that succeed (`request_success` in results).
 //! - **Data loss** (`{ metric: rpo|rto, quantile: q, max }`): "the q-quantile
 //!   of RPO (or RTO) per data-loss event is at most `max`" is the same as
 //!   "at most a fraction 1 - q of the events exceed `max`". The exact
@@ -25,9 +28,10 @@ use serde::Serialize;
 
 use crate::model::Model;
 use crate::report::human_duration_minutes;
-use crate::runner::{self, BLOCK, Recorded, Run, RunError, RunOptions, Summary};
+use crate::runner::{self, BLOCK, IndicatorSummary, Recorded, Run, RunError, RunOptions, Summary};
 use crate::scenario::{DataMetric, Slo, format_duration};
 use crate::special::{clopper_pearson, student_t_quantile};
+use crate::stats::MeanVar;
 
 /// The error rate of a whole `check`, per SLO, across all its looks.
 pub const ALPHA: f64 = 0.05;
@@ -70,9 +74,12 @@ pub struct SloVerdict {
     pub replications_needed: Option<u64>,
     pub availability: Option<AvailabilityEvidence>,
     pub data_loss: Option<DataLossEvidence>,
+    /// The numbers behind a request-success verdict (`mean` and the bounds
+    /// are request success, `target` the least accepted).
+    pub request_success: Option<AvailabilityEvidence>,
 }
 
-/// The numbers behind an availability verdict.
+/// The numbers behind an availability (or request-success) verdict.
 #[derive(Clone, Debug, Serialize)]
 pub struct AvailabilityEvidence {
     pub indicator: String,
@@ -116,9 +123,24 @@ pub fn judge_all(slos: &[Slo], model: &Model, summary: &Summary, alpha: f64) -> 
 pub fn judge(i: usize, slo: &Slo, model: &Model, summary: &Summary, alpha: f64) -> SloVerdict {
     let key = format!("slos[{i}]");
     match slo {
-        Slo::Availability { indicator, target } => {
-            availability(key, indicator, *target, model, summary, alpha)
-        }
+        Slo::Availability { indicator, target } => judge_fraction(
+            key,
+            Objective::Availability,
+            indicator,
+            *target,
+            model,
+            summary,
+            alpha,
+        ),
+        Slo::RequestSuccess { indicator, target } => judge_fraction(
+            key,
+            Objective::RequestSuccess,
+            indicator,
+            *target,
+            model,
+            summary,
+            alpha,
+        ),
         Slo::DataLoss {
             metric,
             quantile,
@@ -145,34 +167,80 @@ fn percent_fine(x: f64, mean: f64) -> String {
     format!("{:.*}%", digits, x * 100.0)
 }
 
-fn availability(
+/// What an SLO on a fraction judges: time up, or requests served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Objective {
+    Availability,
+    RequestSuccess,
+}
+
+impl Objective {
+    /// As verdict titles name it.
+    fn words(self) -> &'static str {
+        match self {
+            Objective::Availability => "availability",
+            Objective::RequestSuccess => "request success",
+        }
+    }
+
+    /// The per-replication sample of 1 - the fraction judged.
+    fn complement(self, ind: &IndicatorSummary) -> &MeanVar {
+        match self {
+            Objective::Availability => &ind.unavailability,
+            Objective::RequestSuccess => &ind.failed_requests,
+        }
+    }
+
+    /// A verdict with its evidence where this objective's belongs.
+    fn verdict(self, v: SloVerdict, evidence: Option<AvailabilityEvidence>) -> SloVerdict {
+        match self {
+            Objective::Availability => SloVerdict {
+                availability: evidence,
+                ..v
+            },
+            Objective::RequestSuccess => SloVerdict {
+                request_success: evidence,
+                ..v
+            },
+        }
+    }
+}
+
+/// Judges an availability or request-success SLO: the same interval rule
+/// for both, on the mean over replications of the fraction judged.
+fn judge_fraction(
     key: String,
+    objective: Objective,
     indicator: &str,
     target: f64,
     model: &Model,
     summary: &Summary,
     alpha: f64,
 ) -> SloVerdict {
-    let title = format!("{indicator} availability >= {}", percent(target));
-    let found = model
-        .indicator_keys()
-        .iter()
-        .position(|k| k == indicator)
-        .and_then(|i| summary.indicators.get(i));
-    let Some(ind) = found else {
-        return SloVerdict {
-            key,
-            title,
-            verdict: Verdict::Inconclusive,
-            estimate: "-".into(),
-            interval: "-".into(),
-            detail: format!("the scenario has no indicator `{indicator}`"),
-            replications_needed: None,
-            availability: None,
-            data_loss: None,
-        };
+    let title = format!("{indicator} {} >= {}", objective.words(), percent(target));
+    let position = model.indicator_keys().iter().position(|k| k == indicator);
+    let found = position.and_then(|i| summary.indicators.get(i));
+    let unknown = |detail: String| SloVerdict {
+        key: key.clone(),
+        title: title.clone(),
+        verdict: Verdict::Inconclusive,
+        estimate: "-".into(),
+        interval: "-".into(),
+        detail,
+        replications_needed: None,
+        availability: None,
+        data_loss: None,
+        request_success: None,
     };
-    let u = &ind.unavailability;
+    let Some(ind) = found else {
+        return unknown(format!("the scenario has no indicator `{indicator}`"));
+    };
+    if objective == Objective::RequestSuccess && !position.is_some_and(|i| model.has_requests(i)) {
+        return unknown(format!(
+            "`{indicator}` has no client requests; `request_success` is defined for `api` only"
+        ));
+    }
+    let u = objective.complement(ind);
     let n = u.count();
     let mean = 1.0 - u.mean();
     let mut evidence = AvailabilityEvidence {
@@ -183,17 +251,12 @@ fn availability(
         ci_high: None,
     };
     if n < 2 {
-        return SloVerdict {
-            key,
-            title,
-            verdict: Verdict::Inconclusive,
+        let v = SloVerdict {
             estimate: percent_fine(mean, mean),
-            interval: "-".into(),
             detail: "an interval needs at least 2 replications".into(),
-            replications_needed: None,
-            availability: Some(evidence),
-            data_loss: None,
+            ..unknown(String::new())
         };
+        return objective.verdict(v, Some(evidence));
     }
     let h = student_t_quantile(1.0 - alpha / 2.0, (n - 1) as f64) * u.std_error();
     let (low, high) = ((mean - h).max(0.0), (mean + h).min(1.0));
@@ -236,7 +299,7 @@ fn availability(
         };
         (Verdict::Inconclusive, detail, needed)
     };
-    SloVerdict {
+    let v = SloVerdict {
         key,
         title,
         verdict,
@@ -248,9 +311,11 @@ fn availability(
         ),
         detail,
         replications_needed: needed,
-        availability: Some(evidence),
+        availability: None,
         data_loss: None,
-    }
+        request_success: None,
+    };
+    objective.verdict(v, Some(evidence))
 }
 
 fn data_loss(
@@ -305,6 +370,7 @@ fn data_loss(
                 fraction_high: 0.0,
                 ..evidence
             }),
+            request_success: None,
         };
     }
     if events == 0 {
@@ -321,6 +387,7 @@ fn data_loss(
             replications_needed: None,
             availability: None,
             data_loss: Some(evidence),
+            request_success: None,
         };
     }
     // Met needs even the "maybe" events to leave room; violated needs the
@@ -399,6 +466,7 @@ fn data_loss(
         replications_needed: needed,
         availability: None,
         data_loss: Some(evidence),
+        request_success: None,
     }
 }
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::model::{CAUSES, Cluster, Model, Sink};
+use crate::model::{CAUSES, Cluster, IndicatorRun, Model, Sink};
 use crate::stats::{DurationSketch, MeanVar};
 
 /// Replications per chunk: the unit of work and of merging.
@@ -55,9 +55,34 @@ pub struct IndicatorSummary {
     /// Per replication and cause (in [`crate::model::Cause::ALL`] order):
     /// downtime charged to that cause / horizon. Sums to `unavailability`.
     pub unavailability_by_cause: [MeanVar; CAUSES],
+    /// Per replication: failed-request seconds / horizon, the time-average
+    /// share of client requests that fail (0 for indicators without
+    /// requests, see [`Model::has_requests`]).
+    pub failed_requests: MeanVar,
+    /// Per replication: seconds up but with some requests failing / horizon
+    /// (0 for indicators without requests).
+    pub degraded: MeanVar,
 }
 
 impl IndicatorSummary {
+    /// Adds one replication's figures (outage lengths go through the sink).
+    #[inline]
+    pub fn push(&mut self, ind: &IndicatorRun, horizon: f64, years: f64) {
+        self.unavailability.push(ind.downtime / horizon);
+        self.outages_per_year.push(ind.outages as f64 / years);
+        self.censored += ind.censored as u64;
+        for (a, &d) in self
+            .unavailability_by_cause
+            .iter_mut()
+            .zip(&ind.downtime_by_cause)
+        {
+            a.push(d / horizon);
+        }
+        self.failed_requests
+            .push(ind.failed_request_seconds / horizon);
+        self.degraded.push(ind.degraded_seconds / horizon);
+    }
+
     pub fn merge(&mut self, other: &IndicatorSummary) {
         self.unavailability.merge(&other.unavailability);
         for (a, b) in self
@@ -68,6 +93,8 @@ impl IndicatorSummary {
             a.merge(b);
         }
         self.outages_per_year.merge(&other.outages_per_year);
+        self.failed_requests.merge(&other.failed_requests);
+        self.degraded.merge(&other.degraded);
         self.outage_seconds.merge(&other.outage_seconds);
         self.outage_seconds.extend(&other.pending_outages);
         self.outage_seconds.extend(&self.pending_outages);
@@ -554,16 +581,7 @@ impl<'m> Worker<'m> {
                 }
             }
             for (acc, ind) in part.indicators.iter_mut().zip(run.indicators) {
-                acc.unavailability.push(ind.downtime / horizon);
-                acc.outages_per_year.push(ind.outages as f64 / years);
-                acc.censored += ind.censored as u64;
-                for (a, &d) in acc
-                    .unavailability_by_cause
-                    .iter_mut()
-                    .zip(&ind.downtime_by_cause)
-                {
-                    a.push(d / horizon);
-                }
+                acc.push(ind, horizon, years);
             }
             let data = run.data;
             let total: u32 = data.events.iter().sum();
@@ -898,5 +916,61 @@ mod tests {
             let (a, b) = (got.mean().unwrap_or(0.0), reference.mean().unwrap_or(1.0));
             assert!((a / b - 1.0).abs() < 1e-12, "{a} against {b}");
         }
+    }
+
+    /// Replications of varied failed-request and degraded seconds, folded
+    /// chunk by chunk into blocks as the runner does: blocks written out as
+    /// a part file's JSON and read back fold to the same bits as the blocks
+    /// themselves (what `merge` relies on), and the figures are their own,
+    /// not the unavailability's.
+    #[test]
+    fn request_figures_survive_a_part_file_to_the_bit() {
+        let horizon = 1e7;
+        let chunks: Vec<Summary> = values(40 * CHUNK as usize)
+            .chunks(CHUNK as usize)
+            .map(|c| {
+                let mut part = summary(2);
+                for &v in c {
+                    let mut r = IndicatorRun::default();
+                    r.downtime = v;
+                    r.failed_request_seconds = v * 1.5;
+                    r.degraded_seconds = v / 3.0;
+                    for acc in &mut part.indicators {
+                        acc.push(&r, horizon, 1.0);
+                    }
+                    part.replications += 1;
+                }
+                part
+            })
+            .collect();
+        let blocks: Vec<Summary> = chunks
+            .chunks((BLOCK / CHUNK) as usize)
+            .map(|b| {
+                let mut block = summary(2);
+                b.iter().for_each(|c| block.merge(c));
+                block
+            })
+            .collect();
+        let fold = |blocks: &[Summary]| {
+            let mut whole = summary(2);
+            blocks.iter().for_each(|b| whole.merge(b));
+            whole
+        };
+        let read_back: Vec<Summary> = blocks
+            .iter()
+            .map(|b| {
+                let text = serde_json::to_string(b).expect("serialises");
+                serde_json::from_str(&text).expect("reads back")
+            })
+            .collect();
+        assert_eq!(read_back, blocks);
+        let (whole, again) = (fold(&blocks), fold(&read_back));
+        let api = &whole.indicators[1];
+        assert_eq!(api.failed_requests, again.indicators[1].failed_requests);
+        assert_eq!(api.degraded, again.indicators[1].degraded);
+        assert_eq!(api.failed_requests.count(), 40 * CHUNK);
+        assert!(api.degraded.mean() > 0.0);
+        assert_ne!(api.failed_requests, api.unavailability);
+        assert_ne!(api.degraded, api.unavailability);
     }
 }

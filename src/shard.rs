@@ -37,8 +37,9 @@ use crate::stats::DurationSketch;
 
 /// Identifies a partial-results file.
 pub const PART_FORMAT: &str = "kubenines-partial-results";
-/// Version of the partial-results layout.
-pub const PART_FORMAT_VERSION: u32 = 2;
+/// Version of the partial-results layout: 2 added the digest, 3 each
+/// indicator's `failed_requests` and `degraded` samples.
+pub const PART_FORMAT_VERSION: u32 = 3;
 /// The most seconds a part may say it took (some 30,000 years), so that
 /// the total of all parts is a valid duration.
 const MAX_SECONDS: f64 = 1e12;
@@ -295,9 +296,12 @@ impl Part {
             ));
         }
         if header.format_version != Some(PART_FORMAT_VERSION) {
+            let version = header
+                .format_version
+                .map_or("none".to_string(), |v| v.to_string());
             return Err(format!(
-                "{file}: partial-results format version {:?}, this kubenines reads {PART_FORMAT_VERSION}",
-                header.format_version
+                "{file}: partial-results format version {version}, and this kubenines reads \
+                 {PART_FORMAT_VERSION} (run the shard again with this version)"
             ));
         }
         let part: Part = serde_json::from_slice(text)
@@ -371,9 +375,14 @@ impl Part {
                 .indicators
                 .iter()
                 .flat_map(|i| {
-                    [&i.unavailability, &i.outages_per_year]
-                        .into_iter()
-                        .chain(&i.unavailability_by_cause)
+                    [
+                        &i.unavailability,
+                        &i.outages_per_year,
+                        &i.failed_requests,
+                        &i.degraded,
+                    ]
+                    .into_iter()
+                    .chain(&i.unavailability_by_cause)
                 })
                 .chain(
                     std::iter::once(&b.data_loss)

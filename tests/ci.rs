@@ -571,3 +571,114 @@ fn the_exact_scenario_is_the_closed_forms_model() {
     assert_eq!(m.quorum, 2);
     assert!(m.load_balancer.is_none());
 }
+
+/// The exact time-averaged `api` availability of [`exact_yaml`]: without a
+/// load balancer clients talk to cp-1 alone, so the API is up iff cp-1 is
+/// and etcd has quorum (cp-1 and at least one of the other two). With one
+/// endpoint and no rotation, a request fails exactly while the API is down:
+/// this is the exact request success too.
+fn exact_api_availability() -> f64 {
+    time_average(
+        |t| {
+            let p = point_availability(1.0 / MTTF, 1.0 / MTTR, t);
+            p * (1.0 - (1.0 - p).powi(2))
+        },
+        MTTR,
+        5.0 * YEAR_SECONDS,
+    )
+}
+
+/// A request-success SLO is judged as an availability SLO is: met at 50%
+/// and at twice the exact failing share, violated at half of it (above the
+/// interval, which the run shows is far narrower than the gap), each in
+/// the check JSON (with its evidence under `request_success`), the exit
+/// code and JUnit.
+#[test]
+fn request_success_verdicts_against_the_exact_api_availability() {
+    let dir = scratch("requests");
+    let a = exact_api_availability();
+    let u = 1.0 - a;
+    let slos = format!(
+        "slos:\n  - {{ indicator: api, request_success: 50% }}\n  \
+         - {{ indicator: api, request_success: {:.15} }}\n  \
+         - {{ indicator: api, request_success: {:.15} }}\n",
+        1.0 - 2.0 * u,
+        1.0 - u / 2.0
+    );
+    let file = write(&dir, "requests.yaml", &exact_yaml(256, &slos));
+    let junit = dir.join("junit.xml");
+    let out = kubenines()
+        .arg("check")
+        .arg(&file)
+        .args([
+            "-o",
+            "json",
+            "--quiet",
+            "--max-replications",
+            "256",
+            "--junit",
+        ])
+        .arg(&junit)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "one SLO is violated");
+    let v = json(&out.stdout);
+    let verdicts: Vec<&str> = (0..3)
+        .map(|i| v["slos"][i]["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(verdicts, ["met", "met", "violated"], "{v:#}");
+    assert_eq!(v["passed"], false);
+    assert_eq!(v["slos"][0]["title"], "api request success >= 50%");
+    let results_api = &v["results"]["indicators"]["api"];
+    for slo in v["slos"].as_array().unwrap() {
+        assert!(slo["availability"].is_null(), "{slo:#}");
+        let ev = &slo["request_success"];
+        assert_eq!(ev["indicator"], "api");
+        assert_eq!(ev["mean"], results_api["request_success"]["mean"]);
+        let (low, high) = (
+            ev["ci_low"].as_f64().unwrap(),
+            ev["ci_high"].as_f64().unwrap(),
+        );
+        assert!(low <= a && a <= high, "{low} {a} {high}");
+        assert!((high - low) / 2.0 < u / 4.0, "the interval is narrow");
+    }
+    assert_eq!(junit_counts(&junit), (3, 1));
+
+    // Met alone: exit 0.
+    let slos = "slos:\n  - { indicator: api, request_success: 50% }\n";
+    let file = write(&dir, "met.yaml", &exact_yaml(256, slos));
+    let out = kubenines()
+        .arg("check")
+        .arg(&file)
+        .arg("--quiet")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("api request success >= 50%"), "{text}");
+}
+
+/// A request-success SLO on an indicator without requests is bad input:
+/// exit 2, naming the file, line and key.
+#[test]
+fn request_success_on_another_indicator_is_refused() {
+    let dir = scratch("requests-bad");
+    for indicator in ["etcd", "control_plane"] {
+        let slos = format!("slos:\n  - {{ indicator: {indicator}, request_success: 99% }}\n");
+        let text = exact_yaml(256, &slos);
+        let file = write(&dir, &format!("{indicator}.yaml"), &text);
+        let out = kubenines().arg("check").arg(&file).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        let line = text.lines().count();
+        assert!(
+            err.contains(&format!("{}:{line}:", file.display())),
+            "{err}"
+        );
+        assert!(err.contains("slos[0].request_success"), "{err}");
+        assert!(
+            err.contains("`request_success` is defined for `api` only"),
+            "{err}"
+        );
+    }
+}

@@ -185,3 +185,24 @@ fn compare_refuses_bad_requests_with_exit_2() {
         assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: "));
     }
 }
+
+/// Each design's `api` carries its request success in the JSON, as in
+/// `run`'s results; the other indicators do not.
+#[test]
+fn compare_json_has_request_success_for_api() {
+    let r = compare(&["stacked-3", "external-3x3"], 2);
+    let v = serde_json::to_value(&r).expect("serialises");
+    for d in v["designs"].as_array().expect("designs") {
+        for (key, ind) in d["indicators"].as_object().expect("indicators") {
+            let rs = &ind["request_success"];
+            if key == "api" {
+                for f in ["mean", "ci_low", "ci_high"] {
+                    assert!(rs[f].is_number(), "{}: api.request_success.{f}", d["name"]);
+                }
+                assert!(ind["degraded_minutes_per_year"]["mean"].is_number());
+            } else {
+                assert!(ind.get("request_success").is_none(), "{key}");
+            }
+        }
+    }
+}

@@ -4,9 +4,17 @@ mod common;
 
 use common::*;
 
+/// The results as JSON without `performance`; every figure compared,
+/// `api`'s `request_success` and `degraded_minutes_per_year` included.
 fn without_performance(r: &kubenines::report::Results) -> String {
     let mut v = serde_json::to_value(r).expect("serialisable");
     v.as_object_mut().expect("object").remove("performance");
+    for k in ["request_success", "degraded_minutes_per_year"] {
+        assert!(
+            v["indicators"]["api"][k]["mean"].is_number(),
+            "api.{k} is compared"
+        );
+    }
     serde_json::to_string(&v).expect("serialisable")
 }
 

@@ -1163,6 +1163,7 @@ fn schema_describes_what_loads() {
             ][..],
         ),
         ("DataLossSlo", &["metric", "quantile", "max"][..]),
+        ("RequestSuccessSlo", &["indicator", "request_success"][..]),
     ] {
         assert_eq!(defs[def]["additionalProperties"], false, "{def}");
         assert!(
@@ -1213,8 +1214,9 @@ fn schema_describes_what_loads() {
         serde_json::json!(["horizon"])
     );
     assert_eq!(defs["Precision"]["properties"]["batch"]["multipleOf"], 256);
-    // An SLO is one of two forms; an availability is a percentage or a fraction.
-    assert_eq!(defs["Slo"]["oneOf"].as_array().unwrap().len(), 2);
+    // An SLO is one of three forms (availability, request success, data
+    // loss); an availability is a percentage or a fraction.
+    assert_eq!(defs["Slo"]["oneOf"].as_array().unwrap().len(), 3);
     assert!(defs["Fraction"]["description"].is_string());
     // The load balancer is a mapping or the string `none`.
     let cp = &schema["$defs"]["ControlPlane"]["properties"]["load_balancer"]["oneOf"];
@@ -2566,5 +2568,86 @@ fn cost_is_in_the_schema() {
         "currency",
     ] {
         assert!(cost["properties"].get(key).is_some(), "Cost.{key}");
+    }
+}
+
+#[test]
+fn slo_request_success_for_api() {
+    for (written, target) in [("99.99%", 0.9999), ("0.9999", 0.9999), ("50%", 0.5)] {
+        let s = yaml_ok(&with_slos(&format!(
+            "  - {{ indicator: api, request_success: {written} }}\n  \
+             - {{ indicator: api, availability: 99.9% }}\n"
+        )));
+        assert_eq!(
+            s.slos,
+            [
+                Slo::RequestSuccess {
+                    indicator: "api".into(),
+                    target
+                },
+                Slo::Availability {
+                    indicator: "api".into(),
+                    target: 0.999
+                }
+            ],
+            "{written}"
+        );
+    }
+}
+
+/// Only `api` has client requests: `request_success` elsewhere is an error
+/// at its key and line, saying so.
+#[test]
+fn slo_request_success_is_for_api_only() {
+    for indicator in ["etcd", "control_plane", "workload/web"] {
+        let text = with_slos(&format!(
+            "  - indicator: {indicator}\n    request_success: 99.9%\n"
+        ));
+        let err = yaml_error(&text);
+        assert_error(&err, &text, "slos[0].request_success", "request_success:");
+        assert!(
+            err.message
+                .contains("`request_success` is defined for `api` only"),
+            "{indicator}: {err}"
+        );
+        assert!(err.message.contains(indicator), "{err}");
+    }
+    // An indicator the run does not have is named as such first.
+    let text = with_slos("  - indicator: workload/db\n    request_success: 99.9%\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "slos[0].indicator", "indicator:");
+}
+
+/// One objective per entry: `availability` and `request_success` together
+/// are an error at the second; targets are checked as availability's.
+#[test]
+fn slo_request_success_alone_and_in_range() {
+    let text =
+        with_slos("  - indicator: api\n    availability: 99.9%\n    request_success: 99.9%\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "slos[0].request_success", "request_success:");
+    assert!(
+        err.message
+            .contains("`request_success` does not go with `availability`"),
+        "{err}"
+    );
+    assert!(err.message.contains("one objective per SLO"), "{err}");
+
+    let text = with_slos("  - indicator: api\n    request_success: 99.9%\n    max: 1h\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "slos[0].max", "max:");
+
+    for (written, needle) in [
+        ("100%", "100% is not a target"),
+        ("0", "above 0"),
+        ("99.99", "for a percentage write `99.99%`"),
+        ("high", "not a percentage"),
+    ] {
+        let text = with_slos(&format!(
+            "  - indicator: api\n    request_success: {written}\n"
+        ));
+        let err = yaml_error(&text);
+        assert_error(&err, &text, "slos[0].request_success", "request_success:");
+        assert!(err.message.contains(needle), "{written}: {err}");
     }
 }

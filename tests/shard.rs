@@ -93,6 +93,10 @@ fn merged_shards_equal_the_unsharded_run_bit_for_bit() {
                 .collect();
             parts.reverse();
             let merged = results(&merge(&parts));
+            for k in ["request_success", "degraded_minutes_per_year"] {
+                let x = &merged["indicators"]["api"][k];
+                assert!(x["mean"].is_number(), "{name}: api.{k} merged: {x}");
+            }
             assert_eq!(merged, whole, "{name} cut into {count} shards");
         }
     }
@@ -141,6 +145,24 @@ fn merge_refuses_parts_that_do_not_add_up() {
     let old = dir.join("old.json");
     std::fs::write(&old, v.to_string()).expect("write");
     refused(&[&p1, &old, &p3], "written by kubenines 0.0.1");
+
+    // A part of the format before request figures (version 2): refused
+    // with the versions named, not a field-level complaint.
+    let mut v: Value = serde_json::from_str(&text).expect("json");
+    v["format_version"] = Value::from(2);
+    for b in v["blocks"].as_array_mut().expect("blocks") {
+        for i in b["indicators"].as_array_mut().expect("indicators") {
+            let i = i.as_object_mut().expect("object");
+            i.remove("failed_requests");
+            i.remove("degraded");
+        }
+    }
+    let version_2 = dir.join("version-2.json");
+    std::fs::write(&version_2, v.to_string()).expect("write");
+    refused(
+        &[&p1, &version_2, &p3],
+        "version-2.json: partial-results format version 2, and this kubenines reads 3",
+    );
 
     let damaged = dir.join("damaged.json");
     std::fs::write(&damaged, &text[..text.len() / 2]).expect("write");

@@ -477,6 +477,11 @@ impl Model {
         INDICATORS.len() + self.workloads.len()
     }
 
+    /// Whether indicator `indicator` has client requests (`api` only).
+    pub fn has_requests(&self, indicator: usize) -> bool {
+        indicator == 1
+    }
+
     /// Number of causes of data loss ([`Self::data_causes`]).
     /// Whether any data can be lost: a host holding etcd data may lose its
     /// disk, or a disaster may strike. Without either, RPO is always 0.

@@ -2,7 +2,9 @@
 //! one row for data loss (`data_loss`) and one per cause
 //! (`data_loss/CAUSE`), whose statistics have columns of their own (empty
 //! in indicator rows, as the indicator columns are in data-loss rows).
-//! The last columns are each indicator's downtime per year by cause.
+//! Then each indicator's downtime per year by cause; last, request success
+//! and degraded minutes per year with their intervals, for indicators with
+//! client requests (`api`; empty cells for the others and data-loss rows).
 //! Cells of text (names) go through [`csv_cell`]; numbers are written as
 //! they are.
 
@@ -54,6 +56,24 @@ const HEADER: [&str; 39] = [
     "rto_minutes_max",
 ];
 
+/// After the cause columns, so that no earlier column moves.
+const REQUEST_COLUMNS: [&str; 6] = [
+    "request_success",
+    "request_success_ci_low",
+    "request_success_ci_high",
+    "degraded_minutes_per_year",
+    "degraded_minutes_per_year_ci_low",
+    "degraded_minutes_per_year_ci_high",
+];
+
+/// An interval as three cells (mean, low, high), or three empty cells.
+fn interval_cells(i: Option<&crate::stats::Interval>) -> [String; 3] {
+    match i {
+        Some(i) => [i.mean.to_string(), opt(i.ci_low), opt(i.ci_high)],
+        None => Default::default(),
+    }
+}
+
 pub(super) fn opt(x: Option<f64>) -> String {
     x.map(|v| v.to_string()).unwrap_or_default()
 }
@@ -66,7 +86,13 @@ impl Exporter for CsvExporter {
             .iter()
             .map(|c| format!("downtime_minutes_per_year_{}", c.key()))
             .collect();
-        w.write_record(HEADER.iter().map(|h| h.to_string()).chain(cause_columns))?;
+        w.write_record(
+            HEADER
+                .iter()
+                .map(|h| h.to_string())
+                .chain(cause_columns)
+                .chain(REQUEST_COLUMNS.iter().map(|h| h.to_string())),
+        )?;
         for (name, r) in &results.indicators.0 {
             let o = &r.outage_minutes;
             w.write_record(
@@ -101,7 +127,9 @@ impl Exporter for CsvExporter {
                         .0
                         .iter()
                         .map(|(_, i)| i.mean.to_string()),
-                ),
+                )
+                .chain(interval_cells(r.request_success.as_ref()))
+                .chain(interval_cells(r.degraded_minutes_per_year.as_ref())),
             )?;
         }
         let d = &results.data_loss;
@@ -144,7 +172,10 @@ impl Exporter for CsvExporter {
                     opt(q.max),
                 ]);
             }
-            record.extend(std::iter::repeat_n(String::new(), CAUSES));
+            record.extend(std::iter::repeat_n(
+                String::new(),
+                CAUSES + REQUEST_COLUMNS.len(),
+            ));
             w.write_record(record)?;
         }
         w.flush()

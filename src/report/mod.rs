@@ -22,7 +22,7 @@ use serde::{Serialize, Serializer};
 use crate::model::{Cause, Model};
 use crate::runner::{IndicatorSummary, LossSummary, Run};
 use crate::scenario::YEAR_SECONDS;
-use crate::stats::{DurationSketch, Interval, RELATIVE_ACCURACY};
+use crate::stats::{DurationSketch, Interval, MeanVar, RELATIVE_ACCURACY};
 
 /// Version of the results JSON layout.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -144,6 +144,18 @@ pub struct IndicatorResult {
     /// interval, every cause in a fixed order. The means sum to
     /// `downtime_minutes_per_year.mean`.
     pub downtime_minutes_per_year_by_cause: Named<Interval>,
+    /// Indicators with client requests (`api`) only: the time-average share
+    /// of client requests that succeed, requests spread evenly over the
+    /// endpoints in rotation; mean over replications and 95% interval, as
+    /// `availability`. At most `availability`: a request fails whenever the
+    /// indicator is down, and some fail while it is up but degraded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_success: Option<Interval>,
+    /// Indicators with client requests only: minutes per year during which
+    /// the indicator is up but some requests fail (a dead endpoint still in
+    /// rotation), with 95% interval, as `downtime_minutes_per_year`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub degraded_minutes_per_year: Option<Interval>,
 }
 
 /// Distribution of outage lengths, minutes.
@@ -237,7 +249,8 @@ impl Results {
             .indicator_keys()
             .into_iter()
             .zip(&s.indicators)
-            .map(|(key, summary)| (key, IndicatorResult::new(summary)))
+            .enumerate()
+            .map(|(i, (key, summary))| (key, IndicatorResult::new(summary, model.has_requests(i))))
             .collect();
         let wall = run.wall.as_secs_f64().max(1e-9);
         Results {
@@ -311,13 +324,20 @@ fn events_interval(s: &LossSummary) -> Interval {
     i
 }
 
+/// The interval of a sample of fractions of the horizon, clipped to [0, 1]:
+/// an interval reaching below 0 says nothing more than 0.
+fn fraction_interval(m: &MeanVar) -> Interval {
+    let mut u = m.interval95();
+    u.ci_low = u.ci_low.map(|x| x.max(0.0));
+    u.ci_high = u.ci_high.map(|x| x.min(1.0));
+    u
+}
+
 impl IndicatorResult {
-    fn new(s: &IndicatorSummary) -> IndicatorResult {
-        let mut u = s.unavailability.interval95();
-        // Unavailability is a fraction: an interval reaching below 0 says
-        // nothing more than 0.
-        u.ci_low = u.ci_low.map(|x| x.max(0.0));
-        u.ci_high = u.ci_high.map(|x| x.min(1.0));
+    /// From an indicator's summary; `requests` when it has client requests
+    /// ([`Model::has_requests`]).
+    pub fn new(s: &IndicatorSummary, requests: bool) -> IndicatorResult {
+        let u = fraction_interval(&s.unavailability);
         let minutes = |x: Option<f64>| x.map(|v| v / 60.0);
         let d = &s.outage_seconds;
         IndicatorResult {
@@ -347,6 +367,11 @@ impl IndicatorResult {
                     })
                     .collect(),
             ),
+            // Computed exactly as `availability` and `downtime_minutes_per_year`.
+            request_success: requests
+                .then(|| fraction_interval(&s.failed_requests).affine(1.0, -1.0)),
+            degraded_minutes_per_year: requests
+                .then(|| fraction_interval(&s.degraded).affine(0.0, MINUTES_PER_YEAR)),
         }
     }
 }
@@ -354,4 +379,81 @@ impl IndicatorResult {
 /// Writes results in one output format.
 pub trait Exporter {
     fn write(&self, results: &Results, out: &mut dyn std::io::Write) -> std::io::Result<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::IndicatorRun;
+
+    /// An indicator's summary of replications with these failed-request
+    /// and degraded seconds (and no downtime) over a one-year horizon.
+    fn summary(runs: &[(f64, f64)]) -> IndicatorSummary {
+        let mut s = IndicatorSummary::default();
+        for &(failed, degraded) in runs {
+            let mut r = IndicatorRun::default();
+            r.failed_request_seconds = failed;
+            r.degraded_seconds = degraded;
+            s.push(&r, YEAR_SECONDS, 1.0);
+        }
+        s
+    }
+
+    #[test]
+    fn request_success_and_degraded_minutes_are_means_over_replications() {
+        // No failed request in one year, 1% of them in the other: 99.5%.
+        // Up but degraded half of one year: a quarter year on average.
+        let s = summary(&[(0.0, 0.0), (0.01 * YEAR_SECONDS, 0.5 * YEAR_SECONDS)]);
+        let r = IndicatorResult::new(&s, true);
+        let ok = r.request_success.expect("api has requests");
+        assert_eq!(ok.mean, 0.995);
+        // n = 2: failing shares 0 and 0.01, standard error 0.005, t(1) = 12.706...;
+        // the upper bound clipped at 100%.
+        let low = ok.ci_low.expect("interval");
+        assert!(
+            (low - (0.995 - 12.706_204_736 * 0.005)).abs() < 1e-9,
+            "{low}"
+        );
+        assert_eq!(ok.ci_high, Some(1.0));
+        let d = r.degraded_minutes_per_year.expect("api has requests");
+        assert_eq!(d.mean, MINUTES_PER_YEAR / 4.0);
+        assert_eq!(d.mean, 131_400.0);
+        assert_eq!(d.ci_low, Some(0.0), "clipped at 0");
+        // Nothing of it leaks into time up.
+        assert_eq!(r.availability.mean, 1.0);
+        assert_eq!(r.downtime_minutes_per_year.mean, 0.0);
+    }
+
+    #[test]
+    fn request_success_is_computed_as_availability_is() {
+        // The same per-replication fractions as failed requests and as
+        // downtime give the same interval, bit for bit.
+        let mut s = IndicatorSummary::default();
+        for k in 0..100 {
+            let mut r = IndicatorRun::default();
+            r.downtime = (k % 7) as f64 * 1234.5;
+            r.failed_request_seconds = r.downtime;
+            s.push(&r, YEAR_SECONDS, 1.0);
+        }
+        let r = IndicatorResult::new(&s, true);
+        assert_eq!(r.request_success, Some(r.availability));
+        assert_eq!(
+            r.degraded_minutes_per_year,
+            Some(Interval {
+                mean: 0.0,
+                ci_low: Some(0.0),
+                ci_high: Some(0.0)
+            })
+        );
+    }
+
+    #[test]
+    fn indicators_without_requests_have_neither() {
+        let r = IndicatorResult::new(&summary(&[(1.0, 1.0), (2.0, 2.0)]), false);
+        assert_eq!(r.request_success, None);
+        assert_eq!(r.degraded_minutes_per_year, None);
+        let json = serde_json::to_value(&r).expect("serialises");
+        assert!(json.get("request_success").is_none());
+        assert!(json.get("degraded_minutes_per_year").is_none());
+    }
 }

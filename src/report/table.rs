@@ -83,6 +83,7 @@ impl Exporter for TableExporter {
             ]);
         }
         write_rows(&rows, out)?;
+        write_requests(r, out)?;
         write_causes(r, out)?;
         write_data_loss(r, out)?;
         let p = &r.performance;
@@ -98,6 +99,51 @@ impl Exporter for TableExporter {
             p.events_per_second / 1e6
         )
     }
+}
+
+/// Request success and degraded time per year, for the indicators with
+/// client requests (`api`): success shown like availability, in percent
+/// with as many digits as its nines need.
+fn write_requests(r: &Results, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut rows = vec![
+        [
+            "requests",
+            "success [95% CI]",
+            "nines",
+            "degraded/yr [95% CI]",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for (name, i) in &r.indicators.0 {
+        let (Some(s), Some(d)) = (&i.request_success, &i.degraded_minutes_per_year) else {
+            continue;
+        };
+        let nines = (s.mean < 1.0).then(|| -(1.0 - s.mean).log10());
+        let ci = match (s.ci_low, s.ci_high) {
+            (Some(l), Some(h)) => format!(" [{}, {}]", percent(l, nines), percent(h, nines)),
+            _ => String::new(),
+        };
+        let dci = match (d.ci_low, d.ci_high) {
+            (Some(l), Some(h)) => format!(
+                " [{}, {}]",
+                human_duration_minutes(l),
+                human_duration_minutes(h)
+            ),
+            _ => String::new(),
+        };
+        rows.push(vec![
+            name.clone(),
+            format!("{}{ci}", percent(s.mean, nines)),
+            nines.map_or("∞".into(), |n| format!("{n:.2}")),
+            format!("{}{dci}", human_duration_minutes(d.mean)),
+        ]);
+    }
+    if rows.len() == 1 {
+        return Ok(());
+    }
+    writeln!(out)?;
+    write_rows(&rows, out)
 }
 
 /// Downtime per year by cause, for the indicators with downtime and the

@@ -389,11 +389,12 @@ pub struct RawDisaster {
 #[derive(Debug, serde::Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = "an SLO: `{ indicator: api, availability: 99.95% }` or `{ metric: rpo, quantile: 0.95, max: 1h }`"
+    expecting = "an SLO: `{ indicator: api, availability: 99.95% }`, `{ indicator: api, request_success: 99.99% }` or `{ metric: rpo, quantile: 0.95, max: 1h }`"
 )]
 pub struct RawSlo {
     pub indicator: Option<String>,
     pub availability: Option<Fraction>,
+    pub request_success: Option<Fraction>,
     pub metric: Option<RawDataMetric>,
     pub quantile: Option<f64>,
     pub max: Option<DurationValue>,
@@ -410,6 +411,19 @@ struct SchemaAvailabilitySlo {
     /// The least availability accepted, below 100%: a percentage such as `99.95%`, or a
     /// fraction such as `0.9995`.
     availability: Fraction,
+}
+
+/// The request-success form of an SLO (for the schema only).
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[schemars(rename = "RequestSuccessSlo")]
+#[allow(dead_code)]
+struct SchemaRequestSuccessSlo {
+    /// `api`, the one indicator with client requests.
+    indicator: String,
+    /// The least time-average share of client requests that succeed, below 100%: a
+    /// percentage such as `99.99%`, or a fraction such as `0.9999`.
+    request_success: Fraction,
 }
 
 /// The data-loss form of an SLO (for the schema only).
@@ -778,10 +792,11 @@ impl JsonSchema for RawSlo {
     }
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         let availability = generator.subschema_for::<SchemaAvailabilitySlo>();
+        let request_success = generator.subschema_for::<SchemaRequestSuccessSlo>();
         let data_loss = generator.subschema_for::<SchemaDataLossSlo>();
         json_schema!({
-            "description": "A service-level objective, judged by `kubenines check`: an indicator's availability (`{ indicator: api, availability: 99.95% }`), or a quantile of the RPO or RTO (`{ metric: rpo, quantile: 0.95, max: 1h }`).",
-            "oneOf": [availability, data_loss]
+            "description": "A service-level objective, judged by `kubenines check`: an indicator's availability (`{ indicator: api, availability: 99.95% }`), the API's request success (`{ indicator: api, request_success: 99.99% }`), or a quantile of the RPO or RTO (`{ metric: rpo, quantile: 0.95, max: 1h }`).",
+            "oneOf": [availability, request_success, data_loss]
         })
     }
 }

@@ -314,6 +314,10 @@ pub enum Slo {
     /// `indicator` (one of the run's indicator keys) is available at least
     /// `target` of the time; `target` is a fraction, e.g. 0.9995 for `99.95%`.
     Availability { indicator: String, target: f64 },
+    /// `indicator` (one with client requests: `api`) serves at least a
+    /// time-average share `target` of its client requests successfully
+    /// (`request_success` in results); a fraction, as for `Availability`.
+    RequestSuccess { indicator: String, target: f64 },
     /// The `quantile` (in (0, 1)) of the RPO or RTO distribution is at most `max` seconds.
     DataLoss {
         metric: DataMetric,

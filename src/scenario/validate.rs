@@ -863,7 +863,8 @@ fn check_indicator(key: &str, indicator: &str, workloads: &[Workload]) -> Result
 }
 
 fn slos(raw: Vec<RawSlo>, workloads: &[Workload]) -> Result<Vec<Slo>, Invalid> {
-    const FORMS: &str = "an SLO is either `{ indicator: api, availability: 99.95% }` or \
+    const FORMS: &str = "an SLO is either `{ indicator: api, availability: 99.95% }` (or \
+                         `{ indicator: api, request_success: 99.99% }`) or \
                          `{ metric: rpo, quantile: 0.95, max: 1h }`";
     let mut out = Vec::with_capacity(raw.len());
     for (i, slo) in raw.into_iter().enumerate() {
@@ -871,6 +872,7 @@ fn slos(raw: Vec<RawSlo>, workloads: &[Workload]) -> Result<Vec<Slo>, Invalid> {
         let availability_keys = [
             ("indicator", slo.indicator.is_some()),
             ("availability", slo.availability.is_some()),
+            ("request_success", slo.request_success.is_some()),
         ];
         let metric_keys = [
             ("metric", slo.metric.is_some()),
@@ -898,28 +900,74 @@ fn slos(raw: Vec<RawSlo>, workloads: &[Workload]) -> Result<Vec<Slo>, Invalid> {
                         ),
                     ));
                 };
-                let Some(availability) = slo.availability else {
-                    return Err(invalid(
-                        format!("slos[{i}]"),
-                        format!("missing `availability`, the least accepted: {FORMS}"),
-                    ));
-                };
-                check_indicator(&key("indicator"), &indicator, workloads)?;
-                let target = availability.value;
-                if !(target > 0.0 && target < 1.0) {
-                    let mut message = format!(
-                        "{} is not a target to test; give an availability above 0 and below \
-                         100%, e.g. `99.95%` or `0.9995`",
-                        availability.shown()
-                    );
-                    if !availability.percent && target > 1.0 && target < 100.0 {
-                        message.push_str(&format!(
-                            " (a plain number is a fraction; for a percentage write `{target}%`)"
+                let (name, target, requests) = match (slo.availability, slo.request_success) {
+                    (Some(_), Some(_)) => {
+                        return Err(invalid(
+                            key("request_success"),
+                            "`request_success` does not go with `availability`: one objective \
+                             per SLO; give each its own entry under `slos`",
                         ));
                     }
-                    return Err(invalid(key("availability"), message));
+                    (Some(a), None) => ("availability", a, false),
+                    (None, Some(r)) => ("request_success", r, true),
+                    (None, None) => {
+                        return Err(invalid(
+                            format!("slos[{i}]"),
+                            format!(
+                                "missing `availability` (or `request_success`), the least \
+                                 accepted: {FORMS}"
+                            ),
+                        ));
+                    }
+                };
+                check_indicator(&key("indicator"), &indicator, workloads)?;
+                // The indicators with client requests: `Model::has_requests`.
+                if requests && indicator != "api" {
+                    return Err(invalid(
+                        key("request_success"),
+                        format!(
+                            "`request_success` is defined for `api` only (the share of client \
+                             requests that succeed); `{}` has no requests: judge its \
+                             `availability` instead",
+                            indicator.escape_debug()
+                        ),
+                    ));
                 }
-                out.push(Slo::Availability { indicator, target });
+                let value = target.value;
+                if !(value > 0.0 && value < 1.0) {
+                    let what = if requests {
+                        "a request success"
+                    } else {
+                        "an availability"
+                    };
+                    let example = if requests {
+                        "`99.99%` or `0.9999`"
+                    } else {
+                        "`99.95%` or `0.9995`"
+                    };
+                    let mut message = format!(
+                        "{} is not a target to test; give {what} above 0 and below 100%, \
+                         e.g. {example}",
+                        target.shown()
+                    );
+                    if !target.percent && value > 1.0 && value < 100.0 {
+                        message.push_str(&format!(
+                            " (a plain number is a fraction; for a percentage write `{value}%`)"
+                        ));
+                    }
+                    return Err(invalid(key(name), message));
+                }
+                out.push(if requests {
+                    Slo::RequestSuccess {
+                        indicator,
+                        target: value,
+                    }
+                } else {
+                    Slo::Availability {
+                        indicator,
+                        target: value,
+                    }
+                });
             }
             (None, Some(_)) => {
                 let missing = |what: &str, example: &str| {
