@@ -467,11 +467,6 @@ impl<'m> Cluster<'m> {
                 ind.charge(horizon);
             }
         }
-        // Placeholder until the model tracks requests: every request of
-        // `api` fails while it is down, and none while it is up.
-        let api = &mut self.indicators[1];
-        api.failed_request_seconds = api.downtime;
-        api.degraded_seconds = 0.0;
         if sink.takes_data() {
             self.spill_data(sink, false);
         }
