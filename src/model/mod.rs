@@ -5,6 +5,7 @@
 //! zones, etcd members, workers, workloads, maintenance) and the samplers. [`Cluster`] is the mutable state of
 //! one replication; a worker thread keeps one and reuses it.
 
+mod api_path;
 mod causes;
 mod cluster;
 mod controllers;
@@ -14,6 +15,7 @@ mod nodes;
 mod streams;
 mod workloads;
 
+pub use api_path::{CONTROLLER_MANAGER, HealthCheck, LoadBalancerKind, SCHEDULER, Wiring};
 pub use causes::{CAUSES, Cause};
 pub use cluster::{Census, Cluster, IndicatorRun, Probe, ReplicationRun, Sink, TraceRow, UP};
 pub use data::DataRun;
@@ -107,7 +109,20 @@ pub struct Model {
     /// etcd quorum: floor(M / 2) + 1.
     pub quorum: u32,
     pub election: Sampler,
+    /// Failure and repair of each load-balancer instance (`single`, `pair`),
+    /// or outages of the whole service (`cloud`; `None` if it has none).
+    /// `None` without a load balancer.
     pub load_balancer: Option<Lifecycle>,
+    /// The load balancer's kind; `None` with `load_balancer: none`.
+    pub lb_kind: Option<LoadBalancerKind>,
+    /// The load balancer's health check of the apiservers; `None`: it sees
+    /// an apiserver go and come back at once.
+    pub health_check: Option<HealthCheck>,
+    /// Which apiserver the scheduler and controller-manager talk to.
+    pub wiring: Wiring,
+    /// Whether a gracefully stopped leader releases its lease, by
+    /// [`SCHEDULER`] and [`CONTROLLER_MANAGER`].
+    pub release_on_stop: [bool; 2],
     /// Crashes of each kube-apiserver process, independent of its host.
     pub apiserver_crash: Option<Lifecycle>,
     /// Crashes of each etcd member process, independent of its host.
@@ -377,7 +392,7 @@ impl Model {
         let monthly_cost = s
             .cost
             .as_ref()
-            .map(|c| c.monthly(cp.nodes, etcd_hosts, worker_hosts, load_balancer.is_some()));
+            .map(|c| c.monthly(cp.nodes, etcd_hosts, worker_hosts, cp.load_balancer_instances()));
         let currency = s
             .cost
             .as_ref()
@@ -396,6 +411,10 @@ impl Model {
             election: sampler(&cp.etcd.election)
                 .map_err(|e| BuildError(format!("control_plane.etcd.election: {e}")))?,
             load_balancer,
+            lb_kind: api_path::lb_kind(cp)?,
+            health_check: api_path::health_check(cp),
+            wiring: api_path::wiring(cp),
+            release_on_stop: le.release_on_stop,
             apiserver_crash,
             member_crash,
             lease_duration: le.lease_duration,
