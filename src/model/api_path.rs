@@ -10,6 +10,9 @@
 //! 0-based here.
 
 use crate::engine::Sampler;
+use crate::scenario;
+
+use super::{BuildError, sampler, small};
 
 /// The kind of load balancer in front of the apiservers.
 #[derive(Clone, Debug)]
@@ -75,10 +78,59 @@ pub enum Wiring {
     LoadBalancer,
 }
 
-/// Index into [`super::Model::release_on_stop`] of kube-scheduler.
-pub const SCHEDULER: usize = 0;
-/// Index into [`super::Model::release_on_stop`] of kube-controller-manager.
-pub const CONTROLLER_MANAGER: usize = 1;
+/// The compiled kind of the scenario's load balancer, `None` without one. A
+/// scenario built in code with a `load_balancer` but no kind has a `single`
+/// one in no zone, as before kinds existed.
+pub(super) fn lb_kind(cp: &scenario::ControlPlane) -> Result<Option<LoadBalancerKind>, BuildError> {
+    let zone = |z: u32| small("zones", z as usize);
+    Ok(match &cp.load_balancer_kind {
+        None if cp.load_balancer.is_some() => Some(LoadBalancerKind::Single {
+            zone: None,
+            new_address_ttl: None,
+        }),
+        None => None,
+        Some(scenario::LoadBalancerKind::Single {
+            zone: z,
+            new_address_ttl,
+        }) => Some(LoadBalancerKind::Single {
+            zone: z.map(zone).transpose()?,
+            new_address_ttl: *new_address_ttl,
+        }),
+        Some(scenario::LoadBalancerKind::Pair {
+            placement,
+            failover,
+            failover_success,
+        }) => Some(LoadBalancerKind::Pair {
+            placement: [zone(placement[0])?, zone(placement[1])?],
+            failover: sampler(failover)
+                .map_err(|e| BuildError(format!("control_plane.load_balancer.failover: {e}")))?,
+            failover_success: *failover_success,
+        }),
+        Some(scenario::LoadBalancerKind::Cloud { detection, ttl }) => {
+            Some(LoadBalancerKind::Cloud {
+                detection: *detection,
+                ttl: *ttl,
+            })
+        }
+    })
+}
+
+/// The compiled health check, `None` for instant detection.
+pub(super) fn health_check(cp: &scenario::ControlPlane) -> Option<HealthCheck> {
+    cp.health_check.as_ref().map(|h| HealthCheck {
+        interval: h.interval,
+        unhealthy_threshold: h.unhealthy_threshold,
+        healthy_threshold: h.healthy_threshold,
+    })
+}
+
+/// The compiled wiring.
+pub(super) fn wiring(cp: &scenario::ControlPlane) -> Wiring {
+    match cp.wiring {
+        scenario::Wiring::Kubeadm => Wiring::Kubeadm,
+        scenario::Wiring::LoadBalancer => Wiring::LoadBalancer,
+    }
+}
 
 #[cfg(test)]
 mod tests {

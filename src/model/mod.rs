@@ -131,6 +131,9 @@ pub struct Model {
     /// etcd quorum: floor(M / 2) + 1.
     pub quorum: u32,
     pub election: Sampler,
+    /// Failure and repair of each load-balancer instance (`single`, `pair`),
+    /// or outages of the whole service (`cloud`; `None` if it has none).
+    /// `None` without a load balancer.
     pub load_balancer: Option<Lifecycle>,
     /// The load balancer's kind; `None` with `load_balancer: none`.
     pub lb_kind: Option<LoadBalancerKind>,
@@ -140,7 +143,7 @@ pub struct Model {
     /// Which apiserver the scheduler and controller-manager talk to.
     pub wiring: Wiring,
     /// Whether a gracefully stopped leader releases its lease, by
-    /// scheduler and controller-manager.
+    /// kube-scheduler (0) and kube-controller-manager (1).
     pub release_on_stop: [bool; 2],
     /// Crashes of each kube-apiserver process, independent of its host.
     pub apiserver_crash: Option<Lifecycle>,
@@ -408,10 +411,14 @@ impl Model {
         };
         let etcd_hosts = cp.etcd_hosts.as_ref().map_or(0, |e| e.nodes);
         let worker_hosts = s.workers.as_ref().map_or(0, |w| w.nodes);
-        let monthly_cost = s
-            .cost
-            .as_ref()
-            .map(|c| c.monthly(cp.nodes, etcd_hosts, worker_hosts, load_balancer.is_some()));
+        let monthly_cost = s.cost.as_ref().map(|c| {
+            c.monthly(
+                cp.nodes,
+                etcd_hosts,
+                worker_hosts,
+                cp.load_balancer_instances(),
+            )
+        });
         let currency = s
             .cost
             .as_ref()
@@ -429,14 +436,11 @@ impl Model {
             member_hosts,
             election: sampler(&cp.etcd.election)
                 .map_err(|e| BuildError(format!("control_plane.etcd.election: {e}")))?,
-            lb_kind: load_balancer.as_ref().map(|_| LoadBalancerKind::Single {
-                zone: None,
-                new_address_ttl: None,
-            }),
-            health_check: None,
-            wiring: Wiring::Kubeadm,
-            release_on_stop: [true, false],
             load_balancer,
+            lb_kind: api_path::lb_kind(cp)?,
+            health_check: api_path::health_check(cp),
+            wiring: api_path::wiring(cp),
+            release_on_stop: le.release_on_stop,
             apiserver_crash,
             member_crash,
             lease_duration: le.lease_duration,

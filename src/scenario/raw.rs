@@ -202,6 +202,23 @@ pub struct RawControlPlane {
     /// The load balancer in front of the API servers, or `none` (clients use cp-1 alone).
     #[schemars(required)]
     pub load_balancer: Option<RawLoadBalancer>,
+    /// Which apiserver the scheduler and controller-manager (and, when stacked, the
+    /// apiserver's etcd client) talk to: `kubeadm` (default: each to its own host's
+    /// apiserver, and a stacked apiserver to its local etcd member only) or
+    /// `load_balancer` (through the load balancer, to any apiserver that is up).
+    pub wiring: Option<RawWiring>,
+}
+
+/// How the control-plane components reach the apiserver and etcd.
+#[derive(Debug, Clone, Copy, serde::Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(rename = "Wiring")]
+pub enum RawWiring {
+    /// kubeadm's: the scheduler and controller-manager use their own host's
+    /// apiserver, and a stacked apiserver its local etcd member only.
+    Kubeadm,
+    /// Through the load balancer, to any apiserver that is up.
+    LoadBalancer,
 }
 
 /// Failure and repair of one class of host (or of the load balancer).
@@ -479,6 +496,11 @@ impl Fraction {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RelativeWidth(pub Fraction);
 
+/// A probability such as a takeover's success: a [`Fraction`] whose messages
+/// give `99%` and `0.99` as examples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Probability(pub Fraction);
+
 /// kube-scheduler and kube-controller-manager leader election (client-go's lease settings).
 #[derive(Debug, serde::Deserialize, JsonSchema)]
 #[serde(
@@ -493,13 +515,123 @@ pub struct RawLeaderElection {
     pub renew_deadline: Option<DurationValue>,
     /// Default `2s`.
     pub retry_period: Option<DurationValue>,
+    /// Which of `scheduler` and `controller_manager` release their lease when
+    /// stopped gracefully (`--leader-elect-release-lease`-style), so a standby takes
+    /// over at once instead of after `lease_duration`. No name twice. Default
+    /// `[scheduler]`; `[]` for neither.
+    #[schemars(length(max = 2), extend("uniqueItems" = true))]
+    pub release_on_stop: Option<Vec<RawController>>,
 }
 
-/// `load_balancer`: a host-like failure process, or the string `none`.
+/// A leader-elected control-plane component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(rename = "Controller")]
+pub enum RawController {
+    /// kube-scheduler.
+    Scheduler,
+    /// kube-controller-manager.
+    ControllerManager,
+}
+
+/// `load_balancer`: a mapping (its kind, failure process and extras), or the string `none`.
 #[derive(Debug)]
 pub enum RawLoadBalancer {
     None,
-    Spec(RawHostSpec),
+    Spec(Box<RawLoadBalancerSpec>),
+}
+
+/// The load balancer in front of the API servers. Which keys apply depends on `kind`.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `kind`, `failure`, `repair` and the keys of its kind"
+)]
+#[schemars(rename = "LoadBalancerSpec")]
+pub struct RawLoadBalancerSpec {
+    /// `single` (default: one instance, e.g. HAProxy on a VM), `pair` (two
+    /// instances sharing a virtual IP, active-standby: keepalived VRRP or kube-vip)
+    /// or `cloud` (a managed load balancer with a node in every zone that holds a
+    /// control-plane host, behind DNS).
+    pub kind: Option<RawLoadBalancerKind>,
+    /// Time from (re)start to the next failure of each instance (`single`, `pair`),
+    /// or between outages of the whole service (`cloud`, optional there); `never` for none.
+    pub failure: Option<DistValue>,
+    /// Time to repair an instance, or a `cloud` outage; required unless `failure` is `never`.
+    pub repair: Option<DistValue>,
+    /// `single` only: the zone of the instance, 1-based; it is down while its zone
+    /// is. Default: no zone (zone outages do not reach it).
+    #[schemars(range(min = 1))]
+    pub zone: Option<u32>,
+    /// `pair` only: the zones of the two instances, 1-based, exactly two entries
+    /// (the same zone twice is allowed). Default `[1, 1]`.
+    #[schemars(length(min = 2, max = 2), inner(range(min = 1)))]
+    pub placement: Option<Vec<u32>>,
+    /// `pair` only: time for the standby to take over the virtual IP once the
+    /// active instance fails. Default `fixed(3s)`.
+    pub failover: Option<DistValue>,
+    /// `pair` only: probability that a takeover succeeds, above 0 and at most 1
+    /// (`0.99` or `99%`). Default 1.
+    pub failover_success: Option<Probability>,
+    /// How the load balancer notices that an apiserver went down or came back, for
+    /// any kind. Without it detection is instant.
+    pub health_check: Option<RawHealthCheck>,
+    /// `cloud`: how clients follow the load balancer's DNS name when a zone's node
+    /// is lost (`detection` and `ttl`). `single` with `replaced_with_new_address`:
+    /// only `ttl`. Not for `pair`.
+    pub dns: Option<RawDns>,
+    /// `single` only: a repaired instance comes back with a new address, so clients
+    /// reach it only after the DNS `ttl` (default `60s`). Default `false`.
+    pub replaced_with_new_address: Option<bool>,
+}
+
+/// The kind of load balancer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(rename = "LoadBalancerKind")]
+pub enum RawLoadBalancerKind {
+    /// One instance.
+    Single,
+    /// Two instances, active-standby behind a virtual IP (keepalived VRRP, kube-vip).
+    Pair,
+    /// A managed cloud load balancer: one node per zone that holds a control-plane
+    /// host, behind DNS.
+    Cloud,
+}
+
+/// The load balancer's health check of the apiservers.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `interval`, `unhealthy_threshold` and `healthy_threshold`"
+)]
+#[schemars(rename = "HealthCheck")]
+pub struct RawHealthCheck {
+    /// Time between checks of one apiserver, above 0. Default `10s`.
+    pub interval: Option<DurationValue>,
+    /// Failed checks in a row before an apiserver is taken out of rotation, at
+    /// least 1. Default 3.
+    #[schemars(range(min = 1))]
+    pub unhealthy_threshold: Option<u32>,
+    /// Passed checks in a row before a returning apiserver is used again, at least
+    /// 1. Default 3.
+    #[schemars(range(min = 1))]
+    pub healthy_threshold: Option<u32>,
+}
+
+/// How clients follow the load balancer's DNS name.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `detection` and `ttl`"
+)]
+#[schemars(rename = "Dns")]
+pub struct RawDns {
+    /// `cloud` only: time from a zone's load-balancer node going down until the
+    /// provider withdraws its address from DNS, at least 0. Default `30s`.
+    pub detection: Option<DurationValue>,
+    /// Time clients keep using an address they resolved, at least 0. Default `60s`.
+    pub ttl: Option<DurationValue>,
 }
 
 /// A duration in seconds, parsed from text such as `1h30m` (or the integer `0`).
@@ -616,8 +748,8 @@ impl<'de> Deserialize<'de> for RawLoadBalancer {
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
                 // Delegating to the derived impl keeps deny_unknown_fields and
                 // lets the path tracker see the nested keys.
-                RawHostSpec::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(RawLoadBalancer::Spec)
+                RawLoadBalancerSpec::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|spec| RawLoadBalancer::Spec(Box::new(spec)))
             }
         }
         deserializer.deserialize_any(V)
@@ -770,6 +902,32 @@ impl JsonSchema for Fraction {
     }
 }
 
+impl<'de> Deserialize<'de> for Probability {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_any(FractionVisitor {
+                examples: ("99%", "0.99"),
+            })
+            .map(Probability)
+    }
+}
+
+impl JsonSchema for Probability {
+    fn schema_name() -> Cow<'static, str> {
+        "Probability".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A probability above 0 and at most 1: a percentage such as `99%`, or a fraction such as `0.99`.",
+            "anyOf": [
+                { "type": "string", "pattern": PERCENT_PATTERN },
+                { "type": "number", "exclusiveMinimum": 0, "maximum": 1 }
+            ],
+            "examples": ["99%", 0.99]
+        })
+    }
+}
+
 impl JsonSchema for RelativeWidth {
     fn schema_name() -> Cow<'static, str> {
         "RelativeWidth".into()
@@ -806,9 +964,9 @@ impl JsonSchema for RawLoadBalancer {
         "LoadBalancer".into()
     }
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        let spec = generator.subschema_for::<RawHostSpec>();
+        let spec = generator.subschema_for::<RawLoadBalancerSpec>();
         json_schema!({
-            "description": "The load balancer in front of the API servers (its own failure process), or `none`: clients then talk to cp-1 alone.",
+            "description": "The load balancer in front of the API servers (its kind and failure process), or `none`: clients then talk to cp-1 alone.",
             "oneOf": [
                 spec,
                 { "const": "none" }

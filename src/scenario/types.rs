@@ -53,23 +53,20 @@ pub struct Cost {
     pub etcd: f64,
     /// Per worker node, >= 0 and finite.
     pub worker: f64,
-    /// For the load balancer, >= 0 and finite.
+    /// Per load-balancer instance (two for a `pair`, one otherwise), >= 0 and finite.
     pub load_balancer: f64,
     /// Free text, default `USD`.
     pub currency: String,
 }
 
 impl Cost {
-    /// The monthly cost of a design with these host counts.
-    pub fn monthly(&self, control_plane: u32, etcd: u32, workers: u32, load_balancer: bool) -> f64 {
+    /// The monthly cost of a design with these host counts and this many
+    /// load-balancer charges ([`ControlPlane::load_balancer_instances`]).
+    pub fn monthly(&self, control_plane: u32, etcd: u32, workers: u32, load_balancers: u32) -> f64 {
         f64::from(control_plane) * self.control_plane
             + f64::from(etcd) * self.etcd
             + f64::from(workers) * self.worker
-            + if load_balancer {
-                self.load_balancer
-            } else {
-                0.0
-            }
+            + f64::from(load_balancers) * self.load_balancer
     }
 }
 
@@ -246,13 +243,72 @@ pub struct ControlPlane {
     pub etcd_hosts: Option<EtcdHosts>,
     pub etcd: Etcd,
     pub leader_election: LeaderElection,
-    /// `None` when the file says `load_balancer: none`.
+    /// Failure and repair of each load-balancer instance (`single`, `pair`),
+    /// or outages of the whole service (`cloud`, where they are optional).
+    /// `None` when the file says `load_balancer: none`, or for a `cloud` one
+    /// without outages.
     pub load_balancer: Option<HostSpec>,
+    /// The load balancer's kind and what comes with it; `None` when the file
+    /// says `load_balancer: none`. A scenario built in code with a
+    /// `load_balancer` and no kind means `single` with no zone.
+    pub load_balancer_kind: Option<LoadBalancerKind>,
+    /// How the load balancer notices apiservers going and coming back;
+    /// `None`: at once.
+    pub health_check: Option<HealthCheck>,
+    /// Which apiserver the scheduler and controller-manager use (default
+    /// `Kubeadm`).
+    pub wiring: Wiring,
     /// Crashes of each kube-apiserver process (restarted by the kubelet),
     /// independent of its host. `None`: apiservers fail only with their host.
     pub apiserver: Option<HostSpec>,
     /// Crashes of each etcd member process, independent of its host.
     pub etcd_member: Option<HostSpec>,
+}
+
+/// The kind of load balancer in front of the apiservers. Zones are 0-based.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LoadBalancerKind {
+    /// One instance, in `zone` (down while its zone is) or in none (zone
+    /// outages do not reach it). With `new_address_ttl`, a repaired instance
+    /// has a new address that clients reach only after that DNS TTL (seconds).
+    Single {
+        zone: Option<u32>,
+        new_address_ttl: Option<f64>,
+    },
+    /// Two instances active-standby behind a virtual IP (keepalived VRRP,
+    /// kube-vip): the standby takes over after `failover`, succeeding with
+    /// probability `failover_success` in (0, 1]; no preemption.
+    Pair {
+        placement: [u32; 2],
+        failover: Distribution,
+        failover_success: f64,
+    },
+    /// A managed load balancer with a node in every zone that holds a
+    /// control-plane host, behind DNS: a lost node's address is withdrawn
+    /// after `detection` seconds, and clients follow after `ttl` seconds.
+    Cloud { detection: f64, ttl: f64 },
+}
+
+/// The load balancer's active health check of the apiservers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HealthCheck {
+    /// Seconds between checks, > 0 (default 10).
+    pub interval: f64,
+    /// Failed checks in a row before an apiserver is out of rotation, >= 1 (default 3).
+    pub unhealthy_threshold: u32,
+    /// Passed checks in a row before it is back in rotation, >= 1 (default 3).
+    pub healthy_threshold: u32,
+}
+
+/// Which apiserver the scheduler and controller-manager talk to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Wiring {
+    /// kubeadm's: each to its own host's apiserver, and a stacked apiserver
+    /// to its local etcd member only.
+    #[default]
+    Kubeadm,
+    /// Through the load balancer, to any apiserver that is up.
+    LoadBalancer,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -340,6 +396,9 @@ pub struct LeaderElection {
     pub renew_deadline: f64,
     /// Seconds, default 2.
     pub retry_period: f64,
+    /// Whether a gracefully stopped leader releases its lease: index 0 the
+    /// scheduler, 1 the controller-manager. Default `[true, false]`.
+    pub release_on_stop: [bool; 2],
 }
 
 impl Scenario {
@@ -369,6 +428,16 @@ impl ControlPlane {
         match &self.etcd_hosts {
             Some(e) => e.nodes,
             None => self.nodes,
+        }
+    }
+
+    /// How many times `cost.load_balancer` is charged: two instances for a
+    /// `pair`, one for any other load balancer, none without one.
+    pub fn load_balancer_instances(&self) -> u32 {
+        match &self.load_balancer_kind {
+            Some(LoadBalancerKind::Pair { .. }) => 2,
+            Some(_) => 1,
+            None => u32::from(self.load_balancer.is_some()),
         }
     }
 

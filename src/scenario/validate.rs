@@ -4,14 +4,15 @@
 use super::dist::Distribution;
 use super::duration::format_duration;
 use super::raw::{
-    RawAntiAffinity, RawBackups, RawControlPlane, RawCost, RawDataMetric, RawDisaster, RawHostSpec,
-    RawLeaderElection, RawLoadBalancer, RawMaintenance, RawNodeSpec, RawPrecision, RawRecovery,
-    RawScenario, RawSlo, RawTopology, RawWorkers, RawWorkload,
+    RawAntiAffinity, RawBackups, RawControlPlane, RawController, RawCost, RawDataMetric,
+    RawDisaster, RawHostSpec, RawLeaderElection, RawLoadBalancer, RawLoadBalancerKind,
+    RawLoadBalancerSpec, RawMaintenance, RawNodeSpec, RawPrecision, RawRecovery, RawScenario,
+    RawSlo, RawTopology, RawWiring, RawWorkers, RawWorkload,
 };
 use super::types::{
-    AntiAffinity, Backups, ControlPlane, Cost, DataMetric, Disaster, Etcd, EtcdHosts, HostSpec,
-    LeaderElection, Maintenance, Precision, Recovery, Scenario, Simulation, Slo, Topology, Workers,
-    Workload, Zones,
+    AntiAffinity, Backups, ControlPlane, Cost, DataMetric, Disaster, Etcd, EtcdHosts, HealthCheck,
+    HostSpec, LeaderElection, LoadBalancerKind, Maintenance, Precision, Recovery, Scenario,
+    Simulation, Slo, Topology, Wiring, Workers, Workload, Zones,
 };
 use super::types::{DEFAULT_MAX_EVENTS_PER_YEAR, YEAR_SECONDS};
 use crate::BLOCK;
@@ -1258,7 +1259,7 @@ fn control_plane(cp: RawControlPlane, zone_count: u32) -> Result<ControlPlane, I
 
     let leader_election = leader_election(cp.leader_election)?;
 
-    let load_balancer = match cp.load_balancer {
+    let (load_balancer, load_balancer_kind, health_check) = match cp.load_balancer {
         None => {
             return Err(invalid(
                 "control_plane.load_balancer",
@@ -1266,12 +1267,15 @@ fn control_plane(cp: RawControlPlane, zone_count: u32) -> Result<ControlPlane, I
                  `load_balancer: none` if clients talk to cp-1 directly",
             ));
         }
-        Some(RawLoadBalancer::None) => None,
-        Some(RawLoadBalancer::Spec(spec)) => Some(host_spec(
-            "control_plane.load_balancer",
-            spec,
-            "the load balancer",
-        )?),
+        Some(RawLoadBalancer::None) => (None, None, None),
+        Some(RawLoadBalancer::Spec(spec)) => {
+            let (lifecycle, kind, check) = load_balancer(*spec, zone_count)?;
+            (lifecycle, Some(kind), check)
+        }
+    };
+    let wiring = match cp.wiring {
+        None | Some(RawWiring::Kubeadm) => Wiring::Kubeadm,
+        Some(RawWiring::LoadBalancer) => Wiring::LoadBalancer,
     };
 
     let apiserver = cp
@@ -1296,9 +1300,281 @@ fn control_plane(cp: RawControlPlane, zone_count: u32) -> Result<ControlPlane, I
         },
         leader_election,
         load_balancer,
+        load_balancer_kind,
+        health_check,
+        wiring,
         apiserver,
         etcd_member,
     })
+}
+
+const LB: &str = "control_plane.load_balancer";
+
+/// A DNS TTL when the file gives none: a common value for load balancers'
+/// records, documented in the README.
+const DEFAULT_DNS_TTL: f64 = 60.0;
+
+/// A cloud provider's time to withdraw a lost node's address from DNS when
+/// the file gives none.
+const DEFAULT_DNS_DETECTION: f64 = 30.0;
+
+/// A pair's takeover time when the file gives none: keepalived's VRRP
+/// master-down interval with its default 1 s adverts is about 3 s.
+const DEFAULT_FAILOVER: f64 = 3.0;
+
+/// The load balancer's own failures (each instance's, or a cloud service's
+/// outages), its kind, and its health check.
+fn load_balancer(
+    spec: RawLoadBalancerSpec,
+    zone_count: u32,
+) -> Result<(Option<HostSpec>, LoadBalancerKind, Option<HealthCheck>), Invalid> {
+    let kind = spec.kind.unwrap_or(RawLoadBalancerKind::Single);
+    let name = match kind {
+        RawLoadBalancerKind::Single => "single",
+        RawLoadBalancerKind::Pair => "pair",
+        RawLoadBalancerKind::Cloud => "cloud",
+    };
+    let stray = |key: &str, why: &str| invalid(format!("{LB}.{key}"), why.to_string());
+
+    // Keys of other kinds first: they say most about what the author meant.
+    if spec.zone.is_some() {
+        match kind {
+            RawLoadBalancerKind::Single => {}
+            RawLoadBalancerKind::Pair => {
+                return Err(stray(
+                    "zone",
+                    "a pair has two instances; give their zones in `placement`, e.g. \
+                     `placement: [1, 2]`",
+                ));
+            }
+            RawLoadBalancerKind::Cloud => {
+                return Err(stray(
+                    "zone",
+                    "a cloud load balancer has a node in every zone that holds a control-plane \
+                     host; `zone` does not apply",
+                ));
+            }
+        }
+    }
+    if spec.placement.is_some() {
+        match kind {
+            RawLoadBalancerKind::Pair => {}
+            RawLoadBalancerKind::Single => {
+                return Err(stray(
+                    "placement",
+                    "`placement` is for `kind: pair`; give a single instance's zone as `zone`",
+                ));
+            }
+            RawLoadBalancerKind::Cloud => {
+                return Err(stray(
+                    "placement",
+                    "a cloud load balancer has a node in every zone that holds a control-plane \
+                     host; `placement` does not apply",
+                ));
+            }
+        }
+    }
+    if kind != RawLoadBalancerKind::Pair {
+        for (key, present) in [
+            ("failover", spec.failover.is_some()),
+            ("failover_success", spec.failover_success.is_some()),
+        ] {
+            if present {
+                return Err(stray(
+                    key,
+                    &format!(
+                        "`{key}` is only for `kind: pair` (the standby's takeover of the \
+                         virtual IP), not for `kind: {name}`"
+                    ),
+                ));
+            }
+        }
+    }
+    if spec.replaced_with_new_address.is_some() && kind != RawLoadBalancerKind::Single {
+        return Err(stray(
+            "replaced_with_new_address",
+            &format!(
+                "only for `kind: single`: a replaced instance that comes back at a new address; \
+                 a `{name}` load balancer keeps its address"
+            ),
+        ));
+    }
+    let replaced = spec.replaced_with_new_address == Some(true);
+    if let Some(dns) = &spec.dns {
+        match kind {
+            RawLoadBalancerKind::Pair => {
+                return Err(stray(
+                    "dns",
+                    "a pair's virtual IP moves between its instances, so clients keep one \
+                     address; `dns` is for `kind: cloud`, or `kind: single` with \
+                     `replaced_with_new_address: true`",
+                ));
+            }
+            RawLoadBalancerKind::Single if !replaced => {
+                return Err(stray(
+                    "dns",
+                    "a single load balancer keeps its address unless \
+                     `replaced_with_new_address: true`; only then does its DNS `ttl` matter",
+                ));
+            }
+            RawLoadBalancerKind::Single if dns.detection.is_some() => {
+                return Err(stray(
+                    "dns.detection",
+                    "`detection` is for `kind: cloud` (the provider withdrawing a lost node's \
+                     address); a replaced single instance needs only `ttl`",
+                ));
+            }
+            _ => {}
+        }
+    }
+    let dns_duration = |key: &str, given: Option<f64>, default: f64| {
+        let value = given.unwrap_or(default);
+        if value.is_nan() || value < 0.0 {
+            Err(invalid(
+                format!("{LB}.dns.{key}"),
+                "must be at least 0, e.g. `60s`",
+            ))
+        } else {
+            Ok(value)
+        }
+    };
+    let ttl = dns_duration(
+        "ttl",
+        spec.dns.as_ref().and_then(|d| d.ttl).map(|d| d.0),
+        DEFAULT_DNS_TTL,
+    )?;
+
+    let what = match kind {
+        RawLoadBalancerKind::Cloud => "the cloud load balancer after an outage",
+        _ => "a load-balancer instance",
+    };
+    let lifecycle = match (kind, spec.failure, spec.repair) {
+        (RawLoadBalancerKind::Cloud, None, None) => None,
+        (RawLoadBalancerKind::Cloud, None, Some(_)) => {
+            return Err(stray(
+                "repair",
+                "`repair` without `failure`: give both (the outages of the whole cloud \
+                 service and their length), or neither",
+            ));
+        }
+        (_, None, _) => {
+            return Err(invalid(
+                format!("{LB}.failure"),
+                format!(
+                    "missing; a `{name}` load balancer needs the `failure` and `repair` of each \
+                     instance, e.g. `failure: exponential(mean=1y)`"
+                ),
+            ));
+        }
+        (_, Some(failure), repair) => Some(host_spec(LB, RawHostSpec { failure, repair }, what)?),
+    };
+
+    let lb_kind = match kind {
+        RawLoadBalancerKind::Single => LoadBalancerKind::Single {
+            zone: spec
+                .zone
+                .map(|z| zone_index(&format!("{LB}.zone"), z, zone_count))
+                .transpose()?,
+            new_address_ttl: replaced.then_some(ttl),
+        },
+        RawLoadBalancerKind::Pair => {
+            let placement = match spec.placement {
+                None => [0, 0],
+                Some(list) => {
+                    let key = format!("{LB}.placement");
+                    let [a, b] = list[..] else {
+                        return Err(invalid(
+                            key,
+                            format!(
+                                "has {} {}; a pair has two instances, so give two zones \
+                                 (1..={zone_count}), e.g. `[1, 2]`, or `[1, 1]` for both in \
+                                 zone 1",
+                                list.len(),
+                                if list.len() == 1 { "entry" } else { "entries" }
+                            ),
+                        ));
+                    };
+                    [
+                        zone_index(&format!("{key}[0]"), a, zone_count)?,
+                        zone_index(&format!("{key}[1]"), b, zone_count)?,
+                    ]
+                }
+            };
+            let failover = spec
+                .failover
+                .map_or(Distribution::Fixed(DEFAULT_FAILOVER), |d| d.0);
+            if failover == Distribution::Never {
+                return Err(invalid(
+                    format!("{LB}.failover"),
+                    "`never` would leave the virtual IP with the failed instance for good; \
+                     give how long the standby takes to take over, e.g. `3s`, or lower \
+                     `failover_success`",
+                ));
+            }
+            let failover_success = match spec.failover_success {
+                None => 1.0,
+                Some(p) => {
+                    let w = p.0.value;
+                    if !(w > 0.0 && w <= 1.0) {
+                        let mut message = format!(
+                            "{} is not a usable probability of a successful takeover; give a \
+                             number above 0 and at most 1, e.g. `0.99` or `99%`",
+                            p.0.shown()
+                        );
+                        if !p.0.percent && w > 1.0 && w <= 100.0 {
+                            message.push_str(&format!(
+                                " (a plain number is a fraction; for a percentage write `{w}%`)"
+                            ));
+                        }
+                        return Err(invalid(format!("{LB}.failover_success"), message));
+                    }
+                    w
+                }
+            };
+            LoadBalancerKind::Pair {
+                placement,
+                failover,
+                failover_success,
+            }
+        }
+        RawLoadBalancerKind::Cloud => LoadBalancerKind::Cloud {
+            detection: dns_duration(
+                "detection",
+                spec.dns.as_ref().and_then(|d| d.detection).map(|d| d.0),
+                DEFAULT_DNS_DETECTION,
+            )?,
+            ttl,
+        },
+    };
+
+    let health_check = spec
+        .health_check
+        .map(|raw| {
+            let key = format!("{LB}.health_check");
+            let interval = raw.interval.map_or(10.0, |d| d.0);
+            if interval.is_nan() || interval <= 0.0 {
+                return Err(invalid(
+                    format!("{key}.interval"),
+                    "must be greater than 0: the time between checks, e.g. `10s`",
+                ));
+            }
+            let threshold = |name: &str, given: Option<u32>| match given.unwrap_or(3) {
+                0 => Err(invalid(
+                    format!("{key}.{name}"),
+                    "must be at least 1: the checks in a row that change an apiserver's state, \
+                     e.g. `3`",
+                )),
+                n => Ok(n),
+            };
+            Ok(HealthCheck {
+                interval,
+                unhealthy_threshold: threshold("unhealthy_threshold", raw.unhealthy_threshold)?,
+                healthy_threshold: threshold("healthy_threshold", raw.healthy_threshold)?,
+            })
+        })
+        .transpose()?;
+
+    Ok((lifecycle, lb_kind, health_check))
 }
 
 fn check_count(key: &str, count: u32, what: &str) -> Result<(), Invalid> {
@@ -1338,22 +1614,25 @@ fn zone_placement(
     }
     list.iter()
         .enumerate()
-        .map(|(i, &zone)| {
-            if (1..=zone_count).contains(&zone) {
-                Ok(zone - 1)
-            } else {
-                let why = if zone == 0 {
-                    ": zones are numbered from 1"
-                } else {
-                    ""
-                };
-                Err(invalid(
-                    format!("{key}[{i}]"),
-                    format!("zone {zone} does not exist{why} (zones.count is {zone_count})"),
-                ))
-            }
-        })
+        .map(|(i, &zone)| zone_index(&format!("{key}[{i}]"), zone, zone_count))
         .collect()
+}
+
+/// The 0-based index of the file's 1-based `zone`, written at `key`.
+fn zone_index(key: &str, zone: u32, zone_count: u32) -> Result<u32, Invalid> {
+    if (1..=zone_count).contains(&zone) {
+        Ok(zone - 1)
+    } else {
+        let why = if zone == 0 {
+            ": zones are numbered from 1"
+        } else {
+            ""
+        };
+        Err(invalid(
+            key,
+            format!("zone {zone} does not exist{why} (zones.count is {zone_count})"),
+        ))
+    }
 }
 
 fn host_spec(key: &str, raw: RawHostSpec, what: &str) -> Result<HostSpec, Invalid> {
@@ -1396,14 +1675,40 @@ fn repair_for(
 
 fn leader_election(raw: Option<RawLeaderElection>) -> Result<LeaderElection, Invalid> {
     const KEY: &str = "control_plane.leader_election";
-    let (lease, renew, retry) = match &raw {
-        Some(le) => (le.lease_duration, le.renew_deadline, le.retry_period),
-        None => (None, None, None),
+    let (lease, renew, retry, release) = match raw {
+        Some(le) => (
+            le.lease_duration,
+            le.renew_deadline,
+            le.retry_period,
+            le.release_on_stop,
+        ),
+        None => (None, None, None, None),
+    };
+    let release_on_stop = match release {
+        None => [true, false],
+        Some(list) => {
+            let mut release = [false; 2];
+            for (i, controller) in list.iter().enumerate() {
+                let (slot, name) = match controller {
+                    RawController::Scheduler => (0, "scheduler"),
+                    RawController::ControllerManager => (1, "controller_manager"),
+                };
+                if release[slot] {
+                    return Err(invalid(
+                        format!("{KEY}.release_on_stop[{i}]"),
+                        format!("`{name}` is listed twice; name each component at most once"),
+                    ));
+                }
+                release[slot] = true;
+            }
+            release
+        }
     };
     let le = LeaderElection {
         lease_duration: lease.map_or(15.0, |d| d.0),
         renew_deadline: renew.map_or(10.0, |d| d.0),
         retry_period: retry.map_or(2.0, |d| d.0),
+        release_on_stop,
     };
     for (name, value) in [
         ("lease_duration", le.lease_duration),
