@@ -297,7 +297,7 @@ impl Model {
         }
         let first_worker = small("hosts", hosts.len())?;
         let mut workers = 0;
-        let (mut grace, mut eviction_timeout) = (40.0, 300.0);
+        let (mut grace, mut eviction_timeout) = (50.0, 300.0);
         if let Some(w) = &s.workers {
             let class = small("host classes", host_classes.len())? as u8;
             host_classes.push(host_lifecycle("workers.node", &w.node)?);

@@ -270,7 +270,7 @@ pub struct RawWorkers {
     pub placement: Option<Vec<u32>>,
     /// Failure and repair of each worker node.
     pub node: RawHostSpec,
-    /// Time from a node going down until the node controller marks it NotReady. Default `40s`.
+    /// Time from a node going down until the node controller marks it NotReady. Default `50s` (kube-controller-manager's default since Kubernetes 1.32).
     pub node_monitor_grace_period: Option<DurationValue>,
     /// Time from NotReady until the node's pods are evicted (the default NoExecute
     /// toleration). Default `300s`.

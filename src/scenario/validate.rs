@@ -436,7 +436,7 @@ fn workers(raw: RawWorkers, zone_count: u32) -> Result<Workers, Invalid> {
         nodes: raw.nodes,
         placement,
         node,
-        node_monitor_grace_period: raw.node_monitor_grace_period.map_or(40.0, |d| d.0),
+        node_monitor_grace_period: raw.node_monitor_grace_period.map_or(50.0, |d| d.0),
         eviction_timeout: raw.eviction_timeout.map_or(300.0, |d| d.0),
     })
 }
