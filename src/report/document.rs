@@ -104,8 +104,27 @@ pub struct ReportRow {
     pub downtime_by_cause: Vec<f64>,
     /// What the study set for this design: key path -> value text.
     pub settings: Settings,
+    /// The design's shape, to pair stacked and external designs that are
+    /// otherwise alike; None when unknown.
+    pub shape: Option<Shape>,
+    /// This design minus the baseline on `etcd`, `api` and `control_plane`:
+    /// downtime minutes per year, paired, 95% interval.
+    pub control_plane_differences: Vec<(String, Interval)>,
     /// The full effective scenario (YAML text): the design's assumptions.
     pub effective_yaml: String,
+}
+
+/// What makes two designs twins but for their etcd topology.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// `stacked` or `external`.
+    pub topology: String,
+    /// Control-plane nodes.
+    pub nodes: u32,
+    /// etcd members.
+    pub members: u32,
+    /// The endpoint: `single`, `pair`, `cloud` or `none`.
+    pub endpoint: String,
 }
 
 /// One chart, drawn twice: SVG for the page, PNG for the Markdown.
@@ -522,6 +541,7 @@ fn summary(r: &Report) -> Vec<Span> {
         difference_sentence(best.difference_to_baseline, &name, &name, &mut s);
     }
     cause_sentence(r, &mut s);
+    topology_sentence(r, &mut s);
 
     let frontier: Vec<&ReportRow> = r
         .rows
@@ -595,6 +615,80 @@ fn cause_sentence(r: &Report, s: &mut Vec<Span>) {
 /// "`subject` has 12m 03s [10m 01s, 14m 05s] less downtime a year than the
 /// baseline (paired difference, 95% interval).", or why no such claim holds.
 /// `object` is the subject in the middle of a sentence.
+/// Stacked against external etcd: the baseline's twin with the other
+/// topology (same control-plane nodes and endpoint), on `etcd`, `api` and
+/// `control_plane`, or nothing when the study has no such twin.
+fn topology_sentence(r: &Report, s: &mut Vec<Span>) {
+    let Some(base) = r.rows.iter().find(|x| x.name == r.baseline) else {
+        return;
+    };
+    let Some(shape) = &base.shape else {
+        return;
+    };
+    let Some(twin) = r.rows.iter().find(|x| {
+        x.shape.as_ref().is_some_and(|o| {
+            o.topology != shape.topology
+                && o.nodes == shape.nodes
+                && o.members == shape.members
+                && o.endpoint == shape.endpoint
+        })
+    }) else {
+        return;
+    };
+    let Some(other) = &twin.shape else {
+        return;
+    };
+    s.push(t(" Stacked against external etcd: "));
+    s.push(strong(&twin.name));
+    s.push(t(format!(
+        ", the baseline's twin with {} etcd (the same {} control-plane nodes, {} etcd members \
+         and {} endpoint), differs from it by ",
+        other.topology, shape.nodes, shape.members, shape.endpoint
+    )));
+    let mut first = true;
+    let mut significant = Vec::new();
+    let mut largest: f64 = 0.0;
+    for (key, d) in &twin.control_plane_differences {
+        let interval = match (d.ci_low, d.ci_high) {
+            (Some(lo), Some(hi)) => {
+                if lo > 0.0 || hi < 0.0 {
+                    significant.push(key.clone());
+                }
+                largest = largest.max(lo.abs()).max(hi.abs());
+                format!(" [{}, {}]", signed_minutes(lo), signed_minutes(hi))
+            }
+            _ => String::new(),
+        };
+        largest = largest.max(d.mean.abs());
+        if !first {
+            s.push(t(", "));
+        }
+        first = false;
+        s.push(t(format!("{}{interval} on ", signed_minutes(d.mean))));
+        s.push(code(key));
+    }
+    s.push(t(" of downtime a year (paired, 95% intervals). "));
+    if significant.is_empty() {
+        s.push(t(format!(
+            "None of these differences is significant: here the topology changes \
+             nothing measurable, at most {} a year.",
+            human_duration_minutes(largest)
+        )));
+    } else {
+        s.push(t("The difference is significant on "));
+        for (k, key) in significant.iter().enumerate() {
+            if k > 0 {
+                s.push(t(", "));
+            }
+            s.push(code(key));
+        }
+        s.push(t(format!(
+            ", and at most {} a year.",
+            human_duration_minutes(largest)
+        )));
+    }
+}
+
 fn difference_sentence(d: Option<Interval>, subject: &[Span], object: &[Span], s: &mut Vec<Span>) {
     let Some(d) = d else {
         s.extend_from_slice(subject);
@@ -1577,8 +1671,76 @@ mod tests {
             difference_to_baseline: diff,
             downtime_by_cause: vec![minutes * 0.75, 0.0, minutes * 0.25],
             settings: vec![("control_plane.nodes".into(), rank.to_string())],
+            shape: None,
+            control_plane_differences: Vec::new(),
             effective_yaml: format!("name: {name}\nnote: \"a <b> & 'c' | d\"\n"),
         }
+    }
+
+    fn shaped(mut r: ReportRow, topology: &str, diffs: &[(f64, f64)]) -> ReportRow {
+        r.shape = Some(Shape {
+            topology: topology.into(),
+            nodes: 3,
+            members: 3,
+            endpoint: "cloud".into(),
+        });
+        r.control_plane_differences = ["etcd", "api", "control_plane"]
+            .iter()
+            .zip(diffs)
+            .map(|(k, &(m, h))| (k.to_string(), i(m, h)))
+            .collect();
+        r
+    }
+
+    /// The summary pairs the baseline with its twin of the other topology
+    /// and says whether any difference is significant.
+    #[test]
+    fn summary_compares_stacked_with_its_external_twin() {
+        let text = |rows: Vec<ReportRow>| {
+            let mut r = report();
+            r.rows = rows;
+            summary(&r)
+                .iter()
+                .map(|x| match x {
+                    Span::Text(v) | Span::Strong(v) | Span::Code(v) => v.as_str(),
+                    Span::Break => " ",
+                })
+                .collect::<String>()
+        };
+        let base = shaped(row(1, "stacked-3", 1e-5, None), "stacked", &[(0.0, 0.0); 3]);
+        let tied = shaped(
+            row(2, "external-3x3", 1e-5, None),
+            "external",
+            &[(0.01, 0.02), (-0.01, 0.02), (0.0, 0.01)],
+        );
+        let s = text(vec![base.clone(), tied]);
+        assert!(
+            s.contains("Stacked against external etcd: external-3x3"),
+            "{s}"
+        );
+        assert!(
+            s.contains("None of these differences is significant"),
+            "{s}"
+        );
+        let apart = shaped(
+            row(2, "external-3x3", 1e-5, None),
+            "external",
+            &[(-1.0, 0.5), (0.01, 0.02), (-2.0, 0.1)],
+        );
+        let s = text(vec![base.clone(), apart]);
+        assert!(
+            s.contains("significant on etcd, control_plane, and at most"),
+            "{s}"
+        );
+        // No twin (another node count): no sentence.
+        let mut other = shaped(
+            row(2, "external-5x3", 1e-5, None),
+            "external",
+            &[(0.0, 0.0); 3],
+        );
+        other.shape.as_mut().unwrap().nodes = 5;
+        let s = text(vec![base, other]);
+        assert!(!s.contains("Stacked against external"), "{s}");
     }
 
     fn report() -> Report<'static> {

@@ -5,7 +5,7 @@ use super::charts::{
     ChartInput, DesignChartData, SweepChartData, SweepSeries, Timeline, TimelineRow, TimelineSpan,
 };
 use super::compare::{ComparisonResults, DesignResult};
-use super::document::{Report, ReportChart, ReportRow};
+use super::document::{Report, ReportChart, ReportRow, Shape};
 use super::human::human_duration_minutes;
 use super::{IndicatorResult, Tool};
 use crate::model::{CAUSES, Cause, Model, UP};
@@ -222,6 +222,14 @@ impl StudyOutcome<'_> {
                         .map(|x| x.downtime_minutes_per_year),
                     downtime_by_cause: self.by_cause(d),
                     settings: design.map_or_else(Vec::new, |d| d.settings.clone()),
+                    shape: design.map(|d| shape(&d.scenario)),
+                    control_plane_differences: ["etcd", "api", "control_plane"]
+                        .iter()
+                        .filter_map(|k| {
+                            let x = d.difference_to_baseline.get(k)?;
+                            Some((k.to_string(), x.downtime_minutes_per_year))
+                        })
+                        .collect(),
                     effective_yaml: design.map_or_else(String::new, |d| d.effective_yaml.clone()),
                 }
             })
@@ -251,6 +259,27 @@ impl StudyOutcome<'_> {
             results_json,
             results_csv,
         }
+    }
+}
+
+/// What pairs a stacked design with its external twin.
+fn shape(s: &crate::scenario::Scenario) -> Shape {
+    let cp = &s.control_plane;
+    Shape {
+        topology: match cp.topology {
+            crate::scenario::Topology::Stacked => "stacked",
+            crate::scenario::Topology::External => "external",
+        }
+        .into(),
+        nodes: cp.nodes,
+        members: cp.etcd_members(),
+        endpoint: match (&cp.load_balancer, &cp.load_balancer_kind) {
+            (_, Some(crate::scenario::LoadBalancerKind::Pair { .. })) => "pair",
+            (_, Some(crate::scenario::LoadBalancerKind::Cloud { .. })) => "cloud",
+            (None, None) => "none",
+            _ => "single",
+        }
+        .into(),
     }
 }
 
