@@ -476,6 +476,16 @@ impl Model {
         self.horizon / YEAR_SECONDS
     }
 
+    /// Load-balancer instances the design runs: two for a pair, one for a
+    /// single or a managed cloud load balancer, none without one.
+    pub fn lb_instances(&self) -> u32 {
+        match self.lb_kind {
+            Some(LoadBalancerKind::Pair { .. }) => 2,
+            Some(_) => 1,
+            None => 0,
+        }
+    }
+
     /// Number of indicators this model reports.
     pub fn indicator_count(&self) -> usize {
         INDICATORS.len() + self.workloads.len()

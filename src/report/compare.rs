@@ -138,7 +138,7 @@ impl ComparisonResults {
                     rank: 0,
                     name: model.name.clone(),
                     source: source.clone(),
-                    hosts: model.hosts.len() as u32 + u32::from(model.load_balancer.is_some()),
+                    hosts: model.hosts.len() as u32 + model.lb_instances(),
                     indicators: r.indicators,
                     data_loss: r.data_loss,
                     monthly_cost: model.monthly_cost,
