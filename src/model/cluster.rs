@@ -667,7 +667,15 @@ impl<'m> Cluster<'m> {
     /// whether any does.
     fn fill_local(&mut self) -> bool {
         let m = self.ctx.model;
-        let etcd = self.etcd.writable(m, &self.infra);
+        if !self.etcd.writable(m, &self.infra) {
+            self.local.fill(false);
+            return false;
+        }
+        if self.endpoint.settled_now() {
+            self.local.copy_from_slice(self.endpoint.serving_all());
+            return self.local.contains(&true);
+        }
+        let etcd = true;
         let mut any = false;
         for h in 0..m.cp_hosts as usize {
             let ok = etcd && self.endpoint.serves_now(m, h, &self.infra, &self.etcd);

@@ -532,6 +532,12 @@ impl Endpoint {
         }
     }
 
+    /// Nothing an apiserver's serving depends on changed since the last settle.
+    #[inline]
+    pub fn settled_now(&self) -> bool {
+        !self.touched_all && self.touched.is_empty()
+    }
+
     /// Whether each apiserver serves, as settled.
     #[inline]
     pub fn serving_all(&self) -> &[bool] {
