@@ -664,9 +664,9 @@ fn released_leases_are_taken_within_retry_period() {
     assert_drain_outages(cp, &s, 3.0, 3.0, 4.0, "release both");
 }
 
-/// Neither releases: a drained leader's lease expires, taken lease_duration
-/// + U(0, retry_period) after the drain: outages in [15 s, 21 s] (means 18 s
-/// alone, 19 s together).
+/// Neither releases: a drained leader's lease expires, and is taken
+/// lease_duration plus U(0, retry_period) after the drain: outages in
+/// [15 s, 21 s] (means 18 s alone, 19 s together).
 #[test]
 fn unreleased_leases_expire_on_a_drain() {
     let s = drained([false, false]);
