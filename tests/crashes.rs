@@ -57,10 +57,39 @@ fn member_crashes_are_a_quorum_of_processes() {
 /// Stacked: host i carries apiserver i and member i, so one host failure
 /// costs both; the API needs a quorum of members and any apiserver. Exact
 /// value by enumerating each host's joint (apiserver up, member up) state.
+/// With the load balancer's wiring an apiserver uses any member, so any
+/// apiserver will do.
 #[test]
 fn stacked_host_failure_costs_apiserver_and_member_together() {
-    let s = with_crashes(stacked(3, host(exp(HOST_F), exp(HOST_R))), true, true);
-    let p_api = |t: f64| {
+    let mut s = with_crashes(stacked(3, host(exp(HOST_F), exp(HOST_R))), true, true);
+    s.control_plane.wiring = Wiring::LoadBalancer;
+    let exact = 1.0 - time_average(stacked_api(false), HOST_R, s.simulation.horizon);
+    let r = run(&s, 2);
+    assert_unavailability(indicator(&r, "api"), exact, "stacked-3 with crashes");
+}
+
+/// The same with kubeadm's wiring: a stacked apiserver talks to its own
+/// member only (`--etcd-servers=https://127.0.0.1:2379`), so it counts only
+/// while the member on its host is up: the API needs a quorum of members and
+/// a host whose apiserver and member are both up.
+#[test]
+fn stacked_apiserver_needs_its_own_member_with_kubeadm_wiring() {
+    let mut s = with_crashes(stacked(3, host(exp(HOST_F), exp(HOST_R))), true, true);
+    s.control_plane.wiring = Wiring::Kubeadm;
+    let exact = 1.0 - time_average(stacked_api(true), HOST_R, s.simulation.horizon);
+    let r = run(&s, 2);
+    assert_unavailability(
+        indicator(&r, "api"),
+        exact,
+        "stacked-3 with crashes, kubeadm",
+    );
+}
+
+/// P(api up) at t for stacked-3 with host, apiserver and member failures:
+/// a quorum of members and an apiserver that serves, which with `own_member`
+/// (kubeadm's wiring) needs the member on its host up.
+fn stacked_api(own_member: bool) -> impl Fn(f64) -> f64 {
+    move |t: f64| {
         let (h, a, e) = (
             avail(HOST_F, HOST_R, t),
             avail(API_F, API_R, t),
@@ -81,7 +110,8 @@ fn stacked_host_failure_costs_apiserver_and_member_together() {
             for &(s2, p2) in &joint {
                 for &(s3, p3) in &joint {
                     let members = [s1.1, s2.1, s3.1].iter().filter(|&&m| m).count();
-                    let any_api = s1.0 || s2.0 || s3.0;
+                    let serves = |(api, mem): (bool, bool)| api && (mem || !own_member);
+                    let any_api = serves(s1) || serves(s2) || serves(s3);
                     if members >= 2 && any_api {
                         up += p1 * p2 * p3;
                     }
@@ -89,10 +119,7 @@ fn stacked_host_failure_costs_apiserver_and_member_together() {
             }
         }
         up
-    };
-    let exact = 1.0 - time_average(p_api, HOST_R, s.simulation.horizon);
-    let r = run(&s, 2);
-    assert_unavailability(indicator(&r, "api"), exact, "stacked-3 with crashes");
+    }
 }
 
 /// External: apiservers and members sit on different hosts, so the API is

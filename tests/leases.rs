@@ -9,14 +9,17 @@ use kubenines::report::IndicatorResult;
 use kubenines::scenario::*;
 
 /// Three perfect hosts behind a load balancer that fails every ~30 days for
-/// `outage` seconds; leases of 15 s, renew deadline 10 s, retry 6 s.
-fn lb_outages(outage: f64) -> Scenario {
+/// `outage` seconds; leases of 15 s, renew deadline 10 s, retry 6 s; the
+/// controllers reach the API through `wiring`.
+fn lb_outages(outage: f64, wiring: Wiring) -> Scenario {
     let mut s = stacked(3, perfect());
+    s.control_plane.wiring = wiring;
     s.control_plane.load_balancer = Some(host(exp(30.0 * DAY), fixed(outage)));
     s.control_plane.leader_election = LeaderElection {
         lease_duration: 15.0,
         renew_deadline: 10.0,
         retry_period: 6.0,
+        release_on_stop: [true, false],
     };
     s.simulation.replications = 200;
     s
@@ -50,10 +53,11 @@ fn assert_mean_extension(cp: &IndicatorResult, base: f64, retry: f64) {
 }
 
 /// An API outage shorter than renew_deadline costs no lease: the control
-/// plane is down exactly as long as the API.
+/// plane is down exactly as long as the API. (Controllers wired through the
+/// load balancer, so that they see its outages.)
 #[test]
 fn short_api_outage_keeps_the_leases() {
-    let r = run(&lb_outages(5.0), 2);
+    let r = run(&lb_outages(5.0, Wiring::LoadBalancer), 2);
     let (api, cp) = (indicator(&r, "api"), indicator(&r, "control_plane"));
     assert!(api.outage_minutes.count > 100);
     assert_eq!(cp.outage_minutes.count, api.outage_minutes.count);
@@ -71,10 +75,11 @@ fn short_api_outage_keeps_the_leases() {
 
 /// An API outage longer than renew_deadline costs both leases; each is
 /// re-taken U(0, retry_period) after the API returns, so the control plane
-/// stays down max(U1, U2)·retry longer than the API.
+/// stays down max(U1, U2)·retry longer than the API. (Controllers wired
+/// through the load balancer, so that they see its outages.)
 #[test]
 fn long_api_outage_loses_the_leases() {
-    let r = run(&lb_outages(60.0), 2);
+    let r = run(&lb_outages(60.0, Wiring::LoadBalancer), 2);
     let (api, cp) = (indicator(&r, "api"), indicator(&r, "control_plane"));
     assert_close(
         api.outage_minutes.mean.unwrap(),
@@ -83,6 +88,33 @@ fn long_api_outage_loses_the_leases() {
     );
     assert_eq!(cp.outage_minutes.count, api.outage_minutes.count);
     assert_mean_extension(cp, 60.0, 6.0);
+}
+
+/// The same load-balancer outages with kubeadm's wiring: each controller
+/// talks to its own host's apiserver, which never stops serving, so no
+/// lease is lost and the control plane is down exactly when the API is
+/// (`control_plane` requires `api`): same outages, same lengths.
+#[test]
+fn long_lb_outage_keeps_the_leases_with_kubeadm_wiring() {
+    let r = run(&lb_outages(60.0, Wiring::Kubeadm), 2);
+    let (api, cp) = (indicator(&r, "api"), indicator(&r, "control_plane"));
+    assert!(api.outage_minutes.count > 100);
+    assert_eq!(cp.outage_minutes.count, api.outage_minutes.count);
+    assert_close(
+        cp.outage_minutes.mean.unwrap(),
+        api.outage_minutes.mean.unwrap(),
+        "control_plane vs api mean outage",
+    );
+    assert_close(
+        cp.outage_minutes.max.unwrap(),
+        minutes(60.0),
+        "control_plane max outage",
+    );
+    assert_close(
+        cp.downtime_minutes_per_year.mean,
+        api.downtime_minutes_per_year.mean,
+        "control_plane vs api downtime",
+    );
 }
 
 /// One node: its failure takes the API and both leaders' host. The leases
@@ -95,6 +127,7 @@ fn single_node_failure_delays_the_controllers_past_the_api() {
         lease_duration: 15.0,
         renew_deadline: 10.0,
         retry_period: 6.0,
+        release_on_stop: [true, false],
     };
     let r = run(&s, 2);
     assert_close(
@@ -120,6 +153,7 @@ fn leader_host_failure_costs_a_lease_duration() {
         lease_duration: 15.0,
         renew_deadline: 10.0,
         retry_period: 6.0,
+        release_on_stop: [true, false],
     };
     let r = run(&s, 2);
     let o = &indicator(&r, "control_plane").outage_minutes;
