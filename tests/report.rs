@@ -152,14 +152,14 @@ fn half(ci_low: Option<f64>, ci_high: Option<f64>) -> f64 {
     (ci_high.expect("interval") - ci_low.expect("interval")) / 2.0
 }
 
-/// The sweep designs of the shipped study differ only in the repair median
+/// The sweep designs of the test study differ only in the repair median
 /// of the control-plane hosts: every other component draws the same random
 /// numbers in each, so each paired difference to the baseline is tighter
 /// than the two designs' intervals combined as if independent; for the
 /// designs nearest the baseline, by a factor of three or more.
 #[test]
 fn paired_differences_in_a_study_are_tighter_than_unpaired() {
-    let study = load_study(Path::new("scenarios/studies/control-plane.yaml")).expect("loads");
+    let study = load_study(Path::new("tests/studies/control-plane.yaml")).expect("loads");
     let replications = 800;
     let mut names = Vec::new();
     let models: Vec<Model> = study

@@ -1308,7 +1308,7 @@ fn workers_workloads_and_maintenance_load_with_defaults() {
     );
     assert_eq!(
         (w.node_monitor_grace_period, w.eviction_timeout),
-        (40.0, 300.0)
+        (50.0, 300.0)
     );
     assert_eq!(s.workloads.len(), 1);
     let web = &s.workloads[0];
@@ -1805,7 +1805,7 @@ fn production_loads_completely() {
     assert_eq!(workers.placement, vec![0, 1, 2, 0, 1, 2]);
     assert_eq!(
         (workers.node_monitor_grace_period, workers.eviction_timeout),
-        (40.0, 300.0)
+        (50.0, 300.0)
     );
     let names: Vec<&str> = s.workloads.iter().map(|w| w.name.as_str()).collect();
     assert_eq!(names, ["web", "payments"]);
