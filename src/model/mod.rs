@@ -389,10 +389,14 @@ impl Model {
         };
         let etcd_hosts = cp.etcd_hosts.as_ref().map_or(0, |e| e.nodes);
         let worker_hosts = s.workers.as_ref().map_or(0, |w| w.nodes);
-        let monthly_cost = s
-            .cost
-            .as_ref()
-            .map(|c| c.monthly(cp.nodes, etcd_hosts, worker_hosts, cp.load_balancer_instances()));
+        let monthly_cost = s.cost.as_ref().map(|c| {
+            c.monthly(
+                cp.nodes,
+                etcd_hosts,
+                worker_hosts,
+                cp.load_balancer_instances(),
+            )
+        });
         let currency = s
             .cost
             .as_ref()

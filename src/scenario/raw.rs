@@ -607,7 +607,10 @@ pub struct RawHealthCheck {
 
 /// How clients follow the load balancer's DNS name.
 #[derive(Debug, serde::Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, expecting = "a mapping with `detection` and `ttl`")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `detection` and `ttl`"
+)]
 #[schemars(rename = "Dns")]
 pub struct RawDns {
     /// `cloud` only: time from a zone's load-balancer node going down until the

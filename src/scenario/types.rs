@@ -62,13 +62,7 @@ pub struct Cost {
 impl Cost {
     /// The monthly cost of a design with these host counts and this many
     /// load-balancer charges ([`ControlPlane::load_balancer_instances`]).
-    pub fn monthly(
-        &self,
-        control_plane: u32,
-        etcd: u32,
-        workers: u32,
-        load_balancers: u32,
-    ) -> f64 {
+    pub fn monthly(&self, control_plane: u32, etcd: u32, workers: u32, load_balancers: u32) -> f64 {
         f64::from(control_plane) * self.control_plane
             + f64::from(etcd) * self.etcd
             + f64::from(workers) * self.worker
