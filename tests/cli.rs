@@ -280,6 +280,29 @@ fn bad_input_exits_2_with_a_located_message() {
         &[&bad, &format!(":{line}:"), "control_plane.nodes"],
     );
     assert_bad_input(&["validate", "scenarios/stacked-3.yaml", &bad], &[&bad]);
+    // The load balancer's new keys are checked as strictly.
+    let pair = dir.join("pair.yaml");
+    let text = std::fs::read_to_string("scenarios/stacked-3.yaml")
+        .unwrap()
+        .replace(
+            "  load_balancer:\n",
+            "  load_balancer:\n    kind: pair\n    placement: [1]\n",
+        );
+    std::fs::write(&pair, &text).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("placement: [1]"))
+        .unwrap()
+        + 1;
+    let pair = pair.display().to_string();
+    assert_bad_input(
+        &["run", &pair],
+        &[
+            &pair,
+            &format!(":{line}:"),
+            "control_plane.load_balancer.placement",
+        ],
+    );
     assert_bad_input(&["run", "no/such/file.yaml"], &["no/such/file.yaml"]);
     assert_bad_input(
         &["run", "scenarios/stacked-3.yaml", "--horizon", "10"],

@@ -8,9 +8,11 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use kubenines::model::{LoadBalancerKind as ModelLbKind, Model, Wiring as ModelWiring};
 use kubenines::scenario::{
-    AntiAffinity, DataMetric, Distribution, Format, MAX_FILE_BYTES, Precision, Scenario,
-    ScenarioError, Slo, Topology, YEAR_SECONDS, json_schema, load, parse_str,
+    AntiAffinity, DataMetric, Distribution, Format, HealthCheck, LoadBalancerKind, MAX_FILE_BYTES,
+    Precision, Scenario, ScenarioError, Slo, Topology, Wiring, YEAR_SECONDS, json_schema, load,
+    parse_str,
 };
 
 /// A valid scenario the tests break one key at a time (stacked-3 with an
@@ -2650,4 +2652,490 @@ fn slo_request_success_alone_and_in_range() {
         assert_error(&err, &text, "slos[0].request_success", "request_success:");
         assert!(err.message.contains(needle), "{written}: {err}");
     }
+}
+
+// ---- The API path: load-balancer kinds, wiring, lease release --------------
+
+/// `BASE`'s load balancer, which the tests below replace.
+const BASE_LB: &str = "  load_balancer:\n    failure: exponential(mean=1y)\n    repair: lognormal(median=5m, sigma=0.8)\n";
+
+/// `BASE` with a load balancer of these lines (each indented under it).
+fn with_lb(lines: &[&str]) -> String {
+    let mut lb = String::from("  load_balancer:\n");
+    for line in lines {
+        lb.push_str("    ");
+        lb.push_str(line);
+        lb.push('\n');
+    }
+    edit(BASE_LB, &lb)
+}
+
+/// A pair's instances and failure process, to which a test adds one key.
+fn pair_with(extra: &str) -> String {
+    with_lb(&[
+        "kind: pair",
+        "failure: exponential(mean=1y)",
+        "repair: 5m",
+        extra,
+    ])
+}
+
+#[test]
+fn load_balancer_keys_default_to_todays_meaning() {
+    let s = parse_str(BASE, FILE, Format::Yaml).unwrap();
+    let cp = &s.control_plane;
+    assert_eq!(
+        cp.load_balancer_kind,
+        Some(LoadBalancerKind::Single {
+            zone: None,
+            new_address_ttl: None
+        })
+    );
+    assert_eq!(cp.health_check, None);
+    assert_eq!(cp.wiring, Wiring::Kubeadm);
+    assert_eq!(cp.leader_election.release_on_stop, [true, false]);
+    let model = Model::build(&s).unwrap();
+    assert!(matches!(
+        model.lb_kind,
+        Some(ModelLbKind::Single {
+            zone: None,
+            new_address_ttl: None
+        })
+    ));
+    assert!(model.health_check.is_none());
+    assert_eq!(model.wiring, ModelWiring::Kubeadm);
+    assert_eq!(model.release_on_stop, [true, false]);
+
+    let none = parse_str(
+        &edit(BASE_LB, "  load_balancer: none\n"),
+        FILE,
+        Format::Yaml,
+    )
+    .unwrap();
+    assert_eq!(none.control_plane.load_balancer_kind, None);
+    assert!(Model::build(&none).unwrap().lb_kind.is_none());
+}
+
+#[test]
+fn a_pair_with_every_key_compiles() {
+    let text = with_lb(&[
+        "kind: pair",
+        "placement: [1, 1]",
+        "failure: exponential(mean=1y)",
+        "repair: 5m",
+        "failover: uniform(min=1s, max=5s)",
+        "failover_success: 99%",
+        "health_check: { interval: 5s, unhealthy_threshold: 2 }",
+    ])
+    .replace(
+        "    retry_period: 2s\n",
+        "    retry_period: 2s\n    release_on_stop: [controller_manager]\n  wiring: load_balancer\n",
+    );
+    let s = parse_str(&text, FILE, Format::Yaml).unwrap();
+    let cp = &s.control_plane;
+    assert_eq!(
+        cp.load_balancer_kind,
+        Some(LoadBalancerKind::Pair {
+            placement: [0, 0],
+            failover: Distribution::Uniform { min: 1.0, max: 5.0 },
+            failover_success: 0.99,
+        })
+    );
+    assert_eq!(
+        cp.health_check,
+        Some(HealthCheck {
+            interval: 5.0,
+            unhealthy_threshold: 2,
+            healthy_threshold: 3,
+        })
+    );
+    assert_eq!(cp.wiring, Wiring::LoadBalancer);
+    assert_eq!(cp.leader_election.release_on_stop, [false, true]);
+    let model = Model::build(&s).unwrap();
+    let Some(ModelLbKind::Pair {
+        placement,
+        failover_success,
+        ..
+    }) = model.lb_kind
+    else {
+        panic!("a pair: {:?}", model.lb_kind);
+    };
+    assert_eq!((placement, failover_success), ([0, 0], 0.99));
+    let check = model.health_check.unwrap();
+    assert_eq!((check.down_after(), check.up_after()), (10.0, 15.0));
+    assert_eq!(model.wiring, ModelWiring::LoadBalancer);
+    assert_eq!(model.release_on_stop, [false, true]);
+    assert!(model.load_balancer.is_some(), "each instance's lifecycle");
+}
+
+#[test]
+fn pair_defaults() {
+    let s = parse_str(&pair_with(""), FILE, Format::Yaml).unwrap();
+    assert_eq!(
+        s.control_plane.load_balancer_kind,
+        Some(LoadBalancerKind::Pair {
+            placement: [0, 0],
+            failover: Distribution::Fixed(3.0),
+            failover_success: 1.0,
+        })
+    );
+    let check = "health_check: {}";
+    let s = parse_str(&pair_with(check), FILE, Format::Yaml).unwrap();
+    assert_eq!(
+        s.control_plane.health_check,
+        Some(HealthCheck {
+            interval: 10.0,
+            unhealthy_threshold: 3,
+            healthy_threshold: 3,
+        })
+    );
+}
+
+#[test]
+fn cloud_and_single_defaults() {
+    let s = parse_str(&with_lb(&["kind: cloud"]), FILE, Format::Yaml).unwrap();
+    assert_eq!(
+        s.control_plane.load_balancer_kind,
+        Some(LoadBalancerKind::Cloud {
+            detection: 30.0,
+            ttl: 60.0
+        })
+    );
+    assert_eq!(s.control_plane.load_balancer, None, "no service outages");
+    let model = Model::build(&s).unwrap();
+    assert!(matches!(model.lb_kind, Some(ModelLbKind::Cloud { .. })));
+    assert!(model.load_balancer.is_none());
+
+    let text = with_lb(&[
+        "kind: cloud",
+        "failure: exponential(mean=5y)",
+        "repair: 1h",
+        "dns: { detection: 0, ttl: 30s }",
+    ]);
+    let s = parse_str(&text, FILE, Format::Yaml).unwrap();
+    assert_eq!(
+        s.control_plane.load_balancer_kind,
+        Some(LoadBalancerKind::Cloud {
+            detection: 0.0,
+            ttl: 30.0
+        })
+    );
+    assert!(s.control_plane.load_balancer.is_some());
+
+    let text = with_lb(&[
+        "failure: exponential(mean=1y)",
+        "repair: 5m",
+        "zone: 2",
+        "replaced_with_new_address: true",
+    ]);
+    let s = parse_str(&text, FILE, Format::Yaml).unwrap();
+    assert_eq!(
+        s.control_plane.load_balancer_kind,
+        Some(LoadBalancerKind::Single {
+            zone: Some(1),
+            new_address_ttl: Some(60.0)
+        })
+    );
+    let model = Model::build(&s).unwrap();
+    assert!(matches!(
+        model.lb_kind,
+        Some(ModelLbKind::Single {
+            zone: Some(1),
+            new_address_ttl: Some(60.0)
+        })
+    ));
+}
+
+#[test]
+fn a_pair_costs_two_load_balancers() {
+    let cost = "cost:\n  control_plane: 100\n  load_balancer: 20\n";
+    let monthly = |text: String| {
+        let s = parse_str(&format!("{text}{cost}"), FILE, Format::Yaml).unwrap();
+        Model::build(&s).unwrap().monthly_cost.unwrap()
+    };
+    assert_eq!(monthly(BASE.to_string()), 320.0);
+    assert_eq!(monthly(pair_with("")), 340.0);
+    assert_eq!(monthly(with_lb(&["kind: cloud"])), 320.0);
+    assert_eq!(monthly(edit(BASE_LB, "  load_balancer: none\n")), 300.0);
+}
+
+#[test]
+fn pair_placement_with_one_zone() {
+    let text = pair_with("placement: [2]");
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "control_plane.load_balancer.placement",
+        "placement: [2]",
+    );
+    assert!(
+        err.message.contains("has 1 entry") && err.message.contains("two zones"),
+        "{err}"
+    );
+}
+
+#[test]
+fn pair_placement_with_a_zone_that_does_not_exist() {
+    let text = pair_with("placement: [1, 4]");
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "control_plane.load_balancer.placement[1]",
+        "placement: [1, 4]",
+    );
+    assert_eq!(err.column, Some(column_of(&text, "4]")));
+    assert_eq!(err.message, "zone 4 does not exist (zones.count is 3)");
+}
+
+#[test]
+fn failover_success_zero_and_above_one() {
+    for bad in ["0", "1.5", "150%"] {
+        let text = pair_with(&format!("failover_success: {bad}"));
+        let err = yaml_error(&text);
+        assert_error(
+            &err,
+            &text,
+            "control_plane.load_balancer.failover_success",
+            "failover_success:",
+        );
+        assert!(
+            err.message.contains("above 0 and at most 1"),
+            "{bad}: {err}"
+        );
+    }
+}
+
+#[test]
+fn health_check_thresholds_of_zero() {
+    for key in ["unhealthy_threshold", "healthy_threshold"] {
+        let text = pair_with(&format!(
+            "health_check:\n      interval: 5s\n      {key}: 0"
+        ));
+        let err = yaml_error(&text);
+        assert_error(
+            &err,
+            &text,
+            &format!("control_plane.load_balancer.health_check.{key}"),
+            &format!(" {key}: 0"),
+        );
+        assert!(err.message.contains("at least 1"), "{err}");
+    }
+    let text = pair_with("health_check: { interval: 0 }");
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "control_plane.load_balancer.health_check.interval",
+        "health_check:",
+    );
+}
+
+#[test]
+fn cloud_with_a_zone() {
+    let text = with_lb(&["kind: cloud", "zone: 1"]);
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "control_plane.load_balancer.zone", "zone: 1");
+    assert!(
+        err.message.contains("node in every zone") && err.message.contains("does not apply"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_load_balancer_kind() {
+    let text = with_lb(&["kind: haproxy", "failure: 1y", "repair: 5m"]);
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "control_plane.load_balancer.kind",
+        "kind: haproxy",
+    );
+    assert!(
+        ["single", "pair", "cloud"]
+            .iter()
+            .all(|k| err.message.contains(k)),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_wiring() {
+    let text = edit(BASE_LB, &format!("{BASE_LB}  wiring: direct\n"));
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "control_plane.wiring", "wiring: direct");
+    assert!(
+        err.message.contains("kubeadm") && err.message.contains("load_balancer"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_name_in_release_on_stop() {
+    let text = edit(
+        "    retry_period: 2s\n",
+        "    retry_period: 2s\n    release_on_stop: [scheduler, kubelet]\n",
+    );
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "control_plane.leader_election.release_on_stop[1]",
+        "release_on_stop:",
+    );
+    assert_eq!(err.column, Some(column_of(&text, "kubelet")));
+    assert!(
+        err.message.contains("scheduler") && err.message.contains("controller_manager"),
+        "{err}"
+    );
+}
+
+#[test]
+fn duplicate_and_empty_release_on_stop() {
+    let text = edit(
+        "    retry_period: 2s\n",
+        "    retry_period: 2s\n    release_on_stop:\n      - scheduler\n      - scheduler\n",
+    );
+    let err = yaml_error(&text);
+    assert_eq!(
+        err.key.as_deref(),
+        Some("control_plane.leader_election.release_on_stop[1]"),
+        "{err}"
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let second = lines
+        .iter()
+        .rposition(|l| l.contains("- scheduler"))
+        .unwrap()
+        + 1;
+    assert_eq!(err.line, Some(second as u32), "{err}");
+    assert!(err.message.contains("listed twice"), "{err}");
+
+    let text = edit(
+        "    retry_period: 2s\n",
+        "    retry_period: 2s\n    release_on_stop: []\n",
+    );
+    let s = parse_str(&text, FILE, Format::Yaml).unwrap();
+    assert_eq!(s.control_plane.leader_election.release_on_stop, [false; 2]);
+}
+
+#[test]
+fn dns_on_a_pair() {
+    let text = pair_with("dns: { ttl: 30s }");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "control_plane.load_balancer.dns", "dns:");
+    assert!(err.message.contains("virtual IP"), "{err}");
+}
+
+#[test]
+fn replaced_with_new_address_on_a_cloud() {
+    let text = with_lb(&["kind: cloud", "replaced_with_new_address: true"]);
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "control_plane.load_balancer.replaced_with_new_address",
+        "replaced_with_new_address:",
+    );
+    assert!(err.message.contains("only for `kind: single`"), "{err}");
+}
+
+#[test]
+fn load_balancer_keys_of_other_kinds() {
+    for (lines, key, at) in [
+        (
+            &["kind: pair", "failure: 1y", "repair: 5m", "zone: 1"][..],
+            "zone",
+            "zone: 1",
+        ),
+        (
+            &["failure: 1y", "repair: 5m", "placement: [1, 2]"][..],
+            "placement",
+            "placement: [1, 2]",
+        ),
+        (
+            &["failure: 1y", "repair: 5m", "failover: 3s"][..],
+            "failover",
+            "failover:",
+        ),
+        (
+            &["failure: 1y", "repair: 5m", "dns: { ttl: 30s }"][..],
+            "dns",
+            "dns:",
+        ),
+        (
+            &[
+                "failure: 1y",
+                "repair: 5m",
+                "replaced_with_new_address: true",
+                "dns: { detection: 10s }",
+            ][..],
+            "dns.detection",
+            "dns:",
+        ),
+        (
+            &["kind: single", "repair: 5m"][..],
+            "failure",
+            "load_balancer:",
+        ),
+        (&["kind: cloud", "repair: 5m"][..], "repair", "repair: 5m"),
+        (
+            &["kind: cloud", "failure: 5y"][..],
+            "repair",
+            "load_balancer:",
+        ),
+        (
+            &["failure: 1y", "repair: 5m", "zone: 4"][..],
+            "zone",
+            "zone: 4",
+        ),
+    ] {
+        let text = with_lb(lines);
+        let err = yaml_error(&text);
+        assert_error(
+            &err,
+            &text,
+            &format!("control_plane.load_balancer.{key}"),
+            at,
+        );
+    }
+}
+
+#[test]
+fn load_balancer_kinds_are_in_the_schema() {
+    let schema = json_schema();
+    let defs = &schema["$defs"];
+    let spec = &defs["LoadBalancerSpec"];
+    assert_eq!(spec["additionalProperties"], false);
+    for key in [
+        "kind",
+        "failure",
+        "repair",
+        "zone",
+        "placement",
+        "failover",
+        "failover_success",
+        "health_check",
+        "dns",
+        "replaced_with_new_address",
+    ] {
+        assert!(
+            spec["properties"][key]["description"].is_string(),
+            "LoadBalancerSpec.{key} has a description"
+        );
+    }
+    assert!(defs["ControlPlane"]["properties"]["wiring"].is_object());
+    assert!(defs["LeaderElection"]["properties"]["release_on_stop"].is_object());
+    for def in ["HealthCheck", "Dns"] {
+        assert_eq!(defs[def]["additionalProperties"], false, "{def}");
+    }
+    let kinds = serde_json::to_string(&defs["LoadBalancerKind"]).unwrap();
+    assert!(
+        ["single", "pair", "cloud"]
+            .iter()
+            .all(|k| kinds.contains(&format!("\"{k}\""))),
+        "{kinds}"
+    );
 }

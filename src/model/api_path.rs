@@ -74,7 +74,7 @@ pub enum Wiring {
     /// to its local etcd member only.
     #[default]
     Kubeadm,
-    /// Through the load balancer, to any apiserver that is up.
+    /// The scheduler and controller-manager go through the load balancer.
     LoadBalancer,
 }
 

@@ -202,10 +202,10 @@ pub struct RawControlPlane {
     /// The load balancer in front of the API servers, or `none` (clients use cp-1 alone).
     #[schemars(required)]
     pub load_balancer: Option<RawLoadBalancer>,
-    /// Which apiserver the scheduler and controller-manager (and, when stacked, the
-    /// apiserver's etcd client) talk to: `kubeadm` (default: each to its own host's
-    /// apiserver, and a stacked apiserver to its local etcd member only) or
-    /// `load_balancer` (through the load balancer, to any apiserver that is up).
+    /// How the control-plane components are wired: `kubeadm` (default: the
+    /// scheduler and controller-manager talk to their own host's apiserver, and a
+    /// stacked apiserver to its local etcd member only) or `load_balancer` (the
+    /// scheduler and controller-manager go through the load balancer).
     pub wiring: Option<RawWiring>,
 }
 
@@ -217,7 +217,7 @@ pub enum RawWiring {
     /// kubeadm's: the scheduler and controller-manager use their own host's
     /// apiserver, and a stacked apiserver its local etcd member only.
     Kubeadm,
-    /// Through the load balancer, to any apiserver that is up.
+    /// The scheduler and controller-manager go through the load balancer.
     LoadBalancer,
 }
 
@@ -516,9 +516,9 @@ pub struct RawLeaderElection {
     /// Default `2s`.
     pub retry_period: Option<DurationValue>,
     /// Which of `scheduler` and `controller_manager` release their lease when
-    /// stopped gracefully (`--leader-elect-release-lease`-style), so a standby takes
-    /// over at once instead of after `lease_duration`. No name twice. Default
-    /// `[scheduler]`; `[]` for neither.
+    /// stopped gracefully (client-go's `ReleaseOnCancel`), so that a standby takes
+    /// over at its next retry instead of after `lease_duration`. No name twice.
+    /// Default `[scheduler]`; `[]` for neither.
     #[schemars(length(max = 2), extend("uniqueItems" = true))]
     pub release_on_stop: Option<Vec<RawController>>,
 }
