@@ -65,9 +65,7 @@ impl<E: Packed> EventQueue<E> {
 
     /// Schedules `event` at `time` (>= 0). Events past the horizon (or at
     /// infinity, for things that never happen) are not stored at all.
-    /// Always inlined: the model's rooms call it from many places, and the
-    /// call costs measurably on the hot path.
-    #[inline(always)]
+    #[inline]
     pub fn schedule(&mut self, time: f64, event: E) {
         debug_assert!(time >= 0.0, "event time {time} is negative");
         if time <= self.horizon {
