@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use kubenines::scenario::{
-    AntiAffinity, DataMetric, Distribution, Format, MAX_FILE_BYTES, Precision, Scenario,
-    ScenarioError, Slo, Topology, YEAR_SECONDS, json_schema, load, parse_str,
+    AntiAffinity, DataMetric, Distribution, Format, LoadBalancerKind, MAX_FILE_BYTES, Precision,
+    Scenario, ScenarioError, Slo, Topology, Wiring, YEAR_SECONDS, json_schema, load, parse_str,
 };
 
 /// A valid scenario the tests break one key at a time (stacked-3 with an
@@ -2649,5 +2649,370 @@ fn slo_request_success_alone_and_in_range() {
         let err = yaml_error(&text);
         assert_error(&err, &text, "slos[0].request_success", "request_success:");
         assert!(err.message.contains(needle), "{written}: {err}");
+    }
+}
+
+// ---- The API path: load-balancer kinds, wiring, release on stop ----------
+
+/// BASE's load balancer (a `single` one, `failure` and `repair` given).
+const LB: &str = "  load_balancer:\n    failure: exponential(mean=1y)\n    repair: lognormal(median=5m, sigma=0.8)\n";
+
+/// BASE with `keys` (indented four spaces) added to its load balancer.
+fn with_lb(keys: &str) -> String {
+    edit("  load_balancer:\n", &format!("  load_balancer:\n{keys}"))
+}
+
+/// BASE with its load balancer replaced by one with exactly `keys`.
+fn lb_only(keys: &str) -> String {
+    edit(LB, &format!("  load_balancer:\n{keys}"))
+}
+
+#[test]
+fn api_path_defaults_are_filled_in() {
+    let s = yaml_ok(BASE);
+    let cp = &s.control_plane;
+    assert_eq!(
+        cp.load_balancer_kind,
+        Some(LoadBalancerKind::Single {
+            zone: None,
+            new_address_ttl: None
+        })
+    );
+    assert_eq!(cp.health_check, None, "no health check: instant detection");
+    assert_eq!(cp.wiring, Wiring::Kubeadm);
+    assert_eq!(cp.leader_election.release_on_stop, [true, false]);
+    assert_eq!(cp.load_balancer_instances(), 1);
+
+    let s = yaml_ok(&with_lb("    kind: pair\n"));
+    assert_eq!(
+        s.control_plane.load_balancer_kind,
+        Some(LoadBalancerKind::Pair {
+            placement: [0, 0],
+            failover: Distribution::Fixed(3.0),
+            failover_success: 1.0,
+        })
+    );
+    assert_eq!(s.control_plane.load_balancer_instances(), 2);
+
+    let s = yaml_ok(&lb_only("    kind: cloud\n"));
+    assert_eq!(s.control_plane.load_balancer, None, "no outages of its own");
+    assert_eq!(
+        s.control_plane.load_balancer_kind,
+        Some(LoadBalancerKind::Cloud {
+            detection: 30.0,
+            ttl: 60.0
+        })
+    );
+    assert_eq!(s.control_plane.load_balancer_instances(), 1);
+
+    let s = yaml_ok(&with_lb(
+        "    zone: 2\n    replaced_with_new_address: true\n",
+    ));
+    assert_eq!(
+        s.control_plane.load_balancer_kind,
+        Some(LoadBalancerKind::Single {
+            zone: Some(1),
+            new_address_ttl: Some(60.0)
+        })
+    );
+
+    let check = |keys: &str| {
+        yaml_ok(&with_lb(&format!("    health_check: {keys}\n")))
+            .control_plane
+            .health_check
+            .expect("a health check")
+    };
+    let h = check("{}");
+    assert_eq!(
+        (h.interval, h.unhealthy_threshold, h.healthy_threshold),
+        (10.0, 3, 3)
+    );
+    let h = check("{ interval: 5s, healthy_threshold: 2 }");
+    assert_eq!(
+        (h.interval, h.unhealthy_threshold, h.healthy_threshold),
+        (5.0, 3, 2)
+    );
+}
+
+#[test]
+fn api_path_keys_read_as_written() {
+    let text = with_lb(
+        "    kind: pair\n    placement: [1, 3]\n    failover: fixed(17s)\n    failover_success: 99%\n",
+    )
+    .replace(
+        "    retry_period: 2s\n",
+        "    retry_period: 2s\n    release_on_stop: [controller_manager]\n  wiring: load_balancer\n",
+    );
+    let cp = yaml_ok(&text).control_plane;
+    assert_eq!(
+        cp.load_balancer_kind,
+        Some(LoadBalancerKind::Pair {
+            placement: [0, 2],
+            failover: Distribution::Fixed(17.0),
+            failover_success: 0.99,
+        })
+    );
+    assert_eq!(cp.wiring, Wiring::LoadBalancer);
+    assert_eq!(cp.leader_election.release_on_stop, [false, true]);
+
+    let text = lb_only("    kind: cloud\n    dns: { detection: 0s, ttl: 5m }\n");
+    assert_eq!(
+        yaml_ok(&text).control_plane.load_balancer_kind,
+        Some(LoadBalancerKind::Cloud {
+            detection: 0.0,
+            ttl: 300.0
+        })
+    );
+    let text = edit(
+        "    retry_period: 2s\n",
+        "    retry_period: 2s\n    release_on_stop: []\n",
+    );
+    assert_eq!(
+        yaml_ok(&text).control_plane.leader_election.release_on_stop,
+        [false, false]
+    );
+}
+
+#[test]
+fn pair_placement_of_one_or_three_zones() {
+    for (placement, entries) in [("[1]", "1 entry"), ("[2, 3, 1]", "3 entries")] {
+        let at = format!("placement: {placement}");
+        let text = with_lb(&format!("    kind: pair\n    {at}\n"));
+        let err = yaml_error(&text);
+        assert_error(&err, &text, "control_plane.load_balancer.placement", &at);
+        assert!(
+            err.message.contains(entries) && err.message.contains("give two zones"),
+            "{err}"
+        );
+        assert!(
+            err.message.contains("`[1, 1]`"),
+            "says how to write one zone: {err}"
+        );
+    }
+}
+
+#[test]
+fn pair_placement_zone_that_does_not_exist() {
+    let text = with_lb("    kind: pair\n    placement: [1, 4]\n");
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "control_plane.load_balancer.placement[1]",
+        "placement: [1, 4]",
+    );
+    assert_eq!(err.column, Some(column_of(&text, "4]")));
+    assert_eq!(err.message, "zone 4 does not exist (zones.count is 3)");
+}
+
+#[test]
+fn pair_failover_success_out_of_range() {
+    for (written, needle) in [
+        ("0", "above 0 and at most 1"),
+        ("1.5", "for a percentage write `1.5%`"),
+        ("-1", "above 0 and at most 1"),
+    ] {
+        let at = format!("failover_success: {written}");
+        let text = with_lb(&format!("    kind: pair\n    {at}\n"));
+        let err = yaml_error(&text);
+        assert_error(
+            &err,
+            &text,
+            "control_plane.load_balancer.failover_success",
+            &at,
+        );
+        assert!(err.message.contains(needle), "{written}: {err}");
+    }
+}
+
+#[test]
+fn health_check_thresholds_and_interval() {
+    for (keys, key, needle) in [
+        (
+            "unhealthy_threshold: 0",
+            "unhealthy_threshold",
+            "at least 1",
+        ),
+        ("healthy_threshold: 0", "healthy_threshold", "at least 1"),
+        ("interval: 0s", "interval", "greater than 0"),
+    ] {
+        let text = with_lb(&format!("    health_check:\n      {keys}\n"));
+        let err = yaml_error(&text);
+        assert_error(
+            &err,
+            &text,
+            &format!("control_plane.load_balancer.health_check.{key}"),
+            keys,
+        );
+        assert!(err.message.contains(needle), "{keys}: {err}");
+    }
+}
+
+#[test]
+fn zone_is_for_a_single_load_balancer() {
+    let text = with_lb("    kind: cloud\n    zone: 1\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "control_plane.load_balancer.zone", "zone: 1");
+    assert!(err.message.contains("node in every zone"), "{err}");
+
+    let text = with_lb("    kind: pair\n    zone: 1\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "control_plane.load_balancer.zone", "zone: 1");
+    assert!(err.message.contains("`placement: [1, 2]`"), "{err}");
+}
+
+#[test]
+fn unknown_kind_wiring_and_controller() {
+    let text = with_lb("    kind: triple\n");
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "control_plane.load_balancer.kind",
+        "kind: triple",
+    );
+    assert!(err.message.contains("single, pair, cloud"), "{err}");
+
+    let text = edit("  load_balancer:\n", "  wiring: direct\n  load_balancer:\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "control_plane.wiring", "wiring: direct");
+    assert!(err.message.contains("kubeadm, load_balancer"), "{err}");
+
+    let text = edit(
+        "    retry_period: 2s\n",
+        "    retry_period: 2s\n    release_on_stop: [scheduler, apiserver]\n",
+    );
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "control_plane.leader_election.release_on_stop[1]",
+        "release_on_stop:",
+    );
+    assert_eq!(err.column, Some(column_of(&text, "apiserver]")));
+    assert!(
+        err.message.contains("scheduler, controller_manager"),
+        "{err}"
+    );
+}
+
+#[test]
+fn release_on_stop_names_each_controller_once() {
+    let text = edit(
+        "    retry_period: 2s\n",
+        "    retry_period: 2s\n    release_on_stop:\n      - controller_manager\n      - controller_manager\n",
+    );
+    let err = yaml_error(&text);
+    let second = text
+        .lines()
+        .filter(|l| l.contains("- controller_manager"))
+        .count();
+    assert_eq!(second, 2);
+    assert_eq!(
+        err.key.as_deref(),
+        Some("control_plane.leader_election.release_on_stop[1]"),
+        "{err}"
+    );
+    let last = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("- controller_manager"))
+        .map(|(i, _)| u32::try_from(i + 1).unwrap())
+        .last();
+    assert_eq!(err.line, last, "the second one: {err}");
+    assert!(err.message.contains("listed twice"), "{err}");
+}
+
+#[test]
+fn dns_is_for_cloud_and_a_replaced_single() {
+    let text = with_lb("    kind: pair\n    dns: { ttl: 60s }\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "control_plane.load_balancer.dns", "dns:");
+    assert!(err.message.contains("virtual IP"), "{err}");
+
+    let text = with_lb("    replaced_with_new_address: true\n    dns:\n      detection: 30s\n");
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "control_plane.load_balancer.dns.detection",
+        "detection: 30s",
+    );
+    assert!(err.message.contains("only `ttl`"), "{err}");
+
+    // Without a new address a single keeps its address: no DNS at all.
+    let text = with_lb("    dns: { ttl: 60s }\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "control_plane.load_balancer.dns", "dns:");
+    assert!(
+        err.message.contains("`replaced_with_new_address: true`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn replaced_with_new_address_is_for_a_single() {
+    for kind in ["pair", "cloud"] {
+        let text = with_lb(&format!(
+            "    kind: {kind}\n    replaced_with_new_address: true\n"
+        ));
+        let err = yaml_error(&text);
+        assert_error(
+            &err,
+            &text,
+            "control_plane.load_balancer.replaced_with_new_address",
+            "replaced_with_new_address:",
+        );
+        assert!(
+            err.message.contains("only for `kind: single`"),
+            "{kind}: {err}"
+        );
+    }
+}
+
+#[test]
+fn cloud_failure_without_repair() {
+    let text = lb_only("    kind: cloud\n    failure: exponential(mean=5y)\n");
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "control_plane.load_balancer.repair",
+        "  load_balancer:",
+    );
+    assert!(err.message.contains("`failure` is not `never`"), "{err}");
+
+    let text = lb_only("    kind: cloud\n    repair: 30m\n");
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "control_plane.load_balancer.repair",
+        "repair: 30m",
+    );
+    assert!(err.message.contains("or neither"), "{err}");
+}
+
+#[test]
+fn single_and_pair_need_failure() {
+    for keys in ["    kind: single\n", "    kind: pair\n", ""] {
+        let text = lb_only(&format!("{keys}    repair: 5m\n"));
+        let err = yaml_error(&text);
+        assert_error(
+            &err,
+            &text,
+            "control_plane.load_balancer.failure",
+            "  load_balancer:",
+        );
+        let kind = if keys.contains("pair") {
+            "pair"
+        } else {
+            "single"
+        };
+        assert!(
+            err.message
+                .contains(&format!("a `{kind}` load balancer needs the `failure`")),
+            "{keys:?}: {err}"
+        );
     }
 }
