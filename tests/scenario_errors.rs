@@ -3253,3 +3253,39 @@ fn schema_has_the_api_path_keys() {
     assert_eq!(release["items"]["$ref"], "#/$defs/Controller");
     assert_eq!(release["uniqueItems"], true);
 }
+
+/// The README's "Scenario files" examples are real: the complete scenario
+/// loads, and each load-balancer example loads in BASE's place.
+#[test]
+fn readme_scenario_examples_load() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = readme
+        .split("\n## Scenario files\n")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("a Scenario files section");
+    let blocks: Vec<&str> = section
+        .split("```yaml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .collect();
+    let complete: Vec<&&str> = blocks.iter().filter(|b| b.starts_with("name:")).collect();
+    assert_eq!(complete.len(), 1, "{blocks:?}");
+    let s = parse_str(complete[0], "README.md", Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.control_plane.wiring, Wiring::Kubeadm);
+    let kinds: Vec<&str> = blocks
+        .iter()
+        .filter(|b| b.starts_with("  load_balancer:"))
+        .map(|b| {
+            let s = yaml_ok(&edit(LB, b));
+            match s.control_plane.load_balancer_kind {
+                Some(LoadBalancerKind::Single { .. }) => "single",
+                Some(LoadBalancerKind::Pair { .. }) => "pair",
+                Some(LoadBalancerKind::Cloud { .. }) => "cloud",
+                None => "none",
+            }
+        })
+        .collect();
+    assert_eq!(kinds, ["single", "pair", "cloud"]);
+}
