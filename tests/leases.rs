@@ -17,6 +17,7 @@ fn lb_outages(outage: f64) -> Scenario {
         lease_duration: 15.0,
         renew_deadline: 10.0,
         retry_period: 6.0,
+        release_on_stop: [true, false],
     };
     s.simulation.replications = 200;
     s
@@ -95,6 +96,7 @@ fn single_node_failure_delays_the_controllers_past_the_api() {
         lease_duration: 15.0,
         renew_deadline: 10.0,
         retry_period: 6.0,
+        release_on_stop: [true, false],
     };
     let r = run(&s, 2);
     assert_close(
@@ -120,6 +122,7 @@ fn leader_host_failure_costs_a_lease_duration() {
         lease_duration: 15.0,
         renew_deadline: 10.0,
         retry_period: 6.0,
+        release_on_stop: [true, false],
     };
     let r = run(&s, 2);
     let o = &indicator(&r, "control_plane").outage_minutes;
