@@ -206,3 +206,67 @@ fn compare_json_has_request_success_for_api() {
         }
     }
 }
+
+/// `cost.load_balancer` is per instance: charged twice for a `pair`, once for
+/// a `single` or a `cloud` one, never with `load_balancer: none` (README,
+/// "Scenario files"). The monthly cost in `compare -o json` is the
+/// hand-computed sum.
+#[test]
+fn a_pair_pays_for_two_load_balancers() {
+    let dir = std::env::temp_dir().join(format!("kubenines-lb-cost-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let lbs = [
+        (
+            "single",
+            "    failure: exponential(mean=1y)\n    repair: 5m\n",
+        ),
+        (
+            "pair",
+            "    kind: pair\n    failure: exponential(mean=1y)\n    repair: 5m\n",
+        ),
+        ("cloud", "    kind: cloud\n"),
+    ];
+    let mut files = Vec::new();
+    for (name, lb) in lbs {
+        let text = format!(
+            "name: {name}\n\
+             simulation: {{ horizon: 1y, replications: 8 }}\n\
+             control_plane:\n  topology: stacked\n  nodes: 3\n\
+             \x20 node: {{ failure: exponential(mean=2y), repair: 1h }}\n\
+             \x20 load_balancer:\n{lb}\
+             workers:\n  nodes: 2\n  node: {{ failure: exponential(mean=2y), repair: 1h }}\n\
+             cost:\n  control_plane: 100\n  worker: 40\n  load_balancer: 15.5\n  currency: EUR\n"
+        );
+        let path = dir.join(format!("{name}.yaml"));
+        std::fs::write(&path, text).expect("write");
+        files.push(path);
+    }
+    let out = kubenines()
+        .arg("compare")
+        .args(&files)
+        .args(["--quiet", "-o", "json"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let hosts = 3.0 * 100.0 + 2.0 * 40.0;
+    for (name, instances) in [("single", 1.0), ("pair", 2.0), ("cloud", 1.0)] {
+        let d = v["designs"]
+            .as_array()
+            .expect("designs")
+            .iter()
+            .find(|d| d["name"] == name)
+            .expect("design");
+        assert_eq!(
+            d["monthly_cost"].as_f64(),
+            Some(hosts + instances * 15.5),
+            "{name}"
+        );
+        assert_eq!(d["currency"], "EUR", "{name}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

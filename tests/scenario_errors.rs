@@ -3139,3 +3139,283 @@ fn load_balancer_kinds_are_in_the_schema() {
         "{kinds}"
     );
 }
+
+const LB: &str = "  load_balancer:\n    failure: exponential(mean=1y)\n    repair: lognormal(median=5m, sigma=0.8)\n";
+
+/// BASE with `keys` (indented four spaces) added to its load balancer.
+fn lb_added(keys: &str) -> String {
+    edit("  load_balancer:\n", &format!("  load_balancer:\n{keys}"))
+}
+
+// ---- The schema accepts what ships ------------------------------------------
+
+/// Where `value` breaks `schema` (resolved against `root`), as key paths: a
+/// small checker of the parts of JSON Schema that `kubenines schema` uses for
+/// structure (`$ref`, `anyOf`/`oneOf`, `type`, `const`, `properties` with
+/// `additionalProperties: false`, `required`, `items`, `minItems`/`maxItems`,
+/// `minimum`/`maximum`/`exclusiveMinimum`). String patterns are not checked:
+/// the loader's own tests cover durations and distributions.
+fn schema_problems(
+    root: &serde_json::Value,
+    schema: &serde_json::Value,
+    value: &serde_json::Value,
+    path: &str,
+) -> Vec<String> {
+    use serde_json::Value;
+    let mut problems = Vec::new();
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.strip_prefix("#/$defs/").expect("a local $ref");
+        return schema_problems(root, &root["$defs"][name], value, path);
+    }
+    for branches in ["anyOf", "oneOf"] {
+        if let Some(list) = schema[branches].as_array() {
+            let found: Vec<Vec<String>> = list
+                .iter()
+                .map(|b| schema_problems(root, b, value, path))
+                .collect();
+            let fits = found.iter().filter(|p| p.is_empty()).count();
+            let ok = if branches == "oneOf" {
+                fits == 1
+            } else {
+                fits >= 1
+            };
+            if !ok {
+                problems.push(format!("{path}: {fits} of the {branches} branches fit"));
+                // The deeper reasons, from the branches of the value's type.
+                let wrong_type = format!("{path}: a ");
+                for p in found {
+                    if !p.iter().any(|p| p.starts_with(&wrong_type)) {
+                        problems.extend(p);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(c) = schema.get("const") {
+        if c != value {
+            problems.push(format!("{path}: {value} is not {c}"));
+        }
+    }
+    let type_of = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    if !types.is_empty()
+        && !types.contains(&type_of)
+        && !(type_of == "integer" && types.contains(&"number"))
+    {
+        problems.push(format!("{path}: a {type_of}, expected {types:?}"));
+    }
+    if let Some(x) = value.as_f64() {
+        let bound = |k: &str| schema[k].as_f64();
+        if bound("minimum").is_some_and(|m| x < m)
+            || bound("maximum").is_some_and(|m| x > m)
+            || bound("exclusiveMinimum").is_some_and(|m| x <= m)
+        {
+            problems.push(format!("{path}: {x} out of range"));
+        }
+    }
+    if let Value::Object(map) = value {
+        for key in schema["required"].as_array().into_iter().flatten() {
+            if !map.contains_key(key.as_str().unwrap()) {
+                problems.push(format!("{path}: missing {key}"));
+            }
+        }
+        for (key, v) in map {
+            let sub = &schema["properties"][key];
+            if sub.is_null() {
+                if schema["additionalProperties"] == false {
+                    problems.push(format!("{path}.{key}: not in the schema"));
+                }
+            } else {
+                problems.extend(schema_problems(root, sub, v, &format!("{path}.{key}")));
+            }
+        }
+    }
+    if let Value::Array(items) = value {
+        let count = items.len() as u64;
+        if schema["minItems"].as_u64().is_some_and(|m| count < m)
+            || schema["maxItems"].as_u64().is_some_and(|m| count > m)
+        {
+            problems.push(format!("{path}: {count} items"));
+        }
+        if !schema["items"].is_null() {
+            for (i, v) in items.iter().enumerate() {
+                problems.extend(schema_problems(
+                    root,
+                    &schema["items"],
+                    v,
+                    &format!("{path}[{i}]"),
+                ));
+            }
+        }
+    }
+    problems
+}
+
+fn yaml_value(text: &str) -> serde_json::Value {
+    serde_saphyr::from_str(text).expect("YAML")
+}
+
+/// Editors validate with `kubenines schema`: every shipped scenario (the
+/// endpoint-* ones with every API-path key among them) must pass it, and the
+/// checker must catch what the loader refuses.
+#[test]
+fn schema_accepts_every_shipped_scenario() {
+    let schema = json_schema();
+    let files = shipped();
+    assert!(
+        files.iter().any(|p| p.ends_with("endpoint-cloud.yaml")),
+        "{files:?}"
+    );
+    for path in files {
+        let value = yaml_value(&std::fs::read_to_string(&path).unwrap());
+        let problems = schema_problems(&schema, &schema, &value, "");
+        assert!(problems.is_empty(), "{}: {problems:?}", path.display());
+    }
+    assert!(schema_problems(&schema, &schema, &yaml_value(BASE), "").is_empty());
+
+    for (text, problem) in [
+        (
+            lb_added("    kind: triple\n"),
+            ".control_plane.load_balancer",
+        ),
+        (
+            lb_added("    kind: pair\n    placement: [1]\n"),
+            ".control_plane.load_balancer",
+        ),
+        (
+            lb_added("    health_check: { interval: 10s, threshold: 3 }\n"),
+            ".control_plane.load_balancer",
+        ),
+        (
+            edit("  load_balancer:\n", "  wiring: direct\n  load_balancer:\n"),
+            ".control_plane.wiring",
+        ),
+        (
+            edit(
+                "    retry_period: 2s\n",
+                "    retry_period: 2s\n    release_on_stop: [apiserver]\n",
+            ),
+            ".control_plane.leader_election.release_on_stop[0]",
+        ),
+    ] {
+        let problems = schema_problems(&schema, &schema, &yaml_value(&text), "");
+        assert!(
+            problems.iter().any(|p| p.starts_with(problem)),
+            "{problem}: {problems:?}"
+        );
+    }
+}
+
+/// Every key of the API path is in the schema with a description, and the
+/// enumerations list their values.
+#[test]
+fn schema_has_the_api_path_keys() {
+    let schema = json_schema();
+    let defs = &schema["$defs"];
+    for (def, keys) in [
+        (
+            "LoadBalancerSpec",
+            &[
+                "kind",
+                "failure",
+                "repair",
+                "zone",
+                "placement",
+                "failover",
+                "failover_success",
+                "health_check",
+                "dns",
+                "replaced_with_new_address",
+            ][..],
+        ),
+        (
+            "HealthCheck",
+            &["interval", "unhealthy_threshold", "healthy_threshold"][..],
+        ),
+        ("Dns", &["detection", "ttl"][..]),
+        ("ControlPlane", &["wiring", "load_balancer"][..]),
+        ("LeaderElection", &["release_on_stop"][..]),
+    ] {
+        assert_eq!(defs[def]["additionalProperties"], false, "{def}");
+        assert!(defs[def]["description"].is_string(), "{def}");
+        for key in keys {
+            assert!(
+                defs[def]["properties"][key]["description"].is_string(),
+                "{def}.{key} has a description"
+            );
+        }
+    }
+    for (def, values) in [
+        ("LoadBalancerKind", &["single", "pair", "cloud"][..]),
+        ("Wiring", &["kubeadm", "load_balancer"][..]),
+        ("Controller", &["scheduler", "controller_manager"][..]),
+    ] {
+        let consts: Vec<&str> = defs[def]["oneOf"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{def} is an enumeration"))
+            .iter()
+            .map(|v| v["const"].as_str().unwrap())
+            .collect();
+        assert_eq!(consts, values, "{def}");
+    }
+    let lb = &defs["LoadBalancerSpec"]["properties"];
+    assert_eq!(lb["placement"]["minItems"], 2);
+    assert_eq!(lb["placement"]["maxItems"], 2);
+    assert_eq!(lb["zone"]["minimum"], 1);
+    assert_eq!(
+        defs["HealthCheck"]["properties"]["healthy_threshold"]["minimum"],
+        1
+    );
+    assert_eq!(lb["replaced_with_new_address"]["type"][0], "boolean");
+    let release = &defs["LeaderElection"]["properties"]["release_on_stop"];
+    assert_eq!(release["items"]["$ref"], "#/$defs/Controller");
+    assert_eq!(release["uniqueItems"], true);
+}
+
+/// The README's "Scenario files" examples are real: the complete scenario
+/// loads, and each load-balancer example loads in BASE's place.
+#[test]
+fn readme_scenario_examples_load() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = readme
+        .split("\n## Scenario files\n")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("a Scenario files section");
+    let blocks: Vec<&str> = section
+        .split("```yaml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .collect();
+    let complete: Vec<&&str> = blocks.iter().filter(|b| b.starts_with("name:")).collect();
+    assert_eq!(complete.len(), 1, "{blocks:?}");
+    let s = parse_str(complete[0], "README.md", Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.control_plane.wiring, Wiring::Kubeadm);
+    let kinds: Vec<&str> = blocks
+        .iter()
+        .filter(|b| b.starts_with("  load_balancer:"))
+        .map(|b| {
+            let s = yaml_ok(&edit(LB, b));
+            match s.control_plane.load_balancer_kind {
+                Some(LoadBalancerKind::Single { .. }) => "single",
+                Some(LoadBalancerKind::Pair { .. }) => "pair",
+                Some(LoadBalancerKind::Cloud { .. }) => "cloud",
+                None => "none",
+            }
+        })
+        .collect();
+    assert_eq!(kinds, ["single", "pair", "cloud"]);
+}
