@@ -3191,10 +3191,10 @@ fn schema_problems(
             }
         }
     }
-    if let Some(c) = schema.get("const") {
-        if c != value {
-            problems.push(format!("{path}: {value} is not {c}"));
-        }
+    if let Some(c) = schema.get("const")
+        && c != value
+    {
+        problems.push(format!("{path}: {value} is not {c}"));
     }
     let type_of = match value {
         Value::Null => "null",
@@ -3210,10 +3210,10 @@ fn schema_problems(
         Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
         _ => vec![],
     };
-    if !types.is_empty()
-        && !types.contains(&type_of)
-        && !(type_of == "integer" && types.contains(&"number"))
-    {
+    let fits_type = types.is_empty()
+        || types.contains(&type_of)
+        || (type_of == "integer" && types.contains(&"number"));
+    if !fits_type {
         problems.push(format!("{path}: a {type_of}, expected {types:?}"));
     }
     if let Some(x) = value.as_f64() {
