@@ -565,7 +565,13 @@ impl<'m> Cluster<'m> {
                 && self.etcd.maybe_lose_disk(&mut self.ctx, h as usize)
             {
                 self.control_plane_changed = true;
-                self.endpoint.member_changed(m, h as usize);
+                self.endpoint.member_changed(
+                    &mut self.ctx,
+                    now,
+                    h as usize,
+                    &self.infra,
+                    &self.etcd,
+                );
             }
             self.infra.next_phase(&mut self.ctx, now, e);
             return;
@@ -575,18 +581,19 @@ impl<'m> Cluster<'m> {
             Event::Infrastructure(_) => {}
             Event::Etcd(e) => {
                 self.control_plane_changed = true;
+                self.etcd.handle(ctx, now, e, &self.infra);
                 if let etcd::Event::MemberCrash(j)
                 | etcd::Event::MemberRestart(j)
                 | etcd::Event::MemberReplaced(j) = e
                 {
+                    let h = m.member_hosts[j as usize] as usize;
                     self.endpoint
-                        .member_changed(m, m.member_hosts[j as usize] as usize);
+                        .member_changed(&mut self.ctx, now, h, &self.infra, &self.etcd);
                 }
-                self.etcd.handle(ctx, now, e, &self.infra);
             }
             Event::Endpoint(e) => {
                 self.control_plane_changed = true;
-                self.endpoint.handle(ctx, now, e, &self.infra);
+                self.endpoint.handle(ctx, now, e, &self.infra, &self.etcd);
             }
             Event::Controllers(e) => {
                 self.control_plane_changed = true;
@@ -621,16 +628,19 @@ impl<'m> Cluster<'m> {
                     self.control_plane_changed |= self.recovery.strike(ctx, now, i);
                 }
                 operations::Event::RecoveryStep(generation) => {
-                    self.endpoint.touch_all();
                     let etcd_was = self.settled[0];
-                    self.control_plane_changed |= self.recovery.step_due(
+                    if self.recovery.step_due(
                         ctx,
                         now,
                         generation,
                         etcd_was,
                         &mut self.etcd,
                         &self.infra,
-                    );
+                    ) {
+                        self.control_plane_changed = true;
+                        self.endpoint
+                            .members_changed(&mut self.ctx, now, &self.infra, &self.etcd);
+                    }
                 }
             },
         }
@@ -649,7 +659,8 @@ impl<'m> Cluster<'m> {
                 .worker_changed(&mut self.ctx, k as usize, up, now),
             Role::ControlPlane(_) => {
                 self.control_plane_changed = true;
-                self.endpoint.host_changed(m, h, up);
+                self.endpoint
+                    .host_changed(&mut self.ctx, now, h, up, &self.infra, &self.etcd);
             }
             Role::Etcd(_) => self.control_plane_changed = true,
         }
@@ -663,26 +674,17 @@ impl<'m> Cluster<'m> {
     }
 
     /// kubeadm's wiring: marks in [`Self::local`] each control-plane host
-    /// whose own apiserver serves now (etcd being writable); returns
-    /// whether any does.
+    /// whose own apiserver serves now (etcd being writable; the endpoint
+    /// follows every change of serving as it happens); returns whether any
+    /// does.
     fn fill_local(&mut self) -> bool {
         let m = self.ctx.model;
         if !self.etcd.writable(m, &self.infra) {
             self.local.fill(false);
             return false;
         }
-        if self.endpoint.settled_now() {
-            self.local.copy_from_slice(self.endpoint.serving_all());
-            return self.local.contains(&true);
-        }
-        let etcd = true;
-        let mut any = false;
-        for h in 0..m.cp_hosts as usize {
-            let ok = etcd && self.endpoint.serves_now(m, h, &self.infra, &self.etcd);
-            self.local[h] = ok;
-            any |= ok;
-        }
-        any
+        self.local.copy_from_slice(self.endpoint.serving_all());
+        self.local.contains(&true)
     }
 
     /// Drains host `h` (its pods are evicted through the API at once) and
@@ -759,7 +761,7 @@ impl<'m> Cluster<'m> {
         let etcd = self
             .etcd
             .settle(ctx, now, self.recovery.corrupted(), &self.infra);
-        self.endpoint.settle(ctx, now, &self.infra, &self.etcd);
+        self.endpoint.settle(ctx, now, &self.infra);
         let api = etcd && self.endpoint.up_settled(m, &self.infra);
         self.endpoint.set_api(m, api);
         match m.wiring {

@@ -151,10 +151,6 @@ pub struct Endpoint {
     failing: f64,
     /// See [`Self::watches_zones`].
     watches_zones: bool,
-    /// Apiservers whose serving may have changed since the last settle.
-    touched: Vec<u16>,
-    /// Every apiserver's may have (see [`Self::touch_all`]).
-    touched_all: bool,
     /// `single` in no zone and with the same address after repairs: the
     /// load balancer works when its instance is up.
     plain: bool,
@@ -185,8 +181,6 @@ impl Endpoint {
         };
         Endpoint {
             watches_zones,
-            touched: Vec::with_capacity(n),
-            touched_all: false,
             plain: matches!(
                 m.lb_kind,
                 Some(LoadBalancerKind::Single {
@@ -236,24 +230,40 @@ impl Endpoint {
         self.listed.fill(true);
         self.unlist_at.fill(f64::INFINITY);
         self.failing = 0.0;
-        self.touched.clear();
-        self.touched_all = false;
         self.usable = m.cp_hosts as u32;
     }
 
-    /// Host h's etcd member changed: with kubeadm's wiring a stacked
-    /// apiserver there serves only with it; look again at the next settle.
+    /// Host h's etcd member changed (after the change): with kubeadm's
+    /// wiring a stacked apiserver there serves only with it.
     #[inline]
-    pub fn member_changed(&mut self, m: &Model, h: usize) {
+    pub fn member_changed(
+        &mut self,
+        ctx: &mut Ctx,
+        now: f64,
+        h: usize,
+        infra: &Infrastructure,
+        etcd: &Etcd,
+    ) {
+        let m = ctx.model;
         if m.wiring == Wiring::Kubeadm && h < m.cp_hosts as usize {
-            self.touched.push(h as u16);
+            self.refresh(ctx, now, h, infra, etcd);
         }
     }
 
-    /// Every member may have changed (a recovery).
+    /// Every member may have changed (a recovery completed).
     #[inline]
-    pub fn touch_all(&mut self) {
-        self.touched_all = true;
+    pub fn members_changed(
+        &mut self,
+        ctx: &mut Ctx,
+        now: f64,
+        infra: &Infrastructure,
+        etcd: &Etcd,
+    ) {
+        if ctx.model.wiring == Wiring::Kubeadm {
+            for i in 0..ctx.model.cp_hosts as usize {
+                self.refresh(ctx, now, i, infra, etcd);
+            }
+        }
     }
 
     /// Load-balancer instances with a failure process of their own.
@@ -285,7 +295,14 @@ impl Endpoint {
 
     /// Handles one of this room's events. Every one may change the API.
     #[inline]
-    pub fn handle(&mut self, ctx: &mut Ctx, now: f64, event: Event, infra: &Infrastructure) {
+    pub fn handle(
+        &mut self,
+        ctx: &mut Ctx,
+        now: f64,
+        event: Event,
+        infra: &Infrastructure,
+        etcd: &Etcd,
+    ) {
         let m = ctx.model;
         match event {
             Event::LbFail(k) | Event::LbRepair(k) => {
@@ -315,11 +332,11 @@ impl Endpoint {
             Event::ApiserverCrash(i) | Event::ApiserverRestart(i) => {
                 let up = matches!(event, Event::ApiserverRestart(_));
                 let i = i as usize;
-                self.touched.push(i as u16);
                 self.apiserver_crashed[i] = !up;
                 if infra.host_up(i) {
                     super::count(&mut self.apiservers_up, up);
                 }
+                self.refresh(ctx, now, i, infra, etcd);
                 if let Some(crash) = &m.apiserver_crash {
                     let next = if up {
                         Event::ApiserverCrash(i as u16)
@@ -368,12 +385,20 @@ impl Endpoint {
 
     /// Host h went up or down: its apiserver with it, unless crashed.
     #[inline]
-    pub fn host_changed(&mut self, m: &Model, h: usize, up: bool) {
-        if let Role::ControlPlane(i) = m.hosts[h].role {
-            self.touched.push(i);
+    pub fn host_changed(
+        &mut self,
+        ctx: &mut Ctx,
+        now: f64,
+        h: usize,
+        up: bool,
+        infra: &Infrastructure,
+        etcd: &Etcd,
+    ) {
+        if let Role::ControlPlane(i) = ctx.model.hosts[h].role {
             if !self.apiserver_crashed[i as usize] {
                 super::count(&mut self.apiservers_up, up);
             }
+            self.refresh(ctx, now, i as usize, infra, etcd);
         }
     }
 
@@ -439,34 +464,14 @@ impl Endpoint {
         })
     }
 
-    /// The touched apiservers' serving, and the health check's verdicts it
-    /// calls for.
-    #[inline(never)]
-    fn rotate(&mut self, ctx: &mut Ctx, now: f64, infra: &Infrastructure, etcd: &Etcd) {
-        if self.touched_all {
-            self.touched_all = false;
-            self.touched.clear();
-            for i in 0..ctx.model.cp_hosts as usize {
-                self.rotate_one(ctx, now, i, infra, etcd);
-            }
-        } else {
-            for k in 0..self.touched.len() {
-                let i = self.touched[k] as usize;
-                self.rotate_one(ctx, now, i, infra, etcd);
-            }
-            self.touched.clear();
-        }
-    }
-
+    /// Apiserver i's serving, re-derived after a change it depends on,
+    /// and the health check's verdict it calls for. Nothing to follow in
+    /// `counted` mode.
     #[inline]
-    fn rotate_one(
-        &mut self,
-        ctx: &mut Ctx,
-        now: f64,
-        i: usize,
-        infra: &Infrastructure,
-        etcd: &Etcd,
-    ) {
+    fn refresh(&mut self, ctx: &mut Ctx, now: f64, i: usize, infra: &Infrastructure, etcd: &Etcd) {
+        if self.counted {
+            return;
+        }
         let m = ctx.model;
         let serves = self.serves(m, i, infra, etcd);
         if serves == self.serving[i] {
@@ -521,24 +526,7 @@ impl Endpoint {
         self.usable > 0 && self.lb_path_now(m, infra)
     }
 
-    /// Apiserver i serves now: as settled, unless something it depends on
-    /// changed since (cheaper than [`Self::serves`]; not in `counted` mode).
-    #[inline]
-    pub fn serves_now(&self, m: &Model, i: usize, infra: &Infrastructure, etcd: &Etcd) -> bool {
-        if self.touched_all || self.touched.contains(&(i as u16)) {
-            self.serves(m, i, infra, etcd)
-        } else {
-            self.serving[i]
-        }
-    }
-
-    /// Nothing an apiserver's serving depends on changed since the last settle.
-    #[inline]
-    pub fn settled_now(&self) -> bool {
-        !self.touched_all && self.touched.is_empty()
-    }
-
-    /// Whether each apiserver serves, as settled.
+    /// Whether each apiserver serves now (not in `counted` mode).
     #[inline]
     pub fn serving_all(&self) -> &[bool] {
         &self.serving
@@ -548,13 +536,7 @@ impl Endpoint {
     /// the health check's view of each apiserver, a pair's takeovers, and
     /// the cloud nodes in DNS. [`Self::set_api`] follows.
     #[inline]
-    pub fn settle(&mut self, ctx: &mut Ctx, now: f64, infra: &Infrastructure, etcd: &Etcd) {
-        if self.counted {
-            // Rotation is exactly the apiservers up, which are counted.
-            self.touched.clear();
-        } else if self.touched_all || !self.touched.is_empty() {
-            self.rotate(ctx, now, infra, etcd);
-        }
+    pub fn settle(&mut self, ctx: &mut Ctx, now: f64, infra: &Infrastructure) {
         if self.instances_move {
             self.settle_instances(ctx, now, infra);
         }
