@@ -291,8 +291,6 @@ pub struct Cluster<'m> {
     indicators: Vec<IndicatorRun>,
     /// Indicators recorded down.
     indicators_down: u32,
-    /// Scratch (kubeadm's wiring): each control-plane host's own apiserver serves.
-    local: Vec<bool>,
     /// The share of `api`'s requests that fail, as last recorded, and since when.
     failing: f64,
     failing_since: f64,
@@ -322,7 +320,6 @@ impl<'m> Cluster<'m> {
             settled: vec![true; model.indicator_count()],
             indicators: vec![IndicatorRun::default(); model.indicator_count()],
             indicators_down: 0,
-            local: vec![true; model.cp_hosts as usize],
             failing: 0.0,
             failing_since: 0.0,
             events: 0,
@@ -604,14 +601,12 @@ impl<'m> Cluster<'m> {
                             .handle(&mut self.ctx, e, api, None, &self.infra);
                     }
                     Wiring::Kubeadm => {
-                        let api = self.fill_local();
-                        self.controllers.handle(
-                            &mut self.ctx,
-                            e,
-                            api,
-                            Some(&self.local),
-                            &self.infra,
-                        );
+                        // Each host's own apiserver, which the endpoint
+                        // follows as it changes; etcd must be writable.
+                        let serving = self.endpoint.serving_all();
+                        let api = self.etcd.writable(m, &self.infra) && serving.contains(&true);
+                        self.controllers
+                            .handle(&mut self.ctx, e, api, Some(serving), &self.infra);
                     }
                 }
             }
@@ -670,21 +665,7 @@ impl<'m> Cluster<'m> {
     #[inline]
     fn api_now(&self) -> bool {
         let m = self.ctx.model;
-        self.etcd.writable(m, &self.infra) && self.endpoint.up(m, &self.infra, &self.etcd)
-    }
-
-    /// kubeadm's wiring: marks in [`Self::local`] each control-plane host
-    /// whose own apiserver serves now (etcd being writable; the endpoint
-    /// follows every change of serving as it happens); returns whether any
-    /// does.
-    fn fill_local(&mut self) -> bool {
-        let m = self.ctx.model;
-        if !self.etcd.writable(m, &self.infra) {
-            self.local.fill(false);
-            return false;
-        }
-        self.local.copy_from_slice(self.endpoint.serving_all());
-        self.local.contains(&true)
+        self.etcd.writable(m, &self.infra) && self.endpoint.up(m, &self.infra)
     }
 
     /// Drains host `h` (its pods are evicted through the API at once) and
@@ -762,7 +743,7 @@ impl<'m> Cluster<'m> {
             .etcd
             .settle(ctx, now, self.recovery.corrupted(), &self.infra);
         self.endpoint.settle(ctx, now, &self.infra);
-        let api = etcd && self.endpoint.up_settled(m, &self.infra);
+        let api = etcd && self.endpoint.up(m, &self.infra);
         self.endpoint.set_api(m, api);
         match m.wiring {
             Wiring::LoadBalancer => {

@@ -85,7 +85,8 @@ impl Controllers {
 
     /// Handles a lease attempt. `api`: the controllers reach an apiserver
     /// now: through the load balancer (that wiring), or each control-plane
-    /// host its own (kubeadm's; `local[h]`, with `api` whether any does).
+    /// host its own (kubeadm's: candidates are the hosts marked in `local`,
+    /// and `api` says whether etcd is writable and any is marked).
     #[inline]
     pub fn handle(
         &mut self,
@@ -99,9 +100,13 @@ impl Controllers {
         let c = c as usize;
         if self.leases[c].is_current(generation) {
             if api {
+                let stream = ctx.layout.lease[c];
                 let h = match local {
-                    Some(local) => pick(ctx, ctx.layout.lease[c], local),
-                    None => pick_up_cp_host(ctx, ctx.layout.lease[c], infra),
+                    Some(local) => {
+                        let n = local.iter().filter(|&&b| b).count() as u32;
+                        pick(ctx, stream, local, n)
+                    }
+                    None => pick(ctx, stream, infra.cp_hosts(ctx.model), infra.cp_hosts_up()),
                 };
                 self.leases[c].lease = Lease::Held(h);
             } else {
@@ -253,18 +258,10 @@ impl Controllers {
     }
 }
 
-/// A uniformly chosen up control-plane host (the API is up, so one is).
-fn pick_up_cp_host(ctx: &mut Ctx, stream: usize, infra: &Infrastructure) -> u16 {
-    let m = ctx.model;
-    let up = infra.cp_hosts_up().max(1);
-    let k = uniform_below(ctx.rng(stream), up);
-    nth_true(infra.cp_hosts(m).iter().copied(), k)
-}
-
-/// A uniformly chosen control-plane host among those marked (one is).
-fn pick(ctx: &mut Ctx, stream: usize, candidates: &[bool]) -> u16 {
-    let n = candidates.iter().filter(|&&b| b).count().max(1) as u32;
-    let k = uniform_below(ctx.rng(stream), n);
+/// A uniformly chosen control-plane host among the `marked` of
+/// `candidates` (the API is up, so one is).
+fn pick(ctx: &mut Ctx, stream: usize, candidates: &[bool], marked: u32) -> u16 {
+    let k = uniform_below(ctx.rng(stream), marked.max(1));
     nth_true(candidates.iter().copied(), k)
 }
 

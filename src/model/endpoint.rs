@@ -445,25 +445,6 @@ impl Endpoint {
         }
     }
 
-    /// The endpoint reaches a serving apiserver now: through a working load
-    /// balancer, to one in rotation; without one, cp-1's.
-    #[inline]
-    pub fn up(&self, m: &Model, infra: &Infrastructure, etcd: &Etcd) -> bool {
-        if m.lb_kind.is_none() {
-            return self.serves(m, 0, infra, etcd);
-        }
-        if !self.lb_path_now(m, infra) {
-            return false;
-        }
-        if m.health_check.is_none() && m.wiring == Wiring::LoadBalancer {
-            // Rotation is exactly the apiservers that serve, and they are counted.
-            return self.apiservers_up > 0;
-        }
-        (0..m.cp_hosts as usize).any(|i| {
-            (m.health_check.is_none() || self.in_rotation[i]) && self.serves(m, i, infra, etcd)
-        })
-    }
-
     /// Apiserver i's serving, re-derived after a change it depends on,
     /// and the health check's verdict it calls for. Nothing to follow in
     /// `counted` mode.
@@ -509,10 +490,12 @@ impl Endpoint {
         }
     }
 
-    /// The endpoint reaches a serving apiserver, as settled (after
-    /// [`Self::settle`] at this instant).
+    /// The endpoint reaches a serving apiserver now: through a working load
+    /// balancer, to one in rotation; without one, cp-1's. Serving and the
+    /// rotation are followed as they change (or, in `counted` mode, are
+    /// the apiservers up), so this needs no scan.
     #[inline]
-    pub fn up_settled(&self, m: &Model, infra: &Infrastructure) -> bool {
+    pub fn up(&self, m: &Model, infra: &Infrastructure) -> bool {
         if self.counted {
             return if m.lb_kind.is_none() {
                 infra.host_up(0) && !self.apiserver_crashed[0]
