@@ -266,21 +266,13 @@ impl Endpoint {
         }
     }
 
-    /// Load-balancer instances with a failure process of their own.
-    fn instances(m: &Model) -> usize {
-        match (&m.load_balancer, &m.lb_kind) {
-            (None, _) => 0,
-            (Some(_), Some(LoadBalancerKind::Pair { .. })) => 2,
-            (Some(_), _) => 1,
-        }
-    }
-
     /// Queues the load balancer's first failures and each apiserver
     /// process's first crash.
     pub fn start(&self, ctx: &mut Ctx) {
         let m = ctx.model;
         if let Some(lb) = &m.load_balancer {
-            for k in 0..Self::instances(m) {
+            // A cloud load balancer's one failure process is the service's.
+            for k in 0..m.lb_instances() as usize {
                 let t = lb.failure.sample(ctx.rng(ctx.layout.lb_failure(k)));
                 ctx.schedule(t, Event::LbFail(k as u8));
             }
