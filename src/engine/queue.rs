@@ -67,12 +67,21 @@ impl<E: Packed> EventQueue<E> {
     /// infinity, for things that never happen) are not stored at all.
     #[inline]
     pub fn schedule(&mut self, time: f64, event: E) {
+        self.schedule_packed(time, event.pack());
+    }
+
+    /// [`EventQueue::schedule`] for an event its caller packed already
+    /// (`E::pack`): packing at the call site, where the event's variant is
+    /// known, folds to a constant, where packing in here would branch on
+    /// the variant at run time.
+    #[inline]
+    pub fn schedule_packed(&mut self, time: f64, code: u32) {
         debug_assert!(time >= 0.0, "event time {time} is negative");
         if time <= self.horizon {
             // + 0.0 turns a -0.0 into +0.0, whose bits order correctly.
             let key = (((time + 0.0).to_bits() as u128) << 64)
                 | ((self.next_seq as u128) << 32)
-                | event.pack() as u128;
+                | code as u128;
             self.next_seq = self.next_seq.wrapping_add(1);
             self.heap.push(Reverse(key));
         }

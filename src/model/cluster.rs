@@ -23,6 +23,7 @@
 //! and settles everything once more. Then the indicators are recorded.
 
 mod attribution;
+use attribution::Judged;
 mod trace;
 
 pub use trace::{TraceRow, UP};
@@ -54,7 +55,8 @@ impl Ctx<'_> {
 
     #[inline]
     pub fn schedule(&mut self, time: f64, event: impl Into<Event>) {
-        self.queue.schedule(time, event.into());
+        let code = event.into().pack();
+        self.queue.schedule_packed(time, code);
     }
 
     /// Schedules `next`, the end of the phase a component just entered: a
@@ -130,7 +132,7 @@ impl From<operations::Event> for Event {
 /// generations, see [`super::GENERATION_MASK`], or indices); the room's
 /// number takes the top 3.
 impl Packed for Event {
-    #[inline]
+    #[inline(always)]
     fn pack(self) -> u32 {
         let (room, code) = match self {
             Event::Infrastructure(e) => (0, e.pack()),
@@ -750,7 +752,9 @@ impl<'m> Cluster<'m> {
                 self.controllers
                     .settle(&mut self.ctx, now, api, self.settled[1], &self.infra)
             }
-            Wiring::Kubeadm => {
+            // settle_local reads only etcd and each apiserver's serving,
+            // and does nothing when neither changed since it last ran.
+            Wiring::Kubeadm if self.endpoint.take_serving_changed() || etcd != self.settled[0] => {
                 self.controllers.settle_local(
                     &mut self.ctx,
                     now,
@@ -759,6 +763,7 @@ impl<'m> Cluster<'m> {
                     &self.infra,
                 );
             }
+            Wiring::Kubeadm => {}
         }
         let ctx = &mut self.ctx;
         let control_plane = api && self.controllers.all_lead();
@@ -790,9 +795,10 @@ impl<'m> Cluster<'m> {
         if self.indicators_down == 0 && !self.settled.contains(&false) {
             return;
         }
+        let mut judged = Judged::default();
         for i in 0..self.settled.len() {
             if !self.settled[i] || self.indicators[i].down {
-                self.record_one(i, now, on_outage);
+                self.record_one(i, now, on_outage, &mut judged);
             }
         }
     }
@@ -811,12 +817,12 @@ impl<'m> Cluster<'m> {
     }
 
     #[inline(never)]
-    fn record_one(&mut self, i: usize, now: f64, on_outage: &mut impl Sink) {
+    fn record_one(&mut self, i: usize, now: f64, on_outage: &mut impl Sink, judged: &mut Judged) {
         let up = self.settled[i];
         let cause = if up {
             None
         } else {
-            Some(self.blocking_cause(i, now))
+            Some(self.blocking_cause_judged(i, now, judged))
         };
         let ind = &mut self.indicators[i];
         if ind.down == up {

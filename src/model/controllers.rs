@@ -31,7 +31,7 @@ pub enum Event {
 }
 
 impl Event {
-    #[inline]
+    #[inline(always)]
     pub(super) fn pack(self) -> u32 {
         let Event::LeaseAttempt(c, g) = self;
         (c as u32) << 24 | (g & super::GENERATION_MASK)

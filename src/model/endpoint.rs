@@ -60,7 +60,7 @@ pub enum Event {
 }
 
 impl Event {
-    #[inline]
+    #[inline(always)]
     pub(super) fn pack(self) -> u32 {
         let (tag, payload) = match self {
             Event::LbFail(k) => (0, k as u16),
@@ -125,6 +125,8 @@ pub struct Endpoint {
     apiserver_crashed: Vec<bool>,
     /// Each apiserver serves, as of the last settle.
     serving: Vec<bool>,
+    /// Some apiserver's serving changed since [`Self::take_serving_changed`].
+    serving_changed: bool,
     /// Each apiserver is in the load balancer's rotation.
     in_rotation: Vec<bool>,
     /// When each apiserver's pending health-check verdict falls due
@@ -198,6 +200,7 @@ impl Endpoint {
             apiservers_up: 0,
             apiserver_crashed: vec![false; n],
             serving: vec![true; n],
+            serving_changed: false,
             in_rotation: vec![true; n],
             check_at: vec![f64::INFINITY; n],
             reachable: true,
@@ -219,6 +222,7 @@ impl Endpoint {
         self.apiservers_up = m.cp_hosts as u32;
         self.apiserver_crashed.fill(false);
         self.serving.fill(true);
+        self.serving_changed = false;
         self.in_rotation.fill(true);
         self.check_at.fill(f64::INFINITY);
         self.reachable = true;
@@ -452,6 +456,7 @@ impl Endpoint {
         }
         let before = self.in_rotation[i] && self.serving[i];
         self.serving[i] = serves;
+        self.serving_changed = true;
         match &m.health_check {
             None => self.in_rotation[i] = serves,
             Some(check) => {
@@ -505,6 +510,12 @@ impl Endpoint {
     #[inline]
     pub fn serving_all(&self) -> &[bool] {
         &self.serving
+    }
+
+    /// Whether some apiserver's serving changed since the last call.
+    #[inline]
+    pub fn take_serving_changed(&mut self) -> bool {
+        std::mem::take(&mut self.serving_changed)
     }
 
     /// After an instant's events (if a control-plane component changed):

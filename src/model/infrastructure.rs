@@ -21,7 +21,7 @@ pub enum Event {
 }
 
 impl Event {
-    #[inline]
+    #[inline(always)]
     pub(super) fn pack(self) -> u32 {
         let (tag, payload) = match self {
             Event::HostFail(h) => (0, h),

@@ -6,18 +6,37 @@ use super::super::causes::Cause;
 use super::super::workloads::PodState;
 use super::{CONTROLLER_MANAGER, Cluster, SCHEDULER};
 
+/// The causes judged so far in one instant. etcd's and the API's are what
+/// every indicator above them falls back on (the API, the control plane,
+/// pods waiting for a controller), so each is judged once per instant.
+#[derive(Default)]
+pub(super) struct Judged {
+    etcd: Option<Cause>,
+    api: Option<Cause>,
+}
+
 impl Cluster<'_> {
     /// The cause charged for indicator `i`, which is down at `now`.
     pub(super) fn blocking_cause(&self, i: usize, now: f64) -> Cause {
+        self.blocking_cause_judged(i, now, &mut Judged::default())
+    }
+
+    /// [`Self::blocking_cause`], reusing (and adding to) what was judged
+    /// earlier in the same instant.
+    pub(super) fn blocking_cause_judged(&self, i: usize, now: f64, judged: &mut Judged) -> Cause {
         match i {
-            0 => self.etcd_cause(),
-            1 => self.api_cause(),
-            2 => self.control_plane_cause(),
-            _ => self.workload_cause(i - INDICATORS.len(), now),
+            0 => self.etcd_cause(judged),
+            1 => self.api_cause(judged),
+            2 => self.control_plane_cause(judged),
+            _ => self.workload_cause(i - INDICATORS.len(), now, judged),
         }
     }
 
-    fn etcd_cause(&self) -> Cause {
+    fn etcd_cause(&self, judged: &mut Judged) -> Cause {
+        *judged.etcd.get_or_insert_with(|| self.judge_etcd())
+    }
+
+    fn judge_etcd(&self) -> Cause {
         let m = self.ctx.model;
         if self.recovery.corrupted() || self.recovery.recovering() {
             return Cause::DisasterRecovery;
@@ -44,17 +63,23 @@ impl Cluster<'_> {
         worst.unwrap_or(Cause::EtcdElection)
     }
 
-    fn api_cause(&self) -> Cause {
-        if !self.settled[0] {
-            return self.etcd_cause();
+    fn api_cause(&self, judged: &mut Judged) -> Cause {
+        if let Some(cause) = judged.api {
+            return cause;
         }
-        // etcd is fine: the endpoint reaches no apiserver.
-        self.endpoint.cause(self.ctx.model, &self.infra, &self.etcd)
+        let cause = if !self.settled[0] {
+            self.etcd_cause(judged)
+        } else {
+            // etcd is fine: the endpoint reaches no apiserver.
+            self.endpoint.cause(self.ctx.model, &self.infra, &self.etcd)
+        };
+        judged.api = Some(cause);
+        cause
     }
 
-    fn control_plane_cause(&self) -> Cause {
+    fn control_plane_cause(&self, judged: &mut Judged) -> Cause {
         if !self.settled[1] {
-            self.api_cause()
+            self.api_cause(judged)
         } else {
             Cause::ControllerFailover
         }
@@ -62,9 +87,9 @@ impl Cluster<'_> {
 
     /// What a pod waiting for controller `c` (to evict or to schedule it)
     /// waits for when that controller is not active.
-    fn controller_cause(&self, c: usize) -> Option<Cause> {
+    fn controller_cause(&self, c: usize, judged: &mut Judged) -> Option<Cause> {
         if !self.settled[1] {
-            Some(self.api_cause())
+            Some(self.api_cause(judged))
         } else if !self.controllers.has_leader(c) {
             Some(Cause::ControllerFailover)
         } else {
@@ -73,7 +98,7 @@ impl Cluster<'_> {
     }
 
     /// The most severe reason over the workload's pods that are not ready.
-    fn workload_cause(&self, w: usize, now: f64) -> Cause {
+    fn workload_cause(&self, w: usize, now: f64, judged: &mut Judged) -> Cause {
         let m = self.ctx.model;
         let first = m.first_worker as usize;
         let mut worst = None;
@@ -88,12 +113,12 @@ impl Cluster<'_> {
                     match self.infra.host_cause(m, h) {
                         Some(Cause::ZoneOutage) => Cause::ZoneOutage,
                         _ => self
-                            .controller_cause(CONTROLLER_MANAGER)
+                            .controller_cause(CONTROLLER_MANAGER, judged)
                             .unwrap_or(Cause::EvictionOrScheduling),
                     }
                 }
                 PodState::Pending => self
-                    .controller_cause(SCHEDULER)
+                    .controller_cause(SCHEDULER, judged)
                     .unwrap_or_else(|| self.no_feasible_node_cause()),
             };
             worst = Cause::worst(worst, cause);

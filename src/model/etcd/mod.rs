@@ -28,7 +28,7 @@ pub enum Event {
 }
 
 impl Event {
-    #[inline]
+    #[inline(always)]
     pub(in crate::model) fn pack(self) -> u32 {
         let (tag, payload) = match self {
             Event::Elected(g) => (0, g & super::GENERATION_MASK),

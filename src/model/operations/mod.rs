@@ -27,7 +27,7 @@ pub enum Event {
 }
 
 impl Event {
-    #[inline]
+    #[inline(always)]
     pub(in crate::model) fn pack(self) -> u32 {
         let (tag, payload) = match self {
             Event::MaintenanceRound => (0, 0),

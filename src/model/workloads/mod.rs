@@ -32,7 +32,7 @@ pub enum Event {
 }
 
 impl Event {
-    #[inline]
+    #[inline(always)]
     pub(in crate::model) fn pack(self) -> u32 {
         let (tag, payload) = match self {
             Event::NodeGrace(k) => (0, k as u32),
