@@ -285,9 +285,14 @@ pub struct Cluster<'m> {
     maintenance: Maintenance,
     recovery: DataRecovery,
     /// A control-plane component (host, zone, member, apiserver, load
-    /// balancer, election, lease, data) changed since the last settle: only
-    /// then can etcd, the API or the leases change.
+    /// balancer, election, data) changed since the last settle: only then
+    /// can etcd, the API or the leases change.
     control_plane_changed: bool,
+    /// A lease attempt ran since the last settle. It changes that lease
+    /// only: with nothing else changed, settling the control plane again
+    /// would find etcd, the API and the other rooms as they were, so only
+    /// `control_plane` is judged again.
+    lease_attempted: bool,
     /// Indicators as of the last settle, in [`Model::indicator_keys`] order.
     settled: Vec<bool>,
     indicators: Vec<IndicatorRun>,
@@ -319,6 +324,7 @@ impl<'m> Cluster<'m> {
             recovery,
             ctx,
             control_plane_changed: true,
+            lease_attempted: false,
             settled: vec![true; model.indicator_count()],
             indicators: vec![IndicatorRun::default(); model.indicator_count()],
             indicators_down: 0,
@@ -510,6 +516,7 @@ impl<'m> Cluster<'m> {
         self.workloads.reset(ctx, &self.infra);
         self.settled.fill(true);
         self.control_plane_changed = true;
+        self.lease_attempted = false;
         self.indicators.fill(IndicatorRun::default());
         self.indicators_down = 0;
         self.failing = 0.0;
@@ -595,7 +602,7 @@ impl<'m> Cluster<'m> {
                 self.endpoint.handle(ctx, now, e, &self.infra, &self.etcd);
             }
             Event::Controllers(e) => {
-                self.control_plane_changed = true;
+                self.lease_attempted = true;
                 match m.wiring {
                     Wiring::LoadBalancer => {
                         let api = self.api_now();
@@ -700,7 +707,11 @@ impl<'m> Cluster<'m> {
         // or the leases; the many worker and pod events skip that part.
         if self.control_plane_changed {
             self.control_plane_changed = false;
+            self.lease_attempted = false;
             self.settle_control_plane(now);
+        } else if self.lease_attempted {
+            self.lease_attempted = false;
+            self.settled[2] = self.settled[1] && self.controllers.all_lead();
         }
         if m.workers > 0 {
             let api = self.settled[1];
@@ -708,8 +719,9 @@ impl<'m> Cluster<'m> {
             let scheduler = api && self.controllers.has_leader(SCHEDULER);
             self.workloads
                 .settle(&mut self.ctx, now, controller, scheduler, &self.infra);
-            for w in 0..m.workloads.len() {
-                self.settled[INDICATORS.len() + w] = self.workloads.meets_minimum(m, w);
+            let settled = &mut self.settled[INDICATORS.len()..];
+            for (w, met) in settled.iter_mut().enumerate() {
+                *met = self.workloads.meets_minimum(m, w);
             }
         }
         if self.maintenance.waiting() {
