@@ -444,11 +444,16 @@ impl Endpoint {
     /// Apiserver i's serving, re-derived after a change it depends on,
     /// and the health check's verdict it calls for. Nothing to follow in
     /// `counted` mode.
-    #[inline]
+    #[inline(always)]
     fn refresh(&mut self, ctx: &mut Ctx, now: f64, i: usize, infra: &Infrastructure, etcd: &Etcd) {
-        if self.counted {
-            return;
+        if !self.counted {
+            self.follow(ctx, now, i, infra, etcd);
         }
+    }
+
+    /// [`Self::refresh`] outside `counted` mode.
+    #[inline(never)]
+    fn follow(&mut self, ctx: &mut Ctx, now: f64, i: usize, infra: &Infrastructure, etcd: &Etcd) {
         let m = ctx.model;
         let serves = self.serves(m, i, infra, etcd);
         if serves == self.serving[i] {
