@@ -63,6 +63,10 @@ impl Event {
 /// etcd's state in one replication.
 pub struct Etcd {
     members_up: u32,
+    /// Each member is up ([`Self::member_up`]): kept with `members_up` as
+    /// its host, process and data change, so that reading it needs no
+    /// look into the host's state.
+    member_live: Vec<bool>,
     /// Crashed member processes.
     member_crashed: Vec<bool>,
     election: Election,
@@ -82,6 +86,7 @@ impl Etcd {
         let n = m.member_hosts.len();
         Etcd {
             members_up: 0,
+            member_live: vec![true; n],
             member_crashed: vec![false; n],
             election: Election::default(),
             member_empty: vec![false; n],
@@ -95,6 +100,7 @@ impl Etcd {
     pub fn reset(&mut self, ctx: &mut Ctx) {
         let m = ctx.model;
         self.members_up = m.member_hosts.len() as u32;
+        self.member_live.fill(true);
         self.member_crashed.fill(false);
         let leader = ctx
             .rng(ctx.layout.election)
@@ -137,7 +143,7 @@ impl Etcd {
                 let j = j as usize;
                 self.member_crashed[j] = !up;
                 if infra.host_up(m.member_hosts[j] as usize) && !self.member_empty[j] {
-                    super::count(&mut self.members_up, up);
+                    self.set_live(j, up);
                 }
                 if let Some(crash) = &m.member_crash {
                     let next = if up {
@@ -166,7 +172,7 @@ impl Etcd {
             && !self.member_crashed[j as usize]
             && !self.member_empty[j as usize]
         {
-            super::count(&mut self.members_up, up);
+            self.set_live(j as usize, up);
         }
     }
 
@@ -194,7 +200,7 @@ impl Etcd {
     fn refill(&mut self, m: &Model, j: usize, infra: &Infrastructure) {
         self.member_empty[j] = false;
         if infra.host_up(m.member_hosts[j] as usize) && !self.member_crashed[j] {
-            self.members_up += 1;
+            self.set_live(j, true);
         }
     }
 
@@ -215,9 +221,20 @@ impl Etcd {
     /// holds its data.
     #[inline]
     pub fn member_up(&self, m: &Model, j: u16, infra: &Infrastructure) -> bool {
-        infra.host_up(m.member_hosts[j as usize] as usize)
-            && !self.member_crashed[j as usize]
-            && !self.member_empty[j as usize]
+        debug_assert_eq!(
+            self.member_live[j as usize],
+            infra.host_up(m.member_hosts[j as usize] as usize)
+                && !self.member_crashed[j as usize]
+                && !self.member_empty[j as usize]
+        );
+        self.member_live[j as usize]
+    }
+
+    /// Member j came up or went down (its host, process or data).
+    #[inline]
+    fn set_live(&mut self, j: usize, up: bool) {
+        self.member_live[j] = up;
+        super::count(&mut self.members_up, up);
     }
 
     /// Members up.
