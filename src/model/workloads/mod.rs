@@ -291,8 +291,6 @@ impl Workloads {
         scheduler: bool,
         infra: &Infrastructure,
     ) {
-        let m = ctx.model;
-        let first = m.first_worker as usize;
         if controller != self.nodes.controller_active {
             self.nodes.controller_active = controller;
             if !controller {
@@ -301,17 +299,7 @@ impl Workloads {
         }
         if controller {
             if !self.nodes.grace_expired.is_empty() {
-                // In the order they fell due, so evictions queue in that order.
-                let mut expired = std::mem::take(&mut self.nodes.grace_expired);
-                for &(k, since) in &expired {
-                    let k = k as usize;
-                    if !infra.host_up(first + k) && self.nodes.down_since[k] == since {
-                        self.nodes.not_ready_at[k] = now;
-                        ctx.schedule(now + m.eviction_timeout, Event::NodeEvict(k as u16));
-                    }
-                }
-                expired.clear();
-                self.nodes.grace_expired = expired;
+                self.mark_not_ready(ctx, now, infra);
             }
             if self.nodes.queued > 0 {
                 self.evict_due(ctx, now, infra);
@@ -329,9 +317,28 @@ impl Workloads {
         }
     }
 
+    /// The nodes whose grace period expired while the controller-manager
+    /// was inactive are marked NotReady now, in the order they fell due (so
+    /// evictions queue in that order).
+    #[inline(never)]
+    fn mark_not_ready(&mut self, ctx: &mut Ctx, now: f64, infra: &Infrastructure) {
+        let m = ctx.model;
+        let first = m.first_worker as usize;
+        let mut expired = std::mem::take(&mut self.nodes.grace_expired);
+        for &(k, since) in &expired {
+            let k = k as usize;
+            if !infra.host_up(first + k) && self.nodes.down_since[k] == since {
+                self.nodes.not_ready_at[k] = now;
+                ctx.schedule(now + m.eviction_timeout, Event::NodeEvict(k as u16));
+            }
+        }
+        expired.clear();
+        self.nodes.grace_expired = expired;
+    }
+
     /// Evicts the nodes whose eviction is due, as far as each zone's state
     /// and rate allow (see `nodes`).
-    #[inline]
+    #[inline(never)]
     fn evict_due(&mut self, ctx: &mut Ctx, now: f64, infra: &Infrastructure) {
         let first = ctx.model.first_worker as usize;
         let up = infra.hosts_up_from(first);
