@@ -184,7 +184,7 @@ impl Infrastructure {
     }
 
     /// Re-derives whether host `h` is up: its new `up`, if that changed.
-    #[inline]
+    #[inline(always)]
     pub fn refresh(&mut self, m: &Model, h: usize) -> Option<bool> {
         let host = &m.hosts[h];
         let up = self.host_own_up[h] && self.zone_up[host.zone as usize] && !self.in_maintenance[h];
