@@ -462,8 +462,16 @@ fn assert_no_controls(bytes: &[u8], what: &str) {
     let text = String::from_utf8_lossy(bytes);
     for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}', '\r'] {
         if let Some(at) = text.find(bad) {
-            let from = text.floor_char_boundary(at.saturating_sub(80));
-            let to = text.ceil_char_boundary(at + 80);
+            // Up to 80 bytes each side, on character boundaries (without
+            // str::floor_char_boundary, which needs Rust 1.91).
+            let mut from = at.saturating_sub(80);
+            while !text.is_char_boundary(from) {
+                from -= 1;
+            }
+            let mut to = (at + 80).min(text.len());
+            while !text.is_char_boundary(to) {
+                to += 1;
+            }
             panic!(
                 "{what} holds {bad:?} raw: …{}…",
                 text[from..to].escape_debug()
