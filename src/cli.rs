@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::BLOCK;
@@ -69,6 +69,16 @@ enum Command {
     /// reached. Exit 0 when all are met, 1 when one is violated or still
     /// inconclusive (or a metric got worse than --baseline), 2 on bad input.
     Check(CheckArgs),
+    /// Print a shell completion script, e.g. `kubenines completions bash >
+    /// ~/.local/share/bash-completion/completions/kubenines`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `kubenines man > kubenines.1 &&
+    /// man ./kubenines.1`.
+    Man,
 }
 
 #[derive(Debug, clap::Args)]
@@ -244,10 +254,10 @@ struct SimulationArgs {
     #[arg(long, value_name = "DURATION")]
     max_run_time: Option<String>,
     /// Worker threads [default: all cores].
-    #[arg(short = 'j', long, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    #[arg(short = 'j', long, env = "KUBENINES_THREADS", value_parser = clap::value_parser!(u32).range(1..=4096))]
     threads: Option<u32>,
     /// No progress bar.
-    #[arg(long)]
+    #[arg(short = 'q', long)]
     quiet: bool,
 }
 
@@ -433,6 +443,14 @@ fn stdout_text(out: &str) -> std::io::Result<()> {
     stdout.flush()
 }
 
+/// Generated text (a completion script, a manual page) on stdout as it is:
+/// it is code for a shell or for roff, built from this program's own help.
+fn stdout_raw(out: &[u8]) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(out)?;
+    stdout.flush()
+}
+
 /// JSON on stdout, control characters as JSON escapes ([`text::json_visible`]).
 fn stdout_json(out: &str) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
@@ -482,6 +500,18 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Merge(args) => merge(args),
         Command::Check(args) => check(args),
         Command::Validate { files } => validate(&files),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "kubenines", &mut script);
+            stdout_raw(&script).map_err(output_failure("writing the completion script"))
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(output_failure("rendering the manual page"))?;
+            stdout_raw(&page).map_err(output_failure("writing the manual page"))
+        }
         Command::Schema { study } => {
             let schema = if study {
                 scenario::study_json_schema()

@@ -555,3 +555,117 @@ fn table_shows_request_success_for_api() {
     assert_eq!(api.split_whitespace().nth(1), Some(availability), "{text}");
     assert!(lines[header..].iter().all(|l| l.chars().count() <= 100));
 }
+
+/// `kubenines completions SHELL` prints a script for each shell clap_complete
+/// knows; bash's, sourced, registers a completion for `kubenines`.
+#[test]
+fn completion_scripts_for_every_shell() {
+    for (shell, marker) in [
+        ("bash", "_kubenines()"),
+        ("zsh", "#compdef kubenines"),
+        ("fish", "complete -c kubenines"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "edit:completion:arg-completer[kubenines]"),
+    ] {
+        let out = kubenines()
+            .args(["completions", shell])
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{shell}: {out:?}");
+        let script = String::from_utf8(out.stdout).expect("UTF-8");
+        assert!(script.contains(marker), "{shell} script lacks {marker:?}");
+        // Subcommands and their flags are completed too.
+        assert!(
+            script.contains("compare") && script.contains("replications"),
+            "{shell} script lacks the subcommands or their flags"
+        );
+    }
+    let out = kubenines()
+        .args(["completions", "bash"])
+        .output()
+        .expect("runs");
+    let script =
+        std::env::temp_dir().join(format!("kubenines-completion-{}.bash", std::process::id()));
+    std::fs::write(&script, &out.stdout).expect("writes");
+    let registered = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source '{}' && complete -p kubenines",
+            script.display()
+        ))
+        .output()
+        .expect("bash runs");
+    let _ = std::fs::remove_file(&script);
+    assert!(
+        String::from_utf8_lossy(&registered.stdout).contains("_kubenines"),
+        "{registered:?}"
+    );
+    let bad = kubenines()
+        .args(["completions", "tcsh"])
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// `kubenines man` prints a roff manual page naming every command.
+#[test]
+fn manual_page() {
+    let out = kubenines().arg("man").output().expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    let page = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(page.contains(".TH kubenines 1"), "{page}");
+    for command in [
+        "run",
+        "validate",
+        "schema",
+        "compare",
+        "report",
+        "merge",
+        "check",
+        "completions",
+    ] {
+        assert!(page.contains(command), "the page lacks {command}");
+    }
+}
+
+/// `-q` is `--quiet`; KUBENINES_THREADS sets the worker threads unless
+/// `-j` is given, and is checked like `-j`.
+#[test]
+fn quiet_short_flag_and_threads_from_the_environment() {
+    let threads = |env: Option<&str>, extra: &[&str]| {
+        let mut c = kubenines();
+        c.env_remove("KUBENINES_THREADS");
+        if let Some(v) = env {
+            c.env("KUBENINES_THREADS", v);
+        }
+        let out = c
+            .args([
+                "run",
+                "scenarios/stacked-1.yaml",
+                "-n",
+                "20",
+                "-q",
+                "-o",
+                "json",
+            ])
+            .args(extra)
+            .output()
+            .expect("runs");
+        (out.status.code(), out.stdout, out.stderr)
+    };
+    let performance_threads = |stdout: &[u8]| {
+        let v: Value = serde_json::from_slice(stdout).expect("JSON");
+        v["performance"]["threads"].as_u64().expect("threads")
+    };
+    let (code, stdout, _) = threads(Some("3"), &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(performance_threads(&stdout), 3);
+    let (code, stdout, _) = threads(Some("3"), &["-j", "1"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(performance_threads(&stdout), 1);
+    for bad in ["0", "many"] {
+        let (code, _, stderr) = threads(Some(bad), &[]);
+        assert_eq!(code, Some(2), "KUBENINES_THREADS={bad}");
+        assert!(String::from_utf8_lossy(&stderr).contains("--threads"));
+    }
+}
