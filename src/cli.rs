@@ -40,11 +40,17 @@ pub struct Cli {
 enum Command {
     /// Simulate one scenario and print its availability.
     Run(RunArgs),
-    /// Parse and check scenario and study files; exit 2 on the first bad one.
+    /// Parse and check scenario and study files: every file is checked and
+    /// reported; exit 2 when any is bad.
     Validate {
         /// Scenario or study files (.yaml, .yml, .toml, .json).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Output format: a line per file (errors and warnings on stderr),
+        /// or one JSON document with every file's verdict, error and
+        /// warnings, located.
+        #[arg(short = 'o', long, value_enum, default_value_t = ValidateOutput::Text)]
+        output: ValidateOutput,
     },
     /// Print the JSON Schema of scenario files (for editors).
     Schema {
@@ -101,6 +107,12 @@ struct CheckArgs {
     output: CheckOutput,
     #[command(flatten)]
     ci: CiArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ValidateOutput {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -499,7 +511,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Report(args) => report(args),
         Command::Merge(args) => merge(args),
         Command::Check(args) => check(args),
-        Command::Validate { files } => validate(&files),
+        Command::Validate { files, output } => validate(&files, output),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "kubenines", &mut script);
@@ -524,32 +536,173 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-fn validate(files: &[PathBuf]) -> Result<(), Failure> {
-    for file in files {
-        if scenario::is_study(file) {
-            let study = scenario::load_study(file).map_err(bad_input)?;
-            for d in &study.invalid {
-                diag(&format!("design {} is invalid: {}", d.name, d.reason));
-            }
-            // As `compare` and `report` would refuse it.
-            if study.designs.is_empty() {
-                return Err(no_valid_design(&study));
-            }
-            print_design_warnings(&study);
-            stdout_text(&format!(
-                "ok: {} (study {}: {} designs, {} invalid)\n",
-                file.display(),
-                study.name,
-                study.designs.len(),
-                study.invalid.len()
-            ))
-            .map_err(output_failure("writing to stdout"))?;
-            continue;
+/// One file's verdict for `validate -o json`.
+#[derive(serde::Serialize)]
+struct ValidatedFile {
+    file: String,
+    /// `scenario` or `study` (by the file's `study` key).
+    kind: &'static str,
+    valid: bool,
+    /// The scenario's or study's name, when it loaded.
+    name: Option<String>,
+    /// Why the file is invalid: located where the format allows.
+    error: Option<LocatedMessage>,
+    warnings: Vec<LocatedMessage>,
+    /// Studies: their valid designs, and those skipped with the reason.
+    designs: Option<usize>,
+    invalid_designs: Vec<InvalidDesignEntry>,
+}
+
+#[derive(serde::Serialize)]
+struct LocatedMessage {
+    file: String,
+    line: Option<u32>,
+    column: Option<u32>,
+    key: Option<String>,
+    message: String,
+}
+
+#[derive(serde::Serialize)]
+struct InvalidDesignEntry {
+    name: String,
+    reason: String,
+}
+
+impl From<&scenario::ScenarioError> for LocatedMessage {
+    fn from(e: &scenario::ScenarioError) -> Self {
+        LocatedMessage {
+            file: e.file.clone(),
+            line: e.line,
+            column: e.column,
+            key: e.key.clone(),
+            message: e.message.clone(),
         }
-        let s = scenario::load(file).map_err(bad_input)?;
-        print_warnings(&s);
-        stdout_text(&format!("ok: {} ({})\n", file.display(), s.name))
-            .map_err(output_failure("writing to stdout"))?;
+    }
+}
+
+impl From<&scenario::ScenarioWarning> for LocatedMessage {
+    fn from(w: &scenario::ScenarioWarning) -> Self {
+        LocatedMessage {
+            file: w.file.clone(),
+            line: w.line,
+            column: w.column,
+            key: Some(w.key.clone()),
+            message: w.message.clone(),
+        }
+    }
+}
+
+/// Checks every file, reporting each (a line on stdout for a good one,
+/// its error on stderr for a bad one; or one JSON document), and fails
+/// with exit 2 after the last when any was bad.
+fn validate(files: &[PathBuf], output: ValidateOutput) -> Result<(), Failure> {
+    let text = output == ValidateOutput::Text;
+    let mut verdicts = Vec::new();
+    for file in files {
+        let mut v = ValidatedFile {
+            file: file.display().to_string(),
+            kind: "scenario",
+            valid: false,
+            name: None,
+            error: None,
+            warnings: Vec::new(),
+            designs: None,
+            invalid_designs: Vec::new(),
+        };
+        if scenario::is_study(file) {
+            v.kind = "study";
+            match scenario::load_study(file) {
+                Ok(study) => {
+                    v.name = Some(study.name.clone());
+                    v.designs = Some(study.designs.len());
+                    for d in &study.invalid {
+                        if text {
+                            diag(&format!("design {} is invalid: {}", d.name, d.reason));
+                        }
+                        v.invalid_designs.push(InvalidDesignEntry {
+                            name: d.name.clone(),
+                            reason: d.reason.clone(),
+                        });
+                    }
+                    for d in &study.designs {
+                        v.warnings.extend(d.scenario.warnings.iter().map(|w| {
+                            let mut w = LocatedMessage::from(w);
+                            w.message = format!("design {}: {}", d.name, w.message);
+                            w
+                        }));
+                    }
+                    if study.designs.is_empty() {
+                        // As `compare` and `report` would refuse it.
+                        let e = no_valid_design(&study).error;
+                        if text {
+                            diag(&format!("error: {e:#}"));
+                        }
+                        v.error = Some(LocatedMessage {
+                            file: study.source.clone(),
+                            line: None,
+                            column: None,
+                            key: None,
+                            message: format!("{e:#}"),
+                        });
+                    } else {
+                        v.valid = true;
+                        if text {
+                            print_design_warnings(&study);
+                            stdout_text(&format!(
+                                "ok: {} (study {}: {} designs, {} invalid)\n",
+                                file.display(),
+                                study.name,
+                                study.designs.len(),
+                                study.invalid.len()
+                            ))
+                            .map_err(output_failure("writing to stdout"))?;
+                        }
+                    }
+                }
+                Err(e) => {
+                    if text {
+                        diag(&format!("error: {e}"));
+                    }
+                    v.error = Some(LocatedMessage::from(&e));
+                }
+            }
+        } else {
+            match scenario::load(file) {
+                Ok(s) => {
+                    v.valid = true;
+                    v.name = Some(s.name.clone());
+                    v.warnings = s.warnings.iter().map(LocatedMessage::from).collect();
+                    if text {
+                        print_warnings(&s);
+                        stdout_text(&format!("ok: {} ({})\n", file.display(), s.name))
+                            .map_err(output_failure("writing to stdout"))?;
+                    }
+                }
+                Err(e) => {
+                    if text {
+                        diag(&format!("error: {e}"));
+                    }
+                    v.error = Some(LocatedMessage::from(&e));
+                }
+            }
+        }
+        verdicts.push(v);
+    }
+    let bad = verdicts.iter().filter(|v| !v.valid).count();
+    if !text {
+        let doc = serde_json::json!({
+            "valid": bad == 0,
+            "files": verdicts,
+        });
+        let doc = serde_json::to_string_pretty(&doc).map_err(bad_input)?;
+        stdout_json(&format!("{doc}\n")).map_err(output_failure("writing to stdout"))?;
+    }
+    if bad > 0 {
+        return Err(bad_input(anyhow!(
+            "{bad} of {} files {} invalid",
+            verdicts.len(),
+            if bad == 1 { "is" } else { "are" }
+        )));
     }
     Ok(())
 }

@@ -669,3 +669,76 @@ fn quiet_short_flag_and_threads_from_the_environment() {
         assert!(String::from_utf8_lossy(&stderr).contains("--threads"));
     }
 }
+
+/// `validate` checks every file and reports each before exiting 2 (it used
+/// to stop at the first bad one); `-o json` gives every file's verdict with
+/// its located error and warnings.
+#[test]
+fn validate_reports_every_file_and_speaks_json() {
+    let dir = std::env::temp_dir().join(format!("kubenines-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let bad = dir.join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "name: x\nzones: {count: 2}\ncontrol_plane: {nodes: 3}\n",
+    )
+    .expect("writes");
+    let missing = dir.join("missing.yaml");
+    let bad_s = bad.to_str().expect("UTF-8 path");
+    let missing_s = missing.to_str().expect("UTF-8 path");
+    let files = [
+        bad_s,
+        "scenarios/stacked-3.yaml",
+        missing_s,
+        "scenarios/studies/control-plane.yaml",
+    ];
+
+    let out = kubenines()
+        .arg("validate")
+        .args(files)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("ok: scenarios/stacked-3.yaml (stacked-3)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("ok: scenarios/studies/control-plane.yaml (study control-plane"));
+    assert!(
+        stderr.contains(&format!("{bad_s}:3:1: control_plane.topology")),
+        "{stderr}"
+    );
+    assert!(stderr.contains(missing_s), "{stderr}");
+    assert!(stderr.contains("2 of 4 files are invalid"), "{stderr}");
+
+    let out = kubenines()
+        .args(["validate", "-o", "json"])
+        .args(files)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(v["valid"], false);
+    let verdicts = v["files"].as_array().expect("files");
+    let valid: Vec<bool> = verdicts.iter().map(|f| f["valid"] == true).collect();
+    assert_eq!(valid, [false, true, false, true]);
+    let error = &verdicts[0]["error"];
+    assert_eq!(error["line"], 3);
+    assert_eq!(error["column"], 1);
+    assert_eq!(error["key"], "control_plane.topology");
+    assert_eq!(verdicts[1]["name"], "stacked-3");
+    assert_eq!(verdicts[3]["kind"], "study");
+    assert_eq!(verdicts[3]["designs"], 14);
+    assert!(verdicts[2]["error"]["message"].as_str().is_some());
+
+    let out = kubenines()
+        .args(["validate", "-o", "json", "scenarios/stacked-3.yaml"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["valid"], true);
+    let _ = std::fs::remove_dir_all(&dir);
+}
