@@ -34,6 +34,18 @@ use crate::text;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The format of a scenario or study read from standard input (a FILE
+    /// of `-`) [default: sniffed: JSON if it starts with `{`, TOML if it
+    /// starts with a `[table]` or `key = value`, else YAML].
+    #[arg(long, global = true, value_enum)]
+    format: Option<InputFormat>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum InputFormat {
+    Yaml,
+    Toml,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -505,6 +517,13 @@ fn output_failure(what: &'static str) -> impl FnOnce(std::io::Error) -> Failure 
 }
 
 fn dispatch(cli: Cli) -> Result<(), Failure> {
+    if let Some(format) = cli.format {
+        scenario::set_stdin_format(match format {
+            InputFormat::Yaml => scenario::Format::Yaml,
+            InputFormat::Toml => scenario::Format::Toml,
+            InputFormat::Json => scenario::Format::Json,
+        });
+    }
     match cli.command {
         Command::Run(args) => run(args),
         Command::Compare(args) => compare(args),

@@ -742,3 +742,73 @@ fn validate_reports_every_file_and_speaks_json() {
     assert_eq!(v["valid"], true);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A FILE of `-` is standard input: its format named by `--format` or
+/// sniffed (JSON, TOML, else YAML), its errors located in `<stdin>`, and a
+/// run of it gives the file's results (its `source` aside).
+#[test]
+fn scenario_on_standard_input() {
+    let strip = |stdout: &[u8]| {
+        let mut v: Value = serde_json::from_slice(stdout).expect("JSON");
+        let o = v.as_object_mut().expect("object");
+        o.remove("performance");
+        let scenario = o["scenario"].as_object_mut().expect("scenario");
+        scenario.remove("source");
+        v
+    };
+    let file = kubenines()
+        .args([
+            "run",
+            "scenarios/stacked-1.yaml",
+            "-n",
+            "40",
+            "-q",
+            "-o",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    let yaml = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/stacked-1.yaml"),
+    )
+    .expect("reads");
+    let stdin = kubenines()
+        .args(["run", "-", "-n", "40", "-q", "-o", "json"])
+        .write_stdin(yaml)
+        .output()
+        .expect("runs");
+    assert!(stdin.status.success(), "{stdin:?}");
+    assert!(
+        strip(&stdin.stdout) == strip(&file.stdout),
+        "results from standard input differ from the file's"
+    );
+
+    let toml = "# a comment first\nname = \"t\"\n[simulation]\nhorizon = \"1y\"\nreplications = 10\nseed = 1\n[zones]\ncount = 1\nfailure = \"exponential(mean=5y)\"\nrepair = \"fixed(4h)\"\n[control_plane]\ntopology = \"stacked\"\nnodes = 1\nload_balancer = \"none\"\n[control_plane.node]\nfailure = \"exponential(mean=2y)\"\nrepair = \"fixed(30m)\"\n";
+    let json = r#"{"name": "j", "simulation": {"horizon": "1y", "replications": 10, "seed": 1}, "zones": {"count": 1, "failure": "exponential(mean=5y)", "repair": "fixed(4h)"}, "control_plane": {"topology": "stacked", "nodes": 1, "load_balancer": "none", "node": {"failure": "exponential(mean=2y)", "repair": "fixed(30m)"}}}"#;
+    for (text, name) in [(toml, "(t)"), (json, "(j)")] {
+        let out = kubenines()
+            .args(["validate", "-"])
+            .write_stdin(text)
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains(name));
+    }
+    // Named, the format is not sniffed: TOML read as YAML is an error.
+    let out = kubenines()
+        .args(["validate", "--format", "yaml", "-"])
+        .write_stdin(toml)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let out = kubenines()
+        .args(["validate", "-"])
+        .write_stdin("name: x\nzones: {count: 2}\ncontrol_plane: {nodes: 3}\n")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("<stdin>:3:1: control_plane.topology"),
+        "{out:?}"
+    );
+}

@@ -1,7 +1,9 @@
 //! Reading a scenario file: format by extension, size limit, deserialization
 //! with key paths, validation, and errors that point at a line.
 
+use std::io::Read as _;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use serde_saphyr::MessageFormatter as _;
 
@@ -36,16 +38,78 @@ impl Format {
     }
 }
 
+/// The path that names standard input.
+pub const STDIN_PATH: &str = "-";
+
+/// How standard input is named in errors.
+const STDIN_NAME: &str = "<stdin>";
+
+/// Standard input's text, read once (a command may look at it twice: once
+/// to tell a study from a scenario, once to load it), at most one byte more
+/// than [`MAX_FILE_BYTES`].
+static STDIN: OnceLock<Result<Vec<u8>, String>> = OnceLock::new();
+
+/// The format of standard input when the command line names it
+/// (`--format`); otherwise it is sniffed ([`Format::sniff`]).
+static STDIN_FORMAT: OnceLock<Format> = OnceLock::new();
+
+/// Sets the format of a scenario read from standard input (`--format`).
+/// The first call decides.
+pub fn set_stdin_format(format: Format) {
+    let _ = STDIN_FORMAT.set(format);
+}
+
+impl Format {
+    /// The format of a text with no file name: JSON when it starts with
+    /// `{`; TOML when its first line that is not blank or a comment is a
+    /// `[table]` header or a `key = value`; YAML otherwise.
+    pub fn sniff(text: &str) -> Format {
+        let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+        if trimmed.starts_with('{') {
+            return Format::Json;
+        }
+        let first = trimmed
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'));
+        match first {
+            Some(l) if l.starts_with('[') => Format::Toml,
+            Some(l) => {
+                let key_end = l.find(|c: char| !(c.is_alphanumeric() || "_-.\"".contains(c)));
+                match key_end.map(|at| l[at..].trim_start()) {
+                    Some(rest) if rest.starts_with('=') => Format::Toml,
+                    _ => Format::Yaml,
+                }
+            }
+            None => Format::Yaml,
+        }
+    }
+}
+
 /// Reads, parses and validates the scenario file at `path`; the format is
-/// chosen by its extension (`.yaml`/`.yml`, `.toml`, `.json`).
+/// chosen by its extension (`.yaml`/`.yml`, `.toml`, `.json`). A path of
+/// `-` is standard input, in the format `--format` named or sniffed.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let (text, format) = read_text(path)?;
-    parse_str(&text, &path.display().to_string(), format)
+    parse_str(&text, &source_name(path), format)
+}
+
+/// How a scenario's path is named in errors and results: as given, or
+/// `<stdin>` for `-`.
+pub(crate) fn source_name(path: &Path) -> String {
+    if path.as_os_str() == STDIN_PATH {
+        STDIN_NAME.to_string()
+    } else {
+        path.display().to_string()
+    }
 }
 
 /// Reads the text of a scenario (or study) file, within the size limit, and
 /// its format by extension. Errors name the file as `path` displays.
 pub(crate) fn read_text(path: &Path) -> Result<(String, Format), ScenarioError> {
+    if path.as_os_str() == STDIN_PATH {
+        return read_stdin();
+    }
     let file = path.display().to_string();
     let Some(format) = Format::from_path(path) else {
         return Err(ScenarioError::file(
@@ -76,6 +140,45 @@ pub(crate) fn read_text(path: &Path) -> Result<(String, Format), ScenarioError> 
             ..ScenarioError::file(&file, "not valid UTF-8; scenario files are UTF-8 text")
         }
     })?;
+    Ok((text, format))
+}
+
+/// Standard input's text and format (see [`STDIN`]), within the size limit.
+fn read_stdin() -> Result<(String, Format), ScenarioError> {
+    let bytes = STDIN.get_or_init(|| {
+        let mut out = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(MAX_FILE_BYTES as u64 + 1)
+            .read_to_end(&mut out)
+            .map(|_| out)
+            .map_err(|e| format!("cannot read: {e}"))
+    });
+    let bytes = bytes
+        .as_ref()
+        .map_err(|e| ScenarioError::file(STDIN_NAME, e.clone()))?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(ScenarioError::file(
+            STDIN_NAME,
+            format!(
+                "more than {MAX_FILE_BYTES} bytes; scenario files are limited to \
+                 {MAX_FILE_BYTES} bytes (1 MiB)"
+            ),
+        ));
+    }
+    let text = String::from_utf8(bytes.clone()).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let (line, column) = line_column(&String::from_utf8_lossy(e.as_bytes()), offset);
+        ScenarioError {
+            line: Some(line),
+            column: Some(column),
+            ..ScenarioError::file(STDIN_NAME, "not valid UTF-8; scenario files are UTF-8 text")
+        }
+    })?;
+    let format = STDIN_FORMAT
+        .get()
+        .copied()
+        .unwrap_or_else(|| Format::sniff(&text));
     Ok((text, format))
 }
 

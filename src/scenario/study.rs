@@ -346,7 +346,7 @@ fn at(prefix: &[Segment], rest: &[Segment]) -> Vec<Segment> {
 
 /// Reads a study file and expands it into designs.
 pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
-    let source = path.display().to_string();
+    let source = super::load::source_name(path);
     let (text, format) = read_text(path)?;
     // Values are as written: in YAML `yes` or `on` is text, as a scenario's
     // typed keys would read it (a scenario has no boolean keys).
