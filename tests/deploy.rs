@@ -1367,3 +1367,39 @@ fn the_ci_script_with_the_real_binary_passes_an_unchanged_model_and_fails_a_stri
     let (output, code) = real_run(&repo_dir, "bash", &[&script, "base", "out"], &[]);
     assert_eq!(code, 1, "{output}");
 }
+
+/// Every pod-condition pattern of a Job's podFailurePolicy says its
+/// `status`: the OpenAPI schema marks it required and API servers have
+/// refused the pattern without it (kubernetes/kubernetes#131512), while
+/// k8s-openapi reads a missing one as "" (so the strict round trip above
+/// cannot see it).
+#[test]
+fn pod_failure_policy_patterns_name_their_status() {
+    let mut patterns = 0;
+    for doc in documents() {
+        if doc.kind() != ("batch/v1", "Job") {
+            continue;
+        }
+        let job = doc.job();
+        let Some(policy) = job
+            .spec
+            .as_ref()
+            .and_then(|s| s.pod_failure_policy.as_ref())
+        else {
+            continue;
+        };
+        for rule in &policy.rules {
+            for pattern in rule.on_pod_conditions.iter().flatten() {
+                patterns += 1;
+                assert!(
+                    ["True", "False", "Unknown"].contains(&pattern.status.as_str()),
+                    "{}: onPodConditions {} has status {:?}",
+                    doc.file,
+                    pattern.type_,
+                    pattern.status
+                );
+            }
+        }
+    }
+    assert!(patterns >= 1, "no podFailurePolicy pattern found");
+}
