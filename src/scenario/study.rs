@@ -385,7 +385,12 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
             &[key("base")],
             format!(
                 "no scenario file at `{base}`; `base` is a scenario file's path, relative to the \
-                 study file's directory"
+                 {}",
+                if path.as_os_str() == load::STDIN_PATH {
+                    "current directory (the study was read from standard input)"
+                } else {
+                    "study file's directory"
+                }
             ),
         ));
     }
