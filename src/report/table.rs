@@ -56,21 +56,9 @@ impl Exporter for TableExporter {
         let mut rows = vec![header.map(String::from).to_vec()];
         for (name, i) in &r.indicators.0 {
             let a = &i.availability;
-            let ci = match (a.ci_low, a.ci_high) {
-                (Some(l), Some(h)) => {
-                    format!(" [{}, {}]", percent(l, i.nines), percent(h, i.nines))
-                }
-                _ => String::new(),
-            };
+            let ci = interval(a.ci_low, a.ci_high, |x| percent(x, i.nines));
             let d = &i.downtime_minutes_per_year;
-            let dci = match (d.ci_low, d.ci_high) {
-                (Some(l), Some(h)) => format!(
-                    " [{}, {}]",
-                    human_duration_minutes(l),
-                    human_duration_minutes(h)
-                ),
-                _ => String::new(),
-            };
+            let dci = interval(d.ci_low, d.ci_high, human_duration_minutes);
             let o = &i.outage_minutes;
             rows.push(vec![
                 name.clone(),
@@ -101,6 +89,15 @@ impl Exporter for TableExporter {
     }
 }
 
+/// A 95% interval as " [low, high]" with `show` for each end, or nothing
+/// when the run has no interval.
+fn interval(low: Option<f64>, high: Option<f64>, show: impl Fn(f64) -> String) -> String {
+    match (low, high) {
+        (Some(l), Some(h)) => format!(" [{}, {}]", show(l), show(h)),
+        _ => String::new(),
+    }
+}
+
 /// Request success and degraded time per year, for the indicators with
 /// client requests (`api`): success shown like availability, in percent
 /// with as many digits as its nines need.
@@ -120,18 +117,8 @@ fn write_requests(r: &Results, out: &mut dyn std::io::Write) -> std::io::Result<
             continue;
         };
         let nines = (s.mean < 1.0).then(|| -(1.0 - s.mean).log10());
-        let ci = match (s.ci_low, s.ci_high) {
-            (Some(l), Some(h)) => format!(" [{}, {}]", percent(l, nines), percent(h, nines)),
-            _ => String::new(),
-        };
-        let dci = match (d.ci_low, d.ci_high) {
-            (Some(l), Some(h)) => format!(
-                " [{}, {}]",
-                human_duration_minutes(l),
-                human_duration_minutes(h)
-            ),
-            _ => String::new(),
-        };
+        let ci = interval(s.ci_low, s.ci_high, |x| percent(x, nines));
+        let dci = interval(d.ci_low, d.ci_high, human_duration_minutes);
         rows.push(vec![
             name.clone(),
             format!("{}{ci}", percent(s.mean, nines)),
@@ -227,10 +214,7 @@ fn write_data_loss(r: &Results, out: &mut dyn std::io::Write) -> std::io::Result
         )
     });
     for (name, events, rpo, rto) in all.chain(causes) {
-        let ci = match (events.ci_low, events.ci_high) {
-            (Some(l), Some(h)) => format!(" [{}, {}]", fmt_rate(l), fmt_rate(h)),
-            _ => String::new(),
-        };
+        let ci = interval(events.ci_low, events.ci_high, fmt_rate);
         rows.push(vec![
             name.to_string(),
             format!("{}{ci}", fmt_rate(events.mean)),
