@@ -612,10 +612,10 @@ impl<'m> Cluster<'m> {
                     Wiring::Kubeadm => {
                         // Each host's own apiserver, which the endpoint
                         // follows as it changes; etcd must be writable.
+                        let etcd = self.etcd.writable(m, &self.infra);
                         let serving = self.endpoint.serving_all();
-                        let api = self.etcd.writable(m, &self.infra) && serving.contains(&true);
                         self.controllers
-                            .handle(&mut self.ctx, e, api, Some(serving), &self.infra);
+                            .handle(&mut self.ctx, e, etcd, Some(serving), &self.infra);
                     }
                 }
             }

@@ -83,10 +83,12 @@ impl Controllers {
         self.local_any = true;
     }
 
-    /// Handles a lease attempt. `api`: the controllers reach an apiserver
-    /// now: through the load balancer (that wiring), or each control-plane
-    /// host its own (kubeadm's: candidates are the hosts marked in `local`,
-    /// and `api` says whether etcd is writable and any is marked).
+    /// Handles a lease attempt. Through the load balancer (`local` is
+    /// `None`), `api` is whether the API is up now and every control-plane
+    /// host that is up is a candidate; with kubeadm's wiring, `api` is
+    /// whether etcd is writable and the candidates are the hosts marked in
+    /// `local` (their own apiserver serves). With no candidate the lease
+    /// waits for the API.
     #[inline]
     pub fn handle(
         &mut self,
@@ -98,20 +100,18 @@ impl Controllers {
     ) {
         let Event::LeaseAttempt(c, generation) = event;
         let c = c as usize;
-        if self.leases[c].is_current(generation) {
-            if api {
-                let stream = ctx.layout.lease[c];
-                let h = match local {
-                    Some(local) => {
-                        let n = local.iter().filter(|&&b| b).count() as u32;
-                        pick(ctx, stream, local, n)
-                    }
-                    None => pick(ctx, stream, infra.cp_hosts(ctx.model), infra.cp_hosts_up()),
-                };
-                self.leases[c].lease = Lease::Held(h);
-            } else {
-                self.leases[c].wait_for_api();
-            }
+        if !self.leases[c].is_current(generation) {
+            return;
+        }
+        let (candidates, marked) = match local {
+            Some(local) => (local, local.iter().filter(|&&b| b).count() as u32),
+            None => (infra.cp_hosts(ctx.model), infra.cp_hosts_up()),
+        };
+        if api && marked > 0 {
+            let stream = ctx.layout.lease[c];
+            self.leases[c].lease = Lease::Held(pick(ctx, stream, candidates, marked));
+        } else {
+            self.leases[c].wait_for_api();
         }
     }
 
@@ -258,10 +258,10 @@ impl Controllers {
     }
 }
 
-/// A uniformly chosen control-plane host among the `marked` of
-/// `candidates` (the API is up, so one is).
+/// A uniformly chosen control-plane host among the `marked` (at least one)
+/// of `candidates`.
 fn pick(ctx: &mut Ctx, stream: usize, candidates: &[bool], marked: u32) -> u16 {
-    let k = uniform_below(ctx.rng(stream), marked.max(1));
+    let k = uniform_below(ctx.rng(stream), marked);
     nth_true(candidates.iter().copied(), k)
 }
 
