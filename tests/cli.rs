@@ -25,6 +25,14 @@ fn run_json(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("valid JSON")
 }
 
+/// The 1-based line of `text` where `needle` first appears.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line holds {needle:?}"))
+        + 1
+}
+
 fn keys(v: &Value) -> Vec<&str> {
     v.as_object()
         .expect("object")
@@ -273,7 +281,7 @@ fn bad_input_exits_2_with_a_located_message() {
         .unwrap()
         .replace("nodes: 3", "nodes: 0");
     std::fs::write(&bad, &text).unwrap();
-    let line = text.lines().position(|l| l.contains("nodes: 0")).unwrap() + 1;
+    let line = line_of(&text, "nodes: 0");
     let bad = bad.display().to_string();
     assert_bad_input(
         &["run", &bad],
@@ -289,11 +297,7 @@ fn bad_input_exits_2_with_a_located_message() {
             "  load_balancer:\n    kind: pair\n    placement: [1]\n",
         );
     std::fs::write(&pair, &text).unwrap();
-    let line = text
-        .lines()
-        .position(|l| l.contains("placement: [1]"))
-        .unwrap()
-        + 1;
+    let line = line_of(&text, "placement: [1]");
     let pair = pair.display().to_string();
     assert_bad_input(
         &["run", &pair],
@@ -343,11 +347,7 @@ fn warnings_go_to_stderr_and_keep_the_exit_code() {
     let text = std::fs::read_to_string("scenarios/stacked-3.yaml").unwrap()
         + "\nmaintenance:\n  interval: 1h\n  duration: 30m\n";
     std::fs::write(&file, &text).unwrap();
-    let line = text
-        .lines()
-        .position(|l| l.contains("duration: 30m"))
-        .unwrap()
-        + 1;
+    let line = line_of(&text, "duration: 30m");
     let file = file.display().to_string();
     let expected = format!("{file}:{line}:3: warning: maintenance.duration: ");
     for args in [
