@@ -108,7 +108,12 @@ pub(crate) fn source_name(path: &Path) -> String {
 /// its format by extension. Errors name the file as `path` displays.
 pub(crate) fn read_text(path: &Path) -> Result<(String, Format), ScenarioError> {
     if path.as_os_str() == STDIN_PATH {
-        return read_stdin();
+        let text = utf8(stdin_bytes()?, STDIN_NAME)?;
+        let format = STDIN_FORMAT
+            .get()
+            .copied()
+            .unwrap_or_else(|| Format::sniff(&text));
+        return Ok((text, format));
     }
     let file = path.display().to_string();
     let Some(format) = Format::from_path(path) else {
@@ -119,32 +124,15 @@ pub(crate) fn read_text(path: &Path) -> Result<(String, Format), ScenarioError> 
     };
     // A regular file within the limit only: a FIFO or device as a scenario
     // must neither block nor fill memory.
-    let bytes = crate::fsio::read_limited(path, MAX_FILE_BYTES as u64).map_err(|e| {
-        ScenarioError::file(
-            &file,
-            match e {
-                crate::fsio::ReadError::TooLarge { .. } => format!(
-                    "file is more than {MAX_FILE_BYTES} bytes; scenario files are limited to \
-                     {MAX_FILE_BYTES} bytes (1 MiB)"
-                ),
-                e => e.to_string(),
-            },
-        )
+    let bytes = crate::fsio::read_limited(path, MAX_FILE_BYTES as u64).map_err(|e| match e {
+        crate::fsio::ReadError::TooLarge { .. } => too_large(&file),
+        e => ScenarioError::file(&file, e.to_string()),
     })?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let offset = e.utf8_error().valid_up_to();
-        let (line, column) = line_column(&String::from_utf8_lossy(e.as_bytes()), offset);
-        ScenarioError {
-            line: Some(line),
-            column: Some(column),
-            ..ScenarioError::file(&file, "not valid UTF-8; scenario files are UTF-8 text")
-        }
-    })?;
-    Ok((text, format))
+    Ok((utf8(bytes, &file)?, format))
 }
 
-/// Standard input's text and format (see [`STDIN`]), within the size limit.
-fn read_stdin() -> Result<(String, Format), ScenarioError> {
+/// Standard input's bytes (see [`STDIN`]), within the size limit.
+fn stdin_bytes() -> Result<Vec<u8>, ScenarioError> {
     let bytes = STDIN.get_or_init(|| {
         let mut out = Vec::new();
         std::io::stdin()
@@ -154,32 +142,35 @@ fn read_stdin() -> Result<(String, Format), ScenarioError> {
             .map(|_| out)
             .map_err(|e| format!("cannot read: {e}"))
     });
-    let bytes = bytes
-        .as_ref()
-        .map_err(|e| ScenarioError::file(STDIN_NAME, e.clone()))?;
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(ScenarioError::file(
-            STDIN_NAME,
-            format!(
-                "more than {MAX_FILE_BYTES} bytes; scenario files are limited to \
-                 {MAX_FILE_BYTES} bytes (1 MiB)"
-            ),
-        ));
+    match bytes {
+        Err(e) => Err(ScenarioError::file(STDIN_NAME, e.clone())),
+        Ok(bytes) if bytes.len() > MAX_FILE_BYTES => Err(too_large(STDIN_NAME)),
+        Ok(bytes) => Ok(bytes.clone()),
     }
-    let text = String::from_utf8(bytes.clone()).map_err(|e| {
+}
+
+/// A scenario text over [`MAX_FILE_BYTES`].
+fn too_large(file: &str) -> ScenarioError {
+    ScenarioError::file(
+        file,
+        format!(
+            "file is more than {MAX_FILE_BYTES} bytes; scenario files are limited to \
+             {MAX_FILE_BYTES} bytes (1 MiB)"
+        ),
+    )
+}
+
+/// The text of a scenario's bytes, or where they stop being UTF-8.
+fn utf8(bytes: Vec<u8>, file: &str) -> Result<String, ScenarioError> {
+    String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let (line, column) = line_column(&String::from_utf8_lossy(e.as_bytes()), offset);
         ScenarioError {
             line: Some(line),
             column: Some(column),
-            ..ScenarioError::file(STDIN_NAME, "not valid UTF-8; scenario files are UTF-8 text")
+            ..ScenarioError::file(file, "not valid UTF-8; scenario files are UTF-8 text")
         }
-    })?;
-    let format = STDIN_FORMAT
-        .get()
-        .copied()
-        .unwrap_or_else(|| Format::sniff(&text));
-    Ok((text, format))
+    })
 }
 
 /// Deserializes `text` into `T` with the scenario loader's limits, key
