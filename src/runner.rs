@@ -726,23 +726,126 @@ pub struct Comparison {
     /// its indicator i minus the baseline's for the indicator of the same
     /// key (`None` when the baseline has no such indicator).
     pub differences: Vec<Vec<Option<MeanVar>>>,
+    /// Every pair of designs, for differences to whichever design leads:
+    /// see [`Comparison::between`].
+    pub pairs: PairDifferences,
 }
 
-/// One chunk (or block) of every design: summaries and paired differences.
-type ChunkOfAll = (Vec<Summary>, Vec<Vec<Option<MeanVar>>>);
+/// Over replications, for every pair of designs (d, e) with e < d and every
+/// indicator key both have: design d's unavailability minus design e's.
+#[derive(Clone, Debug, Default)]
+pub struct PairDifferences {
+    /// Indicator keys of all designs, in order of first appearance.
+    pub keys: Vec<String>,
+    /// `index[d][k]`: design d's indicator of key `keys[k]`, if it has one.
+    index: Vec<Vec<Option<usize>>>,
+    /// `of[d * (d - 1) / 2 + e][k]` for e < d.
+    of: Vec<Vec<Option<MeanVar>>>,
+}
 
-/// Appends `part`, the replications right after those of `acc`.
-fn merge_all(acc: &mut ChunkOfAll, part: &ChunkOfAll) {
-    for (summary, p) in acc.0.iter_mut().zip(&part.0) {
-        summary.merge(p);
+impl PairDifferences {
+    fn new(models: &[Model]) -> PairDifferences {
+        let mut keys: Vec<String> = Vec::new();
+        for m in models {
+            for k in m.indicator_keys() {
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+        }
+        let index: Vec<Vec<Option<usize>>> = models
+            .iter()
+            .map(|m| {
+                let own = m.indicator_keys();
+                keys.iter()
+                    .map(|k| own.iter().position(|o| o == k))
+                    .collect()
+            })
+            .collect();
+        let mut p = PairDifferences {
+            keys,
+            index,
+            of: Vec::new(),
+        };
+        p.of = p.empty();
+        p
     }
-    for (design, p) in acc.1.iter_mut().zip(&part.1) {
+
+    /// Accumulators with nothing in them, of the same shape.
+    fn empty(&self) -> Vec<Vec<Option<MeanVar>>> {
+        let n = self.index.len();
+        (1..n)
+            .flat_map(|d| (0..d).map(move |e| (d, e)))
+            .map(|(d, e)| {
+                (0..self.keys.len())
+                    .map(|k| {
+                        (self.index[d][k].is_some() && self.index[e][k].is_some())
+                            .then(MeanVar::default)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Adds a chunk's replications: `values[d][i][r]` as recorded.
+    fn push(&self, acc: &mut [Vec<Option<MeanVar>>], values: &[Recorded]) {
+        let mut p = 0;
+        for d in 1..self.index.len() {
+            for e in 0..d {
+                for (k, slot) in acc[p].iter_mut().enumerate() {
+                    if let (Some(acc), Some(i), Some(j)) =
+                        (slot.as_mut(), self.index[d][k], self.index[e][k])
+                    {
+                        for (x, y) in values[d][i].iter().zip(&values[e][j]) {
+                            acc.push(x - y);
+                        }
+                    }
+                }
+                p += 1;
+            }
+        }
+    }
+
+    /// Over replications, design `d`'s unavailability of indicator `key`
+    /// minus design `e`'s; `None` unless both have it, or when d == e.
+    pub fn between(&self, d: usize, e: usize, key: &str) -> Option<crate::stats::Interval> {
+        let k = self.keys.iter().position(|x| x == key)?;
+        let (hi, lo, sign) = match d.cmp(&e) {
+            std::cmp::Ordering::Greater => (d, e, 1.0),
+            std::cmp::Ordering::Less => (e, d, -1.0),
+            std::cmp::Ordering::Equal => return None,
+        };
+        let m = self.of.get(hi * (hi - 1) / 2 + lo)?.get(k)?.as_ref()?;
+        Some(m.interval95().affine(0.0, sign))
+    }
+}
+
+/// Appends the accumulators of later replications.
+fn merge_accumulators(acc: &mut [Vec<Option<MeanVar>>], part: &[Vec<Option<MeanVar>>]) {
+    for (design, p) in acc.iter_mut().zip(part) {
         for (a, p) in design.iter_mut().zip(p) {
             if let (Some(a), Some(p)) = (a.as_mut(), p) {
                 a.merge(p);
             }
         }
     }
+}
+
+/// One chunk (or block) of every design: summaries, paired differences to
+/// the baseline, and between every pair.
+type ChunkOfAll = (
+    Vec<Summary>,
+    Vec<Vec<Option<MeanVar>>>,
+    Vec<Vec<Option<MeanVar>>>,
+);
+
+/// Appends `part`, the replications right after those of `acc`.
+fn merge_all(acc: &mut ChunkOfAll, part: &ChunkOfAll) {
+    for (summary, p) in acc.0.iter_mut().zip(&part.0) {
+        summary.merge(p);
+    }
+    merge_accumulators(&mut acc.1, &part.1);
+    merge_accumulators(&mut acc.2, &part.2);
 }
 
 /// Runs every model over the same replications; `baseline` indexes `models`.
@@ -772,9 +875,11 @@ pub fn run_paired(
             .map(|p| p.iter().map(|b| b.map(|_| MeanVar::default())).collect())
             .collect()
     };
+    let mut all_pairs = PairDifferences::new(models);
     let mut total: ChunkOfAll = (
         models.iter().map(Summary::new).collect(),
         empty_differences(),
+        all_pairs.empty(),
     );
     let range = options.first..options.first + options.replications;
     let overruns: Vec<Overruns> = models.iter().map(|_| Overruns::new()).collect();
@@ -803,12 +908,15 @@ pub fn run_paired(
                     }
                 }
             }
-            (parts, diffs)
+            let mut between = all_pairs.empty();
+            all_pairs.push(&mut between, &values);
+            (parts, diffs, between)
         },
         &|| {
             (
                 models.iter().map(Summary::new).collect(),
                 empty_differences(),
+                all_pairs.empty(),
             )
         },
         &|acc: &mut ChunkOfAll, part: &ChunkOfAll| merge_all(acc, part),
@@ -829,13 +937,15 @@ pub fn run_paired(
             source: Box::new(o),
         });
     }
-    let (summaries, differences) = total;
+    let (summaries, differences, between) = total;
+    all_pairs.of = between;
     Ok(Comparison {
         runs: summaries
             .into_iter()
             .map(|summary| clock.finish(summary))
             .collect(),
         differences,
+        pairs: all_pairs,
     })
 }
 

@@ -155,6 +155,34 @@ fn compare_json_and_csv_from_the_command_line() {
     let text = String::from_utf8(out.stdout).expect("utf-8");
     assert_eq!(text.lines().count(), 3);
     assert!(text.starts_with("rank,design,"));
+    assert!(
+        text.lines()
+            .next()
+            .unwrap()
+            .ends_with(",pareto_frontier,leading_group")
+    );
+    assert!(
+        text.lines().nth(1).unwrap().ends_with(",true"),
+        "the leader leads: {text}"
+    );
+    // The table marks the leader and says what a tie is.
+    let out = kubenines()
+        .arg("compare")
+        .args(files)
+        .args(["-n", "64", "--quiet"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let header = text
+        .lines()
+        .find(|l| l.starts_with("rank"))
+        .expect("header");
+    assert!(header.contains(" lead "), "{text}");
+    assert!(text.contains(" leader "), "{text}");
+    assert!(
+        text.contains("no design is tied with the leader (the 95% interval of the paired difference in `api` contains 0)"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -269,4 +297,96 @@ fn a_pair_pays_for_two_load_balancers() {
         assert_eq!(d["currency"], "EUR", "{name}");
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The leading group: the most available design and every design whose
+/// paired difference to it is not significant. A design compared with its
+/// own copy differs by exactly 0 in every replication, so the copy is tied
+/// whatever the noise; stacked-2 is hours a year worse, so it is not.
+/// Every pair's difference is accumulated as the baseline's is, so the two
+/// agree to the bit.
+#[test]
+fn leading_group_holds_the_leader_and_the_designs_tied_with_it() {
+    let mut models = models(
+        &["stacked-2", "stacked-3", "stacked-3", "external-3x3"],
+        400,
+    );
+    models[2].name = "stacked-3-copy".into();
+    let options = RunOptions {
+        replications: 400,
+        first: 0,
+        threads: 2,
+    };
+    let mut led = false;
+    for baseline in [0, 1, 3] {
+        let c = run_paired(&models, baseline, &options, &|_| {}).expect("runs");
+        let sources: Vec<String> = models.iter().map(|m| m.name.clone()).collect();
+        let r = ComparisonResults::new(&models, &sources, baseline, "api", &c);
+        let design = |name: &str| r.designs.iter().find(|d| d.name == name).expect(name);
+        let get = |d: &kubenines::report::compare::DesignResult, k: &str, leader: bool| {
+            let list = if leader {
+                &d.difference_to_leader.0
+            } else {
+                &d.difference_to_baseline.0
+            };
+            list.iter().find(|(key, _)| key == k).expect(k).1.clone()
+        };
+        let (_, api) = r
+            .leading_groups
+            .0
+            .iter()
+            .find(|(k, _)| k == "api")
+            .expect("api");
+        assert_eq!(api.leader, r.designs[0].name);
+        assert!(r.designs[0].leading_group);
+        assert!(!api.tied.contains(&"stacked-2".to_string()), "{api:?}");
+        assert!(!design("stacked-2").leading_group);
+        // The copy: exactly 0 apart, so in the group together or not at all.
+        let apart = c.pairs.between(2, 1, "api").expect("both have api");
+        assert_eq!(
+            (apart.mean, apart.ci_low, apart.ci_high),
+            (0.0, Some(0.0), Some(0.0))
+        );
+        assert_eq!(
+            design("stacked-3").leading_group,
+            design("stacked-3-copy").leading_group
+        );
+        let leader = models
+            .iter()
+            .position(|m| m.name == api.leader)
+            .expect("leader");
+        for (i, m) in models.iter().enumerate() {
+            let d = design(&m.name);
+            // The leading group is exactly the designs not significantly apart.
+            let to_leader = get(d, "api", true).unavailability;
+            assert_eq!(
+                d.leading_group,
+                !kubenines::report::compare::significant(&to_leader),
+                "{}",
+                m.name
+            );
+            for key in ["etcd", "api", "control_plane"] {
+                let (b, l) = (get(d, key, false), get(d, key, true));
+                if i == baseline {
+                    assert_eq!(b.unavailability.mean, 0.0);
+                } else {
+                    assert_eq!(
+                        Some(b.unavailability),
+                        c.pairs.between(i, baseline, key),
+                        "{} {key}",
+                        m.name
+                    );
+                }
+                if i != leader && key == "api" {
+                    assert_eq!(Some(l.unavailability), c.pairs.between(i, leader, key));
+                }
+                if baseline == leader {
+                    led = true;
+                    // The baseline leads: both differences are one.
+                    assert_eq!(b.unavailability, l.unavailability, "{} {key}", m.name);
+                }
+            }
+        }
+    }
+    assert!(led, "one of the runs has the leader for baseline");
 }

@@ -36,6 +36,22 @@ pub struct ComparisonResults {
     /// Designs of the study that did not validate, so were not run (empty for
     /// `compare FILE...`), in the study's order.
     pub invalid_designs: Vec<InvalidDesignResult>,
+    /// Per indicator key any design has: the design that leads on it and
+    /// those tied with it (see [`LeadingGroup`]).
+    pub leading_groups: Named<LeadingGroup>,
+}
+
+/// The designs that lead on one indicator: the most available, and every
+/// design whose paired difference to it is not significant.
+#[derive(Clone, Debug, Serialize)]
+pub struct LeadingGroup {
+    /// The design with the highest mean availability (the first in the
+    /// given order among equal means).
+    pub leader: String,
+    /// Designs tied with the leader, most available first: the 95% interval
+    /// of their paired difference to it contains 0 (or there is no interval:
+    /// fewer than two replications).
+    pub tied: Vec<String>,
 }
 
 /// Which study a comparison ran.
@@ -86,6 +102,13 @@ pub struct DesignResult {
     /// mean over paired replications with a 95% interval. Negative is
     /// better. The baseline's own entries are exactly zero.
     pub difference_to_baseline: Differences,
+    /// On the ranking indicator: the leader, or tied with it (the 95%
+    /// interval of the paired difference to the leader contains 0).
+    pub leading_group: bool,
+    /// Per indicator: this design minus that indicator's leader (see
+    /// [`ComparisonResults::leading_groups`]), over paired replications with a
+    /// 95% interval; the leader's own entries are exactly zero.
+    pub difference_to_leader: Differences,
 }
 
 /// A paired difference of one indicator.
@@ -145,9 +168,12 @@ impl ComparisonResults {
                     currency: model.monthly_cost.map(|_| model.currency.clone()),
                     pareto_frontier: false,
                     difference_to_baseline,
+                    leading_group: false,
+                    difference_to_leader: Named(Vec::new()),
                 }
             })
             .collect();
+        let leading_groups = leading_groups(&mut designs, comparison, indicator);
         let availability = |d: &DesignResult| {
             d.indicators
                 .get(indicator)
@@ -182,6 +208,7 @@ impl ComparisonResults {
             threads: first.threads,
             study: None,
             invalid_designs: Vec::new(),
+            leading_groups,
         }
     }
 
@@ -205,6 +232,7 @@ impl ComparisonResults {
             [
                 "rank",
                 "design",
+                "lead",
                 "availability [95% CI]",
                 "nines",
                 "downtime/yr",
@@ -220,7 +248,7 @@ impl ComparisonResults {
         // Cost columns, after `hosts`, only when some design has a cost.
         let costs = self.designs.iter().any(|d| d.monthly_cost.is_some());
         let frontier = self.designs.iter().any(|d| d.pareto_frontier);
-        const AFTER_HOSTS: usize = 9;
+        const AFTER_HOSTS: usize = 10;
         if costs {
             rows[0].insert(AFTER_HOSTS, "cost/month".into());
             if frontier {
@@ -245,6 +273,12 @@ impl ComparisonResults {
             rows.push(vec![
                 d.rank.to_string(),
                 d.name.clone(),
+                match (d.leading_group, d.rank) {
+                    (true, 1) => "leader",
+                    (true, _) => "tied",
+                    (false, _) => "-",
+                }
+                .into(),
                 format!("{}{ci}", percent(a.mean, i.nines)),
                 i.nines.map_or("∞".into(), |n| format!("{n:.2}")),
                 human_duration_minutes(i.downtime_minutes_per_year.mean),
@@ -275,6 +309,20 @@ impl ComparisonResults {
             }
         }
         super::table::write_rows(&rows, out)?;
+        let tied = self.designs.iter().filter(|d| d.leading_group).count() - 1;
+        if self.designs.len() > 1 {
+            writeln!(
+                out,
+                "lead: {} tied with the leader (the 95% interval of the paired difference \
+                 in `{}` contains 0)",
+                match tied {
+                    0 => "no design is".to_string(),
+                    1 => "1 design is".to_string(),
+                    k => format!("{k} designs are"),
+                },
+                self.indicator
+            )?;
+        }
         if !self.invalid_designs.is_empty() {
             writeln!(out)?;
             writeln!(
@@ -318,6 +366,7 @@ impl ComparisonResults {
             "monthly_cost",
             "currency",
             "pareto_frontier",
+            "leading_group",
         ])?;
         for d in &self.designs {
             let Some(i) = d.indicators.get(&self.indicator) else {
@@ -347,10 +396,83 @@ impl ComparisonResults {
                 opt(d.monthly_cost),
                 csv_cell(d.currency.as_deref().unwrap_or_default()),
                 d.pareto_frontier.to_string(),
+                d.leading_group.to_string(),
             ])?;
         }
         w.flush()
     }
+}
+
+/// Per indicator key, in [`crate::runner::PairDifferences::keys`] order: its
+/// leader, every design's paired difference to it, and the designs tied
+/// with it. `designs` are in model order (as `comparison`); fills in their
+/// `difference_to_leader` and, for `indicator`, `leading_group`.
+fn leading_groups(
+    designs: &mut [DesignResult],
+    comparison: &Comparison,
+    indicator: &str,
+) -> Named<LeadingGroup> {
+    let mut groups = Vec::new();
+    for key in &comparison.pairs.keys {
+        let availability = |d: &DesignResult| d.indicators.get(key).map(|i| i.availability.mean);
+        // The most available; the first of equals, as the stable ranking sort.
+        let mut leader: Option<(usize, f64)> = None;
+        for (i, d) in designs.iter().enumerate() {
+            if let Some(a) = availability(d)
+                && leader.is_none_or(|(_, best)| a > best)
+            {
+                leader = Some((i, a));
+            }
+        }
+        let Some((l, _)) = leader else { continue };
+        let mut tied: Vec<(usize, f64)> = Vec::new();
+        for (i, d) in designs.iter_mut().enumerate() {
+            let Some(a) = availability(d) else { continue };
+            let difference = if i == l {
+                Some(Interval {
+                    mean: 0.0,
+                    ci_low: Some(0.0),
+                    ci_high: Some(0.0),
+                })
+            } else {
+                comparison.pairs.between(i, l, key)
+            };
+            let Some(u) = difference else { continue };
+            let in_group = i == l || !significant(&u);
+            if i != l && in_group {
+                tied.push((i, a));
+            }
+            if key == indicator {
+                d.leading_group = in_group;
+            }
+            d.difference_to_leader.0.push((
+                key.clone(),
+                Difference {
+                    unavailability: u,
+                    downtime_minutes_per_year: u.affine(0.0, MINUTES_PER_YEAR),
+                },
+            ));
+        }
+        // Most available first; equal means in the given order.
+        tied.sort_by(|a, b| b.1.total_cmp(&a.1));
+        groups.push((
+            key.clone(),
+            LeadingGroup {
+                leader: designs[l].name.clone(),
+                tied: tied
+                    .into_iter()
+                    .map(|(i, _)| designs[i].name.clone())
+                    .collect(),
+            },
+        ));
+    }
+    Named(groups)
+}
+
+/// Whether an interval excludes 0; one with no bounds (fewer than two
+/// replications) shows nothing.
+pub fn significant(x: &Interval) -> bool {
+    matches!((x.ci_low, x.ci_high), (Some(l), Some(h)) if l > 0.0 || h < 0.0)
 }
 
 /// `+1m 30s [+1m 02s, +1m 58s]`, for a difference in minutes.
