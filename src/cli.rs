@@ -213,8 +213,10 @@ struct CompareArgs {
 
 #[derive(Debug, clap::Args)]
 struct ReportArgs {
-    /// Study file (.yaml, .yml, .toml, .json).
-    study: PathBuf,
+    /// A study file, or one or more scenario files (.yaml, .yml, .toml,
+    /// .json; `-` for standard input), as `compare` takes them.
+    #[arg(required = true, num_args = 1..)]
+    files: Vec<PathBuf>,
     /// Directory to write the report as (created if missing): index.html,
     /// report.md, charts/, results.json, results.csv. It is replaced whole,
     /// atomically; an existing DIR must be empty or a previous report, and
@@ -855,20 +857,52 @@ fn run_study(
 /// documents that carry them.
 fn report(args: ReportArgs) -> Result<(), Failure> {
     let started = std::time::Instant::now();
-    let study = scenario::load_study(&args.study).map_err(bad_input)?;
+    let is_study = args.files.iter().position(|f| scenario::is_study(f));
+    if let Some(i) = is_study
+        && args.files.len() > 1
+    {
+        return Err(bad_input(anyhow!(
+            "{} is a study file; `report` takes one study file alone, or one or more \
+             scenario files",
+            args.files[i].display()
+        )));
+    }
+    let from_files = is_study.is_none();
+    let study = if from_files {
+        scenario::study_of_files(&args.files).map_err(bad_input)?
+    } else {
+        scenario::load_study(&args.files[0]).map_err(bad_input)?
+    };
     // Before the simulation: a DIR that may not be replaced wastes no run.
     document::refuse_foreign_files(&args.out)
         .with_context(|| format!("--out {}", args.out.display()))
         .map_err(bad_input)?;
-    let compared = run_study(
-        &study,
-        &args.sim,
-        args.baseline.as_deref(),
-        args.indicator.as_deref(),
-    )?;
+    let compared = if from_files {
+        for d in &study.designs {
+            print_warnings(&d.scenario);
+        }
+        let scenarios: Vec<Scenario> = study.designs.iter().map(|d| d.scenario.clone()).collect();
+        let sources: Vec<String> = scenarios.iter().map(|s| s.source.clone()).collect();
+        let indicator = args.indicator.as_deref().unwrap_or("api");
+        run_comparison(
+            &args.sim,
+            scenarios,
+            &sources,
+            args.baseline.as_deref(),
+            indicator,
+        )?
+    } else {
+        run_study(
+            &study,
+            &args.sim,
+            args.baseline.as_deref(),
+            args.indicator.as_deref(),
+        )?
+    };
     let simulated = started.elapsed();
     let outcome = StudyOutcome {
         study: &study,
+        from_files,
         models: &compared.models,
         comparison: &compared.comparison,
         results: &compared.results,
@@ -916,9 +950,13 @@ fn report(args: ReportArgs) -> Result<(), Failure> {
     }
     let total = started.elapsed();
     out += &format!(
-        "report of study {} ({} designs, {} invalid) in {}: {} files, {:.1} s \
+        "report of {} ({} designs, {} invalid) in {}: {} files, {:.1} s \
          (simulation {:.1} s, charts {:.1} s)\n",
-        study.name,
+        if from_files {
+            study.source.clone()
+        } else {
+            format!("study {}", study.name)
+        },
         study.designs.len(),
         study.invalid.len(),
         args.out.display(),
@@ -943,13 +981,9 @@ fn reproduce_command(args: &ReportArgs) -> String {
             p
         }
     };
-    let mut words: Vec<String> = vec![
-        "kubenines".into(),
-        "report".into(),
-        path(&args.study),
-        "--out".into(),
-        path(&args.out),
-    ];
+    let mut words: Vec<String> = vec!["kubenines".into(), "report".into()];
+    words.extend(args.files.iter().map(|f| path(f)));
+    words.extend(["--out".into(), path(&args.out)]);
     if let Some(b) = &args.baseline {
         words.extend(["--baseline".into(), b.clone()]);
     }

@@ -252,7 +252,7 @@ fn assert_neutralised(rows: &[csv::StringRecord], text: &[&str], what: &str) {
                     !shown.starts_with(['=', '+', '-', '@', '\t', '\r']) || cell.starts_with('\''),
                     "{what}: {header} cell {cell:?} is a formula"
                 );
-            } else if !matches!(header, "indicator" | "pareto_frontier") {
+            } else if !matches!(header, "indicator" | "pareto_frontier" | "leading_group") {
                 assert!(
                     cell.is_empty() || cell.parse::<f64>().is_ok(),
                     "{what}: {header} cell {cell:?} is not a number"

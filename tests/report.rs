@@ -131,20 +131,144 @@ fn report_writes_every_chart_and_a_self_contained_page() {
 }
 
 #[test]
-fn report_refuses_a_scenario_file_and_a_bad_study_with_exit_2() {
+fn report_refuses_a_bad_study_and_a_study_among_scenarios_with_exit_2() {
     let dir = out_dir("bad");
-    for file in ["scenarios/stacked-3.yaml", "tests/studies/missing.yaml"] {
+    for files in [
+        &["tests/studies/missing.yaml"][..],
+        &["scenarios/stacked-3.yaml", "tests/studies/report.yaml"],
+        &["scenarios/stacked-3.yaml", "scenarios/missing.yaml"],
+    ] {
         let output = Command::cargo_bin("kubenines")
             .expect("binary")
             .current_dir(root())
-            .args(["report", file, "--out"])
+            .arg("report")
+            .args(files)
+            .arg("--out")
             .arg(&dir)
             .output()
             .expect("runs");
-        assert_eq!(output.status.code(), Some(2), "{file}");
+        assert_eq!(output.status.code(), Some(2), "{files:?}");
         assert!(!String::from_utf8_lossy(&output.stderr).is_empty());
     }
     assert!(!dir.exists(), "nothing written on bad input");
+}
+
+/// `report` takes what `compare` takes: scenario files too, one or more.
+/// With a scenario's SLOs and data loss (production: backups, disasters,
+/// SLOs) the report judges the SLOs and gives RPO and RTO, and the
+/// results are `compare`'s for the same files, to the bit.
+#[test]
+fn report_of_scenario_files_has_every_indicator_the_slos_and_the_data() {
+    let dir = out_dir("files");
+    let files = [
+        "scenarios/production.yaml",
+        "scenarios/production-workloads.yaml",
+    ];
+    let output = Command::cargo_bin("kubenines")
+        .expect("binary")
+        .current_dir(root())
+        .arg("report")
+        .args(files)
+        .arg("--out")
+        .arg(&dir)
+        .args(["-n", "64", "--quiet"])
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
+    assert!(md.starts_with("# Comparison of 2 scenarios\n"), "{md}");
+    assert!(md.contains(
+        "Scenario files `scenarios/production.yaml, scenarios/production-workloads.yaml`"
+    ));
+    for section in [
+        "## Every indicator",
+        "## Service-level objectives",
+        "## Data at risk",
+    ] {
+        assert!(md.contains(section), "{section} missing");
+    }
+    assert!(md.contains(
+        "kubenines report scenarios/production.yaml scenarios/production-workloads.yaml --out"
+    ));
+    assert!(md.contains("The scenario file `scenarios/production.yaml`, as written"));
+    // A column per indicator, workloads included.
+    let every = &md[md.find("## Every indicator").unwrap()..];
+    let head = every
+        .lines()
+        .find(|l| l.starts_with("| Design"))
+        .expect("table");
+    for key in ["etcd", "api", "control_plane", "workload/"] {
+        assert!(head.contains(key), "{key} missing from {head}");
+    }
+    // Every SLO of production is judged, with one of the three verdicts.
+    let slos =
+        &md[md.find("## Service-level objectives").unwrap()..md.find("## Data at risk").unwrap()];
+    let rows = slos.lines().filter(|l| l.starts_with('|')).skip(2).count();
+    let production = kubenines::scenario::load(&root().join(files[0])).expect("loads");
+    let workloads = kubenines::scenario::load(&root().join(files[1])).expect("loads");
+    assert_eq!(rows, production.slos.len() + workloads.slos.len(), "{slos}");
+    assert!(
+        slos.lines()
+            .filter(|l| l.starts_with('|'))
+            .skip(2)
+            .all(|l| [
+                "| met |",
+                "| violated |",
+                "| inconclusive |",
+                "| **violated** |",
+                "| **inconclusive** |"
+            ]
+            .iter()
+            .any(|v| l.contains(v))),
+        "{slos}"
+    );
+    // The same numbers as compare's.
+    let compared = Command::cargo_bin("kubenines")
+        .expect("binary")
+        .current_dir(root())
+        .arg("compare")
+        .args(files)
+        .args(["-n", "64", "--quiet", "-o", "json"])
+        .output()
+        .expect("runs");
+    let strip = |mut v: serde_json::Value| {
+        for k in ["wall_seconds", "threads"] {
+            v.as_object_mut().unwrap().remove(k);
+        }
+        v
+    };
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).expect("json"))
+            .expect("parses");
+    let compared: serde_json::Value = serde_json::from_slice(&compared.stdout).expect("JSON");
+    assert_eq!(strip(report), strip(compared));
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // One file is a report too.
+    let output = Command::cargo_bin("kubenines")
+        .expect("binary")
+        .current_dir(root())
+        .args(["report", "scenarios/stacked-3.yaml", "--out"])
+        .arg(&dir)
+        .args(["-n", "32", "--quiet"])
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
+    assert!(md.starts_with("# Scenario stacked-3\n"), "{md}");
+    assert!(
+        md.contains("The one design, **stacked-3**, is available"),
+        "{md}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Half-width of a 95% interval.

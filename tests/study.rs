@@ -774,14 +774,14 @@ fn compare_study_json() {
     let header = text.lines().next().expect("header");
     assert!(header.starts_with("rank,design,source,"), "{header}");
     assert!(
-        header.ends_with(",monthly_cost,currency,pareto_frontier"),
+        header.ends_with(",monthly_cost,currency,pareto_frontier,leading_group"),
         "{header}"
     );
     let stacked_1 = text
         .lines()
         .find(|l| l.contains(",stacked-1,"))
         .expect("a row");
-    assert!(stacked_1.ends_with(",140,USD,true"), "{stacked_1}");
+    assert!(stacked_1.ends_with(",140,USD,true,false"), "{stacked_1}");
 }
 
 #[test]

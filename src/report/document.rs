@@ -39,8 +39,10 @@ pub struct Report<'a> {
     pub generated_by: String,
     /// The exact command that reproduces the report, e.g. "kubenines report scenarios/studies/control-plane.yaml --out reports/control-plane".
     pub reproduce: String,
-    /// The study file's path.
+    /// The study file's path, or the scenario files' paths, comma-separated.
     pub study_source: String,
+    /// The designs are scenario files, not a study's.
+    pub from_files: bool,
     /// Master seed shared by every design.
     pub seed: u64,
     /// Replications per design.
@@ -57,6 +59,8 @@ pub struct Report<'a> {
     pub threads: usize,
     /// Cause names, in order, matching [`ReportRow::downtime_by_cause`].
     pub causes: Vec<String>,
+    /// Every indicator some design has, matching [`ReportRow::indicators`].
+    pub indicator_keys: Vec<String>,
     /// Designs, ranked (best first).
     pub rows: Vec<ReportRow>,
     /// Designs of the study that make no sense: (name, settings, reason).
@@ -112,6 +116,59 @@ pub struct ReportRow {
     pub control_plane_differences: Vec<(String, Interval)>,
     /// The full effective scenario (YAML text): the design's assumptions.
     pub effective_yaml: String,
+    /// The file the design was read from (`STUDY#NAME` for a study's).
+    pub source: String,
+    /// The leader on the ranking indicator, or tied with it: the paired
+    /// difference to the leader is not significant.
+    pub leading_group: bool,
+    /// This design minus the leader on the ranking indicator, downtime
+    /// minutes per year, paired, 95% interval (zero for the leader).
+    pub difference_to_leader: Option<Interval>,
+    /// Per indicator of [`Report::indicator_keys`]: None when the design
+    /// lacks it.
+    pub indicators: Vec<Option<IndicatorCell>>,
+    /// The design's SLOs judged on this run, in the scenario's order.
+    pub slos: Vec<SloLine>,
+    /// Data-loss events, RPO and RTO; None when the design modelled no
+    /// data loss (no event in any replication and no backups).
+    pub data_loss: Option<DataRisk>,
+}
+
+/// One design on one indicator.
+#[derive(Clone, Debug)]
+pub struct IndicatorCell {
+    pub availability: Interval,
+    pub nines: Option<f64>,
+    pub downtime_minutes_per_year: Interval,
+    /// The most available design on this indicator.
+    pub leader: bool,
+    /// The leader, or not significantly apart from it (paired).
+    pub leading_group: bool,
+}
+
+/// One SLO of a design, judged.
+#[derive(Clone, Debug)]
+pub struct SloLine {
+    /// `api availability >= 99.95%`.
+    pub title: String,
+    /// `met`, `violated` or `inconclusive`.
+    pub verdict: String,
+    /// The estimate and the interval the verdict rests on, in words.
+    pub estimate: String,
+    pub interval: String,
+}
+
+/// What a design loses of etcd's data, and how long it takes back.
+#[derive(Clone, Debug)]
+pub struct DataRisk {
+    /// Data-loss events per year, 95% interval.
+    pub events_per_year: Interval,
+    /// Events seen in all replications.
+    pub events: u64,
+    /// History lost per event, minutes: median, 95th percentile, maximum.
+    pub rpo_minutes: [Option<f64>; 3],
+    /// Time until the API was writable again, minutes: the same.
+    pub rto_minutes: [Option<f64>; 3],
 }
 
 /// What makes two designs twins but for their etcd topology.
@@ -398,6 +455,9 @@ enum Block {
 
 const SUMMARY: (&str, &str) = ("summary", "Summary");
 const RANKING: (&str, &str) = ("ranking", "Ranking");
+const INDICATORS: (&str, &str) = ("every-indicator", "Every indicator");
+const SLOS: (&str, &str) = ("service-level-objectives", "Service-level objectives");
+const DATA: (&str, &str) = ("data-at-risk", "Data at risk");
 const CHARTS: (&str, &str) = ("charts", "Charts");
 const CAUSES: (&str, &str) = ("downtime-by-cause", "Downtime by cause");
 const DESIGNS: (&str, &str) = (
@@ -420,7 +480,15 @@ fn blocks(r: &Report) -> Vec<Block> {
     b.push(Block::Para(
         Style::Meta,
         vec![
-            t("Study "),
+            t(if r.from_files {
+                if r.rows.len() == 1 {
+                    "Scenario file "
+                } else {
+                    "Scenario files "
+                }
+            } else {
+                "Study "
+            }),
             code(&r.study_source),
             t(" · ranked by the availability of "),
             code(&r.indicator),
@@ -441,6 +509,17 @@ fn blocks(r: &Report) -> Vec<Block> {
         }
     }
     let mut sections = vec![SUMMARY, RANKING];
+    let has_slos = r.rows.iter().any(|x| !x.slos.is_empty());
+    let has_data = r.rows.iter().any(|x| x.data_loss.is_some());
+    if r.indicator_keys.len() > 1 {
+        sections.push(INDICATORS);
+    }
+    if has_slos {
+        sections.push(SLOS);
+    }
+    if has_data {
+        sections.push(DATA);
+    }
     if !r.charts.is_empty() {
         sections.push(CHARTS);
     }
@@ -461,6 +540,19 @@ fn blocks(r: &Report) -> Vec<Block> {
 
     b.push(heading(2, RANKING));
     ranking(r, &mut b);
+
+    if r.indicator_keys.len() > 1 {
+        b.push(heading(2, INDICATORS));
+        every_indicator(r, &mut b);
+    }
+    if has_slos {
+        b.push(heading(2, SLOS));
+        slo_table(r, &mut b);
+    }
+    if has_data {
+        b.push(heading(2, DATA));
+        data_table(r, &mut b);
+    }
 
     if !r.charts.is_empty() {
         b.push(heading(2, CHARTS));
@@ -491,58 +583,366 @@ fn blocks(r: &Report) -> Vec<Block> {
     b
 }
 
-/// The paragraph a reviewer reads first, written from the data.
+/// Designs named in a summary sentence before "and N more".
+const NAMED_IN_SUMMARY: usize = 8;
+
+/// The paragraph a reviewer reads first, written from the data: who leads
+/// and who is tied with the leader (never "the best" of a tie), what to
+/// choose where costs exist, what the downtime is made of, the baseline,
+/// the topology question, the other indicators, the SLOs and the data.
 fn summary(r: &Report) -> Vec<Span> {
     let mut s = Vec::new();
-    let Some(best) = r.rows.first() else {
-        s.push(t("The study has no valid design to rank."));
-        invalid_sentence(r, &mut s);
+    let Some(leader) = r.rows.first() else {
+        s.push(t(if r.from_files {
+            "There is no design to rank."
+        } else {
+            "The study has no valid design to rank."
+        }));
+        if !r.from_files {
+            invalid_sentence(r, &mut s);
+        }
         return s;
     };
     let n = r.rows.len();
     let facts = format!(
         " ({}, {} of downtime a year).",
-        nines_text(best.nines, "nines"),
-        human_duration_minutes(best.downtime_minutes_per_year.mean)
+        nines_text(leader.nines, "nines"),
+        human_duration_minutes(leader.downtime_minutes_per_year.mean)
     );
+    let group: Vec<&ReportRow> = r.rows.iter().filter(|x| x.leading_group).collect();
     if n == 1 {
-        s.push(t("The study's one design, "));
-        s.push(strong(&best.name));
-        s.push(t(format!(", is available {} on ", availability_text(best))));
+        s.push(t("The one design, "));
+        s.push(strong(&leader.name));
+        s.push(t(format!(
+            ", is available {} on ",
+            availability_text(leader)
+        )));
         s.push(code(&r.indicator));
+        s.push(t(facts));
     } else {
         s.push(t(format!("Of {n} designs, ranked by the availability of ")));
         s.push(code(&r.indicator));
-        s.push(t(", the best is "));
-        s.push(strong(&best.name));
-        s.push(t(format!(", available {}", availability_text(best))));
+        s.push(t(", "));
+        s.push(strong(&leader.name));
+        s.push(t(format!(
+            " leads, available {}",
+            availability_text(leader)
+        )));
+        s.push(t(facts));
+        tie_sentence(r, &group, &mut s);
     }
-    s.push(t(facts));
+    let chosen = recommendation(r, &group, &mut s);
+    dominant_cause_sentence(r, chosen, &mut s);
+    if n > 1 {
+        baseline_sentence(r, &mut s);
+    }
+    topology_sentence(r, &mut s);
+    other_indicators_sentence(r, &mut s);
+    slo_sentence(r, &mut s);
+    data_sentence(r, &mut s);
+    frontier_sentence(r, &mut s);
+    if !r.from_files {
+        invalid_sentence(r, &mut s);
+    }
+    s
+}
 
-    if best.name == r.baseline {
-        s.push(t(" It is also the baseline."));
-        if let Some(second) = r.rows.get(1) {
-            s.push(t(" "));
-            difference_sentence(
-                second.difference_to_baseline,
-                &[t("The runner-up, "), strong(&second.name), t(",")],
-                &[t("the runner-up, "), strong(&second.name), t(",")],
-                &mut s,
-            );
+/// "**a**, **b** and 3 more": names in bold, at most [`NAMED_IN_SUMMARY`].
+fn name_list<'a>(names: impl IntoIterator<Item = &'a str>, s: &mut Vec<Span>) {
+    let names: Vec<&str> = names.into_iter().collect();
+    let shown = names.len().min(NAMED_IN_SUMMARY);
+    let more = names.len() - shown;
+    for (k, name) in names[..shown].iter().enumerate() {
+        if k > 0 {
+            s.push(t(if k + 1 == shown && more == 0 {
+                " and "
+            } else {
+                ", "
+            }));
         }
+        s.push(strong(*name));
+    }
+    if more > 0 {
+        s.push(t(format!(" and {more} more")));
+    }
+}
+
+/// Who is tied with the leader, and how far apart the group is; or, with
+/// no tie, how far behind the runner-up is.
+fn tie_sentence(r: &Report, group: &[&ReportRow], s: &mut Vec<Span>) {
+    let tied: Vec<&ReportRow> = group.iter().skip(1).copied().collect();
+    if tied.is_empty() {
+        let Some(second) = r.rows.get(1) else { return };
+        s.push(t(" No design is tied with it: "));
+        match second.difference_to_leader {
+            Some(d) => {
+                s.push(t("the runner-up, "));
+                s.push(strong(&second.name));
+                s.push(t(format!(
+                    ", has {}{} more downtime a year (paired difference, 95% interval).",
+                    human_duration_minutes(d.mean),
+                    match (d.ci_low, d.ci_high) {
+                        (Some(lo), Some(hi)) => format!(
+                            " [{}, {}]",
+                            human_duration_minutes(lo),
+                            human_duration_minutes(hi)
+                        ),
+                        _ => String::new(),
+                    }
+                )));
+            }
+            None => s.push(t("every other design has significantly more downtime.")),
+        }
+        return;
+    }
+    s.push(t(if tied.len() == 1 {
+        " One design is tied with it: ".to_string()
     } else {
+        format!(" {} designs are tied with it: ", tied.len())
+    }));
+    name_list(tied.iter().map(|x| x.name.as_str()), s);
+    let widest = tied
+        .iter()
+        .filter_map(|x| x.difference_to_leader)
+        .map(|d| d.mean.abs())
+        .fold(0.0_f64, f64::max);
+    s.push(t(format!(
+        " (the 95% interval of {} paired difference to the leader contains 0, so {} \
+         be told apart from it; the means differ by at most {} of downtime a year). \
+         Together they are the leading group.",
+        if tied.len() == 1 { "its" } else { "each one's" },
+        if tied.len() == 1 {
+            "it cannot"
+        } else {
+            "they cannot"
+        },
+        human_duration_minutes(widest)
+    )));
+}
+
+/// Where costs exist: the cheapest design of the leading group, the one to
+/// recommend on the ranking indicator. Returns the design the rest of the
+/// summary speaks of: that one, else the leader.
+fn recommendation<'a>(r: &'a Report, group: &[&'a ReportRow], s: &mut Vec<Span>) -> &'a ReportRow {
+    let leader = &r.rows[0];
+    let cheapest = group
+        .iter()
+        .filter_map(|x| x.monthly_cost.map(|c| (*x, c)))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    let Some((c, cost)) = cheapest else {
+        return leader;
+    };
+    let priced = |x: &ReportRow| money(x.monthly_cost.unwrap_or(0.0), &x.currency);
+    if group.len() == 1 {
+        s.push(t(" It costs "));
+        s.push(t(priced(c)));
+        s.push(t(" a month."));
+    } else if c.name == leader.name {
+        s.push(t(
+            " The leader is also the cheapest design of the leading group (",
+        ));
+        s.push(t(priced(c)));
+        s.push(t(" a month), so it is the one to choose on "));
+        s.push(code(&r.indicator));
+        s.push(t("."));
+    } else {
+        s.push(t(" Recommended: "));
+        s.push(strong(&c.name));
+        s.push(t(format!(
+            ", the cheapest design of the leading group ({} a month{}): it buys the leading \
+             availability on ",
+            priced(c),
+            leader
+                .monthly_cost
+                .map(|l| format!(
+                    ", {} less than the leader",
+                    money(l - cost, &leader.currency)
+                ))
+                .unwrap_or_default()
+        )));
+        s.push(code(&r.indicator));
+        s.push(t(" for the least."));
+    }
+    c
+}
+
+/// What `x`'s downtime is made of: the cause charged most, with its share.
+fn dominant_cause_sentence(r: &Report, x: &ReportRow, s: &mut Vec<Span>) {
+    let total: f64 = x.downtime_by_cause.iter().sum();
+    if total <= 0.0 {
+        return;
+    }
+    let mut order: Vec<usize> = (0..x.downtime_by_cause.len())
+        .filter(|&i| x.downtime_by_cause[i] > 0.0 && i < r.causes.len())
+        .collect();
+    order.sort_by(|&a, &b| x.downtime_by_cause[b].total_cmp(&x.downtime_by_cause[a]));
+    let share = |i: usize| 100.0 * x.downtime_by_cause[i] / total;
+    let Some(&top) = order.first() else { return };
+    s.push(t(" What dominates "));
+    s.push(strong(&x.name));
+    s.push(t("'s downtime: "));
+    s.push(strong(&r.causes[top]));
+    s.push(t(format!(" ({:.0}% of it", share(top))));
+    if let Some(&next) = order.get(1)
+        && share(top) < 90.0
+    {
+        s.push(t("), then "));
+        s.push(strong(&r.causes[next]));
+        s.push(t(format!(" ({:.0}%", share(next))));
+    }
+    s.push(t(")."));
+}
+
+/// Where the baseline stands against the leader.
+fn baseline_sentence(r: &Report, s: &mut Vec<Span>) {
+    let Some(b) = r.rows.iter().find(|x| x.name == r.baseline) else {
         s.push(t(" The baseline, "));
         s.push(strong(&r.baseline));
-        match r.rows.iter().find(|x| x.name == r.baseline) {
-            Some(b) => s.push(t(format!(", is available {}. ", availability_text(b)))),
-            None => s.push(t(", is not among the ranked designs. ")),
-        }
-        let name = [strong(&best.name)];
-        difference_sentence(best.difference_to_baseline, &name, &name, &mut s);
+        s.push(t(", is not among the ranked designs."));
+        return;
+    };
+    s.push(t(" The baseline, "));
+    s.push(strong(&b.name));
+    if b.rank == 1 {
+        s.push(t(", is the leader."));
+        return;
     }
-    cause_sentence(r, &mut s);
-    topology_sentence(r, &mut s);
+    s.push(t(format!(", is available {}", availability_text(b))));
+    let Some(d) = b.difference_to_leader else {
+        s.push(t("."));
+        return;
+    };
+    let interval = |f: fn(f64) -> String| match (d.ci_low, d.ci_high) {
+        (Some(lo), Some(hi)) => format!(" [{}, {}]", f(lo), f(hi)),
+        _ => String::new(),
+    };
+    if b.leading_group {
+        s.push(t(format!(
+            " and is tied with the leader: {}{} of downtime a year against it, not \
+             significant.",
+            signed_minutes(d.mean),
+            interval(signed_minutes)
+        )));
+    } else {
+        s.push(t(format!(
+            ", with {}{} more downtime a year than the leader (paired difference, 95% \
+             interval).",
+            human_duration_minutes(d.mean),
+            interval(human_duration_minutes)
+        )));
+    }
+}
 
+/// Who leads on the indicators other than the ranking one.
+fn other_indicators_sentence(r: &Report, s: &mut Vec<Span>) {
+    let others: Vec<usize> = (0..r.indicator_keys.len())
+        .filter(|&k| r.indicator_keys[k] != r.indicator)
+        .collect();
+    if others.is_empty() || r.rows.len() < 2 {
+        return;
+    }
+    s.push(t(" On the other indicators (see Every indicator): "));
+    for (n, &k) in others.iter().enumerate() {
+        let cells = || {
+            r.rows
+                .iter()
+                .filter_map(move |x| Some((x, x.indicators.get(k)?.as_ref()?)))
+        };
+        let Some((leader, _)) = cells().find(|(_, c)| c.leader) else {
+            continue;
+        };
+        let tied = cells()
+            .filter(|(_, c)| c.leading_group && !c.leader)
+            .count();
+        let with = cells().count();
+        if n > 0 {
+            s.push(t("; "));
+        }
+        s.push(code(&r.indicator_keys[k]));
+        s.push(t(" is led by "));
+        s.push(strong(&leader.name));
+        s.push(t(match tied {
+            0 => " with no design tied".to_string(),
+            k if k + 1 == with => " with every other design tied".to_string(),
+            1 => " with 1 design tied".to_string(),
+            k => format!(" with {k} designs tied"),
+        }));
+    }
+    s.push(t("."));
+}
+
+/// How the designs fare against their SLOs, when they have any.
+fn slo_sentence(r: &Report, s: &mut Vec<Span>) {
+    let with: Vec<&ReportRow> = r.rows.iter().filter(|x| !x.slos.is_empty()).collect();
+    if with.is_empty() {
+        return;
+    }
+    let all = |x: &ReportRow, v: &str| x.slos.iter().all(|l| l.verdict == v);
+    let any = |x: &ReportRow, v: &str| x.slos.iter().any(|l| l.verdict == v);
+    let met = with.iter().filter(|x| all(x, "met")).count();
+    let violated: Vec<&str> = with
+        .iter()
+        .filter(|x| any(x, "violated"))
+        .map(|x| x.name.as_str())
+        .collect();
+    let open = with.len() - met - violated.len();
+    s.push(t(format!(
+        " SLOs (see Service-level objectives): {met} of the {} designs with SLOs meet every one",
+        with.len()
+    )));
+    if violated.is_empty() {
+        s.push(t("; none violates one"));
+    } else {
+        s.push(t(format!(
+            "; {} {}: ",
+            violated.len(),
+            if violated.len() == 1 {
+                "violates one"
+            } else {
+                "violate one or more"
+            }
+        )));
+        name_list(violated.iter().copied(), s);
+    }
+    if open > 0 {
+        s.push(t(format!(
+            "; {open} {} inconclusive (more replications would settle {})",
+            if open == 1 { "is" } else { "are" },
+            if open == 1 { "it" } else { "them" }
+        )));
+    }
+    s.push(t("."));
+}
+
+/// Which designs lose data, when any does.
+fn data_sentence(r: &Report, s: &mut Vec<Span>) {
+    let losing: Vec<&ReportRow> = r
+        .rows
+        .iter()
+        .filter(|x| x.data_loss.as_ref().is_some_and(|d| d.events > 0))
+        .collect();
+    if losing.is_empty() {
+        return;
+    }
+    let worst = losing
+        .iter()
+        .filter_map(|x| Some((*x, x.data_loss.as_ref()?.rpo_minutes[1]?)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    s.push(t(format!(
+        " {} of the {} designs lost etcd data in some replication (see Data at risk)",
+        losing.len(),
+        r.rows.len()
+    )));
+    if let Some((x, rpo)) = worst {
+        s.push(t("; the largest RPO p95 is "));
+        s.push(strong(&x.name));
+        s.push(t(format!("'s, {}", human_duration_minutes(rpo))));
+    }
+    s.push(t("."));
+}
+
+/// The cost/availability Pareto frontier's two ends.
+fn frontier_sentence(r: &Report, s: &mut Vec<Span>) {
     let frontier: Vec<&ReportRow> = r
         .rows
         .iter()
@@ -583,38 +983,8 @@ fn summary(r: &Report) -> Vec<Span> {
             s.push(t("."));
         }
     }
-    invalid_sentence(r, &mut s);
-    s
 }
 
-/// "Most of the baseline's downtime (98%) is load balancer.": where the
-/// baseline's downtime comes from, when one cause is most of it.
-fn cause_sentence(r: &Report, s: &mut Vec<Span>) {
-    let Some(b) = r.rows.iter().find(|x| x.name == r.baseline) else {
-        return;
-    };
-    let total: f64 = b.downtime_by_cause.iter().sum();
-    let top = b
-        .downtime_by_cause
-        .iter()
-        .enumerate()
-        .max_by(|x, y| x.1.total_cmp(y.1));
-    if let Some((c, &minutes)) = top
-        && total > 0.0
-        && minutes / total >= 0.5
-        && let Some(cause) = r.causes.get(c)
-    {
-        s.push(t(" Most of the baseline's downtime ("));
-        s.push(t(format!("{:.0}%", 100.0 * minutes / total)));
-        s.push(t(") is charged to "));
-        s.push(strong(cause));
-        s.push(t("."));
-    }
-}
-
-/// "`subject` has 12m 03s [10m 01s, 14m 05s] less downtime a year than the
-/// baseline (paired difference, 95% interval).", or why no such claim holds.
-/// `object` is the subject in the middle of a sentence.
 /// Stacked against external etcd: the baseline's twin with the other
 /// topology (same control-plane nodes and endpoint), on `etcd`, `api` and
 /// `control_plane`, or nothing when the study has no such twin.
@@ -689,53 +1059,6 @@ fn topology_sentence(r: &Report, s: &mut Vec<Span>) {
     }
 }
 
-fn difference_sentence(d: Option<Interval>, subject: &[Span], object: &[Span], s: &mut Vec<Span>) {
-    let Some(d) = d else {
-        s.extend_from_slice(subject);
-        s.push(t(
-            " lacks the indicator, so it has no paired difference to the baseline.",
-        ));
-        return;
-    };
-    let (lo, hi) = match (d.ci_low, d.ci_high) {
-        (Some(l), Some(h)) => (l, h),
-        _ => {
-            s.push(t("The paired difference of "));
-            s.extend_from_slice(object);
-            s.push(t(format!(
-                " to the baseline is {} of downtime a year (too few replications for an interval).",
-                signed_minutes(d.mean)
-            )));
-            return;
-        }
-    };
-    if lo <= 0.0 && hi >= 0.0 {
-        s.push(t("The paired difference of "));
-        s.extend_from_slice(object);
-        s.push(t(format!(
-            " to the baseline is {} [{}, {}] of downtime a year (95% interval); the interval \
-             contains 0, so the difference is not significant.",
-            signed_minutes(d.mean),
-            signed_minutes(lo),
-            signed_minutes(hi)
-        )));
-    } else {
-        let (word, m, a, b) = if d.mean <= 0.0 {
-            ("less", -d.mean, -hi, -lo)
-        } else {
-            ("more", d.mean, lo, hi)
-        };
-        s.extend_from_slice(subject);
-        s.push(t(format!(
-            " has {} [{}, {}] {word} downtime a year than the baseline (paired difference, 95% \
-             interval).",
-            human_duration_minutes(m),
-            human_duration_minutes(a),
-            human_duration_minutes(b)
-        )));
-    }
-}
-
 fn invalid_sentence(r: &Report, s: &mut Vec<Span>) {
     match r.invalid.len() {
         0 => s.push(t(" Every design of the study is valid.")),
@@ -748,10 +1071,41 @@ fn invalid_sentence(r: &Report, s: &mut Vec<Span>) {
     }
 }
 
+/// A difference in downtime minutes a year as a cell: the mean, its
+/// interval, and "(n.s.)" greyed when the interval contains 0.
+fn difference_cell(d: &Interval) -> (Cell, bool) {
+    let ns = !significant(d);
+    let ci = ci_text(d, signed_minutes);
+    (
+        Cell {
+            ci: if ns {
+                ci.map(|c| format!("{c} (n.s.)"))
+            } else {
+                ci
+            },
+            ci_wraps: true,
+            muted: ns,
+            ..num(signed_minutes(d.mean))
+        },
+        ns,
+    )
+}
+
+/// Whether an interval excludes 0 (one without bounds shows nothing).
+fn significant(d: &Interval) -> bool {
+    matches!((d.ci_low, d.ci_high), (Some(l), Some(h)) if l > 0.0 || h < 0.0)
+}
+
+/// The ranking on the ranking indicator, narrow enough for a 760-pixel
+/// window: availability, downtime, the difference to the leader (which
+/// says who is tied), to the baseline, and the cost; then a second table
+/// with each design's outages, size and data loss.
 fn ranking(r: &Report, b: &mut Vec<Block>) {
     let rpo = r.rows.iter().any(|x| x.rpo_p95_minutes.is_some());
     let cost = r.rows.iter().any(|x| x.monthly_cost.is_some());
     let frontier = r.rows.iter().any(|x| x.pareto_frontier);
+    let baseline_leads = r.rows.first().is_some_and(|x| x.name == r.baseline);
+    let several = r.rows.len() > 1;
     // The frontier mark goes before the cost when there is one (figures
     // stay aligned), in a column of its own when there is none.
     let mark = |x: &ReportRow| if x.pareto_frontier { "◆ " } else { "" };
@@ -759,24 +1113,24 @@ fn ranking(r: &Report, b: &mut Vec<Block>) {
         ("Rank", true),
         ("Design", false),
         ("Availability [95% CI]", true),
-        ("Nines", true),
         ("Downtime/yr", true),
-        ("Outages/yr", true),
-        ("Outage p99", true),
     ];
-    if rpo {
-        heads.push(("RPO p95", true));
+    if several {
+        heads.push(("Δ vs leader", true));
     }
-    heads.push(("Hosts", true));
+    if several && !baseline_leads {
+        heads.push(("Δ vs baseline", true));
+    }
     if cost {
         heads.push(("Cost/month", true));
     }
     if frontier && !cost {
         heads.push(("Pareto", false));
     }
-    heads.push(("Δ downtime/yr vs baseline", true));
     let mut rows = Vec::new();
     let mut not_significant = false;
+    let mut tied = false;
+    let mut any_identical = false;
     for x in &r.rows {
         let (avail, avail_ci) = availability_parts(x);
         let mut row = vec![
@@ -791,50 +1145,66 @@ fn ranking(r: &Report, b: &mut Vec<Block>) {
                 ci_wraps: true,
                 ..num(avail)
             },
-            num(nines_text(x.nines, "")),
             Cell {
                 ci: ci_text(&x.downtime_minutes_per_year, human_duration_minutes),
+                ci_wraps: true,
                 ..num(human_duration_minutes(x.downtime_minutes_per_year.mean))
             },
-            num(rate(x.outages_per_year.mean)),
-            num(x
-                .outage_p99_minutes
-                .map_or("–".into(), human_duration_minutes)),
         ];
-        if rpo {
-            row.push(num(x
-                .rpo_p95_minutes
-                .map_or("–".into(), human_duration_minutes)));
+        if several {
+            row.push(match x.difference_to_leader {
+                _ if x.rank == 1 => Cell {
+                    spans: vec![strong("leader")],
+                    ..num("")
+                },
+                None => num("–"),
+                Some(d) => {
+                    let ci = ci_text(&d, signed_minutes);
+                    if x.leading_group {
+                        tied = true;
+                        let identical =
+                            (d.mean, d.ci_low, d.ci_high) == (0.0, Some(0.0), Some(0.0));
+                        any_identical |= identical;
+                        Cell {
+                            spans: vec![strong(if identical {
+                                "identical".to_string()
+                            } else {
+                                format!("tied {}", signed_minutes(d.mean))
+                            })],
+                            ci: if identical { None } else { ci },
+                            ci_wraps: true,
+                            ..num("")
+                        }
+                    } else {
+                        Cell {
+                            ci,
+                            ci_wraps: true,
+                            ..num(signed_minutes(d.mean))
+                        }
+                    }
+                }
+            });
         }
-        row.push(num(x.hosts.to_string()));
+        if several && !baseline_leads {
+            row.push(if x.name == r.baseline {
+                num("baseline")
+            } else {
+                match &x.difference_to_baseline {
+                    None => num("–"),
+                    Some(d) => {
+                        let (c, ns) = difference_cell(d);
+                        not_significant |= ns;
+                        c
+                    }
+                }
+            });
+        }
         if cost {
             let price = x.monthly_cost.map_or("–".into(), |c| money(c, &x.currency));
             row.push(num(format!("{}{price}", mark(x))));
         } else if frontier {
             row.push(cell(mark(x).trim_end()));
         }
-        row.push(if x.name == r.baseline {
-            num("baseline")
-        } else {
-            match x.difference_to_baseline {
-                None => num("–"),
-                Some(d) => {
-                    let ns =
-                        matches!((d.ci_low, d.ci_high), (Some(l), Some(h)) if l <= 0.0 && h >= 0.0);
-                    not_significant |= ns;
-                    let ci = ci_text(&d, signed_minutes);
-                    Cell {
-                        ci: if ns {
-                            ci.map(|c| format!("{c} (n.s.)"))
-                        } else {
-                            ci
-                        },
-                        muted: ns,
-                        ..num(signed_minutes(d.mean))
-                    }
-                }
-            }
-        });
         rows.push(row);
     }
     b.push(Block::Table(Table {
@@ -844,14 +1214,39 @@ fn ranking(r: &Report, b: &mut Vec<Block>) {
     let mut note = vec![
         t("Ranked by the availability of "),
         code(&r.indicator),
-        t(
-            ", best first; brackets hold 95% intervals. Δ is the design's downtime per year minus \
-             the baseline's over paired replications: negative means less downtime.",
-        ),
+        t(", most available first; brackets hold 95% intervals."),
     ];
+    if several {
+        note.push(t(
+            " Δ is the design's downtime per year minus the leader's (or the baseline's), mean \
+             over paired replications: positive means more downtime. ",
+        ));
+        note.push(strong("tied"));
+        note.push(t(
+            " marks a design whose difference to the leader is not significant (its interval \
+             contains 0): it cannot be told apart from the leader, and with it forms the \
+             leading group.",
+        ));
+        if !tied {
+            note.push(t(" Here no design is tied with the leader."));
+        }
+        if any_identical {
+            note.push(t(" "));
+            note.push(strong("identical"));
+            note.push(t(
+                " marks a design with the same downtime as the leader in every replication.",
+            ));
+        }
+    }
+    if baseline_leads && several {
+        note.push(t(" The baseline, "));
+        note.push(strong(&r.baseline));
+        note.push(t(", is the leader."));
+    }
     if not_significant {
         note.push(t(
-            " (n.s.) marks a difference whose interval contains 0: not significant.",
+            " (n.s.) marks a difference to the baseline whose interval contains 0: not \
+             significant.",
         ));
     }
     if frontier {
@@ -860,6 +1255,245 @@ fn ranking(r: &Report, b: &mut Vec<Block>) {
         } else {
             " ◆ marks the Pareto frontier: designs no other design beats on every count."
         }));
+    }
+    b.push(Block::Para(Style::Note, note));
+
+    // Outages, size and data of each design, on the same indicator.
+    let mut heads = vec![
+        ("Design", false),
+        ("Nines", true),
+        ("Outages/yr", true),
+        ("Outage p99", true),
+    ];
+    if rpo {
+        heads.push(("RPO p95", true));
+    }
+    heads.push(("Hosts", true));
+    let rows = r
+        .rows
+        .iter()
+        .map(|x| {
+            let mut row = vec![
+                Cell {
+                    link: Some(design_id(x)),
+                    name: true,
+                    ..cell(&x.name)
+                },
+                num(nines_text(x.nines, "")),
+                Cell {
+                    ci: ci_text(&x.outages_per_year, rate),
+                    ci_wraps: true,
+                    ..num(rate(x.outages_per_year.mean))
+                },
+                num(x
+                    .outage_p99_minutes
+                    .map_or("–".into(), human_duration_minutes)),
+            ];
+            if rpo {
+                row.push(num(x
+                    .rpo_p95_minutes
+                    .map_or("–".into(), human_duration_minutes)));
+            }
+            row.push(num(x.hosts.to_string()));
+            row
+        })
+        .collect();
+    b.push(Block::Table(Table {
+        heads: heads.into_iter().map(|(h, n)| (h.to_string(), n)).collect(),
+        rows,
+    }));
+    let mut note = vec![
+        t("The same designs, in the same order, on "),
+        code(&r.indicator),
+        t(
+            ": nines of availability, outages begun per year, the 99th percentile of how long \
+             one lasts",
+        ),
+    ];
+    if rpo {
+        note.push(t(
+            ", the 95th percentile of history lost per data-loss event",
+        ));
+    }
+    note.push(t(
+        ", and the hosts the design runs, its load balancer's instances included.",
+    ));
+    b.push(Block::Para(Style::Note, note));
+}
+
+/// One table, a column per indicator, where the reader sees where designs
+/// differ: each cell the downtime a year with its interval, the leader of
+/// the column starred and the designs tied with it in bold.
+fn every_indicator(r: &Report, b: &mut Vec<Block>) {
+    let mut heads = vec![("Design".to_string(), false)];
+    heads.extend(r.indicator_keys.iter().map(|k| (k.clone(), true)));
+    let rows = r
+        .rows
+        .iter()
+        .map(|x| {
+            let mut row = vec![Cell {
+                link: Some(design_id(x)),
+                name: true,
+                ..cell(&x.name)
+            }];
+            for k in 0..r.indicator_keys.len() {
+                row.push(match x.indicators.get(k).and_then(Option::as_ref) {
+                    None => num("–"),
+                    Some(c) => {
+                        let value = human_duration_minutes(c.downtime_minutes_per_year.mean);
+                        let text = if c.leader {
+                            format!("★ {value}")
+                        } else {
+                            value
+                        };
+                        Cell {
+                            spans: vec![if c.leading_group {
+                                strong(text)
+                            } else {
+                                t(text)
+                            }],
+                            ci: ci_text(&c.downtime_minutes_per_year, human_duration_minutes),
+                            ci_wraps: true,
+                            ..num("")
+                        }
+                    }
+                });
+            }
+            row
+        })
+        .collect();
+    b.push(Block::Table(Table { heads, rows }));
+    b.push(Block::Para(
+        Style::Note,
+        vec![
+            t(
+                "Downtime per year of every indicator, in the ranking's order; brackets hold 95% \
+                 intervals. ★ marks each indicator's leader (the most available design on it); ",
+            ),
+            strong("bold"),
+            t(
+                " marks the leading group: the leader and the designs whose paired difference to \
+                 it is not significant. – : the design lacks the indicator.",
+            ),
+        ],
+    ));
+}
+
+/// Each design's SLOs, judged on this run.
+fn slo_table(r: &Report, b: &mut Vec<Block>) {
+    let mut rows = Vec::new();
+    for x in r.rows.iter().filter(|x| !x.slos.is_empty()) {
+        for (k, l) in x.slos.iter().enumerate() {
+            rows.push(vec![
+                if k == 0 {
+                    Cell {
+                        link: Some(design_id(x)),
+                        name: true,
+                        ..cell(&x.name)
+                    }
+                } else {
+                    cell("")
+                },
+                cell(&l.title),
+                Cell {
+                    spans: vec![if l.verdict == "met" {
+                        t(&l.verdict)
+                    } else {
+                        strong(&l.verdict)
+                    }],
+                    ..Cell::default()
+                },
+                Cell {
+                    ci: Some(l.interval.clone()),
+                    ci_wraps: true,
+                    ..num(&l.estimate)
+                },
+            ]);
+        }
+    }
+    b.push(Block::Table(Table {
+        heads: vec![
+            ("Design".into(), false),
+            ("SLO".into(), false),
+            ("Verdict".into(), false),
+            ("Estimate [interval]".into(), true),
+        ],
+        rows,
+    }));
+    let without = r.rows.iter().filter(|x| x.slos.is_empty()).count();
+    let mut note = vec![t(
+        "Each design's `slos`, judged on this run's replications as `kubenines check` judges \
+         one look: met when the 95% interval lies on the right side of the objective, violated \
+         when it lies on the wrong side, inconclusive while it straddles it.",
+    )];
+    if without > 0 {
+        note.push(t(format!(
+            " {} without SLOs {} left out.",
+            plural(without, "design", "designs"),
+            if without == 1 { "is" } else { "are" }
+        )));
+    }
+    b.push(Block::Para(Style::Note, note));
+}
+
+/// Each design's data loss: how often, how much history, how long.
+fn data_table(r: &Report, b: &mut Vec<Block>) {
+    let q = |x: Option<f64>| x.map_or("–".into(), human_duration_minutes);
+    let rows = r
+        .rows
+        .iter()
+        .filter_map(|x| {
+            let d = x.data_loss.as_ref()?;
+            Some(vec![
+                Cell {
+                    link: Some(design_id(x)),
+                    name: true,
+                    ..cell(&x.name)
+                },
+                Cell {
+                    ci: ci_text(&d.events_per_year, rate),
+                    ci_wraps: true,
+                    ..num(rate(d.events_per_year.mean))
+                },
+                num(d.events.to_string()),
+                num(q(d.rpo_minutes[0])),
+                num(q(d.rpo_minutes[1])),
+                num(q(d.rpo_minutes[2])),
+                num(q(d.rto_minutes[0])),
+                num(q(d.rto_minutes[1])),
+                num(q(d.rto_minutes[2])),
+            ])
+        })
+        .collect();
+    b.push(Block::Table(Table {
+        heads: [
+            ("Design", false),
+            ("Events/yr", true),
+            ("Events", true),
+            ("RPO p50", true),
+            ("RPO p95", true),
+            ("RPO max", true),
+            ("RTO p50", true),
+            ("RTO p95", true),
+            ("RTO max", true),
+        ]
+        .into_iter()
+        .map(|(h, n)| (h.to_string(), n))
+        .collect(),
+        rows,
+    }));
+    let without = r.rows.iter().filter(|x| x.data_loss.is_none()).count();
+    let mut note = vec![t(
+        "etcd data-loss events (quorum lost with members' data, or a disaster) per year and \
+         in all replications; RPO is the history lost per event (last accepted write to the \
+         state brought back), RTO the time from the event until the API was writable again.",
+    )];
+    if without > 0 {
+        note.push(t(format!(
+            " {} lost no data in any replication and {} left out.",
+            plural(without, "design", "designs"),
+            if without == 1 { "is" } else { "are" }
+        )));
     }
     b.push(Block::Para(Style::Note, note));
 }
@@ -931,10 +1565,12 @@ fn causes(r: &Report, b: &mut Vec<Block>) {
 fn designs(r: &Report, b: &mut Vec<Block>) {
     b.push(Block::Para(
         Style::Plain,
-        vec![t(
-            "Per design, in rank order: what the study set, and the full effective scenario the \
-             simulation ran, every assumption included.",
-        )],
+        vec![t(if r.from_files {
+            "Per design, in rank order: the scenario the simulation ran, as its file gives it."
+        } else {
+            "Per design, in rank order: what the study set, and the full effective scenario \
+                 the simulation ran, every assumption included."
+        })],
     ));
     for x in &r.rows {
         b.push(Block::Heading {
@@ -942,7 +1578,16 @@ fn designs(r: &Report, b: &mut Vec<Block>) {
             id: design_id(x),
             text: format!("{}. {}", x.rank, x.name),
         });
-        if x.settings.is_empty() {
+        if r.from_files {
+            b.push(Block::Para(
+                Style::Plain,
+                vec![
+                    t("The scenario file "),
+                    code(&x.source),
+                    t(", as written; defaults apply to what it leaves out."),
+                ],
+            ));
+        } else if x.settings.is_empty() {
             b.push(Block::Para(
                 Style::Plain,
                 vec![t(
@@ -959,7 +1604,12 @@ fn designs(r: &Report, b: &mut Vec<Block>) {
         }
         b.push(Block::Details {
             summary: format!(
-                "Effective scenario of {} (YAML, {})",
+                "{} of {} (YAML, {})",
+                if r.from_files {
+                    "Scenario"
+                } else {
+                    "Effective scenario"
+                },
                 x.name,
                 plural(x.effective_yaml.lines().count(), "line", "lines")
             ),
@@ -1019,7 +1669,14 @@ fn reproduce(r: &Report, b: &mut Vec<Block>) {
         text: r.reproduce.clone(),
     });
     b.push(Block::List(vec![
-        vec![t("Study: "), code(&r.study_source)],
+        vec![
+            t(if r.from_files {
+                "Scenario files: "
+            } else {
+                "Study: "
+            }),
+            code(&r.study_source),
+        ],
         vec![t(format!("Seed: {}", r.seed))],
         vec![t(format!(
             "Replications: {} per design, {} each",
@@ -1043,8 +1700,8 @@ fn reproduce(r: &Report, b: &mut Vec<Block>) {
         vec![t(format!(
             "Every figure with an interval is a mean over the {} replications with its 95% \
              Student-t confidence interval; {percentiles} of all replications. Designs share their \
-             random numbers replication by replication, so differences to the baseline are \
-             paired. Results are identical for any thread count: only the wall time depends on it.",
+             random numbers replication by replication, so differences to the leader and to the \
+             baseline are paired. Results are identical for any thread count: only the wall time depends on it.",
             r.replications
         ))],
     ));
@@ -1215,6 +1872,10 @@ details { margin: .5rem 0 1rem; }
 summary { cursor: pointer; color: var(--accent); font-size: .92rem; }
 details pre { margin-top: .5rem; max-height: 32rem; overflow: auto; }
 footer { margin-top: 3rem; padding-top: .8rem; border-top: 1px solid var(--rule); color: var(--muted); font-size: .8rem; }
+@media (max-width: 860px) {
+  main { padding: 1.5rem .9rem 3rem; }
+  th, td { padding: .35rem .3rem; }
+}
 @media print {
   body { font-size: 10pt; }
   main { max-width: none; padding: 0; }
@@ -1674,6 +2335,16 @@ mod tests {
             shape: None,
             control_plane_differences: Vec::new(),
             effective_yaml: format!("name: {name}\nnote: \"a <b> & 'c' | d\"\n"),
+            source: format!("study.yaml#{name}"),
+            leading_group: rank == 1,
+            difference_to_leader: Some(if rank == 1 {
+                i(0.0, 0.0)
+            } else {
+                i(minutes / 4.0, minutes / 8.0)
+            }),
+            indicators: Vec::new(),
+            slos: Vec::new(),
+            data_loss: None,
         }
     }
 
@@ -1750,6 +2421,7 @@ mod tests {
             generated_by: "kubenines 0.1.0".into(),
             reproduce: "kubenines report study.yaml --out reports/x".into(),
             study_source: "scenarios/studies/control-plane.yaml".into(),
+            from_files: false,
             seed: 1,
             replications: 2000,
             horizon_years: 10.0,
@@ -1762,6 +2434,7 @@ mod tests {
                 "never-seen-cause".into(),
                 "host".into(),
             ],
+            indicator_keys: vec!["api".into()],
             rows: vec![
                 row(1, "external-3x3", 1.2e-5, Some(i(-0.5, 0.6))),
                 row(2, "stacked-3", 1.3e-5, Some(i(0.0, 0.0))),
@@ -1952,7 +2625,12 @@ mod tests {
         let m = markdown(&r);
         assert!(m.starts_with("# control-plane: stacked versus external etcd\n"));
         let ranking = &m[m.find("## Ranking").unwrap()..m.find("## Charts").unwrap()];
-        let lines: Vec<&str> = ranking.lines().filter(|l| l.starts_with('|')).collect();
+        // The first table: the ranking proper (the second has the outages).
+        let lines: Vec<&str> = ranking
+            .lines()
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .collect();
         assert_eq!(lines.len(), 2 + r.rows.len(), "{ranking}");
         for (line, x) in lines[2..].iter().zip(&r.rows) {
             assert!(line.contains(&md_text(&x.name)), "{line}");
@@ -2024,35 +2702,31 @@ mod tests {
     }
 
     #[test]
-    fn summary_names_the_best_the_baseline_and_significance() {
+    fn summary_names_the_leader_the_baseline_and_significance() {
         let r = report();
         let m = markdown(&r);
         let summary = &m[m.find("## Summary").unwrap()..m.find("## Ranking").unwrap()];
         assert!(
-            summary.contains("the best is **external-3x3**"),
+            summary.contains("ranked by the availability of `api`, **external-3x3** leads"),
             "{summary}"
         );
         assert!(
             summary.contains(
-                "The baseline, **stacked-3**, is available 99.998700% [99.998570, 99.998830]."
+                "The baseline, **stacked-3**, is available 99.998700% [99.998570, 99.998830], with 1m 43s [51.3s, 2m 34s] more downtime a year than the leader (paired difference, 95% interval)."
             ),
             "{summary}"
         );
-        assert!(summary.contains("The paired difference of **external-3x3** to the baseline is -30.0s [-1m 06s, +6.0s]"), "{summary}");
-        assert!(summary.contains("the interval contains 0, so the difference is not significant"));
         assert!(summary.contains("One design of the study is invalid"));
         // Three quarters of every row's downtime is the first cause.
         assert!(
-            summary
-                .contains("Most of the baseline's downtime (75%) is charged to **load-balancer**."),
+            summary.contains("What dominates **external-3x3**'s downtime: **load-balancer** (75% of it), then **host** (25%)."),
             "{summary}"
         );
-        // A significant difference reads as less downtime, bounds in order.
+        // One cause above 90%: named alone.
         let mut r = report();
-        r.rows[0].difference_to_baseline = Some(i(-2.0, 0.5));
+        r.rows[0].downtime_by_cause = vec![95.0, 0.0, 5.0];
         let m = markdown(&r);
-        assert!(m.contains("**external-3x3** has 2m 00s [1m 30s, 2m 30s] less downtime a year than the baseline (paired"), "{m}");
-        assert!(!m.contains("not significant"));
+        assert!(m.contains("**load-balancer** (95% of it)."), "{m}");
     }
 
     #[test]
@@ -2061,16 +2735,79 @@ mod tests {
         let m = markdown(&r);
         // 1.2e-5 unavailable: 4.92 nines, shown to 6 decimals.
         assert!(
-            m.contains("| 99.998800% [99.998680, 99.998920] | 4.92 |"),
+            m.contains(
+                "| 99.998800% [99.998680, 99.998920] | 6m 19s [5m 41s, 6m 57s] | **leader** |"
+            ),
+            "{m}"
+        );
+        assert!(
+            m.contains("| external-3x3 | 4.92 | 1.500 [1.400, 1.600] |"),
             "{m}"
         );
         assert!(m.contains("| -30.0s [-1m 06s, +6.0s] (n.s.) |"), "{m}");
         assert!(m.contains("+1h 38m [+1h 34m, +1h 42m]"));
+        // stacked-3 is behind the leader by a quarter of its downtime, significantly.
+        assert!(
+            m.contains("| +1m 43s [+51.3s, +2m 34s] | baseline |"),
+            "{m}"
+        );
         let h = html(&r);
         assert!(h.contains("99.998800%<span class=\"ci wrap\">[99.998680, 99.998920]</span>"));
         assert!(h.contains("<td class=\"num\">baseline</td>"));
         // Bounds do not break inside.
-        assert!(h.contains("<span class=\"ci\">[5m\u{a0}41s, 6m\u{a0}57s]</span>"));
+        assert!(
+            h.contains("<span class=\"ci wrap\">[5m\u{a0}41s, 6m\u{a0}57s]</span>"),
+            "{h}"
+        );
+    }
+
+    /// A tie with the leader reads "tied", the group is named in the
+    /// summary, the cheapest of it recommended; a design identical to the
+    /// leader in every replication reads "identical".
+    #[test]
+    fn ties_with_the_leader_are_a_group_and_its_cheapest_is_recommended() {
+        let mut r = report();
+        let text = |r: &Report| {
+            let m = markdown(r);
+            m[m.find("## Summary").unwrap()..m.find("## Ranking").unwrap()].to_string()
+        };
+        // No tie: "leads", never "best", and the runner-up's distance.
+        let s = text(&r);
+        assert!(
+            s.contains("**external-3x3** leads, available 99.998800%"),
+            "{s}"
+        );
+        assert!(!s.contains("best"), "{s}");
+        assert!(s.contains("No design is tied with it: the runner-up, **stacked-3**, has 1m 43s [51.3s, 2m 34s] more downtime a year"), "{s}");
+        // stacked-3 tied (its interval to the leader contains 0), a|b identical.
+        r.rows[1].leading_group = true;
+        r.rows[1].difference_to_leader = Some(i(0.4, 0.5));
+        r.rows[2].leading_group = true;
+        r.rows[2].difference_to_leader = Some(i(0.0, 0.0));
+        r.rows[0].monthly_cost = Some(900.0);
+        r.rows[1].monthly_cost = Some(500.0);
+        r.rows[2].monthly_cost = Some(700.0);
+        let s = text(&r);
+        assert!(s.contains("2 designs are tied with it: **stacked-3** and **a\\|b** (the 95% interval of each one's paired difference to the leader contains 0, so they cannot be told apart from it; the means differ by at most 24.0s of downtime a year)"), "{s}");
+        assert!(s.contains("Recommended: **stacked-3**, the cheapest design of the leading group (500 EUR a month, 400 EUR less than the leader)"), "{s}");
+        assert!(s.contains("What dominates **stacked-3**'s downtime: **load-balancer** (75% of it), then **host** (25%)."), "{s}");
+        assert!(s.contains("The baseline, **stacked-3**, is available 99.998700% [99.998570, 99.998830] and is tied with the leader: +24.0s [-6.0s, +54.0s] of downtime a year against it, not significant."), "{s}");
+        let m = markdown(&r);
+        assert!(m.contains("| **tied +24.0s** [-6.0s, +54.0s] |"), "{m}");
+        assert!(m.contains("| **identical** |"), "{m}");
+        assert!(m.contains("**identical** marks a design with the same downtime as the leader in every replication."));
+        // The leader is the cheapest of its group: it is the one to choose.
+        r.rows[0].monthly_cost = Some(400.0);
+        let s = text(&r);
+        assert!(s.contains("The leader is also the cheapest design of the leading group (400 EUR a month), so it is the one to choose on `api`."), "{s}");
+        // The baseline leads: one Δ column, and the summary says so.
+        r.baseline = "external-3x3".into();
+        let m = markdown(&r);
+        assert!(!m.contains("Δ vs baseline"), "{m}");
+        assert!(
+            m.contains("The baseline, **external-3x3**, is the leader."),
+            "{m}"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::charts::{
     ChartInput, DesignChartData, SweepChartData, SweepSeries, Timeline, TimelineRow, TimelineSpan,
 };
 use super::compare::{ComparisonResults, DesignResult};
-use super::document::{Report, ReportChart, ReportRow, Shape};
+use super::document::{DataRisk, IndicatorCell, Report, ReportChart, ReportRow, Shape, SloLine};
 use super::human::human_duration_minutes;
 use super::{IndicatorResult, Tool};
 use crate::model::{CAUSES, Cause, Model, UP};
@@ -19,6 +19,9 @@ use crate::trace::sample_outage;
 /// ranked.
 pub struct StudyOutcome<'a> {
     pub study: &'a Study,
+    /// The designs are scenario files given one by one (see
+    /// [`crate::scenario::study_of_files`]), not a study's.
+    pub from_files: bool,
     pub models: &'a [Model],
     pub comparison: &'a Comparison,
     pub results: &'a ComparisonResults,
@@ -231,12 +234,27 @@ impl StudyOutcome<'_> {
                         })
                         .collect(),
                     effective_yaml: design.map_or_else(String::new, |d| d.effective_yaml.clone()),
+                    source: d.source.clone(),
+                    leading_group: d.leading_group,
+                    difference_to_leader: d
+                        .difference_to_leader
+                        .get(&r.indicator)
+                        .map(|x| x.downtime_minutes_per_year),
+                    indicators: self.indicator_cells(d),
+                    slos: self.slo_lines(&d.name),
+                    data_loss: data_risk(d),
                 }
             })
             .collect();
         let study = self.study;
+        let rows_len = r.designs.len();
         Report {
-            title: format!("Study {}", study.name),
+            title: match (self.from_files, rows_len) {
+                (false, _) => format!("Study {}", study.name),
+                (true, 1) => format!("Scenario {}", r.designs[0].name),
+                (true, n) => format!("Comparison of {n} scenarios"),
+            },
+            from_files: self.from_files,
             description: study.description.clone(),
             generated_by: format!("{} {}", Tool::current().name, Tool::current().version),
             reproduce,
@@ -249,6 +267,7 @@ impl StudyOutcome<'_> {
             wall_seconds: r.wall_seconds,
             threads: r.threads,
             causes: Cause::ALL.iter().map(|c| c.label().to_string()).collect(),
+            indicator_keys: r.leading_groups.0.iter().map(|(k, _)| k.clone()).collect(),
             rows,
             invalid: study
                 .invalid
@@ -260,6 +279,66 @@ impl StudyOutcome<'_> {
             results_csv,
         }
     }
+}
+
+impl StudyOutcome<'_> {
+    /// Design `d` on every indicator of the comparison.
+    fn indicator_cells(&self, d: &DesignResult) -> Vec<Option<IndicatorCell>> {
+        self.results
+            .leading_groups
+            .0
+            .iter()
+            .map(|(key, group)| {
+                let i = d.indicators.get(key)?;
+                Some(IndicatorCell {
+                    availability: i.availability,
+                    nines: i.nines,
+                    downtime_minutes_per_year: i.downtime_minutes_per_year,
+                    leader: group.leader == d.name,
+                    leading_group: group.leader == d.name || group.tied.contains(&d.name),
+                })
+            })
+            .collect()
+    }
+
+    /// The design's SLOs judged on the whole run, each at 95% confidence
+    /// (one look, as `check` judges a single batch).
+    fn slo_lines(&self, name: &str) -> Vec<SloLine> {
+        let Some(i) = self.design_index(name) else {
+            return Vec::new();
+        };
+        let design = &self.study.designs[i];
+        crate::check::judge_all(
+            &design.scenario.slos,
+            &self.models[i],
+            &self.comparison.runs[i].summary,
+            crate::check::ALPHA,
+        )
+        .into_iter()
+        .map(|v| SloLine {
+            title: v.title,
+            verdict: v.verdict.label().to_string(),
+            estimate: v.estimate,
+            interval: v.interval,
+        })
+        .collect()
+    }
+}
+
+/// A design's data loss, when it has any to show: events seen, or backups
+/// whose RPO the events would have.
+fn data_risk(d: &DesignResult) -> Option<DataRisk> {
+    let l = &d.data_loss;
+    if l.rpo_minutes.count == 0 && l.rto_minutes.count == 0 && l.events_per_year.mean == 0.0 {
+        return None;
+    }
+    let q = |x: &super::Quantiles| [x.p50, x.p95, x.max];
+    Some(DataRisk {
+        events_per_year: l.events_per_year,
+        events: l.rpo_minutes.count.max(l.rto_minutes.count),
+        rpo_minutes: q(&l.rpo_minutes),
+        rto_minutes: q(&l.rto_minutes),
+    })
 }
 
 /// What pairs a stacked design with its external twin.

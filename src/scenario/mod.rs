@@ -60,7 +60,7 @@ pub use load::{Format, MAX_FILE_BYTES, STDIN_PATH, load, parse_str, set_stdin_fo
 pub use schema::json_schema;
 pub use study::{
     InvalidDesign, MAX_DESIGNS, MAX_SWEEP_STEPS, Study, StudyDesign, SweepAxis, is_study,
-    load_study, study_json_schema,
+    load_study, study_json_schema, study_of_files,
 };
 pub use types::*;
 pub use validate::{

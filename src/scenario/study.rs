@@ -344,6 +344,43 @@ fn at(prefix: &[Segment], rest: &[Segment]) -> Vec<Segment> {
     prefix.iter().chain(rest).cloned().collect()
 }
 
+/// Scenario files as `compare FILE...` and `report FILE...` take them: one
+/// design per file, named by its scenario's `name`, with nothing set; its
+/// effective scenario is the file as written (YAML as is, TOML and JSON
+/// rewritten as YAML). `name` is left empty and `source` lists the files.
+pub fn study_of_files(paths: &[PathBuf]) -> Result<Study, ScenarioError> {
+    let mut designs = Vec::with_capacity(paths.len());
+    let mut sources = Vec::with_capacity(paths.len());
+    for path in paths {
+        let source = load::source_name(path);
+        let (text, format) = read_text(path)?;
+        let scenario = load::parse_str(&text, &source, format)?;
+        let effective_yaml = match format {
+            Format::Yaml => text,
+            _ => to_yaml(&deserialize_tree::<Node>(&text, &source, format)?),
+        };
+        designs.push(StudyDesign {
+            name: scenario.name.clone(),
+            settings: Vec::new(),
+            scenario,
+            effective_yaml,
+            sweep_x: Vec::new(),
+        });
+        sources.push(source);
+    }
+    Ok(Study {
+        name: String::new(),
+        description: None,
+        source: sources.join(", "),
+        base: String::new(),
+        indicator: "api".into(),
+        baseline: None,
+        designs,
+        invalid: Vec::new(),
+        sweeps: Vec::new(),
+    })
+}
+
 /// Reads a study file and expands it into designs.
 pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
     let source = super::load::source_name(path);
