@@ -94,6 +94,8 @@ fn report_writes_every_chart_and_a_self_contained_page() {
             svg.starts_with("<svg") && svg.contains("<text"),
             "{stem}.svg is empty"
         );
+        // Its marks answer the pointer with their values.
+        assert!(svg.contains("<title>"), "{stem}.svg has no tooltips");
         let png = std::fs::read(dir.join(format!("charts/{stem}.png"))).expect("png");
         assert!(png.len() > 2000, "{stem}.png is {} bytes", png.len());
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{stem}.png is not a PNG");

@@ -11,7 +11,7 @@ use super::{IndicatorResult, Tool};
 use crate::model::{CAUSES, Cause, Model, UP};
 use crate::runner::Comparison;
 use crate::scenario::Study;
-use crate::stats::DurationSketch;
+use crate::stats::{DurationSketch, Interval};
 use crate::trace::sample_outage;
 
 /// A finished study: everything its report is made of. `models` and
@@ -63,6 +63,19 @@ impl StudyOutcome<'_> {
         })
     }
 
+    /// Downtime minutes per year of the ranking indicator by cause, with
+    /// their intervals.
+    fn by_cause_intervals(&self, d: &DesignResult) -> Vec<Interval> {
+        self.indicator(d)
+            .map_or(vec![Interval::default(); CAUSES], |i| {
+                i.downtime_minutes_per_year_by_cause
+                    .0
+                    .iter()
+                    .map(|(_, x)| *x)
+                    .collect()
+            })
+    }
+
     /// Everything the charts draw; `timeline` from [`Self::timeline`].
     pub fn chart_input(&self, timeline: Option<Timeline>) -> ChartInput {
         let designs = self
@@ -84,7 +97,10 @@ impl StudyOutcome<'_> {
                     availability: self
                         .indicator(d)
                         .map_or_else(Default::default, |i| i.availability),
-                    downtime_by_cause: self.by_cause(d),
+                    downtime_minutes_per_year: self
+                        .indicator(d)
+                        .map_or_else(Default::default, |i| i.downtime_minutes_per_year),
+                    downtime_by_cause: self.by_cause_intervals(d),
                     outage_minutes_quantiles: outages,
                     rpo_minutes_quantiles: rpo,
                     monthly_cost: d.monthly_cost,
@@ -134,6 +150,7 @@ impl StudyOutcome<'_> {
             designs,
             sweeps,
             timeline,
+            baseline: Some(self.results.baseline.clone()),
         }
     }
 
