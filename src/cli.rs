@@ -146,6 +146,13 @@ struct CiArgs {
     /// test, which misses smaller changes, instead of refusing (exit 2).
     #[arg(long)]
     allow_unpaired: bool,
+    /// With --baseline: how much more downtime to forgive. A metric is
+    /// worse only when the lower bound of the 95% interval of its increase
+    /// exceeds this: downtime per year (`1m/yr`) or a share of the
+    /// baseline's downtime (`5%`). The default, 0, flags every significant
+    /// increase. Data-loss events are always judged against 0.
+    #[arg(long, value_name = "TOLERANCE", default_value = "0", value_parser = baseline::Tolerance::parse)]
+    tolerance: baseline::Tolerance,
     /// Store this run's results as baseline NAME (after comparing, when
     /// --baseline is given too).
     #[arg(long, value_name = "NAME")]
@@ -1296,6 +1303,7 @@ fn ci_report(
                 model,
                 &run.summary,
                 recorded,
+                ci.tolerance,
             ))
         }
     };
