@@ -1102,6 +1102,11 @@ fn the_ci_examples_run_the_script_and_keep_its_reports() {
         upload["if"], "always()",
         "keep the reports of a failed check"
     );
+    // Both jobs take kubenines from the prebuilt image (the Dockerfile's
+    // `ci` stage) rather than compiling it.
+    let image = gh["jobs"]["check"]["container"]["image"].as_str().unwrap();
+    assert!(image.contains("/kubenines-ci:"), "{image}");
+    assert!(!text.contains("cargo "), "the GitHub job compiles nothing");
 
     // GitLab: the same script and out directory; JUnit as a report.
     let gl = yaml("examples/ci/gitlab-ci.yml");
@@ -1111,6 +1116,8 @@ fn the_ci_examples_run_the_script_and_keep_its_reports() {
         "{CI_SCRIPT} \"origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME\" kubenines-ci"
     )));
     assert_eq!(job["variables"]["GIT_DEPTH"], "0");
+    assert!(job["image"].as_str().unwrap().contains("/kubenines-ci:"));
+    assert!(!text.contains("cargo "), "the GitLab job compiles nothing");
     assert_eq!(job["artifacts"]["when"], "always");
     assert_eq!(
         job["artifacts"]["reports"]["junit"],
@@ -1185,6 +1192,30 @@ fn the_dockerfile_builds_locked_and_ships_the_binary_and_scenarios() {
         tail.iter()
             .any(|l| l.starts_with("USER ") && !l.starts_with("USER 0") && !l.contains("root")),
         "a non-root USER"
+    );
+
+    // The `ci` stage (docs/ci.md): the binary, git for the CI script, and
+    // neither an entrypoint nor a user, so a CI runner's shell runs in it.
+    let ci = lines
+        .iter()
+        .position(|l| l.starts_with("FROM ") && l.ends_with(" AS ci"))
+        .expect("a `ci` stage");
+    assert!(ci < runtime, "the runtime image stays the default (last) stage");
+    let stage = &lines[ci..runtime];
+    assert!(stage.contains(
+        &"COPY --from=build /src/target/release/kubenines /usr/local/bin/kubenines"
+    ));
+    assert!(
+        stage
+            .iter()
+            .any(|l| l.contains("apt-get install") && l.contains(" git ")),
+        "the ci stage installs git"
+    );
+    assert!(
+        !stage
+            .iter()
+            .any(|l| l.starts_with("ENTRYPOINT") || l.starts_with("USER ")),
+        "{stage:?}"
     );
 }
 
