@@ -53,13 +53,13 @@ enum Command {
     /// Simulate one scenario and print its availability.
     Run(RunArgs),
     /// Parse and check scenario and study files: every file is checked and
-    /// reported; exit 2 when any is bad.
+    /// every error of each reported; exit 2 when any is bad.
     Validate {
         /// Scenario or study files (.yaml, .yml, .toml, .json).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Output format: a line per file (errors and warnings on stderr),
-        /// or one JSON document with every file's verdict, error and
+        /// or one JSON document with every file's verdict, errors and
         /// warnings, located.
         #[arg(short = 'o', long, value_enum, default_value_t = ValidateOutput::Text)]
         output: ValidateOutput,

@@ -1200,11 +1200,14 @@ fn the_dockerfile_builds_locked_and_ships_the_binary_and_scenarios() {
         .iter()
         .position(|l| l.starts_with("FROM ") && l.ends_with(" AS ci"))
         .expect("a `ci` stage");
-    assert!(ci < runtime, "the runtime image stays the default (last) stage");
+    assert!(
+        ci < runtime,
+        "the runtime image stays the default (last) stage"
+    );
     let stage = &lines[ci..runtime];
-    assert!(stage.contains(
-        &"COPY --from=build /src/target/release/kubenines /usr/local/bin/kubenines"
-    ));
+    assert!(
+        stage.contains(&"COPY --from=build /src/target/release/kubenines /usr/local/bin/kubenines")
+    );
     assert!(
         stage
             .iter()
@@ -1451,8 +1454,8 @@ const KUBERNETES_VERSIONS: [&str; 6] = ["1.29", "1.30", "1.31", "1.32", "1.33", 
 /// false`, as kubeconform's `-strict`), compiled.
 fn kubernetes_schema(version: &str, api_version: &str, kind: &str) -> jsonschema::Validator {
     let path = repo().join(format!("tests/k8s-schemas/v{version}.json"));
-    let mut schema: Value = serde_json::from_str(&read(&path))
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut schema: Value =
+        serde_json::from_str(&read(&path)).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let name = format!("kind.{}.{kind}", api_version.replace('/', "."));
     assert!(
         schema["$defs"].get(&name).is_some(),
@@ -1534,7 +1537,11 @@ fn the_schema_check_catches_unknown_fields_a_missing_status_and_wrong_types() {
     for version in KUBERNETES_VERSIONS {
         for (doc, value, at) in [
             (job, &unknown, "/spec/template/spec/containers/0"),
-            (job, &no_status, "/spec/podFailurePolicy/rules/1/onPodConditions/0"),
+            (
+                job,
+                &no_status,
+                "/spec/podFailurePolicy/rules/1/onPodConditions/0",
+            ),
             (job, &wrong_type, "/spec/completions"),
             (pod, &misplaced, "/spec"),
             (claim, &claim_typo, "/spec"),
