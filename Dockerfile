@@ -4,6 +4,12 @@
 #   docker build -t kubenines:0.1.0 .      (or: podman build -t kubenines:0.1.0 .)
 #   docker run --rm kubenines:0.1.0 run /opt/kubenines/scenarios/stacked-3.yaml
 #
+# The `ci` stage is the image for CI jobs (docs/ci.md, "A prebuilt image for
+# CI"): the same binary with git and bash, no entrypoint and no USER (root,
+# as CI runners expect):
+#
+#   docker build --target ci -t ghcr.io/your-org/kubenines-ci:0.1.0 .
+#
 # Images are named in full (docker.io/library/...) so podman needs no
 # short-name alias. The build and runtime stages use the same Debian release,
 # so the binary finds the glibc it was linked against.
@@ -35,6 +41,17 @@ RUN touch src/lib.rs src/main.rs \
  && cargo build --release --locked \
  && ./target/release/kubenines --version
 
+# For CI jobs: examples/ci/check-changed-scenarios.sh needs git and bash (the
+# Debian base has bash). No ENTRYPOINT and no USER, so that GitHub's
+# `container:` jobs and GitLab's `image:` run their shell as usual.
+FROM docker.io/library/debian:${DEBIAN_RELEASE}-slim AS ci
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build /src/target/release/kubenines /usr/local/bin/kubenines
+RUN kubenines --version
+
+# The default image (the last stage), for Kubernetes and `docker run`.
 FROM docker.io/library/debian:${DEBIAN_RELEASE}-slim
 # A numeric USER lets Kubernetes check runAsNonRoot without a runAsUser.
 RUN useradd --uid 10001 --user-group --create-home --home-dir /home/kubenines \

@@ -16,9 +16,15 @@
 //!   treats the runs as independent.
 //!
 //! A change is *worse* when the whole 95% interval of (current - baseline)
-//! is above zero, *better* when it is below, and *no significant change*
-//! otherwise; identical samples are *unchanged* (an unchanged scenario with
-//! the same seed and replications is bit-identical and never flagged).
+//! is above the [`Tolerance`] (its lower bound exceeds it: significantly
+//! worse by more than the tolerance), *better* when the whole interval is
+//! below minus the tolerance, *within tolerance* when the interval excludes
+//! zero but not the tolerance (a real change, too small to matter), and *no
+//! significant change* otherwise; identical samples are *unchanged* (an
+//! unchanged scenario with the same seed and replications is bit-identical
+//! and never flagged). The tolerance applies to downtime; data-loss events
+//! are judged against zero. The default tolerance, 0, flags every
+//! significant increase.
 //!
 //! A baseline also records the tool version and the scenario's
 //! [`Scenario::content_hash`]; a comparison says when either differs (a
@@ -362,13 +368,95 @@ pub fn path_of(name: &str, dir: &Path) -> Result<PathBuf, String> {
     Ok(dir.join(format!("{name}.json")))
 }
 
+/// How much more downtime a comparison forgives: a change is worse only
+/// when the lower bound of the 95% interval of (current - baseline) exceeds
+/// it (and better only when the upper bound is below minus it).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Tolerance {
+    /// Downtime minutes per year (`--tolerance 1m/yr`).
+    Absolute { minutes_per_year: f64 },
+    /// A share of the baseline's mean downtime, in percent (`--tolerance 5%`).
+    Relative { percent: f64 },
+}
+
+impl Default for Tolerance {
+    /// None: every significant increase is a regression.
+    fn default() -> Self {
+        Tolerance::Absolute {
+            minutes_per_year: 0.0,
+        }
+    }
+}
+
+impl Tolerance {
+    /// Reads `1m/yr` (a duration per year: `30s/yr`, `1h/y`, `0`) or `5%`
+    /// (of the baseline's downtime).
+    pub fn parse(text: &str) -> Result<Tolerance, String> {
+        const EXPECTED: &str = "give downtime per year, e.g. `1m/yr`, or a share of the \
+                                baseline's downtime, e.g. `5%`";
+        let t = text.trim();
+        if let Some(number) = t.strip_suffix('%') {
+            let percent: f64 = number
+                .trim()
+                .parse()
+                .map_err(|_| format!("`{t}` is not a percentage; {EXPECTED}"))?;
+            if !(percent.is_finite() && percent >= 0.0) {
+                return Err(format!("`{t}`: a tolerance is at least 0; {EXPECTED}"));
+            }
+            return Ok(Tolerance::Relative { percent });
+        }
+        let duration = if t == "0" {
+            "0"
+        } else {
+            ["/yr", "/year", "/y"]
+                .iter()
+                .find_map(|unit| t.strip_suffix(unit))
+                .ok_or_else(|| format!("`{t}` has no `/yr`; {EXPECTED}"))?
+        };
+        let seconds =
+            crate::scenario::parse_duration(duration).map_err(|e| format!("`{t}`: {e}"))?;
+        Ok(Tolerance::Absolute {
+            minutes_per_year: seconds / 60.0,
+        })
+    }
+
+    /// The tolerance, in downtime minutes per year, for a metric whose
+    /// baseline mean is `baseline` minutes per year.
+    pub fn minutes_per_year(self, baseline: f64) -> f64 {
+        match self {
+            Tolerance::Absolute { minutes_per_year } => minutes_per_year,
+            Tolerance::Relative { percent } => percent / 100.0 * baseline,
+        }
+    }
+
+    /// As given: `1m/yr`, `5%`, or `0` for none.
+    pub fn describe(self) -> String {
+        match self {
+            Tolerance::Absolute {
+                minutes_per_year: 0.0,
+            } => "0".into(),
+            Tolerance::Absolute { minutes_per_year } => format!(
+                "{}/yr",
+                crate::scenario::format_duration(minutes_per_year * 60.0)
+            ),
+            Tolerance::Relative { percent } => format!("{percent}%"),
+        }
+    }
+}
+
 /// How a metric moved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
-    /// Significantly higher downtime or data loss: fails the comparison.
+    /// Significantly higher downtime or data loss, by more than the
+    /// tolerance: fails the comparison.
     Worse,
+    /// Significantly lower, by more than the tolerance.
     Better,
+    /// A significant change (the interval excludes zero) that the
+    /// tolerance forgives: the interval does not clear it.
+    WithinTolerance,
     NoSignificantChange,
     /// The very same numbers.
     Unchanged,
@@ -383,6 +471,7 @@ impl Change {
         match self {
             Change::Worse => "worse",
             Change::Better => "better",
+            Change::WithinTolerance => "within tolerance",
             Change::NoSignificantChange => "no significant change",
             Change::Unchanged => "unchanged",
             Change::New => "new",
@@ -403,6 +492,9 @@ pub struct Row {
     /// Two-sided p value of the test (None where no test applies).
     pub p_value: Option<f64>,
     pub change: Change,
+    /// The tolerance applied to this metric, in its unit: the comparison's
+    /// [`Tolerance`] in downtime minutes per year (0 for data-loss events).
+    pub tolerance: f64,
     /// `paired` (the same seed: a t test on the per-replication differences
     /// over the replications both runs have) or `welch`; None without a test.
     pub test: Option<&'static str>,
@@ -422,6 +514,8 @@ pub struct Comparison {
     pub baseline_seed: u64,
     /// Differences in how the two were made (version, scenario, seed, horizon).
     pub notes: Vec<String>,
+    /// The tolerance the verdicts allow (`--tolerance`).
+    pub tolerance: Tolerance,
     pub rows: Vec<Row>,
     /// True when some metric got significantly worse.
     pub regressed: bool,
@@ -481,6 +575,7 @@ pub fn compare(
     model: &Model,
     summary: &Summary,
     recorded: &Recorded,
+    tolerance: Tolerance,
 ) -> Comparison {
     let mut notes = Vec::new();
     let tool = Tool::current();
@@ -522,11 +617,19 @@ pub fn compare(
     let mut rows: Vec<Row> = current
         .iter()
         .map(|c| match baseline.metrics.iter().find(|b| b.key == c.key) {
-            Some(b) if b.sample == c.sample => row(&c.key, &c.unit, &b.sample, &c.sample),
-            Some(b) if same_streams && b.values.len() > 1 && c.values.len() > 1 => {
-                paired_row(&c.key, &c.unit, b, c)
+            Some(b) => {
+                let allowed = if c.unit == DOWNTIME {
+                    tolerance.minutes_per_year(b.sample.mean())
+                } else {
+                    0.0
+                };
+                if b.sample != c.sample && same_streams && b.values.len() > 1 && c.values.len() > 1
+                {
+                    paired_row(&c.key, &c.unit, b, c, allowed)
+                } else {
+                    row(&c.key, &c.unit, &b.sample, &c.sample, allowed)
+                }
             }
-            Some(b) => row(&c.key, &c.unit, &b.sample, &c.sample),
             None => Row {
                 key: c.key.clone(),
                 unit: c.unit.clone(),
@@ -535,6 +638,7 @@ pub fn compare(
                 difference: None,
                 p_value: None,
                 change: Change::New,
+                tolerance: 0.0,
                 test: None,
                 replications_compared: 0,
             },
@@ -550,6 +654,7 @@ pub fn compare(
                 difference: None,
                 p_value: None,
                 change: Change::Gone,
+                tolerance: 0.0,
                 test: None,
                 replications_compared: 0,
             });
@@ -564,6 +669,7 @@ pub fn compare(
         baseline_replications: baseline.replications,
         baseline_seed: baseline.seed,
         notes,
+        tolerance,
         rows,
         regressed,
     }
@@ -574,8 +680,22 @@ fn short(hash: &str) -> String {
     hash.get(..15).map_or(hash.to_string(), |h| format!("{h}…"))
 }
 
+/// The verdict of a 95% interval `[low, high]` of (current - baseline)
+/// against a tolerance (at least 0) in the same unit.
+fn judge(low: f64, high: f64, tolerance: f64) -> Change {
+    if low > tolerance {
+        Change::Worse
+    } else if high < -tolerance {
+        Change::Better
+    } else if low > 0.0 || high < 0.0 {
+        Change::WithinTolerance
+    } else {
+        Change::NoSignificantChange
+    }
+}
+
 /// Welch's two-sample test of one metric: current minus baseline.
-fn row(key: &str, unit: &str, base: &MeanVar, cur: &MeanVar) -> Row {
+fn row(key: &str, unit: &str, base: &MeanVar, cur: &MeanVar, tolerance: f64) -> Row {
     let d = cur.mean() - base.mean();
     let (vb, vc) = (base.std_error().powi(2), cur.std_error().powi(2));
     let se2 = vb + vc;
@@ -597,12 +717,10 @@ fn row(key: &str, unit: &str, base: &MeanVar, cur: &MeanVar) -> Row {
         )
     } else if se2 == 0.0 {
         // Both samples constant: the difference is exact.
-        let change = if d > 0.0 {
-            Change::Worse
-        } else if d < 0.0 {
-            Change::Better
-        } else {
+        let change = if d == 0.0 {
             Change::Unchanged
+        } else {
+            judge(d, d, tolerance)
         };
         (
             Interval {
@@ -621,12 +739,8 @@ fn row(key: &str, unit: &str, base: &MeanVar, cur: &MeanVar) -> Row {
         let p = 2.0 * (1.0 - student_t_cdf(d.abs() / se, df));
         let change = if base == cur {
             Change::Unchanged
-        } else if d - h > 0.0 {
-            Change::Worse
-        } else if d + h < 0.0 {
-            Change::Better
         } else {
-            Change::NoSignificantChange
+            judge(d - h, d + h, tolerance)
         };
         (
             Interval {
@@ -646,6 +760,7 @@ fn row(key: &str, unit: &str, base: &MeanVar, cur: &MeanVar) -> Row {
         difference: Some(difference),
         p_value,
         change,
+        tolerance,
         test: Some("welch"),
         replications_compared: cur.count(),
     }
@@ -655,7 +770,7 @@ fn row(key: &str, unit: &str, base: &MeanVar, cur: &MeanVar) -> Row {
 /// the mean of (current - baseline) replication by replication, with its
 /// 95% Student t interval. With common random numbers the differences vary
 /// far less than either run, so this finds changes Welch's test cannot.
-fn paired_row(key: &str, unit: &str, base: &Metric, cur: &Metric) -> Row {
+fn paired_row(key: &str, unit: &str, base: &Metric, cur: &Metric, tolerance: f64) -> Row {
     let mut d = MeanVar::default();
     for (c, b) in cur.values.iter().zip(&base.values) {
         d.push(c - b);
@@ -670,13 +785,7 @@ fn paired_row(key: &str, unit: &str, base: &Metric, cur: &Metric) -> Row {
     } else {
         0.0
     };
-    let change = if lo > 0.0 {
-        Change::Worse
-    } else if hi < 0.0 {
-        Change::Better
-    } else {
-        Change::NoSignificantChange
-    };
+    let change = judge(lo, hi, tolerance);
     Row {
         key: key.into(),
         unit: unit.into(),
@@ -689,6 +798,7 @@ fn paired_row(key: &str, unit: &str, base: &Metric, cur: &Metric) -> Row {
         }),
         p_value: Some(p.clamp(0.0, 1.0)),
         change,
+        tolerance,
         test: Some("paired"),
         replications_compared: d.count(),
     }
@@ -709,19 +819,147 @@ mod tests {
         let base = sample(&(0..400).map(|i| (i % 10) as f64).collect::<Vec<_>>());
         let worse = sample(&(0..400).map(|i| (i % 10) as f64 + 2.0).collect::<Vec<_>>());
         let same = sample(&(0..400).map(|i| ((i + 3) % 10) as f64).collect::<Vec<_>>());
-        assert_eq!(row("api", DOWNTIME, &base, &worse).change, Change::Worse);
-        assert_eq!(row("api", DOWNTIME, &worse, &base).change, Change::Better);
-        assert_eq!(row("api", DOWNTIME, &base, &base).change, Change::Unchanged);
+        assert_eq!(
+            row("api", DOWNTIME, &base, &worse, 0.0).change,
+            Change::Worse
+        );
+        assert_eq!(
+            row("api", DOWNTIME, &worse, &base, 0.0).change,
+            Change::Better
+        );
+        assert_eq!(
+            row("api", DOWNTIME, &base, &base, 0.0).change,
+            Change::Unchanged
+        );
         // The same values in another order: not bit-identical, and no change.
         assert_eq!(
-            row("api", DOWNTIME, &base, &same).change,
+            row("api", DOWNTIME, &base, &same, 0.0).change,
             Change::NoSignificantChange
         );
         let noisy = sample(&(0..400).map(|i| (i % 10) as f64 + 0.05).collect::<Vec<_>>());
-        let r = row("api", DOWNTIME, &base, &noisy);
+        let r = row("api", DOWNTIME, &base, &noisy, 0.0);
         assert_eq!(r.change, Change::NoSignificantChange);
         let d = r.difference.unwrap();
         assert!(d.ci_low.unwrap() < 0.05 && 0.05 < d.ci_high.unwrap());
+    }
+
+    /// A downtime metric with these per-replication values.
+    fn metric(values: &[f64]) -> Metric {
+        let sample = sample(values);
+        Metric {
+            key: "api".into(),
+            unit: DOWNTIME.into(),
+            mean: sample.mean(),
+            sample,
+            values: values.to_vec(),
+        }
+    }
+
+    /// Every replication 2 min/yr worse than the baseline's: the paired
+    /// interval is exactly [2, 2]. Worse while the tolerance is below 2,
+    /// within tolerance from 2 on (the lower bound must exceed it); as a
+    /// share of the baseline's mean of 25 min/yr, 5% (1.25) is below and 20%
+    /// (5) above. Improvements are symmetric.
+    #[test]
+    fn paired_verdicts_against_the_tolerance() {
+        let base = metric(&[10.0, 20.0, 30.0, 40.0]);
+        let worse = metric(&[12.0, 22.0, 32.0, 42.0]);
+        let better = metric(&[8.0, 18.0, 28.0, 38.0]);
+        let change = |cur: &Metric, tolerance: Tolerance| {
+            let allowed = tolerance.minutes_per_year(base.sample.mean());
+            let r = paired_row("api", DOWNTIME, &base, cur, allowed);
+            let d = r.difference.unwrap();
+            let exact = cur.mean - base.mean;
+            assert_eq!(
+                (d.ci_low, d.mean, d.ci_high),
+                (Some(exact), exact, Some(exact))
+            );
+            assert_eq!(r.tolerance, allowed);
+            r.change
+        };
+        let abs = |m: f64| Tolerance::Absolute {
+            minutes_per_year: m,
+        };
+        let rel = |p: f64| Tolerance::Relative { percent: p };
+        assert_eq!(change(&worse, Tolerance::default()), Change::Worse);
+        assert_eq!(change(&worse, abs(1.999)), Change::Worse);
+        assert_eq!(change(&worse, abs(2.0)), Change::WithinTolerance);
+        assert_eq!(change(&worse, abs(3.0)), Change::WithinTolerance);
+        assert_eq!(change(&worse, rel(5.0)), Change::Worse);
+        assert_eq!(change(&worse, rel(20.0)), Change::WithinTolerance);
+        assert_eq!(change(&better, Tolerance::default()), Change::Better);
+        assert_eq!(change(&better, abs(1.999)), Change::Better);
+        assert_eq!(change(&better, abs(2.0)), Change::WithinTolerance);
+        assert_eq!(change(&better, rel(20.0)), Change::WithinTolerance);
+        assert_eq!(change(&base, abs(0.0)), Change::NoSignificantChange);
+    }
+
+    /// Welch's test, both samples constant: the difference, 3, is exact.
+    #[test]
+    fn welch_exact_difference_against_the_tolerance() {
+        let base = sample(&[5.0, 5.0, 5.0]);
+        let cur = sample(&[8.0, 8.0, 8.0]);
+        assert_eq!(row("api", DOWNTIME, &base, &cur, 2.5).change, Change::Worse);
+        assert_eq!(
+            row("api", DOWNTIME, &base, &cur, 3.0).change,
+            Change::WithinTolerance
+        );
+        assert_eq!(
+            row("api", DOWNTIME, &cur, &base, 2.5).change,
+            Change::Better
+        );
+        assert_eq!(
+            row("api", DOWNTIME, &base, &base, 2.5).change,
+            Change::Unchanged
+        );
+    }
+
+    /// It is the interval's lower bound, not the estimate, that must clear
+    /// the tolerance: a tolerance between the two forgives the change.
+    #[test]
+    fn the_lower_bound_must_exceed_the_tolerance() {
+        let base = sample(&(0..400).map(|i| (i % 10) as f64).collect::<Vec<_>>());
+        let cur = sample(&(0..400).map(|i| (i % 10) as f64 + 2.0).collect::<Vec<_>>());
+        let d = row("api", DOWNTIME, &base, &cur, 0.0).difference.unwrap();
+        let low = d.ci_low.unwrap();
+        assert!(0.0 < low && low < d.mean);
+        let between = (low + d.mean) / 2.0;
+        assert_eq!(
+            row("api", DOWNTIME, &base, &cur, between).change,
+            Change::WithinTolerance
+        );
+        assert_eq!(
+            row("api", DOWNTIME, &base, &cur, low * 0.999).change,
+            Change::Worse
+        );
+    }
+
+    #[test]
+    fn tolerances_parse_and_describe() {
+        let abs = |m: f64| Tolerance::Absolute {
+            minutes_per_year: m,
+        };
+        for (text, expected) in [
+            ("1m/yr", abs(1.0)),
+            ("30s/yr", abs(0.5)),
+            ("1h/y", abs(60.0)),
+            ("1h30m/year", abs(90.0)),
+            (" 0 ", abs(0.0)),
+            ("0s/yr", abs(0.0)),
+            ("5%", Tolerance::Relative { percent: 5.0 }),
+            ("0.5%", Tolerance::Relative { percent: 0.5 }),
+        ] {
+            assert_eq!(Tolerance::parse(text), Ok(expected), "{text}");
+        }
+        for bad in [
+            "1m", "5", "-1%", "x%", "nan%", "inf%", "-1m/yr", "1q/yr", "", "%",
+        ] {
+            assert!(Tolerance::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(abs(1.0).describe(), "1m/yr");
+        assert_eq!(abs(0.0).describe(), "0");
+        assert_eq!(Tolerance::Relative { percent: 5.0 }.describe(), "5%");
+        assert_eq!(Tolerance::default(), abs(0.0));
     }
 
     #[test]

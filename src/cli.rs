@@ -53,13 +53,13 @@ enum Command {
     /// Simulate one scenario and print its availability.
     Run(RunArgs),
     /// Parse and check scenario and study files: every file is checked and
-    /// reported; exit 2 when any is bad.
+    /// every error of each reported; exit 2 when any is bad.
     Validate {
         /// Scenario or study files (.yaml, .yml, .toml, .json).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Output format: a line per file (errors and warnings on stderr),
-        /// or one JSON document with every file's verdict, error and
+        /// or one JSON document with every file's verdict, errors and
         /// warnings, located.
         #[arg(short = 'o', long, value_enum, default_value_t = ValidateOutput::Text)]
         output: ValidateOutput,
@@ -146,6 +146,13 @@ struct CiArgs {
     /// test, which misses smaller changes, instead of refusing (exit 2).
     #[arg(long)]
     allow_unpaired: bool,
+    /// With --baseline: how much more downtime to forgive. A metric is
+    /// worse only when the lower bound of the 95% interval of its increase
+    /// exceeds this: downtime per year (`1m/yr`) or a share of the
+    /// baseline's downtime (`5%`). The default, 0, flags every significant
+    /// increase. Data-loss events are always judged against 0.
+    #[arg(long, value_name = "TOLERANCE", default_value = "0", value_parser = baseline::Tolerance::parse)]
+    tolerance: baseline::Tolerance,
     /// Store this run's results as baseline NAME (after comparing, when
     /// --baseline is given too).
     #[arg(long, value_name = "NAME")]
@@ -566,15 +573,20 @@ struct ValidatedFile {
     valid: bool,
     /// The scenario's or study's name, when it loaded.
     name: Option<String>,
-    /// Why the file is invalid: located where the format allows.
+    /// Why the file is invalid: its first error (the first of `errors`),
+    /// located where the format allows.
     error: Option<LocatedMessage>,
+    /// Every error of the file, in the file's order (empty when it is
+    /// valid): each rule a scenario breaks, or the one error that stopped
+    /// its parsing.
+    errors: Vec<LocatedMessage>,
     warnings: Vec<LocatedMessage>,
     /// Studies: their valid designs, and those skipped with the reason.
     designs: Option<usize>,
     invalid_designs: Vec<InvalidDesignEntry>,
 }
 
-#[derive(serde::Serialize)]
+#[derive(Clone, serde::Serialize)]
 struct LocatedMessage {
     file: String,
     line: Option<u32>,
@@ -626,6 +638,7 @@ fn validate(files: &[PathBuf], output: ValidateOutput) -> Result<(), Failure> {
             valid: false,
             name: None,
             error: None,
+            errors: Vec::new(),
             warnings: Vec::new(),
             designs: None,
             invalid_designs: Vec::new(),
@@ -658,7 +671,7 @@ fn validate(files: &[PathBuf], output: ValidateOutput) -> Result<(), Failure> {
                         if text {
                             diag(&format!("error: {e:#}"));
                         }
-                        v.error = Some(LocatedMessage {
+                        v.errors.push(LocatedMessage {
                             file: study.source.clone(),
                             line: None,
                             column: None,
@@ -684,11 +697,11 @@ fn validate(files: &[PathBuf], output: ValidateOutput) -> Result<(), Failure> {
                     if text {
                         diag(&format!("error: {e}"));
                     }
-                    v.error = Some(LocatedMessage::from(&e));
+                    v.errors.push(LocatedMessage::from(&e));
                 }
             }
         } else {
-            match scenario::load(file) {
+            match scenario::load_all(file) {
                 Ok(s) => {
                     v.valid = true;
                     v.name = Some(s.name.clone());
@@ -699,14 +712,17 @@ fn validate(files: &[PathBuf], output: ValidateOutput) -> Result<(), Failure> {
                             .map_err(output_failure("writing to stdout"))?;
                     }
                 }
-                Err(e) => {
-                    if text {
-                        diag(&format!("error: {e}"));
+                Err(errors) => {
+                    for e in &errors {
+                        if text {
+                            diag(&format!("error: {e}"));
+                        }
+                        v.errors.push(LocatedMessage::from(e));
                     }
-                    v.error = Some(LocatedMessage::from(&e));
                 }
             }
         }
+        v.error = v.errors.first().cloned();
         verdicts.push(v);
     }
     let bad = verdicts.iter().filter(|v| !v.valid).count();
@@ -726,6 +742,26 @@ fn validate(files: &[PathBuf], output: ValidateOutput) -> Result<(), Failure> {
         )));
     }
     Ok(())
+}
+
+/// Loads a scenario file. When it is invalid, every error is reported as
+/// `validate` reports it, in the file's order: all but the last on stderr
+/// here, the last as the failure (exit 2).
+fn load_scenario(file: &std::path::Path) -> Result<Scenario, Failure> {
+    scenario::load_all(file).map_err(|errors| every_error(errors, file))
+}
+
+/// A scenario's errors (see [`load_scenario`]): all but the last on stderr,
+/// the last as the failure.
+fn every_error(mut errors: Vec<scenario::ScenarioError>, file: &std::path::Path) -> Failure {
+    let last = errors.pop();
+    for e in &errors {
+        diag(&format!("error: {e}"));
+    }
+    match last {
+        Some(e) => bad_input(e),
+        None => bad_input(anyhow!("{} is not a valid scenario", file.display())),
+    }
 }
 
 /// A study none of whose designs is valid: exit 2, after their reasons.
@@ -777,7 +813,7 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
     }
     if args.files.len() < 2 {
         // A file that does not load says why first.
-        scenario::load(&args.files[0]).map_err(bad_input)?;
+        load_scenario(&args.files[0])?;
         return Err(bad_input(anyhow!(
             "{} is a scenario file; `compare` takes two or more scenario files, or one study \
              file (with a top-level `study` key)",
@@ -786,7 +822,7 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
     }
     let mut scenarios = Vec::with_capacity(args.files.len());
     for file in &args.files {
-        let s = scenario::load(file).map_err(bad_input)?;
+        let s = load_scenario(file)?;
         print_warnings(&s);
         scenarios.push(s);
     }
@@ -1137,7 +1173,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     if let Some(shard) = args.shard {
         return run_shard(&args, shard);
     }
-    let mut s = scenario::load(&args.file).map_err(bad_input)?;
+    let mut s = load_scenario(&args.file)?;
     print_warnings(&s);
     args.sim.apply(&mut s).map_err(bad_input)?;
     let model = Model::build(&s).map_err(bad_input)?;
@@ -1301,6 +1337,7 @@ fn ci_report(
                 model,
                 &run.summary,
                 recorded,
+                ci.tolerance,
             ))
         }
     };
@@ -1352,7 +1389,7 @@ fn ci_report(
 
 /// `check FILE`: the SLOs judged batch by batch.
 fn check(args: CheckArgs) -> Result<(), Failure> {
-    let mut s = scenario::load(&args.file).map_err(bad_input)?;
+    let mut s = load_scenario(&args.file)?;
     print_warnings(&s);
     args.sim.apply(&mut s).map_err(bad_input)?;
     if s.slos.is_empty() && args.ci.baseline.is_none() && args.ci.save_baseline.is_none() {
@@ -1504,8 +1541,8 @@ fn run_shard(args: &RunArgs, shard: Shard) -> Result<(), Failure> {
         )));
     }
     let (text, format) = scenario::read_text(&args.file).map_err(bad_input)?;
-    let mut s =
-        scenario::parse_str(&text, &args.file.display().to_string(), format).map_err(bad_input)?;
+    let mut s = scenario::parse_str_all(&text, &args.file.display().to_string(), format)
+        .map_err(|errors| every_error(errors, &args.file))?;
     print_warnings(&s);
     args.sim.apply(&mut s).map_err(bad_input)?;
     if s.simulation.precision.is_some() {

@@ -682,3 +682,149 @@ fn request_success_on_another_indicator_is_refused() {
         );
     }
 }
+
+/// `--tolerance` against a baseline whose difference is known: the exact
+/// scenario's baseline with every replication's etcd downtime lowered by
+/// `c` (half the smallest, so all stay positive), and the same run
+/// compared with it. Replication by replication the run is `c` minutes a
+/// year worse (to rounding), so the paired interval is `c` wide of
+/// nothing: worse with no tolerance or one of c/2 (absolute, or as a share
+/// of the edited baseline's mean), within tolerance (exit 0) with one of
+/// 2c; the other indicators are unchanged whatever the tolerance, and the
+/// JSON and the table say which tolerance applied.
+#[test]
+fn tolerance_forgives_a_known_difference_and_no_more() {
+    let dir = scratch("tolerance");
+    let file = write(&dir, "exact.yaml", &exact_yaml(256, ""));
+    let saved = kubenines()
+        .arg("run")
+        .arg(&file)
+        .args([
+            "--quiet",
+            "-o",
+            "json",
+            "--save-baseline",
+            "main",
+            "--baseline-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert!(saved.status.success());
+    let text = std::fs::read_to_string(dir.join("main.json")).expect("baseline");
+    let mut b: kubenines::baseline::Baseline = serde_json::from_str(&text).expect("baseline");
+    let etcd = b
+        .metrics
+        .iter_mut()
+        .find(|m| m.key == "etcd")
+        .expect("etcd");
+    let c = etcd.values.iter().copied().fold(f64::INFINITY, f64::min) / 2.0;
+    assert!(c > 1.0, "every replication has etcd downtime: {c}");
+    let mut sample = kubenines::stats::MeanVar::default();
+    for v in &mut etcd.values {
+        *v -= c;
+        sample.push(*v);
+    }
+    etcd.sample = sample;
+    etcd.mean = sample.mean();
+    let edited_mean = sample.mean();
+    b.seal();
+    std::fs::write(
+        dir.join("lower.json"),
+        serde_json::to_string(&b).expect("JSON"),
+    )
+    .expect("write");
+
+    let check = |tolerance: &str| {
+        let out = kubenines()
+            .arg("check")
+            .arg(&file)
+            .args([
+                "--quiet",
+                "-o",
+                "json",
+                "--baseline",
+                "lower",
+                "--baseline-dir",
+            ])
+            .arg(&dir)
+            .args(["--tolerance", tolerance])
+            .output()
+            .expect("runs");
+        (out.status.code().expect("exit code"), json(&out.stdout))
+    };
+    let seconds = |minutes: f64| format!("{}s/yr", minutes * 60.0);
+    let percent = |minutes: f64| format!("{}%", minutes / edited_mean * 100.0);
+    for (tolerance, code, change) in [
+        ("0".to_string(), 1, "worse"),
+        (seconds(c / 2.0), 1, "worse"),
+        (percent(c / 2.0), 1, "worse"),
+        (seconds(2.0 * c), 0, "within_tolerance"),
+        (percent(2.0 * c), 0, "within_tolerance"),
+    ] {
+        let (exit, v) = check(&tolerance);
+        assert_eq!(exit, code, "--tolerance {tolerance}: {v:#}");
+        let rows = v["baseline"]["rows"].as_array().expect("rows");
+        let row = |key: &str| rows.iter().find(|r| r["key"] == key).expect("row");
+        let etcd = row("etcd");
+        assert_eq!(etcd["change"], change, "--tolerance {tolerance}: {etcd:#}");
+        assert_eq!(etcd["test"], "paired");
+        let low = etcd["difference"]["ci_low"].as_f64().expect("low");
+        let high = etcd["difference"]["ci_high"].as_f64().expect("high");
+        assert!(
+            (low - c).abs() < 1e-6 * c && (high - c).abs() < 1e-6 * c,
+            "{etcd:#}"
+        );
+        for key in ["api", "control_plane", "data_loss"] {
+            assert_eq!(row(key)["change"], "unchanged", "{key}");
+        }
+        assert_eq!(row("data_loss")["tolerance"], 0.0);
+        let expected = kubenines::baseline::Tolerance::parse(&tolerance).expect("parses");
+        assert_eq!(
+            v["baseline"]["tolerance"],
+            serde_json::to_value(expected).expect("JSON")
+        );
+        let allowed = etcd["tolerance"].as_f64().expect("tolerance");
+        assert!(
+            (allowed - expected.minutes_per_year(edited_mean)).abs() <= 1e-12 * c,
+            "{allowed}"
+        );
+    }
+
+    // The table says which tolerance applied.
+    let out = kubenines()
+        .arg("run")
+        .arg(&file)
+        .args([
+            "--quiet",
+            "-o",
+            "json",
+            "--baseline",
+            "lower",
+            "--baseline-dir",
+        ])
+        .arg(&dir)
+        .args(["--tolerance", &seconds(2.0 * c)])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("; tolerance "), "{stderr}");
+    let etcd = stderr
+        .lines()
+        .find(|l| l.starts_with("etcd "))
+        .expect("etcd row");
+    assert!(etcd.ends_with("within tolerance"), "{etcd}");
+
+    // A tolerance that is not one is bad input.
+    let out = kubenines()
+        .arg("check")
+        .arg(&file)
+        .args(["--baseline", "lower", "--baseline-dir"])
+        .arg(&dir)
+        .args(["--tolerance", "1m"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/yr"));
+}

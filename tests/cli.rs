@@ -812,3 +812,100 @@ fn scenario_on_standard_input() {
         "{out:?}"
     );
 }
+
+/// `validate` reports every semantic error of a file, each with its line,
+/// in the file's order: on stderr, and in `-o json` as `errors` (with
+/// `error` still the first). `run` reports the same errors.
+#[test]
+fn validate_reports_every_error_of_a_file() {
+    let text = "\
+name: three-errors
+simulation:
+  horizon: 10y
+  replications: 2000
+zones:
+  count: 3
+control_plane:
+  topology: stacked
+  nodes: 3
+  placement: [1, 2, 4]
+  node:
+    failure: exponential(mean=2y)
+    repair: 1h
+  load_balancer: none
+maintenance:
+  interval: 10s
+  duration: 5m
+slos:
+  - indicator: apii
+    availability: 99.9%
+";
+    let dir = std::env::temp_dir().join(format!("kubenines-errors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("three.yaml");
+    std::fs::write(&file, text).expect("writes");
+    let path = file.to_str().expect("UTF-8 path");
+    let expected = [
+        (
+            "control_plane.placement[2]",
+            line_of(text, "placement: [1, 2, 4]"),
+        ),
+        ("maintenance.interval", line_of(text, "interval: 10s")),
+        ("slos[0].indicator", line_of(text, "indicator: apii")),
+    ];
+
+    for command in ["validate", "run"] {
+        let out = kubenines().args([command, path]).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let errors: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with(&format!("error: {path}:")))
+            .collect();
+        assert_eq!(errors.len(), 3, "{command}: {stderr}");
+        for (line, (key, at)) in errors.iter().zip(expected) {
+            assert!(
+                line.starts_with(&format!("error: {path}:{at}:")) && line.contains(key),
+                "{command}: {line} should be {key} at line {at}"
+            );
+        }
+    }
+
+    let out = kubenines()
+        .args(["validate", "-o", "json", path])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let verdict = &v["files"][0];
+    let errors = verdict["errors"].as_array().expect("errors");
+    let found: Vec<(&str, u64)> = errors
+        .iter()
+        .map(|e| {
+            (
+                e["key"].as_str().unwrap_or(""),
+                e["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let expected: Vec<(&str, u64)> = expected.iter().map(|&(k, l)| (k, l as u64)).collect();
+    assert_eq!(found, expected);
+    assert_eq!(
+        verdict["error"], errors[0],
+        "`error` is the first of `errors`"
+    );
+    assert!(
+        errors
+            .iter()
+            .all(|e| e["file"] == path && e["column"].is_u64())
+    );
+
+    // A valid file has no errors, and `errors` is there all the same.
+    let out = kubenines()
+        .args(["validate", "-o", "json", "scenarios/stacked-3.yaml"])
+        .output()
+        .expect("runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["files"][0]["errors"], serde_json::json!([]));
+    let _ = std::fs::remove_dir_all(&dir);
+}

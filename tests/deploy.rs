@@ -7,6 +7,11 @@
 //!   object is written back out and every key and value of the file must
 //!   survive, so a misspelt or misplaced field (which the types would
 //!   silently drop) is an error.
+//! - Every Kubernetes document is also validated against Kubernetes' own
+//!   OpenAPI schemas of each version from 1.29 to 1.34
+//!   (`tests/k8s-schemas/`, strict: no unknown field), which catch what the
+//!   types cannot: a required field left out (a podFailurePolicy pattern's
+//!   `status`), a field a version does not have.
 //! - The sharding arithmetic: the Indexed Job's `completions`, the N of
 //!   every `--shard K/N`, the part files' names, the merge Job's glob, the
 //!   shared claim and the scenario's ConfigMap mount must agree. The shell
@@ -1097,6 +1102,11 @@ fn the_ci_examples_run_the_script_and_keep_its_reports() {
         upload["if"], "always()",
         "keep the reports of a failed check"
     );
+    // Both jobs take kubenines from the prebuilt image (the Dockerfile's
+    // `ci` stage) rather than compiling it.
+    let image = gh["jobs"]["check"]["container"]["image"].as_str().unwrap();
+    assert!(image.contains("/kubenines-ci:"), "{image}");
+    assert!(!text.contains("cargo "), "the GitHub job compiles nothing");
 
     // GitLab: the same script and out directory; JUnit as a report.
     let gl = yaml("examples/ci/gitlab-ci.yml");
@@ -1106,6 +1116,8 @@ fn the_ci_examples_run_the_script_and_keep_its_reports() {
         "{CI_SCRIPT} \"origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME\" kubenines-ci"
     )));
     assert_eq!(job["variables"]["GIT_DEPTH"], "0");
+    assert!(job["image"].as_str().unwrap().contains("/kubenines-ci:"));
+    assert!(!text.contains("cargo "), "the GitLab job compiles nothing");
     assert_eq!(job["artifacts"]["when"], "always");
     assert_eq!(
         job["artifacts"]["reports"]["junit"],
@@ -1180,6 +1192,33 @@ fn the_dockerfile_builds_locked_and_ships_the_binary_and_scenarios() {
         tail.iter()
             .any(|l| l.starts_with("USER ") && !l.starts_with("USER 0") && !l.contains("root")),
         "a non-root USER"
+    );
+
+    // The `ci` stage (docs/ci.md): the binary, git for the CI script, and
+    // neither an entrypoint nor a user, so a CI runner's shell runs in it.
+    let ci = lines
+        .iter()
+        .position(|l| l.starts_with("FROM ") && l.ends_with(" AS ci"))
+        .expect("a `ci` stage");
+    assert!(
+        ci < runtime,
+        "the runtime image stays the default (last) stage"
+    );
+    let stage = &lines[ci..runtime];
+    assert!(
+        stage.contains(&"COPY --from=build /src/target/release/kubenines /usr/local/bin/kubenines")
+    );
+    assert!(
+        stage
+            .iter()
+            .any(|l| l.contains("apt-get install") && l.contains(" git ")),
+        "the ci stage installs git"
+    );
+    assert!(
+        !stage
+            .iter()
+            .any(|l| l.starts_with("ENTRYPOINT") || l.starts_with("USER ")),
+        "{stage:?}"
     );
 }
 
@@ -1402,4 +1441,119 @@ fn pod_failure_policy_patterns_name_their_status() {
         }
     }
     assert!(patterns >= 1, "no podFailurePolicy pattern found");
+}
+
+// ---------------------------------------------------------------------------
+// Kubernetes' own schemas, 1.29 to 1.34
+
+/// The Kubernetes versions the manifests must be valid in.
+const KUBERNETES_VERSIONS: [&str; 6] = ["1.29", "1.30", "1.31", "1.32", "1.33", "1.34"];
+
+/// Kubernetes `version`'s strict JSON schema of `apiVersion` `kind`
+/// (`tests/k8s-schemas/`: the OpenAPI schemas with `additionalProperties:
+/// false`, as kubeconform's `-strict`), compiled.
+fn kubernetes_schema(version: &str, api_version: &str, kind: &str) -> jsonschema::Validator {
+    let path = repo().join(format!("tests/k8s-schemas/v{version}.json"));
+    let mut schema: Value =
+        serde_json::from_str(&read(&path)).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let name = format!("kind.{}.{kind}", api_version.replace('/', "."));
+    assert!(
+        schema["$defs"].get(&name).is_some(),
+        "Kubernetes {version}: no schema for apiVersion {api_version} kind {kind}: add it to \
+         KINDS in tests/k8s-schemas/vendor.py and regenerate"
+    );
+    schema["$ref"] = Value::from(format!("#/$defs/{name}"));
+    jsonschema::draft202012::new(&schema)
+        .unwrap_or_else(|e| panic!("{}: not a usable schema: {e}", path.display()))
+}
+
+/// What Kubernetes `version`'s schema finds wrong in `value`, a document of
+/// `doc`'s kind: one `PATH: MESSAGE` each.
+fn schema_errors(version: &str, doc: &Doc, value: &Value) -> Vec<String> {
+    let (api_version, kind) = doc.kind();
+    let validator = kubernetes_schema(version, api_version, kind);
+    validator
+        .iter_errors(value)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+/// Every document of every manifest is valid in each Kubernetes version
+/// from 1.29 to 1.34, by that version's own OpenAPI schema, strictly: an
+/// unknown field, a wrong type or a missing required one (as the
+/// podFailurePolicy pattern's `status` is from 1.29 to 1.34) fails it.
+#[test]
+fn every_manifest_is_valid_in_kubernetes_1_29_to_1_34() {
+    let docs = documents();
+    let mut problems = Vec::new();
+    for version in KUBERNETES_VERSIONS {
+        for doc in &docs {
+            problems.extend(
+                schema_errors(version, doc, &doc.value)
+                    .into_iter()
+                    .map(|e| format!("Kubernetes {version}: {} {}: {e}", doc.file, doc.name())),
+            );
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The test of the test: in every version, the schema check refuses the
+/// shipped Job with an unknown field, with a podFailurePolicy pattern
+/// without `status`, and with a string where a number goes; the Pod with a
+/// field misplaced; the claim with an unknown access-mode key.
+#[test]
+fn the_schema_check_catches_unknown_fields_a_missing_status_and_wrong_types() {
+    let docs = documents();
+    let find = |file: &str, kind: &str| {
+        docs.iter()
+            .find(|d| d.file == file && d.kind().1 == kind)
+            .unwrap_or_else(|| panic!("{file}: no {kind}"))
+    };
+    let job = find("shards-job.yaml", "Job");
+    let pod = find("fetch-pod.yaml", "Pod");
+    let claim = find("shards-job.yaml", "PersistentVolumeClaim");
+
+    let mut unknown = job.value.clone();
+    unknown["spec"]["template"]["spec"]["containers"][0]["imagePullPolicyy"] =
+        Value::from("Always");
+    let mut no_status = job.value.clone();
+    let pattern = no_status["spec"]["podFailurePolicy"]["rules"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find_map(|r| r.get_mut("onPodConditions"))
+        .expect("an onPodConditions rule")[0]
+        .as_object_mut()
+        .unwrap();
+    assert!(pattern.remove("status").is_some());
+    let mut wrong_type = job.value.clone();
+    wrong_type["spec"]["completions"] = Value::from("eight");
+    let mut misplaced = pod.value.clone();
+    misplaced["spec"]["readOnlyRootFilesystem"] = Value::from(true);
+    let mut claim_typo = claim.value.clone();
+    claim_typo["spec"]["accesModes"] = claim_typo["spec"]["accessModes"].clone();
+
+    for version in KUBERNETES_VERSIONS {
+        for (doc, value, at) in [
+            (job, &unknown, "/spec/template/spec/containers/0"),
+            (
+                job,
+                &no_status,
+                "/spec/podFailurePolicy/rules/1/onPodConditions/0",
+            ),
+            (job, &wrong_type, "/spec/completions"),
+            (pod, &misplaced, "/spec"),
+            (claim, &claim_typo, "/spec"),
+        ] {
+            let errors = schema_errors(version, doc, value);
+            assert!(
+                !errors.is_empty() && errors.iter().all(|e| e.starts_with(&format!("{at}: "))),
+                "Kubernetes {version}: {} edited at {at}: {errors:#?}",
+                doc.file
+            );
+        }
+        let errors = schema_errors(version, job, &no_status);
+        assert!(errors[0].contains("status"), "{errors:?}");
+    }
 }

@@ -3419,3 +3419,112 @@ fn readme_scenario_examples_load() {
         .collect();
     assert_eq!(kinds, ["single", "pair", "cloud"]);
 }
+
+/// A file that breaks three independent rules, in three sections, gets
+/// three errors, in the file's order, each at its own line; `parse_str`
+/// gives the first of them.
+#[test]
+fn every_semantic_error_of_a_file_is_reported_in_order() {
+    let text = edit("placement: [1, 2, 3]", "placement: [1, 2, 4]")
+        .replace("renew_deadline: 10s", "renew_deadline: 20s")
+        + "slos:\n  - indicator: api\n    availability: 150\n";
+    let errors = match kubenines::scenario::parse_str_all(&text, FILE, Format::Yaml) {
+        Ok(s) => panic!("expected errors, loaded {s:?}"),
+        Err(errors) => errors,
+    };
+    let found: Vec<(Option<&str>, Option<u32>)> =
+        errors.iter().map(|e| (e.key.as_deref(), e.line)).collect();
+    assert_eq!(
+        found,
+        [
+            (
+                Some("control_plane.placement[2]"),
+                Some(line_of(&text, "placement: [1, 2, 4]"))
+            ),
+            (
+                Some("control_plane.leader_election.renew_deadline"),
+                Some(line_of(&text, "renew_deadline: 20s"))
+            ),
+            (
+                Some("slos[0].availability"),
+                Some(line_of(&text, "availability: 150"))
+            ),
+        ],
+        "{errors:?}"
+    );
+    assert!(errors.iter().all(|e| e.file == FILE && e.column.is_some()));
+    assert_eq!(yaml_error(&text), errors[0]);
+}
+
+/// Items of one list are checked each on its own: two bad disasters and a
+/// good one between them give two errors; a name repeated is still a
+/// repeat when the first holder is itself invalid in another key.
+#[test]
+fn each_list_item_is_checked_on_its_own() {
+    let text = format!(
+        "{BASE}recovery:\n  detection: 5m\n  force_new_cluster: 1h\n  restore: 2h\n\
+         disasters:\n  - name: Bad_Name\n    every: exponential(mean=20y)\n\
+         \x20 - name: corruption\n    every: 0s\n\
+         \x20 - name: corruption\n    every: exponential(mean=20y)\n"
+    );
+    let errors = kubenines::scenario::parse_str_all(&text, FILE, Format::Yaml)
+        .expect_err("three bad disasters");
+    let keys: Vec<&str> = errors.iter().filter_map(|e| e.key.as_deref()).collect();
+    assert_eq!(
+        keys,
+        [
+            "disasters[0].name",
+            "disasters[1].every",
+            "disasters[2].name"
+        ],
+        "{errors:?}"
+    );
+    assert_eq!(errors[0].line, Some(line_of(&text, "Bad_Name")));
+    assert_eq!(errors[1].line, Some(line_of(&text, "every: 0s")));
+    assert!(
+        errors[2]
+            .message
+            .contains("already the name of disasters[1]"),
+        "{}",
+        errors[2]
+    );
+}
+
+/// A part that depends on an invalid one is not checked against it: with
+/// `zones.count: 0` the placements are not also reported, and with invalid
+/// workloads an SLO on `workload/web` is not called unknown (a typo in a
+/// fixed indicator still is).
+#[test]
+fn dependent_parts_are_not_reported_twice() {
+    let text = edit("count: 3", "count: 0");
+    let errors =
+        kubenines::scenario::parse_str_all(&text, FILE, Format::Yaml).expect_err("zones.count 0");
+    let keys: Vec<&str> = errors.iter().filter_map(|e| e.key.as_deref()).collect();
+    assert_eq!(keys, ["zones.count"], "{errors:?}");
+
+    let text = format!(
+        "{BASE}workers:\n  nodes: 3\n  node:\n    failure: exponential(mean=2y)\n    repair: 1h\n\
+         workloads:\n  - name: web\n    replicas: 0\n\
+         slos:\n  - indicator: workload/web\n    availability: 99.9%\n\
+         \x20 - indicator: apii\n    availability: 99.9%\n"
+    );
+    let errors =
+        kubenines::scenario::parse_str_all(&text, FILE, Format::Yaml).expect_err("bad workload");
+    let keys: Vec<&str> = errors.iter().filter_map(|e| e.key.as_deref()).collect();
+    assert_eq!(
+        keys,
+        ["workloads[0].replicas", "slos[1].indicator"],
+        "{errors:?}"
+    );
+}
+
+/// A parse or type error stops the file: one error, whatever else is wrong.
+#[test]
+fn a_type_error_is_the_only_error() {
+    let text =
+        edit("placement: [1, 2, 3]", "placement: [1, 2, 4]").replace("nodes: 3", "nodes: three");
+    let errors =
+        kubenines::scenario::parse_str_all(&text, FILE, Format::Yaml).expect_err("a type error");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].key.as_deref(), Some("control_plane.nodes"));
+}

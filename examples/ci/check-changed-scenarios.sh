@@ -16,7 +16,7 @@
 # SLO violated or inconclusive, or a metric significantly worse than the
 # base), 2 when a scenario is bad input (it does not load, or has no `slos`
 # and no base to compare with), 3 on anything else. Needs git and kubenines
-# on PATH.
+# on PATH. KUBENINES_TOLERANCE, if set, is passed as --tolerance.
 
 set -uo pipefail
 
@@ -84,8 +84,14 @@ for path in "${changed[@]}"; do
 
     # --allow-unpaired: a pull request that changes the seed or horizon is
     # still compared (Welch's test, with a note), not refused as bad input.
+    # KUBENINES_TOLERANCE (e.g. `1m/yr` or `5%`): how much more downtime
+    # than the base to forgive (docs/ci.md); unset, every significant
+    # increase fails.
     if [ "${#with_baseline[@]}" -gt 0 ]; then
         with_baseline+=(--allow-unpaired)
+        if [ -n "${KUBENINES_TOLERANCE:-}" ]; then
+            with_baseline+=(--tolerance "$KUBENINES_TOLERANCE")
+        fi
     fi
     kubenines check "$path" "${with_baseline[@]}" \
         --junit "$out/junit/$name.xml" --markdown "$summary" --quiet 2> "$out/log/$name.err"

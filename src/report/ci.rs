@@ -11,7 +11,7 @@ use super::compare::signed_minutes;
 use super::human::{human_duration_minutes, thousands};
 use super::table::write_aligned;
 use super::{Results, Tool};
-use crate::baseline::{Change, Comparison, Row};
+use crate::baseline::{Change, Comparison, Row, Tolerance};
 use crate::check::{SloVerdict, Verdict, percent};
 
 /// Version of the check JSON layout.
@@ -156,8 +156,13 @@ impl CheckReport {
         if let Some(b) = &self.baseline {
             let _ = writeln!(
                 out,
-                "\nbaseline `{}` ({}: {} replications, seed {}, kubenines {})",
-                b.name, b.path, b.baseline_replications, b.baseline_seed, b.baseline_tool_version
+                "\nbaseline `{}` ({}: {} replications, seed {}, kubenines {}); {}",
+                b.name,
+                b.path,
+                b.baseline_replications,
+                b.baseline_seed,
+                b.baseline_tool_version,
+                tolerance_line(b)
             );
             let rows: Vec<[String; 6]> = b
                 .rows
@@ -234,11 +239,12 @@ impl CheckReport {
                 md,
                 "**Against baseline `{}`** ({} replications, seed {}, kubenines {}); \
                  95% intervals of current − baseline (paired over the common replications \
-                 when the seeds match, else Welch's t test):\n",
+                 when the seeds match, else Welch's t test); {}:\n",
                 md_escape(&b.name),
                 b.baseline_replications,
                 b.baseline_seed,
-                md_escape(&b.baseline_tool_version)
+                md_escape(&b.baseline_tool_version),
+                md_escape(&tolerance_line(b))
             );
             md += "| metric | baseline | current | change [95% CI] | test | verdict |\n|---|---|---|---|---|---|\n";
             for r in &b.rows {
@@ -349,6 +355,7 @@ impl CheckReport {
         ];
         if let Some(b) = &self.baseline {
             props.push(("baseline", b.path.clone()));
+            props.push(("tolerance", b.tolerance.describe()));
         }
         for (k, v) in props {
             let _ = writeln!(x, "      <property name=\"{k}\" value=\"{}\"/>", xml(&v));
@@ -374,6 +381,25 @@ impl CheckReport {
         }
         x += "  </testsuite>\n</testsuites>\n";
         x
+    }
+}
+
+/// Which tolerance the verdicts allowed: `tolerance 1m/yr: worse only when
+/// the whole 95% interval is above it`.
+fn tolerance_line(b: &Comparison) -> String {
+    match b.tolerance {
+        Tolerance::Absolute {
+            minutes_per_year: 0.0,
+        } => "tolerance 0: worse when the whole 95% interval is above 0".into(),
+        Tolerance::Absolute { .. } => format!(
+            "tolerance {} of downtime: worse only when the whole 95% interval is above it",
+            b.tolerance.describe()
+        ),
+        Tolerance::Relative { .. } => format!(
+            "tolerance {} of the baseline's downtime: worse only when the whole 95% interval \
+             is above it",
+            b.tolerance.describe()
+        ),
     }
 }
 

@@ -90,8 +90,22 @@ impl Format {
 /// chosen by its extension (`.yaml`/`.yml`, `.toml`, `.json`). A path of
 /// `-` is standard input, in the format `--format` named or sniffed.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let (text, format) = read_text(path)?;
-    parse_str(&text, &source_name(path), format)
+    load_all(path).map_err(first)
+}
+
+/// As [`load`], with every error of the file rather than the first: see
+/// [`parse_str_all`].
+pub fn load_all(path: &Path) -> Result<Scenario, Vec<ScenarioError>> {
+    let (text, format) = read_text(path).map_err(|e| vec![e])?;
+    parse_str_all(&text, &source_name(path), format)
+}
+
+/// The first error of a list, in the file's order.
+fn first(errors: Vec<ScenarioError>) -> ScenarioError {
+    errors
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| ScenarioError::file("", "the scenario is invalid"))
 }
 
 /// How a scenario's path is named in errors and results: as given, or
@@ -210,22 +224,50 @@ fn deserialize_with<T: serde::de::DeserializeOwned>(
 }
 
 /// Parses and validates a scenario from text. `source` names it in errors and
-/// becomes [`Scenario::source`].
+/// becomes [`Scenario::source`]. The error is the first in the file of
+/// those [`parse_str_all`] finds.
 pub fn parse_str(text: &str, source: &str, format: Format) -> Result<Scenario, ScenarioError> {
+    parse_str_all(text, source, format).map_err(first)
+}
+
+/// As [`parse_str`], with every error rather than the first (never an
+/// empty list), ordered by line and column. A text that does not parse, or
+/// has a value of the wrong type or an unknown or missing key, has one: the
+/// parser stops there. A text that parses has one error for each rule it
+/// breaks, every section and every list item checked on its own (see
+/// `validate`), except that a part depending on an invalid one (placements
+/// on `zones.count`, indicators on the workloads) is not checked further.
+pub fn parse_str_all(
+    text: &str,
+    source: &str,
+    format: Format,
+) -> Result<Scenario, Vec<ScenarioError>> {
     if text.len() > MAX_FILE_BYTES {
-        return Err(ScenarioError::file(
+        return Err(vec![ScenarioError::file(
             source,
             format!(
                 "text is {} bytes; scenario files are limited to {MAX_FILE_BYTES} bytes (1 MiB)",
                 text.len()
             ),
-        ));
+        )]);
     }
-    let raw: RawScenario = deserialize(text, source, format)?;
+    let raw: RawScenario = deserialize(text, source, format).map_err(|e| vec![e])?;
     let Validated {
         mut scenario,
         warnings,
-    } = validate(raw, source).map_err(|invalid| semantic_error(invalid, text, source, format))?;
+    } = validate(raw, source).map_err(|invalid| {
+        let mut errors: Vec<ScenarioError> = invalid
+            .into_iter()
+            .map(|invalid| semantic_error(invalid, text, source, format))
+            .collect();
+        // In the file's order; errors that cannot be placed last, in the
+        // order they were found (the sort is stable).
+        errors.sort_by_key(|e| (e.line.unwrap_or(u32::MAX), e.column.unwrap_or(u32::MAX)));
+        if errors.is_empty() {
+            errors.push(ScenarioError::file(source, "the scenario is invalid"));
+        }
+        errors
+    })?;
     scenario.warnings = warnings
         .into_iter()
         .map(|warning| located_warning(warning, text, source, format))

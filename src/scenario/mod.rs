@@ -2,6 +2,10 @@
 //!
 //! [`load`] reads a YAML, TOML or JSON file into a checked [`Scenario`]; every
 //! refusal is a [`ScenarioError`] naming the file, line, column and key path.
+//! [`load_all`] and [`parse_str_all`] give every error of a file that parses
+//! (each section, part of `control_plane` and list item checked on its own),
+//! in the file's order; a parse or type error stops the file, so it is the
+//! only one.
 //!
 //! Locations: deserialization errors (bad values, wrong types) carry the line
 //! and column the parser reports, in all three formats; unknown and missing
@@ -56,7 +60,9 @@ pub use dist::Distribution;
 pub use duration::{format_duration, parse_duration};
 pub use error::ScenarioError;
 pub(crate) use load::read_text;
-pub use load::{Format, MAX_FILE_BYTES, STDIN_PATH, load, parse_str, set_stdin_format};
+pub use load::{
+    Format, MAX_FILE_BYTES, STDIN_PATH, load, load_all, parse_str, parse_str_all, set_stdin_format,
+};
 pub use schema::json_schema;
 pub use study::{
     InvalidDesign, MAX_DESIGNS, MAX_SWEEP_STEPS, Study, StudyDesign, SweepAxis, is_study,

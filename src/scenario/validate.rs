@@ -99,14 +99,43 @@ const MAX_NAME_LENGTH: usize = 63;
 /// client-go's `JitterFactor`: renew_deadline must exceed 1.2 × retry_period.
 const JITTER_FACTOR: f64 = 1.2;
 
-pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Invalid> {
+/// The rules a scenario breaks, gathered as each independent part is
+/// checked: the top-level sections, the items of `disasters` and `slos`,
+/// and the parts of `control_plane`. A part that depends on another (the
+/// placements on `zones.count`, an SLO's indicator on the workloads) is
+/// checked only against what is valid, so that one mistake is reported once.
+#[derive(Default)]
+struct Problems(Vec<Invalid>);
+
+impl Problems {
+    /// The checked value, or `None` once why it is wrong is recorded.
+    fn keep<T>(&mut self, checked: Result<T, Invalid>) -> Option<T> {
+        match checked {
+            Ok(value) => Some(value),
+            Err(problem) => {
+                self.0.push(problem);
+                None
+            }
+        }
+    }
+
+    fn push(&mut self, problem: Invalid) {
+        self.0.push(problem);
+    }
+}
+
+/// Checks the whole scenario. Every rule it breaks is returned, in the
+/// order checked (the loader sorts them by their place in the file); a
+/// part that depends on an invalid one is not checked further.
+pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Vec<Invalid>> {
+    let mut problems = Problems::default();
     if raw.name.is_empty()
         || !raw
             .name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
-        return Err(invalid(
+        problems.push(invalid(
             "name",
             format!(
                 "`{}` is not a valid name; use lower-case letters, digits and `-`, e.g. `stacked-3`",
@@ -117,11 +146,11 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
 
     let sim = raw.simulation;
     if let Some(why) = horizon_problem(sim.horizon.0) {
-        return Err(invalid("simulation.horizon", why));
+        problems.push(invalid("simulation.horizon", why));
     }
-    let (replications, precision) = replications_and_precision(sim.replications, sim.precision)?;
+    let replications = problems.keep(replications_and_precision(sim.replications, sim.precision));
     if sim.max_events_per_year == Some(0) {
-        return Err(invalid(
+        problems.push(invalid(
             "simulation.max_events_per_year",
             format!(
                 "must be at least 1 (the default is {DEFAULT_MAX_EVENTS_PER_YEAR} events per \
@@ -130,50 +159,67 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
         ));
     }
 
-    let zones = match raw.zones {
-        None => Zones {
-            count: 1,
-            failure: Distribution::Never,
-            repair: Distribution::Never,
-        },
+    // The zone count the placements are checked against: none when it is
+    // itself wrong (a count of 0 would make every placement wrong too).
+    let (zones, zone_count) = match raw.zones {
+        None => (
+            Some(Zones {
+                count: 1,
+                failure: Distribution::Never,
+                repair: Distribution::Never,
+            }),
+            Some(1),
+        ),
         Some(z) => {
             let count = z.count.unwrap_or(1);
-            check_count("zones.count", count, "zone")?;
+            let count = problems.keep(check_count("zones.count", count, "zone").map(|()| count));
             let failure = z.failure.map_or(Distribution::Never, |d| d.0);
-            let repair = repair_for("zones", &failure, z.repair.map(|d| d.0), "a zone outage")?;
-            Zones {
+            let repair = problems.keep(repair_for(
+                "zones",
+                &failure,
+                z.repair.map(|d| d.0),
+                "a zone outage",
+            ));
+            let zones = count.zip(repair).map(|(count, repair)| Zones {
                 count,
                 failure,
                 repair,
-            }
+            });
+            (zones, count)
         }
     };
 
-    let control_plane = control_plane(raw.control_plane, zones.count)?;
-    let workers = raw.workers.map(|w| workers(w, zones.count)).transpose()?;
-    let workloads = workloads(raw.workloads.unwrap_or_default(), workers.is_some())?;
-    if let Some(p) = &precision {
-        check_indicator("simulation.precision.indicator", &p.indicator, &workloads)?;
-    }
-    let simulation = Simulation {
-        horizon: sim.horizon.0,
-        replications,
-        seed: sim.seed.unwrap_or(0),
-        precision,
-        max_events_per_year: sim.max_events_per_year,
+    let control_plane = zone_count.and_then(|n| control_plane(raw.control_plane, n, &mut problems));
+    let have_workers = raw.workers.is_some();
+    let workers = match raw.workers {
+        None => Some(None),
+        Some(w) => zone_count
+            .and_then(|n| problems.keep(workers(w, n)))
+            .map(Some),
     };
-    let maintenance = raw.maintenance.map(maintenance).transpose()?;
-    let backups = raw.backups.map(backups).transpose()?;
-    let recovery = raw.recovery.map(recovery).transpose()?;
-    let disasters = disasters(raw.disasters.unwrap_or_default())?;
-    let slos = slos(raw.slos.unwrap_or_default(), &workloads)?;
-    let cost = raw.cost.map(cost).transpose()?;
+    let workloads = problems.keep(workloads(raw.workloads.unwrap_or_default(), have_workers));
+    if let Some((_, Some(p))) = &replications {
+        problems.keep(check_indicator(
+            "simulation.precision.indicator",
+            &p.indicator,
+            workloads.as_deref(),
+        ));
+    }
+    let maintenance = problems.keep(raw.maintenance.map(maintenance).transpose());
+    let backups = problems.keep(raw.backups.map(backups).transpose());
+    let recovery = problems.keep(raw.recovery.map(recovery).transpose());
+    let disasters = disasters(raw.disasters.unwrap_or_default(), &mut problems);
+    let slos = slos(
+        raw.slos.unwrap_or_default(),
+        workloads.as_deref(),
+        &mut problems,
+    );
+    let cost = problems.keep(raw.cost.map(cost).transpose());
 
-    let disk_loss_key = disk_loss_key(control_plane.topology);
-    if recovery.is_none() {
-        let needs = if control_plane.etcd_disk_loss() > 0.0 {
+    if let (Some(cp), Some(disasters), Some(None)) = (&control_plane, &disasters, &recovery) {
+        let needs = if cp.etcd_disk_loss() > 0.0 {
             Some((
-                disk_loss_key,
+                disk_loss_key(cp.topology),
                 "a failure can destroy a host's etcd data, and once too few members keep \
                  theirs only an operator can bring etcd back",
             ))
@@ -187,7 +233,7 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
             None
         };
         if let Some((key, why)) = needs {
-            return Err(invalid(
+            problems.push(invalid(
                 key,
                 format!(
                     "{why}: add `recovery` with `detection` (e.g. \
@@ -198,22 +244,61 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
         }
     }
 
+    let checked = (|| {
+        let (replications, precision) = replications?;
+        Some(Scenario {
+            name: raw.name,
+            description: raw.description,
+            source: source.to_string(),
+            simulation: Simulation {
+                horizon: sim.horizon.0,
+                replications,
+                seed: sim.seed.unwrap_or(0),
+                precision,
+                max_events_per_year: sim.max_events_per_year,
+            },
+            zones: zones?,
+            control_plane: control_plane?,
+            workers: workers?,
+            workloads: workloads?,
+            maintenance: maintenance?,
+            backups: backups?,
+            recovery: recovery?,
+            disasters: disasters?,
+            slos: slos?,
+            cost: cost?,
+            warnings: Vec::new(),
+        })
+    })();
+    let scenario = match checked {
+        Some(scenario) if problems.0.is_empty() => scenario,
+        // Every part left out recorded why (`Problems::keep`).
+        _ => return Err(problems.0),
+    };
+
     let mut warnings = Vec::new();
-    if let Some(w) = &workers {
-        for (i, workload) in workloads.iter().enumerate() {
-            warnings.extend(placement_warning(i, workload, w, zones.count));
+    let zone_count = scenario.zones.count;
+    if let Some(w) = &scenario.workers {
+        for (i, workload) in scenario.workloads.iter().enumerate() {
+            warnings.extend(placement_warning(i, workload, w, zone_count));
         }
     }
-    if let Some(m) = &maintenance {
-        warnings.extend(maintenance_warning(m, &control_plane, workers.as_ref()));
+    if let Some(m) = &scenario.maintenance {
+        warnings.extend(maintenance_warning(
+            m,
+            &scenario.control_plane,
+            scenario.workers.as_ref(),
+        ));
     }
     warnings.extend(sub_second_warnings(
-        &zones,
-        &control_plane,
-        workers.as_ref(),
-        &disasters,
+        &scenario.zones,
+        &scenario.control_plane,
+        scenario.workers.as_ref(),
+        &scenario.disasters,
     ));
-    if backups.is_none() && (control_plane.etcd_disk_loss() > 0.0 || !disasters.is_empty()) {
+    if scenario.backups.is_none()
+        && (scenario.control_plane.etcd_disk_loss() > 0.0 || !scenario.disasters.is_empty())
+    {
         warnings.push(Warning {
             key: "recovery.restore".into(),
             message: "data can be lost (a `disk_loss` above 0 or `disasters`) but there are no \
@@ -224,26 +309,7 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Inva
         });
     }
 
-    Ok(Validated {
-        scenario: Scenario {
-            name: raw.name,
-            description: raw.description,
-            source: source.to_string(),
-            simulation,
-            zones,
-            control_plane,
-            workers,
-            workloads,
-            maintenance,
-            backups,
-            recovery,
-            disasters,
-            slos,
-            cost,
-            warnings: Vec::new(),
-        },
-        warnings,
-    })
+    Ok(Validated { scenario, warnings })
 }
 
 /// Failures and repairs whose mean is a second or less: legal, but no host,
@@ -777,59 +843,68 @@ fn recovery(raw: RawRecovery) -> Result<Recovery, Invalid> {
     })
 }
 
-fn disasters(raw: Vec<RawDisaster>) -> Result<Vec<Disaster>, Invalid> {
+/// The disasters, each checked on its own; `None` when any is invalid.
+fn disasters(raw: Vec<RawDisaster>, problems: &mut Problems) -> Option<Vec<Disaster>> {
     if raw.len() > MAX_DISASTERS {
-        return Err(invalid(
+        problems.push(invalid(
             "disasters",
             format!(
                 "{} disasters is more than kubenines simulates ({MAX_DISASTERS} at most)",
                 raw.len()
             ),
         ));
+        return None;
     }
-    let mut out: Vec<Disaster> = Vec::with_capacity(raw.len());
-    for (i, d) in raw.into_iter().enumerate() {
-        let key = |leaf: &str| format!("disasters[{i}].{leaf}");
-        if let Some(why) = name_problem(&d.name, "etcd-corruption") {
-            return Err(invalid(key("name"), why));
-        }
-        if RESERVED_CAUSES.contains(&d.name.as_str()) {
-            return Err(invalid(
-                key("name"),
-                format!(
-                    "`{}` is reserved: kubenines reports quorum loss under that name; call the \
-                     disaster something else, e.g. `etcd-corruption`",
-                    d.name
-                ),
-            ));
-        }
-        if let Some(earlier) = out.iter().position(|o| o.name == d.name) {
-            return Err(invalid(
-                key("name"),
-                format!(
-                    "`{}` is already the name of disasters[{earlier}]; each disaster needs its \
-                     own name (results report the cause by it)",
-                    d.name
-                ),
-            ));
-        }
-        let every = d.every.0;
-        let mean = every.mean();
-        if every != Distribution::Never && (mean.is_nan() || mean <= 0.0) {
-            return Err(invalid(
-                key("every"),
-                format!(
-                    "`{every}` gives no time between strikes; the time between disasters must \
-                     have a positive mean, e.g. `exponential(mean=20y)`"
-                ),
-            ));
-        }
-        out.push(Disaster {
-            name: d.name,
-            every,
-        });
+    let names: Vec<String> = raw.iter().map(|d| d.name.clone()).collect();
+    let checked: Vec<Option<Disaster>> = raw
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| problems.keep(disaster(i, d, &names[..i])))
+        .collect();
+    checked.into_iter().collect()
+}
+
+/// `disasters[i]`, given the names of the disasters before it.
+fn disaster(i: usize, d: RawDisaster, earlier: &[String]) -> Result<Disaster, Invalid> {
+    let key = |leaf: &str| format!("disasters[{i}].{leaf}");
+    if let Some(why) = name_problem(&d.name, "etcd-corruption") {
+        return Err(invalid(key("name"), why));
     }
-    Ok(out)
+    if RESERVED_CAUSES.contains(&d.name.as_str()) {
+        return Err(invalid(
+            key("name"),
+            format!(
+                "`{}` is reserved: kubenines reports quorum loss under that name; call the \
+                 disaster something else, e.g. `etcd-corruption`",
+                d.name
+            ),
+        ));
+    }
+    if let Some(earlier) = earlier.iter().position(|name| *name == d.name) {
+        return Err(invalid(
+            key("name"),
+            format!(
+                "`{}` is already the name of disasters[{earlier}]; each disaster needs its \
+                 own name (results report the cause by it)",
+                d.name
+            ),
+        ));
+    }
+    let every = d.every.0;
+    let mean = every.mean();
+    if every != Distribution::Never && (mean.is_nan() || mean <= 0.0) {
+        return Err(invalid(
+            key("every"),
+            format!(
+                "`{every}` gives no time between strikes; the time between disasters must \
+                 have a positive mean, e.g. `exponential(mean=20y)`"
+            ),
+        ));
+    }
+    Ok(Disaster {
+        name: d.name,
+        every,
+    })
 }
 
 /// The indicators a run reports, as SLOs name them.
@@ -843,7 +918,19 @@ fn indicator_names(workloads: &[Workload]) -> Vec<String> {
 }
 
 /// Refuses, at `key`, an indicator the run does not report, listing those it does.
-fn check_indicator(key: &str, indicator: &str, workloads: &[Workload]) -> Result<(), Invalid> {
+/// Without `workloads` (they are themselves invalid, and said so), any
+/// `workload/NAME` passes.
+fn check_indicator(
+    key: &str,
+    indicator: &str,
+    workloads: Option<&[Workload]>,
+) -> Result<(), Invalid> {
+    let Some(workloads) = workloads else {
+        if indicator.starts_with("workload/") {
+            return Ok(());
+        }
+        return check_indicator(key, indicator, Some(&[]));
+    };
     let names = indicator_names(workloads);
     if names.iter().any(|n| n == indicator) {
         return Ok(());
@@ -863,153 +950,161 @@ fn check_indicator(key: &str, indicator: &str, workloads: &[Workload]) -> Result
     ))
 }
 
-fn slos(raw: Vec<RawSlo>, workloads: &[Workload]) -> Result<Vec<Slo>, Invalid> {
+/// The SLOs, each checked on its own; `None` when any is invalid.
+fn slos(
+    raw: Vec<RawSlo>,
+    workloads: Option<&[Workload]>,
+    problems: &mut Problems,
+) -> Option<Vec<Slo>> {
+    let checked: Vec<Option<Slo>> = raw
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| problems.keep(slo(i, s, workloads)))
+        .collect();
+    checked.into_iter().collect()
+}
+
+/// `slos[i]`, against the workloads when they are valid.
+fn slo(i: usize, slo: RawSlo, workloads: Option<&[Workload]>) -> Result<Slo, Invalid> {
     const FORMS: &str = "an SLO is either `{ indicator: api, availability: 99.95% }` (or \
                          `{ indicator: api, request_success: 99.99% }`) or \
                          `{ metric: rpo, quantile: 0.95, max: 1h }`";
-    let mut out = Vec::with_capacity(raw.len());
-    for (i, slo) in raw.into_iter().enumerate() {
-        let key = |leaf: &str| format!("slos[{i}].{leaf}");
-        let availability_keys = [
-            ("indicator", slo.indicator.is_some()),
-            ("availability", slo.availability.is_some()),
-            ("request_success", slo.request_success.is_some()),
-        ];
-        let metric_keys = [
-            ("metric", slo.metric.is_some()),
-            ("quantile", slo.quantile.is_some()),
-            ("max", slo.max.is_some()),
-        ];
-        let first = |keys: &[(&'static str, bool)]| {
-            keys.iter().find(|(_, present)| *present).map(|(k, _)| *k)
-        };
-        match (first(&availability_keys), first(&metric_keys)) {
-            (None, None) => return Err(invalid(format!("slos[{i}]"), FORMS)),
-            (Some(a), Some(m)) => {
+    let key = |leaf: &str| format!("slos[{i}].{leaf}");
+    let availability_keys = [
+        ("indicator", slo.indicator.is_some()),
+        ("availability", slo.availability.is_some()),
+        ("request_success", slo.request_success.is_some()),
+    ];
+    let metric_keys = [
+        ("metric", slo.metric.is_some()),
+        ("quantile", slo.quantile.is_some()),
+        ("max", slo.max.is_some()),
+    ];
+    let first =
+        |keys: &[(&'static str, bool)]| keys.iter().find(|(_, present)| *present).map(|(k, _)| *k);
+    match (first(&availability_keys), first(&metric_keys)) {
+        (None, None) => Err(invalid(format!("slos[{i}]"), FORMS)),
+        (Some(a), Some(m)) => Err(invalid(
+            key(m),
+            format!("`{m}` does not go with `{a}`: {FORMS}"),
+        )),
+        (Some(_), None) => {
+            let Some(indicator) = slo.indicator else {
                 return Err(invalid(
-                    key(m),
-                    format!("`{m}` does not go with `{a}`: {FORMS}"),
+                    format!("slos[{i}]"),
+                    format!(
+                        "missing `indicator`, the indicator whose availability is judged: \
+                         {FORMS}"
+                    ),
                 ));
-            }
-            (Some(_), None) => {
-                let Some(indicator) = slo.indicator else {
-                    return Err(invalid(
-                        format!("slos[{i}]"),
-                        format!(
-                            "missing `indicator`, the indicator whose availability is judged: \
-                             {FORMS}"
-                        ),
-                    ));
-                };
-                let (name, target, requests) = match (slo.availability, slo.request_success) {
-                    (Some(_), Some(_)) => {
-                        return Err(invalid(
-                            key("request_success"),
-                            "`request_success` does not go with `availability`: one objective \
-                             per SLO; give each its own entry under `slos`",
-                        ));
-                    }
-                    (Some(a), None) => ("availability", a, false),
-                    (None, Some(r)) => ("request_success", r, true),
-                    (None, None) => {
-                        return Err(invalid(
-                            format!("slos[{i}]"),
-                            format!(
-                                "missing `availability` (or `request_success`), the least \
-                                 accepted: {FORMS}"
-                            ),
-                        ));
-                    }
-                };
-                check_indicator(&key("indicator"), &indicator, workloads)?;
-                // The indicators with client requests: `Model::has_requests`.
-                if requests && indicator != "api" {
+            };
+            let (name, target, requests) = match (slo.availability, slo.request_success) {
+                (Some(_), Some(_)) => {
                     return Err(invalid(
                         key("request_success"),
-                        format!(
-                            "`request_success` is defined for `api` only (the share of client \
-                             requests that succeed); `{}` has no requests: judge its \
-                             `availability` instead",
-                            indicator.escape_debug()
-                        ),
+                        "`request_success` does not go with `availability`: one objective \
+                         per SLO; give each its own entry under `slos`",
                     ));
                 }
-                let value = target.value;
-                if !(value > 0.0 && value < 1.0) {
-                    let what = if requests {
-                        "a request success"
-                    } else {
-                        "an availability"
-                    };
-                    let example = if requests {
-                        "`99.99%` or `0.9999`"
-                    } else {
-                        "`99.95%` or `0.9995`"
-                    };
-                    let mut message = format!(
-                        "{} is not a target to test; give {what} above 0 and below 100%, \
-                         e.g. {example}",
-                        target.shown()
-                    );
-                    if !target.percent && value > 1.0 && value < 100.0 {
-                        message.push_str(&format!(
-                            " (a plain number is a fraction; for a percentage write `{value}%`)"
-                        ));
-                    }
-                    return Err(invalid(key(name), message));
-                }
-                out.push(if requests {
-                    Slo::RequestSuccess {
-                        indicator,
-                        target: value,
-                    }
-                } else {
-                    Slo::Availability {
-                        indicator,
-                        target: value,
-                    }
-                });
-            }
-            (None, Some(_)) => {
-                let missing = |what: &str, example: &str| {
-                    invalid(
+                (Some(a), None) => ("availability", a, false),
+                (None, Some(r)) => ("request_success", r, true),
+                (None, None) => {
+                    return Err(invalid(
                         format!("slos[{i}]"),
-                        format!("missing `{what}` (e.g. `{example}`): {FORMS}"),
-                    )
-                };
-                let metric = slo.metric.ok_or_else(|| missing("metric", "metric: rpo"))?;
-                let quantile = slo
-                    .quantile
-                    .ok_or_else(|| missing("quantile", "quantile: 0.95"))?;
-                let max = slo.max.ok_or_else(|| missing("max", "max: 1h"))?.0;
-                if !(quantile > 0.0 && quantile < 1.0) {
-                    return Err(invalid(
-                        key("quantile"),
                         format!(
-                            "{quantile} is not a quantile to test; give a number above 0 and \
-                             below 1, e.g. `0.95`"
+                            "missing `availability` (or `request_success`), the least \
+                             accepted: {FORMS}"
                         ),
                     ));
                 }
-                if max.is_nan() || max <= 0.0 {
-                    return Err(invalid(
-                        key("max"),
-                        "must be greater than 0: the most the quantile may be, e.g. `1h`",
+            };
+            check_indicator(&key("indicator"), &indicator, workloads)?;
+            // The indicators with client requests: `Model::has_requests`.
+            if requests && indicator != "api" {
+                return Err(invalid(
+                    key("request_success"),
+                    format!(
+                        "`request_success` is defined for `api` only (the share of client \
+                         requests that succeed); `{}` has no requests: judge its \
+                         `availability` instead",
+                        indicator.escape_debug()
+                    ),
+                ));
+            }
+            let value = target.value;
+            if !(value > 0.0 && value < 1.0) {
+                let what = if requests {
+                    "a request success"
+                } else {
+                    "an availability"
+                };
+                let example = if requests {
+                    "`99.99%` or `0.9999`"
+                } else {
+                    "`99.95%` or `0.9995`"
+                };
+                let mut message = format!(
+                    "{} is not a target to test; give {what} above 0 and below 100%, \
+                     e.g. {example}",
+                    target.shown()
+                );
+                if !target.percent && value > 1.0 && value < 100.0 {
+                    message.push_str(&format!(
+                        " (a plain number is a fraction; for a percentage write `{value}%`)"
                     ));
                 }
-                let metric = match metric {
-                    RawDataMetric::Rpo => DataMetric::Rpo,
-                    RawDataMetric::Rto => DataMetric::Rto,
-                };
-                out.push(Slo::DataLoss {
-                    metric,
-                    quantile,
-                    max,
-                });
+                return Err(invalid(key(name), message));
             }
+            Ok(if requests {
+                Slo::RequestSuccess {
+                    indicator,
+                    target: value,
+                }
+            } else {
+                Slo::Availability {
+                    indicator,
+                    target: value,
+                }
+            })
+        }
+        (None, Some(_)) => {
+            let missing = |what: &str, example: &str| {
+                invalid(
+                    format!("slos[{i}]"),
+                    format!("missing `{what}` (e.g. `{example}`): {FORMS}"),
+                )
+            };
+            let metric = slo.metric.ok_or_else(|| missing("metric", "metric: rpo"))?;
+            let quantile = slo
+                .quantile
+                .ok_or_else(|| missing("quantile", "quantile: 0.95"))?;
+            let max = slo.max.ok_or_else(|| missing("max", "max: 1h"))?.0;
+            if !(quantile > 0.0 && quantile < 1.0) {
+                return Err(invalid(
+                    key("quantile"),
+                    format!(
+                        "{quantile} is not a quantile to test; give a number above 0 and \
+                         below 1, e.g. `0.95`"
+                    ),
+                ));
+            }
+            if max.is_nan() || max <= 0.0 {
+                return Err(invalid(
+                    key("max"),
+                    "must be greater than 0: the most the quantile may be, e.g. `1h`",
+                ));
+            }
+            let metric = match metric {
+                RawDataMetric::Rpo => DataMetric::Rpo,
+                RawDataMetric::Rto => DataMetric::Rto,
+            };
+            Ok(Slo::DataLoss {
+                metric,
+                quantile,
+                max,
+            })
         }
     }
-    Ok(out)
 }
 
 /// How many replicas of a workload can be placed at most when every worker
@@ -1134,36 +1229,168 @@ fn maintenance_warning(
     })
 }
 
-fn control_plane(cp: RawControlPlane, zone_count: u32) -> Result<ControlPlane, Invalid> {
-    check_count("control_plane.nodes", cp.nodes, "control-plane host")?;
-    let placement = zone_placement(
-        "control_plane.placement",
-        cp.placement,
-        cp.nodes,
-        "control_plane.nodes",
-        zone_count,
-    )?;
+/// The control plane; its parts (hosts, etcd hosts, etcd, leader election,
+/// load balancer, process failures) are checked each on its own, and
+/// `None` is returned when any is invalid.
+fn control_plane(
+    cp: RawControlPlane,
+    zone_count: u32,
+    problems: &mut Problems,
+) -> Option<ControlPlane> {
+    let placement = problems
+        .keep(check_count(
+            "control_plane.nodes",
+            cp.nodes,
+            "control-plane host",
+        ))
+        .and_then(|()| {
+            problems.keep(zone_placement(
+                "control_plane.placement",
+                cp.placement,
+                cp.nodes,
+                "control_plane.nodes",
+                zone_count,
+            ))
+        });
     let RawNodeSpec {
         failure,
         repair,
         disk_loss: node_disk_loss,
     } = cp.node;
-    let node = host_spec(
+    let node = problems.keep(host_spec(
         "control_plane.node",
         RawHostSpec { failure, repair },
         "a control-plane host",
-    )?;
+    ));
 
     let topology = match cp.topology {
         RawTopology::Stacked => Topology::Stacked,
         RawTopology::External => Topology::External,
     };
-    let etcd_hosts = match topology {
+    let etcd_hosts = problems.keep(etcd_hosts(
+        topology,
+        EtcdHostKeys {
+            nodes: cp.etcd_nodes,
+            node: cp.etcd_node,
+            placement: cp.etcd_placement,
+            control_plane_disk_loss: node_disk_loss.is_some(),
+        },
+        zone_count,
+    ));
+
+    let node_disk_loss = problems.keep(disk_loss("control_plane.node.disk_loss", node_disk_loss));
+    let (election, member_replace) = match cp.etcd {
+        Some(e) => (e.election, e.member_replace),
+        None => (None, None),
+    };
+    let election = election.map_or(Distribution::Uniform { min: 1.0, max: 2.0 }, |d| d.0);
+    let election = problems.keep(if election == Distribution::Never {
+        Err(invalid(
+            "control_plane.etcd.election",
+            "`never` would leave etcd without a leader for good; give how long an election takes, \
+             e.g. `uniform(min=1s, max=2s)`",
+        ))
+    } else {
+        Ok(election)
+    });
+    let member_replace = problems.keep(match member_replace.map(|d| d.0) {
+        Some(Distribution::Never) => Err(invalid(
+            "control_plane.etcd.member_replace",
+            "`never` would leave a member whose disk was lost empty for good; give how long \
+             replacing it takes, e.g. `lognormal(median=30m, sigma=0.7)`",
+        )),
+        given => Ok(given),
+    });
+    // A member that can lose its data must be replaceable (with one
+    // member, a restore from backup is the only way back).
+    let mut replaceable = Some(());
+    if let (Some(etcd_hosts), Some(node_disk_loss), Some(None)) =
+        (&etcd_hosts, node_disk_loss, &member_replace)
+    {
+        let members = etcd_hosts.as_ref().map_or(cp.nodes, |e| e.nodes);
+        let loss = etcd_hosts.as_ref().map_or(node_disk_loss, |e| e.disk_loss);
+        if loss > 0.0 && members > 1 {
+            replaceable = problems.keep(Err(invalid(
+                disk_loss_key(topology),
+                "a failure can destroy a host's etcd data, and a member that comes back empty \
+                 must be replaced: add `control_plane.etcd.member_replace`, how long replacing \
+                 a member takes (remove, add, resync), e.g. `lognormal(median=30m, sigma=0.7)`",
+            )));
+        }
+    }
+
+    let leader_election = problems.keep(leader_election(cp.leader_election));
+
+    let load_balancer = problems.keep(match cp.load_balancer {
+        None => Err(invalid(
+            "control_plane.load_balancer",
+            "missing; give the load balancer's `failure` and `repair`, or write \
+             `load_balancer: none` if clients talk to cp-1 directly",
+        )),
+        Some(RawLoadBalancer::None) => Ok((None, None, None)),
+        Some(RawLoadBalancer::Spec(spec)) => load_balancer(*spec, zone_count)
+            .map(|(lifecycle, kind, check)| (lifecycle, Some(kind), check)),
+    });
+    let wiring = match cp.wiring {
+        None | Some(RawWiring::Kubeadm) => Wiring::Kubeadm,
+        Some(RawWiring::LoadBalancer) => Wiring::LoadBalancer,
+    };
+
+    let apiserver = problems.keep(
+        cp.apiserver
+            .map(|raw| host_spec("control_plane.apiserver", raw, "an apiserver"))
+            .transpose(),
+    );
+    let etcd_member = problems.keep(
+        cp.etcd_member
+            .map(|raw| host_spec("control_plane.etcd_member", raw, "an etcd member"))
+            .transpose(),
+    );
+
+    replaceable?;
+    let (load_balancer, load_balancer_kind, health_check) = load_balancer?;
+    Some(ControlPlane {
+        topology,
+        nodes: cp.nodes,
+        placement: placement?,
+        node: node?,
+        node_disk_loss: node_disk_loss?,
+        etcd_hosts: etcd_hosts?,
+        etcd: Etcd {
+            election: election?,
+            member_replace: member_replace?,
+        },
+        leader_election: leader_election?,
+        load_balancer,
+        load_balancer_kind,
+        health_check,
+        wiring,
+        apiserver: apiserver?,
+        etcd_member: etcd_member?,
+    })
+}
+
+/// The `etcd_*` keys of `control_plane` and whether it gives the
+/// control-plane hosts a `disk_loss`.
+struct EtcdHostKeys {
+    nodes: Option<u32>,
+    node: Option<RawNodeSpec>,
+    placement: Option<Vec<u32>>,
+    control_plane_disk_loss: bool,
+}
+
+/// The dedicated etcd hosts of an external topology (none when stacked).
+fn etcd_hosts(
+    topology: Topology,
+    keys: EtcdHostKeys,
+    zone_count: u32,
+) -> Result<Option<EtcdHosts>, Invalid> {
+    match topology {
         Topology::Stacked => {
             let stray = [
-                ("etcd_nodes", cp.etcd_nodes.is_some()),
-                ("etcd_node", cp.etcd_node.is_some()),
-                ("etcd_placement", cp.etcd_placement.is_some()),
+                ("etcd_nodes", keys.nodes.is_some()),
+                ("etcd_node", keys.node.is_some()),
+                ("etcd_placement", keys.placement.is_some()),
             ];
             if let Some((key, _)) = stray.iter().find(|(_, present)| *present) {
                 return Err(invalid(
@@ -1174,24 +1401,24 @@ fn control_plane(cp: RawControlPlane, zone_count: u32) -> Result<ControlPlane, I
                     ),
                 ));
             }
-            None
+            Ok(None)
         }
         Topology::External => {
-            if node_disk_loss.is_some() {
+            if keys.control_plane_disk_loss {
                 return Err(invalid(
                     "control_plane.node.disk_loss",
                     "with `topology: external` the control-plane hosts hold no etcd data; \
                      give the etcd hosts' `disk_loss` in `control_plane.etcd_node`",
                 ));
             }
-            let Some(nodes) = cp.etcd_nodes else {
+            let Some(nodes) = keys.nodes else {
                 return Err(invalid(
                     "control_plane.etcd_nodes",
                     "required for `topology: external`: the number of dedicated etcd hosts, e.g. `etcd_nodes: 3`",
                 ));
             };
             check_count("control_plane.etcd_nodes", nodes, "etcd host")?;
-            let Some(spec) = cp.etcd_node else {
+            let Some(spec) = keys.node else {
                 return Err(invalid(
                     "control_plane.etcd_node",
                     "required for `topology: external`: the failure and repair of each etcd host",
@@ -1199,7 +1426,7 @@ fn control_plane(cp: RawControlPlane, zone_count: u32) -> Result<ControlPlane, I
             };
             let placement = zone_placement(
                 "control_plane.etcd_placement",
-                cp.etcd_placement,
+                keys.placement,
                 nodes,
                 "control_plane.etcd_nodes",
                 zone_count,
@@ -1215,97 +1442,14 @@ fn control_plane(cp: RawControlPlane, zone_count: u32) -> Result<ControlPlane, I
                 "an etcd host",
             )?;
             let disk_loss = disk_loss("control_plane.etcd_node.disk_loss", etcd_disk_loss)?;
-            Some(EtcdHosts {
+            Ok(Some(EtcdHosts {
                 nodes,
                 placement,
                 node,
                 disk_loss,
-            })
+            }))
         }
-    };
-
-    let node_disk_loss = disk_loss("control_plane.node.disk_loss", node_disk_loss)?;
-    let (election, member_replace) = match cp.etcd {
-        Some(e) => (e.election, e.member_replace),
-        None => (None, None),
-    };
-    let election = election.map_or(Distribution::Uniform { min: 1.0, max: 2.0 }, |d| d.0);
-    if election == Distribution::Never {
-        return Err(invalid(
-            "control_plane.etcd.election",
-            "`never` would leave etcd without a leader for good; give how long an election takes, \
-             e.g. `uniform(min=1s, max=2s)`",
-        ));
     }
-
-    let member_replace = member_replace.map(|d| d.0);
-    if member_replace == Some(Distribution::Never) {
-        return Err(invalid(
-            "control_plane.etcd.member_replace",
-            "`never` would leave a member whose disk was lost empty for good; give how long \
-             replacing it takes, e.g. `lognormal(median=30m, sigma=0.7)`",
-        ));
-    }
-    let members = etcd_hosts.as_ref().map_or(cp.nodes, |e| e.nodes);
-    let loss = etcd_hosts.as_ref().map_or(node_disk_loss, |e| e.disk_loss);
-    if loss > 0.0 && members > 1 && member_replace.is_none() {
-        return Err(invalid(
-            disk_loss_key(topology),
-            "a failure can destroy a host's etcd data, and a member that comes back empty \
-             must be replaced: add `control_plane.etcd.member_replace`, how long replacing \
-             a member takes (remove, add, resync), e.g. `lognormal(median=30m, sigma=0.7)`",
-        ));
-    }
-
-    let leader_election = leader_election(cp.leader_election)?;
-
-    let (load_balancer, load_balancer_kind, health_check) = match cp.load_balancer {
-        None => {
-            return Err(invalid(
-                "control_plane.load_balancer",
-                "missing; give the load balancer's `failure` and `repair`, or write \
-                 `load_balancer: none` if clients talk to cp-1 directly",
-            ));
-        }
-        Some(RawLoadBalancer::None) => (None, None, None),
-        Some(RawLoadBalancer::Spec(spec)) => {
-            let (lifecycle, kind, check) = load_balancer(*spec, zone_count)?;
-            (lifecycle, Some(kind), check)
-        }
-    };
-    let wiring = match cp.wiring {
-        None | Some(RawWiring::Kubeadm) => Wiring::Kubeadm,
-        Some(RawWiring::LoadBalancer) => Wiring::LoadBalancer,
-    };
-
-    let apiserver = cp
-        .apiserver
-        .map(|raw| host_spec("control_plane.apiserver", raw, "an apiserver"))
-        .transpose()?;
-    let etcd_member = cp
-        .etcd_member
-        .map(|raw| host_spec("control_plane.etcd_member", raw, "an etcd member"))
-        .transpose()?;
-
-    Ok(ControlPlane {
-        topology,
-        nodes: cp.nodes,
-        placement,
-        node,
-        node_disk_loss,
-        etcd_hosts,
-        etcd: Etcd {
-            election,
-            member_replace,
-        },
-        leader_election,
-        load_balancer,
-        load_balancer_kind,
-        health_check,
-        wiring,
-        apiserver,
-        etcd_member,
-    })
 }
 
 const LB: &str = "control_plane.load_balancer";
