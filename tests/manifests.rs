@@ -439,3 +439,50 @@ fn fields_that_change_availability_are_warnings_naming_them() {
     // The ignored constraints leave the workload without spread rules.
     assert_eq!(s.workloads[0].zone_spread, None);
 }
+
+/// The complaint: a Deployment given as the scenario says what to do.
+#[test]
+fn a_manifest_given_as_the_scenario_points_to_manifest() {
+    let err = load(Path::new("tests/manifests/replicaset.yaml")).unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("apiVersion"));
+    assert_eq!((err.line, err.column), (Some(1), Some(1)));
+    assert!(
+        err.message.contains("workloads: [{ manifest: FILE }]"),
+        "{err}"
+    );
+}
+
+/// Names are unique over both kinds of entry, and a placement warning about
+/// a manifest's workload names it.
+#[test]
+fn manifest_workloads_meet_the_scenario_rules() {
+    let scenario =
+        format!("{BASE}workloads:\n  - {{ name: web, replicas: 1 }}\n  - manifest: m.yaml\n");
+    let dir = Dir::new(
+        "duplicate",
+        &[("s.yaml", &scenario), ("m.yaml", &deployment("", ""))],
+    );
+    let err = load(Path::new(&dir.file("s.yaml"))).unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("workloads[1].manifest"), "{err}");
+    assert!(
+        err.message.contains("already the name of workloads[0]"),
+        "{err}"
+    );
+
+    let anti = "      affinity:\n        podAntiAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            - topologyKey: topology.kubernetes.io/zone\n              labelSelector: { matchLabels: { app: web } }\n";
+    let manifest = format!(
+        "{}---\n{PDB}",
+        deployment("", anti).replace("replicas: 3", "replicas: 4")
+    );
+    let (_dir, loaded) = with_manifest("placement", &manifest);
+    let s = loaded.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.workloads[0].anti_affinity, AntiAffinity::Zone);
+    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+    let w = &s.warnings[0];
+    assert_eq!(w.key, "workloads[0].manifest");
+    assert!(
+        w.message
+            .starts_with("`web` (from the manifest): 4 replicas but at most 3"),
+        "{w}"
+    );
+}

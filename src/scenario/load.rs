@@ -262,7 +262,14 @@ impl DeFailure {
                 if path.last() != Some(&Segment::Key(name.clone())) {
                     path.push(Segment::Key(name.clone()));
                 }
-                unknown_key_message(&name, &expected)
+                let mut message = unknown_key_message(&name, &expected);
+                if path.len() == 1 && (name == "apiVersion" || name == "kind") {
+                    message.push_str(
+                        "; this looks like a Kubernetes manifest, not a scenario: name it in a \
+                         scenario's workloads, as `workloads: [{ manifest: FILE }]`",
+                    );
+                }
+                message
             }
             FailureKind::MissingKey { name } => {
                 path.push(Segment::Key(name.clone()));

@@ -35,6 +35,10 @@ const ZONE_KEYS: [&str; 2] = [
 ];
 const HOST_KEY: &str = "kubernetes.io/hostname";
 
+/// The workloads read from each workload entry's `manifest`, by entry
+/// (`None` for an entry with kubenines' own keys).
+pub(crate) type ManifestWorkloads = Vec<Option<Vec<Workload>>>;
+
 /// The workloads of every `manifest` entry of `raw` (`None` for an entry
 /// with kubenines' own keys), and the warnings about them. `source` names
 /// the scenario; manifest paths are relative to its directory.
@@ -43,7 +47,7 @@ pub(crate) fn load_manifests(
     text: &str,
     source: &str,
     format: Format,
-) -> Result<(Vec<Option<Vec<Workload>>>, Vec<ScenarioWarning>), ScenarioError> {
+) -> Result<(ManifestWorkloads, Vec<ScenarioWarning>), ScenarioError> {
     let Some(entries) = &raw.workloads else {
         return Ok((Vec::new(), Vec::new()));
     };

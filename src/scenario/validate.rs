@@ -3,6 +3,7 @@
 
 use super::dist::Distribution;
 use super::duration::format_duration;
+use super::manifest::ManifestWorkloads;
 use super::raw::{
     IntOrPercent, RawAntiAffinity, RawAntiAffinityRule, RawBackups, RawControlPlane, RawController,
     RawCost, RawDataMetric, RawDisaster, RawHostSpec, RawLeaderElection, RawLoadBalancer,
@@ -105,7 +106,7 @@ const JITTER_FACTOR: f64 = 1.2;
 pub(crate) fn validate(
     raw: RawScenario,
     source: &str,
-    manifests: Vec<Option<Vec<Workload>>>,
+    manifests: ManifestWorkloads,
 ) -> Result<Validated, Invalid> {
     if raw.name.is_empty()
         || !raw
@@ -452,14 +453,25 @@ fn workers(raw: RawWorkers, zone_count: u32) -> Result<Workers, Invalid> {
     })
 }
 
+/// Where a workload is written in the scenario.
+struct WorkloadKey {
+    /// Its entry's index in `workloads`.
+    entry: usize,
+    /// The key its placement warning is located at.
+    key: String,
+    /// The words that name it in a message about its entry (empty for an
+    /// entry of its own).
+    what: String,
+}
+
 /// The workloads (kubenines' own keys, and those read from manifests:
 /// `manifests[i]` for entry i), and for each the key its placement warning
 /// is located at, with the words that name it there.
 fn workloads(
     raw: Vec<RawWorkload>,
     have_workers: bool,
-    mut manifests: Vec<Option<Vec<Workload>>>,
-) -> Result<(Vec<Workload>, Vec<(String, String)>), Invalid> {
+    mut manifests: ManifestWorkloads,
+) -> Result<(Vec<Workload>, Vec<WorkloadKey>), Invalid> {
     if raw.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
@@ -481,7 +493,7 @@ fn workloads(
     }
     manifests.resize_with(raw.len(), || None);
     let mut out: Vec<Workload> = Vec::with_capacity(raw.len());
-    let mut keys: Vec<(String, String)> = Vec::with_capacity(raw.len());
+    let mut keys: Vec<WorkloadKey> = Vec::with_capacity(raw.len());
     let mut total: u64 = 0;
     for ((i, mut w), loaded) in raw.into_iter().enumerate().zip(manifests) {
         let key = |leaf: &str| format!("workloads[{i}].{leaf}");
@@ -531,7 +543,7 @@ fn workloads(
                         "`{}` is already the name of {}; each workload needs its own name (its \
                          indicator is `workload/NAME`)",
                         workload.name,
-                        describe_workload(&keys[earlier], earlier)
+                        describe_workload(&keys[earlier])
                     ),
                 ));
             }
@@ -555,7 +567,11 @@ fn workloads(
             } else {
                 String::new()
             };
-            keys.push((named_key.clone(), what));
+            keys.push(WorkloadKey {
+                entry: i,
+                key: named_key.clone(),
+                what,
+            });
             out.push(workload);
             if out.len() > MAX_WORKLOADS {
                 return Err(too_many(out.len()));
@@ -567,11 +583,11 @@ fn workloads(
 
 /// How an earlier workload is named in a message: `workloads[2]`, or by
 /// name when it came from a manifest.
-fn describe_workload(key: &(String, String), index: usize) -> String {
-    if key.1.is_empty() {
-        format!("workloads[{index}]")
+fn describe_workload(key: &WorkloadKey) -> String {
+    if key.what.is_empty() {
+        format!("workloads[{}]", key.entry)
     } else {
-        format!("the workload {}", key.1)
+        format!("the workload {} in workloads[{}]", key.what, key.entry)
     }
 }
 
@@ -1210,7 +1226,7 @@ fn slos(raw: Vec<RawSlo>, workloads: &[Workload]) -> Result<Vec<Slo>, Invalid> {
 /// How many replicas of a workload can be placed at most when every worker
 /// is up, and why no more, if that is fewer than its replicas.
 fn placement_warning(
-    (key, what): &(String, String),
+    WorkloadKey { key, what, .. }: &WorkloadKey,
     workload: &Workload,
     workers: &Workers,
     zone_count: u32,
