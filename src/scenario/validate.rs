@@ -501,8 +501,9 @@ fn workloads(
             Some(d) => Some(startup(&key("startup"), d.0)?),
             None => None,
         };
-        let (entry, named_key, named): (Vec<Workload>, String, bool) = match (&w.manifest, loaded) {
-            (Some(_), Some(mut loaded)) => {
+        let (entry, from_manifest) = match (&w.manifest, loaded) {
+            (Some(_), loaded) => {
+                let mut loaded = loaded.unwrap_or_default();
                 let beside = [
                     ("name", w.name.is_some()),
                     ("replicas", w.replicas.is_some()),
@@ -526,19 +527,16 @@ fn workloads(
                         workload.startup = startup.clone();
                     }
                 }
-                (loaded, key("manifest"), true)
+                (loaded, true)
             }
-            (Some(_), None) => unreachable!("every manifest entry is loaded before validation"),
-            (None, _) => {
-                let workload = own_workload(w, startup, &key)?;
-                (vec![workload], key("replicas"), false)
-            }
+            (None, _) => (vec![own_workload(w, startup, &key)?], false),
         };
+        // A workload from a manifest is placed at its entry's `manifest`.
+        let at = |leaf: &str| key(if from_manifest { "manifest" } else { leaf });
         for workload in entry {
-            let name_key = if named { key("manifest") } else { key("name") };
             if let Some(earlier) = out.iter().position(|o| o.name == workload.name) {
                 return Err(invalid(
-                    name_key,
+                    at("name"),
                     format!(
                         "`{}` is already the name of {}; each workload needs its own name (its \
                          indicator is `workload/NAME`)",
@@ -547,29 +545,24 @@ fn workloads(
                     ),
                 ));
             }
-            let replicas_key = if named {
-                key("manifest")
-            } else {
-                key("replicas")
-            };
             total += u64::from(workload.replicas);
             if total > MAX_TOTAL_REPLICAS {
                 return Err(invalid(
-                    replicas_key,
+                    at("replicas"),
                     format!(
                         "the replicas of workloads[0] to workloads[{i}] add up to {total}, more \
                          than kubenines simulates ({MAX_TOTAL_REPLICAS} over all workloads at most)"
                     ),
                 ));
             }
-            let what = if named {
+            let what = if from_manifest {
                 format!("`{}` (from the manifest)", workload.name)
             } else {
                 String::new()
             };
             keys.push(WorkloadKey {
                 entry: i,
-                key: named_key.clone(),
+                key: at("replicas"),
                 what,
             });
             out.push(workload);
