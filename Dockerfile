@@ -27,6 +27,7 @@ WORKDIR /src
 # none of the tests' here).
 COPY Cargo.toml Cargo.lock ./
 COPY tests/k8s-schema/ tests/k8s-schema/
+COPY crates/kubenines-k8s/ crates/kubenines-k8s/
 RUN mkdir -p src benches \
  && echo 'fn main() {}' > src/main.rs \
  && touch src/lib.rs \

@@ -33,6 +33,8 @@ fn workload(replicas: u32, min_available: u32, anti_affinity: AntiAffinity) -> W
         startup: fixed(STARTUP),
         anti_affinity,
         zone_spread: None,
+        host_spread: None,
+        preferred: Preferred::default(),
     }
 }
 
@@ -460,4 +462,37 @@ fn maintenance_downtime_is_split_between_the_drain_and_the_election() {
     assert!((election - per_year(1.0)).abs() <= 1e-9 * per_year(1.0));
     let others: f64 = by_cause.0.iter().map(|(_, i)| i.mean).sum::<f64>() - maintenance - election;
     assert!(others.abs() < 1e-12, "{by_cause:?}");
+}
+
+/// Two zones of one worker each; two replicas, both needed, one per zone.
+/// Zone 1's worker fails for 10 days. Under a DoNotSchedule zone spread of
+/// 1 the evicted replica cannot join its sibling in zone 2 (2 - 0 > 1) and
+/// stays Pending until its worker is back; under ScheduleAnyway the spread
+/// only ranks nodes, so the replacement starts on zone 2's worker.
+#[test]
+fn schedule_anyway_places_what_do_not_schedule_leaves_pending() {
+    let repair = 10.0 * DAY;
+    let outages_with = |zone_spread: &str| {
+        let text = format!(
+            "name: spread\n\
+             simulation: {{ horizon: 200d, replications: 16 }}\n\
+             zones: {{ count: 2 }}\n\
+             control_plane:\n  topology: stacked\n  nodes: 1\n  node: {{ failure: never }}\n  \
+             load_balancer: none\n\
+             workers:\n  nodes: 2\n  node: {{ failure: never }}\n  \
+             node_monitor_grace_period: {GRACE}s\n  eviction_timeout: {EVICTION}s\n\
+             workloads:\n  - name: app\n    replicas: 2\n    min_available: 2\n    \
+             startup: {STARTUP}s\n    zone_spread: {zone_spread}\n"
+        );
+        let s = parse_str(&text, "spread.yaml", Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
+        let mut model = Model::build(&s).unwrap();
+        only_first_workers_fail(&mut model, 1, fixed_life(100.0 * DAY, repair));
+        outages(&model, "workload/app", 16)
+    };
+    let found = outages_with("1");
+    assert_eq!(found.len(), 16);
+    assert_all(&found, repair + STARTUP, "DoNotSchedule");
+    let found = outages_with("{ max_skew: 1, when_unsatisfiable: schedule_anyway }");
+    assert_eq!(found.len(), 16);
+    assert_all(&found, GRACE + EVICTION + STARTUP, "ScheduleAnyway");
 }

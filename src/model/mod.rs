@@ -196,6 +196,10 @@ pub struct WorkloadModel {
     pub startup: Sampler,
     pub anti_affinity: AntiAffinity,
     pub zone_spread: Option<u32>,
+    pub host_spread: Option<u32>,
+    /// A preferred rule spreads over zones: the zone's count ranks before
+    /// the node's.
+    pub prefer_zone: bool,
 }
 
 /// The operator's recovery from a quorum loss that does not heal, or a disaster.
@@ -326,6 +330,8 @@ impl Model {
                         .map_err(|e| BuildError(format!("workload {}: startup: {e}", w.name)))?,
                     anti_affinity: w.anti_affinity,
                     zone_spread: w.zone_spread,
+                    host_spread: w.host_spread,
+                    prefer_zone: w.preferred.zone,
                 })
             })
             .collect::<Result<Vec<_>, BuildError>>()?;

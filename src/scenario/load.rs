@@ -9,6 +9,7 @@ use serde_saphyr::MessageFormatter as _;
 
 use super::error::ScenarioError;
 use super::locate::{self, Position, Segment};
+use super::manifest;
 use super::raw::RawScenario;
 use super::types::{Scenario, ScenarioWarning};
 use super::validate::{Invalid, Validated, Warning, validate};
@@ -175,7 +176,7 @@ fn too_large(file: &str) -> ScenarioError {
 }
 
 /// The text of a scenario's bytes, or where they stop being UTF-8.
-fn utf8(bytes: Vec<u8>, file: &str) -> Result<String, ScenarioError> {
+pub(crate) fn utf8(bytes: Vec<u8>, file: &str) -> Result<String, ScenarioError> {
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let (line, column) = line_column(&String::from_utf8_lossy(e.as_bytes()), offset);
@@ -252,10 +253,12 @@ pub fn parse_str_all(
         )]);
     }
     let raw: RawScenario = deserialize(text, source, format).map_err(|e| vec![e])?;
+    let (manifests, manifest_warnings) =
+        manifest::load_manifests(&raw, text, source, format).map_err(|e| vec![e])?;
     let Validated {
         mut scenario,
         warnings,
-    } = validate(raw, source).map_err(|invalid| {
+    } = validate(raw, source, manifests).map_err(|invalid| {
         let mut errors: Vec<ScenarioError> = invalid
             .into_iter()
             .map(|invalid| semantic_error(invalid, text, source, format))
@@ -268,15 +271,17 @@ pub fn parse_str_all(
         }
         errors
     })?;
-    scenario.warnings = warnings
-        .into_iter()
-        .map(|warning| located_warning(warning, text, source, format))
-        .collect();
+    scenario.warnings = manifest_warnings;
+    scenario.warnings.extend(
+        warnings
+            .into_iter()
+            .map(|warning| located_warning(warning, text, source, format)),
+    );
     Ok(scenario)
 }
 
 /// What went wrong in deserialization, before it is turned into a ScenarioError.
-struct DeFailure {
+pub(crate) struct DeFailure {
     /// Where the deserializer was (for an unknown key, including that key).
     path: Vec<Segment>,
     message: String,
@@ -291,7 +296,7 @@ enum FailureKind {
 }
 
 impl DeFailure {
-    fn into_error(self, text: &str, source: &str, format: Format) -> ScenarioError {
+    pub(crate) fn into_error(self, text: &str, source: &str, format: Format) -> ScenarioError {
         let mut path = self.path;
         let key_level = !matches!(self.kind, FailureKind::Other);
         let message = match self.kind {
@@ -299,7 +304,14 @@ impl DeFailure {
                 if path.last() != Some(&Segment::Key(name.clone())) {
                     path.push(Segment::Key(name.clone()));
                 }
-                unknown_key_message(&name, &expected)
+                let mut message = unknown_key_message(&name, &expected);
+                if path.len() == 1 && (name == "apiVersion" || name == "kind") {
+                    message.push_str(
+                        "; this looks like a Kubernetes manifest, not a scenario: name it in a \
+                         scenario's workloads, as `workloads: [{ manifest: FILE }]`",
+                    );
+                }
+                message
             }
             FailureKind::MissingKey { name } => {
                 path.push(Segment::Key(name.clone()));
@@ -386,7 +398,7 @@ pub(crate) fn render_path(path: &[Segment]) -> String {
     out
 }
 
-fn from_tracked(path: &serde_path_to_error::Path) -> Vec<Segment> {
+pub(crate) fn from_tracked(path: &serde_path_to_error::Path) -> Vec<Segment> {
     path.iter()
         .filter_map(|segment| match segment {
             serde_path_to_error::Segment::Map { key } => Some(Segment::Key(key.clone())),
@@ -421,6 +433,33 @@ fn yaml_options() -> serde_saphyr::Options {
     // Our errors carry file, line and key; a rendered snippet would repeat them.
     options.with_snippet = false;
     options
+}
+
+/// The documents of a multi-document YAML text (a Kubernetes manifest),
+/// empty ones left out, as value trees (YAML 1.2 booleans), within limits
+/// sized for manifests of up to [`MAX_FILE_BYTES`].
+pub(crate) fn from_yaml_documents(text: &str) -> Result<Vec<serde_json::Value>, DeFailure> {
+    let mut options = yaml_options();
+    options.strict_booleans = true;
+    if let Some(budget) = options.budget.as_mut() {
+        budget.max_documents = 10_000;
+        budget.max_events = 1_000_000;
+        budget.max_nodes = 1_000_000;
+    }
+    serde_saphyr::from_multiple_with_options(text, options).map_err(|err| {
+        let inner = innermost(&err);
+        DeFailure {
+            path: Vec::new(),
+            message: yaml_message(inner, text),
+            position: err.location().and_then(|l| {
+                Some(Position {
+                    line: u32::try_from(l.line()).ok().filter(|&n| n > 0)?,
+                    column: u32::try_from(l.column()).ok().filter(|&n| n > 0)?,
+                })
+            }),
+            kind: FailureKind::Other,
+        }
+    })
 }
 
 fn from_yaml<T: serde::de::DeserializeOwned>(
@@ -666,7 +705,7 @@ fn locate_toml(text: &str, path: &[Segment]) -> Option<Position> {
 }
 
 /// Line and column of a key path such as `workloads[0].replicas`.
-fn locate_key(key: &str, text: &str, format: Format) -> (Option<u32>, Option<u32>) {
+pub(crate) fn locate_key(key: &str, text: &str, format: Format) -> (Option<u32>, Option<u32>) {
     let position = find(text, &locate::parse_path(key), format);
     (position.map(|p| p.line), position.map(|p| p.column))
 }

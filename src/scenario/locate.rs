@@ -79,7 +79,70 @@ const MAX_EVENTS: usize = 2 << 20;
 
 /// Finds the node at `path` in `text`; `None` if the text has no node at all.
 pub fn locate(text: &str, path: &[Segment]) -> Option<Found> {
+    walk(&mut Parser::new_from_str(text), path)
+}
+
+/// As [`locate`], in the `document`-th (0-based) document of a multi-document
+/// stream, counting only documents that are not empty or null, as
+/// serde-saphyr's `from_multiple` does.
+pub fn locate_in_document(text: &str, document: usize, path: &[Segment]) -> Option<Found> {
+    // The wanted document's index among all documents, null ones included.
     let mut parser = Parser::new_from_str(text);
+    let (mut all, mut counted) = (0, 0);
+    loop {
+        let null = skip_document(&mut parser)?;
+        if !null {
+            if counted == document {
+                break;
+            }
+            counted += 1;
+        }
+        all += 1;
+    }
+    let mut parser = Parser::new_from_str(text);
+    for _ in 0..all {
+        skip_document(&mut parser)?;
+    }
+    walk(&mut parser, path)
+}
+
+/// Reads the events of the next document; whether its root is null (empty,
+/// `~` or `null`), or `None` when there is no next document.
+fn skip_document<'a>(parser: &mut Parser<'a, granit_parser::StrInput<'a>>) -> Option<bool> {
+    let mut depth = 0usize;
+    let mut null = false;
+    let mut nodes = 0usize;
+    for _ in 0..MAX_EVENTS {
+        let Ok((event, _)) = parser.next_event()? else {
+            return None;
+        };
+        match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                depth += 1;
+                nodes += 1;
+            }
+            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+            Event::Scalar(ref value, style, ..) => {
+                nodes += 1;
+                if depth == 0 {
+                    null = matches!(style, granit_parser::ScalarStyle::Plain)
+                        && matches!(value.as_ref(), "" | "~" | "null" | "Null" | "NULL");
+                }
+            }
+            Event::Alias(_) => nodes += 1,
+            Event::DocumentEnd => return Some(null || nodes == 0),
+            Event::StreamEnd => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Finds the node at `path` in the next document of `parser`.
+fn walk<'a>(
+    parser: &mut Parser<'a, granit_parser::StrInput<'a>>,
+    path: &[Segment],
+) -> Option<Found> {
     let mut stack: Vec<Frame> = Vec::new();
     // The path of the node the next event belongs to is rebuilt from the stack;
     // `None` marks a step no path can name (inside a complex key).

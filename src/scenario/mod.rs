@@ -49,6 +49,7 @@ mod duration;
 mod error;
 mod load;
 mod locate;
+mod manifest;
 mod raw;
 mod schema;
 mod study;

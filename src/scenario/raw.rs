@@ -277,37 +277,318 @@ pub struct RawWorkers {
     pub eviction_timeout: Option<DurationValue>,
 }
 
-/// A Deployment: its replicas, when it counts as available, and where its pods may run.
+/// A Deployment: its replicas, when it counts as available, and where its pods
+/// may run; or `manifest`: Kubernetes manifests to read its Deployments from.
 #[derive(Debug, serde::Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a mapping with `name`, `replicas`, `min_available`, `startup`, `anti_affinity` and `zone_spread`"
+    expecting = "a mapping with `name`, `replicas`, `min_available`, `startup`, `anti_affinity` and `zone_spread`, or with `manifest`"
 )]
 #[schemars(rename = "Workload")]
+#[schemars(extend("oneOf" = [
+    { "required": ["name", "replicas"], "not": { "required": ["manifest"] } },
+    { "required": ["manifest"] }
+]))]
 pub struct RawWorkload {
     /// Unique name (a Kubernetes name: lower-case letters, digits and `-`, at most 63
-    /// characters); the indicator is `workload/NAME`.
+    /// characters); the indicator is `workload/NAME`. Required unless `manifest`.
     #[schemars(pattern(r"^[a-z0-9-]{1,63}$"))]
-    pub name: String,
-    /// Number of pods, 1 to 10000.
+    pub name: Option<String>,
+    /// Number of pods, 1 to 10000. Required unless `manifest`.
     #[schemars(range(min = 1, max = 10000))]
-    pub replicas: u32,
+    pub replicas: Option<u32>,
     /// The workload is available while at least this many replicas are ready; also its
-    /// PodDisruptionBudget during maintenance. 1 to `replicas`, default 1.
-    #[schemars(range(min = 1))]
-    pub min_available: Option<u32>,
+    /// PodDisruptionBudget during maintenance. A count from 1 to `replicas`, or a
+    /// percentage of `replicas` rounded up as Kubernetes does (`50%`). Default 1.
+    pub min_available: Option<IntOrPercent>,
+    /// Instead of `min_available`: how many replicas may be missing, a count or a
+    /// percentage of `replicas` rounded up as Kubernetes does (`25%`); the workload
+    /// is available while at least `replicas` minus this many are ready.
+    pub max_unavailable: Option<IntOrPercent>,
     /// Time from a pod's start until it is ready. Default `0` (at once); not `never`.
+    /// Beside `manifest`: for every Deployment the manifests hold.
     pub startup: Option<DistValue>,
-    /// Required pod anti-affinity: `none` (default), `host` (at most one replica per
-    /// node) or `zone` (at most one per zone).
-    pub anti_affinity: Option<RawAntiAffinity>,
-    /// Topology spread over zones (DoNotSchedule): the most replicas in one zone may
-    /// exceed the fewest in any zone with workers by at most this much. Default: no spread rule.
-    #[schemars(range(min = 1))]
-    pub zone_spread: Option<u32>,
+    /// Pod anti-affinity: `none` (default), `host` (required: at most one replica
+    /// per node) or `zone` (required: at most one per zone); or a mapping with
+    /// `required` and `preferred` (a preferred rule ranks nodes, it never leaves a
+    /// pod Pending).
+    pub anti_affinity: Option<RawAntiAffinityRule>,
+    /// Topology spread over zones: a max skew (DoNotSchedule: the most replicas in
+    /// one zone may exceed the fewest in any zone with workers by at most this
+    /// much), or a mapping with `max_skew` and `when_unsatisfiable`. Default: no
+    /// spread rule.
+    pub zone_spread: Option<RawSpread>,
+    /// Topology spread over worker nodes (`kubernetes.io/hostname`), written as
+    /// `zone_spread`. Default: no spread rule.
+    pub host_spread: Option<RawSpread>,
+    /// Kubernetes manifests (a path, or a list of paths, relative to the scenario
+    /// file) whose apps/v1 Deployments and ReplicaSets become workloads, each with
+    /// the policy/v1 PodDisruptionBudget that selects it. Only `startup` may stand
+    /// beside it.
+    pub manifest: Option<RawManifestPaths>,
 }
 
-/// Required pod anti-affinity of a workload's replicas.
+/// One path, or several.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(untagged, expecting = "a path such as `web.yaml`, or a list of paths")]
+#[schemars(rename = "ManifestPaths")]
+pub enum RawManifestPaths {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl RawManifestPaths {
+    /// The paths, and whether they were written as a list.
+    pub fn paths(&self) -> (Vec<&str>, bool) {
+        match self {
+            RawManifestPaths::One(p) => (vec![p.as_str()], false),
+            RawManifestPaths::Many(ps) => (ps.iter().map(String::as_str).collect(), true),
+        }
+    }
+}
+
+/// A count (`2`) or a whole percentage (`50%`), as Kubernetes' IntOrString.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntOrPercent {
+    Int(u64),
+    Percent(u32),
+}
+
+impl IntOrPercent {
+    /// The count for `total` replicas: a percentage is rounded up, as the
+    /// disruption controller's `intstr.GetScaledValueFromIntOrPercent(...,
+    /// true)` does for both minAvailable and maxUnavailable.
+    pub fn scaled(self, total: u32) -> u64 {
+        match self {
+            IntOrPercent::Int(n) => n,
+            IntOrPercent::Percent(p) => (u64::from(p) * u64::from(total)).div_ceil(100),
+        }
+    }
+}
+
+impl fmt::Display for IntOrPercent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IntOrPercent::Int(n) => write!(f, "{n}"),
+            IntOrPercent::Percent(p) => write!(f, "{p}%"),
+        }
+    }
+}
+
+/// `50%` as 50: whole percentages from 0 to 100, as Kubernetes accepts them.
+pub(crate) fn parse_whole_percent(text: &str) -> Result<u32, String> {
+    let refuse = || {
+        format!(
+            "`{}` is neither a count nor a percentage; write a whole number such as `2`, or a \
+             whole percentage such as `50%`",
+            text.escape_debug()
+        )
+    };
+    let digits = text.trim().strip_suffix('%').ok_or_else(refuse)?.trim_end();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(refuse());
+    }
+    match digits.parse::<u32>() {
+        Ok(p) if p <= 100 => Ok(p),
+        _ => Err(format!("`{}` is more than 100%", text.escape_debug())),
+    }
+}
+
+impl<'de> Deserialize<'de> for IntOrPercent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = IntOrPercent;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a count such as `2` or a percentage such as `50%`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                parse_whole_percent(v)
+                    .map(IntOrPercent::Percent)
+                    .map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(IntOrPercent::Int(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                u64::try_from(v).map(IntOrPercent::Int).map_err(|_| {
+                    E::custom(format_args!(
+                        "`{v}` is negative; expected a count of at least 0"
+                    ))
+                })
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Err(E::custom(format_args!(
+                    "`{v}` is not a whole number; write a count such as `2` or a whole \
+                     percentage such as `50%`"
+                )))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for IntOrPercent {
+    fn schema_name() -> Cow<'static, str> {
+        "IntOrPercent".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A count of replicas, or a whole percentage of them (rounded up, as Kubernetes does).",
+            "anyOf": [
+                { "type": "integer", "minimum": 0 },
+                { "type": "string", "pattern": r"^\s*(100|[1-9]?[0-9])%\s*$" }
+            ],
+            "examples": [2, "50%"]
+        })
+    }
+}
+
+/// Pod anti-affinity: one required topology (`host`), or required and preferred ones.
+#[derive(Debug, Clone, Copy)]
+pub enum RawAntiAffinityRule {
+    Required(RawAntiAffinity),
+    Rules(RawAntiAffinityRules),
+}
+
+/// Required and preferred pod anti-affinity.
+#[derive(Debug, Clone, Copy, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `required` and `preferred`"
+)]
+#[schemars(rename = "AntiAffinityRules")]
+pub struct RawAntiAffinityRules {
+    /// A hard rule (`requiredDuringSchedulingIgnoredDuringExecution`): `none`,
+    /// `host` or `zone`. Default `none`.
+    pub required: Option<RawAntiAffinity>,
+    /// A soft rule (`preferredDuringSchedulingIgnoredDuringExecution`): `none`,
+    /// `host` or `zone`. Nodes are ranked by it; none is ever excluded. Default `none`.
+    pub preferred: Option<RawAntiAffinity>,
+}
+
+impl<'de> Deserialize<'de> for RawAntiAffinityRule {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawAntiAffinityRule;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "`none`, `host` or `zone`, or a mapping with `required` and `preferred`",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                RawAntiAffinity::deserialize(de::value::StrDeserializer::<E>::new(v))
+                    .map(RawAntiAffinityRule::Required)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                RawAntiAffinityRules::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawAntiAffinityRule::Rules)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for RawAntiAffinityRule {
+    fn schema_name() -> Cow<'static, str> {
+        "AntiAffinityRule".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let simple = generator.subschema_for::<RawAntiAffinity>();
+        let rules = generator.subschema_for::<RawAntiAffinityRules>();
+        json_schema!({
+            "description": "Pod anti-affinity: `none`, `host` or `zone` (required), or a mapping with `required` and `preferred`.",
+            "oneOf": [simple, rules]
+        })
+    }
+}
+
+/// A topology spread: a max skew (DoNotSchedule), or a mapping.
+#[derive(Debug, Clone, Copy)]
+pub enum RawSpread {
+    MaxSkew(u32),
+    Rule(RawSpreadRule),
+}
+
+/// A topology spread constraint written out.
+#[derive(Debug, Clone, Copy, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `max_skew` and `when_unsatisfiable`"
+)]
+#[schemars(rename = "SpreadRule")]
+pub struct RawSpreadRule {
+    /// The most replicas in one domain may exceed the fewest in any domain by at
+    /// most this much; at least 1.
+    #[schemars(range(min = 1))]
+    pub max_skew: u32,
+    /// `do_not_schedule` (default: a node that would break the skew is not
+    /// feasible) or `schedule_anyway` (nodes that keep the skew low rank first;
+    /// none is excluded).
+    pub when_unsatisfiable: Option<RawWhenUnsatisfiable>,
+}
+
+/// What a topology spread constraint does to a node that would break it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(rename = "WhenUnsatisfiable")]
+pub enum RawWhenUnsatisfiable {
+    /// The node is not feasible (Kubernetes' `DoNotSchedule`).
+    DoNotSchedule,
+    /// The node ranks lower (Kubernetes' `ScheduleAnyway`).
+    ScheduleAnyway,
+}
+
+impl<'de> Deserialize<'de> for RawSpread {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawSpread;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a max skew such as `1`, or a mapping with `max_skew` and `when_unsatisfiable`",
+                )
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                u32::try_from(v).map(RawSpread::MaxSkew).map_err(|_| {
+                    E::custom(format_args!(
+                        "expected a whole number from 0 to 4294967295, not `{v}`"
+                    ))
+                })
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                u64::try_from(v)
+                    .map_err(|_| {
+                        E::custom(format_args!(
+                            "`{v}` is negative; expected a max skew of at least 1"
+                        ))
+                    })
+                    .and_then(|v| self.visit_u64(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                RawSpreadRule::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawSpread::Rule)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for RawSpread {
+    fn schema_name() -> Cow<'static, str> {
+        "Spread".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let rule = generator.subschema_for::<RawSpreadRule>();
+        json_schema!({
+            "description": "A topology spread: a max skew of at least 1 (DoNotSchedule), or a mapping with `max_skew` and `when_unsatisfiable`.",
+            "oneOf": [{ "type": "integer", "minimum": 1 }, rule]
+        })
+    }
+}
+
+/// Pod anti-affinity of a workload's replicas over one topology.
 #[derive(Debug, Clone, Copy, serde::Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 #[schemars(rename = "AntiAffinity")]

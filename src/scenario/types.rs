@@ -111,8 +111,9 @@ pub enum AntiAffinity {
     Zone,
 }
 
-/// A Deployment.
-#[derive(Clone, Debug, PartialEq)]
+/// A Deployment (written with kubenines' keys, or read from a Kubernetes
+/// manifest: the two give the same value).
+#[derive(Clone, PartialEq)]
 pub struct Workload {
     /// Unique among workloads, `[a-z0-9-]+`; the indicator is `workload/NAME`.
     pub name: String,
@@ -126,6 +127,45 @@ pub struct Workload {
     pub anti_affinity: AntiAffinity,
     /// Max skew of replicas between zones (topology spread, DoNotSchedule); >= 1.
     pub zone_spread: Option<u32>,
+    /// Max skew of replicas between worker nodes (topology spread on
+    /// `kubernetes.io/hostname`, DoNotSchedule); >= 1.
+    pub host_spread: Option<u32>,
+    /// Preferred rules (preferred pod anti-affinity, ScheduleAnyway topology
+    /// spread): they rank feasible nodes and never make one infeasible.
+    pub preferred: Preferred,
+}
+
+/// Which domains a workload's preferred rules spread its replicas over
+/// (`preferredDuringSchedulingIgnoredDuringExecution` anti-affinity, or a
+/// topology spread constraint with `whenUnsatisfiable: ScheduleAnyway`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Preferred {
+    /// Fewer replicas in the node's zone ranks a node first.
+    pub zone: bool,
+    /// Fewer replicas on the node itself (already the scheduler's first
+    /// ranking without any rule).
+    pub host: bool,
+}
+
+// By hand, so that a workload without the keys added later (`host_spread`,
+// preferred rules) keeps the form, and so the content hash, it had.
+impl std::fmt::Debug for Workload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Workload");
+        d.field("name", &self.name)
+            .field("replicas", &self.replicas)
+            .field("min_available", &self.min_available)
+            .field("startup", &self.startup)
+            .field("anti_affinity", &self.anti_affinity)
+            .field("zone_spread", &self.zone_spread);
+        if let Some(skew) = &self.host_spread {
+            d.field("host_spread", skew);
+        }
+        if self.preferred != Preferred::default() {
+            d.field("preferred", &self.preferred);
+        }
+        d.finish()
+    }
 }
 
 /// Rolling maintenance of every host, one at a time.

@@ -3,16 +3,18 @@
 
 use super::dist::Distribution;
 use super::duration::format_duration;
+use super::manifest::ManifestWorkloads;
 use super::raw::{
-    RawAntiAffinity, RawBackups, RawControlPlane, RawController, RawCost, RawDataMetric,
-    RawDisaster, RawHostSpec, RawLeaderElection, RawLoadBalancer, RawLoadBalancerKind,
-    RawLoadBalancerSpec, RawMaintenance, RawNodeSpec, RawPrecision, RawRecovery, RawScenario,
-    RawSlo, RawTopology, RawWiring, RawWorkers, RawWorkload,
+    IntOrPercent, RawAntiAffinity, RawAntiAffinityRule, RawBackups, RawControlPlane, RawController,
+    RawCost, RawDataMetric, RawDisaster, RawHostSpec, RawLeaderElection, RawLoadBalancer,
+    RawLoadBalancerKind, RawLoadBalancerSpec, RawMaintenance, RawNodeSpec, RawPrecision,
+    RawRecovery, RawScenario, RawSlo, RawSpread, RawTopology, RawWhenUnsatisfiable, RawWiring,
+    RawWorkers, RawWorkload,
 };
 use super::types::{
     AntiAffinity, Backups, ControlPlane, Cost, DataMetric, Disaster, Etcd, EtcdHosts, HealthCheck,
-    HostSpec, LeaderElection, LoadBalancerKind, Maintenance, Precision, Recovery, Scenario,
-    Simulation, Slo, Topology, Wiring, Workers, Workload, Zones,
+    HostSpec, LeaderElection, LoadBalancerKind, Maintenance, Precision, Preferred, Recovery,
+    Scenario, Simulation, Slo, Topology, Wiring, Workers, Workload, Zones,
 };
 use super::types::{DEFAULT_MAX_EVENTS_PER_YEAR, YEAR_SECONDS};
 use crate::BLOCK;
@@ -127,7 +129,13 @@ impl Problems {
 /// Checks the whole scenario. Every rule it breaks is returned, in the
 /// order checked (the loader sorts them by their place in the file); a
 /// part that depends on an invalid one is not checked further.
-pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Vec<Invalid>> {
+/// `manifests[i]`: the workloads read from workload entry i's `manifest`
+/// (`None` for an entry with kubenines' own keys).
+pub(crate) fn validate(
+    raw: RawScenario,
+    source: &str,
+    manifests: ManifestWorkloads,
+) -> Result<Validated, Vec<Invalid>> {
     let mut problems = Problems::default();
     if raw.name.is_empty()
         || !raw
@@ -197,7 +205,14 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Vec<
             .and_then(|n| problems.keep(workers(w, n)))
             .map(Some),
     };
-    let workloads = problems.keep(workloads(raw.workloads.unwrap_or_default(), have_workers));
+    let (workloads, workload_keys) = match problems.keep(workloads(
+        raw.workloads.unwrap_or_default(),
+        have_workers,
+        manifests,
+    )) {
+        Some((w, keys)) => (Some(w), keys),
+        None => (None, Vec::new()),
+    };
     if let Some((_, Some(p))) = &replications {
         problems.keep(check_indicator(
             "simulation.precision.indicator",
@@ -279,8 +294,8 @@ pub(crate) fn validate(raw: RawScenario, source: &str) -> Result<Validated, Vec<
     let mut warnings = Vec::new();
     let zone_count = scenario.zones.count;
     if let Some(w) = &scenario.workers {
-        for (i, workload) in scenario.workloads.iter().enumerate() {
-            warnings.extend(placement_warning(i, workload, w, zone_count));
+        for (workload, key) in scenario.workloads.iter().zip(&workload_keys) {
+            warnings.extend(placement_warning(key, workload, w, zone_count));
         }
     }
     if let Some(m) = &scenario.maintenance {
@@ -507,9 +522,27 @@ fn workers(raw: RawWorkers, zone_count: u32) -> Result<Workers, Invalid> {
     })
 }
 
-fn workloads(raw: Vec<RawWorkload>, have_workers: bool) -> Result<Vec<Workload>, Invalid> {
+/// Where a workload is written in the scenario.
+struct WorkloadKey {
+    /// Its entry's index in `workloads`.
+    entry: usize,
+    /// The key its placement warning is located at.
+    key: String,
+    /// The words that name it in a message about its entry (empty for an
+    /// entry of its own).
+    what: String,
+}
+
+/// The workloads (kubenines' own keys, and those read from manifests:
+/// `manifests[i]` for entry i), and for each the key its placement warning
+/// is located at, with the words that name it there.
+fn workloads(
+    raw: Vec<RawWorkload>,
+    have_workers: bool,
+    mut manifests: ManifestWorkloads,
+) -> Result<(Vec<Workload>, Vec<WorkloadKey>), Invalid> {
     if raw.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     if !have_workers {
         return Err(invalid(
@@ -518,117 +551,291 @@ fn workloads(raw: Vec<RawWorkload>, have_workers: bool) -> Result<Vec<Workload>,
              and this scenario has none; add `workers` with their `nodes` and `node`",
         ));
     }
-    if raw.len() > MAX_WORKLOADS {
-        return Err(invalid(
+    let too_many = |count: usize| {
+        invalid(
             "workloads",
+            format!("{count} workloads is more than kubenines simulates ({MAX_WORKLOADS} at most)"),
+        )
+    };
+    if raw.len() > MAX_WORKLOADS {
+        return Err(too_many(raw.len()));
+    }
+    manifests.resize_with(raw.len(), || None);
+    let mut out: Vec<Workload> = Vec::with_capacity(raw.len());
+    let mut keys: Vec<WorkloadKey> = Vec::with_capacity(raw.len());
+    let mut total: u64 = 0;
+    for ((i, mut w), loaded) in raw.into_iter().enumerate().zip(manifests) {
+        let key = |leaf: &str| format!("workloads[{i}].{leaf}");
+        let startup = match w.startup.take() {
+            Some(d) => Some(startup(&key("startup"), d.0)?),
+            None => None,
+        };
+        let (entry, from_manifest) = match (&w.manifest, loaded) {
+            (Some(_), loaded) => {
+                let mut loaded = loaded.unwrap_or_default();
+                let beside = [
+                    ("name", w.name.is_some()),
+                    ("replicas", w.replicas.is_some()),
+                    ("min_available", w.min_available.is_some()),
+                    ("max_unavailable", w.max_unavailable.is_some()),
+                    ("anti_affinity", w.anti_affinity.is_some()),
+                    ("zone_spread", w.zone_spread.is_some()),
+                    ("host_spread", w.host_spread.is_some()),
+                ];
+                if let Some((leaf, _)) = beside.iter().find(|(_, given)| *given) {
+                    return Err(invalid(
+                        key(leaf),
+                        format!(
+                            "`{leaf}` comes from the manifest (its Deployments, ReplicaSets and \
+                             PodDisruptionBudgets); only `startup` may stand beside `manifest`"
+                        ),
+                    ));
+                }
+                if let Some(startup) = &startup {
+                    for workload in &mut loaded {
+                        workload.startup = startup.clone();
+                    }
+                }
+                (loaded, true)
+            }
+            (None, _) => (vec![own_workload(w, startup, &key)?], false),
+        };
+        // A workload from a manifest is placed at its entry's `manifest`.
+        let at = |leaf: &str| key(if from_manifest { "manifest" } else { leaf });
+        for workload in entry {
+            if let Some(earlier) = out.iter().position(|o| o.name == workload.name) {
+                return Err(invalid(
+                    at("name"),
+                    format!(
+                        "`{}` is already the name of {}; each workload needs its own name (its \
+                         indicator is `workload/NAME`)",
+                        workload.name,
+                        describe_workload(&keys[earlier])
+                    ),
+                ));
+            }
+            total += u64::from(workload.replicas);
+            if total > MAX_TOTAL_REPLICAS {
+                return Err(invalid(
+                    at("replicas"),
+                    format!(
+                        "the replicas of workloads[0] to workloads[{i}] add up to {total}, more \
+                         than kubenines simulates ({MAX_TOTAL_REPLICAS} over all workloads at most)"
+                    ),
+                ));
+            }
+            let what = if from_manifest {
+                format!("`{}` (from the manifest)", workload.name)
+            } else {
+                String::new()
+            };
+            keys.push(WorkloadKey {
+                entry: i,
+                key: at("replicas"),
+                what,
+            });
+            out.push(workload);
+            if out.len() > MAX_WORKLOADS {
+                return Err(too_many(out.len()));
+            }
+        }
+    }
+    Ok((out, keys))
+}
+
+/// How an earlier workload is named in a message: `workloads[2]`, or by
+/// name when it came from a manifest.
+fn describe_workload(key: &WorkloadKey) -> String {
+    if key.what.is_empty() {
+        format!("workloads[{}]", key.entry)
+    } else {
+        format!("the workload {} in workloads[{}]", key.what, key.entry)
+    }
+}
+
+/// A `startup` distribution that a workload can use.
+fn startup(key: &str, startup: Distribution) -> Result<Distribution, Invalid> {
+    if startup == Distribution::Never {
+        return Err(invalid(
+            key,
+            "`never` would mean a pod that never becomes ready; give how long a pod takes \
+             to start, e.g. `lognormal(median=20s, sigma=0.5)`, or `0`",
+        ));
+    }
+    if !startup.mean().is_finite() {
+        return Err(invalid(
+            key,
             format!(
-                "{} workloads is more than kubenines simulates ({MAX_WORKLOADS} at most)",
-                raw.len()
+                "`{startup}` has no finite mean (its tail is too heavy); give a startup time \
+                 with a finite mean, e.g. `lognormal(median=20s, sigma=0.5)`"
             ),
         ));
     }
-    let mut out: Vec<Workload> = Vec::with_capacity(raw.len());
-    let mut total: u64 = 0;
-    for (i, w) in raw.into_iter().enumerate() {
-        let key = |leaf: &str| format!("workloads[{i}].{leaf}");
-        if let Some(why) = name_problem(&w.name, "web") {
-            return Err(invalid(key("name"), why));
-        }
-        if let Some(earlier) = out.iter().position(|o| o.name == w.name) {
-            return Err(invalid(
-                key("name"),
-                format!(
-                    "`{}` is already the name of workloads[{earlier}]; each workload needs its \
-                     own name (its indicator is `workload/NAME`)",
-                    w.name
-                ),
-            ));
-        }
-        if w.replicas == 0 {
-            return Err(invalid(
-                key("replicas"),
-                "must be at least 1 (the number of pods)",
-            ));
-        }
-        if w.replicas > MAX_REPLICAS {
-            return Err(invalid(
-                key("replicas"),
-                format!(
-                    "{} is more than kubenines simulates ({MAX_REPLICAS} replicas per workload at most)",
-                    w.replicas
-                ),
-            ));
-        }
-        total += u64::from(w.replicas);
-        if total > MAX_TOTAL_REPLICAS {
-            return Err(invalid(
-                key("replicas"),
-                format!(
-                    "the replicas of workloads[0] to workloads[{i}] add up to {total}, more than \
-                     kubenines simulates ({MAX_TOTAL_REPLICAS} over all workloads at most)"
-                ),
-            ));
-        }
-        let min_available = w.min_available.unwrap_or(1);
-        if min_available == 0 {
-            return Err(invalid(
-                key("min_available"),
-                "must be at least 1: a workload with no ready replica is not available",
-            ));
-        }
-        if min_available > w.replicas {
-            return Err(invalid(
-                key("min_available"),
-                format!(
-                    "min_available ({min_available}) is more than replicas ({}): the workload \
-                     could never be available",
-                    w.replicas
-                ),
-            ));
-        }
-        let startup = w.startup.map_or(Distribution::Fixed(0.0), |d| d.0);
-        if startup == Distribution::Never {
-            return Err(invalid(
-                key("startup"),
-                "`never` would mean a pod that never becomes ready; give how long a pod takes \
-                 to start, e.g. `lognormal(median=20s, sigma=0.5)`, or `0`",
-            ));
-        }
-        if !startup.mean().is_finite() {
-            return Err(invalid(
-                key("startup"),
-                format!(
-                    "`{startup}` has no finite mean (its tail is too heavy); give a startup time \
-                     with a finite mean, e.g. `lognormal(median=20s, sigma=0.5)`"
-                ),
-            ));
-        }
-        if w.zone_spread == Some(0) {
-            return Err(invalid(
-                key("zone_spread"),
-                "must be at least 1 (the largest allowed difference in replicas between two \
-                 zones); leave `zone_spread` out for no spread rule",
-            ));
-        }
-        let anti_affinity = match w.anti_affinity {
-            None | Some(RawAntiAffinity::None) => AntiAffinity::None,
-            Some(RawAntiAffinity::Host) => AntiAffinity::Host,
-            Some(RawAntiAffinity::Zone) => AntiAffinity::Zone,
-        };
-        out.push(Workload {
-            name: w.name,
-            replicas: w.replicas,
-            min_available,
-            startup,
-            anti_affinity,
-            zone_spread: w.zone_spread,
-        });
+    Ok(startup)
+}
+
+/// A workload written with kubenines' own keys.
+fn own_workload(
+    w: RawWorkload,
+    startup: Option<Distribution>,
+    key: &dyn Fn(&str) -> String,
+) -> Result<Workload, Invalid> {
+    let missing = |leaf: &str| invalid(key(leaf), format!("missing required key `{leaf}`"));
+    let name = w.name.ok_or_else(|| missing("name"))?;
+    let replicas = w.replicas.ok_or_else(|| missing("replicas"))?;
+    if let Some(why) = name_problem(&name, "web") {
+        return Err(invalid(key("name"), why));
     }
-    Ok(out)
+    if replicas == 0 {
+        return Err(invalid(
+            key("replicas"),
+            "must be at least 1 (the number of pods)",
+        ));
+    }
+    if replicas > MAX_REPLICAS {
+        return Err(invalid(
+            key("replicas"),
+            format!(
+                "{replicas} is more than kubenines simulates ({MAX_REPLICAS} replicas per workload at most)"
+            ),
+        ));
+    }
+    let min_available = match (w.min_available, w.max_unavailable) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                key("max_unavailable"),
+                "give `min_available` or `max_unavailable`, not both (as a \
+                 PodDisruptionBudget takes one of minAvailable and maxUnavailable)",
+            ));
+        }
+        (min, max) => desired_healthy(min, max, replicas, ("min_available", "max_unavailable"))
+            .map_err(|(which, why)| invalid(key(which), why))?,
+    };
+    let (anti_affinity, preferred_anti_affinity) = match w.anti_affinity {
+        None => (RawAntiAffinity::None, RawAntiAffinity::None),
+        Some(RawAntiAffinityRule::Required(a)) => (a, RawAntiAffinity::None),
+        Some(RawAntiAffinityRule::Rules(r)) => (
+            r.required.unwrap_or(RawAntiAffinity::None),
+            r.preferred.unwrap_or(RawAntiAffinity::None),
+        ),
+    };
+    let mut preferred = Preferred::default();
+    match preferred_anti_affinity {
+        RawAntiAffinity::None => {}
+        RawAntiAffinity::Host => preferred.host = true,
+        RawAntiAffinity::Zone => preferred.zone = true,
+    }
+    let zone_spread = spread(&key("zone_spread"), w.zone_spread, &mut preferred.zone)?;
+    let host_spread = spread(&key("host_spread"), w.host_spread, &mut preferred.host)?;
+    Ok(Workload {
+        name,
+        replicas,
+        min_available,
+        startup: startup.unwrap_or(Distribution::Fixed(0.0)),
+        anti_affinity: match anti_affinity {
+            RawAntiAffinity::None => AntiAffinity::None,
+            RawAntiAffinity::Host => AntiAffinity::Host,
+            RawAntiAffinity::Zone => AntiAffinity::Zone,
+        },
+        zone_spread,
+        host_spread,
+        preferred,
+    })
+}
+
+/// A spread's DoNotSchedule max skew, or `None` with `preferred` set for a
+/// ScheduleAnyway one.
+fn spread(key: &str, raw: Option<RawSpread>, preferred: &mut bool) -> Result<Option<u32>, Invalid> {
+    let (max_skew, anyway) = match raw {
+        None => return Ok(None),
+        Some(RawSpread::MaxSkew(skew)) => (skew, false),
+        Some(RawSpread::Rule(rule)) => (
+            rule.max_skew,
+            rule.when_unsatisfiable == Some(RawWhenUnsatisfiable::ScheduleAnyway),
+        ),
+    };
+    if max_skew == 0 {
+        let leaf = key.rsplit('.').next().unwrap_or(key);
+        return Err(invalid(
+            key,
+            format!(
+                "must be at least 1 (the largest allowed difference in replicas between two \
+                 {}); leave `{leaf}` out for no spread rule",
+                if leaf == "host_spread" {
+                    "nodes"
+                } else {
+                    "zones"
+                }
+            ),
+        ));
+    }
+    if anyway {
+        *preferred = true;
+        Ok(None)
+    } else {
+        Ok(Some(max_skew))
+    }
+}
+
+/// The replicas that must be ready (a PodDisruptionBudget's desired healthy
+/// count) for `min` or `max` unavailable of `replicas`, default 1; `names`
+/// are the two keys as written. Kubernetes rounds a percentage up for both
+/// (`getExpectedPodCount` in pkg/controller/disruption/disruption.go calls
+/// `intstr.GetScaledValueFromIntOrPercent(..., true)`) and leaves
+/// `replicas - maxUnavailable` at 0 at least. A refusal names the key and why.
+pub(crate) fn desired_healthy(
+    min: Option<IntOrPercent>,
+    max: Option<IntOrPercent>,
+    replicas: u32,
+    names: (&'static str, &'static str),
+) -> Result<u32, (&'static str, String)> {
+    let (min_name, max_name) = names;
+    if let Some(max) = max {
+        let unavailable = max.scaled(replicas);
+        let healthy = u64::from(replicas).saturating_sub(unavailable);
+        if healthy == 0 {
+            return Err((
+                max_name,
+                format!(
+                    "{max_name} {max} of {replicas} replicas lets every replica go, so the \
+                     workload would count as available with none ready; allow fewer (at most {})",
+                    replicas - 1
+                ),
+            ));
+        }
+        return Ok(healthy as u32);
+    }
+    let Some(min) = min else { return Ok(1) };
+    let healthy = min.scaled(replicas);
+    if healthy == 0 {
+        return Err((
+            min_name,
+            match min {
+                IntOrPercent::Int(_) => {
+                    "must be at least 1: a workload with no ready replica is not available"
+                        .to_string()
+                }
+                IntOrPercent::Percent(_) => format!(
+                    "{min} of {replicas} replicas is none, and a workload with no ready replica \
+                     is not available: give at least 1%"
+                ),
+            },
+        ));
+    }
+    if healthy > u64::from(replicas) {
+        return Err((
+            min_name,
+            format!(
+                "{min_name} ({healthy}) is more than replicas ({replicas}): the workload \
+                 could never be available"
+            ),
+        ));
+    }
+    Ok(healthy as u32)
 }
 
 /// Why `name` is not a Kubernetes object name as kubenines accepts it, if it is not.
-fn name_problem(name: &str, example: &str) -> Option<String> {
+pub(crate) fn name_problem(name: &str, example: &str) -> Option<String> {
     if name.is_empty() {
         return Some(format!(
             "must not be empty; use lower-case letters, digits and `-`, e.g. `{example}`"
@@ -1110,7 +1317,7 @@ fn slo(i: usize, slo: RawSlo, workloads: Option<&[Workload]>) -> Result<Slo, Inv
 /// How many replicas of a workload can be placed at most when every worker
 /// is up, and why no more, if that is fewer than its replicas.
 fn placement_warning(
-    index: usize,
+    WorkloadKey { key, what, .. }: &WorkloadKey,
     workload: &Workload,
     workers: &Workers,
     zone_count: u32,
@@ -1179,8 +1386,9 @@ fn placement_warning(
         n => format!("the other {n} stay"),
     };
     let mut message = format!(
-        "{replicas} replicas but at most {placeable} can be placed ({reason}); {pending} \
-         Pending, as in a real cluster"
+        "{what}{}{replicas} replicas but at most {placeable} can be placed ({reason}); {pending} \
+         Pending, as in a real cluster",
+        if what.is_empty() { "" } else { ": " }
     );
     if placeable < u64::from(workload.min_available) {
         message.push_str(&format!(
@@ -1189,7 +1397,7 @@ fn placement_warning(
         ));
     }
     Some(Warning {
-        key: format!("workloads[{index}].replicas"),
+        key: key.clone(),
         message,
     })
 }

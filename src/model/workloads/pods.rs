@@ -11,13 +11,17 @@
 //! `zone` none in its zone; `zone_spread: s` allows a zone only if its count
 //! of the workload's pods plus one exceeds the smallest count over all zones
 //! that have workers by at most `s` (topology spread with DoNotSchedule, whose
-//! minimum counts every zone with nodes, up or down). Pods count on a node
-//! while they are bound to it, down or not, until they are evicted.
+//! minimum counts every zone with nodes, up or down); `host_spread: s` does
+//! the same over worker nodes (every worker is a domain, up or down). Pods
+//! count on a node while they are bound to it, down or not, until they are
+//! evicted.
 //! **Score**: among feasible nodes, the fewest pods of the same workload on
 //! the node, then in its zone (the default scheduler's soft spreading), then
 //! the fewest pods of any workload on the node (least allocated, every pod
-//! asking the same); ties are broken uniformly at random, as kube-scheduler
-//! picks among equal top scores.
+//! asking the same); a preferred rule over zones (preferred zone
+//! anti-affinity, a ScheduleAnyway zone spread) ranks the zone's count before
+//! the node's. Ties are broken uniformly at random, as kube-scheduler picks
+//! among equal top scores.
 
 use std::collections::VecDeque;
 
@@ -204,6 +208,11 @@ impl Pods {
             }
             None => u32::MAX,
         };
+        // Likewise a node, under a spread over nodes (every worker a domain).
+        let node_limit = match spec.host_spread {
+            Some(skew) => node_counts.iter().copied().min().unwrap_or(0) + skew,
+            None => u32::MAX,
+        };
         let ties = &mut self.ties;
         ties.clear();
         let mut best = u64::MAX;
@@ -219,12 +228,18 @@ impl Pods {
                     AntiAffinity::Host => here == 0,
                     AntiAffinity::Zone => in_zone == 0,
                     AntiAffinity::None => true,
-                } && in_zone < limit;
+                } && in_zone < limit
+                    && here < node_limit;
             if !allowed {
                 continue;
             }
+            let (first, second) = if spec.prefer_zone {
+                (in_zone, here)
+            } else {
+                (here, in_zone)
+            };
             // Counts are below 2^17 (MAX_PODS), so they pack without overlap.
-            let score = (here as u64) << 42 | (in_zone as u64) << 21 | self.node_load[n] as u64;
+            let score = (first as u64) << 42 | (second as u64) << 21 | self.node_load[n] as u64;
             if score < best {
                 best = score;
                 ties.clear();
@@ -256,6 +271,8 @@ mod tests {
             startup: Sampler::Fixed(0.0),
             anti_affinity,
             zone_spread: spread,
+            host_spread: None,
+            prefer_zone: false,
         }
     }
 
@@ -320,6 +337,62 @@ mod tests {
             .map(|z| load[z] as usize + load[z + 3] as usize)
             .collect();
         assert_eq!(zones, vec![1, 1, 1]);
+    }
+
+    #[test]
+    fn host_spread_counts_every_worker() {
+        // Worker 2 is down and empty: under host_spread 1 no up worker may
+        // hold more than 1, so one of three replicas stays Pending.
+        let mut spec = workload(3, AntiAffinity::None, None);
+        spec.host_spread = Some(1);
+        let mut pods = Pods::new(std::slice::from_ref(&spec), vec![0, 0, 0], 1);
+        pods.reset();
+        let mut rng = stream(1, 0, StreamId::new(1, 0));
+        let pending: Vec<u32> = pods.pending.drain(..).collect();
+        for p in pending {
+            match pods.choose_node(0, &spec, &[true, true, false], &mut rng) {
+                Some(n) => pods.bind(p, n, PodState::Ready),
+                None => pods.pending.push_back(p),
+            }
+        }
+        assert_eq!(pods.node_load, vec![1, 1, 0]);
+        assert_eq!(pods.pending.len(), 1);
+        // Without the rule all three are placed.
+        spec.host_spread = None;
+        pods.reset();
+        let pending: Vec<u32> = pods.pending.drain(..).collect();
+        for p in pending {
+            let n = pods.choose_node(0, &spec, &[true, true, false], &mut rng);
+            pods.bind(p, n.expect("feasible"), PodState::Ready);
+        }
+        assert_eq!(pods.node_load.iter().sum::<u32>(), 3);
+    }
+
+    #[test]
+    fn a_preferred_zone_rule_ranks_the_zone_first_and_filters_nothing() {
+        // Zone 0 holds workers 0 and 1, zone 1 worker 2. Worker 0 has two
+        // replicas, worker 2 one: by node count worker 1 is best (none
+        // there), by zone count worker 2 (zone 1 holds fewer).
+        let mut spec = workload(4, AntiAffinity::None, None);
+        let mut pods = Pods::new(std::slice::from_ref(&spec), vec![0, 0, 1], 2);
+        pods.reset();
+        for (p, n) in [(0, 0), (1, 0), (2, 2)] {
+            pods.pending.retain(|&q| q != p);
+            pods.bind(p, n, PodState::Ready);
+        }
+        let mut rng = stream(1, 0, StreamId::new(1, 0));
+        assert_eq!(pods.choose_node(0, &spec, &[true; 3], &mut rng), Some(1));
+        spec.prefer_zone = true;
+        assert_eq!(pods.choose_node(0, &spec, &[true; 3], &mut rng), Some(2));
+        // Preferred, not required: a fourth replica over two zones is placed.
+        let spec = WorkloadModel {
+            prefer_zone: true,
+            ..workload(4, AntiAffinity::None, None)
+        };
+        let mut pods = Pods::new(std::slice::from_ref(&spec), vec![0, 1], 2);
+        pods.reset();
+        assert_eq!(place_all(&mut pods, &spec, &mut rng), vec![2, 2]);
+        assert!(pods.pending.is_empty());
     }
 
     #[test]
