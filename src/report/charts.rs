@@ -1707,7 +1707,7 @@ fn availability(input: &ChartInput) -> Figure<'_> {
         .collect();
     let capped = all.iter().any(|n| n.values().any(|v| v == f64::INFINITY));
     let mut subtitle = String::from(
-        "Designs ranked best first. Dot: mean over replications; whiskers: 95% confidence interval.",
+        "Designs ranked most available first. Dot: mean over replications; whiskers: 95% confidence interval.",
     );
     if capped {
         subtitle.push_str(
@@ -1726,7 +1726,7 @@ fn availability(input: &ChartInput) -> Figure<'_> {
         stem: "availability".into(),
         title: format!("Availability of {ind}, in nines"),
         caption: format!(
-            "Nines of {ind} availability per design, best first: the dot is the mean over replications and the whiskers its 95% confidence interval; each extra nine is ten times less downtime."
+            "Nines of {ind} availability per design, most available first: the dot is the mean over replications and the whiskers its 95% confidence interval; each extra nine is ten times less downtime."
         ),
         height,
         page,
@@ -1944,7 +1944,7 @@ fn downtime_panels(totals: &[f64]) -> Vec<Vec<usize>> {
 fn panels_note(panels: usize) -> String {
     if panels > 1 {
         format!(
-            " The worst designs have more than {} times the downtime of the best, so the bars are split into {panels} panels, each on its own linear scale from zero: compare bar lengths within a panel, and totals across panels.",
+            " The designs with the most downtime have more than {} times that of those with the least, so the bars are split into {panels} panels, each on its own linear scale from zero: compare bar lengths within a panel, and totals across panels.",
             DOWNTIME_SPLIT_RATIO
         )
     } else {
@@ -1966,11 +1966,11 @@ fn downtime(input: &ChartInput) -> Figure<'_> {
         .collect();
     let panels = downtime_panels(&totals);
     let mut subtitle = String::from(
-        "Designs ranked best first; each bar is split by what the indicator was waiting for. Totals at the right.",
+        "Designs ranked most available first; each bar is split by what the indicator was waiting for. Totals at the right.",
     );
     if panels.len() > 1 {
         subtitle.push_str(&format!(
-            " The worst have over {DOWNTIME_SPLIT_RATIO} times the downtime of the best: {} panels, each with its own scale.",
+            " The most downtime is over {DOWNTIME_SPLIT_RATIO} times the least: {} panels, each with its own scale.",
             panels.len()
         ));
     }
@@ -2416,7 +2416,7 @@ fn quantiles(input: &ChartInput, rpo: bool) -> Figure<'_> {
         .collect();
     if !hidden.is_empty() {
         notes.push(format!(
-            "Not drawn, to keep to {MAX_LINES} lines (the best-ranked and the baseline): {}.",
+            "Not drawn, to keep to {MAX_LINES} lines (the highest-ranked and the baseline): {}.",
             hidden.join(", ")
         ));
     }
@@ -4678,7 +4678,7 @@ mod tests {
         // named as not drawn.
         assert!(has_text(
             &chart.svg,
-            "Not drawn, to keep to 8 lines (the best-ranked and the baseline): d12, d13, d14."
+            "Not drawn, to keep to 8 lines (the highest-ranked and the baseline): d12, d13, d14."
         ));
         // Curves a few pixels apart stay separate lines.
         input.designs[5].outage_minutes_quantiles[40].1 *= 1.2;

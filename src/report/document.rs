@@ -536,7 +536,11 @@ fn blocks(r: &Report) -> Vec<Block> {
     ));
 
     b.push(heading(2, SUMMARY));
-    b.push(Block::Para(Style::Summary, summary(r)));
+    let (lead, context) = summary(r);
+    b.push(Block::Para(Style::Summary, lead));
+    if !context.is_empty() {
+        b.push(Block::Para(Style::Summary, context));
+    }
 
     b.push(heading(2, RANKING));
     ranking(r, &mut b);
@@ -590,7 +594,8 @@ const NAMED_IN_SUMMARY: usize = 8;
 /// and who is tied with the leader (never "the best" of a tie), what to
 /// choose where costs exist, what the downtime is made of, the baseline,
 /// the topology question, the other indicators, the SLOs and the data.
-fn summary(r: &Report) -> Vec<Span> {
+/// Two paragraphs: the verdict on the ranking indicator, then the context.
+fn summary(r: &Report) -> (Vec<Span>, Vec<Span>) {
     let mut s = Vec::new();
     let Some(leader) = r.rows.first() else {
         s.push(t(if r.from_files {
@@ -601,7 +606,7 @@ fn summary(r: &Report) -> Vec<Span> {
         if !r.from_files {
             invalid_sentence(r, &mut s);
         }
-        return s;
+        return (s, Vec::new());
     };
     let n = r.rows.len();
     let facts = format!(
@@ -636,15 +641,20 @@ fn summary(r: &Report) -> Vec<Span> {
     if n > 1 {
         baseline_sentence(r, &mut s);
     }
-    topology_sentence(r, &mut s);
-    other_indicators_sentence(r, &mut s);
-    slo_sentence(r, &mut s);
-    data_sentence(r, &mut s);
-    frontier_sentence(r, &mut s);
+    let mut c = Vec::new();
+    topology_sentence(r, &mut c);
+    other_indicators_sentence(r, &mut c);
+    slo_sentence(r, &mut c);
+    data_sentence(r, &mut c);
+    frontier_sentence(r, &mut c);
     if !r.from_files {
-        invalid_sentence(r, &mut s);
+        invalid_sentence(r, &mut c);
     }
-    s
+    // Each sentence starts with a space, to follow another.
+    if let Some(Span::Text(first)) = c.first_mut() {
+        *first = first.trim_start().to_string();
+    }
+    (s, c)
 }
 
 /// "**a**, **b** and 3 more": names in bold, at most [`NAMED_IN_SUMMARY`].
@@ -706,6 +716,22 @@ fn tie_sentence(r: &Report, group: &[&ReportRow], s: &mut Vec<Span>) {
         .filter_map(|x| x.difference_to_leader)
         .map(|d| d.mean.abs())
         .fold(0.0_f64, f64::max);
+    let identical = |x: &&ReportRow| {
+        x.difference_to_leader
+            .is_some_and(|d| (d.mean, d.ci_low, d.ci_high) == (0.0, Some(0.0), Some(0.0)))
+    };
+    if tied.iter().all(identical) {
+        s.push(t(format!(
+            " ({} the same downtime as the leader in every replication). Together they are \
+             the leading group.",
+            if tied.len() == 1 {
+                "it has"
+            } else {
+                "each has"
+            }
+        )));
+        return;
+    }
     s.push(t(format!(
         " (the 95% interval of {} paired difference to the leader contains 0, so {} \
          be told apart from it; the means differ by at most {} of downtime a year). \
@@ -763,8 +789,45 @@ fn recommendation<'a>(r: &'a Report, group: &[&'a ReportRow], s: &mut Vec<Span>)
         s.push(code(&r.indicator));
         s.push(t(" for the least."));
     }
+    near_the_leader(r, c, s);
     c
 }
+
+/// A cheaper design outside the leading group whose extra downtime is
+/// significant but small, at most [`NEAR_THE_LEADER`] of the leader's even
+/// at the top of its interval: a planner weighing cost wants to know.
+fn near_the_leader(r: &Report, chosen: &ReportRow, s: &mut Vec<Span>) {
+    let leader = &r.rows[0];
+    let Some(chosen_cost) = chosen.monthly_cost else {
+        return;
+    };
+    let limit = NEAR_THE_LEADER * leader.downtime_minutes_per_year.mean;
+    let near = r
+        .rows
+        .iter()
+        .filter(|x| !x.leading_group && x.currency == chosen.currency)
+        .filter_map(|x| {
+            let cost = x.monthly_cost.filter(|&c| c < chosen_cost)?;
+            let high = x.difference_to_leader?.ci_high?;
+            (high <= limit).then_some((x, cost, high))
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    let Some((x, cost, high)) = near else { return };
+    s.push(t(" Just outside the group, "));
+    s.push(strong(&x.name));
+    s.push(t(format!(
+        " costs {} a month less for at most {} more downtime a year ({:.1}% of the leader's, \
+         at the top of the 95% interval): significant, but small.",
+        money(chosen_cost - cost, &x.currency),
+        human_duration_minutes(high),
+        100.0 * high / leader.downtime_minutes_per_year.mean
+    )));
+}
+
+/// How close to the leader a cheaper design outside the leading group must
+/// be for the summary to name it: its extra downtime, at the top of its
+/// interval, at most this share of the leader's downtime.
+const NEAR_THE_LEADER: f64 = 0.01;
 
 /// What `x`'s downtime is made of: the cause charged most, with its share.
 fn dominant_cause_sentence(r: &Report, x: &ReportRow, s: &mut Vec<Span>) {
@@ -2370,8 +2433,9 @@ mod tests {
         let text = |rows: Vec<ReportRow>| {
             let mut r = report();
             r.rows = rows;
-            summary(&r)
-                .iter()
+            let (lead, context) = summary(&r);
+            lead.iter()
+                .chain(&context)
                 .map(|x| match x {
                     Span::Text(v) | Span::Strong(v) | Span::Code(v) => v.as_str(),
                     Span::Break => " ",
@@ -2800,6 +2864,19 @@ mod tests {
         r.rows[0].monthly_cost = Some(400.0);
         let s = text(&r);
         assert!(s.contains("The leader is also the cheapest design of the leading group (400 EUR a month), so it is the one to choose on `api`."), "{s}");
+        // Outside the group but within 1% of the leader's downtime at the
+        // top of its interval, and cheaper: named, with what it costs.
+        let mut r2 = report();
+        r2.rows[0].monthly_cost = Some(900.0);
+        r2.rows[1].monthly_cost = Some(500.0);
+        r2.rows[2].monthly_cost = Some(100.0);
+        r2.rows[1].difference_to_leader = Some(i(0.02, 0.01));
+        let s = text(&r2);
+        assert!(s.contains("It costs 900 EUR a month. Just outside the group, **stacked-3** costs 400 EUR a month less for at most 1.8s more downtime a year (0.5% of the leader's, at the top of the 95% interval): significant, but small."), "{s}");
+        // At 1.1% it is not named (a|b is far off, and cheaper still).
+        r2.rows[1].difference_to_leader = Some(i(0.06, 0.0094));
+        let s = text(&r2);
+        assert!(!s.contains("Just outside"), "{s}");
         // The baseline leads: one Δ column, and the summary says so.
         r.baseline = "external-3x3".into();
         let m = markdown(&r);
