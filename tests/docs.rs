@@ -133,3 +133,36 @@ fn every_link_between_markdown_files_resolves() {
     assert!(checked >= 5, "only {checked} relative links found");
     assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
 }
+
+/// The shipped report was seen in a real browser: `docs/screenshots/take.sh`
+/// shot its first screens in headless Chromium at a laptop's width and a
+/// narrow window's, and recorded the page it shot. The screenshots are PNGs
+/// of those sizes, and of the page as shipped now: regenerating the report
+/// without taking them again fails here.
+#[test]
+fn the_shipped_report_has_screenshots_of_itself_at_two_widths() {
+    use sha2::{Digest, Sha256};
+    let dir = repo().join("docs/screenshots");
+    for (width, height) in [(1280u32, 2400u32), (760, 2400)] {
+        let path = dir.join(format!("control-plane-{width}.png"));
+        let png = fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{} is not a PNG", path.display());
+        assert_eq!(&png[12..16], b"IHDR");
+        let be = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().expect("4 bytes"));
+        assert_eq!((be(16), be(20)), (width, height), "{}", path.display());
+        // A blank page compresses to a few kilobytes; a report does not.
+        assert!(png.len() > 100_000, "{} is {} bytes", path.display(), png.len());
+    }
+    let page = fs::read(repo().join("reports/control-plane/index.html")).expect("the report");
+    let shot = read(&dir.join("control-plane.source"));
+    let now: String = Sha256::digest(&page)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        shot.trim(),
+        now,
+        "reports/control-plane/index.html changed since its screenshots were taken: run \
+         docs/screenshots/take.sh and look at them"
+    );
+}
