@@ -739,8 +739,10 @@ pub struct PairDifferences {
     pub keys: Vec<String>,
     /// `index[d][k]`: design d's indicator of key `keys[k]`, if it has one.
     index: Vec<Vec<Option<usize>>>,
-    /// `of[d * (d - 1) / 2 + e][k]` for e < d.
-    of: Vec<Vec<Option<MeanVar>>>,
+    /// `of[(d * (d - 1) / 2 + e) * keys.len() + k]` for e < d, flat: one
+    /// allocation a chunk, whatever the number of designs. Pairs that lack
+    /// the key stay empty.
+    of: Vec<MeanVar>,
 }
 
 impl PairDifferences {
@@ -771,37 +773,25 @@ impl PairDifferences {
         p
     }
 
-    /// Accumulators with nothing in them, of the same shape.
-    fn empty(&self) -> Vec<Vec<Option<MeanVar>>> {
+    /// Accumulators with nothing in them.
+    fn empty(&self) -> Vec<MeanVar> {
         let n = self.index.len();
-        (1..n)
-            .flat_map(|d| (0..d).map(move |e| (d, e)))
-            .map(|(d, e)| {
-                (0..self.keys.len())
-                    .map(|k| {
-                        (self.index[d][k].is_some() && self.index[e][k].is_some())
-                            .then(MeanVar::default)
-                    })
-                    .collect()
-            })
-            .collect()
+        vec![MeanVar::default(); n * n.saturating_sub(1) / 2 * self.keys.len()]
     }
 
     /// Adds a chunk's replications: `values[d][i][r]` as recorded.
-    fn push(&self, acc: &mut [Vec<Option<MeanVar>>], values: &[Recorded]) {
-        let mut p = 0;
+    fn push(&self, acc: &mut [MeanVar], values: &[Recorded]) {
+        let mut slots = acc.iter_mut();
         for d in 1..self.index.len() {
             for e in 0..d {
-                for (k, slot) in acc[p].iter_mut().enumerate() {
-                    if let (Some(acc), Some(i), Some(j)) =
-                        (slot.as_mut(), self.index[d][k], self.index[e][k])
-                    {
+                for k in 0..self.keys.len() {
+                    let Some(slot) = slots.next() else { return };
+                    if let (Some(i), Some(j)) = (self.index[d][k], self.index[e][k]) {
                         for (x, y) in values[d][i].iter().zip(&values[e][j]) {
-                            acc.push(x - y);
+                            slot.push(x - y);
                         }
                     }
                 }
-                p += 1;
             }
         }
     }
@@ -815,7 +805,11 @@ impl PairDifferences {
             std::cmp::Ordering::Less => (e, d, -1.0),
             std::cmp::Ordering::Equal => return None,
         };
-        let m = self.of.get(hi * (hi - 1) / 2 + lo)?.get(k)?.as_ref()?;
+        self.index.get(hi)?[k]?;
+        self.index.get(lo)?[k]?;
+        let m = self
+            .of
+            .get((hi * (hi - 1) / 2 + lo) * self.keys.len() + k)?;
         Some(m.interval95().affine(0.0, sign))
     }
 }
@@ -833,11 +827,7 @@ fn merge_accumulators(acc: &mut [Vec<Option<MeanVar>>], part: &[Vec<Option<MeanV
 
 /// One chunk (or block) of every design: summaries, paired differences to
 /// the baseline, and between every pair.
-type ChunkOfAll = (
-    Vec<Summary>,
-    Vec<Vec<Option<MeanVar>>>,
-    Vec<Vec<Option<MeanVar>>>,
-);
+type ChunkOfAll = (Vec<Summary>, Vec<Vec<Option<MeanVar>>>, Vec<MeanVar>);
 
 /// Appends `part`, the replications right after those of `acc`.
 fn merge_all(acc: &mut ChunkOfAll, part: &ChunkOfAll) {
@@ -845,7 +835,9 @@ fn merge_all(acc: &mut ChunkOfAll, part: &ChunkOfAll) {
         summary.merge(p);
     }
     merge_accumulators(&mut acc.1, &part.1);
-    merge_accumulators(&mut acc.2, &part.2);
+    for (a, p) in acc.2.iter_mut().zip(&part.2) {
+        a.merge(p);
+    }
 }
 
 /// Runs every model over the same replications; `baseline` indexes `models`.

@@ -146,12 +146,22 @@ fn the_shipped_report_has_screenshots_of_itself_at_two_widths() {
     for (width, height) in [(1280u32, 2400u32), (760, 2400)] {
         let path = dir.join(format!("control-plane-{width}.png"));
         let png = fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{} is not a PNG", path.display());
+        assert_eq!(
+            &png[..8],
+            b"\x89PNG\r\n\x1a\n",
+            "{} is not a PNG",
+            path.display()
+        );
         assert_eq!(&png[12..16], b"IHDR");
         let be = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().expect("4 bytes"));
         assert_eq!((be(16), be(20)), (width, height), "{}", path.display());
         // A blank page compresses to a few kilobytes; a report does not.
-        assert!(png.len() > 100_000, "{} is {} bytes", path.display(), png.len());
+        assert!(
+            png.len() > 100_000,
+            "{} is {} bytes",
+            path.display(),
+            png.len()
+        );
     }
     let page = fs::read(repo().join("reports/control-plane/index.html")).expect("the report");
     let shot = read(&dir.join("control-plane.source"));
