@@ -71,15 +71,17 @@ fn assert_well_formed(html: &str) {
     assert_eq!(depth, 0, "elements left open");
 }
 
-#[test]
-fn report_writes_every_chart_and_a_self_contained_page() {
-    let dir = out_dir("full");
+/// `kubenines report FILES... --out DIR -n N --quiet`, run from the
+/// repository's root; fails the test unless it succeeds.
+fn run_report(files: &[&str], dir: &Path, replications: &str) {
     let output = Command::cargo_bin("kubenines")
         .expect("binary")
         .current_dir(root())
-        .args(["report", "tests/studies/report.yaml", "--out"])
-        .arg(&dir)
-        .args(["-n", "96", "--quiet"])
+        .arg("report")
+        .args(files)
+        .arg("--out")
+        .arg(dir)
+        .args(["-n", replications, "--quiet"])
         .output()
         .expect("runs");
     assert!(
@@ -87,6 +89,12 @@ fn report_writes_every_chart_and_a_self_contained_page() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+#[test]
+fn report_writes_every_chart_and_a_self_contained_page() {
+    let dir = out_dir("full");
+    run_report(&["tests/studies/report.yaml"], &dir, "96");
     for stem in CHARTS {
         let svg = std::fs::read_to_string(dir.join(format!("charts/{stem}.svg")))
             .unwrap_or_else(|e| panic!("{stem}.svg: {e}"));
@@ -166,21 +174,7 @@ fn report_of_scenario_files_has_every_indicator_the_slos_and_the_data() {
         "scenarios/production.yaml",
         "scenarios/production-workloads.yaml",
     ];
-    let output = Command::cargo_bin("kubenines")
-        .expect("binary")
-        .current_dir(root())
-        .arg("report")
-        .args(files)
-        .arg("--out")
-        .arg(&dir)
-        .args(["-n", "64", "--quiet"])
-        .output()
-        .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_report(&files, &dir, "64");
     let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
     assert!(md.starts_with("# Comparison of 2 scenarios\n"), "{md}");
     assert!(md.contains(
@@ -251,19 +245,7 @@ fn report_of_scenario_files_has_every_indicator_the_slos_and_the_data() {
     let _ = std::fs::remove_dir_all(&dir);
 
     // One file is a report too.
-    let output = Command::cargo_bin("kubenines")
-        .expect("binary")
-        .current_dir(root())
-        .args(["report", "scenarios/stacked-3.yaml", "--out"])
-        .arg(&dir)
-        .args(["-n", "32", "--quiet"])
-        .output()
-        .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_report(&["scenarios/stacked-3.yaml"], &dir, "32");
     let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
     assert!(md.starts_with("# Scenario stacked-3\n"), "{md}");
     assert!(

@@ -780,22 +780,6 @@ struct Tip {
     text: String,
 }
 
-/// Text for XML character data and attribute values.
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c if c.is_control() && c != '\n' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The SVG with each tooltip added as an invisible shape over its mark,
 /// holding a `<title>`: the shapes come last, so they take the pointer, and
 /// are transparent, so the chart looks the same.
@@ -808,7 +792,7 @@ fn add_tips(svg: &str, tips: &[Tip]) -> String {
     out.push_str(&svg[..end]);
     out.push_str("<g class=\"tooltips\">\n");
     for tip in tips {
-        let title = format!("<title>{}</title>", xml_escape(&tip.text));
+        let title = format!("<title>{}</title>", super::document::esc(&tip.text));
         let invisible = "fill=\"#000\" fill-opacity=\"0\"";
         match &tip.hit {
             Hit::Rect(l, t, r, b) => out.push_str(&format!(

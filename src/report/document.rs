@@ -1198,11 +1198,7 @@ fn ranking(r: &Report, b: &mut Vec<Block>) {
         let (avail, avail_ci) = availability_parts(x);
         let mut row = vec![
             num(x.rank.to_string()),
-            Cell {
-                link: Some(design_id(x)),
-                name: true,
-                ..cell(&x.name)
-            },
+            name_cell(x),
             Cell {
                 ci: avail_ci,
                 ci_wraps: true,
@@ -1337,11 +1333,7 @@ fn ranking(r: &Report, b: &mut Vec<Block>) {
         .iter()
         .map(|x| {
             let mut row = vec![
-                Cell {
-                    link: Some(design_id(x)),
-                    name: true,
-                    ..cell(&x.name)
-                },
+                name_cell(x),
                 num(nines_text(x.nines, "")),
                 Cell {
                     ci: ci_text(&x.outages_per_year, rate),
@@ -1394,11 +1386,7 @@ fn every_indicator(r: &Report, b: &mut Vec<Block>) {
         .rows
         .iter()
         .map(|x| {
-            let mut row = vec![Cell {
-                link: Some(design_id(x)),
-                name: true,
-                ..cell(&x.name)
-            }];
+            let mut row = vec![name_cell(x)];
             for k in 0..r.indicator_keys.len() {
                 row.push(match x.indicators.get(k).and_then(Option::as_ref) {
                     None => num("–"),
@@ -1448,15 +1436,7 @@ fn slo_table(r: &Report, b: &mut Vec<Block>) {
     for x in r.rows.iter().filter(|x| !x.slos.is_empty()) {
         for (k, l) in x.slos.iter().enumerate() {
             rows.push(vec![
-                if k == 0 {
-                    Cell {
-                        link: Some(design_id(x)),
-                        name: true,
-                        ..cell(&x.name)
-                    }
-                } else {
-                    cell("")
-                },
+                if k == 0 { name_cell(x) } else { cell("") },
                 cell(&l.title),
                 Cell {
                     spans: vec![if l.verdict == "met" {
@@ -1508,11 +1488,7 @@ fn data_table(r: &Report, b: &mut Vec<Block>) {
         .filter_map(|x| {
             let d = x.data_loss.as_ref()?;
             Some(vec![
-                Cell {
-                    link: Some(design_id(x)),
-                    name: true,
-                    ..cell(&x.name)
-                },
+                name_cell(x),
                 Cell {
                     ci: ci_text(&d.events_per_year, rate),
                     ci_wraps: true,
@@ -1588,11 +1564,7 @@ fn causes(r: &Report, b: &mut Vec<Block>) {
             .rows
             .iter()
             .map(|x| {
-                let mut row = vec![Cell {
-                    link: Some(design_id(x)),
-                    name: true,
-                    ..cell(&x.name)
-                }];
+                let mut row = vec![name_cell(x)];
                 for &i in &shown {
                     let v = at(x, i);
                     row.push(if v == 0.0 {
@@ -1784,6 +1756,16 @@ fn reproduce(r: &Report, b: &mut Vec<Block>) {
 
 // ---------------------------------------------------------------------------
 // Numbers.
+
+/// A design's name as a table's first cell: on one line, linking to its
+/// assumptions.
+fn name_cell(x: &ReportRow) -> Cell {
+    Cell {
+        link: Some(design_id(x)),
+        name: true,
+        ..cell(&x.name)
+    }
+}
 
 fn design_id(x: &ReportRow) -> String {
     format!("design-{}", x.rank)
@@ -2113,8 +2095,9 @@ fn html_spans(spans: &[Span]) -> String {
 
 /// Text for XML content and attribute values: markup characters escaped,
 /// control characters shown as `\u{1b}` (see [`crate::text::visible`]),
-/// the non-characters XML forbids replaced by U+FFFD.
-fn esc(s: &str) -> String {
+/// the non-characters XML forbids replaced by U+FFFD. The charts' SVG
+/// tooltips use it too.
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -172,6 +172,35 @@ impl Reader<'_> {
         }
     }
 
+    /// Whether a rule's `topologyKey` (at `at`) is the zone (true) or the
+    /// node (false); any other key is warned about and the rule ignored
+    /// (`None`).
+    fn zone_or_host(
+        &mut self,
+        o: &Origin,
+        at: &str,
+        what: &str,
+        rule: &str,
+        key: &str,
+    ) -> Option<bool> {
+        if ZONE_KEYS.contains(&key) {
+            return Some(true);
+        }
+        if key == HOST_KEY {
+            return Some(false);
+        }
+        self.warn(
+            o,
+            &format!("{at}.topologyKey"),
+            format!(
+                "{what}: kubenines knows zones (`{}`) and nodes (`{HOST_KEY}`) only; this \
+                 {rule} on `{key}` is ignored",
+                ZONE_KEYS[0]
+            ),
+        );
+        None
+    }
+
     fn warn(&mut self, origin: &Origin, path: &str, message: String) {
         let (file, line, column, key) = self.locate(origin, path);
         self.warnings.push(ScenarioWarning {
@@ -691,20 +720,7 @@ impl Reader<'_> {
             .unwrap_or_default();
         for (k, c) in constraints.iter().enumerate() {
             let at = format!("spec.template.spec.topologySpreadConstraints[{k}]");
-            let zone = if ZONE_KEYS.contains(&c.topology_key.as_str()) {
-                true
-            } else if c.topology_key == HOST_KEY {
-                false
-            } else {
-                self.warn(
-                    o,
-                    &format!("{at}.topologyKey"),
-                    format!(
-                        "{what}: kubenines knows zones (`{}`) and nodes (`{HOST_KEY}`) only; this \
-                         constraint on `{}` is ignored",
-                        ZONE_KEYS[0], c.topology_key
-                    ),
-                );
+            let Some(zone) = self.zone_or_host(o, &at, what, "constraint", &c.topology_key) else {
                 continue;
             };
             if c.max_skew < 1 {
@@ -834,22 +850,7 @@ impl Reader<'_> {
         term: &PodAffinityTerm,
         labels: &BTreeMap<String, String>,
     ) -> Option<bool> {
-        let zone = if ZONE_KEYS.contains(&term.topology_key.as_str()) {
-            true
-        } else if term.topology_key == HOST_KEY {
-            false
-        } else {
-            self.warn(
-                o,
-                &format!("{at}.topologyKey"),
-                format!(
-                    "{what}: kubenines knows zones (`{}`) and nodes (`{HOST_KEY}`) only; this \
-                     anti-affinity on `{}` is ignored",
-                    ZONE_KEYS[0], term.topology_key
-                ),
-            );
-            return None;
-        };
+        let zone = self.zone_or_host(o, at, what, "anti-affinity", &term.topology_key)?;
         if !self.selects_own(o, what, at, term.label_selector.as_ref(), labels) {
             return None;
         }
