@@ -3531,3 +3531,48 @@ fn a_type_error_is_the_only_error() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].key.as_deref(), Some("control_plane.nodes"));
 }
+
+/// Each workload is checked on its own: a mistake in two workloads and one
+/// in the SLOs are three errors, in the file's order, not the first alone.
+#[test]
+fn every_workload_with_a_mistake_is_reported() {
+    let text = "\
+name: two-bad-workloads
+simulation: { horizon: 1y, replications: 10 }
+control_plane:
+  topology: stacked
+  nodes: 3
+  node: { failure: exponential(mean=1y), repair: fixed(1h) }
+  load_balancer: none
+workers:
+  nodes: 3
+  node: { failure: exponential(mean=1y), repair: fixed(1h) }
+workloads:
+  - name: web
+    replicas: 3
+    min_available: 4
+  - name: api
+    replicas: 2
+  - name: api
+    replicas: 2
+slos:
+  - indicator: apii
+    availability: 99.9%
+";
+    let errors =
+        kubenines::scenario::parse_str_all(text, "t.yaml", kubenines::scenario::Format::Yaml)
+            .expect_err("invalid");
+    let found: Vec<(String, u32)> = errors
+        .iter()
+        .map(|e| (e.key.clone().unwrap_or_default(), e.line.unwrap_or(0)))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("workloads[0].min_available".to_string(), 14),
+            ("workloads[2].name".to_string(), 17),
+            ("slos[0].indicator".to_string(), 20),
+        ],
+        "{errors:?}"
+    );
+}

@@ -205,11 +205,12 @@ pub(crate) fn validate(
             .and_then(|n| problems.keep(workers(w, n)))
             .map(Some),
     };
-    let (workloads, workload_keys) = match problems.keep(workloads(
+    let (workloads, workload_keys) = match workloads(
         raw.workloads.unwrap_or_default(),
         have_workers,
         manifests,
-    )) {
+        &mut problems,
+    ) {
         Some((w, keys)) => (Some(w), keys),
         None => (None, Vec::new()),
     };
@@ -535,21 +536,25 @@ struct WorkloadKey {
 
 /// The workloads (kubenines' own keys, and those read from manifests:
 /// `manifests[i]` for entry i), and for each the key its placement warning
-/// is located at, with the words that name it there.
+/// is located at, with the words that name it there. Each entry is checked
+/// on its own (an entry's first problem is recorded and the next entry
+/// checked); `None` once any problem is recorded.
 fn workloads(
     raw: Vec<RawWorkload>,
     have_workers: bool,
     mut manifests: ManifestWorkloads,
-) -> Result<(Vec<Workload>, Vec<WorkloadKey>), Invalid> {
+    problems: &mut Problems,
+) -> Option<(Vec<Workload>, Vec<WorkloadKey>)> {
     if raw.is_empty() {
-        return Ok((Vec::new(), Vec::new()));
+        return Some((Vec::new(), Vec::new()));
     }
     if !have_workers {
-        return Err(invalid(
+        problems.push(invalid(
             "workloads",
             "workloads run on worker nodes (control-plane nodes are tainted against them), \
              and this scenario has none; add `workers` with their `nodes` and `node`",
         ));
+        return None;
     }
     let too_many = |count: usize| {
         invalid(
@@ -558,53 +563,25 @@ fn workloads(
         )
     };
     if raw.len() > MAX_WORKLOADS {
-        return Err(too_many(raw.len()));
+        problems.push(too_many(raw.len()));
+        return None;
     }
     manifests.resize_with(raw.len(), || None);
     let mut out: Vec<Workload> = Vec::with_capacity(raw.len());
     let mut keys: Vec<WorkloadKey> = Vec::with_capacity(raw.len());
     let mut total: u64 = 0;
-    for ((i, mut w), loaded) in raw.into_iter().enumerate().zip(manifests) {
+    let mut failed = false;
+    for ((i, w), loaded) in raw.into_iter().enumerate().zip(manifests) {
         let key = |leaf: &str| format!("workloads[{i}].{leaf}");
-        let startup = match w.startup.take() {
-            Some(d) => Some(startup(&key("startup"), d.0)?),
-            None => None,
-        };
-        let (entry, from_manifest) = match (&w.manifest, loaded) {
-            (Some(_), loaded) => {
-                let mut loaded = loaded.unwrap_or_default();
-                let beside = [
-                    ("name", w.name.is_some()),
-                    ("replicas", w.replicas.is_some()),
-                    ("min_available", w.min_available.is_some()),
-                    ("max_unavailable", w.max_unavailable.is_some()),
-                    ("anti_affinity", w.anti_affinity.is_some()),
-                    ("zone_spread", w.zone_spread.is_some()),
-                    ("host_spread", w.host_spread.is_some()),
-                ];
-                if let Some((leaf, _)) = beside.iter().find(|(_, given)| *given) {
-                    return Err(invalid(
-                        key(leaf),
-                        format!(
-                            "`{leaf}` comes from the manifest (its Deployments, ReplicaSets and \
-                             PodDisruptionBudgets); only `startup` may stand beside `manifest`"
-                        ),
-                    ));
-                }
-                if let Some(startup) = &startup {
-                    for workload in &mut loaded {
-                        workload.startup = startup.clone();
-                    }
-                }
-                (loaded, true)
-            }
-            (None, _) => (vec![own_workload(w, startup, &key)?], false),
+        let Some((entry, from_manifest)) = problems.keep(workload_entry(w, loaded, &key)) else {
+            failed = true;
+            continue;
         };
         // A workload from a manifest is placed at its entry's `manifest`.
         let at = |leaf: &str| key(if from_manifest { "manifest" } else { leaf });
         for workload in entry {
             if let Some(earlier) = out.iter().position(|o| o.name == workload.name) {
-                return Err(invalid(
+                problems.push(invalid(
                     at("name"),
                     format!(
                         "`{}` is already the name of {}; each workload needs its own name (its \
@@ -613,16 +590,19 @@ fn workloads(
                         describe_workload(&keys[earlier])
                     ),
                 ));
+                failed = true;
+                continue;
             }
             total += u64::from(workload.replicas);
             if total > MAX_TOTAL_REPLICAS {
-                return Err(invalid(
+                problems.push(invalid(
                     at("replicas"),
                     format!(
                         "the replicas of workloads[0] to workloads[{i}] add up to {total}, more \
                          than kubenines simulates ({MAX_TOTAL_REPLICAS} over all workloads at most)"
                     ),
                 ));
+                return None;
             }
             let what = if from_manifest {
                 format!("`{}` (from the manifest)", workload.name)
@@ -636,11 +616,53 @@ fn workloads(
             });
             out.push(workload);
             if out.len() > MAX_WORKLOADS {
-                return Err(too_many(out.len()));
+                problems.push(too_many(out.len()));
+                return None;
             }
         }
     }
-    Ok((out, keys))
+    (!failed).then_some((out, keys))
+}
+
+/// One entry of `workloads`: its workloads (one written with kubenines'
+/// keys, or those of its manifest) and whether they came from a manifest.
+fn workload_entry(
+    mut w: RawWorkload,
+    loaded: Option<Vec<Workload>>,
+    key: &dyn Fn(&str) -> String,
+) -> Result<(Vec<Workload>, bool), Invalid> {
+    let startup = match w.startup.take() {
+        Some(d) => Some(startup(&key("startup"), d.0)?),
+        None => None,
+    };
+    if w.manifest.is_none() {
+        return Ok((vec![own_workload(w, startup, key)?], false));
+    }
+    let mut loaded = loaded.unwrap_or_default();
+    let beside = [
+        ("name", w.name.is_some()),
+        ("replicas", w.replicas.is_some()),
+        ("min_available", w.min_available.is_some()),
+        ("max_unavailable", w.max_unavailable.is_some()),
+        ("anti_affinity", w.anti_affinity.is_some()),
+        ("zone_spread", w.zone_spread.is_some()),
+        ("host_spread", w.host_spread.is_some()),
+    ];
+    if let Some((leaf, _)) = beside.iter().find(|(_, given)| *given) {
+        return Err(invalid(
+            key(leaf),
+            format!(
+                "`{leaf}` comes from the manifest (its Deployments, ReplicaSets and \
+                 PodDisruptionBudgets); only `startup` may stand beside `manifest`"
+            ),
+        ));
+    }
+    if let Some(startup) = &startup {
+        for workload in &mut loaded {
+            workload.startup = startup.clone();
+        }
+    }
+    Ok((loaded, true))
 }
 
 /// How an earlier workload is named in a message: `workloads[2]`, or by
