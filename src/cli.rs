@@ -986,7 +986,7 @@ fn report(args: ReportArgs) -> Result<(), Failure> {
     }
     let total = started.elapsed();
     out += &format!(
-        "report of {} ({} designs, {} invalid) in {}: {} files, {:.1} s \
+        "report of {} ({} {}, {} invalid) in {}: {} files, {:.1} s \
          (simulation {:.1} s, charts {:.1} s)\n",
         if from_files {
             study.source.clone()
@@ -994,6 +994,11 @@ fn report(args: ReportArgs) -> Result<(), Failure> {
             format!("study {}", study.name)
         },
         study.designs.len(),
+        if study.designs.len() == 1 {
+            "design"
+        } else {
+            "designs"
+        },
         study.invalid.len(),
         args.out.display(),
         written.len(),
@@ -1008,10 +1013,11 @@ fn report(args: ReportArgs) -> Result<(), Failure> {
 /// nothing but speed), each argument quoted for a POSIX shell where it
 /// needs to be ([`text::shell_word`]).
 fn reproduce_command(args: &ReportArgs) -> String {
-    // A path that starts with `-` would read as a flag: `./-x.yaml`.
+    // A path that starts with `-` would read as a flag: `./-x.yaml`; `-`
+    // alone is standard input.
     let path = |p: &std::path::Path| {
         let p = p.display().to_string();
-        if p.starts_with('-') {
+        if p.starts_with('-') && p != "-" {
             format!("./{p}")
         } else {
             p

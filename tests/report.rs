@@ -330,3 +330,33 @@ fn paired_differences_in_a_study_are_tighter_than_unpaired() {
         "only {much_tighter} differences are three times tighter"
     );
 }
+
+/// A scenario on standard input: the report names `<stdin>`, and its
+/// Reproduce command reads standard input again (`-`, not a file `./-`).
+#[test]
+fn report_of_standard_input_reproduces_with_a_dash() {
+    let dir = out_dir("stdin");
+    let text = std::fs::read_to_string(root().join("scenarios/stacked-3.yaml")).expect("reads");
+    let output = Command::cargo_bin("kubenines")
+        .expect("binary")
+        .current_dir(root())
+        .args(["report", "-", "--out"])
+        .arg(&dir)
+        .args(["-n", "16", "--quiet"])
+        .write_stdin(text)
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
+    assert!(md.contains("Scenario file `<stdin>`"), "{md}");
+    assert!(md.contains("```sh\nkubenines report - --out "), "{md}");
+    assert!(
+        md.contains("A scenario came from standard input (`-`)"),
+        "{md}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1703,6 +1703,23 @@ fn reproduce(r: &Report, b: &mut Vec<Block>) {
         lang: "sh",
         text: r.reproduce.clone(),
     });
+    if r.from_files
+        && r.rows
+            .iter()
+            .any(|x| x.source == crate::scenario::STDIN_NAME)
+    {
+        b.push(Block::Para(
+            Style::Plain,
+            vec![
+                t("A scenario came from standard input ("),
+                code("-"),
+                t(
+                    "): give the command the same text there, as shown under Designs and \
+                     their assumptions.",
+                ),
+            ],
+        ));
+    }
     b.push(Block::List(vec![
         vec![
             t(if r.from_files {

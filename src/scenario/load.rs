@@ -43,7 +43,7 @@ impl Format {
 pub const STDIN_PATH: &str = "-";
 
 /// How standard input is named in errors.
-const STDIN_NAME: &str = "<stdin>";
+pub const STDIN_NAME: &str = "<stdin>";
 
 /// Standard input's text, read once (a command may look at it twice: once
 /// to tell a study from a scenario, once to load it), at most one byte more

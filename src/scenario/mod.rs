@@ -62,7 +62,8 @@ pub use duration::{format_duration, parse_duration};
 pub use error::ScenarioError;
 pub(crate) use load::read_text;
 pub use load::{
-    Format, MAX_FILE_BYTES, STDIN_PATH, load, load_all, parse_str, parse_str_all, set_stdin_format,
+    Format, MAX_FILE_BYTES, STDIN_NAME, STDIN_PATH, load, load_all, parse_str, parse_str_all,
+    set_stdin_format,
 };
 pub use schema::json_schema;
 pub use study::{
