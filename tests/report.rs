@@ -74,6 +74,11 @@ fn assert_well_formed(html: &str) {
 /// `kubenines report FILES... --out DIR -n N --quiet`, run from the
 /// repository's root; fails the test unless it succeeds.
 fn run_report(files: &[&str], dir: &Path, replications: &str) {
+    run_report_with_input(files, dir, replications, "");
+}
+
+/// The same, with `input` on standard input.
+fn run_report_with_input(files: &[&str], dir: &Path, replications: &str, input: &str) {
     let output = Command::cargo_bin("kubenines")
         .expect("binary")
         .current_dir(root())
@@ -82,6 +87,7 @@ fn run_report(files: &[&str], dir: &Path, replications: &str) {
         .arg("--out")
         .arg(dir)
         .args(["-n", replications, "--quiet"])
+        .write_stdin(input)
         .output()
         .expect("runs");
     assert!(
@@ -337,20 +343,7 @@ fn paired_differences_in_a_study_are_tighter_than_unpaired() {
 fn report_of_standard_input_reproduces_with_a_dash() {
     let dir = out_dir("stdin");
     let text = std::fs::read_to_string(root().join("scenarios/stacked-3.yaml")).expect("reads");
-    let output = Command::cargo_bin("kubenines")
-        .expect("binary")
-        .current_dir(root())
-        .args(["report", "-", "--out"])
-        .arg(&dir)
-        .args(["-n", "16", "--quiet"])
-        .write_stdin(text)
-        .output()
-        .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_report_with_input(&["-"], &dir, "16", &text);
     let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
     assert!(md.contains("Scenario file `<stdin>`"), "{md}");
     assert!(md.contains("```sh\nkubenines report - --out "), "{md}");
