@@ -871,6 +871,19 @@ impl<DB: DrawingBackend> Pen<'_, DB> {
         self.area.dim_in_pixel().1 as i32
     }
 
+    /// A row's label, right-aligned just left of the plot at `left`.
+    fn row_label(&self, label: &str, left: i32, cy: i32, bold: bool) -> Drawn {
+        self.text_styled(
+            label,
+            (left - 10, cy),
+            SMALL_SIZE,
+            bold,
+            INK,
+            Anchor::RightCenter,
+            false,
+        )
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn text_styled(
         &self,
@@ -1770,15 +1783,7 @@ fn draw_availability<DB: DrawingBackend>(pen: &Pen<DB>, top: i32, input: &ChartI
         if i % 2 == 1 {
             pen.rect((left + 1, y0), (right, y0 + row_h), STRIPE.mix(0.8))?;
         }
-        pen.text_styled(
-            label,
-            (left - 10, cy),
-            SMALL_SIZE,
-            bold[i],
-            INK,
-            Anchor::RightCenter,
-            false,
-        )?;
+        pen.row_label(label, left, cy, bold[i])?;
         pen.text(
             &values[i],
             (right + 14, cy),
@@ -2086,15 +2091,7 @@ fn draw_downtime<DB: DrawingBackend>(
             let d = &designs[i];
             let cy = ptop + row_h * r as i32 + row_h / 2;
             let (bt, bb) = (cy - bar / 2, cy - bar / 2 + bar);
-            pen.text_styled(
-                &labels[i],
-                (left - 10, cy),
-                SMALL_SIZE,
-                bold[i],
-                INK,
-                Anchor::RightCenter,
-                false,
-            )?;
+            pen.row_label(&labels[i], left, cy, bold[i])?;
             // The whole bar's tooltip first, so the segments' lie above it.
             let end = if totals[i] > 0.0 {
                 x.px(totals[i])
@@ -3698,15 +3695,7 @@ fn draw_timeline<DB: DrawingBackend>(pen: &Pen<DB>, top: i32, t: &Timeline) -> D
         let y0 = row_top(i);
         let cy = y0 + row_h / 2;
         if i % label_every == 0 {
-            pen.text_styled(
-                &labels[i],
-                (left - 10, cy),
-                SMALL_SIZE,
-                row.indicator,
-                INK,
-                Anchor::RightCenter,
-                false,
-            )?;
+            pen.row_label(&labels[i], left, cy, row.indicator)?;
         }
         pen.rect(
             (left, y0 + pad),

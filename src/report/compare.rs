@@ -438,7 +438,7 @@ fn leading_groups(
                 comparison.pairs.between(i, l, key)
             };
             let Some(u) = difference else { continue };
-            let in_group = i == l || !significant(&u);
+            let in_group = i == l || !u.excludes_zero();
             if i != l && in_group {
                 tied.push((i, a));
             }
@@ -469,10 +469,10 @@ fn leading_groups(
     Named(groups)
 }
 
-/// Whether an interval excludes 0; one with no bounds (fewer than two
-/// replications) shows nothing.
+/// Whether a difference is significant: its interval excludes 0 (see
+/// [`Interval::excludes_zero`]).
 pub fn significant(x: &Interval) -> bool {
-    matches!((x.ci_low, x.ci_high), (Some(l), Some(h)) if l > 0.0 || h < 0.0)
+    x.excludes_zero()
 }
 
 /// `+1m 30s [+1m 02s, +1m 58s]`, for a difference in minutes.

@@ -716,10 +716,7 @@ fn tie_sentence(r: &Report, group: &[&ReportRow], s: &mut Vec<Span>) {
         .filter_map(|x| x.difference_to_leader)
         .map(|d| d.mean.abs())
         .fold(0.0_f64, f64::max);
-    let identical = |x: &&ReportRow| {
-        x.difference_to_leader
-            .is_some_and(|d| (d.mean, d.ci_low, d.ci_high) == (0.0, Some(0.0), Some(0.0)))
-    };
+    let identical = |x: &&ReportRow| x.difference_to_leader.is_some_and(|d| d.is_exactly_zero());
     if tied.iter().all(identical) {
         s.push(t(format!(
             " ({} the same downtime as the leader in every replication). Together they are \
@@ -1084,7 +1081,7 @@ fn topology_sentence(r: &Report, s: &mut Vec<Span>) {
     for (key, d) in &twin.control_plane_differences {
         let interval = match (d.ci_low, d.ci_high) {
             (Some(lo), Some(hi)) => {
-                if lo > 0.0 || hi < 0.0 {
+                if d.excludes_zero() {
                     significant.push(key.clone());
                 }
                 largest = largest.max(lo.abs()).max(hi.abs());
@@ -1137,7 +1134,7 @@ fn invalid_sentence(r: &Report, s: &mut Vec<Span>) {
 /// A difference in downtime minutes a year as a cell: the mean, its
 /// interval, and "(n.s.)" greyed when the interval contains 0.
 fn difference_cell(d: &Interval) -> (Cell, bool) {
-    let ns = !significant(d);
+    let ns = !d.excludes_zero();
     let ci = ci_text(d, signed_minutes);
     (
         Cell {
@@ -1152,11 +1149,6 @@ fn difference_cell(d: &Interval) -> (Cell, bool) {
         },
         ns,
     )
-}
-
-/// Whether an interval excludes 0 (one without bounds shows nothing).
-fn significant(d: &Interval) -> bool {
-    matches!((d.ci_low, d.ci_high), (Some(l), Some(h)) if l > 0.0 || h < 0.0)
 }
 
 /// The ranking on the ranking indicator, narrow enough for a 760-pixel
@@ -1221,8 +1213,7 @@ fn ranking(r: &Report, b: &mut Vec<Block>) {
                     let ci = ci_text(&d, signed_minutes);
                     if x.leading_group {
                         tied = true;
-                        let identical =
-                            (d.mean, d.ci_low, d.ci_high) == (0.0, Some(0.0), Some(0.0));
+                        let identical = d.is_exactly_zero();
                         any_identical |= identical;
                         Cell {
                             spans: vec![strong(if identical {

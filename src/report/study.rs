@@ -54,13 +54,7 @@ impl StudyOutcome<'_> {
 
     /// Downtime minutes per year of the ranking indicator by cause.
     fn by_cause(&self, d: &DesignResult) -> Vec<f64> {
-        self.indicator(d).map_or(vec![0.0; CAUSES], |i| {
-            i.downtime_minutes_per_year_by_cause
-                .0
-                .iter()
-                .map(|(_, x)| x.mean)
-                .collect()
-        })
+        self.by_cause_intervals(d).iter().map(|x| x.mean).collect()
     }
 
     /// Downtime minutes per year of the ranking indicator by cause, with

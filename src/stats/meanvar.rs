@@ -42,6 +42,18 @@ impl Interval {
     pub fn half_width(&self) -> Option<f64> {
         Some((self.ci_high? - self.ci_low?) / 2.0)
     }
+
+    /// Whether the interval excludes 0 (a significant difference); one
+    /// without bounds (fewer than two samples) shows nothing.
+    pub fn excludes_zero(&self) -> bool {
+        matches!((self.ci_low, self.ci_high), (Some(l), Some(h)) if l > 0.0 || h < 0.0)
+    }
+
+    /// Exactly 0 with an interval of [0, 0]: a difference of 0 in every
+    /// sample.
+    pub fn is_exactly_zero(&self) -> bool {
+        (self.mean, self.ci_low, self.ci_high) == (0.0, Some(0.0), Some(0.0))
+    }
 }
 
 /// Exact, for partial results that must merge to the last bit: the count
