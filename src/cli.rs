@@ -905,7 +905,7 @@ fn report(args: ReportArgs) -> Result<(), Failure> {
     }
     let from_files = is_study.is_none();
     let study = if from_files {
-        scenario::study_of_files(&args.files).map_err(bad_input)?
+        scenario::study_of_files(&args.files).map_err(|e| every_error(e, &args.files[0]))?
     } else {
         scenario::load_study(&args.files[0]).map_err(bad_input)?
     };

@@ -353,3 +353,31 @@ fn report_of_standard_input_reproduces_with_a_dash() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An invalid scenario file gives every error it has, as `compare` and
+/// `validate` give them, and exit 2.
+#[test]
+fn report_of_an_invalid_scenario_gives_every_error() {
+    let dir = out_dir("invalid");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("two-errors.yaml");
+    let text = std::fs::read_to_string(root().join("scenarios/stacked-3.yaml"))
+        .expect("reads")
+        .replacen("name: stacked-3", "name: Stacked 3", 1)
+        + "maintenance: { interval: 10s, duration: 5m }\n";
+    std::fs::write(&file, text).expect("writes");
+    let output = Command::cargo_bin("kubenines")
+        .expect("binary")
+        .arg("report")
+        .arg(&file)
+        .arg("--out")
+        .arg(dir.join("out"))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for key in [": name:", ": maintenance.interval:"] {
+        assert!(stderr.contains(key), "{key} missing: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

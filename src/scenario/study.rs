@@ -348,16 +348,18 @@ fn at(prefix: &[Segment], rest: &[Segment]) -> Vec<Segment> {
 /// design per file, named by its scenario's `name`, with nothing set; its
 /// effective scenario is the file as written (YAML as is, TOML and JSON
 /// rewritten as YAML). `name` is left empty and `source` lists the files.
-pub fn study_of_files(paths: &[PathBuf]) -> Result<Study, ScenarioError> {
+/// A file that is invalid gives every error it has (see
+/// [`load::parse_str_all`]).
+pub fn study_of_files(paths: &[PathBuf]) -> Result<Study, Vec<ScenarioError>> {
     let mut designs = Vec::with_capacity(paths.len());
     let mut sources = Vec::with_capacity(paths.len());
     for path in paths {
         let source = load::source_name(path);
-        let (text, format) = read_text(path)?;
-        let scenario = load::parse_str(&text, &source, format)?;
+        let (text, format) = read_text(path).map_err(|e| vec![e])?;
+        let scenario = load::parse_str_all(&text, &source, format)?;
         let effective_yaml = match format {
             Format::Yaml => text,
-            _ => to_yaml(&deserialize_tree::<Node>(&text, &source, format)?),
+            _ => to_yaml(&deserialize_tree::<Node>(&text, &source, format).map_err(|e| vec![e])?),
         };
         designs.push(StudyDesign {
             name: scenario.name.clone(),
