@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::model::{CAUSES, Cluster, IndicatorRun, Model, Sink};
+use crate::model::{Cluster, IndicatorRun, Model, Sink};
 use crate::stats::{DurationSketch, MeanVar};
 
 /// Replications per chunk: the unit of work and of merging.
@@ -52,9 +52,9 @@ pub struct IndicatorSummary {
     pub pending_outages: Vec<f64>,
     /// Outages still open at the horizon.
     pub censored: u64,
-    /// Per replication and cause (in [`crate::model::Cause::ALL`] order):
-    /// downtime charged to that cause / horizon. Sums to `unavailability`.
-    pub unavailability_by_cause: [MeanVar; CAUSES],
+    /// Per replication and cause (in [`Model::causes`] order): downtime
+    /// charged to that cause / horizon. Sums to `unavailability`.
+    pub unavailability_by_cause: Vec<MeanVar>,
     /// Per replication: failed-request seconds / horizon, the time-average
     /// share of client requests that fail (0 for indicators without
     /// requests, see [`Model::has_requests`]).
@@ -65,6 +65,14 @@ pub struct IndicatorSummary {
 }
 
 impl IndicatorSummary {
+    /// An empty summary of an indicator whose downtime is charged to `causes` causes.
+    pub fn new(causes: usize) -> IndicatorSummary {
+        IndicatorSummary {
+            unavailability_by_cause: vec![MeanVar::default(); causes],
+            ..IndicatorSummary::default()
+        }
+    }
+
     /// Adds one replication's figures (outage lengths go through the sink).
     #[inline]
     pub fn push(&mut self, ind: &IndicatorRun, horizon: f64, years: f64) {
@@ -166,7 +174,7 @@ impl Summary {
     pub fn new(model: &Model) -> Self {
         Summary {
             replications: 0,
-            indicators: vec![IndicatorSummary::default(); model.indicator_count()],
+            indicators: vec![IndicatorSummary::new(model.causes.len()); model.indicator_count()],
             data_loss: LossSummary::default(),
             data_loss_by_cause: vec![LossSummary::default(); model.data_cause_count()],
             events: 0,

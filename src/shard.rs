@@ -562,6 +562,9 @@ pub fn merge(parts: &[(String, Part)]) -> Result<Merged, String> {
         // is whether the blocks fit the scenario the parts carry.
         for (k, b) in (p.first_block..).zip(&p.blocks) {
             let fits = b.indicators.len() == model.indicator_count()
+                && b.indicators
+                    .iter()
+                    .all(|i| i.unavailability_by_cause.len() == model.causes.len())
                 && b.data_loss_by_cause.len() == model.data_cause_count();
             if !fits || k >= shard_total {
                 return Err(format!(

@@ -402,7 +402,7 @@ fn a_replacement_is_charged_to_eviction_or_scheduling() {
         outages > 0.0 && (total - exact).abs() < 1e-6,
         "{total} vs {exact}"
     );
-    let charged = by_cause[Cause::EvictionOrScheduling as usize];
+    let charged = by_cause[model.causes.slot(Cause::EvictionOrScheduling)];
     assert!((charged - exact).abs() < 1e-6, "{by_cause:?}");
 }
 
@@ -423,9 +423,9 @@ fn a_replacement_delayed_by_the_control_plane_is_charged_to_it() {
     assert!(outages > 0.0);
     let (by_cause, total) = downtime_by_cause(&model, "workload/app", 96);
     let api_back = lb_down_at + 3600.0 - 100.0 * DAY;
-    let lb = by_cause[Cause::LoadBalancer as usize];
-    let failover = by_cause[Cause::ControllerFailover as usize];
-    let eviction = by_cause[Cause::EvictionOrScheduling as usize];
+    let lb = by_cause[model.causes.slot(Cause::LoadBalancer)];
+    let failover = by_cause[model.causes.slot(Cause::ControllerFailover)];
+    let eviction = by_cause[model.causes.slot(Cause::EvictionOrScheduling)];
     assert!((lb - outages * api_back).abs() < 1e-6, "{by_cause:?}");
     assert!(
         (0.0..=outages * 0.001 + 1e-6).contains(&failover),

@@ -28,7 +28,7 @@ mod trace;
 
 pub use trace::{TraceRow, UP};
 
-use super::causes::{CAUSES, Cause};
+use super::causes::{Cause, CauseList};
 use super::controllers::{self, CONTROLLER_MANAGER, Controllers, SCHEDULER};
 use super::endpoint::{self, Endpoint};
 use super::etcd::{self, Etcd};
@@ -174,7 +174,7 @@ impl Event {
 }
 
 /// One indicator over one replication.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct IndicatorRun {
     /// Seconds down, within the horizon.
     pub downtime: f64,
@@ -182,8 +182,8 @@ pub struct IndicatorRun {
     pub outages: u32,
     /// An outage was still open at the horizon.
     pub censored: bool,
-    /// Seconds down by cause, in [`Cause::ALL`] order; sums to `downtime`.
-    pub downtime_by_cause: [f64; CAUSES],
+    /// Seconds down by cause, in [`Model::causes`] order; sums to `downtime`.
+    pub downtime_by_cause: Vec<f64>,
     /// Indicators with requests ([`Model::has_requests`]) only, else 0: the
     /// time integral of the share of client requests that fail (a full
     /// outage counts 1 per second, 1 of 3 endpoints in rotation dead 1/3).
@@ -199,10 +199,18 @@ pub struct IndicatorRun {
 }
 
 impl IndicatorRun {
+    /// An indicator up since t = 0, charging downtime to `causes`.
+    fn new(causes: &CauseList) -> IndicatorRun {
+        IndicatorRun {
+            downtime_by_cause: vec![0.0; causes.len()],
+            ..IndicatorRun::default()
+        }
+    }
+
     /// The open outage's current cause ends at `now`.
-    fn charge(&mut self, now: f64) {
+    fn charge(&mut self, causes: &CauseList, now: f64) {
         if let Some(c) = self.cause {
-            self.downtime_by_cause[c as usize] += now - self.cause_since;
+            self.downtime_by_cause[causes.slot(c)] += now - self.cause_since;
         }
     }
 }
@@ -326,7 +334,7 @@ impl<'m> Cluster<'m> {
             control_plane_changed: true,
             lease_attempted: false,
             settled: vec![true; model.indicator_count()],
-            indicators: vec![IndicatorRun::default(); model.indicator_count()],
+            indicators: vec![IndicatorRun::new(&model.causes); model.indicator_count()],
             indicators_down: 0,
             failing: 0.0,
             failing_since: 0.0,
@@ -463,13 +471,14 @@ impl<'m> Cluster<'m> {
     /// The end of a replication: open outages are charged up to the
     /// horizon, and data-loss figures handed to a sink that takes them.
     fn finish(&mut self, stopped: Option<f64>, sink: &mut impl Sink) -> ReplicationRun<'_> {
-        let horizon = self.ctx.model.horizon;
+        let m = self.ctx.model;
+        let horizon = m.horizon;
         self.requests_until(horizon);
         for ind in &mut self.indicators {
             if ind.down {
                 ind.downtime += horizon - ind.down_since;
                 ind.censored = true;
-                ind.charge(horizon);
+                ind.charge(&m.causes, horizon);
             }
         }
         if sink.takes_data() {
@@ -517,7 +526,9 @@ impl<'m> Cluster<'m> {
         self.settled.fill(true);
         self.control_plane_changed = true;
         self.lease_attempted = false;
-        self.indicators.fill(IndicatorRun::default());
+        for ind in &mut self.indicators {
+            *ind = IndicatorRun::new(&m.causes);
+        }
         self.indicators_down = 0;
         self.failing = 0.0;
         self.failing_since = 0.0;
@@ -836,6 +847,7 @@ impl<'m> Cluster<'m> {
         } else {
             Some(self.blocking_cause_judged(i, now, judged))
         };
+        let causes = &self.ctx.model.causes;
         let ind = &mut self.indicators[i];
         if ind.down == up {
             if up {
@@ -843,7 +855,7 @@ impl<'m> Cluster<'m> {
                 ind.downtime += d;
                 ind.down = false;
                 self.indicators_down -= 1;
-                ind.charge(now);
+                ind.charge(causes, now);
                 ind.cause = None;
                 on_outage.outage(i, d);
             } else {
@@ -855,7 +867,7 @@ impl<'m> Cluster<'m> {
                 ind.cause_since = now;
             }
         } else if cause != ind.cause {
-            ind.charge(now);
+            ind.charge(causes, now);
             ind.cause = cause;
             ind.cause_since = now;
         }

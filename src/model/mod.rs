@@ -17,7 +17,7 @@ mod streams;
 mod workloads;
 
 pub use api_path::{HealthCheck, LoadBalancerKind, Wiring};
-pub use causes::{CAUSES, Cause};
+pub use causes::{CAUSES, Cause, CauseList};
 pub use cluster::{Census, Cluster, IndicatorRun, Probe, ReplicationRun, Sink, TraceRow, UP};
 pub use operations::DataRun;
 
@@ -185,6 +185,8 @@ pub struct Model {
     /// The most events one replication may process: the scenario's budget
     /// per simulated year times the horizon in years (at least one).
     pub event_limit: u64,
+    /// The causes downtime is charged to, in result order.
+    pub causes: CauseList,
 }
 
 /// A Deployment, compiled.
@@ -474,6 +476,7 @@ impl Model {
                 s.simulation.max_events_per_year(),
                 s.simulation.horizon / YEAR_SECONDS,
             ),
+            causes: CauseList::new(false, false, Vec::new()),
         })
     }
 

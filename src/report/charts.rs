@@ -294,7 +294,7 @@ const fn rgb(hex: u32) -> RGBColor {
 /// and an indicator's `zone outage` are three oranges), or a colour of its
 /// own. No two are alike: the test `timeline_states_have_distinct_colours`
 /// keeps them at least [`MIN_STATE_CONTRAST`] apart in CIELAB.
-const STATE_COLORS: [(&str, RGBColor); 23] = [
+const STATE_COLORS: [(&str, RGBColor); 26] = [
     ("up", rgb(0x8dd3b4)),
     // The causes, as in the downtime chart.
     ("disaster recovery", FILLS[0]),
@@ -306,6 +306,11 @@ const STATE_COLORS: [(&str, RGBColor); 23] = [
     ("etcd election", FILLS[6]),
     ("controller failover", FILLS[7]),
     ("eviction or scheduling", FILLS[8]),
+    // The causes only some models have; a change's first, others as an
+    // unknown state's (`change NAME` in the downtime chart).
+    ("rack outage", rgb(0x8844ee)),
+    ("certificate expiry", rgb(0xb2182b)),
+    ("change", rgb(0xe7298a)),
     // Components.
     ("recovering", rgb(0x003c60)),
     ("down", rgb(0x9e6b00)),
@@ -1944,9 +1949,10 @@ fn panels_note(panels: usize) -> String {
 fn downtime(input: &ChartInput) -> Figure<'_> {
     let ind = &input.indicator;
     let causes = causes_present(input);
+    let fills = state_colors(&input.causes);
     let legend = causes
         .iter()
-        .map(|&c| item(&input.causes[c], FILLS[c % FILLS.len()], Swatch::Block))
+        .map(|&c| item(&input.causes[c], fills[c], Swatch::Block))
         .collect();
     let totals: Vec<f64> = input
         .designs
@@ -2087,6 +2093,7 @@ fn draw_downtime<DB: DrawingBackend>(
         };
         x_axis(pen, &x, &ticks, &|v| fmt_num(v), ptop, bottom, &title)?;
         let bar = ((row_h as f64 * 0.62).round() as i32).max(1);
+        let fills = state_colors(&input.causes);
         for (r, &i) in panel.iter().enumerate() {
             let d = &designs[i];
             let cy = ptop + row_h * r as i32 + row_h / 2;
@@ -2127,7 +2134,7 @@ fn draw_downtime<DB: DrawingBackend>(
                 let (a, b) = (x.px(acc), x.px(acc + v));
                 acc += v;
                 if b > a {
-                    let fill = FILLS[c % FILLS.len()];
+                    let fill = fills[c];
                     pen.rect((a, bt), (b, bb), fill.to_rgba())?;
                     // A hairline between segments keeps neighbours apart.
                     if a > left {
@@ -4336,7 +4343,7 @@ mod tests {
             .collect();
         states.push(crate::model::UP.to_string());
         states.extend(
-            crate::model::Cause::ALL
+            crate::model::Cause::EVERY_KIND
                 .iter()
                 .map(|c| c.label().to_string()),
         );

@@ -81,20 +81,41 @@ pub(super) fn opt(x: Option<f64>) -> String {
 impl Exporter for CsvExporter {
     fn write(&self, results: &Results, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let mut w = ::csv::Writer::from_writer(out);
-        // Downtime by cause: one column per cause, after the fixed ones.
-        let cause_columns: Vec<String> = Cause::ALL
-            .iter()
-            .map(|c| format!("downtime_minutes_per_year_{}", c.key()))
-            .collect();
+        // Downtime by cause: one column per cause every model has, after
+        // the fixed ones; the causes only some models have (racks,
+        // certificates, changes) after the request columns, so that no
+        // column moves.
+        let extra: Vec<String> = results
+            .indicators
+            .0
+            .first()
+            .map(|(_, r)| {
+                r.downtime_minutes_per_year_by_cause
+                    .0
+                    .iter()
+                    .map(|(k, _)| k.clone())
+                    .filter(|k| !Cause::ALWAYS.iter().any(|c| c.key() == k))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let column = |key: &str| format!("downtime_minutes_per_year_{key}");
+        let cause_columns: Vec<String> = Cause::ALWAYS.iter().map(|c| column(c.key())).collect();
         w.write_record(
             HEADER
                 .iter()
                 .map(|h| h.to_string())
                 .chain(cause_columns)
-                .chain(REQUEST_COLUMNS.iter().map(|h| h.to_string())),
+                .chain(REQUEST_COLUMNS.iter().map(|h| h.to_string()))
+                .chain(extra.iter().map(|k| column(k))),
         )?;
         for (name, r) in &results.indicators.0 {
             let o = &r.outage_minutes;
+            let by_cause = |key: &str| {
+                r.downtime_minutes_per_year_by_cause
+                    .get(key)
+                    .map(|i| i.mean.to_string())
+                    .unwrap_or_default()
+            };
             w.write_record(
                 [
                     csv_cell(&results.scenario.name),
@@ -122,14 +143,10 @@ impl Exporter for CsvExporter {
                 ]
                 .into_iter()
                 .chain(std::iter::repeat_n(String::new(), 17))
-                .chain(
-                    r.downtime_minutes_per_year_by_cause
-                        .0
-                        .iter()
-                        .map(|(_, i)| i.mean.to_string()),
-                )
+                .chain(Cause::ALWAYS.iter().map(|c| by_cause(c.key())))
                 .chain(interval_cells(r.request_success.as_ref()))
-                .chain(interval_cells(r.degraded_minutes_per_year.as_ref())),
+                .chain(interval_cells(r.degraded_minutes_per_year.as_ref()))
+                .chain(extra.iter().map(|k| by_cause(k))),
             )?;
         }
         let d = &results.data_loss;
@@ -174,7 +191,7 @@ impl Exporter for CsvExporter {
             }
             record.extend(std::iter::repeat_n(
                 String::new(),
-                CAUSES + REQUEST_COLUMNS.len(),
+                CAUSES + REQUEST_COLUMNS.len() + extra.len(),
             ));
             w.write_record(record)?;
         }

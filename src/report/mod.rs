@@ -19,7 +19,7 @@ pub use table::TableExporter;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::model::{Cause, Model};
+use crate::model::Model;
 use crate::runner::{IndicatorSummary, LossSummary, Run};
 use crate::scenario::YEAR_SECONDS;
 use crate::stats::{DurationSketch, Interval, MeanVar, RELATIVE_ACCURACY};
@@ -245,12 +245,18 @@ impl Results {
     /// Assembles results from a finished run.
     pub fn new(model: &Model, source: &str, run: &Run) -> Results {
         let s = &run.summary;
+        let causes = model.causes.keys();
         let indicators = model
             .indicator_keys()
             .into_iter()
             .zip(&s.indicators)
             .enumerate()
-            .map(|(i, (key, summary))| (key, IndicatorResult::new(summary, model.has_requests(i))))
+            .map(|(i, (key, summary))| {
+                (
+                    key,
+                    IndicatorResult::new(summary, model.has_requests(i), &causes),
+                )
+            })
             .collect();
         let wall = run.wall.as_secs_f64().max(1e-9);
         Results {
@@ -336,7 +342,7 @@ fn fraction_interval(m: &MeanVar) -> Interval {
 impl IndicatorResult {
     /// From an indicator's summary; `requests` when it has client requests
     /// ([`Model::has_requests`]).
-    pub fn new(s: &IndicatorSummary, requests: bool) -> IndicatorResult {
+    pub fn new(s: &IndicatorSummary, requests: bool, causes: &[String]) -> IndicatorResult {
         let u = fraction_interval(&s.unavailability);
         let minutes = |x: Option<f64>| x.map(|v| v / 60.0);
         let d = &s.outage_seconds;
@@ -357,13 +363,13 @@ impl IndicatorResult {
             },
             unavailability: u,
             downtime_minutes_per_year_by_cause: Named(
-                Cause::ALL
+                causes
                     .iter()
                     .zip(&s.unavailability_by_cause)
                     .map(|(c, m)| {
                         let mut i = m.interval95().affine(0.0, MINUTES_PER_YEAR);
                         i.ci_low = i.ci_low.map(|x| x.max(0.0));
-                        (c.key().to_string(), i)
+                        (c.clone(), i)
                     })
                     .collect(),
             ),
@@ -404,7 +410,7 @@ mod tests {
         // No failed request in one year, 1% of them in the other: 99.5%.
         // Up but degraded half of one year: a quarter year on average.
         let s = summary(&[(0.0, 0.0), (0.01 * YEAR_SECONDS, 0.5 * YEAR_SECONDS)]);
-        let r = IndicatorResult::new(&s, true);
+        let r = IndicatorResult::new(&s, true, &[]);
         let ok = r.request_success.expect("api has requests");
         assert_eq!(ok.mean, 0.995);
         // n = 2: failing shares 0 and 0.01, standard error 0.005, t(1) = 12.706...;
@@ -435,7 +441,7 @@ mod tests {
             r.failed_request_seconds = r.downtime;
             s.push(&r, YEAR_SECONDS, 1.0);
         }
-        let r = IndicatorResult::new(&s, true);
+        let r = IndicatorResult::new(&s, true, &[]);
         assert_eq!(r.request_success, Some(r.availability));
         assert_eq!(
             r.degraded_minutes_per_year,
@@ -449,7 +455,7 @@ mod tests {
 
     #[test]
     fn indicators_without_requests_have_neither() {
-        let r = IndicatorResult::new(&summary(&[(1.0, 1.0), (2.0, 2.0)]), false);
+        let r = IndicatorResult::new(&summary(&[(1.0, 1.0), (2.0, 2.0)]), false, &[]);
         assert_eq!(r.request_success, None);
         assert_eq!(r.degraded_minutes_per_year, None);
         let json = serde_json::to_value(&r).expect("serialises");

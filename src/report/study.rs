@@ -8,7 +8,7 @@ use super::compare::{ComparisonResults, DesignResult};
 use super::document::{DataRisk, IndicatorCell, Report, ReportChart, ReportRow, Shape, SloLine};
 use super::human::human_duration_minutes;
 use super::{IndicatorResult, Tool};
-use crate::model::{CAUSES, Cause, Model, UP};
+use crate::model::{CauseList, Model, UP};
 use crate::runner::Comparison;
 use crate::scenario::Study;
 use crate::stats::{DurationSketch, Interval};
@@ -57,17 +57,32 @@ impl StudyOutcome<'_> {
         self.by_cause_intervals(d).iter().map(|x| x.mean).collect()
     }
 
+    /// Every design's causes together, as (key, label), in precedence order.
+    fn causes(&self) -> Vec<(String, String)> {
+        CauseList::union(self.models.iter().map(|m| &m.causes))
+    }
+
     /// Downtime minutes per year of the ranking indicator by cause, with
-    /// their intervals.
+    /// their intervals, in [`Self::causes`] order (0 for a cause the design
+    /// cannot have).
     fn by_cause_intervals(&self, d: &DesignResult) -> Vec<Interval> {
-        self.indicator(d)
-            .map_or(vec![Interval::default(); CAUSES], |i| {
-                i.downtime_minutes_per_year_by_cause
-                    .0
-                    .iter()
-                    .map(|(_, x)| *x)
-                    .collect()
+        let by_cause = self
+            .indicator(d)
+            .map(|i| &i.downtime_minutes_per_year_by_cause);
+        self.causes()
+            .iter()
+            .map(|(key, _)| {
+                by_cause
+                    .and_then(|c| c.get(key))
+                    .copied()
+                    .unwrap_or_default()
             })
+            .collect()
+    }
+
+    /// The causes' labels, in [`Self::causes`] order.
+    fn cause_labels(&self) -> Vec<String> {
+        self.causes().into_iter().map(|(_, label)| label).collect()
     }
 
     /// Everything the charts draw; `timeline` from [`Self::timeline`].
@@ -140,7 +155,7 @@ impl StudyOutcome<'_> {
             .collect();
         ChartInput {
             indicator: self.results.indicator.clone(),
-            causes: Cause::ALL.iter().map(|c| c.label().to_string()).collect(),
+            causes: self.cause_labels(),
             designs,
             sweeps,
             timeline,
@@ -159,10 +174,11 @@ impl StudyOutcome<'_> {
             .iter()
             .find(|d| d.name == self.results.baseline)?;
         let by_cause = self.by_cause(result);
-        let top = (0..CAUSES)
+        let causes = self.causes();
+        let top = (0..causes.len())
             .filter(|&c| by_cause[c] > 0.0)
             .max_by(|&x, &y| by_cause[x].total_cmp(&by_cause[y]))
-            .map(|c| Cause::ALL[c]);
+            .and_then(|c| self.models[b].causes.find(&causes[c].0));
         let scan = TIMELINE_SCAN.min(self.results.replications.max(1));
         let sample = sample_outage(&self.models[b], &self.results.indicator, top, scan)?;
         let (start, end) = sample.window;
@@ -277,7 +293,7 @@ impl StudyOutcome<'_> {
             baseline: r.baseline.clone(),
             wall_seconds: r.wall_seconds,
             threads: r.threads,
-            causes: Cause::ALL.iter().map(|c| c.label().to_string()).collect(),
+            causes: self.cause_labels(),
             indicator_keys: r.leading_groups.0.iter().map(|(k, _)| k.clone()).collect(),
             rows,
             invalid: study
