@@ -33,10 +33,10 @@ use super::controllers::{self, CONTROLLER_MANAGER, Controllers, SCHEDULER};
 use super::endpoint::{self, Endpoint};
 use super::etcd::{self, Etcd};
 use super::infrastructure::{self, Infrastructure};
-use super::operations::{self, DataRecovery, DataRun, Maintenance};
+use super::operations::{self, Changes, DataRecovery, DataRun, Effect, Maintenance};
 use super::streams::{Layout, Streams};
 use super::workloads::{self, Workloads};
-use super::{INDICATORS, Lifecycle, Model, Role, Wiring};
+use super::{ChangeTarget, INDICATORS, Lifecycle, Model, Role, Wiring};
 use crate::engine::{EventQueue, Packed, Rng};
 
 /// What every room may use: the model, the random streams and the queue.
@@ -292,6 +292,7 @@ pub struct Cluster<'m> {
     workloads: Workloads,
     maintenance: Maintenance,
     recovery: DataRecovery,
+    changes: Changes,
     /// A control-plane component (host, zone, member, apiserver, load
     /// balancer, election, data) changed since the last settle: only then
     /// can etcd, the API or the leases change.
@@ -330,6 +331,7 @@ impl<'m> Cluster<'m> {
             workloads: Workloads::new(model),
             maintenance: Maintenance::new(),
             recovery,
+            changes: Changes::new(model),
             ctx,
             control_plane_changed: true,
             lease_attempted: false,
@@ -550,6 +552,7 @@ impl<'m> Cluster<'m> {
         self.infra.start(ctx);
         self.endpoint.start(ctx);
         self.etcd.start(ctx);
+        self.changes.reset(ctx);
     }
 
     /// Routes an event to the room that owns it.
@@ -623,7 +626,8 @@ impl<'m> Cluster<'m> {
                     Wiring::Kubeadm => {
                         // Each host's own apiserver, which the endpoint
                         // follows as it changes; etcd must be writable.
-                        let etcd = self.etcd.writable(m, &self.infra);
+                        let etcd = self.etcd.writable(m, &self.infra)
+                            && !self.changes.certificates_expired();
                         let serving = self.endpoint.serving_all();
                         self.controllers
                             .handle(&mut self.ctx, e, etcd, Some(serving), &self.infra);
@@ -641,6 +645,20 @@ impl<'m> Cluster<'m> {
                 }
                 operations::Event::DisasterStrike(i) => {
                     self.control_plane_changed |= self.recovery.strike(ctx, now, i);
+                }
+                operations::Event::CertificatesExpire(_)
+                | operations::Event::CertificatesRenewed(_) => {
+                    self.changes.handle(ctx, now, e);
+                    self.control_plane_changed = true;
+                }
+                operations::Event::ChangeDue(_)
+                | operations::Event::ChangeStep(_)
+                | operations::Event::ChangeRestarted(_)
+                | operations::Event::ChangeGate(_)
+                | operations::Event::ChangeDetected(_)
+                | operations::Event::ChangeRolledBack(_) => {
+                    let effect = self.changes.handle(ctx, now, e);
+                    self.apply_change(effect, now);
                 }
                 operations::Event::RecoveryStep(generation) => {
                     let etcd_was = self.settled[0];
@@ -681,11 +699,80 @@ impl<'m> Cluster<'m> {
         }
     }
 
-    /// etcd writable and the endpoint up, now.
+    /// etcd writable, the endpoint up and the certificates valid, now.
     #[inline]
     fn api_now(&self) -> bool {
         let m = self.ctx.model;
-        self.etcd.writable(m, &self.infra) && self.endpoint.up(m, &self.infra)
+        self.etcd.writable(m, &self.infra)
+            && self.endpoint.up(m, &self.infra)
+            && !self.changes.certificates_expired()
+    }
+
+    /// Carries out what a change's event decided: its targets let go, then
+    /// those of the step going live held down (a good change stops them
+    /// gracefully first: leases released, an etcd leader handing over, a
+    /// worker drained); and the certificates renewed.
+    #[inline(never)]
+    fn apply_change(&mut self, effect: Effect, now: f64) {
+        let c = effect.change;
+        for t in effect.release.clone() {
+            self.hold_target(c, t as usize, false, false, now);
+        }
+        for t in effect.hold.clone() {
+            self.hold_target(c, t as usize, true, effect.graceful, now);
+        }
+        if effect.renew {
+            self.changes.renew(&mut self.ctx, now);
+            self.control_plane_changed = true;
+        }
+    }
+
+    /// Holds target t of change c down, or lets it go.
+    fn hold_target(&mut self, c: u16, t: usize, hold: bool, graceful: bool, now: f64) {
+        let m = self.ctx.model;
+        match m.changes[c as usize].target {
+            ChangeTarget::ControlPlane => {
+                self.control_plane_changed = true;
+                if hold {
+                    self.controllers.release(&mut self.ctx, now, t as u16);
+                }
+                if let Some(live) = self.infra.set_cp_held(t, c, hold) {
+                    self.endpoint.processes_changed(
+                        &mut self.ctx,
+                        now,
+                        t,
+                        live,
+                        &self.infra,
+                        &self.etcd,
+                    );
+                }
+            }
+            ChangeTarget::Etcd => {
+                self.control_plane_changed = true;
+                let h = m.member_hosts[t] as usize;
+                if hold && graceful {
+                    self.etcd.drain(&mut self.ctx, h, &self.infra);
+                }
+                if self.etcd.set_held(m, t, c, hold, &self.infra) {
+                    self.endpoint
+                        .member_changed(&mut self.ctx, now, h, &self.infra, &self.etcd);
+                }
+            }
+            ChangeTarget::Workers => {
+                if hold && graceful {
+                    self.workloads.evict_worker(&mut self.ctx, t as u16, now);
+                }
+                let h = m.first_worker as usize + t;
+                if let Some(up) = self.infra.set_held(m, h, c, hold) {
+                    self.host_changed(h, up, now);
+                }
+            }
+            ChangeTarget::LoadBalancer => {
+                self.control_plane_changed = true;
+                self.endpoint.set_lb_held(t, c, hold);
+            }
+            ChangeTarget::Workload(_) => {}
+        }
     }
 
     /// Drains host `h` (its pods are evicted through the API at once) and
@@ -768,7 +855,8 @@ impl<'m> Cluster<'m> {
             .etcd
             .settle(ctx, now, self.recovery.corrupted(), &self.infra);
         self.endpoint.settle(ctx, now, &self.infra);
-        let api = etcd && self.endpoint.up(m, &self.infra);
+        let certificates = !self.changes.certificates_expired();
+        let api = etcd && self.endpoint.up(m, &self.infra) && certificates;
         self.endpoint.set_api(m, api);
         match m.wiring {
             Wiring::LoadBalancer => {
@@ -777,11 +865,15 @@ impl<'m> Cluster<'m> {
             }
             // settle_local reads only etcd and each apiserver's serving,
             // and does nothing when neither changed since it last ran.
-            Wiring::Kubeadm if self.endpoint.take_serving_changed() || etcd != self.settled[0] => {
+            Wiring::Kubeadm
+                if self.endpoint.take_serving_changed()
+                    || etcd != self.settled[0]
+                    || self.changes.take_certificates_changed() =>
+            {
                 self.controllers.settle_local(
                     &mut self.ctx,
                     now,
-                    etcd,
+                    etcd && certificates,
                     self.endpoint.serving_all(),
                     &self.infra,
                 );

@@ -105,7 +105,7 @@ impl Controllers {
         }
         let (candidates, marked) = match local {
             Some(local) => (local, local.iter().filter(|&&b| b).count() as u32),
-            None => (infra.cp_hosts(ctx.model), infra.cp_hosts_up()),
+            None => (infra.cp_hosts(), infra.cp_hosts_up()),
         };
         if api && marked > 0 {
             let stream = ctx.layout.lease[c];
@@ -164,7 +164,7 @@ impl Controllers {
         }
         for c in [SCHEDULER, CONTROLLER_MANAGER] {
             if let Lease::Held(h) = self.leases[c].lease
-                && !infra.host_up(h as usize)
+                && !infra.cp_live(h as usize)
             {
                 if !api && now - self.api_down_since > m.renew_deadline {
                     // Already lost to the API outage: candidates wait for its end.
@@ -208,7 +208,7 @@ impl Controllers {
         self.local_any = any;
         for c in [SCHEDULER, CONTROLLER_MANAGER] {
             match self.leases[c].lease {
-                Lease::Held(h) if !infra.host_up(h as usize) => {
+                Lease::Held(h) if !infra.cp_live(h as usize) => {
                     self.plan(ctx, now, c, m.lease_duration);
                 }
                 Lease::Held(h) if !local(h) => {

@@ -117,8 +117,13 @@ enum Vip {
 
 /// The endpoint's state in one replication.
 pub struct Endpoint {
-    /// Each load-balancer instance's own state (for `cloud`, the service's).
+    /// Each load-balancer instance's own state (for `cloud`, the service's):
+    /// not failed, and not held by a change.
     lb_own_up: [bool; 2],
+    /// Each instance has failed and is not repaired.
+    lb_failed: [bool; 2],
+    /// The changes (a bit each) holding each instance down.
+    lb_held: [u64; 2],
     /// Apiservers whose host is up and whose process has not crashed.
     apiservers_up: u32,
     /// Crashed apiserver processes, per control-plane host.
@@ -197,6 +202,8 @@ impl Endpoint {
                 Some(LoadBalancerKind::Pair { .. } | LoadBalancerKind::Cloud { .. })
             ),
             lb_own_up: [true; 2],
+            lb_failed: [false; 2],
+            lb_held: [0; 2],
             apiservers_up: 0,
             apiserver_crashed: vec![false; n],
             serving: vec![true; n],
@@ -219,6 +226,8 @@ impl Endpoint {
     /// t = 0: everything up and in rotation.
     pub fn reset(&mut self, m: &Model) {
         self.lb_own_up = [true; 2];
+        self.lb_failed = [false; 2];
+        self.lb_held = [0; 2];
         self.apiservers_up = m.cp_hosts as u32;
         self.apiserver_crashed.fill(false);
         self.serving.fill(true);
@@ -303,7 +312,8 @@ impl Endpoint {
         match event {
             Event::LbFail(k) | Event::LbRepair(k) => {
                 let up = matches!(event, Event::LbRepair(_));
-                self.lb_own_up[k as usize] = up;
+                self.lb_failed[k as usize] = !up;
+                self.lb_own_up[k as usize] = up && self.lb_held[k as usize] == 0;
                 if up
                     && let Some(LoadBalancerKind::Single {
                         new_address_ttl: Some(ttl),
@@ -329,7 +339,7 @@ impl Endpoint {
                 let up = matches!(event, Event::ApiserverRestart(_));
                 let i = i as usize;
                 self.apiserver_crashed[i] = !up;
-                if infra.host_up(i) {
+                if infra.cp_live(i) {
                     super::count(&mut self.apiservers_up, up);
                 }
                 self.refresh(ctx, now, i, infra, etcd);
@@ -379,6 +389,14 @@ impl Endpoint {
         }
     }
 
+    /// Holds load-balancer instance k down for change `c`, or lets it go (a
+    /// command of the changes room). [`Self::settle`] follows.
+    #[inline]
+    pub fn set_lb_held(&mut self, k: usize, c: u16, held: bool) {
+        super::infrastructure::set_bit(&mut self.lb_held[k], c, held);
+        self.lb_own_up[k] = !self.lb_failed[k] && self.lb_held[k] == 0;
+    }
+
     /// Host h went up or down: its apiserver with it, unless crashed.
     #[inline]
     pub fn host_changed(
@@ -391,18 +409,38 @@ impl Endpoint {
         etcd: &Etcd,
     ) {
         if let Role::ControlPlane(i) = ctx.model.hosts[h].role {
-            if !self.apiserver_crashed[i as usize] {
+            let i = i as usize;
+            if !self.apiserver_crashed[i] && infra.cp_change(i).is_none() {
                 super::count(&mut self.apiservers_up, up);
             }
-            self.refresh(ctx, now, i as usize, infra, etcd);
+            self.refresh(ctx, now, i, infra, etcd);
         }
+    }
+
+    /// Control-plane host i's processes were held down by a change or let
+    /// go, on a host that is up: its apiserver with them (`live`), unless
+    /// crashed.
+    #[inline]
+    pub fn processes_changed(
+        &mut self,
+        ctx: &mut Ctx,
+        now: f64,
+        i: usize,
+        live: bool,
+        infra: &Infrastructure,
+        etcd: &Etcd,
+    ) {
+        if !self.apiserver_crashed[i] {
+            super::count(&mut self.apiservers_up, live);
+        }
+        self.refresh(ctx, now, i, infra, etcd);
     }
 
     /// Apiserver i serves now: its host up, its process running, and (stacked,
     /// kubeadm's wiring) its local etcd member up.
     #[inline]
     pub fn serves(&self, m: &Model, i: usize, infra: &Infrastructure, etcd: &Etcd) -> bool {
-        infra.host_up(i)
+        infra.cp_live(i)
             && !self.apiserver_crashed[i]
             && (m.wiring == Wiring::LoadBalancer
                 || m.hosts[i]
@@ -500,7 +538,7 @@ impl Endpoint {
     pub fn up(&self, m: &Model, infra: &Infrastructure) -> bool {
         if self.counted {
             return if m.lb_kind.is_none() {
-                infra.host_up(0) && !self.apiserver_crashed[0]
+                infra.cp_live(0) && !self.apiserver_crashed[0]
             } else {
                 self.apiservers_up > 0 && self.lb_path_now(m, infra)
             };
@@ -675,6 +713,8 @@ impl Endpoint {
             let j = m.hosts[i].member? as usize;
             if m.wiring != Wiring::Kubeadm {
                 None
+            } else if let Some(c) = etcd.member_change(j) {
+                Some(Cause::Change(c))
             } else if etcd.member_crashed(j) {
                 Some(Cause::ProcessCrash)
             } else if etcd.member_empty(j) {
@@ -686,11 +726,17 @@ impl Endpoint {
         let apiserver_cause = |i: usize| {
             infra
                 .host_cause(m, i)
+                .or(infra.cp_change(i).map(Cause::Change))
                 .or(self.apiserver_crashed[i].then_some(Cause::ProcessCrash))
                 .or_else(|| member_cause(i))
         };
         match m.lb_kind {
-            Some(_) if !self.lb_path_now(m, infra) => Cause::LoadBalancer,
+            Some(_) if !self.lb_path_now(m, infra) => {
+                match super::infrastructure::first_bit(self.lb_held[0] | self.lb_held[1]) {
+                    Some(c) => Cause::Change(c),
+                    None => Cause::LoadBalancer,
+                }
+            }
             Some(_) => (0..m.cp_hosts as usize)
                 .filter_map(apiserver_cause)
                 .min()

@@ -65,10 +65,19 @@ pub struct Infrastructure {
     host_own_up: Vec<bool>,
     /// Down for planned maintenance.
     in_maintenance: Vec<bool>,
-    /// Up itself, its zone up, and not in maintenance.
+    /// The changes (a bit per change) holding each host down: a node-level
+    /// change restarting a worker, or a bad one that left it NotReady.
+    held: Vec<u64>,
+    /// Up itself, its zone up, not in maintenance, and not held by a change.
     host_up: Vec<bool>,
     zone_up: Vec<bool>,
-    /// Up control-plane hosts (where controllers can lead).
+    /// The changes holding each control-plane host's control-plane
+    /// processes (kube-apiserver, scheduler, controller-manager) down.
+    cp_held: Vec<u64>,
+    /// Each control-plane host is up and its control-plane processes are
+    /// not held by a change: its controllers can lead.
+    cp_live: Vec<bool>,
+    /// Control-plane hosts in `cp_live`.
     cp_hosts_up: u32,
 }
 
@@ -83,8 +92,11 @@ impl Infrastructure {
             zone_hosts,
             host_own_up: vec![true; n],
             in_maintenance: vec![false; n],
+            held: vec![0; n],
             host_up: vec![true; n],
             zone_up: vec![true; m.zones as usize],
+            cp_held: vec![0; m.cp_hosts as usize],
+            cp_live: vec![true; m.cp_hosts as usize],
             cp_hosts_up: 0,
         }
     }
@@ -93,8 +105,11 @@ impl Infrastructure {
     pub fn reset(&mut self, m: &Model) {
         self.host_own_up.fill(true);
         self.in_maintenance.fill(false);
+        self.held.fill(0);
         self.host_up.fill(true);
         self.zone_up.fill(true);
+        self.cp_held.fill(0);
+        self.cp_live.fill(true);
         self.cp_hosts_up = m.cp_hosts as u32;
     }
 
@@ -183,19 +198,51 @@ impl Infrastructure {
         self.refresh(m, h)
     }
 
+    /// Holds host h down for change `c` (`held`), or lets it go (a command
+    /// of the changes room): its new `up`, if that changed.
+    #[inline]
+    pub fn set_held(&mut self, m: &Model, h: usize, c: u16, held: bool) -> Option<bool> {
+        set_bit(&mut self.held[h], c, held);
+        self.refresh(m, h)
+    }
+
+    /// Holds control-plane host i's control-plane processes down for change
+    /// `c`, or lets them go: whether they can now run (`cp_live`), if that
+    /// changed.
+    #[inline]
+    pub fn set_cp_held(&mut self, i: usize, c: u16, held: bool) -> Option<bool> {
+        set_bit(&mut self.cp_held[i], c, held);
+        self.refresh_cp(i)
+    }
+
     /// Re-derives whether host `h` is up: its new `up`, if that changed.
     #[inline(always)]
     pub fn refresh(&mut self, m: &Model, h: usize) -> Option<bool> {
         let host = &m.hosts[h];
-        let up = self.host_own_up[h] && self.zone_up[host.zone as usize] && !self.in_maintenance[h];
+        let up = self.host_own_up[h]
+            && self.zone_up[host.zone as usize]
+            && !self.in_maintenance[h]
+            && self.held[h] == 0;
         if up == self.host_up[h] {
             return None;
         }
         self.host_up[h] = up;
         if let Role::ControlPlane(_) = host.role {
-            super::count(&mut self.cp_hosts_up, up);
+            self.refresh_cp(h);
         }
         Some(up)
+    }
+
+    /// Re-derives whether control-plane host i's processes can run.
+    #[inline(always)]
+    fn refresh_cp(&mut self, i: usize) -> Option<bool> {
+        let live = self.host_up[i] && self.cp_held[i] == 0;
+        if live == self.cp_live[i] {
+            return None;
+        }
+        self.cp_live[i] = live;
+        super::count(&mut self.cp_hosts_up, live);
+        Some(live)
     }
 
     /// Host h is up (itself, its zone, not in maintenance).
@@ -210,13 +257,27 @@ impl Infrastructure {
         &self.host_up[first..]
     }
 
-    /// Whether each control-plane host is up.
+    /// Whether each control-plane host is up with its control-plane
+    /// processes not held by a change (where controllers can lead).
     #[inline]
-    pub fn cp_hosts(&self, m: &Model) -> &[bool] {
-        &self.host_up[..m.cp_hosts as usize]
+    pub fn cp_hosts(&self) -> &[bool] {
+        &self.cp_live
     }
 
-    /// Up control-plane hosts.
+    /// Control-plane host i is up and its processes are not held by a change.
+    #[inline]
+    pub fn cp_live(&self, i: usize) -> bool {
+        self.cp_live[i]
+    }
+
+    /// The change holding control-plane host i's processes, if any (the
+    /// first in the scenario's order).
+    #[inline]
+    pub fn cp_change(&self, i: usize) -> Option<u16> {
+        first_bit(self.cp_held[i])
+    }
+
+    /// Control-plane hosts up with their processes not held ([`Self::cp_hosts`]).
     #[inline]
     pub fn cp_hosts_up(&self) -> u32 {
         self.cp_hosts_up
@@ -234,11 +295,14 @@ impl Infrastructure {
         &self.zone_up
     }
 
-    /// Why host h is down, if it is: its zone first, then itself, then maintenance.
+    /// Why host h is down, if it is: its zone first, then a change holding
+    /// it, then itself, then maintenance.
     #[inline]
     pub fn host_cause(&self, m: &Model, h: usize) -> Option<Cause> {
         if !self.zone_up[m.hosts[h].zone as usize] {
             Some(Cause::ZoneOutage)
+        } else if let Some(c) = first_bit(self.held[h]) {
+            Some(Cause::Change(c))
         } else if !self.host_own_up[h] {
             Some(Cause::HostFailure)
         } else if self.in_maintenance[h] {
@@ -247,4 +311,20 @@ impl Infrastructure {
             None
         }
     }
+}
+
+/// Sets or clears bit `c` of a mask of changes.
+#[inline]
+pub(super) fn set_bit(mask: &mut u64, c: u16, on: bool) {
+    if on {
+        *mask |= 1 << c;
+    } else {
+        *mask &= !(1 << c);
+    }
+}
+
+/// The lowest change in a mask of changes, if any.
+#[inline]
+pub(super) fn first_bit(mask: u64) -> Option<u16> {
+    (mask != 0).then(|| mask.trailing_zeros() as u16)
 }

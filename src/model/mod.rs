@@ -187,6 +187,60 @@ pub struct Model {
     pub event_limit: u64,
     /// The causes downtime is charged to, in result order.
     pub causes: CauseList,
+    /// Changes, in the scenario's order.
+    pub changes: Vec<ChangeModel>,
+    /// The control plane's certificates; `None`: they never expire.
+    pub certificates: Option<CertificatesModel>,
+}
+
+/// What a change reaches, target by target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeTarget {
+    /// Control-plane host i's kube-apiserver, scheduler and controller-manager.
+    ControlPlane,
+    /// etcd member j.
+    Etcd,
+    /// Worker k (a node-level change).
+    Workers,
+    /// Load-balancer instance k.
+    LoadBalancer,
+    /// The pods of workload w.
+    Workload(u16),
+}
+
+/// A change, compiled.
+#[derive(Clone, Debug)]
+pub struct ChangeModel {
+    pub name: String,
+    pub every: Sampler,
+    pub target: ChangeTarget,
+    /// Number of targets.
+    pub targets: u16,
+    /// Targets per step (all of them for `all_at_once`), at least 1.
+    pub batch: u16,
+    /// Seconds between a step's end and the next step.
+    pub pause: f64,
+    pub restart: Sampler,
+    pub bad: f64,
+    pub caught: f64,
+    pub detection: Sampler,
+    pub rollback: Sampler,
+}
+
+impl ChangeModel {
+    /// Number of steps a change takes.
+    pub fn steps(&self) -> u16 {
+        self.targets.div_ceil(self.batch)
+    }
+}
+
+/// The control plane's certificates, compiled.
+#[derive(Clone, Debug)]
+pub struct CertificatesModel {
+    pub lifetime: f64,
+    /// The change whose completion renews them.
+    pub renewed_by: Option<u16>,
+    pub renew: Sampler,
 }
 
 /// A Deployment, compiled.
@@ -263,6 +317,59 @@ fn host_lifecycle(what: &str, spec: &HostSpec) -> Result<Lifecycle, BuildError> 
 
 fn small(what: &str, n: usize) -> Result<u16, BuildError> {
     u16::try_from(n).map_err(|_| BuildError(format!("too many {what}: {n}")))
+}
+
+/// Load-balancer instances of a control plane: two for a pair, one for a
+/// single or cloud one, none without.
+fn lb_instances(cp: &crate::scenario::ControlPlane) -> u16 {
+    match cp.load_balancer_kind {
+        Some(crate::scenario::LoadBalancerKind::Pair { .. }) => 2,
+        Some(_) => 1,
+        None => 0,
+    }
+}
+
+/// A change, compiled: its targets counted in the built model.
+fn change_model(
+    c: &crate::scenario::Change,
+    cp_hosts: u16,
+    members: usize,
+    workers: u16,
+    workloads: &[WorkloadModel],
+    lb_instances: u16,
+) -> Result<ChangeModel, BuildError> {
+    use crate::scenario::ChangeTarget as T;
+    let (target, targets) = match c.target {
+        T::ControlPlane => (ChangeTarget::ControlPlane, cp_hosts),
+        T::Etcd => (ChangeTarget::Etcd, small("etcd members", members)?),
+        T::Workers => (ChangeTarget::Workers, workers),
+        T::LoadBalancer => (ChangeTarget::LoadBalancer, lb_instances),
+        T::Workload(w) => {
+            let workload = workloads
+                .get(w)
+                .ok_or_else(|| BuildError(format!("change {}: no workload {w}", c.name)))?;
+            let replicas = small("replicas", workload.replicas as usize)?;
+            (ChangeTarget::Workload(small("workloads", w)?), replicas)
+        }
+    };
+    let err = |e: SamplerError| BuildError(format!("change {}: {e}", c.name));
+    let batch = match c.batch {
+        Some(b) => b.clamp(1, u32::from(targets.max(1))) as u16,
+        None => targets.max(1),
+    };
+    Ok(ChangeModel {
+        name: c.name.clone(),
+        every: sampler(&c.every).map_err(err)?,
+        target,
+        targets,
+        batch,
+        pause: c.pause,
+        restart: sampler(&c.restart).map_err(err)?,
+        bad: c.bad,
+        caught: c.caught,
+        detection: sampler(&c.detection).map_err(err)?,
+        rollback: sampler(&c.rollback).map_err(err)?,
+    })
 }
 
 /// The events a replication of `years` may process with a budget of
@@ -427,6 +534,28 @@ impl Model {
                 cp.load_balancer_instances(),
             )
         });
+        let changes = s
+            .changes
+            .iter()
+            .map(|c| {
+                change_model(
+                    c,
+                    cp_hosts,
+                    member_hosts.len(),
+                    workers,
+                    &workloads,
+                    lb_instances(cp),
+                )
+            })
+            .collect::<Result<Vec<_>, BuildError>>()?;
+        let certificates = match &cp.certificates {
+            Some(c) => Some(CertificatesModel {
+                lifetime: c.lifetime,
+                renewed_by: c.renewed_by.map(|i| i as u16),
+                renew: build("control_plane.certificates.renew", &c.renew)?,
+            }),
+            None => None,
+        };
         let currency = s
             .cost
             .as_ref()
@@ -476,7 +605,13 @@ impl Model {
                 s.simulation.max_events_per_year(),
                 s.simulation.horizon / YEAR_SECONDS,
             ),
-            causes: CauseList::new(false, false, Vec::new()),
+            causes: CauseList::new(
+                false,
+                certificates.is_some(),
+                changes.iter().map(|c| c.name.clone()).collect(),
+            ),
+            changes,
+            certificates,
         })
     }
 

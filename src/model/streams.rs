@@ -43,6 +43,20 @@ const BACKUP: u32 = 25;
 /// A load-balancer pair's takeover durations, then whether each succeeds.
 const LB_FAILOVER: u32 = 26;
 const LB_FAILOVER_SUCCESS: u32 = 27;
+// 28 and 29 are the racks'.
+/// Per change: the time between two, whether one is bad, whether a gate
+/// catches it, its detection, its rollback, and its targets' restarts.
+const CHANGE_EVERY: u32 = 40;
+const CHANGE_BAD: u32 = 41;
+const CHANGE_CAUGHT: u32 = 42;
+const CHANGE_DETECTION: u32 = 43;
+const CHANGE_ROLLBACK: u32 = 44;
+const CHANGE_RESTART: u32 = 45;
+/// The renewal of expired certificates.
+const CERTIFICATE_RENEW: u32 = 46;
+
+/// Streams per change, at `Layout::change(c)` on.
+pub const CHANGE_STREAMS: usize = 6;
 
 /// Slots of the per-replication generators, laid out once per model.
 #[derive(Clone, Debug)]
@@ -89,9 +103,19 @@ pub struct Layout {
     pub disaster_base: usize,
     pub recovery: usize,
     pub backup: usize,
+    /// Change c's streams are `change_base + CHANGE_STREAMS * c` on: its
+    /// time between changes, then bad, caught, detection, rollback and
+    /// restart.
+    pub change_base: usize,
+    /// The certificates' renewal.
+    pub certificate_renew: usize,
 }
 
 impl Layout {
+    /// Change c's first stream (the time between two); the others follow.
+    pub fn change(&self, c: usize) -> usize {
+        self.change_base + CHANGE_STREAMS * c
+    }
     /// Load-balancer instance k's failure stream.
     pub fn lb_failure(&self, k: usize) -> usize {
         if k == 0 { self.lb_base } else { self.lb_second }
@@ -169,7 +193,11 @@ impl Streams {
             ids.push(StreamId::new(SCHEDULER_TIES, 0));
         }
         let transfer = ids.len();
-        if model.maintenance.is_some() {
+        let etcd_changes = model
+            .changes
+            .iter()
+            .any(|c| c.target == super::ChangeTarget::Etcd);
+        if model.maintenance.is_some() || etcd_changes {
             ids.push(StreamId::new(ETCD_TRANSFER, 0));
         }
         let disk_loss_base = ids.len();
@@ -200,6 +228,24 @@ impl Streams {
             ids.push(StreamId::new(LB_FAILOVER, 0));
             ids.push(StreamId::new(LB_FAILOVER_SUCCESS, 0));
         }
+        // Changes and certificates after everything else, for the same reason.
+        let change_base = ids.len();
+        for c in 0..model.changes.len() as u32 {
+            for kind in [
+                CHANGE_EVERY,
+                CHANGE_BAD,
+                CHANGE_CAUGHT,
+                CHANGE_DETECTION,
+                CHANGE_ROLLBACK,
+                CHANGE_RESTART,
+            ] {
+                ids.push(StreamId::new(kind, c));
+            }
+        }
+        let certificate_renew = ids.len();
+        if model.certificates.is_some() {
+            ids.push(StreamId::new(CERTIFICATE_RENEW, 0));
+        }
         let rngs = ids.iter().map(|&id| stream(0, 0, id)).collect();
         let layout = Layout {
             zone_base,
@@ -217,6 +263,8 @@ impl Streams {
             disaster_base,
             recovery,
             backup,
+            change_base,
+            certificate_renew,
         };
         (Streams { ids, rngs }, layout)
     }

@@ -44,6 +44,7 @@
 //! restore then goes back to the snapshot at t = 0). The scenario runs as
 //! written; the CLI prints them.
 
+mod changes;
 pub mod dist;
 mod duration;
 mod error;

@@ -54,6 +54,69 @@ pub struct RawScenario {
     /// Monthly cost of each host of each class, for `compare`'s cost column and
     /// Pareto frontier. Classes left out cost 0.
     pub cost: Option<RawCost>,
+    /// Changes rolled out again and again: upgrades, configuration pushes,
+    /// image rollouts, releases. A bad one takes down every target it reached
+    /// until it is rolled back.
+    #[schemars(length(max = 64))]
+    pub changes: Option<Vec<RawChange>>,
+}
+
+/// A change, rolled out every `every` to `target`.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a change: a mapping with `name`, `every`, `target` and optionally `strategy`, `batch`, `pause`, `restart`, `bad`, `caught`, `detection` and `rollback`"
+)]
+#[schemars(rename = "Change")]
+pub struct RawChange {
+    /// Unique name, the cause reported in results (`change/NAME`): lower-case
+    /// letters, digits and `-`, at most 63 characters.
+    #[schemars(pattern(r"^[a-z0-9-]{1,63}$"))]
+    pub name: String,
+    /// Time between the starts of two changes, e.g. `fixed(30d)`; the first
+    /// comes one draw after t = 0.
+    pub every: DistValue,
+    /// `control_plane` (each control-plane host's kube-apiserver, scheduler and
+    /// controller-manager), `etcd` (each member), `workers` (each worker node:
+    /// kubelet, container runtime, OS image), `load_balancer` (each instance) or
+    /// `workload/NAME` (a Deployment's pods).
+    #[schemars(pattern(r"^(control_plane|etcd|workers|load_balancer|workload/[a-z0-9-]{1,63})$"))]
+    pub target: String,
+    /// `rolling` (default: `batch` targets at a time, `pause` between steps) or
+    /// `all_at_once`.
+    pub strategy: Option<RawStrategy>,
+    /// Targets per step of a rolling change, at least 1. Default 1.
+    #[schemars(range(min = 1))]
+    pub batch: Option<u32>,
+    /// Wait after each step before the next, e.g. `10m`. Default 0.
+    pub pause: Option<DurationValue>,
+    /// Time a target is down while a good change restarts it, e.g. `30s`
+    /// (workload targets restart with their pods' `startup` instead). Default 0.
+    pub restart: Option<DistValue>,
+    /// Probability that a change is bad, from 0 to 1. Default 0.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub bad: Option<f64>,
+    /// Probability that health gates catch a bad change on each step, before the
+    /// next step starts, from 0 to 1. Default 0.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub caught: Option<f64>,
+    /// Time from a bad change's first step going live to someone noticing it,
+    /// when no gate catches it. Required when `bad` is above 0 and `caught` below 1.
+    pub detection: Option<DistValue>,
+    /// Time to undo a bad change, which restores every target it reached.
+    /// Required when `bad` is above 0.
+    pub rollback: Option<DistValue>,
+}
+
+/// How a change reaches its targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(rename = "Strategy")]
+pub enum RawStrategy {
+    /// Every target in one step.
+    AllAtOnce,
+    /// `batch` targets per step, `pause` between steps.
+    Rolling,
 }
 
 /// Monthly cost per host of each class (numbers of at least 0), and the currency.
@@ -207,6 +270,27 @@ pub struct RawControlPlane {
     /// stacked apiserver to its local etcd member only) or `load_balancer` (the
     /// scheduler and controller-manager go through the load balancer).
     pub wiring: Option<RawWiring>,
+    /// kubeadm's certificates: they expire `lifetime` after they were last
+    /// renewed, and an expired certificate takes the API down until renewed.
+    pub certificates: Option<RawCertificates>,
+}
+
+/// The control plane's certificates (kubeadm's are valid one year).
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `lifetime`, `renewed_by` and `renew`"
+)]
+#[schemars(rename = "Certificates")]
+pub struct RawCertificates {
+    /// Time from a renewal (or t = 0) to expiry, e.g. `1y` (kubeadm's default).
+    pub lifetime: DurationValue,
+    /// The name of a change targeting `control_plane` whose completion renews them
+    /// (`kubeadm upgrade apply` renews every certificate), or `never`.
+    pub renewed_by: String,
+    /// Time from an expiry to the operator's renewal (`kubeadm certs renew all`
+    /// and restarting the control plane), e.g. `lognormal(median=2h, sigma=0.8)`.
+    pub renew: DistValue,
 }
 
 /// How the control-plane components reach the apiserver and etcd.

@@ -38,6 +38,8 @@ pub struct Scenario {
     pub slos: Vec<Slo>,
     /// Monthly cost per host class; `None` when the file has no `cost`.
     pub cost: Option<Cost>,
+    /// Changes, in the file's order (empty without `changes`).
+    pub changes: Vec<Change>,
     /// Settings Kubernetes accepts but cannot satisfy (replicas that can
     /// never all be placed, maintenance rounds longer than their interval).
     /// The scenario runs; the CLI prints these on stderr.
@@ -303,6 +305,59 @@ pub struct ControlPlane {
     pub apiserver: Option<HostSpec>,
     /// Crashes of each etcd member process, independent of its host.
     pub etcd_member: Option<HostSpec>,
+    /// The certificates' lifetime and renewal; `None`: they never expire.
+    pub certificates: Option<Certificates>,
+}
+
+/// The control plane's certificates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Certificates {
+    /// Seconds from a renewal (or t = 0) to expiry, > 0.
+    pub lifetime: f64,
+    /// Index into [`Scenario::changes`] of the change (targeting the control
+    /// plane) whose completion renews them; `None` for `never`.
+    pub renewed_by: Option<usize>,
+    /// Time from an expiry to the operator's renewal.
+    pub renew: Distribution,
+}
+
+/// What a change reaches.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChangeTarget {
+    /// Each control-plane host's kube-apiserver, scheduler and controller-manager.
+    ControlPlane,
+    /// Each etcd member.
+    Etcd,
+    /// Each worker node (kubelet, container runtime, OS image).
+    Workers,
+    /// Each load-balancer instance.
+    LoadBalancer,
+    /// The pods of workload `i` (an index into [`Scenario::workloads`]).
+    Workload(usize),
+}
+
+/// A change rolled out again and again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    /// `[a-z0-9-]+`, unique among changes; the cause `change/NAME` in results.
+    pub name: String,
+    /// Time between the starts of two changes (a renewal process from t = 0).
+    pub every: Distribution,
+    pub target: ChangeTarget,
+    /// Targets per step; `None` for all at once.
+    pub batch: Option<u32>,
+    /// Seconds between a step's end and the next step.
+    pub pause: f64,
+    /// Time a target is down while a good change restarts it.
+    pub restart: Distribution,
+    /// Probability that a change is bad, in [0, 1].
+    pub bad: f64,
+    /// Probability that a gate catches a bad change on a step, in [0, 1].
+    pub caught: f64,
+    /// Time from a bad change's first step to its detection (when not caught).
+    pub detection: Distribution,
+    /// Time to roll a bad change back.
+    pub rollback: Distribution,
 }
 
 /// The kind of load balancer in front of the apiservers. Zones are 0-based.

@@ -26,7 +26,7 @@ pub(crate) struct Invalid {
     pub message: String,
 }
 
-fn invalid(key: impl Into<String>, message: impl Into<String>) -> Invalid {
+pub(super) fn invalid(key: impl Into<String>, message: impl Into<String>) -> Invalid {
     Invalid {
         key: key.into(),
         message: message.into(),
@@ -197,7 +197,9 @@ pub(crate) fn validate(
         }
     };
 
-    let control_plane = zone_count.and_then(|n| control_plane(raw.control_plane, n, &mut problems));
+    let mut raw_cp = raw.control_plane;
+    let raw_certificates = raw_cp.certificates.take();
+    let mut control_plane = zone_count.and_then(|n| control_plane(raw_cp, n, &mut problems));
     let have_workers = raw.workers.is_some();
     let workers = match raw.workers {
         None => Some(None),
@@ -231,6 +233,28 @@ pub(crate) fn validate(
         &mut problems,
     );
     let cost = problems.keep(raw.cost.map(cost).transpose());
+    let changes = match super::changes::changes(
+        raw.changes.unwrap_or_default(),
+        &super::changes::Targets {
+            workloads: workloads.as_deref(),
+            load_balancer: control_plane
+                .as_ref()
+                .map(|cp| cp.load_balancer_kind.is_some()),
+            workers: have_workers,
+        },
+    ) {
+        Ok(changes) => Some(changes),
+        Err(found) => {
+            problems.0.extend(found);
+            None
+        }
+    };
+    if let (Some(raw), Some(changes)) = (raw_certificates, &changes) {
+        let certificates = problems.keep(super::changes::certificates(raw, changes));
+        if let Some(cp) = &mut control_plane {
+            cp.certificates = certificates;
+        }
+    }
 
     if let (Some(cp), Some(disasters), Some(None)) = (&control_plane, &disasters, &recovery) {
         let needs = if cp.etcd_disk_loss() > 0.0 {
@@ -283,6 +307,7 @@ pub(crate) fn validate(
             disasters: disasters?,
             slos: slos?,
             cost: cost?,
+            changes: changes?,
             warnings: Vec::new(),
         })
     })();
@@ -1597,6 +1622,7 @@ fn control_plane(
         wiring,
         apiserver: apiserver?,
         etcd_member: etcd_member?,
+        certificates: None,
     })
 }
 

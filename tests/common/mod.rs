@@ -69,6 +69,7 @@ pub fn stacked(n: u32, node: HostSpec) -> Scenario {
             wiring: Wiring::Kubeadm,
             apiserver: None,
             etcd_member: None,
+            certificates: None,
         },
         workers: None,
         workloads: Vec::new(),
@@ -78,6 +79,7 @@ pub fn stacked(n: u32, node: HostSpec) -> Scenario {
         disasters: Vec::new(),
         slos: Vec::new(),
         cost: None,
+        changes: Vec::new(),
         warnings: Vec::new(),
     }
 }

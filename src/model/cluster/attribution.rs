@@ -46,16 +46,17 @@ impl Cluster<'_> {
         }
         let mut worst = None;
         for (j, &h) in m.member_hosts.iter().enumerate() {
-            let cause = self
-                .infra
-                .host_cause(m, h as usize)
-                .or(if self.etcd.member_crashed(j) {
+            let cause = self.infra.host_cause(m, h as usize).or(
+                if let Some(c) = self.etcd.member_change(j) {
+                    Some(Cause::Change(c))
+                } else if self.etcd.member_crashed(j) {
                     Some(Cause::ProcessCrash)
                 } else if self.etcd.member_empty(j) {
                     Some(Cause::HostFailure)
                 } else {
                     None
-                });
+                },
+            );
             if let Some(c) = cause {
                 worst = Cause::worst(worst, c);
             }
@@ -67,11 +68,22 @@ impl Cluster<'_> {
         if let Some(cause) = judged.api {
             return cause;
         }
+        let m = self.ctx.model;
         let cause = if !self.settled[0] {
             self.etcd_cause(judged)
+        } else if self.changes.certificates_expired() {
+            // etcd is fine; the certificates expired, and perhaps the
+            // endpoint reaches no apiserver either.
+            if self.endpoint.up(m, &self.infra) {
+                Cause::CertificateExpiry
+            } else {
+                self.endpoint
+                    .cause(m, &self.infra, &self.etcd)
+                    .min(Cause::CertificateExpiry)
+            }
         } else {
             // etcd is fine: the endpoint reaches no apiserver.
-            self.endpoint.cause(self.ctx.model, &self.infra, &self.etcd)
+            self.endpoint.cause(m, &self.infra, &self.etcd)
         };
         judged.api = Some(cause);
         cause

@@ -72,7 +72,12 @@ impl Cluster<'_> {
             let state = match self.infra.host_cause(m, h) {
                 Some(Cause::ZoneOutage) => "zone down",
                 Some(Cause::HostFailure) => "failed",
+                Some(Cause::Change(_)) => "change",
                 Some(_) => "maintenance",
+                None if matches!(host.role, Role::ControlPlane(i) if self.infra.cp_change(i as usize).is_some()) => {
+                    "change"
+                }
+                None if member.is_some_and(|j| self.etcd.member_change(j).is_some()) => "change",
                 None if matches!(host.role, Role::ControlPlane(i) if self.endpoint.apiserver_crashed(i as usize)) => {
                     "apiserver crashed"
                 }

@@ -69,6 +69,8 @@ pub struct Etcd {
     member_live: Vec<bool>,
     /// Crashed member processes.
     member_crashed: Vec<bool>,
+    /// The changes (a bit each) holding each member down.
+    member_held: Vec<u64>,
     election: Election,
     // Tracked when the model has data at risk.
     /// Members whose data is gone, until replaced or recovered.
@@ -88,6 +90,7 @@ impl Etcd {
             members_up: 0,
             member_live: vec![true; n],
             member_crashed: vec![false; n],
+            member_held: vec![0; n],
             election: Election::default(),
             member_empty: vec![false; n],
             replace_done_at: vec![f64::INFINITY; n],
@@ -102,6 +105,7 @@ impl Etcd {
         self.members_up = m.member_hosts.len() as u32;
         self.member_live.fill(true);
         self.member_crashed.fill(false);
+        self.member_held.fill(0);
         let leader = ctx
             .rng(ctx.layout.election)
             .random_range(0..m.member_hosts.len() as u32) as u16;
@@ -142,7 +146,10 @@ impl Etcd {
                 let up = matches!(event, Event::MemberRestart(_));
                 let j = j as usize;
                 self.member_crashed[j] = !up;
-                if infra.host_up(m.member_hosts[j] as usize) && !self.member_empty[j] {
+                if infra.host_up(m.member_hosts[j] as usize)
+                    && !self.member_empty[j]
+                    && self.member_held[j] == 0
+                {
                     self.set_live(j, up);
                 }
                 if let Some(crash) = &m.member_crash {
@@ -171,9 +178,40 @@ impl Etcd {
         if let Some(j) = m.hosts[h].member
             && !self.member_crashed[j as usize]
             && !self.member_empty[j as usize]
+            && self.member_held[j as usize] == 0
         {
             self.set_live(j as usize, up);
         }
+    }
+
+    /// Holds member j down for change `c`, or lets it go (a command of the
+    /// changes room). Returns whether the member's `up` changed.
+    #[inline]
+    pub fn set_held(
+        &mut self,
+        m: &Model,
+        j: usize,
+        c: u16,
+        held: bool,
+        infra: &Infrastructure,
+    ) -> bool {
+        let was = self.member_live[j];
+        super::infrastructure::set_bit(&mut self.member_held[j], c, held);
+        let live = infra.host_up(m.member_hosts[j] as usize)
+            && !self.member_crashed[j]
+            && !self.member_empty[j]
+            && self.member_held[j] == 0;
+        if live != was {
+            self.set_live(j, live);
+        }
+        live != was
+    }
+
+    /// The change holding member j down, if any (the first in the
+    /// scenario's order).
+    #[inline]
+    pub fn member_change(&self, j: usize) -> Option<u16> {
+        super::infrastructure::first_bit(self.member_held[j])
     }
 
     /// Host h failed: with its class's probability, its member's data is
@@ -199,7 +237,10 @@ impl Etcd {
     #[inline]
     fn refill(&mut self, m: &Model, j: usize, infra: &Infrastructure) {
         self.member_empty[j] = false;
-        if infra.host_up(m.member_hosts[j] as usize) && !self.member_crashed[j] {
+        if infra.host_up(m.member_hosts[j] as usize)
+            && !self.member_crashed[j]
+            && self.member_held[j] == 0
+        {
             self.set_live(j, true);
         }
     }
@@ -226,6 +267,7 @@ impl Etcd {
             infra.host_up(m.member_hosts[j as usize] as usize)
                 && !self.member_crashed[j as usize]
                 && !self.member_empty[j as usize]
+                && self.member_held[j as usize] == 0
         );
         self.member_live[j as usize]
     }
@@ -361,7 +403,9 @@ impl Etcd {
             }
             self.syncing[j] = live;
             if self.member_empty[j] {
-                let host_up = infra.host_up(m.member_hosts[j] as usize) && !self.member_crashed[j];
+                let host_up = infra.host_up(m.member_hosts[j] as usize)
+                    && !self.member_crashed[j]
+                    && self.member_held[j] == 0;
                 let can = writable && host_up;
                 if self.replace_done_at[j].is_finite() {
                     if !can {

@@ -3,10 +3,12 @@
 //! backups, disasters and the operator's recovery ([`recovery`], with the
 //! backup log in [`data`]).
 
+mod changes;
 mod data;
 mod maintenance;
 mod recovery;
 
+pub use changes::{Changes, Effect};
 pub use data::DataRun;
 pub use maintenance::Maintenance;
 pub use recovery::DataRecovery;
@@ -24,6 +26,22 @@ pub enum Event {
     DisasterStrike(u16),
     /// The recovery of this generation takes its next step.
     RecoveryStep(u32),
+    /// Change c is due to start.
+    ChangeDue(u16),
+    /// A change's next step goes live (payload: change and generation).
+    ChangeStep(u32),
+    /// A good change's step has restarted its targets.
+    ChangeRestarted(u32),
+    /// A bad change's step meets its health gate.
+    ChangeGate(u32),
+    /// Someone notices a bad change that no gate caught.
+    ChangeDetected(u32),
+    /// A bad change's rollback is done.
+    ChangeRolledBack(u32),
+    /// The certificates of this generation expire.
+    CertificatesExpire(u32),
+    /// Expired certificates of this generation are renewed.
+    CertificatesRenewed(u32),
 }
 
 impl Event {
@@ -34,6 +52,14 @@ impl Event {
             Event::MaintenanceEnd(h) => (1, h as u32),
             Event::DisasterStrike(i) => (2, i as u32),
             Event::RecoveryStep(g) => (3, g & super::GENERATION_MASK),
+            Event::ChangeDue(c) => (4, c as u32),
+            Event::ChangeStep(p) => (5, p),
+            Event::ChangeRestarted(p) => (6, p),
+            Event::ChangeGate(p) => (7, p),
+            Event::ChangeDetected(p) => (8, p),
+            Event::ChangeRolledBack(p) => (9, p),
+            Event::CertificatesExpire(g) => (10, g & super::GENERATION_MASK),
+            Event::CertificatesRenewed(g) => (11, g & super::GENERATION_MASK),
         };
         tag << 24 | payload
     }
@@ -45,7 +71,15 @@ impl Event {
             0 => Event::MaintenanceRound,
             1 => Event::MaintenanceEnd(payload as u16),
             2 => Event::DisasterStrike(payload as u16),
-            _ => Event::RecoveryStep(payload),
+            3 => Event::RecoveryStep(payload),
+            4 => Event::ChangeDue(payload as u16),
+            5 => Event::ChangeStep(payload),
+            6 => Event::ChangeRestarted(payload),
+            7 => Event::ChangeGate(payload),
+            8 => Event::ChangeDetected(payload),
+            9 => Event::ChangeRolledBack(payload),
+            10 => Event::CertificatesExpire(payload),
+            _ => Event::CertificatesRenewed(payload),
         }
     }
 
@@ -57,6 +91,23 @@ impl Event {
                 None => "disasters".into(),
             },
             Event::RecoveryStep(_) => "recovery".into(),
+            Event::ChangeDue(c) => change_key(m, c),
+            Event::ChangeStep(p)
+            | Event::ChangeRestarted(p)
+            | Event::ChangeGate(p)
+            | Event::ChangeDetected(p)
+            | Event::ChangeRolledBack(p) => change_key(m, changes::unpayload(p).0),
+            Event::CertificatesExpire(_) | Event::CertificatesRenewed(_) => {
+                "control_plane.certificates".into()
+            }
         }
+    }
+}
+
+/// The scenario key of change c.
+fn change_key(m: &Model, c: u16) -> String {
+    match m.changes.get(c as usize) {
+        Some(change) => format!("changes.{}", change.name),
+        None => "changes".into(),
     }
 }

@@ -209,6 +209,7 @@ impl DataRecovery {
         } = self.recovery
             && infra.host_up(m.member_hosts[member as usize] as usize)
             && !etcd.member_crashed(member as usize)
+            && etcd.member_change(member as usize).is_none()
             && let Some(recovery) = &m.recovery
         {
             let d = recovery
