@@ -9,7 +9,7 @@ use super::dist::Distribution;
 pub const YEAR_SECONDS: f64 = 365.0 * 86_400.0;
 
 /// A checked scenario, ready to simulate.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Scenario {
     /// `[a-z0-9-]+`
     pub name: String,
@@ -44,6 +44,32 @@ pub struct Scenario {
     /// never all be placed, maintenance rounds longer than their interval).
     /// The scenario runs; the CLI prints these on stderr.
     pub warnings: Vec<ScenarioWarning>,
+}
+
+// By hand, so that a scenario without the keys added later (`changes`)
+// keeps the form, and so the content hash, it had.
+impl std::fmt::Debug for Scenario {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Scenario");
+        d.field("name", &self.name)
+            .field("description", &self.description)
+            .field("source", &self.source)
+            .field("simulation", &self.simulation)
+            .field("zones", &self.zones)
+            .field("control_plane", &self.control_plane)
+            .field("workers", &self.workers)
+            .field("workloads", &self.workloads)
+            .field("maintenance", &self.maintenance)
+            .field("backups", &self.backups)
+            .field("recovery", &self.recovery)
+            .field("disasters", &self.disasters)
+            .field("slos", &self.slos)
+            .field("cost", &self.cost);
+        if !self.changes.is_empty() {
+            d.field("changes", &self.changes);
+        }
+        d.field("warnings", &self.warnings).finish()
+    }
 }
 
 /// Monthly cost of one host of each class (classes not priced cost 0).
@@ -268,7 +294,7 @@ pub struct HostSpec {
     pub repair: Distribution,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct ControlPlane {
     pub topology: Topology,
     /// Control-plane hosts cp-1..cp-N, N >= 1.
@@ -307,6 +333,32 @@ pub struct ControlPlane {
     pub etcd_member: Option<HostSpec>,
     /// The certificates' lifetime and renewal; `None`: they never expire.
     pub certificates: Option<Certificates>,
+}
+
+// By hand, so that a control plane without the keys added later
+// (`certificates`) keeps the form, and so the content hash, it had.
+impl std::fmt::Debug for ControlPlane {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("ControlPlane");
+        d.field("topology", &self.topology)
+            .field("nodes", &self.nodes)
+            .field("placement", &self.placement)
+            .field("node", &self.node)
+            .field("node_disk_loss", &self.node_disk_loss)
+            .field("etcd_hosts", &self.etcd_hosts)
+            .field("etcd", &self.etcd)
+            .field("leader_election", &self.leader_election)
+            .field("load_balancer", &self.load_balancer)
+            .field("load_balancer_kind", &self.load_balancer_kind)
+            .field("health_check", &self.health_check)
+            .field("wiring", &self.wiring)
+            .field("apiserver", &self.apiserver)
+            .field("etcd_member", &self.etcd_member);
+        if let Some(c) = &self.certificates {
+            d.field("certificates", c);
+        }
+        d.finish()
+    }
 }
 
 /// The control plane's certificates.
