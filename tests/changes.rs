@@ -158,3 +158,124 @@ fn an_upgrade_that_renews_the_certificates_keeps_them_valid() {
     // again, so the next expiry (765 d) is past the two years.
     assert_close(minutes(&upgrade("400d"), "api"), 3.0 * 60.0 / 2.0);
 }
+
+/// [`scenario`] with four perfect workers and a workload `web` of three
+/// replicas that start in 20 s, at least `min_available` of them needed,
+/// rolled out with at most one unavailable (and Kubernetes' default
+/// surge, 25% of 3 rounded up: one), and a daily `release` to it with
+/// `release` keys.
+fn rolled_out(min_available: u32, release: &str) -> Scenario {
+    scenario(
+        true,
+        &format!(
+            "workers:\n  nodes: 4\n  node:\n    failure: never\n\
+             workloads:\n  - name: web\n    replicas: 3\n    min_available: {min_available}\n    \
+             startup: 20s\n    rolling_update:\n      max_unavailable: 1\n\
+             changes:\n  - name: release\n    every: fixed(1d)\n    target: workload/web\n{release}"
+        ),
+    )
+}
+
+/// Daily releases from day 1: 364 start within the year (the one due at
+/// exactly one year is past the horizon).
+const RELEASES: f64 = 364.0;
+
+/// A good rollout of 3 replicas, one unavailable at a time: with 2 needed
+/// the workload never goes down. With all 3 needed it is down while
+/// replaced pods start. Without surge one pod is replaced at a time: 3 ×
+/// 20 s per release, the sum of the replaced pods' startups. With
+/// Kubernetes' default surge (one pod here) the controller adds a new pod
+/// and takes an old one away, then adds a second new pod in the room that
+/// leaves: two start together, then the third, 2 × 20 s.
+#[test]
+fn a_good_rollout_costs_the_replaced_pods_startups_only_below_the_budget() {
+    assert_close(minutes(&rolled_out(2, ""), "workload/web"), 0.0);
+    let sequential = rolled_out(3, "").to_owned();
+    let mut no_surge = sequential.clone();
+    let rollout = no_surge.workloads[0]
+        .rolling_update
+        .as_mut()
+        .expect("given");
+    rollout.max_surge = 0;
+    let want = RELEASES * 3.0 * 20.0 / 60.0;
+    assert_close(minutes(&no_surge, "workload/web"), want);
+    assert_close(charged(&no_surge, "workload/web", "change/release"), want);
+    assert_close(
+        minutes(&sequential, "workload/web"),
+        RELEASES * 2.0 * 20.0 / 60.0,
+    );
+}
+
+/// A bad release that fails readiness stalls the rollout with the old pods
+/// serving (one taken away: 2 of 3 ready) until the progress deadline
+/// (600 s), then a 5-minute rollback brings an old pod back, 20 s to
+/// start: nothing is lost with 2 needed; with 3 needed the workload is down
+/// 600 + 300 + 20 s per release.
+#[test]
+fn a_release_that_fails_readiness_stalls_until_the_deadline() {
+    let bad = "    bad: 1\n    caught: 1\n    rollback: 5m\n";
+    assert_close(minutes(&rolled_out(2, bad), "workload/web"), 0.0);
+    assert_close(
+        minutes(&rolled_out(3, bad), "workload/web"),
+        RELEASES * (600.0 + 300.0 + 20.0) / 60.0,
+    );
+}
+
+/// A bad release that passes readiness spreads: 20 s after the start the
+/// first broken pod is ready, the second old pod is taken away, and one
+/// good pod is left: with 2 needed the workload is down from 20 s until
+/// detection (1 h) plus rollback (10 m); with 3 needed from the start.
+#[test]
+fn a_broken_release_that_passes_readiness_is_down_until_rolled_back() {
+    let bad = "    bad: 1\n    detection: 1h\n    rollback: 10m\n";
+    let s = rolled_out(2, bad);
+    assert_close(minutes(&s, "workload/web"), RELEASES * (70.0 - 20.0 / 60.0));
+    assert_close(
+        charged(&s, "workload/web", "change/release"),
+        RELEASES * (70.0 - 20.0 / 60.0),
+    );
+    assert_close(
+        minutes(&rolled_out(3, bad), "workload/web"),
+        RELEASES * 70.0,
+    );
+}
+
+/// A surge pod must fit the placement rules: with one replica per node on
+/// three workers for three replicas and no unavailability allowed, the
+/// surge pod of a broken release stays Pending, the rollout waits without
+/// taking a pod away, and the progress deadline (600 s) rolls it back
+/// before the release reaches a single ready pod: no downtime. With a
+/// fourth worker the surge pod fits, is ready (and broken) after 20 s, an
+/// old pod goes, and the workload is down from then until detection (1 h)
+/// plus rollback (1 m).
+#[test]
+fn a_surge_pod_that_fits_nowhere_makes_the_rollout_wait() {
+    let text = "workers:\n  nodes: 3\n  node:\n    failure: never\n\
+                workloads:\n  - name: web\n    replicas: 3\n    min_available: 3\n    \
+                startup: 20s\n    anti_affinity: host\n    rolling_update:\n      max_surge: 1\n      \
+                max_unavailable: 0\n\
+                changes:\n  - name: release\n    every: fixed(1d)\n    target: workload/web\n    \
+                bad: 1\n    detection: 1h\n    rollback: 1m\n";
+    assert_close(minutes(&scenario(true, text), "workload/web"), 0.0);
+    let four = text.replace("nodes: 3", "nodes: 4");
+    assert_close(
+        minutes(&scenario(true, &four), "workload/web"),
+        RELEASES * (61.0 - 20.0 / 60.0),
+    );
+}
+
+/// A bad node-level change to every worker at once: the pods are down with
+/// their nodes until the rollback, then start again (20 s): down 90 min +
+/// 20 s per change, the 90 minutes charged to the change.
+#[test]
+fn a_bad_worker_change_takes_the_pods_down_with_their_nodes() {
+    let text = format!(
+        "workers:\n  nodes: 3\n  node:\n    failure: never\n\
+         workloads:\n  - name: web\n    replicas: 3\n    startup: 20s\n{}",
+        BAD_ALL_AT_ONCE.replace("control_plane", "workers")
+    );
+    let s = scenario(true, &text);
+    assert_close(minutes(&s, "workload/web"), STARTS * (90.0 + 20.0 / 60.0));
+    assert_close(charged(&s, "workload/web", "change/upgrade"), STARTS * 90.0);
+    assert_close(minutes(&s, "api"), 0.0);
+}

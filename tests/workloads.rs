@@ -35,6 +35,8 @@ fn workload(replicas: u32, min_available: u32, anti_affinity: AntiAffinity) -> W
         zone_spread: None,
         host_spread: None,
         preferred: Preferred::default(),
+        rolling_update: None,
+        progress_deadline: None,
     }
 }
 

@@ -715,6 +715,23 @@ impl<'m> Cluster<'m> {
     #[inline(never)]
     fn apply_change(&mut self, effect: Effect, now: f64) {
         let c = effect.change;
+        if let ChangeTarget::Workload(w) = self.ctx.model.changes[c as usize].target {
+            let w = w as usize;
+            if let Some(release) = effect.rollout
+                && !self
+                    .workloads
+                    .start_rollout(&mut self.ctx, now, w, c, release)
+            {
+                self.changes.abandon(c);
+            }
+            if effect.stop {
+                self.workloads.stop_rollout(w);
+            }
+            if effect.rolled_back {
+                self.workloads.finish_rollback(&mut self.ctx, now, w);
+            }
+            return;
+        }
         for t in effect.release.clone() {
             self.hold_target(c, t as usize, false, false, now);
         }
@@ -817,6 +834,14 @@ impl<'m> Cluster<'m> {
             let scheduler = api && self.controllers.has_leader(SCHEDULER);
             self.workloads
                 .settle(&mut self.ctx, now, controller, scheduler, &self.infra);
+            for outcome in self.workloads.take_outcomes() {
+                match outcome {
+                    workloads::Outcome::Completed(c) => self.changes.completed(c),
+                    workloads::Outcome::DeadlineExceeded(c) => {
+                        self.changes.deadline_exceeded(&mut self.ctx, now, c)
+                    }
+                }
+            }
             let settled = &mut self.settled[INDICATORS.len()..];
             for (w, met) in settled.iter_mut().enumerate() {
                 *met = self.workloads.meets_minimum(m, w);

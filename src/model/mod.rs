@@ -256,6 +256,14 @@ pub struct WorkloadModel {
     /// A preferred rule spreads over zones: the zone's count ranks before
     /// the node's.
     pub prefer_zone: bool,
+    /// Pod slots: `replicas`, plus `max_surge` when a change rolls out to it.
+    pub slots: u32,
+    /// Pods a rollout may add above `replicas`.
+    pub max_surge: u32,
+    /// Pods a rollout may take away below `replicas`.
+    pub rollout_unavailable: u32,
+    /// Seconds a rollout may go without progress before it is rolled back.
+    pub progress_deadline: f64,
 }
 
 /// The operator's recovery from a quorum loss that does not heal, or a disaster.
@@ -430,8 +438,18 @@ impl Model {
         let workloads = s
             .workloads
             .iter()
-            .map(|w| {
+            .enumerate()
+            .map(|(i, w)| {
+                let rollout = w.rollout();
+                let targeted = s
+                    .changes
+                    .iter()
+                    .any(|c| c.target == crate::scenario::ChangeTarget::Workload(i));
                 Ok(WorkloadModel {
+                    slots: w.replicas + if targeted { rollout.max_surge } else { 0 },
+                    max_surge: rollout.max_surge,
+                    rollout_unavailable: rollout.max_unavailable,
+                    progress_deadline: w.progress_deadline(),
                     name: w.name.clone(),
                     replicas: w.replicas,
                     min_available: w.min_available,
@@ -447,7 +465,7 @@ impl Model {
         if !workloads.is_empty() && workers == 0 {
             return Err(BuildError("workloads need workers to run on".into()));
         }
-        let pods: u64 = workloads.iter().map(|w| w.replicas as u64).sum();
+        let pods: u64 = workloads.iter().map(|w| w.slots as u64).sum();
         if pods > u64::from(workloads::MAX_PODS) {
             return Err(BuildError(format!(
                 "{pods} replicas in all; kubenines simulates at most {}",

@@ -633,6 +633,8 @@ impl Reader<'_> {
             zone_spread: None,
             host_spread: None,
             preferred: Preferred::default(),
+            rolling_update: None,
+            progress_deadline: None,
         };
         self.unsupported(o, &what, &pod);
         self.spread(o, &what, &pod, &labels, &mut workload)?;

@@ -405,11 +405,35 @@ pub struct RawWorkload {
     /// Topology spread over worker nodes (`kubernetes.io/hostname`), written as
     /// `zone_spread`. Default: no spread rule.
     pub host_spread: Option<RawSpread>,
+    /// How a change targeting `workload/NAME` rolls out (a Deployment's
+    /// `spec.strategy.rollingUpdate`): `max_surge` and `max_unavailable`, each a
+    /// count or a percentage of `replicas`. Default 25% and 25%, as Kubernetes'.
+    pub rolling_update: Option<RawRollingUpdate>,
+    /// Time a rollout may go without progress before it is rolled back
+    /// (`spec.progressDeadlineSeconds`), e.g. `10m`. Default `600s`.
+    pub progress_deadline: Option<DurationValue>,
     /// Kubernetes manifests (a path, or a list of paths, relative to the scenario
     /// file) whose apps/v1 Deployments and ReplicaSets become workloads, each with
     /// the policy/v1 PodDisruptionBudget that selects it. Only `startup` may stand
     /// beside it.
     pub manifest: Option<RawManifestPaths>,
+}
+
+/// A Deployment's rolling update: pods above `replicas` it may add, and pods
+/// below it it may take away, during a rollout.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `max_surge` and `max_unavailable`"
+)]
+#[schemars(rename = "RollingUpdate")]
+pub struct RawRollingUpdate {
+    /// Pods a rollout may add above `replicas`: a count or a percentage of
+    /// `replicas`, rounded up. Default 25%.
+    pub max_surge: Option<IntOrPercent>,
+    /// Pods a rollout may take away below `replicas`: a count or a percentage of
+    /// `replicas`, rounded down. Default 25%. Not 0 when `max_surge` is 0.
+    pub max_unavailable: Option<IntOrPercent>,
 }
 
 /// One path, or several.

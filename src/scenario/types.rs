@@ -161,6 +161,69 @@ pub struct Workload {
     /// Preferred rules (preferred pod anti-affinity, ScheduleAnyway topology
     /// spread): they rank feasible nodes and never make one infeasible.
     pub preferred: Preferred,
+    /// The rollout's surge and unavailability, resolved for `replicas`;
+    /// `None`: Kubernetes' defaults (see [`Workload::rollout`]).
+    pub rolling_update: Option<RollingUpdate>,
+    /// Seconds a rollout may go without progress; `None`: 600.
+    pub progress_deadline: Option<f64>,
+}
+
+/// A Deployment's rolling update, in pods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RollingUpdate {
+    /// Pods above `replicas` a rollout may add.
+    pub max_surge: u32,
+    /// Pods below `replicas` a rollout may take away.
+    pub max_unavailable: u32,
+}
+
+impl RollingUpdate {
+    /// Kubernetes' `ResolveFenceposts`: `max_surge` rounded up and
+    /// `max_unavailable` rounded down from a percentage of `replicas`; when
+    /// both come to 0, `max_unavailable` is 1 (pkg/controller/deployment/
+    /// util/deployment_util.go).
+    pub fn resolve(max_surge: (u32, bool), max_unavailable: (u32, bool), replicas: u32) -> Self {
+        let scale = |(v, percent): (u32, bool), up: bool| -> u32 {
+            if !percent {
+                return v;
+            }
+            let n = u64::from(v) * u64::from(replicas);
+            (if up { n.div_ceil(100) } else { n / 100 }) as u32
+        };
+        let max_surge = scale(max_surge, true);
+        let mut max_unavailable = scale(max_unavailable, false);
+        if max_surge == 0 && max_unavailable == 0 {
+            max_unavailable = 1;
+        }
+        RollingUpdate {
+            max_surge,
+            max_unavailable,
+        }
+    }
+}
+
+/// Kubernetes' default rolling update: 25% surge, 25% unavailable.
+pub const DEFAULT_ROLLOUT_PERCENT: u32 = 25;
+
+/// Kubernetes' default `progressDeadlineSeconds`.
+pub const DEFAULT_PROGRESS_DEADLINE: f64 = 600.0;
+
+impl Workload {
+    /// The rolling update in force: as written, or Kubernetes' defaults.
+    pub fn rollout(&self) -> RollingUpdate {
+        self.rolling_update.unwrap_or_else(|| {
+            RollingUpdate::resolve(
+                (DEFAULT_ROLLOUT_PERCENT, true),
+                (DEFAULT_ROLLOUT_PERCENT, true),
+                self.replicas,
+            )
+        })
+    }
+
+    /// Seconds a rollout may go without progress.
+    pub fn progress_deadline(&self) -> f64 {
+        self.progress_deadline.unwrap_or(DEFAULT_PROGRESS_DEADLINE)
+    }
 }
 
 /// Which domains a workload's preferred rules spread its replicas over
@@ -191,6 +254,12 @@ impl std::fmt::Debug for Workload {
         }
         if self.preferred != Preferred::default() {
             d.field("preferred", &self.preferred);
+        }
+        if let Some(r) = &self.rolling_update {
+            d.field("rolling_update", r);
+        }
+        if let Some(p) = &self.progress_deadline {
+            d.field("progress_deadline", p);
         }
         d.finish()
     }

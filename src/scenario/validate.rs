@@ -8,13 +8,14 @@ use super::raw::{
     IntOrPercent, RawAntiAffinity, RawAntiAffinityRule, RawBackups, RawControlPlane, RawController,
     RawCost, RawDataMetric, RawDisaster, RawHostSpec, RawLeaderElection, RawLoadBalancer,
     RawLoadBalancerKind, RawLoadBalancerSpec, RawMaintenance, RawNodeSpec, RawPrecision,
-    RawRecovery, RawScenario, RawSlo, RawSpread, RawTopology, RawWhenUnsatisfiable, RawWiring,
-    RawWorkers, RawWorkload,
+    RawRecovery, RawRollingUpdate, RawScenario, RawSlo, RawSpread, RawTopology,
+    RawWhenUnsatisfiable, RawWiring, RawWorkers, RawWorkload,
 };
+use super::types::DEFAULT_ROLLOUT_PERCENT;
 use super::types::{
     AntiAffinity, Backups, ControlPlane, Cost, DataMetric, Disaster, Etcd, EtcdHosts, HealthCheck,
     HostSpec, LeaderElection, LoadBalancerKind, Maintenance, Precision, Preferred, Recovery,
-    Scenario, Simulation, Slo, Topology, Wiring, Workers, Workload, Zones,
+    RollingUpdate, Scenario, Simulation, Slo, Topology, Wiring, Workers, Workload, Zones,
 };
 use super::types::{DEFAULT_MAX_EVENTS_PER_YEAR, YEAR_SECONDS};
 use crate::BLOCK;
@@ -672,6 +673,8 @@ fn workload_entry(
         ("anti_affinity", w.anti_affinity.is_some()),
         ("zone_spread", w.zone_spread.is_some()),
         ("host_spread", w.host_spread.is_some()),
+        ("rolling_update", w.rolling_update.is_some()),
+        ("progress_deadline", w.progress_deadline.is_some()),
     ];
     if let Some((leaf, _)) = beside.iter().find(|(_, given)| *given) {
         return Err(invalid(
@@ -774,6 +777,19 @@ fn own_workload(
     }
     let zone_spread = spread(&key("zone_spread"), w.zone_spread, &mut preferred.zone)?;
     let host_spread = spread(&key("host_spread"), w.host_spread, &mut preferred.host)?;
+    let rolling_update = w
+        .rolling_update
+        .map(|r| rolling_update(key, r, replicas))
+        .transpose()?;
+    let progress_deadline = match w.progress_deadline {
+        Some(d) if d.0.is_nan() || d.0 <= 0.0 => {
+            return Err(invalid(
+                key("progress_deadline"),
+                "must be greater than 0, e.g. `10m` (Kubernetes' default is 600s)",
+            ));
+        }
+        d => d.map(|d| d.0),
+    };
     Ok(Workload {
         name,
         replicas,
@@ -787,7 +803,50 @@ fn own_workload(
         zone_spread,
         host_spread,
         preferred,
+        rolling_update,
+        progress_deadline,
     })
+}
+
+/// A workload's `rolling_update`, resolved for `replicas`.
+fn rolling_update(
+    key: &dyn Fn(&str) -> String,
+    r: RawRollingUpdate,
+    replicas: u32,
+) -> Result<RollingUpdate, Invalid> {
+    let default = IntOrPercent::Percent(DEFAULT_ROLLOUT_PERCENT);
+    let (surge, unavailable) = (
+        r.max_surge.unwrap_or(default),
+        r.max_unavailable.unwrap_or(default),
+    );
+    let part = |v: IntOrPercent, leaf: &str| -> Result<(u32, bool), Invalid> {
+        match v {
+            IntOrPercent::Int(n) => u32::try_from(n)
+                .ok()
+                .filter(|&n| n <= MAX_REPLICAS)
+                .map(|n| (n, false))
+                .ok_or_else(|| {
+                    invalid(
+                        key(&format!("rolling_update.{leaf}")),
+                        format!("{n} is more than kubenines simulates ({MAX_REPLICAS} at most)"),
+                    )
+                }),
+            IntOrPercent::Percent(p) if p > 100 => Err(invalid(
+                key(&format!("rolling_update.{leaf}")),
+                format!("{p}% is more than 100%"),
+            )),
+            IntOrPercent::Percent(p) => Ok((p, true)),
+        }
+    };
+    let surge = part(surge, "max_surge")?;
+    let unavailable = part(unavailable, "max_unavailable")?;
+    if surge.0 == 0 && unavailable.0 == 0 {
+        return Err(invalid(
+            key("rolling_update.max_unavailable"),
+            "`max_surge` and `max_unavailable` may not both be 0 (Kubernetes refuses it: a              rollout could then neither add a pod nor take one away)",
+        ));
+    }
+    Ok(RollingUpdate::resolve(surge, unavailable, replicas))
 }
 
 /// A spread's DoNotSchedule max skew, or `None` with `preferred` set for a

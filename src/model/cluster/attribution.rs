@@ -114,9 +114,19 @@ impl Cluster<'_> {
         let m = self.ctx.model;
         let first = m.first_worker as usize;
         let mut worst = None;
-        for (state, node, ready_at) in self.workloads.pods_of(w) {
+        let rollout = self.workloads.rollout_change(w);
+        for (state, node, ready_at, new) in self.workloads.pods_of(w) {
+            if let Some((c, broken)) = rollout
+                && new
+                && (state != PodState::Ready || broken)
+                && state != PodState::Absent
+            {
+                // A pod of the release rolled out: starting, stuck, or broken.
+                worst = Cause::worst(worst, Cause::Change(c));
+                continue;
+            }
             let cause = match state {
-                PodState::Ready => continue,
+                PodState::Ready | PodState::Absent => continue,
                 // Readiness is applied lazily where it cannot change an indicator.
                 PodState::Starting if ready_at <= now => continue,
                 PodState::Starting => Cause::EvictionOrScheduling,
@@ -124,6 +134,8 @@ impl Cluster<'_> {
                     let h = first + node as usize;
                     match self.infra.host_cause(m, h) {
                         Some(Cause::ZoneOutage) => Cause::ZoneOutage,
+                        // A change holds its node: the pod waits for it.
+                        Some(Cause::Change(c)) => Cause::Change(c),
                         _ => self
                             .controller_cause(CONTROLLER_MANAGER, judged)
                             .unwrap_or(Cause::EvictionOrScheduling),

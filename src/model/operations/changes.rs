@@ -20,8 +20,9 @@ use std::ops::Range;
 
 use rand::RngExt;
 
-use super::super::Model;
 use super::super::cluster::Ctx;
+use super::super::workloads::Release;
+use super::super::{ChangeTarget, Model};
 use super::Event;
 
 /// Where one change stands.
@@ -52,6 +53,12 @@ pub struct Effect {
     /// gracefully); a bad change's are broken, as they would be by a failure.
     pub graceful: bool,
     pub renew: bool,
+    /// A workload's rollout starts, of this release.
+    pub rollout: Option<Release>,
+    /// A workload's rollout stops where it is (a bad release was noticed).
+    pub stop: bool,
+    /// A workload's rollback is done.
+    pub rolled_back: bool,
 }
 
 /// The certificates' state.
@@ -169,10 +176,15 @@ impl Changes {
             }
             Event::ChangeDetected(p) => {
                 let (c, g) = unpayload(p);
-                if self.current(c, g) {
-                    self.roll_back(ctx, now, c);
+                if !self.current(c, g) {
+                    return Effect::default();
                 }
-                Effect::default()
+                self.roll_back(ctx, now, c);
+                Effect {
+                    change: c,
+                    stop: true,
+                    ..Effect::default()
+                }
             }
             Event::ChangeRolledBack(p) => {
                 let (c, g) = unpayload(p);
@@ -184,6 +196,7 @@ impl Changes {
                 Effect {
                     change: c,
                     release: 0..run.reached,
+                    rolled_back: true,
                     ..Effect::default()
                 }
             }
@@ -224,6 +237,26 @@ impl Changes {
         );
     }
 
+    /// Change c's rollout to a workload completed.
+    pub fn completed(&mut self, c: u16) {
+        self.runs[c as usize].active = false;
+    }
+
+    /// Change c could not start (its workload's last rollout is still
+    /// under way): it is dropped, with whatever it had planned.
+    pub fn abandon(&mut self, c: u16) {
+        let run = &mut self.runs[c as usize];
+        run.active = false;
+        run.generation = (run.generation + 1) & GENERATION;
+    }
+
+    /// Change c's rollout made no progress in time: it is rolled back.
+    pub fn deadline_exceeded(&mut self, ctx: &mut Ctx, now: f64, c: u16) {
+        if self.runs[c as usize].active {
+            self.roll_back(ctx, now, c);
+        }
+    }
+
     /// Whether an event of change c's `generation` is still the plan.
     #[inline]
     fn current(&self, c: u16, generation: u32) -> bool {
@@ -249,6 +282,30 @@ impl Changes {
             reached: 0,
             generation: (run.generation + 1) & GENERATION,
         };
+        if let ChangeTarget::Workload(_) = change.target {
+            // The Deployment's rolling update takes the steps; a bad
+            // release fails readiness (is caught) or is noticed later.
+            let fails = bad
+                && (change.caught >= 1.0
+                    || (change.caught > 0.0
+                        && ctx.rng(ctx.layout.change(c as usize) + 2).random::<f64>()
+                            < change.caught));
+            if bad && !fails {
+                let d = change
+                    .detection
+                    .sample(ctx.rng(ctx.layout.change(c as usize) + 3));
+                ctx.schedule(now + d, Event::ChangeDetected(payload(c, run.generation)));
+            }
+            return Effect {
+                change: c,
+                rollout: Some(match (bad, fails) {
+                    (false, _) => Release::Good,
+                    (true, true) => Release::FailsReadiness,
+                    (true, false) => Release::Broken,
+                }),
+                ..Effect::default()
+            };
+        }
         if bad && change.caught < 1.0 {
             let d = change
                 .detection

@@ -9,8 +9,10 @@
 
 mod nodes;
 mod pods;
+mod rollout;
 
 pub use pods::{MAX_PODS, PodState};
+pub use rollout::{Outcome, Release};
 
 use self::nodes::Nodes;
 use self::pods::Pods;
@@ -29,6 +31,8 @@ pub enum Event {
     EvictionTick(u16),
     /// Pod p finishes starting.
     PodReady(u32),
+    /// Workload w's rollout deadline may have come.
+    RolloutDeadline(u16),
 }
 
 impl Event {
@@ -39,6 +43,7 @@ impl Event {
             Event::NodeEvict(k) => (1, k as u32),
             Event::EvictionTick(z) => (2, z as u32),
             Event::PodReady(p) => (3, p & crate::model::GENERATION_MASK),
+            Event::RolloutDeadline(w) => (4, w as u32),
         };
         tag << 24 | payload
     }
@@ -50,13 +55,15 @@ impl Event {
             0 => Event::NodeGrace(payload as u16),
             1 => Event::NodeEvict(payload as u16),
             2 => Event::EvictionTick(payload as u16),
-            _ => Event::PodReady(payload),
+            3 => Event::PodReady(payload),
+            _ => Event::RolloutDeadline(payload as u16),
         }
     }
 
     pub(in crate::model) fn component(self) -> String {
         match self {
             Event::PodReady(_) => "workloads (pod starts)",
+            Event::RolloutDeadline(_) => "workloads (rollouts)",
             _ => "workers (node lifecycle)",
         }
         .into()
@@ -73,6 +80,12 @@ pub struct Workloads {
     schedule_dirty: bool,
     /// Scratch: the workloads with pods on one node, in slot order.
     touched: Vec<u16>,
+    /// Each workload's rollout.
+    rollouts: Vec<rollout::Rollout>,
+    /// Rollouts replacing pods now.
+    rolling: u32,
+    /// Rollouts' outcomes for the changes room.
+    outcomes: Vec<Outcome>,
 }
 
 impl Workloads {
@@ -88,6 +101,9 @@ impl Workloads {
             scheduler_active: true,
             schedule_dirty: false,
             touched: Vec::with_capacity(m.workloads.len()),
+            rollouts: vec![rollout::Rollout::default(); m.workloads.len()],
+            rolling: 0,
+            outcomes: Vec::new(),
         }
     }
 
@@ -96,6 +112,9 @@ impl Workloads {
     pub fn reset(&mut self, ctx: &mut Ctx, infra: &Infrastructure) {
         self.nodes.reset();
         self.pods.reset();
+        self.rollouts.fill(rollout::Rollout::default());
+        self.rolling = 0;
+        self.outcomes.clear();
         self.scheduler_active = true;
         self.place_pending(ctx, 0.0, true, infra);
         self.schedule_dirty = false;
@@ -128,6 +147,7 @@ impl Workloads {
             }
             // A wake-up: settle evicts what the zone's rate allows.
             Event::EvictionTick(_) => {}
+            Event::RolloutDeadline(w) => self.rollout_deadline(w as usize, now),
             Event::PodReady(p) => {
                 let pod = &mut self.pods.pods[p as usize];
                 if pod.state == PodState::Starting && pod.ready_at == now {
@@ -239,11 +259,14 @@ impl Workloads {
     fn start_pod(&mut self, ctx: &mut Ctx, p: u32, w: usize, now: f64) {
         let m = ctx.model;
         let spec = &m.workloads[w];
+        let new = self.pods.pods[p as usize].new;
+        let fails = new && self.fails_readiness(w);
+        // A rollout watches its new pods become ready.
+        let armed = !m.lazy_readiness || self.pods.ready[w] < spec.min_available || (new && !fails);
         let d = spec.startup.sample(ctx.rng(ctx.layout.startup_base + w));
-        let armed = !m.lazy_readiness || self.pods.ready[w] < spec.min_available;
         let pod = &mut self.pods.pods[p as usize];
         pod.state = PodState::Starting;
-        pod.ready_at = now + d;
+        pod.ready_at = if fails { f64::INFINITY } else { now + d };
         pod.armed = armed;
         if armed {
             ctx.schedule(pod.ready_at, Event::PodReady(p));
@@ -308,6 +331,9 @@ impl Workloads {
         if scheduler != self.scheduler_active {
             self.scheduler_active = scheduler;
             self.schedule_dirty |= scheduler;
+        }
+        if self.rolling > 0 {
+            self.advance_rollouts(ctx, now);
         }
         if scheduler && self.schedule_dirty {
             self.schedule_dirty = false;
@@ -415,19 +441,37 @@ impl Workloads {
         allowed
     }
 
-    /// Workload w has at least min_available ready pods (as counted so far:
-    /// see lazy readiness).
+    /// Workload w has at least min_available ready pods that serve (as
+    /// counted so far: see lazy readiness): a broken release's do not.
     #[inline]
     pub fn meets_minimum(&self, m: &Model, w: usize) -> bool {
-        self.pods.ready[w] >= m.workloads[w].min_available
+        let min = m.workloads[w].min_available;
+        if self.pods.ready[w] < min {
+            return false;
+        }
+        match self.rollout_change(w) {
+            Some((_, true)) => self.count_serving(w) >= min,
+            _ => true,
+        }
     }
 
-    /// Workload w's pods: (state, node, ready_at), for attribution.
-    pub fn pods_of(&self, w: usize) -> impl Iterator<Item = (PodState, u16, f64)> + '_ {
+    /// Workload w's ready pods that are not of a broken release.
+    #[inline(never)]
+    fn count_serving(&self, w: usize) -> u32 {
         let (start, end) = self.pods.slots[w];
         self.pods.pods[start as usize..end as usize]
             .iter()
-            .map(|p| (p.state, p.node, p.ready_at))
+            .filter(|p| p.state == PodState::Ready && !p.new)
+            .count() as u32
+    }
+
+    /// Workload w's pods: (state, node, ready_at, of the release rolled
+    /// out), for attribution.
+    pub fn pods_of(&self, w: usize) -> impl Iterator<Item = (PodState, u16, f64, bool)> + '_ {
+        let (start, end) = self.pods.slots[w];
+        self.pods.pods[start as usize..end as usize]
+            .iter()
+            .map(|p| (p.state, p.node, p.ready_at, p.new))
     }
 }
 

@@ -41,6 +41,8 @@ pub enum PodState {
     Starting,
     Ready,
     Down,
+    /// A slot with no pod: a rollout's room to surge, or a pod it scaled down.
+    Absent,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -53,6 +55,8 @@ pub struct Pod {
     pub ready_at: f64,
     /// A `PodReady` event is queued for this `ready_at`.
     pub armed: bool,
+    /// The pod runs the release a rollout is rolling out.
+    pub new: bool,
 }
 
 /// All pods of a replication, with the counts the scheduler filters and
@@ -63,8 +67,11 @@ pub struct Pods {
     pub ready: Vec<u32>,
     /// Pending pods, oldest first (the scheduling queue).
     pub pending: VecDeque<u32>,
-    /// Workload w's pods are the slots `slots[w].0 .. slots[w].1`.
+    /// Workload w's pods are the slots `slots[w].0 .. slots[w].1`: its
+    /// replicas, then (for a rollout's target) its room to surge.
     pub slots: Vec<(u32, u32)>,
+    /// Replicas per workload.
+    replicas: Vec<u32>,
     /// Bound pods of workload w on worker n: `node_pods[w * workers + n]`.
     node_pods: Vec<u32>,
     /// Bound pods of workload w in zone z: `zone_pods[w * zones + z]`.
@@ -86,21 +93,24 @@ impl Pods {
             .iter()
             .enumerate()
             .flat_map(|(w, spec)| {
-                (0..spec.replicas).map(move |_| Pod {
+                (0..spec.slots).map(move |_| Pod {
                     workload: w as u16,
                     node: NO_NODE,
                     state: PodState::Pending,
                     ready_at: 0.0,
                     armed: false,
+                    new: false,
                 })
             })
             .collect();
         let workers = worker_zone.len();
         let mut slots = Vec::with_capacity(workloads.len());
         let mut next = 0;
+        let mut replicas = Vec::with_capacity(workloads.len());
         for spec in workloads {
-            slots.push((next, next + spec.replicas));
-            next += spec.replicas;
+            slots.push((next, next + spec.slots));
+            replicas.push(spec.replicas);
+            next += spec.slots;
         }
         let mut spread_zones: Vec<u16> = worker_zone.clone();
         spread_zones.sort_unstable();
@@ -109,6 +119,7 @@ impl Pods {
             pending: VecDeque::with_capacity(pods.len()),
             pods,
             slots,
+            replicas,
             ready: vec![0; workloads.len()],
             node_pods: vec![0; workloads.len() * workers],
             zone_pods: vec![0; workloads.len() * zones],
@@ -121,18 +132,51 @@ impl Pods {
         }
     }
 
-    /// Every pod Pending, in slot order.
+    /// Every replica Pending, in slot order; a rollout's room to surge empty.
     pub fn reset(&mut self) {
         for p in &mut self.pods {
             p.node = NO_NODE;
             p.state = PodState::Pending;
+            p.new = false;
         }
         self.ready.fill(0);
         self.node_pods.fill(0);
         self.zone_pods.fill(0);
         self.node_load.fill(0);
         self.pending.clear();
-        self.pending.extend(0..self.pods.len() as u32);
+        for (w, &(start, end)) in self.slots.iter().enumerate() {
+            let replicas = start + self.replicas[w];
+            self.pending.extend(start..replicas);
+            for p in &mut self.pods[replicas as usize..end as usize] {
+                p.state = PodState::Absent;
+            }
+        }
+    }
+
+    /// Removes pod `p` (a rollout scales it down): its slot is empty.
+    pub fn remove(&mut self, p: u32) {
+        match self.pods[p as usize].state {
+            PodState::Absent => return,
+            PodState::Pending => self.pending.retain(|&q| q != p),
+            _ => {
+                self.evict(p);
+                self.pending.pop_back();
+            }
+        }
+        let pod = &mut self.pods[p as usize];
+        pod.state = PodState::Absent;
+        pod.armed = false;
+        pod.new = false;
+    }
+
+    /// Adds a pod in empty slot `p`, Pending; `new`: of the release rolled out.
+    pub fn add(&mut self, p: u32, new: bool) {
+        let pod = &mut self.pods[p as usize];
+        debug_assert_eq!(pod.state, PodState::Absent);
+        pod.state = PodState::Pending;
+        pod.new = new;
+        pod.armed = false;
+        self.pending.push_back(p);
     }
 
     /// Binds pending pod `p` to worker `n` in `state`.
@@ -177,6 +221,11 @@ impl Pods {
                 self.ready[w] += 1;
             }
         }
+    }
+
+    /// Workload w's replicas.
+    pub fn replicas_of(&self, w: usize) -> u32 {
+        self.replicas[w]
     }
 
     /// Whether worker `n` holds any pod.
@@ -273,6 +322,10 @@ mod tests {
             zone_spread: spread,
             host_spread: None,
             prefer_zone: false,
+            slots: replicas,
+            max_surge: 0,
+            rollout_unavailable: 1,
+            progress_deadline: 600.0,
         }
     }
 
