@@ -147,7 +147,7 @@ impl Workloads {
             }
             // A wake-up: settle evicts what the zone's rate allows.
             Event::EvictionTick(_) => {}
-            Event::RolloutDeadline(w) => self.rollout_deadline(w as usize, now),
+            Event::RolloutDeadline(w) => self.rollout_deadline(ctx, w as usize, now),
             Event::PodReady(p) => {
                 let pod = &mut self.pods.pods[p as usize];
                 if pod.state == PodState::Starting && pod.ready_at == now {

@@ -130,10 +130,13 @@ impl Workloads {
         (r.phase != Phase::Idle).then_some((r.change, r.release == Release::Broken))
     }
 
-    /// A rollout deadline fell due for workload w.
-    pub(super) fn rollout_deadline(&mut self, w: usize, now: f64) {
+    /// A rollout deadline fell due for workload w: one event per rollout,
+    /// which, when progress moved the deadline on, waits again until then.
+    pub(super) fn rollout_deadline(&mut self, ctx: &mut Ctx, w: usize, now: f64) {
         let r = &mut self.rollouts[w];
-        if r.phase == Phase::Rolling && r.deadline_at == now {
+        if r.phase == Phase::Rolling && r.deadline_at > now {
+            ctx.schedule(r.deadline_at, Event::RolloutDeadline(w as u16));
+        } else if r.phase == Phase::Rolling && r.deadline_at == now {
             r.phase = Phase::RollingBack;
             self.rolling -= 1;
             self.outcomes.push(Outcome::DeadlineExceeded(r.change));
@@ -242,7 +245,6 @@ impl Workloads {
             // Progress: the deadline starts again.
             r.new_ready = new_ready;
             r.deadline_at = now + spec.progress_deadline;
-            ctx.schedule(r.deadline_at, Event::RolloutDeadline(w as u16));
         }
         let old = self.count(w, |(new, _)| !new);
         let new = self.count(w, |(new, _)| new);
