@@ -3736,6 +3736,117 @@ fn schema_accepts_every_shipped_scenario() {
     }
 }
 
+/// The schema `kubenines schema` prints knows changes and certificates: a
+/// scenario with every key of both validates against it (with a JSON
+/// Schema validator, patterns included), and a strategy that is neither
+/// `rolling` nor `all_at_once` does not, nor do the other mistakes the
+/// schema can see.
+#[test]
+fn schema_validates_changes_and_certificates() {
+    let schema = json_schema();
+    let validator = jsonschema::draft202012::new(&schema).expect("a usable schema");
+    let errors = |text: &str| -> Vec<String> {
+        validator
+            .iter_errors(&yaml_value(text))
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect()
+    };
+    let text = with_changes(
+        "    lifetime: 1y\n    renewed_by: upgrade\n    renew: lognormal(median=2h, sigma=0.8)\n",
+        &format!(
+            "{UPGRADE}    strategy: rolling\n    batch: 2\n    pause: 10m\n    restart: 45s\n    \
+             bad: 0.02\n    caught: 0.9\n    detection: 30m\n    rollback: 15m\n\
+             \x20 - name: lb-config\n    every: exponential(mean=60d)\n    target: load_balancer\n    \
+             strategy: all_at_once\n"
+        ),
+    );
+    yaml_ok(&text);
+    assert_eq!(errors(&text), Vec::<String>::new());
+    assert!(schema_problems(&schema, &schema, &yaml_value(&text), "").is_empty());
+
+    let canary = text.replace("strategy: rolling", "strategy: canary");
+    let found = errors(&canary);
+    assert!(
+        !found.is_empty() && found.iter().all(|e| e.starts_with("/changes/0/strategy: ")),
+        "{found:?}"
+    );
+    assert!(
+        schema_problems(&schema, &schema, &yaml_value(&canary), "")
+            .iter()
+            .any(|p| p.starts_with(".changes[0].strategy")),
+    );
+    for (from, to, at) in [
+        ("batch: 2", "batch: 0", "/changes/0/batch"),
+        ("bad: 0.02", "bad: 1.5", "/changes/0/bad"),
+        ("caught: 0.9", "caught: -0.1", "/changes/0/caught"),
+        (
+            "target: load_balancer",
+            "target: nodes",
+            "/changes/1/target",
+        ),
+        ("name: lb-config", "name: LB", "/changes/1/name"),
+        (
+            "renewed_by: upgrade",
+            "renewed_by: Upgrade",
+            "/control_plane/certificates",
+        ),
+        (
+            "lifetime: 1y",
+            "lifetime: 1y\n    expires: 1y",
+            "/control_plane/certificates",
+        ),
+        (
+            "    rollback: 15m\n",
+            "    rollback: 15m\n    canary: 5%\n",
+            "/changes/0",
+        ),
+    ] {
+        // At the key, or (an optional section is `anyOf` it or null) at
+        // its section.
+        let found = errors(&replace_once(&text, from, to));
+        assert!(
+            !found.is_empty()
+                && found
+                    .iter()
+                    .all(|e| e.starts_with(&format!("{at}: ")) || e.starts_with(&format!("{at}/"))),
+            "{to}: {found:?}"
+        );
+    }
+    // Every key has a description.
+    let defs = &schema["$defs"];
+    assert!(schema["properties"]["changes"]["description"].is_string());
+    assert_eq!(schema["properties"]["changes"]["maxItems"], 64);
+    for (def, keys) in [
+        (
+            "Change",
+            &[
+                "name",
+                "every",
+                "target",
+                "strategy",
+                "batch",
+                "pause",
+                "restart",
+                "bad",
+                "caught",
+                "detection",
+                "rollback",
+            ][..],
+        ),
+        ("Certificates", &["lifetime", "renewed_by", "renew"][..]),
+    ] {
+        assert_eq!(defs[def]["additionalProperties"], false, "{def}");
+        assert!(defs[def]["description"].is_string(), "{def}");
+        for key in keys {
+            assert!(
+                defs[def]["properties"][key]["description"].is_string(),
+                "{def}.{key} has a description"
+            );
+        }
+    }
+    assert!(defs["ControlPlane"]["properties"]["certificates"]["description"].is_string());
+}
+
 /// Every key of the API path is in the schema with a description, and the
 /// enumerations list their values.
 #[test]
