@@ -3914,7 +3914,8 @@ fn schema_has_the_api_path_keys() {
 }
 
 /// The README's "Scenario files" examples are real: the complete scenario
-/// loads, and each load-balancer example loads in BASE's place.
+/// loads, with its change and certificates, and each load-balancer example
+/// loads in BASE's place.
 #[test]
 fn readme_scenario_examples_load() {
     let readme =
@@ -3933,6 +3934,13 @@ fn readme_scenario_examples_load() {
     assert_eq!(complete.len(), 1, "{blocks:?}");
     let s = parse_str(complete[0], "README.md", Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.control_plane.wiring, Wiring::Kubeadm);
+    // Its change renews its certificates.
+    assert_eq!(s.changes.len(), 1);
+    assert_eq!(s.changes[0].target, ChangeTarget::ControlPlane);
+    assert_eq!(
+        s.control_plane.certificates.map(|c| c.renewed_by),
+        Some(Some(0))
+    );
     let kinds: Vec<&str> = blocks
         .iter()
         .filter(|b| b.starts_with("  load_balancer:"))
