@@ -2422,12 +2422,12 @@ fn changes_and_certificates_load_as_written() {
     assert_eq!(s.changes[0].batch, Some(1));
     assert_eq!(s.control_plane.certificates.unwrap().renewed_by, None);
     // Every other target, each where it exists.
-    let text = with_workers(&format!(
+    let text = with_workers(
         "workloads:\n  - name: web\n    replicas: 3\nchanges:\n\
-         \x20 - {{ name: a, every: 30d, target: etcd }}\n\
-         \x20 - {{ name: b, every: 30d, target: workers }}\n\
-         \x20 - {{ name: c, every: 30d, target: workload/web }}\n"
-    ));
+         \x20 - { name: a, every: 30d, target: etcd }\n\
+         \x20 - { name: b, every: 30d, target: workers }\n\
+         \x20 - { name: c, every: 30d, target: workload/web }\n",
+    );
     let targets: Vec<ChangeTarget> = yaml_ok(&text)
         .changes
         .into_iter()
