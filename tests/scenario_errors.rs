@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use kubenines::model::{LoadBalancerKind as ModelLbKind, Model, Wiring as ModelWiring};
 use kubenines::scenario::{
-    AntiAffinity, DataMetric, Distribution, Format, HealthCheck, LoadBalancerKind, MAX_FILE_BYTES,
-    Precision, Scenario, ScenarioError, Slo, Topology, Wiring, YEAR_SECONDS, json_schema, load,
-    parse_str,
+    AntiAffinity, ChangeTarget, DataMetric, Distribution, Format, HealthCheck, LoadBalancerKind,
+    MAX_FILE_BYTES, Precision, Scenario, ScenarioError, Slo, Topology, Wiring, YEAR_SECONDS,
+    json_schema, load, parse_str,
 };
 
 /// A valid scenario the tests break one key at a time (stacked-3 with an
@@ -2356,6 +2356,421 @@ fn disaster_every_without_time_between() {
     assert!(err.message.contains("positive mean"), "{err}");
 }
 
+// ---- Changes and certificates -----------------------------------------------
+
+/// A good change to the control plane every 30 days, one host at a time.
+const UPGRADE: &str = "  - name: upgrade\n    every: fixed(30d)\n    target: control_plane\n";
+
+/// `BASE` with `certificates` (its keys indented by four; none when empty)
+/// in its control plane, and the given `changes` entries.
+fn with_changes(certificates: &str, entries: &str) -> String {
+    let certificates = if certificates.is_empty() {
+        String::new()
+    } else {
+        format!("  certificates:\n{certificates}")
+    };
+    format!("{BASE}{certificates}changes:\n{entries}")
+}
+
+/// `UPGRADE` with `keys` (indented by four) added.
+fn upgrade_with(keys: &str) -> String {
+    with_changes("", &format!("{UPGRADE}{keys}"))
+}
+
+/// Certificates renewed by `by`, to go with changes.
+fn certificates_renewed_by(by: &str) -> String {
+    format!("    lifetime: 1y\n    renewed_by: {by}\n    renew: 3h\n")
+}
+
+/// Every key of a change and of the certificates, read as written; what is
+/// left out takes its default. (The error tests below break this.)
+#[test]
+fn changes_and_certificates_load_as_written() {
+    let text = with_changes(
+        &certificates_renewed_by("upgrade"),
+        &format!(
+            "{UPGRADE}    strategy: rolling\n    batch: 2\n    pause: 10m\n    restart: 45s\n    \
+             bad: 0.02\n    caught: 0.9\n    detection: 30m\n    rollback: 15m\n\
+             \x20 - name: lb-config\n    every: exponential(mean=60d)\n    target: load_balancer\n    \
+             strategy: all_at_once\n"
+        ),
+    );
+    let s = yaml_ok(&text);
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    assert_eq!(s.changes.len(), 2);
+    let c = &s.changes[0];
+    assert_eq!(c.name, "upgrade");
+    assert_eq!(c.every, Distribution::Fixed(30.0 * 86_400.0));
+    assert_eq!(c.target, ChangeTarget::ControlPlane);
+    assert_eq!(c.batch, Some(2));
+    assert_eq!(c.pause, 600.0);
+    assert_eq!(c.restart, Distribution::Fixed(45.0));
+    assert_eq!((c.bad, c.caught), (0.02, 0.9));
+    assert_eq!(c.detection, Distribution::Fixed(1800.0));
+    assert_eq!(c.rollback, Distribution::Fixed(900.0));
+    let lb = &s.changes[1];
+    assert_eq!(lb.target, ChangeTarget::LoadBalancer);
+    assert_eq!(lb.batch, None, "all at once");
+    assert_eq!((lb.pause, lb.bad, lb.caught), (0.0, 0.0, 0.0));
+    assert_eq!(lb.restart, Distribution::Fixed(0.0));
+    let certificates = s.control_plane.certificates.as_ref().expect("certificates");
+    assert_eq!(certificates.lifetime, YEAR_SECONDS);
+    assert_eq!(certificates.renewed_by, Some(0));
+    assert_eq!(certificates.renew, Distribution::Fixed(3.0 * 3600.0));
+    // A rolling change's batch defaults to 1; `never` renews nothing.
+    let s = yaml_ok(&with_changes(&certificates_renewed_by("never"), UPGRADE));
+    assert_eq!(s.changes[0].batch, Some(1));
+    assert_eq!(s.control_plane.certificates.unwrap().renewed_by, None);
+    // Every other target, each where it exists.
+    let text = with_workers(
+        "workloads:\n  - name: web\n    replicas: 3\nchanges:\n\
+         \x20 - { name: a, every: 30d, target: etcd }\n\
+         \x20 - { name: b, every: 30d, target: workers }\n\
+         \x20 - { name: c, every: 30d, target: workload/web }\n",
+    );
+    let targets: Vec<ChangeTarget> = yaml_ok(&text)
+        .changes
+        .into_iter()
+        .map(|c| c.target)
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            ChangeTarget::Etcd,
+            ChangeTarget::Workers,
+            ChangeTarget::Workload(0)
+        ]
+    );
+}
+
+/// A target that does not exist: a workload the scenario lacks (with and
+/// without workloads), and a word that is no target at all.
+#[test]
+fn change_target_that_does_not_exist() {
+    let text = with_changes("", &UPGRADE.replace("control_plane", "workload/nope"));
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "changes[0].target", "target: workload/nope");
+    assert_eq!(err.column, Some(column_of(&text, "target: workload/nope")));
+    assert!(
+        err.message
+            .contains("`workload/nope` names no workload: the scenario has no `workloads`"),
+        "{err}"
+    );
+
+    let text = with_workers(&format!(
+        "workloads:\n  - name: web\n    replicas: 3\nchanges:\n{}",
+        UPGRADE.replace("control_plane", "workload/nope")
+    ));
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "changes[0].target", "target: workload/nope");
+    assert!(err.message.contains("use one of `workload/web`"), "{err}");
+
+    let text = with_changes("", &UPGRADE.replace("control_plane", "nodes"));
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "changes[0].target", "target: nodes");
+    assert!(err.message.starts_with("`nodes` is not a target"), "{err}");
+    for target in [
+        "control_plane",
+        "etcd",
+        "workers",
+        "load_balancer",
+        "workload/NAME",
+    ] {
+        assert!(err.message.contains(&format!("`{target}`")), "{err}");
+    }
+}
+
+/// `target: load_balancer` needs a load balancer, `target: workers` workers.
+#[test]
+fn change_target_that_the_scenario_lacks() {
+    let text = with_changes("", &UPGRADE.replace("control_plane", "load_balancer"))
+        .replace(LB, "  load_balancer: none\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "changes[0].target", "target: load_balancer");
+    assert!(err.message.contains("`load_balancer: none`"), "{err}");
+
+    let text = with_changes("", &UPGRADE.replace("control_plane", "workers"));
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "changes[0].target", "target: workers");
+    assert!(err.message.contains("no `workers`"), "{err}");
+}
+
+/// `batch` is at least 1, and only for a rolling change.
+#[test]
+fn change_batch_zero_and_batch_all_at_once() {
+    let text = upgrade_with("    batch: 0\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "changes[0].batch", "batch: 0");
+    assert_eq!(err.column, Some(column_of(&text, "batch: 0")));
+    assert!(err.message.contains("at least 1"), "{err}");
+
+    let text = upgrade_with("    strategy: all_at_once\n    batch: 2\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "changes[0].batch", "batch: 2");
+    assert!(err.message.contains("`all_at_once`"), "{err}");
+    // The same batch is fine for a rolling change.
+    yaml_ok(&upgrade_with("    strategy: rolling\n    batch: 2\n"));
+}
+
+/// `bad` and `caught` are probabilities.
+#[test]
+fn change_probabilities_out_of_range() {
+    for (keys, key, at) in [
+        (
+            "    bad: 1.5\n    rollback: 15m\n    detection: 1h\n",
+            "bad",
+            "bad: 1.5",
+        ),
+        ("    bad: -0.5\n", "bad", "bad: -0.5"),
+        ("    caught: -0.1\n", "caught", "caught: -0.1"),
+        ("    caught: 2\n", "caught", "caught: 2"),
+    ] {
+        let text = upgrade_with(keys);
+        let err = yaml_error(&text);
+        assert_error(&err, &text, &format!("changes[0].{key}"), at);
+        assert_eq!(err.column, Some(column_of(&text, at)), "{err}");
+        assert!(err.message.contains("is not a probability"), "{err}");
+    }
+    // The bounds themselves are probabilities.
+    yaml_ok(&upgrade_with(
+        "    bad: 1\n    caught: 1\n    rollback: 15m\n",
+    ));
+    yaml_ok(&upgrade_with("    bad: 0\n    caught: 0\n"));
+}
+
+/// A change that can be bad needs `rollback`; one that no gate surely
+/// catches needs `detection` too. Both missing keys are reported at the
+/// change (the nearest node that exists).
+#[test]
+fn a_change_that_can_be_bad_needs_rollback_and_detection() {
+    let text = upgrade_with("    bad: 0.1\n    detection: 1h\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "changes[0].rollback", "  - name: upgrade");
+    assert!(err.message.contains("give `rollback`"), "{err}");
+
+    let text = upgrade_with("    bad: 0.1\n    caught: 0.5\n    rollback: 15m\n");
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "changes[0].detection", "  - name: upgrade");
+    assert!(err.message.contains("give `detection`"), "{err}");
+    // With caught: 1 every bad change is caught: nothing to detect.
+    yaml_ok(&upgrade_with(
+        "    bad: 0.1\n    caught: 1\n    rollback: 15m\n",
+    ));
+    // A change that is never bad needs neither.
+    yaml_ok(&upgrade_with("    bad: 0\n"));
+}
+
+#[test]
+fn change_names() {
+    let long = "a".repeat(64);
+    for (name, needle) in [
+        ("Upgrade_1", "not a valid name"),
+        ("''", "must not be empty"),
+        (long.as_str(), "at most 63"),
+    ] {
+        let text = with_changes("", &UPGRADE.replace("upgrade", name));
+        let err = yaml_error(&text);
+        assert_error(&err, &text, "changes[0].name", "  - name: ");
+        let at = format!("name: {name}");
+        assert_eq!(err.column, Some(column_of(&text, &at)), "{err}");
+        assert!(err.message.contains(needle), "{err}");
+    }
+}
+
+#[test]
+fn change_names_must_be_unique() {
+    let text = with_changes(
+        "",
+        &format!(
+            "{UPGRADE}\x20 - name: lb\n    every: 60d\n    target: load_balancer\n\
+             \x20 - name: upgrade # again\n    every: 90d\n    target: etcd\n"
+        ),
+    );
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "changes[2].name", "# again");
+    assert!(
+        err.message.contains("already the name of changes[0]"),
+        "{err}"
+    );
+}
+
+/// `never` is what `renewed_by` says for no change, so no change may be
+/// called that.
+#[test]
+fn change_name_never_is_reserved() {
+    let text = with_changes("", &UPGRADE.replace("upgrade", "never"));
+    let err = yaml_error(&text);
+    assert_error(&err, &text, "changes[0].name", "  - name: never");
+    assert!(err.message.contains("reserved"), "{err}");
+}
+
+/// `every` must give time between changes: `0` (and `fixed(0)`) do not;
+/// `never` is a change that never comes.
+#[test]
+fn change_every_zero() {
+    for every in ["0", "fixed(0)", "0s"] {
+        let text = with_changes("", &UPGRADE.replace("fixed(30d)", every));
+        let err = yaml_error(&text);
+        let at = format!("every: {every}");
+        assert_error(&err, &text, "changes[0].every", &at);
+        assert_eq!(err.column, Some(column_of(&text, &at)), "{err}");
+        assert!(err.message.contains("positive mean"), "{err}");
+    }
+    yaml_ok(&with_changes("", &UPGRADE.replace("fixed(30d)", "never")));
+}
+
+/// `renewed_by` names a change that targets the control plane.
+#[test]
+fn renewed_by_names_a_control_plane_change() {
+    let text = with_changes(&certificates_renewed_by("upgrad"), UPGRADE);
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "control_plane.certificates.renewed_by",
+        "renewed_by: upgrad",
+    );
+    assert_eq!(err.column, Some(column_of(&text, "renewed_by: upgrad")));
+    assert!(err.message.contains("`upgrad` names no change"), "{err}");
+    // With no changes at all.
+    let text = format!(
+        "{BASE}  certificates:\n{}",
+        certificates_renewed_by("upgrade")
+    );
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "control_plane.certificates.renewed_by",
+        "renewed_by: upgrade",
+    );
+    assert!(err.message.contains("`upgrade` names no change"), "{err}");
+
+    let etcd = format!("{UPGRADE}\x20 - name: etcd-upgrade\n    every: 90d\n    target: etcd\n");
+    let text = with_changes(&certificates_renewed_by("etcd-upgrade"), &etcd);
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "control_plane.certificates.renewed_by",
+        "renewed_by: etcd-upgrade",
+    );
+    assert!(
+        err.message
+            .contains("change `etcd-upgrade` does not target `control_plane`"),
+        "{err}"
+    );
+    // The control-plane change of the same list renews them.
+    let s = yaml_ok(&with_changes(&certificates_renewed_by("upgrade"), &etcd));
+    assert_eq!(s.control_plane.certificates.unwrap().renewed_by, Some(0));
+}
+
+/// Certificates last some time, and are renewed in some time.
+#[test]
+fn certificates_lifetime_zero_and_renew_never() {
+    let text = with_changes(
+        &certificates_renewed_by("upgrade").replace("lifetime: 1y", "lifetime: 0"),
+        UPGRADE,
+    );
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "control_plane.certificates.lifetime",
+        "lifetime: 0",
+    );
+    assert_eq!(err.column, Some(column_of(&text, "lifetime: 0")));
+    assert!(err.message.contains("greater than 0"), "{err}");
+
+    let text = with_changes(
+        &certificates_renewed_by("upgrade").replace("renew: 3h", "renew: never"),
+        UPGRADE,
+    );
+    let err = yaml_error(&text);
+    assert_error(
+        &err,
+        &text,
+        "control_plane.certificates.renew",
+        "renew: never",
+    );
+    assert!(err.message.contains("not a usable time"), "{err}");
+}
+
+/// Each change is checked on its own: mistakes in three changes (a good
+/// one between them) are three errors, each at its own line, in the file's
+/// order, with the certificates' own too (which do not depend on the
+/// changes).
+#[test]
+fn every_change_with_a_mistake_is_reported() {
+    let text = format!(
+        "{BASE}  certificates:\n    lifetime: 0\n    renewed_by: never\n    renew: 3h\n\
+         changes:\n\
+         \x20 - name: upgrade\n    every: 30d\n    target: control_plane\n    batch: 0\n\
+         \x20 - name: fine\n    every: 30d\n    target: etcd\n\
+         \x20 - name: lb\n    every: 60d\n    target: load_balancer\n    bad: 1.5\n\
+         \x20 - name: nodes\n    every: 90d\n    target: nodes\n"
+    );
+    let errors =
+        kubenines::scenario::parse_str_all(&text, FILE, Format::Yaml).expect_err("four mistakes");
+    let found: Vec<(Option<&str>, Option<u32>)> =
+        errors.iter().map(|e| (e.key.as_deref(), e.line)).collect();
+    assert_eq!(
+        found,
+        [
+            (
+                Some("control_plane.certificates.lifetime"),
+                Some(line_of(&text, "lifetime: 0"))
+            ),
+            (Some("changes[0].batch"), Some(line_of(&text, "batch: 0"))),
+            (Some("changes[2].bad"), Some(line_of(&text, "bad: 1.5"))),
+            (
+                Some("changes[3].target"),
+                Some(line_of(&text, "target: nodes"))
+            ),
+        ],
+        "{errors:?}"
+    );
+    assert!(errors.iter().all(|e| e.file == FILE && e.column.is_some()));
+
+    // `renewed_by` naming a change that is itself invalid is not reported
+    // on top of that change's own error.
+    let text = with_changes(
+        &certificates_renewed_by("upgrade"),
+        &format!("{UPGRADE}    batch: 0\n"),
+    );
+    let errors =
+        kubenines::scenario::parse_str_all(&text, FILE, Format::Yaml).expect_err("a bad batch");
+    let keys: Vec<&str> = errors.iter().filter_map(|e| e.key.as_deref()).collect();
+    assert_eq!(keys, ["changes[0].batch"], "{errors:?}");
+}
+
+/// `kubenines validate FILE` of a scenario with a bad change exits 2 and
+/// prints `FILE:LINE:COL: KEY: MESSAGE`.
+#[test]
+fn validate_exits_2_on_a_bad_change() {
+    let dir = std::env::temp_dir().join(format!("kubenines-changes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad-change.yaml");
+    let text = upgrade_with("    batch: 0\n");
+    std::fs::write(&file, &text).unwrap();
+    let path = file.display().to_string();
+    let out = assert_cmd::Command::cargo_bin("kubenines")
+        .unwrap()
+        .args(["validate", &path])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let expected = format!(
+        "{path}:{}:{}: changes[0].batch: must be at least 1",
+        line_of(&text, "batch: 0"),
+        column_of(&text, "batch: 0")
+    );
+    assert!(stderr.contains(&expected), "{expected:?} not in\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// `BASE` with two workloads on workers and the given `slos` entries.
 fn with_slos(entries: &str) -> String {
     with_workers(&format!(
@@ -3321,6 +3736,117 @@ fn schema_accepts_every_shipped_scenario() {
     }
 }
 
+/// The schema `kubenines schema` prints knows changes and certificates: a
+/// scenario with every key of both validates against it (with a JSON
+/// Schema validator, patterns included), and a strategy that is neither
+/// `rolling` nor `all_at_once` does not, nor do the other mistakes the
+/// schema can see.
+#[test]
+fn schema_validates_changes_and_certificates() {
+    let schema = json_schema();
+    let validator = jsonschema::draft202012::new(&schema).expect("a usable schema");
+    let errors = |text: &str| -> Vec<String> {
+        validator
+            .iter_errors(&yaml_value(text))
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect()
+    };
+    let text = with_changes(
+        "    lifetime: 1y\n    renewed_by: upgrade\n    renew: lognormal(median=2h, sigma=0.8)\n",
+        &format!(
+            "{UPGRADE}    strategy: rolling\n    batch: 2\n    pause: 10m\n    restart: 45s\n    \
+             bad: 0.02\n    caught: 0.9\n    detection: 30m\n    rollback: 15m\n\
+             \x20 - name: lb-config\n    every: exponential(mean=60d)\n    target: load_balancer\n    \
+             strategy: all_at_once\n"
+        ),
+    );
+    yaml_ok(&text);
+    assert_eq!(errors(&text), Vec::<String>::new());
+    assert!(schema_problems(&schema, &schema, &yaml_value(&text), "").is_empty());
+
+    let canary = text.replace("strategy: rolling", "strategy: canary");
+    let found = errors(&canary);
+    assert!(
+        !found.is_empty() && found.iter().all(|e| e.starts_with("/changes/0/strategy: ")),
+        "{found:?}"
+    );
+    assert!(
+        schema_problems(&schema, &schema, &yaml_value(&canary), "")
+            .iter()
+            .any(|p| p.starts_with(".changes[0].strategy")),
+    );
+    for (from, to, at) in [
+        ("batch: 2", "batch: 0", "/changes/0/batch"),
+        ("bad: 0.02", "bad: 1.5", "/changes/0/bad"),
+        ("caught: 0.9", "caught: -0.1", "/changes/0/caught"),
+        (
+            "target: load_balancer",
+            "target: nodes",
+            "/changes/1/target",
+        ),
+        ("name: lb-config", "name: LB", "/changes/1/name"),
+        (
+            "renewed_by: upgrade",
+            "renewed_by: Upgrade",
+            "/control_plane/certificates",
+        ),
+        (
+            "lifetime: 1y",
+            "lifetime: 1y\n    expires: 1y",
+            "/control_plane/certificates",
+        ),
+        (
+            "    rollback: 15m\n",
+            "    rollback: 15m\n    canary: 5%\n",
+            "/changes/0",
+        ),
+    ] {
+        // At the key, or (an optional section is `anyOf` it or null) at
+        // its section.
+        let found = errors(&replace_once(&text, from, to));
+        assert!(
+            !found.is_empty()
+                && found
+                    .iter()
+                    .all(|e| e.starts_with(&format!("{at}: ")) || e.starts_with(&format!("{at}/"))),
+            "{to}: {found:?}"
+        );
+    }
+    // Every key has a description.
+    let defs = &schema["$defs"];
+    assert!(schema["properties"]["changes"]["description"].is_string());
+    assert_eq!(schema["properties"]["changes"]["maxItems"], 64);
+    for (def, keys) in [
+        (
+            "Change",
+            &[
+                "name",
+                "every",
+                "target",
+                "strategy",
+                "batch",
+                "pause",
+                "restart",
+                "bad",
+                "caught",
+                "detection",
+                "rollback",
+            ][..],
+        ),
+        ("Certificates", &["lifetime", "renewed_by", "renew"][..]),
+    ] {
+        assert_eq!(defs[def]["additionalProperties"], false, "{def}");
+        assert!(defs[def]["description"].is_string(), "{def}");
+        for key in keys {
+            assert!(
+                defs[def]["properties"][key]["description"].is_string(),
+                "{def}.{key} has a description"
+            );
+        }
+    }
+    assert!(defs["ControlPlane"]["properties"]["certificates"]["description"].is_string());
+}
+
 /// Every key of the API path is in the schema with a description, and the
 /// enumerations list their values.
 #[test]
@@ -3388,7 +3914,8 @@ fn schema_has_the_api_path_keys() {
 }
 
 /// The README's "Scenario files" examples are real: the complete scenario
-/// loads, and each load-balancer example loads in BASE's place.
+/// loads, with its change and certificates, and each load-balancer example
+/// loads in BASE's place.
 #[test]
 fn readme_scenario_examples_load() {
     let readme =
@@ -3407,6 +3934,13 @@ fn readme_scenario_examples_load() {
     assert_eq!(complete.len(), 1, "{blocks:?}");
     let s = parse_str(complete[0], "README.md", Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.control_plane.wiring, Wiring::Kubeadm);
+    // Its change renews its certificates.
+    assert_eq!(s.changes.len(), 1);
+    assert_eq!(s.changes[0].target, ChangeTarget::ControlPlane);
+    assert_eq!(
+        s.control_plane.certificates.map(|c| c.renewed_by),
+        Some(Some(0))
+    );
     let kinds: Vec<&str> = blocks
         .iter()
         .filter(|b| b.starts_with("  load_balancer:"))

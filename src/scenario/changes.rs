@@ -84,6 +84,13 @@ fn change(
     if let Some(why) = name_problem(&c.name, "cp-upgrade") {
         return Err(invalid(key("name"), why));
     }
+    if c.name == "never" {
+        return Err(invalid(
+            key("name"),
+            "`never` is reserved: `control_plane.certificates.renewed_by: never` means no \
+             change renews the certificates; call the change something else, e.g. `cp-upgrade`",
+        ));
+    }
     if let Some(earlier) = earlier.iter().position(|name| *name == c.name) {
         return Err(invalid(
             key("name"),
@@ -230,10 +237,12 @@ fn target(key: &str, text: &str, targets: &Targets) -> Result<ChangeTarget, Inva
     ))
 }
 
-/// `control_plane.certificates`, given the (valid) changes.
+/// `control_plane.certificates`, given the changes (`None` when they are
+/// invalid: then `renewed_by` is not checked against them, and only the
+/// other keys' errors are reported).
 pub(super) fn certificates(
     raw: RawCertificates,
-    changes: &[Change],
+    changes: Option<&[Change]>,
 ) -> Result<Certificates, Invalid> {
     let lifetime = raw.lifetime.0;
     if lifetime.is_nan() || lifetime <= 0.0 {
@@ -249,7 +258,7 @@ pub(super) fn certificates(
     )?;
     let renewed_by = if raw.renewed_by == "never" {
         None
-    } else {
+    } else if let Some(changes) = changes {
         let Some(i) = changes.iter().position(|c| c.name == raw.renewed_by) else {
             return Err(invalid(
                 "control_plane.certificates.renewed_by",
@@ -271,6 +280,9 @@ pub(super) fn certificates(
             ));
         }
         Some(i)
+    } else {
+        // The changes are invalid: their errors are reported instead.
+        None
     };
     Ok(Certificates {
         lifetime,

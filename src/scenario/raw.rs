@@ -287,6 +287,7 @@ pub struct RawCertificates {
     pub lifetime: DurationValue,
     /// The name of a change targeting `control_plane` whose completion renews them
     /// (`kubeadm upgrade apply` renews every certificate), or `never`.
+    #[schemars(pattern(r"^[a-z0-9-]{1,63}$"))]
     pub renewed_by: String,
     /// Time from an expiry to the operator's renewal (`kubeadm certs renew all`
     /// and restarting the control plane), e.g. `lognormal(median=2h, sigma=0.8)`.

@@ -250,8 +250,8 @@ pub(crate) fn validate(
             None
         }
     };
-    if let (Some(raw), Some(changes)) = (raw_certificates, &changes) {
-        let certificates = problems.keep(super::changes::certificates(raw, changes));
+    if let Some(raw) = raw_certificates {
+        let certificates = problems.keep(super::changes::certificates(raw, changes.as_deref()));
         if let Some(cp) = &mut control_plane {
             cp.certificates = certificates;
         }
