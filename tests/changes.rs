@@ -1,4 +1,4 @@
-//! Changes and certificates (docs/model.md, "Changes"): exact downtimes on
+//! Changes and certificates (docs/model.md, "Changes and certificates"): exact downtimes on
 //! deterministic timelines, where every other part is perfect and every
 //! change's timing fixed.
 

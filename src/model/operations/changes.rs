@@ -49,8 +49,11 @@ pub struct Effect {
     pub change: u16,
     pub release: Range<u16>,
     pub hold: Range<u16>,
-    /// The held targets are restarted by a good change (drained, stopped
-    /// gracefully); a bad change's are broken, as they would be by a failure.
+    /// The held targets are restarted by a good change: a worker is drained
+    /// and an etcd leader hands over first. A bad change's workers and
+    /// members break as by a failure. (A control-plane host's controllers
+    /// release their leases either way, as `release_on_stop` says: the
+    /// change stops the old processes itself.)
     pub graceful: bool,
     pub renew: bool,
     /// A workload's rollout starts, of this release.
