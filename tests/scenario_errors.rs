@@ -1560,14 +1560,15 @@ fn zone_spread_zero() {
 
 #[test]
 fn unknown_anti_affinity_and_unknown_workload_key() {
+    // (`rack` is known since racks exist: tests/racks.rs.)
     let text =
-        with_workers("workloads:\n  - name: web\n    replicas: 2\n    anti_affinity: rack\n");
+        with_workers("workloads:\n  - name: web\n    replicas: 2\n    anti_affinity: region\n");
     let err = yaml_error(&text);
     assert_error(
         &err,
         &text,
         "workloads[0].anti_affinity",
-        "anti_affinity: rack",
+        "anti_affinity: region",
     );
     assert!(err.message.contains("host"), "{err}");
 

@@ -43,6 +43,9 @@ const BACKUP: u32 = 25;
 /// A load-balancer pair's takeover durations, then whether each succeeds.
 const LB_FAILOVER: u32 = 26;
 const LB_FAILOVER_SUCCESS: u32 = 27;
+/// Rack outages and repairs, keyed by the rack's index over all zones.
+const RACK_FAILURE: u32 = 28;
+const RACK_REPAIR: u32 = 29;
 
 /// Slots of the per-replication generators, laid out once per model.
 #[derive(Clone, Debug)]
@@ -89,6 +92,9 @@ pub struct Layout {
     pub disaster_base: usize,
     pub recovery: usize,
     pub backup: usize,
+    /// Rack r's failure stream is `rack_base + 2r` (r over all zones), its
+    /// repair stream the next (present only with racks).
+    pub rack_base: usize,
 }
 
 impl Layout {
@@ -116,6 +122,12 @@ impl Layout {
     }
     pub fn member_restart(&self, m: usize) -> usize {
         self.member_base + 2 * m + 1
+    }
+    pub fn rack_failure(&self, r: usize) -> usize {
+        self.rack_base + 2 * r
+    }
+    pub fn rack_repair(&self, r: usize) -> usize {
+        self.rack_base + 2 * r + 1
     }
 }
 
@@ -200,6 +212,13 @@ impl Streams {
             ids.push(StreamId::new(LB_FAILOVER, 0));
             ids.push(StreamId::new(LB_FAILOVER_SUCCESS, 0));
         }
+        // Racks' streams after every other, so designs without racks keep
+        // their layout (and their draws) as they were.
+        let rack_base = ids.len();
+        for r in 0..model.racks() as u32 {
+            ids.push(StreamId::new(RACK_FAILURE, r));
+            ids.push(StreamId::new(RACK_REPAIR, r));
+        }
         let rngs = ids.iter().map(|&id| stream(0, 0, id)).collect();
         let layout = Layout {
             zone_base,
@@ -217,6 +236,7 @@ impl Streams {
             disaster_base,
             recovery,
             backup,
+            rack_base,
         };
         (Streams { ids, rngs }, layout)
     }

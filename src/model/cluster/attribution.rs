@@ -112,6 +112,7 @@ impl Cluster<'_> {
                     let h = first + node as usize;
                     match self.infra.host_cause(m, h) {
                         Some(Cause::ZoneOutage) => Cause::ZoneOutage,
+                        Some(Cause::RackOutage) => Cause::RackOutage,
                         _ => self
                             .controller_cause(CONTROLLER_MANAGER, judged)
                             .unwrap_or(Cause::EvictionOrScheduling),

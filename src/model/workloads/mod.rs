@@ -83,7 +83,13 @@ impl Workloads {
             .collect();
         let zones = m.zones as usize;
         Workloads {
-            pods: Pods::new(&m.workloads, worker_zone.clone(), zones),
+            pods: Pods::new(&m.workloads, worker_zone.clone(), zones).in_racks(
+                m.hosts[m.first_worker as usize..]
+                    .iter()
+                    .map(|h| h.rack)
+                    .collect(),
+                m.racks().max(1),
+            ),
             nodes: Nodes::new(&worker_zone, zones, m.node_monitor_grace_period),
             scheduler_active: true,
             schedule_dirty: false,

@@ -8,7 +8,7 @@
 //!
 //! Scheduling follows kube-scheduler's two phases. **Filter**: the node is
 //! up; `anti_affinity: host` allows no other replica of the workload on it,
-//! `zone` none in its zone; `zone_spread: s` allows a zone only if its count
+//! `rack` none in its rack, `zone` none in its zone; `zone_spread: s` allows a zone only if its count
 //! of the workload's pods plus one exceeds the smallest count over all zones
 //! that have workers by at most `s` (topology spread with DoNotSchedule, whose
 //! minimum counts every zone with nodes, up or down); `host_spread: s` does
@@ -20,7 +20,8 @@
 //! the fewest pods of any workload on the node (least allocated, every pod
 //! asking the same); a preferred rule over zones (preferred zone
 //! anti-affinity, a ScheduleAnyway zone spread) ranks the zone's count before
-//! the node's. Ties are broken uniformly at random, as kube-scheduler picks
+//! the node's, and one over racks (preferred rack anti-affinity) the rack's
+//! count before the node's (after the zone's when both apply). Ties are broken uniformly at random, as kube-scheduler picks
 //! among equal top scores.
 
 use std::collections::VecDeque;
@@ -69,18 +70,26 @@ pub struct Pods {
     node_pods: Vec<u32>,
     /// Bound pods of workload w in zone z: `zone_pods[w * zones + z]`.
     zone_pods: Vec<u32>,
+    /// Bound pods of workload w in rack r: `rack_pods[w * racks + r]` (one
+    /// rack, 0, holding every worker in a model without racks).
+    rack_pods: Vec<u32>,
     /// Bound pods of any workload per worker.
     node_load: Vec<u32>,
     /// Scratch: the workers tied for the best score.
     ties: Vec<u16>,
     worker_zone: Vec<u16>,
+    /// Each worker's rack (over all zones).
+    worker_rack: Vec<u16>,
     /// Zones that hold at least one worker (topology spread's domains).
     spread_zones: Vec<u16>,
     workers: usize,
     zones: usize,
+    racks: usize,
 }
 
 impl Pods {
+    /// The pods of `workloads` over workers in `worker_zone` of `zones`
+    /// zones, every worker in one rack ([`Self::in_racks`] says otherwise).
     pub fn new(workloads: &[WorkloadModel], worker_zone: Vec<u16>, zones: usize) -> Pods {
         let pods: Vec<Pod> = workloads
             .iter()
@@ -112,13 +121,26 @@ impl Pods {
             ready: vec![0; workloads.len()],
             node_pods: vec![0; workloads.len() * workers],
             zone_pods: vec![0; workloads.len() * zones],
+            rack_pods: vec![0; workloads.len()],
             node_load: vec![0; workers],
             ties: Vec::with_capacity(workers),
+            worker_rack: vec![0; worker_zone.len()],
             worker_zone,
             spread_zones,
             workers,
             zones,
+            racks: 1,
         }
+    }
+
+    /// The same pods with each worker in its rack of `worker_rack`, of
+    /// `racks` racks over all zones.
+    pub fn in_racks(mut self, worker_rack: Vec<u16>, racks: usize) -> Pods {
+        debug_assert_eq!(worker_rack.len(), self.workers);
+        self.rack_pods = vec![0; self.slots.len() * racks];
+        self.worker_rack = worker_rack;
+        self.racks = racks;
+        self
     }
 
     /// Every pod Pending, in slot order.
@@ -130,6 +152,7 @@ impl Pods {
         self.ready.fill(0);
         self.node_pods.fill(0);
         self.zone_pods.fill(0);
+        self.rack_pods.fill(0);
         self.node_load.fill(0);
         self.pending.clear();
         self.pending.extend(0..self.pods.len() as u32);
@@ -146,6 +169,7 @@ impl Pods {
         }
         self.node_pods[w * self.workers + n as usize] += 1;
         self.zone_pods[w * self.zones + self.worker_zone[n as usize] as usize] += 1;
+        self.rack_pods[w * self.racks + self.worker_rack[n as usize] as usize] += 1;
         self.node_load[n as usize] += 1;
     }
 
@@ -162,6 +186,7 @@ impl Pods {
         pod.state = PodState::Pending;
         self.node_pods[w * self.workers + n] -= 1;
         self.zone_pods[w * self.zones + self.worker_zone[n] as usize] -= 1;
+        self.rack_pods[w * self.racks + self.worker_rack[n] as usize] -= 1;
         self.node_load[n] -= 1;
         self.pending.push_back(p);
     }
@@ -194,6 +219,7 @@ impl Pods {
         rng: &mut Rng,
     ) -> Option<u16> {
         let zone_counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
+        let rack_counts = &self.rack_pods[w * self.racks..(w + 1) * self.racks];
         let node_counts = &self.node_pods[w * self.workers..(w + 1) * self.workers];
         // A zone may take a pod while its count stays within `limit`.
         let limit = match spec.zone_spread {
@@ -215,17 +241,20 @@ impl Pods {
         };
         let ties = &mut self.ties;
         ties.clear();
-        let mut best = u64::MAX;
-        for (n, ((&up, &here), &z)) in up
+        let mut best = u128::MAX;
+        for (n, (((&up, &here), &z), &r)) in up
             .iter()
             .zip(node_counts)
             .zip(&self.worker_zone)
+            .zip(&self.worker_rack)
             .enumerate()
         {
             let in_zone = zone_counts[z as usize];
+            let in_rack = rack_counts[r as usize];
             let allowed =
                 up && match spec.anti_affinity {
                     AntiAffinity::Host => here == 0,
+                    AntiAffinity::Rack => in_rack == 0,
                     AntiAffinity::Zone => in_zone == 0,
                     AntiAffinity::None => true,
                 } && in_zone < limit
@@ -233,13 +262,17 @@ impl Pods {
             if !allowed {
                 continue;
             }
-            let (first, second) = if spec.prefer_zone {
-                (in_zone, here)
-            } else {
-                (here, in_zone)
+            let (first, second, third) = match (spec.prefer_zone, spec.prefer_rack) {
+                (false, false) => (here, in_zone, 0),
+                (true, false) => (in_zone, here, 0),
+                (false, true) => (in_rack, here, in_zone),
+                (true, true) => (in_zone, in_rack, here),
             };
-            // Counts are below 2^17 (MAX_PODS), so they pack without overlap.
-            let score = (first as u64) << 42 | (second as u64) << 21 | self.node_load[n] as u64;
+            // Lexicographic: each count in 32 bits of its own.
+            let score = (first as u128) << 96
+                | (second as u128) << 64
+                | (third as u128) << 32
+                | self.node_load[n] as u128;
             if score < best {
                 best = score;
                 ties.clear();
@@ -273,6 +306,7 @@ mod tests {
             zone_spread: spread,
             host_spread: None,
             prefer_zone: false,
+            prefer_rack: false,
         }
     }
 
