@@ -430,6 +430,47 @@ mod tests {
     }
 
     #[test]
+    fn rack_anti_affinity_allows_one_replica_per_rack() {
+        // Four workers in one zone, two racks: workers 0 and 2 in rack 0,
+        // 1 and 3 in rack 1. Two replicas take one rack each; a third
+        // stays Pending, as with zones.
+        let spec = workload(3, AntiAffinity::Rack, None);
+        let mut rng = stream(1, 0, StreamId::new(1, 0));
+        for _ in 0..50 {
+            let mut pods =
+                Pods::new(std::slice::from_ref(&spec), vec![0; 4], 1).in_racks(vec![0, 1, 0, 1], 2);
+            pods.reset();
+            let load = place_all(&mut pods, &spec, &mut rng);
+            assert_eq!(load[0] + load[2], 1, "{load:?}");
+            assert_eq!(load[1] + load[3], 1, "{load:?}");
+            assert_eq!(pods.pending.len(), 1);
+        }
+    }
+
+    #[test]
+    fn a_preferred_rack_rule_ranks_the_rack_first_and_filters_nothing() {
+        // Workers 0 and 1 in rack 0, worker 2 in rack 1, one zone. Worker 0
+        // has a replica: by node count workers 1 and 2 tie; by rack count
+        // worker 2 (rack 1 holds none) wins every time.
+        let spec = WorkloadModel {
+            prefer_rack: true,
+            ..workload(4, AntiAffinity::None, None)
+        };
+        let mut rng = stream(1, 0, StreamId::new(1, 0));
+        for _ in 0..50 {
+            let mut pods =
+                Pods::new(std::slice::from_ref(&spec), vec![0; 3], 1).in_racks(vec![0, 0, 1], 2);
+            pods.reset();
+            pods.pending.retain(|&q| q != 0);
+            pods.bind(0, 0, PodState::Ready);
+            assert_eq!(pods.choose_node(0, &spec, &[true; 3], &mut rng), Some(2));
+            // Preferred, not required: all four replicas are placed.
+            assert_eq!(place_all(&mut pods, &spec, &mut rng).iter().sum::<u32>(), 4);
+            assert!(pods.pending.is_empty());
+        }
+    }
+
+    #[test]
     fn ties_are_broken_uniformly() {
         let spec = workload(1, AntiAffinity::None, None);
         let mut pods = Pods::new(std::slice::from_ref(&spec), vec![0, 0, 0, 0], 1);
