@@ -823,7 +823,7 @@ fn own_workload(
                     at.as_str(),
                     "`rack` needs racks, and this scenario has none: add `zones.racks` with \
                      `per_zone`, `failure` and `repair`, e.g. `racks: { per_zone: 3, failure: \
-                     exponential(mean=10y), repair: lognormal(median=2h, sigma=1.0) }`",
+                     exponential(mean=10y), repair: exponential(mean=2h) }`",
                 ));
             }
         }
