@@ -70,26 +70,27 @@ pub struct Pods {
     node_pods: Vec<u32>,
     /// Bound pods of workload w in zone z: `zone_pods[w * zones + z]`.
     zone_pods: Vec<u32>,
-    /// Bound pods of workload w in rack r: `rack_pods[w * racks + r]` (one
-    /// rack, 0, holding every worker in a model without racks).
+    /// Bound pods of workload w in rack r: `rack_pods[w * racks + r]`
+    /// (empty without racks).
     rack_pods: Vec<u32>,
     /// Bound pods of any workload per worker.
     node_load: Vec<u32>,
     /// Scratch: the workers tied for the best score.
     ties: Vec<u16>,
     worker_zone: Vec<u16>,
-    /// Each worker's rack (over all zones).
+    /// Each worker's rack (over all zones; empty without racks).
     worker_rack: Vec<u16>,
     /// Zones that hold at least one worker (topology spread's domains).
     spread_zones: Vec<u16>,
     workers: usize,
     zones: usize,
+    /// Racks over all zones; 0 without racks.
     racks: usize,
 }
 
 impl Pods {
     /// The pods of `workloads` over workers in `worker_zone` of `zones`
-    /// zones, every worker in one rack ([`Self::in_racks`] says otherwise).
+    /// zones, without racks ([`Self::in_racks`] adds them).
     pub fn new(workloads: &[WorkloadModel], worker_zone: Vec<u16>, zones: usize) -> Pods {
         let pods: Vec<Pod> = workloads
             .iter()
@@ -121,15 +122,15 @@ impl Pods {
             ready: vec![0; workloads.len()],
             node_pods: vec![0; workloads.len() * workers],
             zone_pods: vec![0; workloads.len() * zones],
-            rack_pods: vec![0; workloads.len()],
+            rack_pods: Vec::new(),
             node_load: vec![0; workers],
             ties: Vec::with_capacity(workers),
-            worker_rack: vec![0; worker_zone.len()],
+            worker_rack: Vec::new(),
             worker_zone,
             spread_zones,
             workers,
             zones,
-            racks: 1,
+            racks: 0,
         }
     }
 
@@ -169,7 +170,9 @@ impl Pods {
         }
         self.node_pods[w * self.workers + n as usize] += 1;
         self.zone_pods[w * self.zones + self.worker_zone[n as usize] as usize] += 1;
-        self.rack_pods[w * self.racks + self.worker_rack[n as usize] as usize] += 1;
+        if self.racks > 0 {
+            self.rack_pods[w * self.racks + self.worker_rack[n as usize] as usize] += 1;
+        }
         self.node_load[n as usize] += 1;
     }
 
@@ -186,7 +189,9 @@ impl Pods {
         pod.state = PodState::Pending;
         self.node_pods[w * self.workers + n] -= 1;
         self.zone_pods[w * self.zones + self.worker_zone[n] as usize] -= 1;
-        self.rack_pods[w * self.racks + self.worker_rack[n] as usize] -= 1;
+        if self.racks > 0 {
+            self.rack_pods[w * self.racks + self.worker_rack[n] as usize] -= 1;
+        }
         self.node_load[n] -= 1;
         self.pending.push_back(p);
     }
@@ -219,7 +224,6 @@ impl Pods {
         rng: &mut Rng,
     ) -> Option<u16> {
         let zone_counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
-        let rack_counts = &self.rack_pods[w * self.racks..(w + 1) * self.racks];
         let node_counts = &self.node_pods[w * self.workers..(w + 1) * self.workers];
         // A zone may take a pod while its count stays within `limit`.
         let limit = match spec.zone_spread {
@@ -239,18 +243,78 @@ impl Pods {
             Some(skew) => node_counts.iter().copied().min().unwrap_or(0) + skew,
             None => u32::MAX,
         };
+        // Lexicographic scores. Counts are below 2^17 (MAX_PODS), so three
+        // pack into a u64 without overlap; a rack preference adds a fourth.
+        let pack = |a: u32, b: u32, c: u32| (a as u64) << 42 | (b as u64) << 21 | c as u64;
+        let limits = (limit, node_limit);
+        if spec.prefer_rack {
+            let score = |here, in_zone, in_rack, load| {
+                let (first, second, third) = if spec.prefer_zone {
+                    (in_zone, in_rack, here)
+                } else {
+                    (in_rack, here, in_zone)
+                };
+                (first as u128) << 64 | pack(second, third, load) as u128
+            };
+            self.rank::<_, true>(w, spec, up, limits, u128::MAX, score);
+        } else {
+            let score = |here, in_zone, _, load| {
+                if spec.prefer_zone {
+                    pack(in_zone, here, load)
+                } else {
+                    pack(here, in_zone, load)
+                }
+            };
+            // Racks are looked at only by a workload with a rule over them.
+            if spec.anti_affinity == AntiAffinity::Rack {
+                self.rank::<_, true>(w, spec, up, limits, u64::MAX, score);
+            } else {
+                self.rank::<_, false>(w, spec, up, limits, u64::MAX, score);
+            }
+        }
+        let ties = &self.ties;
+        match ties.len() {
+            0 => None,
+            1 => Some(ties[0]),
+            // kube-scheduler picks uniformly among the top-scored nodes.
+            n => Some(ties[uniform_below(rng, n as u32) as usize]),
+        }
+    }
+
+    /// Puts in `ties` the feasible workers (up, allowed by the anti-affinity
+    /// rule, and within `limits`: the zone's and the node's spread limits)
+    /// with the least `score(pods of w on the node, in its zone, in its
+    /// rack, pods on the node)`; `worst` is above every score.
+    /// `RACKS`: the workload has a rule over racks (racks are looked at
+    /// only then).
+    #[inline(always)]
+    fn rank<S: Ord + Copy, const RACKS: bool>(
+        &mut self,
+        w: usize,
+        spec: &WorkloadModel,
+        up: &[bool],
+        (limit, node_limit): (u32, u32),
+        worst: S,
+        score: impl Fn(u32, u32, u32, u32) -> S,
+    ) {
+        let zone_counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
+        let rack_counts = &self.rack_pods[w * self.racks..(w + 1) * self.racks];
+        let node_counts = &self.node_pods[w * self.workers..(w + 1) * self.workers];
         let ties = &mut self.ties;
         ties.clear();
-        let mut best = u128::MAX;
-        for (n, (((&up, &here), &z), &r)) in up
+        let mut best = worst;
+        for (n, ((&up, &here), &z)) in up
             .iter()
             .zip(node_counts)
             .zip(&self.worker_zone)
-            .zip(&self.worker_rack)
             .enumerate()
         {
             let in_zone = zone_counts[z as usize];
-            let in_rack = rack_counts[r as usize];
+            let in_rack = if RACKS {
+                rack_counts[self.worker_rack[n] as usize]
+            } else {
+                0
+            };
             let allowed =
                 up && match spec.anti_affinity {
                     AntiAffinity::Host => here == 0,
@@ -262,17 +326,7 @@ impl Pods {
             if !allowed {
                 continue;
             }
-            let (first, second, third) = match (spec.prefer_zone, spec.prefer_rack) {
-                (false, false) => (here, in_zone, 0),
-                (true, false) => (in_zone, here, 0),
-                (false, true) => (in_rack, here, in_zone),
-                (true, true) => (in_zone, in_rack, here),
-            };
-            // Lexicographic: each count in 32 bits of its own.
-            let score = (first as u128) << 96
-                | (second as u128) << 64
-                | (third as u128) << 32
-                | self.node_load[n] as u128;
+            let score = score(here, in_zone, in_rack, self.node_load[n]);
             if score < best {
                 best = score;
                 ties.clear();
@@ -280,12 +334,6 @@ impl Pods {
             if score == best {
                 ties.push(n as u16);
             }
-        }
-        match ties.len() {
-            0 => None,
-            1 => Some(ties[0]),
-            // kube-scheduler picks uniformly among the top-scored nodes.
-            n => Some(ties[uniform_below(rng, n as u32) as usize]),
         }
     }
 }
