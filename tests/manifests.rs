@@ -54,7 +54,8 @@ fn manifests_give_the_results_of_the_same_workloads_in_kubenines_keys() {
         web.preferred,
         Preferred {
             zone: false,
-            host: true
+            host: true,
+            rack: false
         }
     );
     let api = &from_manifests.workloads[1];
@@ -67,7 +68,8 @@ fn manifests_give_the_results_of_the_same_workloads_in_kubenines_keys() {
         api.preferred,
         Preferred {
             zone: true,
-            host: false
+            host: false,
+            rack: false
         }
     );
     let cache = &from_manifests.workloads[2];

@@ -1560,14 +1560,15 @@ fn zone_spread_zero() {
 
 #[test]
 fn unknown_anti_affinity_and_unknown_workload_key() {
+    // (`rack` is known since racks exist: tests/racks.rs.)
     let text =
-        with_workers("workloads:\n  - name: web\n    replicas: 2\n    anti_affinity: rack\n");
+        with_workers("workloads:\n  - name: web\n    replicas: 2\n    anti_affinity: region\n");
     let err = yaml_error(&text);
     assert_error(
         &err,
         &text,
         "workloads[0].anti_affinity",
-        "anti_affinity: rack",
+        "anti_affinity: region",
     );
     assert!(err.message.contains("host"), "{err}");
 
@@ -3845,6 +3846,55 @@ fn schema_validates_changes_and_certificates() {
         }
     }
     assert!(defs["ControlPlane"]["properties"]["certificates"]["description"].is_string());
+}
+
+/// Racks are in the schema: a scenario with every rack key passes it and
+/// loads; the schema refuses what the loader refuses of their shape.
+#[test]
+fn racks_are_in_the_schema() {
+    let schema = json_schema();
+    let racked = with_workers(
+        "workloads:\n  - name: web\n    replicas: 2\n    anti_affinity: { required: rack, preferred: zone }\n",
+    )
+    .replace(
+        "  repair: lognormal(median=4h, sigma=1.2)\n",
+        "  repair: lognormal(median=4h, sigma=1.2)\n  racks: { per_zone: 2, failure: exponential(mean=10y), repair: exponential(mean=2h) }\n",
+    )
+    .replace("  placement: [1, 2, 3]\n", "  placement: [1, 2, 3]\n  rack_placement: [1, 2, 1]\n")
+    .replace("  nodes: 6\n", "  nodes: 6\n  rack_placement: [2, 2, 2, 1, 1, 1]\n");
+    let problems = schema_problems(&schema, &schema, &yaml_value(&racked), "");
+    assert!(problems.is_empty(), "{problems:?}");
+    let s = yaml_ok(&racked);
+    let racks = s.zones.racks.expect("racks");
+    assert_eq!(racks.control_plane, vec![0, 1, 0]);
+    assert_eq!(racks.workers, vec![1, 1, 1, 0, 0, 0]);
+    assert_eq!(s.workloads[0].anti_affinity, AntiAffinity::Rack);
+    for (from, to, problem) in [
+        ("per_zone: 2", "per_zone: 0", ".zones.racks.per_zone"),
+        (
+            "per_zone: 2,",
+            "per_zone: 2, colour: red,",
+            ".zones.racks.colour",
+        ),
+        (
+            "rack_placement: [1, 2, 1]",
+            "rack_placement: [1, 0, 1]",
+            ".control_plane.rack_placement[1]",
+        ),
+        (
+            "required: rack",
+            "required: shelf",
+            ".workloads[0].anti_affinity",
+        ),
+    ] {
+        let text = racked.replace(from, to);
+        let problems = schema_problems(&schema, &schema, &yaml_value(&text), "");
+        assert!(
+            problems.iter().any(|p| p.starts_with(problem)),
+            "{problem}: {problems:?}"
+        );
+        assert!(parse_str(&text, FILE, Format::Yaml).is_err(), "{text}");
+    }
 }
 
 /// Every key of the API path is in the schema with a description, and the

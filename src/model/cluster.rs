@@ -3,7 +3,7 @@
 //! model's rooms").
 //!
 //! Each concern is a room that owns its state and its events:
-//! [`Infrastructure`] (zones, hosts), [`Etcd`] (members, quorum, election,
+//! [`Infrastructure`] (zones, racks, hosts), [`Etcd`] (members, quorum, election,
 //! data held), [`Endpoint`] (apiservers, load balancer), [`Controllers`]
 //! (leases), [`Workloads`] (pods, scheduler, node lifecycle), and the
 //! operations ([`Maintenance`], and [`DataRecovery`]: backups, disasters,
@@ -512,7 +512,8 @@ impl<'m> Cluster<'m> {
 
     /// t = 0: everything up, members in sync, leaders in place. The first
     /// events are queued in a fixed order (it decides same-instant ties):
-    /// maintenance, disasters, hosts, zones, the endpoint, etcd processes.
+    /// maintenance, disasters, hosts, zones, racks, the endpoint, etcd
+    /// processes.
     fn reset(&mut self, replication: u64) {
         let m = self.ctx.model;
         let ctx = &mut self.ctx;
@@ -574,6 +575,18 @@ impl<'m> Cluster<'m> {
                     self.control_plane_changed |= self.endpoint.watches_zones();
                     for i in 0..self.infra.zone_hosts(z).len() {
                         let h = self.infra.zone_hosts(z)[i] as usize;
+                        if let Some(up) = self.infra.refresh(m, h) {
+                            self.host_changed(h, up, now);
+                        }
+                    }
+                }
+                // As a zone's, without the load balancer: no instance is in a rack.
+                infrastructure::Event::RackFail(r) | infrastructure::Event::RackRepair(r) => {
+                    let r = r as usize;
+                    self.infra
+                        .set_rack(r, matches!(e, infrastructure::Event::RackRepair(_)));
+                    for i in 0..self.infra.rack_hosts(r).len() {
+                        let h = self.infra.rack_hosts(r)[i] as usize;
                         if let Some(up) = self.infra.refresh(m, h) {
                             self.host_changed(h, up, now);
                         }
@@ -997,11 +1010,13 @@ mod tests {
 
     #[test]
     fn events_survive_packing() {
-        let events: [Event; 25] = [
+        let events: [Event; 27] = [
             infrastructure::Event::HostFail(0).into(),
             infrastructure::Event::HostRepair(999).into(),
             infrastructure::Event::ZoneFail(2).into(),
             infrastructure::Event::ZoneRepair(65_535).into(),
+            infrastructure::Event::RackFail(0).into(),
+            infrastructure::Event::RackRepair(65_535).into(),
             endpoint::Event::LbFail(0).into(),
             endpoint::Event::LbRepair(1).into(),
             endpoint::Event::HealthCheck(6).into(),

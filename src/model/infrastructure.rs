@@ -1,8 +1,8 @@
-//! The infrastructure room: zones and hosts.
+//! The infrastructure room: zones, racks and hosts.
 //!
-//! A host is up when it has not failed itself, its zone is up, and it is not
-//! down for planned maintenance. This room owns those three facts and
-//! derives `host_up` from them. Each change of a host's `up` is returned to
+//! A host is up when it has not failed itself, its zone is up, its rack (if
+//! the model has racks) is up, and it is not down for planned maintenance.
+//! This room owns those facts and derives `host_up` from them. Each change of a host's `up` is returned to
 //! the dispatcher, which hands it to the rooms whose processes run on hosts
 //! (etcd, the endpoint, workloads) before the next host is looked at.
 
@@ -18,6 +18,9 @@ pub enum Event {
     HostRepair(u16),
     ZoneFail(u16),
     ZoneRepair(u16),
+    /// Rack r (numbered over all zones, see [`super::Host::rack`]) fails.
+    RackFail(u16),
+    RackRepair(u16),
 }
 
 impl Event {
@@ -28,6 +31,8 @@ impl Event {
             Event::HostRepair(h) => (1, h),
             Event::ZoneFail(z) => (2, z),
             Event::ZoneRepair(z) => (3, z),
+            Event::RackFail(r) => (4, r),
+            Event::RackRepair(r) => (5, r),
         };
         tag << 24 | payload as u32
     }
@@ -39,7 +44,9 @@ impl Event {
             0 => Event::HostFail(payload),
             1 => Event::HostRepair(payload),
             2 => Event::ZoneFail(payload),
-            _ => Event::ZoneRepair(payload),
+            3 => Event::ZoneRepair(payload),
+            4 => Event::RackFail(payload),
+            _ => Event::RackRepair(payload),
         }
     }
 
@@ -53,14 +60,17 @@ impl Event {
             }
             .into(),
             Event::ZoneFail(_) | Event::ZoneRepair(_) => "zones".into(),
+            Event::RackFail(_) | Event::RackRepair(_) => "zones.racks".into(),
         }
     }
 }
 
-/// Zones and hosts of one replication.
+/// Zones, racks and hosts of one replication.
 pub struct Infrastructure {
     /// Hosts of each zone.
     zone_hosts: Vec<Vec<u16>>,
+    /// Hosts of each rack (numbered over all zones); empty without racks.
+    rack_hosts: Vec<Vec<u16>>,
     /// A host's own state (failed or not), regardless of its zone.
     host_own_up: Vec<bool>,
     /// Down for planned maintenance.
@@ -68,9 +78,13 @@ pub struct Infrastructure {
     /// The changes (a bit per change) holding each host down: a node-level
     /// change restarting a worker, or a bad one that left it NotReady.
     held: Vec<u64>,
-    /// Up itself, its zone up, not in maintenance, and not held by a change.
+    /// Up itself, its zone and rack up, not in maintenance, and not held by
+    /// a change.
     host_up: Vec<bool>,
     zone_up: Vec<bool>,
+    /// Each rack's state; without racks one entry, rack 0 where every host
+    /// is, always up.
+    rack_up: Vec<bool>,
     /// The changes holding each control-plane host's control-plane
     /// processes (kube-apiserver, scheduler, controller-manager) down.
     cp_held: Vec<u64>,
@@ -84,12 +98,17 @@ pub struct Infrastructure {
 impl Infrastructure {
     pub fn new(m: &Model) -> Self {
         let mut zone_hosts = vec![Vec::new(); m.zones as usize];
+        let mut rack_hosts = vec![Vec::new(); m.racks()];
         for (h, host) in m.hosts.iter().enumerate() {
             zone_hosts[host.zone as usize].push(h as u16);
+            if let Some(hosts) = rack_hosts.get_mut(host.rack as usize) {
+                hosts.push(h as u16);
+            }
         }
         let n = m.hosts.len();
         Infrastructure {
             zone_hosts,
+            rack_hosts,
             host_own_up: vec![true; n],
             in_maintenance: vec![false; n],
             held: vec![0; n],
@@ -97,6 +116,7 @@ impl Infrastructure {
             zone_up: vec![true; m.zones as usize],
             cp_held: vec![0; m.cp_hosts as usize],
             cp_live: vec![true; m.cp_hosts as usize],
+            rack_up: vec![true; m.racks().max(1)],
             cp_hosts_up: 0,
         }
     }
@@ -110,10 +130,11 @@ impl Infrastructure {
         self.zone_up.fill(true);
         self.cp_held.fill(0);
         self.cp_live.fill(true);
+        self.rack_up.fill(true);
         self.cp_hosts_up = m.cp_hosts as u32;
     }
 
-    /// Queues every host's and zone's first failure.
+    /// Queues every host's, zone's and rack's first failure, in that order.
     pub fn start(&self, ctx: &mut Ctx) {
         let m = ctx.model;
         for (h, host) in m.hosts.iter().enumerate() {
@@ -128,6 +149,13 @@ impl Infrastructure {
                 .failure
                 .sample(ctx.rng(ctx.layout.zone_failure(z)));
             ctx.schedule(t, Event::ZoneFail(z as u16));
+        }
+        for r in 0..m.racks() {
+            let t = m
+                .rack_lifecycle
+                .failure
+                .sample(ctx.rng(ctx.layout.rack_failure(r)));
+            ctx.schedule(t, Event::RackFail(r as u16));
         }
     }
 
@@ -149,6 +177,19 @@ impl Infrastructure {
     #[inline]
     pub fn zone_hosts(&self, z: usize) -> &[u16] {
         &self.zone_hosts[z]
+    }
+
+    /// Rack r failed or was repaired. Its hosts follow: [`Self::refresh`]
+    /// each of [`Self::rack_hosts`].
+    #[inline]
+    pub fn set_rack(&mut self, r: usize, up: bool) {
+        self.rack_up[r] = up;
+    }
+
+    /// The hosts of rack r.
+    #[inline]
+    pub fn rack_hosts(&self, r: usize) -> &[u16] {
+        &self.rack_hosts[r]
     }
 
     /// Queues the end of the phase the event began: the component's next
@@ -187,6 +228,19 @@ impl Infrastructure {
                 );
                 ctx.end_of_phase(now, &m.zone_lifecycle, up, slots, next);
             }
+            Event::RackFail(r) | Event::RackRepair(r) => {
+                let up = matches!(event, Event::RackRepair(_));
+                let next = if up {
+                    Event::RackFail(r)
+                } else {
+                    Event::RackRepair(r)
+                };
+                let slots = (
+                    ctx.layout.rack_failure(r as usize),
+                    ctx.layout.rack_repair(r as usize),
+                );
+                ctx.end_of_phase(now, &m.rack_lifecycle, up, slots, next);
+            }
         }
     }
 
@@ -221,6 +275,7 @@ impl Infrastructure {
         let host = &m.hosts[h];
         let up = self.host_own_up[h]
             && self.zone_up[host.zone as usize]
+            && self.rack_up[host.rack as usize]
             && !self.in_maintenance[h]
             && self.held[h] == 0;
         if up == self.host_up[h] {
@@ -245,7 +300,8 @@ impl Infrastructure {
         Some(live)
     }
 
-    /// Host h is up (itself, its zone, not in maintenance).
+    /// Host h is up (itself, its zone, its rack, not in maintenance, not
+    /// held by a change).
     #[inline]
     pub fn host_up(&self, h: usize) -> bool {
         self.host_up[h]
@@ -295,12 +351,21 @@ impl Infrastructure {
         &self.zone_up
     }
 
-    /// Why host h is down, if it is: its zone first, then a change holding
-    /// it, then itself, then maintenance.
+    /// Every rack's state, in order (zone 1's racks first); empty without racks.
+    #[inline]
+    pub fn racks(&self, m: &Model) -> &[bool] {
+        &self.rack_up[..m.racks()]
+    }
+
+    /// Why host h is down, if it is: its zone first, then its rack, then a
+    /// change holding it, then itself, then maintenance.
     #[inline]
     pub fn host_cause(&self, m: &Model, h: usize) -> Option<Cause> {
-        if !self.zone_up[m.hosts[h].zone as usize] {
+        let host = &m.hosts[h];
+        if !self.zone_up[host.zone as usize] {
             Some(Cause::ZoneOutage)
+        } else if !self.rack_up[host.rack as usize] {
+            Some(Cause::RackOutage)
         } else if let Some(c) = first_bit(self.held[h]) {
             Some(Cause::Change(c))
         } else if !self.host_own_up[h] {

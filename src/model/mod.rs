@@ -106,6 +106,9 @@ pub struct Host {
     pub role: Role,
     /// 0-based zone.
     pub zone: u16,
+    /// Rack, numbered over all zones (zone × [`Model::racks_per_zone`] +
+    /// its 0-based rack in the zone); 0 in a model without racks.
+    pub rack: u16,
     /// The etcd member it holds, if any.
     pub member: Option<u16>,
     /// Index into [`Model::host_classes`].
@@ -121,6 +124,10 @@ pub struct Model {
     pub horizon: f64,
     pub zones: u16,
     pub zone_lifecycle: Lifecycle,
+    /// Racks in each zone; 0 without racks.
+    pub racks_per_zone: u16,
+    /// Failure and repair of each rack (both `never` without racks).
+    pub rack_lifecycle: Lifecycle,
     /// Control-plane hosts first (cp-1..), then external etcd hosts.
     pub hosts: Vec<Host>,
     pub host_classes: Vec<Lifecycle>,
@@ -264,6 +271,9 @@ pub struct WorkloadModel {
     pub rollout_unavailable: u32,
     /// Seconds a rollout may go without progress before it is rolled back.
     pub progress_deadline: f64,
+    /// A preferred rule spreads over racks: the rack's count ranks before
+    /// the node's (after the zone's, with `prefer_zone`).
+    pub prefer_rack: bool,
 }
 
 /// The operator's recovery from a quorum loss that does not heal, or a disaster.
@@ -380,6 +390,60 @@ fn change_model(
     })
 }
 
+/// Puts each host (control-plane hosts, etcd hosts, workers, in `hosts`'
+/// order) in its rack from `zones.racks`: the racks per zone and their
+/// lifecycle, or (0, never) without racks, where every host stays in rack 0
+/// and no workload may ask for racks.
+fn place_in_racks(
+    s: &Scenario,
+    hosts: &mut [Host],
+    workloads: &[WorkloadModel],
+) -> Result<(u16, Lifecycle), BuildError> {
+    let Some(racks) = &s.zones.racks else {
+        if workloads
+            .iter()
+            .any(|w| w.anti_affinity == AntiAffinity::Rack || w.prefer_rack)
+        {
+            return Err(BuildError(
+                "a workload's anti-affinity is over racks but the scenario has none".into(),
+            ));
+        }
+        return Ok((
+            0,
+            lifecycle("zones", &Distribution::Never, &Distribution::Never)?,
+        ));
+    };
+    let per_zone = small("racks per zone", racks.per_zone as usize)?;
+    small("racks", s.zones.count as usize * per_zone as usize)?;
+    if per_zone == 0 {
+        return Err(BuildError("zones.racks.per_zone must be at least 1".into()));
+    }
+    let placed: Vec<u32> = [&racks.control_plane, &racks.etcd_hosts, &racks.workers]
+        .into_iter()
+        .flatten()
+        .copied()
+        .collect();
+    if placed.len() != hosts.len() {
+        return Err(BuildError(format!(
+            "zones.racks places {} hosts, and the scenario has {}",
+            placed.len(),
+            hosts.len()
+        )));
+    }
+    for (host, &rack) in hosts.iter_mut().zip(&placed) {
+        if rack >= racks.per_zone {
+            return Err(BuildError(
+                "a host is placed in a rack that does not exist".into(),
+            ));
+        }
+        host.rack = host.zone * per_zone + rack as u16;
+    }
+    Ok((
+        per_zone,
+        lifecycle("zones.racks", &racks.failure, &racks.repair)?,
+    ))
+}
+
 /// The events a replication of `years` may process with a budget of
 /// `per_year`: horizons under a year get a year's worth.
 pub fn event_limit(per_year: u64, years: f64) -> u64 {
@@ -399,6 +463,7 @@ impl Model {
             hosts.push(Host {
                 role: Role::ControlPlane(i),
                 zone: small("zones", zone as usize)?,
+                rack: 0,
                 member: stacked.then_some(i),
                 class: 0,
             });
@@ -411,6 +476,7 @@ impl Model {
                 hosts.push(Host {
                     role: Role::Etcd(j),
                     zone: small("zones", zone as usize)?,
+                    rack: 0,
                     member: Some(j),
                     class: 1,
                 });
@@ -426,6 +492,7 @@ impl Model {
                 hosts.push(Host {
                     role: Role::Worker(small("workers", k)?),
                     zone: small("zones", zone as usize)?,
+                    rack: 0,
                     member: None,
                     class,
                 });
@@ -459,6 +526,7 @@ impl Model {
                     zone_spread: w.zone_spread,
                     host_spread: w.host_spread,
                     prefer_zone: w.preferred.zone,
+                    prefer_rack: w.preferred.rack,
                 })
             })
             .collect::<Result<Vec<_>, BuildError>>()?;
@@ -529,6 +597,7 @@ impl Model {
                 "a host is placed in a zone that does not exist".into(),
             ));
         }
+        let (racks_per_zone, rack_lifecycle) = place_in_racks(s, &mut hosts, &workloads)?;
         let load_balancer = match &cp.load_balancer {
             Some(lb) => Some(host_lifecycle("control_plane.load_balancer", lb)?),
             None => None,
@@ -584,6 +653,8 @@ impl Model {
             horizon: s.simulation.horizon,
             zones: small("zones", s.zones.count as usize)?,
             zone_lifecycle: lifecycle("zones", &s.zones.failure, &s.zones.repair)?,
+            racks_per_zone,
+            rack_lifecycle,
             hosts,
             host_classes,
             cp_hosts,
@@ -624,13 +695,18 @@ impl Model {
                 s.simulation.horizon / YEAR_SECONDS,
             ),
             causes: CauseList::new(
-                false,
+                racks_per_zone > 0,
                 certificates.is_some(),
                 changes.iter().map(|c| c.name.clone()).collect(),
             ),
             changes,
             certificates,
         })
+    }
+
+    /// Racks over all zones (0 without racks).
+    pub fn racks(&self) -> usize {
+        self.zones as usize * self.racks_per_zone as usize
     }
 
     /// Simulated years per replication.

@@ -57,6 +57,9 @@ const CERTIFICATE_RENEW: u32 = 46;
 
 /// Streams per change, at `Layout::change(c)` on.
 pub const CHANGE_STREAMS: usize = 6;
+/// Rack outages and repairs, keyed by the rack's index over all zones.
+const RACK_FAILURE: u32 = 28;
+const RACK_REPAIR: u32 = 29;
 
 /// Slots of the per-replication generators, laid out once per model.
 #[derive(Clone, Debug)]
@@ -109,6 +112,9 @@ pub struct Layout {
     pub change_base: usize,
     /// The certificates' renewal.
     pub certificate_renew: usize,
+    /// Rack r's failure stream is `rack_base + 2r` (r over all zones), its
+    /// repair stream the next (present only with racks).
+    pub rack_base: usize,
 }
 
 impl Layout {
@@ -140,6 +146,12 @@ impl Layout {
     }
     pub fn member_restart(&self, m: usize) -> usize {
         self.member_base + 2 * m + 1
+    }
+    pub fn rack_failure(&self, r: usize) -> usize {
+        self.rack_base + 2 * r
+    }
+    pub fn rack_repair(&self, r: usize) -> usize {
+        self.rack_base + 2 * r + 1
     }
 }
 
@@ -228,6 +240,13 @@ impl Streams {
             ids.push(StreamId::new(LB_FAILOVER, 0));
             ids.push(StreamId::new(LB_FAILOVER_SUCCESS, 0));
         }
+        // Racks' streams after every other, so designs without racks keep
+        // their layout (and their draws) as they were.
+        let rack_base = ids.len();
+        for r in 0..model.racks() as u32 {
+            ids.push(StreamId::new(RACK_FAILURE, r));
+            ids.push(StreamId::new(RACK_REPAIR, r));
+        }
         // Changes and certificates after everything else, for the same reason.
         let change_base = ids.len();
         for c in 0..model.changes.len() as u32 {
@@ -265,6 +284,7 @@ impl Streams {
             backup,
             change_base,
             certificate_renew,
+            rack_base,
         };
         (Streams { ids, rngs }, layout)
     }

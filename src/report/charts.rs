@@ -294,7 +294,7 @@ const fn rgb(hex: u32) -> RGBColor {
 /// and an indicator's `zone outage` are three oranges), or a colour of its
 /// own. No two are alike: the test `timeline_states_have_distinct_colours`
 /// keeps them at least [`MIN_STATE_CONTRAST`] apart in CIELAB.
-const STATE_COLORS: [(&str, RGBColor); 26] = [
+const STATE_COLORS: [(&str, RGBColor); 27] = [
     ("up", rgb(0x8dd3b4)),
     // The causes, as in the downtime chart.
     ("disaster recovery", FILLS[0]),
@@ -315,6 +315,7 @@ const STATE_COLORS: [(&str, RGBColor); 26] = [
     ("recovering", rgb(0x003c60)),
     ("down", rgb(0x9e6b00)),
     ("zone down", rgb(0xf6c760)),
+    ("rack down", rgb(0xd0b0ff)),
     ("failed", rgb(0x8f3f00)),
     ("disk lost", rgb(0xf0a070)),
     ("apiserver crashed", rgb(0x7d2a63)),

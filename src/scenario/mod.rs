@@ -24,7 +24,8 @@
 //!
 //! Defaults and limits: `simulation.seed` may be left out and is then 0;
 //! `zones` may be left out (one zone that never fails); files are at most
-//! [`MAX_FILE_BYTES`]; host and zone counts at most [`MAX_HOSTS`]; replicas at
+//! [`MAX_FILE_BYTES`]; host and zone counts at most [`MAX_HOSTS`], racks
+//! (`zones.racks.per_zone` in every zone) at most [`MAX_RACKS`] in all; replicas at
 //! most [`MAX_REPLICAS`] per workload and [`MAX_TOTAL_REPLICAS`] in all, over
 //! at most [`MAX_WORKLOADS`] workloads; maintenance rounds at least
 //! [`MIN_MAINTENANCE_INTERVAL`] seconds apart; snapshots at least
@@ -74,6 +75,6 @@ pub use study::{
 pub use types::*;
 pub use validate::{
     DEFAULT_PRECISION_BATCH, MAX_DISASTERS, MAX_HORIZON_YEARS, MAX_HOSTS,
-    MAX_PRECISION_REPLICATIONS, MAX_REPLICAS, MAX_REPLICATIONS, MAX_TOTAL_REPLICAS, MAX_WORKLOADS,
-    MIN_BACKUP_INTERVAL, MIN_MAINTENANCE_INTERVAL, horizon_problem,
+    MAX_PRECISION_REPLICATIONS, MAX_RACKS, MAX_REPLICAS, MAX_REPLICATIONS, MAX_TOTAL_REPLICAS,
+    MAX_WORKLOADS, MIN_BACKUP_INTERVAL, MIN_MAINTENANCE_INTERVAL, horizon_problem,
 };

@@ -207,7 +207,7 @@ pub struct RawPrecision {
 #[derive(Debug, serde::Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a mapping with `count`, `failure` and `repair`"
+    expecting = "a mapping with `count`, `failure`, `repair` and `racks`"
 )]
 #[schemars(rename = "Zones")]
 pub struct RawZones {
@@ -217,6 +217,28 @@ pub struct RawZones {
     /// Time between outages of one zone. Default `never`.
     pub failure: Option<DistValue>,
     /// Length of a zone outage; required unless `failure` is `never`.
+    pub repair: Option<DistValue>,
+    /// Racks, failure domains within each zone: `per_zone` racks in every zone,
+    /// each with its own outages. Default: no racks.
+    pub racks: Option<RawRacks>,
+}
+
+/// The racks of every zone: how many, and how often one is down (its power or
+/// its top-of-rack switch). A rack outage takes every host in it down.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `per_zone`, `failure` and `repair`"
+)]
+#[schemars(rename = "Racks")]
+pub struct RawRacks {
+    /// Racks in each zone, at least 1. Hosts are placed round-robin over their
+    /// zone's racks unless a `rack_placement` says where.
+    #[schemars(range(min = 1))]
+    pub per_zone: u32,
+    /// Time between outages of one rack. Default `never`.
+    pub failure: Option<DistValue>,
+    /// Length of a rack outage; required unless `failure` is `never`.
     pub repair: Option<DistValue>,
 }
 
@@ -244,6 +266,10 @@ pub struct RawControlPlane {
     /// Zone of each control-plane host, 1-based, one entry per host. Default: round-robin.
     #[schemars(inner(range(min = 1)))]
     pub placement: Option<Vec<u32>>,
+    /// With `zones.racks`: the rack of each control-plane host within its zone,
+    /// 1-based, one entry per host. Default: round-robin over the zone's racks.
+    #[schemars(inner(range(min = 1)))]
+    pub rack_placement: Option<Vec<u32>>,
     /// Failure, repair and disk loss of each control-plane host.
     pub node: RawNodeSpec,
     /// External topology only: number of etcd hosts (etcd-1, ...), at least 1.
@@ -254,6 +280,10 @@ pub struct RawControlPlane {
     /// External topology only: zone of each etcd host, 1-based. Default: round-robin.
     #[schemars(inner(range(min = 1)))]
     pub etcd_placement: Option<Vec<u32>>,
+    /// External topology with `zones.racks` only: the rack of each etcd host
+    /// within its zone, 1-based. Default: round-robin over the zone's racks.
+    #[schemars(inner(range(min = 1)))]
+    pub etcd_rack_placement: Option<Vec<u32>>,
     pub etcd: Option<RawEtcd>,
     pub leader_election: Option<RawLeaderElection>,
     /// Process crashes of each kube-apiserver, restarted by the kubelet:
@@ -353,6 +383,10 @@ pub struct RawWorkers {
     /// Zone of each worker, 1-based, one entry per worker. Default: round-robin from zone 1.
     #[schemars(inner(range(min = 1)))]
     pub placement: Option<Vec<u32>>,
+    /// With `zones.racks`: the rack of each worker within its zone, 1-based, one
+    /// entry per worker. Default: round-robin over the zone's racks.
+    #[schemars(inner(range(min = 1)))]
+    pub rack_placement: Option<Vec<u32>>,
     /// Failure and repair of each worker node.
     pub node: RawHostSpec,
     /// Time from a node going down until the node controller marks it NotReady. Default `50s` (kube-controller-manager's default since Kubernetes 1.32).
@@ -394,7 +428,8 @@ pub struct RawWorkload {
     /// Beside `manifest`: for every Deployment the manifests hold.
     pub startup: Option<DistValue>,
     /// Pod anti-affinity: `none` (default), `host` (required: at most one replica
-    /// per node) or `zone` (required: at most one per zone); or a mapping with
+    /// per node), `rack` (required: at most one per rack; needs `zones.racks`) or
+    /// `zone` (required: at most one per zone); or a mapping with
     /// `required` and `preferred` (a preferred rule ranks nodes, it never leaves a
     /// pod Pending).
     pub anti_affinity: Option<RawAntiAffinityRule>,
@@ -569,10 +604,11 @@ pub enum RawAntiAffinityRule {
 #[schemars(rename = "AntiAffinityRules")]
 pub struct RawAntiAffinityRules {
     /// A hard rule (`requiredDuringSchedulingIgnoredDuringExecution`): `none`,
-    /// `host` or `zone`. Default `none`.
+    /// `host`, `rack` or `zone`. Default `none`.
     pub required: Option<RawAntiAffinity>,
     /// A soft rule (`preferredDuringSchedulingIgnoredDuringExecution`): `none`,
-    /// `host` or `zone`. Nodes are ranked by it; none is ever excluded. Default `none`.
+    /// `host`, `rack` or `zone`. Nodes are ranked by it; none is ever excluded.
+    /// Default `none`.
     pub preferred: Option<RawAntiAffinity>,
 }
 
@@ -583,7 +619,7 @@ impl<'de> Deserialize<'de> for RawAntiAffinityRule {
             type Value = RawAntiAffinityRule;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(
-                    "`none`, `host` or `zone`, or a mapping with `required` and `preferred`",
+                    "`none`, `host`, `rack` or `zone`, or a mapping with `required` and `preferred`",
                 )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
@@ -607,7 +643,7 @@ impl JsonSchema for RawAntiAffinityRule {
         let simple = generator.subschema_for::<RawAntiAffinity>();
         let rules = generator.subschema_for::<RawAntiAffinityRules>();
         json_schema!({
-            "description": "Pod anti-affinity: `none`, `host` or `zone` (required), or a mapping with `required` and `preferred`.",
+            "description": "Pod anti-affinity: `none`, `host`, `rack` or `zone` (required), or a mapping with `required` and `preferred`.",
             "oneOf": [simple, rules]
         })
     }
@@ -706,6 +742,8 @@ pub enum RawAntiAffinity {
     None,
     /// At most one replica per node.
     Host,
+    /// At most one replica per rack (needs `zones.racks`).
+    Rack,
     /// At most one replica per zone.
     Zone,
 }

@@ -135,6 +135,8 @@ pub enum AntiAffinity {
     None,
     /// At most one replica per node.
     Host,
+    /// At most one replica per rack (only with racks).
+    Rack,
     /// At most one replica per zone.
     Zone,
 }
@@ -229,13 +231,29 @@ impl Workload {
 /// Which domains a workload's preferred rules spread its replicas over
 /// (`preferredDuringSchedulingIgnoredDuringExecution` anti-affinity, or a
 /// topology spread constraint with `whenUnsatisfiable: ScheduleAnyway`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
 pub struct Preferred {
     /// Fewer replicas in the node's zone ranks a node first.
     pub zone: bool,
     /// Fewer replicas on the node itself (already the scheduler's first
     /// ranking without any rule).
     pub host: bool,
+    /// Fewer replicas in the node's rack ranks a node before the node's own
+    /// count (after the zone's, when zones are preferred too). Only with racks.
+    pub rack: bool,
+}
+
+// By hand, so that rules without racks keep the form, and so the content
+// hash, they had before racks existed.
+impl std::fmt::Debug for Preferred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Preferred");
+        d.field("zone", &self.zone).field("host", &self.host);
+        if self.rack {
+            d.field("rack", &self.rack);
+        }
+        d.finish()
+    }
 }
 
 // By hand, so that a workload without the keys added later (`host_spread`,
@@ -340,7 +358,7 @@ pub struct Precision {
     pub batch: u64,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Zones {
     /// Number of zones, >= 1 (default 1).
     pub count: u32,
@@ -348,6 +366,62 @@ pub struct Zones {
     pub failure: Distribution,
     /// Zone outage length (required unless failure is `Never`; `Never` stands in otherwise).
     pub repair: Distribution,
+    /// Racks within each zone; `None` when the file has no `zones.racks`.
+    pub racks: Option<Racks>,
+}
+
+// By hand, so that zones without racks keep the form, and so the content
+// hash, they had before racks existed.
+impl std::fmt::Debug for Zones {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Zones");
+        d.field("count", &self.count)
+            .field("failure", &self.failure)
+            .field("repair", &self.repair);
+        if let Some(racks) = &self.racks {
+            d.field("racks", racks);
+        }
+        d.finish()
+    }
+}
+
+/// Racks: failure domains below zones, `per_zone` in every zone, each with
+/// its own outages, and the rack of every host.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Racks {
+    /// Racks in each zone, >= 1; zones.count × per_zone is at most `MAX_RACKS`.
+    pub per_zone: u32,
+    /// Time between outages of one rack (default `Never`).
+    pub failure: Distribution,
+    /// Rack outage length (required unless failure is `Never`; `Never` stands in otherwise).
+    pub repair: Distribution,
+    /// Rack of each control-plane host within its zone, 0-based, length
+    /// `control_plane.nodes`. Without the file's `rack_placement` (1-based
+    /// there), round-robin: see [`Racks::round_robin`].
+    pub control_plane: Vec<u32>,
+    /// Likewise for the external etcd hosts (empty when stacked).
+    pub etcd_hosts: Vec<u32>,
+    /// Likewise for the workers (empty without workers).
+    pub workers: Vec<u32>,
+}
+
+impl Racks {
+    /// The default racks of hosts in `zones` (each host's 0-based zone, in
+    /// declaration order: control-plane hosts, etcd hosts, workers), given
+    /// `counted[z]` hosts of zone z declared before them: the k-th host of a
+    /// zone (0-based, over every group) is in rack k mod `per_zone`.
+    /// `counted` is advanced past these hosts.
+    pub fn round_robin(per_zone: u32, zones: &[u32], counted: &mut [u32]) -> Vec<u32> {
+        zones
+            .iter()
+            .map(|&z| {
+                let k = &mut counted[z as usize];
+                let rack = *k % per_zone;
+                *k += 1;
+                rack
+            })
+            .collect()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

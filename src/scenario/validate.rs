@@ -7,14 +7,14 @@ use super::manifest::ManifestWorkloads;
 use super::raw::{
     IntOrPercent, RawAntiAffinity, RawAntiAffinityRule, RawBackups, RawControlPlane, RawController,
     RawCost, RawDataMetric, RawDisaster, RawHostSpec, RawLeaderElection, RawLoadBalancer,
-    RawLoadBalancerKind, RawLoadBalancerSpec, RawMaintenance, RawNodeSpec, RawPrecision,
+    RawLoadBalancerKind, RawLoadBalancerSpec, RawMaintenance, RawNodeSpec, RawPrecision, RawRacks,
     RawRecovery, RawRollingUpdate, RawScenario, RawSlo, RawSpread, RawTopology,
     RawWhenUnsatisfiable, RawWiring, RawWorkers, RawWorkload,
 };
 use super::types::DEFAULT_ROLLOUT_PERCENT;
 use super::types::{
     AntiAffinity, Backups, ControlPlane, Cost, DataMetric, Disaster, Etcd, EtcdHosts, HealthCheck,
-    HostSpec, LeaderElection, LoadBalancerKind, Maintenance, Precision, Preferred, Recovery,
+    HostSpec, LeaderElection, LoadBalancerKind, Maintenance, Precision, Preferred, Racks, Recovery,
     RollingUpdate, Scenario, Simulation, Slo, Topology, Wiring, Workers, Workload, Zones,
 };
 use super::types::{DEFAULT_MAX_EVENTS_PER_YEAR, YEAR_SECONDS};
@@ -52,6 +52,10 @@ pub(crate) struct Validated {
 /// the bound keeps a typo such as `nodes: 3000000000` from becoming an
 /// allocation of gigabytes in the simulator.
 pub const MAX_HOSTS: u32 = 1_000;
+
+/// Upper bound on the racks of all zones together (`zones.count` ×
+/// `zones.racks.per_zone`): each is simulated, hosts or not.
+pub const MAX_RACKS: u32 = 10_000;
 
 /// Upper bound on the replicas of one workload.
 pub const MAX_REPLICAS: u32 = 10_000;
@@ -170,14 +174,18 @@ pub(crate) fn validate(
 
     // The zone count the placements are checked against: none when it is
     // itself wrong (a count of 0 would make every placement wrong too).
-    let (zones, zone_count) = match raw.zones {
+    // Racks: `Some(None)` without `zones.racks`, `None` when it is wrong.
+    let have_racks = raw.zones.as_ref().is_some_and(|z| z.racks.is_some());
+    let (zones, zone_count, rack_spec) = match raw.zones {
         None => (
             Some(Zones {
                 count: 1,
                 failure: Distribution::Never,
                 repair: Distribution::Never,
+                racks: None,
             }),
             Some(1),
+            Some(None),
         ),
         Some(z) => {
             let count = z.count.unwrap_or(1);
@@ -189,28 +197,64 @@ pub(crate) fn validate(
                 z.repair.map(|d| d.0),
                 "a zone outage",
             ));
+            let racks = problems.keep(z.racks.map(|r| rack_spec(r, count)).transpose());
             let zones = count.zip(repair).map(|(count, repair)| Zones {
                 count,
                 failure,
                 repair,
+                racks: None,
             });
-            (zones, count)
+            (zones, count, racks)
         }
     };
 
     let mut raw_cp = raw.control_plane;
     let raw_certificates = raw_cp.certificates.take();
-    let mut control_plane = zone_count.and_then(|n| control_plane(raw_cp, n, &mut problems));
+    let mut rack_keys = RackKeys {
+        control_plane: raw_cp.rack_placement.take(),
+        etcd_hosts: raw_cp.etcd_rack_placement.take(),
+        workers: None,
+    };
+    let etcd_rack_placement = rack_keys.etcd_hosts.is_some();
+    let mut control_plane =
+        zone_count.and_then(|n| control_plane(raw_cp, etcd_rack_placement, n, &mut problems));
     let have_workers = raw.workers.is_some();
     let workers = match raw.workers {
         None => Some(None),
-        Some(w) => zone_count
-            .and_then(|n| problems.keep(workers(w, n)))
-            .map(Some),
+        Some(mut w) => {
+            rack_keys.workers = w.rack_placement.take();
+            zone_count
+                .and_then(|n| problems.keep(workers(w, n)))
+                .map(Some)
+        }
+    };
+    // The racks of the hosts, once the zones of the hosts are known.
+    let zones = match rack_spec {
+        None => None,
+        Some(None) => {
+            for key in rack_keys.given() {
+                problems.push(invalid(
+                    key,
+                    "there are no racks: a rack placement needs `zones.racks` (with `per_zone`, \
+                     `failure` and `repair`)",
+                ));
+            }
+            zones
+        }
+        Some(Some(spec)) => match (&zones, &control_plane, &workers) {
+            (Some(z), Some(cp), Some(w)) => problems
+                .keep(racks(spec, rack_keys, z.count, cp, w.as_ref()))
+                .map(|racks| Zones {
+                    racks: Some(racks),
+                    ..z.clone()
+                }),
+            _ => None,
+        },
     };
     let (workloads, workload_keys) = match workloads(
         raw.workloads.unwrap_or_default(),
         have_workers,
+        have_racks,
         manifests,
         &mut problems,
     ) {
@@ -319,10 +363,9 @@ pub(crate) fn validate(
     };
 
     let mut warnings = Vec::new();
-    let zone_count = scenario.zones.count;
     if let Some(w) = &scenario.workers {
         for (workload, key) in scenario.workloads.iter().zip(&workload_keys) {
-            warnings.extend(placement_warning(key, workload, w, zone_count));
+            warnings.extend(placement_warning(key, workload, w, &scenario.zones));
         }
     }
     if let Some(m) = &scenario.maintenance {
@@ -375,6 +418,18 @@ fn sub_second_warnings(
             "zone repairs take a second or less",
         ),
     ];
+    if let Some(racks) = &zones.racks {
+        timings.push((
+            "zones.racks.failure".into(),
+            &racks.failure,
+            "rack outages come a second or less apart",
+        ));
+        timings.push((
+            "zones.racks.repair".into(),
+            &racks.repair,
+            "rack repairs take a second or less",
+        ));
+    }
     for (key, spec) in [
         ("control_plane.node", Some(&cp.node)),
         (
@@ -568,6 +623,7 @@ struct WorkloadKey {
 fn workloads(
     raw: Vec<RawWorkload>,
     have_workers: bool,
+    have_racks: bool,
     mut manifests: ManifestWorkloads,
     problems: &mut Problems,
 ) -> Option<(Vec<Workload>, Vec<WorkloadKey>)> {
@@ -599,7 +655,9 @@ fn workloads(
     let mut failed = false;
     for ((i, w), loaded) in raw.into_iter().enumerate().zip(manifests) {
         let key = |leaf: &str| format!("workloads[{i}].{leaf}");
-        let Some((entry, from_manifest)) = problems.keep(workload_entry(w, loaded, &key)) else {
+        let Some((entry, from_manifest)) =
+            problems.keep(workload_entry(w, loaded, have_racks, &key))
+        else {
             failed = true;
             continue;
         };
@@ -655,6 +713,7 @@ fn workloads(
 fn workload_entry(
     mut w: RawWorkload,
     loaded: Option<Vec<Workload>>,
+    have_racks: bool,
     key: &dyn Fn(&str) -> String,
 ) -> Result<(Vec<Workload>, bool), Invalid> {
     let startup = match w.startup.take() {
@@ -662,7 +721,7 @@ fn workload_entry(
         None => None,
     };
     if w.manifest.is_none() {
-        return Ok((vec![own_workload(w, startup, key)?], false));
+        return Ok((vec![own_workload(w, startup, have_racks, key)?], false));
     }
     let mut loaded = loaded.unwrap_or_default();
     let beside = [
@@ -724,10 +783,12 @@ fn startup(key: &str, startup: Distribution) -> Result<Distribution, Invalid> {
     Ok(startup)
 }
 
-/// A workload written with kubenines' own keys.
+/// A workload written with kubenines' own keys; `have_racks`: the scenario
+/// has `zones.racks`, which `rack` anti-affinity needs.
 fn own_workload(
     w: RawWorkload,
     startup: Option<Distribution>,
+    have_racks: bool,
     key: &dyn Fn(&str) -> String,
 ) -> Result<Workload, Invalid> {
     let missing = |leaf: &str| invalid(key(leaf), format!("missing required key `{leaf}`"));
@@ -761,18 +822,45 @@ fn own_workload(
         (min, max) => desired_healthy(min, max, replicas, ("min_available", "max_unavailable"))
             .map_err(|(which, why)| invalid(key(which), why))?,
     };
+    // Each rule with the key it is written at.
     let (anti_affinity, preferred_anti_affinity) = match w.anti_affinity {
-        None => (RawAntiAffinity::None, RawAntiAffinity::None),
-        Some(RawAntiAffinityRule::Required(a)) => (a, RawAntiAffinity::None),
+        None => (
+            (RawAntiAffinity::None, String::new()),
+            (RawAntiAffinity::None, String::new()),
+        ),
+        Some(RawAntiAffinityRule::Required(a)) => (
+            (a, key("anti_affinity")),
+            (RawAntiAffinity::None, String::new()),
+        ),
         Some(RawAntiAffinityRule::Rules(r)) => (
-            r.required.unwrap_or(RawAntiAffinity::None),
-            r.preferred.unwrap_or(RawAntiAffinity::None),
+            (
+                r.required.unwrap_or(RawAntiAffinity::None),
+                key("anti_affinity.required"),
+            ),
+            (
+                r.preferred.unwrap_or(RawAntiAffinity::None),
+                key("anti_affinity.preferred"),
+            ),
         ),
     };
+    if !have_racks {
+        for (rule, at) in [&anti_affinity, &preferred_anti_affinity] {
+            if let RawAntiAffinity::Rack = rule {
+                return Err(invalid(
+                    at.as_str(),
+                    "`rack` needs racks, and this scenario has none: add `zones.racks` with \
+                     `per_zone`, `failure` and `repair`, e.g. `racks: { per_zone: 3, failure: \
+                     exponential(mean=10y), repair: exponential(mean=2h) }`",
+                ));
+            }
+        }
+    }
+    let (anti_affinity, preferred_anti_affinity) = (anti_affinity.0, preferred_anti_affinity.0);
     let mut preferred = Preferred::default();
     match preferred_anti_affinity {
         RawAntiAffinity::None => {}
         RawAntiAffinity::Host => preferred.host = true,
+        RawAntiAffinity::Rack => preferred.rack = true,
         RawAntiAffinity::Zone => preferred.zone = true,
     }
     let zone_spread = spread(&key("zone_spread"), w.zone_spread, &mut preferred.zone)?;
@@ -798,6 +886,7 @@ fn own_workload(
         anti_affinity: match anti_affinity {
             RawAntiAffinity::None => AntiAffinity::None,
             RawAntiAffinity::Host => AntiAffinity::Host,
+            RawAntiAffinity::Rack => AntiAffinity::Rack,
             RawAntiAffinity::Zone => AntiAffinity::Zone,
         },
         zone_spread,
@@ -1426,8 +1515,9 @@ fn placement_warning(
     WorkloadKey { key, what, .. }: &WorkloadKey,
     workload: &Workload,
     workers: &Workers,
-    zone_count: u32,
+    zones: &Zones,
 ) -> Option<Warning> {
+    let zone_count = zones.count;
     // Workers per zone, over the zones that have any.
     let mut per_zone = vec![0u64; zone_count as usize];
     for &z in &workers.placement {
@@ -1436,11 +1526,28 @@ fn placement_warning(
         }
     }
     let with_workers: Vec<u64> = per_zone.iter().copied().filter(|&n| n > 0).collect();
+    // Racks with workers, per zone with workers.
+    let racks_with_workers = |racks: &Racks| -> Vec<u64> {
+        let mut held: Vec<(u32, u32)> = workers
+            .placement
+            .iter()
+            .copied()
+            .zip(racks.workers.iter().copied())
+            .collect();
+        held.sort_unstable();
+        held.dedup();
+        (0..zone_count)
+            .map(|z| held.iter().filter(|(zone, _)| *zone == z).count() as u64)
+            .filter(|&n| n > 0)
+            .collect()
+    };
     // The most replicas each zone can hold under the anti-affinity rule.
-    let caps: Vec<u64> = match workload.anti_affinity {
-        AntiAffinity::None => return None,
-        AntiAffinity::Host => with_workers.clone(),
-        AntiAffinity::Zone => vec![1; with_workers.len()],
+    let caps: Vec<u64> = match (workload.anti_affinity, &zones.racks) {
+        (AntiAffinity::None, _) => return None,
+        (AntiAffinity::Host, _) => with_workers.clone(),
+        (AntiAffinity::Rack, Some(racks)) => racks_with_workers(racks),
+        (AntiAffinity::Rack, None) => return None,
+        (AntiAffinity::Zone, _) => vec![1; with_workers.len()],
     };
     let by_affinity: u64 = caps.iter().sum();
     // Topology spread: no zone may hold more than `spread` above the zone
@@ -1466,6 +1573,22 @@ fn placement_warning(
             "`anti_affinity: host` allows one per worker node, and {}",
             there_are(workers.placement.len(), "worker")
         ),
+        AntiAffinity::Rack => {
+            let racks: u64 = caps.iter().sum();
+            let all =
+                u64::from(zone_count) * zones.racks.as_ref().map_or(0, |r| u64::from(r.per_zone));
+            if racks < all {
+                format!(
+                    "`anti_affinity: rack` allows one per rack, and only {racks} of the {all} \
+                     racks have workers"
+                )
+            } else {
+                format!(
+                    "`anti_affinity: rack` allows one per rack, and {}",
+                    there_are(racks as usize, "rack")
+                )
+            }
+        }
         _ if zones_with_workers < zone_count as usize => format!(
             "`anti_affinity: zone` allows one per zone, and only {zones_with_workers} of the \
              {zone_count} zones have workers"
@@ -1478,12 +1601,18 @@ fn placement_warning(
     if let (Some(spread), Some(s)) = (by_spread, workload.zone_spread)
         && spread < by_affinity
     {
-        // Only `host` has unequal caps, so the binding zone is the one with the fewest workers.
+        // Only `host` and `rack` have unequal caps, so the binding zone is
+        // the one with the fewest workers (or racks with workers).
         let fewest = caps.iter().copied().min().unwrap_or(0);
-        let counts: Vec<String> = with_workers.iter().map(u64::to_string).collect();
+        let counts: Vec<String> = caps.iter().map(u64::to_string).collect();
+        let per = if workload.anti_affinity == AntiAffinity::Rack {
+            "racks with workers"
+        } else {
+            "workers"
+        };
         reason.push_str(&format!(
             "; `zone_spread: {s}` allows at most {s} more in a zone than in the zone with the \
-             fewest workers, which fits {fewest} (workers per zone: {})",
+             fewest {per}, which fits {fewest} ({per} per zone: {})",
             counts.join(", ")
         ));
     }
@@ -1548,6 +1677,7 @@ fn maintenance_warning(
 /// `None` is returned when any is invalid.
 fn control_plane(
     cp: RawControlPlane,
+    etcd_rack_placement: bool,
     zone_count: u32,
     problems: &mut Problems,
 ) -> Option<ControlPlane> {
@@ -1587,6 +1717,7 @@ fn control_plane(
             nodes: cp.etcd_nodes,
             node: cp.etcd_node,
             placement: cp.etcd_placement,
+            rack_placement: etcd_rack_placement,
             control_plane_disk_loss: node_disk_loss.is_some(),
         },
         zone_count,
@@ -1691,6 +1822,8 @@ struct EtcdHostKeys {
     nodes: Option<u32>,
     node: Option<RawNodeSpec>,
     placement: Option<Vec<u32>>,
+    /// `etcd_rack_placement` is given.
+    rack_placement: bool,
     control_plane_disk_loss: bool,
 }
 
@@ -1706,6 +1839,7 @@ fn etcd_hosts(
                 ("etcd_nodes", keys.nodes.is_some()),
                 ("etcd_node", keys.node.is_some()),
                 ("etcd_placement", keys.placement.is_some()),
+                ("etcd_rack_placement", keys.rack_placement),
             ];
             if let Some((key, _)) = stray.iter().find(|(_, present)| *present) {
                 return Err(invalid(
@@ -2092,6 +2226,141 @@ fn zone_index(key: &str, zone: u32, zone_count: u32) -> Result<u32, Invalid> {
             format!("zone {zone} does not exist{why} (zones.count is {zone_count})"),
         ))
     }
+}
+
+/// `zones.racks` before the hosts are placed in racks.
+struct RackSpec {
+    per_zone: u32,
+    failure: Distribution,
+    repair: Distribution,
+}
+
+/// `zones.racks`, checked against the zone count when that is valid.
+fn rack_spec(raw: RawRacks, zone_count: Option<u32>) -> Result<RackSpec, Invalid> {
+    const KEY: &str = "zones.racks.per_zone";
+    if raw.per_zone == 0 {
+        return Err(invalid(
+            KEY,
+            "must be at least 1 (racks in each zone); leave `racks` out for no racks",
+        ));
+    }
+    if let Some(zones) = zone_count
+        && u64::from(zones) * u64::from(raw.per_zone) > u64::from(MAX_RACKS)
+    {
+        return Err(invalid(
+            KEY,
+            format!(
+                "`zones.count` × `per_zone` is {zones} × {} = {} racks, more than kubenines \
+                 simulates ({MAX_RACKS} at most)",
+                raw.per_zone,
+                u64::from(zones) * u64::from(raw.per_zone)
+            ),
+        ));
+    }
+    let failure = raw.failure.map_or(Distribution::Never, |d| d.0);
+    let repair = repair_for(
+        "zones.racks",
+        &failure,
+        raw.repair.map(|d| d.0),
+        "a rack outage",
+    )?;
+    Ok(RackSpec {
+        per_zone: raw.per_zone,
+        failure,
+        repair,
+    })
+}
+
+/// The `rack_placement` lists the file gives (1-based).
+struct RackKeys {
+    control_plane: Option<Vec<u32>>,
+    etcd_hosts: Option<Vec<u32>>,
+    workers: Option<Vec<u32>>,
+}
+
+const CP_RACKS: &str = "control_plane.rack_placement";
+const ETCD_RACKS: &str = "control_plane.etcd_rack_placement";
+const WORKER_RACKS: &str = "workers.rack_placement";
+
+impl RackKeys {
+    /// The keys of the lists given.
+    fn given(&self) -> Vec<&'static str> {
+        [
+            (CP_RACKS, self.control_plane.is_some()),
+            (ETCD_RACKS, self.etcd_hosts.is_some()),
+            (WORKER_RACKS, self.workers.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(key, given)| given.then_some(key))
+        .collect()
+    }
+}
+
+/// The racks, with the rack of every host: the file's `rack_placement`
+/// lists, or round-robin over each zone's racks in declaration order
+/// (control-plane hosts, etcd hosts, workers; [`Racks::round_robin`]).
+fn racks(
+    spec: RackSpec,
+    keys: RackKeys,
+    zone_count: u32,
+    cp: &ControlPlane,
+    workers: Option<&Workers>,
+) -> Result<Racks, Invalid> {
+    let per_zone = spec.per_zone;
+    // Hosts of each zone counted so far, over every group: a group given
+    // explicitly still counts, so each group's default is the same whether
+    // the groups before it are given or not.
+    let mut counted = vec![0u32; zone_count as usize];
+    let mut place = |key: &str, given: Option<Vec<u32>>, zones: &[u32], hosts_key: &str| {
+        let default = Racks::round_robin(per_zone, zones, &mut counted);
+        let Some(list) = given else {
+            return Ok(default);
+        };
+        if list.len() != zones.len() {
+            return Err(invalid(
+                key,
+                format!(
+                    "has {} entries but `{hosts_key}` is {}; give one rack (1..={per_zone}) per \
+                     host",
+                    list.len(),
+                    zones.len()
+                ),
+            ));
+        }
+        list.iter()
+            .enumerate()
+            .map(|(i, &rack)| {
+                if (1..=per_zone).contains(&rack) {
+                    Ok(rack - 1)
+                } else {
+                    let why = if rack == 0 {
+                        ": racks are numbered from 1"
+                    } else {
+                        ""
+                    };
+                    Err(invalid(
+                        format!("{key}[{i}]"),
+                        format!(
+                            "rack {rack} does not exist{why} (zones.racks.per_zone is {per_zone})"
+                        ),
+                    ))
+                }
+            })
+            .collect()
+    };
+    let control_plane = place(CP_RACKS, keys.control_plane, &cp.placement, "nodes")?;
+    let etcd_zones = cp.etcd_hosts.as_ref().map_or(&[][..], |e| &e.placement);
+    let etcd_hosts = place(ETCD_RACKS, keys.etcd_hosts, etcd_zones, "etcd_nodes")?;
+    let worker_zones = workers.map_or(&[][..], |w| &w.placement);
+    let workers = place(WORKER_RACKS, keys.workers, worker_zones, "nodes")?;
+    Ok(Racks {
+        per_zone,
+        failure: spec.failure,
+        repair: spec.repair,
+        control_plane,
+        etcd_hosts,
+        workers,
+    })
 }
 
 fn host_spec(key: &str, raw: RawHostSpec, what: &str) -> Result<HostSpec, Invalid> {

@@ -45,6 +45,7 @@ pub fn stacked(n: u32, node: HostSpec) -> Scenario {
             count: 1,
             failure: Distribution::Never,
             repair: Distribution::Never,
+            racks: None,
         },
         control_plane: ControlPlane {
             topology: Topology::Stacked,
@@ -95,6 +96,7 @@ pub fn with_zones(
         count: zones,
         failure,
         repair,
+        racks: None,
     };
     s.control_plane.placement = (0..s.control_plane.nodes).map(|i| i % zones).collect();
     if let Some(e) = &mut s.control_plane.etcd_hosts {

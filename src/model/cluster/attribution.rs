@@ -136,6 +136,7 @@ impl Cluster<'_> {
                         Some(Cause::ZoneOutage) => Cause::ZoneOutage,
                         // A change holds its node: the pod waits for it.
                         Some(Cause::Change(c)) => Cause::Change(c),
+                        Some(Cause::RackOutage) => Cause::RackOutage,
                         _ => self
                             .controller_cause(CONTROLLER_MANAGER, judged)
                             .unwrap_or(Cause::EvictionOrScheduling),

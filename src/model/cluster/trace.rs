@@ -18,9 +18,9 @@ pub struct TraceRow {
 pub const UP: &str = "up";
 
 impl Cluster<'_> {
-    /// The rows [`Self::trace_state`] reports, in order: zones, the load
-    /// balancer, hosts, the etcd leader, the two controllers, then the
-    /// indicators.
+    /// The rows [`Self::trace_state`] reports, in order: zones, racks (with
+    /// racks), the load balancer, hosts, the etcd leader, the two
+    /// controllers, then the indicators.
     pub fn trace_rows(&self) -> Vec<TraceRow> {
         let m = self.ctx.model;
         let component = |label: String| TraceRow {
@@ -30,6 +30,14 @@ impl Cluster<'_> {
         let mut rows: Vec<TraceRow> = (1..=m.zones)
             .map(|z| component(format!("zone {z}")))
             .collect();
+        let per_zone = m.racks_per_zone as usize;
+        rows.extend((0..m.racks()).map(|r| {
+            component(format!(
+                "zone {} rack {}",
+                r / per_zone + 1,
+                r % per_zone + 1
+            ))
+        }));
         if m.lb_kind.is_some() {
             rows.push(component("load balancer".into()));
         }
@@ -60,6 +68,12 @@ impl Cluster<'_> {
                 .iter()
                 .map(|&up| if up { UP } else { "down" }),
         );
+        out.extend(
+            self.infra
+                .racks(m)
+                .iter()
+                .map(|&up| if up { UP } else { "down" }),
+        );
         if m.lb_kind.is_some() {
             out.push(if self.endpoint.lb_up(m, &self.infra) {
                 UP
@@ -71,6 +85,7 @@ impl Cluster<'_> {
             let member = host.member.map(|j| j as usize);
             let state = match self.infra.host_cause(m, h) {
                 Some(Cause::ZoneOutage) => "zone down",
+                Some(Cause::RackOutage) => "rack down",
                 Some(Cause::HostFailure) => "failed",
                 Some(Cause::Change(_)) => "change",
                 Some(_) => "maintenance",

@@ -95,8 +95,16 @@ impl Workloads {
             .map(|h| h.zone)
             .collect();
         let zones = m.zones as usize;
+        let mut pods = Pods::new(&m.workloads, worker_zone.clone(), zones);
+        if m.racks() > 0 {
+            let worker_rack = m.hosts[m.first_worker as usize..]
+                .iter()
+                .map(|h| h.rack)
+                .collect();
+            pods = pods.in_racks(worker_rack, m.racks());
+        }
         Workloads {
-            pods: Pods::new(&m.workloads, worker_zone.clone(), zones),
+            pods,
             nodes: Nodes::new(&worker_zone, zones, m.node_monitor_grace_period),
             scheduler_active: true,
             schedule_dirty: false,

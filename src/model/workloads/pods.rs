@@ -8,7 +8,7 @@
 //!
 //! Scheduling follows kube-scheduler's two phases. **Filter**: the node is
 //! up; `anti_affinity: host` allows no other replica of the workload on it,
-//! `zone` none in its zone; `zone_spread: s` allows a zone only if its count
+//! `rack` none in its rack, `zone` none in its zone; `zone_spread: s` allows a zone only if its count
 //! of the workload's pods plus one exceeds the smallest count over all zones
 //! that have workers by at most `s` (topology spread with DoNotSchedule, whose
 //! minimum counts every zone with nodes, up or down); `host_spread: s` does
@@ -20,7 +20,8 @@
 //! the fewest pods of any workload on the node (least allocated, every pod
 //! asking the same); a preferred rule over zones (preferred zone
 //! anti-affinity, a ScheduleAnyway zone spread) ranks the zone's count before
-//! the node's. Ties are broken uniformly at random, as kube-scheduler picks
+//! the node's, and one over racks (preferred rack anti-affinity) the rack's
+//! count before the node's (after the zone's when both apply). Ties are broken uniformly at random, as kube-scheduler picks
 //! among equal top scores.
 
 use std::collections::VecDeque;
@@ -76,18 +77,27 @@ pub struct Pods {
     node_pods: Vec<u32>,
     /// Bound pods of workload w in zone z: `zone_pods[w * zones + z]`.
     zone_pods: Vec<u32>,
+    /// Bound pods of workload w in rack r: `rack_pods[w * racks + r]`
+    /// (empty without racks).
+    rack_pods: Vec<u32>,
     /// Bound pods of any workload per worker.
     node_load: Vec<u32>,
     /// Scratch: the workers tied for the best score.
     ties: Vec<u16>,
     worker_zone: Vec<u16>,
+    /// Each worker's rack (over all zones; empty without racks).
+    worker_rack: Vec<u16>,
     /// Zones that hold at least one worker (topology spread's domains).
     spread_zones: Vec<u16>,
     workers: usize,
     zones: usize,
+    /// Racks over all zones; 0 without racks.
+    racks: usize,
 }
 
 impl Pods {
+    /// The pods of `workloads` over workers in `worker_zone` of `zones`
+    /// zones, without racks ([`Self::in_racks`] adds them).
     pub fn new(workloads: &[WorkloadModel], worker_zone: Vec<u16>, zones: usize) -> Pods {
         let pods: Vec<Pod> = workloads
             .iter()
@@ -123,13 +133,26 @@ impl Pods {
             ready: vec![0; workloads.len()],
             node_pods: vec![0; workloads.len() * workers],
             zone_pods: vec![0; workloads.len() * zones],
+            rack_pods: Vec::new(),
             node_load: vec![0; workers],
             ties: Vec::with_capacity(workers),
+            worker_rack: Vec::new(),
             worker_zone,
             spread_zones,
             workers,
             zones,
+            racks: 0,
         }
+    }
+
+    /// The same pods with each worker in its rack of `worker_rack`, of
+    /// `racks` racks over all zones.
+    pub fn in_racks(mut self, worker_rack: Vec<u16>, racks: usize) -> Pods {
+        debug_assert_eq!(worker_rack.len(), self.workers);
+        self.rack_pods = vec![0; self.slots.len() * racks];
+        self.worker_rack = worker_rack;
+        self.racks = racks;
+        self
     }
 
     /// Every replica Pending, in slot order; a rollout's room to surge empty.
@@ -142,6 +165,7 @@ impl Pods {
         self.ready.fill(0);
         self.node_pods.fill(0);
         self.zone_pods.fill(0);
+        self.rack_pods.fill(0);
         self.node_load.fill(0);
         self.pending.clear();
         for (w, &(start, end)) in self.slots.iter().enumerate() {
@@ -190,6 +214,9 @@ impl Pods {
         }
         self.node_pods[w * self.workers + n as usize] += 1;
         self.zone_pods[w * self.zones + self.worker_zone[n as usize] as usize] += 1;
+        if self.racks > 0 {
+            self.rack_pods[w * self.racks + self.worker_rack[n as usize] as usize] += 1;
+        }
         self.node_load[n as usize] += 1;
     }
 
@@ -206,6 +233,9 @@ impl Pods {
         pod.state = PodState::Pending;
         self.node_pods[w * self.workers + n] -= 1;
         self.zone_pods[w * self.zones + self.worker_zone[n] as usize] -= 1;
+        if self.racks > 0 {
+            self.rack_pods[w * self.racks + self.worker_rack[n] as usize] -= 1;
+        }
         self.node_load[n] -= 1;
         self.pending.push_back(p);
     }
@@ -262,9 +292,66 @@ impl Pods {
             Some(skew) => node_counts.iter().copied().min().unwrap_or(0) + skew,
             None => u32::MAX,
         };
+        // Lexicographic scores. Counts are below 2^17 (MAX_PODS), so three
+        // pack into a u64 without overlap; a rack preference adds a fourth.
+        let pack = |a: u32, b: u32, c: u32| (a as u64) << 42 | (b as u64) << 21 | c as u64;
+        let limits = (limit, node_limit);
+        if spec.prefer_rack {
+            let score = |here, in_zone, in_rack, load| {
+                let (first, second, third) = if spec.prefer_zone {
+                    (in_zone, in_rack, here)
+                } else {
+                    (in_rack, here, in_zone)
+                };
+                (first as u128) << 64 | pack(second, third, load) as u128
+            };
+            self.rank::<_, true>(w, spec, up, limits, u128::MAX, score);
+        } else {
+            let score = |here, in_zone, _, load| {
+                if spec.prefer_zone {
+                    pack(in_zone, here, load)
+                } else {
+                    pack(here, in_zone, load)
+                }
+            };
+            // Racks are looked at only by a workload with a rule over them.
+            if spec.anti_affinity == AntiAffinity::Rack {
+                self.rank::<_, true>(w, spec, up, limits, u64::MAX, score);
+            } else {
+                self.rank::<_, false>(w, spec, up, limits, u64::MAX, score);
+            }
+        }
+        let ties = &self.ties;
+        match ties.len() {
+            0 => None,
+            1 => Some(ties[0]),
+            // kube-scheduler picks uniformly among the top-scored nodes.
+            n => Some(ties[uniform_below(rng, n as u32) as usize]),
+        }
+    }
+
+    /// Puts in `ties` the feasible workers (up, allowed by the anti-affinity
+    /// rule, and within `limits`: the zone's and the node's spread limits)
+    /// with the least `score(pods of w on the node, in its zone, in its
+    /// rack, pods on the node)`; `worst` is above every score.
+    /// `RACKS`: the workload has a rule over racks (racks are looked at
+    /// only then).
+    #[inline(always)]
+    fn rank<S: Ord + Copy, const RACKS: bool>(
+        &mut self,
+        w: usize,
+        spec: &WorkloadModel,
+        up: &[bool],
+        (limit, node_limit): (u32, u32),
+        worst: S,
+        score: impl Fn(u32, u32, u32, u32) -> S,
+    ) {
+        let zone_counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
+        let rack_counts = &self.rack_pods[w * self.racks..(w + 1) * self.racks];
+        let node_counts = &self.node_pods[w * self.workers..(w + 1) * self.workers];
         let ties = &mut self.ties;
         ties.clear();
-        let mut best = u64::MAX;
+        let mut best = worst;
         for (n, ((&up, &here), &z)) in up
             .iter()
             .zip(node_counts)
@@ -272,9 +359,15 @@ impl Pods {
             .enumerate()
         {
             let in_zone = zone_counts[z as usize];
+            let in_rack = if RACKS {
+                rack_counts[self.worker_rack[n] as usize]
+            } else {
+                0
+            };
             let allowed =
                 up && match spec.anti_affinity {
                     AntiAffinity::Host => here == 0,
+                    AntiAffinity::Rack => in_rack == 0,
                     AntiAffinity::Zone => in_zone == 0,
                     AntiAffinity::None => true,
                 } && in_zone < limit
@@ -282,13 +375,7 @@ impl Pods {
             if !allowed {
                 continue;
             }
-            let (first, second) = if spec.prefer_zone {
-                (in_zone, here)
-            } else {
-                (here, in_zone)
-            };
-            // Counts are below 2^17 (MAX_PODS), so they pack without overlap.
-            let score = (first as u64) << 42 | (second as u64) << 21 | self.node_load[n] as u64;
+            let score = score(here, in_zone, in_rack, self.node_load[n]);
             if score < best {
                 best = score;
                 ties.clear();
@@ -296,12 +383,6 @@ impl Pods {
             if score == best {
                 ties.push(n as u16);
             }
-        }
-        match ties.len() {
-            0 => None,
-            1 => Some(ties[0]),
-            // kube-scheduler picks uniformly among the top-scored nodes.
-            n => Some(ties[uniform_below(rng, n as u32) as usize]),
         }
     }
 }
@@ -326,6 +407,7 @@ mod tests {
             max_surge: 0,
             rollout_unavailable: 1,
             progress_deadline: 600.0,
+            prefer_rack: false,
         }
     }
 
@@ -446,6 +528,47 @@ mod tests {
         pods.reset();
         assert_eq!(place_all(&mut pods, &spec, &mut rng), vec![2, 2]);
         assert!(pods.pending.is_empty());
+    }
+
+    #[test]
+    fn rack_anti_affinity_allows_one_replica_per_rack() {
+        // Four workers in one zone, two racks: workers 0 and 2 in rack 0,
+        // 1 and 3 in rack 1. Two replicas take one rack each; a third
+        // stays Pending, as with zones.
+        let spec = workload(3, AntiAffinity::Rack, None);
+        let mut rng = stream(1, 0, StreamId::new(1, 0));
+        for _ in 0..50 {
+            let mut pods =
+                Pods::new(std::slice::from_ref(&spec), vec![0; 4], 1).in_racks(vec![0, 1, 0, 1], 2);
+            pods.reset();
+            let load = place_all(&mut pods, &spec, &mut rng);
+            assert_eq!(load[0] + load[2], 1, "{load:?}");
+            assert_eq!(load[1] + load[3], 1, "{load:?}");
+            assert_eq!(pods.pending.len(), 1);
+        }
+    }
+
+    #[test]
+    fn a_preferred_rack_rule_ranks_the_rack_first_and_filters_nothing() {
+        // Workers 0 and 1 in rack 0, worker 2 in rack 1, one zone. Worker 0
+        // has a replica: by node count workers 1 and 2 tie; by rack count
+        // worker 2 (rack 1 holds none) wins every time.
+        let spec = WorkloadModel {
+            prefer_rack: true,
+            ..workload(4, AntiAffinity::None, None)
+        };
+        let mut rng = stream(1, 0, StreamId::new(1, 0));
+        for _ in 0..50 {
+            let mut pods =
+                Pods::new(std::slice::from_ref(&spec), vec![0; 3], 1).in_racks(vec![0, 0, 1], 2);
+            pods.reset();
+            pods.pending.retain(|&q| q != 0);
+            pods.bind(0, 0, PodState::Ready);
+            assert_eq!(pods.choose_node(0, &spec, &[true; 3], &mut rng), Some(2));
+            // Preferred, not required: all four replicas are placed.
+            assert_eq!(place_all(&mut pods, &spec, &mut rng).iter().sum::<u32>(), 4);
+            assert!(pods.pending.is_empty());
+        }
     }
 
     #[test]
