@@ -69,6 +69,10 @@ fn replications(c: &mut Criterion) {
         "external-3x3.yaml",
         "stacked-2.yaml",
         "production-workloads.yaml",
+        // Production, and the same with its changes (issue 15's budget:
+        // within 15% of production's cost per event).
+        "production.yaml",
+        "production-changes.yaml",
     ] {
         let model = load(name);
         let mut worker = Worker::new(&model);
