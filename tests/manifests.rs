@@ -7,7 +7,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use kubenines::scenario::{
-    AntiAffinity, Distribution, Preferred, Scenario, ScenarioError, load, parse_str,
+    AntiAffinity, Distribution, Preferred, RollingUpdate, Scenario, ScenarioError, load, parse_str,
 };
 
 /// The results JSON of `run`, without what names the file or measures speed.
@@ -419,7 +419,6 @@ fn fields_that_change_availability_are_warnings_naming_them() {
         keys,
         vec![
             "kind",
-            "spec.strategy.type",
             "spec.template.spec.nodeSelector",
             "spec.template.spec.tolerations",
             "spec.template.spec.containers[0].resources.requests",
@@ -432,14 +431,64 @@ fn fields_that_change_availability_are_warnings_naming_them() {
         assert_eq!(w.file, dir.file("m.yaml"));
         assert!(w.line.is_some() && w.column.is_some(), "{w}");
     }
-    assert_eq!((s.warnings[2].line, s.warnings[2].column), {
+    assert_eq!((s.warnings[1].line, s.warnings[1].column), {
         let (line, column) = position(&manifest, "nodeSelector");
         (Some(line), Some(column))
     });
     assert!(s.warnings[0].message.contains("HorizontalPodAutoscaler"));
-    assert!(s.warnings[7].message.contains("no PodDisruptionBudget"));
+    assert!(s.warnings[6].message.contains("no PodDisruptionBudget"));
     // The ignored constraints leave the workload without spread rules.
     assert_eq!(s.workloads[0].zone_spread, None);
+}
+
+/// A Deployment's rollout settings are read as the workload's own keys
+/// would give them: `strategy.rollingUpdate` resolved as Kubernetes'
+/// `ResolveFenceposts` (surge up, unavailability down, 25% when unset),
+/// Recreate as no surge with every pod unavailable, and
+/// `progressDeadlineSeconds`; both fenceposts 0 is refused where written.
+#[test]
+fn a_deployments_rollout_settings_are_read() {
+    let read = |spec: &str| {
+        let (_dir, loaded) = with_manifest("rollout", &deployment(spec, ""));
+        loaded
+    };
+    let w = |spec: &str| read(spec).unwrap_or_else(|e| panic!("{e}")).workloads[0].clone();
+    let rolling = w("  strategy:\n    rollingUpdate: { maxSurge: 1, maxUnavailable: 0 }\n");
+    assert_eq!(
+        rolling.rolling_update,
+        Some(RollingUpdate {
+            max_surge: 1,
+            max_unavailable: 0
+        })
+    );
+    // 3 replicas: 50% surge rounds up to 2, 25% unavailable down to 0.
+    let percent =
+        w("  strategy:\n    rollingUpdate: { maxSurge: 50% }\n  progressDeadlineSeconds: 300\n");
+    assert_eq!(
+        percent.rolling_update,
+        Some(RollingUpdate {
+            max_surge: 2,
+            max_unavailable: 0
+        })
+    );
+    assert_eq!(percent.progress_deadline, Some(300.0));
+    let recreate = w("  strategy: { type: Recreate }\n");
+    assert_eq!(
+        recreate.rolling_update,
+        Some(RollingUpdate {
+            max_surge: 0,
+            max_unavailable: 3
+        })
+    );
+    // Unset: the workload's defaults, as with kubenines' keys.
+    assert_eq!(w("").rolling_update, None);
+    let err =
+        read("  strategy:\n    rollingUpdate: { maxSurge: 0, maxUnavailable: 0 }\n").unwrap_err();
+    assert_eq!(
+        err.key.as_deref(),
+        Some("spec.strategy.rollingUpdate.maxUnavailable"),
+        "{err}"
+    );
 }
 
 /// The complaint: a Deployment given as the scenario says what to do.

@@ -25,7 +25,9 @@ use super::error::ScenarioError;
 use super::load::{self, Format};
 use super::locate;
 use super::raw::{IntOrPercent, RawScenario, parse_whole_percent};
-use super::types::{AntiAffinity, Preferred, ScenarioWarning, Workload};
+use super::types::{
+    AntiAffinity, DEFAULT_ROLLOUT_PERCENT, Preferred, RollingUpdate, ScenarioWarning, Workload,
+};
 use super::validate::{MAX_REPLICAS, desired_healthy, name_problem};
 
 /// The zone label and its deprecated beta form.
@@ -145,6 +147,10 @@ struct Controller {
     selector: Option<LabelSelector>,
     template: Option<PodTemplateSpec>,
     recreate: bool,
+    /// `spec.strategy.rollingUpdate`: max surge and max unavailable.
+    rolling_update: Option<(Option<IntOrString>, Option<IntOrString>)>,
+    /// `spec.progressDeadlineSeconds`.
+    progress_deadline: Option<i32>,
 }
 
 struct Budget {
@@ -369,6 +375,12 @@ impl Reader<'_> {
                     selector: Some(spec.selector),
                     template: Some(spec.template),
                     recreate,
+                    rolling_update: spec
+                        .strategy
+                        .as_ref()
+                        .and_then(|s| s.rolling_update.as_ref())
+                        .map(|r| (r.max_surge.clone(), r.max_unavailable.clone())),
+                    progress_deadline: spec.progress_deadline_seconds,
                 });
             }
             Object::ReplicaSet(r) => {
@@ -381,6 +393,8 @@ impl Reader<'_> {
                     selector: Some(spec.selector),
                     template: spec.template,
                     recreate: false,
+                    rolling_update: None,
+                    progress_deadline: None,
                 });
             }
             Object::PodDisruptionBudget(p) => budgets.push(Budget {
@@ -558,6 +572,49 @@ impl Reader<'_> {
         }
     }
 
+    /// A Deployment's rolling update, resolved for `replicas`: Recreate is
+    /// every old pod taken away before any new one is added (no surge, all
+    /// unavailable); a RollingUpdate's unset fields are Kubernetes' 25%.
+    fn rolling_update(
+        &self,
+        c: &Controller,
+        what: &str,
+        replicas: u32,
+    ) -> Result<Option<RollingUpdate>, ScenarioError> {
+        if c.recreate {
+            return Ok(Some(RollingUpdate {
+                max_surge: 0,
+                max_unavailable: replicas,
+            }));
+        }
+        let Some((surge, unavailable)) = &c.rolling_update else {
+            return Ok(None);
+        };
+        let base = "spec.strategy.rollingUpdate";
+        let default = IntOrPercent::Percent(DEFAULT_ROLLOUT_PERCENT);
+        let part = |path: &str, v: &Option<IntOrString>| -> Result<(u32, bool), ScenarioError> {
+            let path = format!("{base}.{path}");
+            match self.int_or_percent(&c.origin, &path, v)?.unwrap_or(default) {
+                IntOrPercent::Int(n) => u32::try_from(n)
+                    .map(|n| (n, false))
+                    .map_err(|_| self.error(&c.origin, &path, format!("{what}: {n} is too many"))),
+                IntOrPercent::Percent(p) => Ok((p, true)),
+            }
+        };
+        let surge = part("maxSurge", surge)?;
+        let unavailable = part("maxUnavailable", unavailable)?;
+        if surge.0 == 0 && unavailable.0 == 0 {
+            return Err(self.error(
+                &c.origin,
+                &format!("{base}.maxUnavailable"),
+                format!(
+                    "{what}: maxSurge and maxUnavailable may not both be 0 (Kubernetes refuses it)"
+                ),
+            ));
+        }
+        Ok(Some(RollingUpdate::resolve(surge, unavailable, replicas)))
+    }
+
     /// A Deployment or ReplicaSet as a workload (its `min_available` 1 until
     /// a budget says otherwise), and its pod template's labels.
     fn workload(
@@ -613,16 +670,18 @@ impl Reader<'_> {
                 ),
             ));
         }
-        if c.recreate {
-            self.warn(
-                o,
-                "spec.strategy.type",
-                format!(
-                    "{what}: kubenines simulates no rollouts, so the Recreate strategy (every \
-                     pod down during one) is not in the results"
-                ),
-            );
-        }
+        let rolling_update = self.rolling_update(c, &what, replicas as u32)?;
+        let progress_deadline = match c.progress_deadline {
+            None => None,
+            Some(s) if s > 0 => Some(f64::from(s)),
+            Some(s) => {
+                return Err(self.error(
+                    o,
+                    "spec.progressDeadlineSeconds",
+                    format!("{what}: progressDeadlineSeconds must be greater than 0, not {s}"),
+                ));
+            }
+        };
         let pod = template.spec.unwrap_or_default();
         let mut workload = Workload {
             name,
@@ -633,8 +692,8 @@ impl Reader<'_> {
             zone_spread: None,
             host_spread: None,
             preferred: Preferred::default(),
-            rolling_update: None,
-            progress_deadline: None,
+            rolling_update,
+            progress_deadline,
         };
         self.unsupported(o, &what, &pod);
         self.spread(o, &what, &pod, &labels, &mut workload)?;
