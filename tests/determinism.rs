@@ -88,3 +88,28 @@ fn data_loss_is_identical_for_1_2_and_7_threads() {
     assert_eq!(one, without_performance(&run(&s, 2)));
     assert_eq!(one, without_performance(&run(&s, 7)));
 }
+
+/// production-changes.yaml (changes on every kind of target, a Deployment
+/// rollout, certificates), with racks added: the same results on 1, 2 and
+/// 5 threads.
+#[test]
+fn changes_and_racks_are_identical_on_any_thread_count() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/production-changes.yaml"),
+    )
+    .expect("readable")
+    .replace(
+        "  repair: lognormal(median=4h, sigma=1.2)\n",
+        "  repair: lognormal(median=4h, sigma=1.2)\n  racks:\n    per_zone: 2\n    \
+         failure: exponential(mean=1y)\n    repair: exponential(mean=2h)\n",
+    );
+    let mut s = kubenines::scenario::parse_str(&text, "p.yaml", kubenines::scenario::Format::Yaml)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.zones.racks.is_some());
+    s.simulation.replications = 2 * 64 + 17;
+    s.simulation.horizon = 2.0 * kubenines::scenario::YEAR_SECONDS;
+    let one = without_performance(&run(&s, 1));
+    assert!(one.contains("rack_outage") && one.contains("change/web-release"));
+    assert_eq!(one, without_performance(&run(&s, 2)));
+    assert_eq!(one, without_performance(&run(&s, 5)));
+}

@@ -328,6 +328,11 @@ const STATE_COLORS: [(&str, RGBColor); 27] = [
     ("own apiserver down", rgb(0x0a5c46)),
 ];
 
+/// The colours of the downtime causes of changes (`change NAME`), in the
+/// order the changes are listed: the first is the timeline's "change";
+/// past the last, a change gets a colour of its own as any unknown state.
+const CHANGE_COLORS: [RGBColor; 4] = [rgb(0xe7298a), rgb(0x8e0152), rgb(0xf1b6da), rgb(0xc51b7d)];
+
 /// The least CIE76 colour difference between two timeline states.
 #[cfg(test)]
 const MIN_STATE_CONTRAST: f64 = 20.0;
@@ -345,7 +350,18 @@ fn known_state_color(state: &str) -> Option<RGBColor> {
 /// the fixed colour of a known state, and for any other a colour of its
 /// own, different from every other state's in the chart.
 fn state_colors(states: &[String]) -> Vec<RGBColor> {
-    let mut out: Vec<Option<RGBColor>> = states.iter().map(|s| known_state_color(s)).collect();
+    let mut changes = CHANGE_COLORS.iter();
+    let mut out: Vec<Option<RGBColor>> = states
+        .iter()
+        .map(|s| {
+            // Changes' causes (`change NAME`) in the change's magentas, in order.
+            if s.starts_with("change ") {
+                changes.next().copied()
+            } else {
+                known_state_color(s)
+            }
+        })
+        .collect();
     let mut used: Vec<RGBColor> = out.iter().flatten().copied().collect();
     let mut k = 0u32;
     for c in out.iter_mut().filter(|c| c.is_none()) {
