@@ -84,6 +84,8 @@ pub struct Workloads {
     rollouts: Vec<rollout::Rollout>,
     /// Rollouts replacing pods now.
     rolling: u32,
+    /// Workloads restoring old pods after a rollback.
+    restoring: u32,
     /// Rollouts' outcomes for the changes room.
     outcomes: Vec<Outcome>,
 }
@@ -111,6 +113,7 @@ impl Workloads {
             touched: Vec::with_capacity(m.workloads.len()),
             rollouts: vec![rollout::Rollout::default(); m.workloads.len()],
             rolling: 0,
+            restoring: 0,
             outcomes: Vec::new(),
         }
     }
@@ -122,6 +125,7 @@ impl Workloads {
         self.pods.reset();
         self.rollouts.fill(rollout::Rollout::default());
         self.rolling = 0;
+        self.restoring = 0;
         self.outcomes.clear();
         self.scheduler_active = true;
         self.place_pending(ctx, 0.0, true, infra);
@@ -342,6 +346,9 @@ impl Workloads {
         }
         if self.rolling > 0 {
             self.advance_rollouts(ctx, now);
+        }
+        if self.restoring > 0 {
+            self.settle_restoring(now);
         }
         if scheduler && self.schedule_dirty {
             self.schedule_dirty = false;

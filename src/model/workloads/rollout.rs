@@ -50,6 +50,10 @@ enum Phase {
     Done,
     /// Being rolled back: no pod is added or taken away until it is done.
     RollingBack,
+    /// Rolled back, with old pods started again in place of the release's
+    /// that never became ready: until they are all ready, the workload is
+    /// still the change's (its starting pods are charged to it).
+    Restoring,
 }
 
 /// One workload's rollout.
@@ -166,8 +170,10 @@ impl Workloads {
             self.rolling -= 1;
         }
         r.phase = Phase::Idle;
+        r.release = Release::Good;
         r.deadline_at = f64::INFINITY;
         let (start, end) = self.pods.slots[w];
+        let mut restarted = false;
         for p in start..end {
             let pod = &mut self.pods.pods[p as usize];
             if !pod.new {
@@ -176,14 +182,42 @@ impl Workloads {
             if pod.state == PodState::Starting && pod.ready_at == f64::INFINITY {
                 // Never ready: replaced by an old pod, started afresh.
                 self.pods.remove(p);
-                self.pods.add(p, false);
+                self.pods.add(p, true);
                 self.schedule_dirty = true;
+                restarted = true;
             } else {
                 pod.new = false;
             }
         }
         self.trim(w);
+        if restarted {
+            self.rollouts[w].phase = Phase::Restoring;
+            self.restoring += 1;
+        }
         self.recheck(ctx, w, now);
+    }
+
+    /// After an instant: a restoring workload whose pods are all ready (or
+    /// gone) is the change's no more.
+    pub(super) fn settle_restoring(&mut self, now: f64) {
+        for w in 0..self.rollouts.len() {
+            if self.rollouts[w].phase != Phase::Restoring {
+                continue;
+            }
+            self.pods.catch_up(w, now);
+            let (start, end) = self.pods.slots[w];
+            let pods = &mut self.pods.pods[start as usize..end as usize];
+            if pods
+                .iter()
+                .all(|p| !p.new || matches!(p.state, PodState::Ready | PodState::Absent))
+            {
+                for p in pods {
+                    p.new = false;
+                }
+                self.rollouts[w].phase = Phase::Idle;
+                self.restoring -= 1;
+            }
+        }
     }
 
     /// Brings workload w back to R pods: those not ready go first.
