@@ -530,7 +530,13 @@ impl<'m> Cluster<'m> {
         self.control_plane_changed = true;
         self.lease_attempted = false;
         for ind in &mut self.indicators {
-            *ind = IndicatorRun::new(&m.causes);
+            // Reuses the allocation of the causes' downtimes.
+            let mut by_cause = std::mem::take(&mut ind.downtime_by_cause);
+            by_cause.fill(0.0);
+            *ind = IndicatorRun {
+                downtime_by_cause: by_cause,
+                ..IndicatorRun::default()
+            };
         }
         self.indicators_down = 0;
         self.failing = 0.0;
@@ -847,13 +853,8 @@ impl<'m> Cluster<'m> {
             let scheduler = api && self.controllers.has_leader(SCHEDULER);
             self.workloads
                 .settle(&mut self.ctx, now, controller, scheduler, &self.infra);
-            for outcome in self.workloads.take_outcomes() {
-                match outcome {
-                    workloads::Outcome::Completed(c) => self.changes.completed(c),
-                    workloads::Outcome::DeadlineExceeded(c) => {
-                        self.changes.deadline_exceeded(&mut self.ctx, now, c)
-                    }
-                }
+            if self.workloads.has_outcomes() {
+                self.take_rollout_outcomes(now);
             }
             let settled = &mut self.settled[INDICATORS.len()..];
             for (w, met) in settled.iter_mut().enumerate() {
@@ -862,6 +863,19 @@ impl<'m> Cluster<'m> {
         }
         if self.maintenance.waiting() {
             self.settle_maintenance(now);
+        }
+    }
+
+    /// Hands the rollouts' outcomes to the changes room.
+    #[inline(never)]
+    fn take_rollout_outcomes(&mut self, now: f64) {
+        for outcome in self.workloads.take_outcomes() {
+            match outcome {
+                workloads::Outcome::Completed(c) => self.changes.completed(c),
+                workloads::Outcome::DeadlineExceeded(c) => {
+                    self.changes.deadline_exceeded(&mut self.ctx, now, c)
+                }
+            }
         }
     }
 

@@ -86,6 +86,9 @@ pub struct Workloads {
     rolling: u32,
     /// Workloads restoring old pods after a rollback.
     restoring: u32,
+    /// Workloads whose rollout is not idle (rolling, done but broken,
+    /// rolling back, restoring): none in a model without rollouts.
+    active: u32,
     /// Rollouts' outcomes for the changes room.
     outcomes: Vec<Outcome>,
 }
@@ -114,6 +117,7 @@ impl Workloads {
             rollouts: vec![rollout::Rollout::default(); m.workloads.len()],
             rolling: 0,
             restoring: 0,
+            active: 0,
             outcomes: Vec::new(),
         }
     }
@@ -126,6 +130,7 @@ impl Workloads {
         self.rollouts.fill(rollout::Rollout::default());
         self.rolling = 0;
         self.restoring = 0;
+        self.active = 0;
         self.outcomes.clear();
         self.scheduler_active = true;
         self.place_pending(ctx, 0.0, true, infra);
@@ -344,11 +349,13 @@ impl Workloads {
             self.scheduler_active = scheduler;
             self.schedule_dirty |= scheduler;
         }
-        if self.rolling > 0 {
-            self.advance_rollouts(ctx, now);
-        }
-        if self.restoring > 0 {
-            self.settle_restoring(now);
+        if self.active > 0 {
+            if self.rolling > 0 {
+                self.advance_rollouts(ctx, now);
+            }
+            if self.restoring > 0 {
+                self.settle_restoring(now);
+            }
         }
         if scheduler && self.schedule_dirty {
             self.schedule_dirty = false;

@@ -115,6 +115,7 @@ impl Workloads {
         };
         ctx.schedule(now + deadline, Event::RolloutDeadline(w as u16));
         self.rolling += 1;
+        self.active += 1;
         true
     }
 
@@ -122,6 +123,9 @@ impl Workloads {
     /// become ready.
     #[inline]
     pub(super) fn fails_readiness(&self, w: usize) -> bool {
+        if self.active == 0 {
+            return false;
+        }
         let r = &self.rollouts[w];
         r.phase != Phase::Idle && r.release == Release::FailsReadiness
     }
@@ -130,6 +134,9 @@ impl Workloads {
     /// are broken, while a rollout or its rollback is under way.
     #[inline]
     pub fn rollout_change(&self, w: usize) -> Option<(u16, bool)> {
+        if self.active == 0 {
+            return None;
+        }
         let r = &self.rollouts[w];
         (r.phase != Phase::Idle).then_some((r.change, r.release == Release::Broken))
     }
@@ -152,6 +159,12 @@ impl Workloads {
         std::mem::take(&mut self.outcomes)
     }
 
+    /// Some rollout outcome waits for [`Self::take_outcomes`].
+    #[inline]
+    pub fn has_outcomes(&self) -> bool {
+        !self.outcomes.is_empty()
+    }
+
     /// A bad change to workload w is noticed: the rollout stops where it is.
     pub fn stop_rollout(&mut self, w: usize) {
         let r = &mut self.rollouts[w];
@@ -168,6 +181,9 @@ impl Workloads {
         let r = &mut self.rollouts[w];
         if r.phase == Phase::Rolling {
             self.rolling -= 1;
+        }
+        if r.phase != Phase::Idle {
+            self.active -= 1;
         }
         r.phase = Phase::Idle;
         r.release = Release::Good;
@@ -193,6 +209,7 @@ impl Workloads {
         if restarted {
             self.rollouts[w].phase = Phase::Restoring;
             self.restoring += 1;
+            self.active += 1;
         }
         self.recheck(ctx, w, now);
     }
@@ -216,6 +233,7 @@ impl Workloads {
                 }
                 self.rollouts[w].phase = Phase::Idle;
                 self.restoring -= 1;
+                self.active -= 1;
             }
         }
     }
@@ -289,6 +307,7 @@ impl Workloads {
                 r.phase = Phase::Done;
             } else {
                 r.phase = Phase::Idle;
+                self.active -= 1;
                 self.outcomes.push(Outcome::Completed(r.change));
                 let (start, end) = self.pods.slots[w];
                 for pod in &mut self.pods.pods[start as usize..end as usize] {
