@@ -207,6 +207,16 @@ impl IndicatorRun {
         }
     }
 
+    /// Back to up since t = 0, keeping the causes' vector (and its allocation).
+    fn clear(&mut self) {
+        let mut by_cause = std::mem::take(&mut self.downtime_by_cause);
+        by_cause.fill(0.0);
+        *self = IndicatorRun {
+            downtime_by_cause: by_cause,
+            ..IndicatorRun::default()
+        };
+    }
+
     /// The open outage's current cause ends at `now`.
     fn charge(&mut self, causes: &CauseList, now: f64) {
         if let Some(c) = self.cause {
@@ -529,15 +539,7 @@ impl<'m> Cluster<'m> {
         self.settled.fill(true);
         self.control_plane_changed = true;
         self.lease_attempted = false;
-        for ind in &mut self.indicators {
-            // Reuses the allocation of the causes' downtimes.
-            let mut by_cause = std::mem::take(&mut ind.downtime_by_cause);
-            by_cause.fill(0.0);
-            *ind = IndicatorRun {
-                downtime_by_cause: by_cause,
-                ..IndicatorRun::default()
-            };
-        }
+        self.indicators.iter_mut().for_each(IndicatorRun::clear);
         self.indicators_down = 0;
         self.failing = 0.0;
         self.failing_since = 0.0;

@@ -337,16 +337,6 @@ fn small(what: &str, n: usize) -> Result<u16, BuildError> {
     u16::try_from(n).map_err(|_| BuildError(format!("too many {what}: {n}")))
 }
 
-/// Load-balancer instances of a control plane: two for a pair, one for a
-/// single or cloud one, none without.
-fn lb_instances(cp: &crate::scenario::ControlPlane) -> u16 {
-    match cp.load_balancer_kind {
-        Some(crate::scenario::LoadBalancerKind::Pair { .. }) => 2,
-        Some(_) => 1,
-        None => 0,
-    }
-}
-
 /// A change, compiled: its targets counted in the built model.
 fn change_model(
     c: &crate::scenario::Change,
@@ -631,7 +621,7 @@ impl Model {
                     member_hosts.len(),
                     workers,
                     &workloads,
-                    lb_instances(cp),
+                    cp.load_balancer_instances() as u16,
                 )
             })
             .collect::<Result<Vec<_>, BuildError>>()?;

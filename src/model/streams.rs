@@ -57,6 +57,16 @@ const CERTIFICATE_RENEW: u32 = 46;
 
 /// Streams per change, at `Layout::change(c)` on.
 pub const CHANGE_STREAMS: usize = 6;
+
+/// Where each of a change's streams sits after `Layout::change(c)`.
+pub mod change_stream {
+    pub const EVERY: usize = 0;
+    pub const BAD: usize = 1;
+    pub const CAUGHT: usize = 2;
+    pub const DETECTION: usize = 3;
+    pub const ROLLBACK: usize = 4;
+    pub const RESTART: usize = 5;
+}
 /// Rack outages and repairs, keyed by the rack's index over all zones.
 const RACK_FAILURE: u32 = 28;
 const RACK_REPAIR: u32 = 29;

@@ -5,7 +5,7 @@
 use super::dist::Distribution;
 use super::raw::{RawCertificates, RawChange, RawStrategy};
 use super::types::{Certificates, Change, ChangeTarget, Workload};
-use super::validate::{Invalid, invalid, name_problem};
+use super::validate::{Invalid, invalid, name_problem, recurring, unique_name};
 
 /// Upper bound on the number of changes (each has a bit in a target's
 /// mask of the changes holding it).
@@ -91,27 +91,14 @@ fn change(
              change renews the certificates; call the change something else, e.g. `cp-upgrade`",
         ));
     }
-    if let Some(earlier) = earlier.iter().position(|name| *name == c.name) {
-        return Err(invalid(
-            key("name"),
-            format!(
-                "`{}` is already the name of changes[{earlier}]; each change needs its own \
-                 name (results report the cause by it)",
-                c.name
-            ),
-        ));
-    }
+    unique_name(&key("name"), &c.name, earlier, "changes", "change")?;
     let every = c.every.0;
-    let mean = every.mean();
-    if every != Distribution::Never && (mean.is_nan() || mean <= 0.0) {
-        return Err(invalid(
-            key("every"),
-            format!(
-                "`{every}` gives no time between changes; it must have a positive mean, e.g. \
-                 `fixed(30d)`"
-            ),
-        ));
-    }
+    recurring(&key("every"), &every, |every| {
+        format!(
+            "`{every}` gives no time between changes; it must have a positive mean, e.g. \
+             `fixed(30d)`"
+        )
+    })?;
     let target = target(&key("target"), &c.target, targets)?;
     let batch = match (c.strategy.unwrap_or(RawStrategy::Rolling), c.batch) {
         (RawStrategy::AllAtOnce, Some(_)) => {

@@ -1282,31 +1282,53 @@ fn disaster(i: usize, d: RawDisaster, earlier: &[String]) -> Result<Disaster, In
             ),
         ));
     }
-    if let Some(earlier) = earlier.iter().position(|name| *name == d.name) {
-        return Err(invalid(
-            key("name"),
-            format!(
-                "`{}` is already the name of disasters[{earlier}]; each disaster needs its \
-                 own name (results report the cause by it)",
-                d.name
-            ),
-        ));
-    }
+    unique_name(&key("name"), &d.name, earlier, "disasters", "disaster")?;
     let every = d.every.0;
-    let mean = every.mean();
-    if every != Distribution::Never && (mean.is_nan() || mean <= 0.0) {
-        return Err(invalid(
-            key("every"),
-            format!(
-                "`{every}` gives no time between strikes; the time between disasters must \
-                 have a positive mean, e.g. `exponential(mean=20y)`"
-            ),
-        ));
-    }
+    recurring(&key("every"), &every, |every| {
+        format!(
+            "`{every}` gives no time between strikes; the time between disasters must have a \
+             positive mean, e.g. `exponential(mean=20y)`"
+        )
+    })?;
     Ok(Disaster {
         name: d.name,
         every,
     })
+}
+
+/// No item before this one of list `list` (an item is a `what`) has `name`:
+/// results report a cause by it.
+pub(super) fn unique_name(
+    key: &str,
+    name: &str,
+    earlier: &[String],
+    list: &str,
+    what: &str,
+) -> Result<(), Invalid> {
+    match earlier.iter().position(|n| n == name) {
+        Some(i) => Err(invalid(
+            key,
+            format!(
+                "`{name}` is already the name of {list}[{i}]; each {what} needs its own name \
+                 (results report the cause by it)"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The time between recurrences is `never` or has a positive mean; else
+/// `why(every)` says what is wrong.
+pub(super) fn recurring(
+    key: &str,
+    every: &Distribution,
+    why: impl Fn(&Distribution) -> String,
+) -> Result<(), Invalid> {
+    let mean = every.mean();
+    if *every != Distribution::Never && (mean.is_nan() || mean <= 0.0) {
+        return Err(invalid(key, why(every)));
+    }
+    Ok(())
 }
 
 /// The indicators a run reports, as SLOs name them.

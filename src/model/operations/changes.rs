@@ -21,6 +21,7 @@ use std::ops::Range;
 use rand::RngExt;
 
 use super::super::cluster::Ctx;
+use super::super::streams::change_stream as stream;
 use super::super::workloads::Release;
 use super::super::{ChangeTarget, Model};
 use super::Event;
@@ -84,6 +85,20 @@ pub struct Changes {
 const GENERATION_BITS: u32 = 18;
 const GENERATION: u32 = (1 << GENERATION_BITS) - 1;
 
+/// A draw from change c's stream `k` (one of [`stream`]'s).
+#[inline]
+fn draw(ctx: &mut Ctx, c: u16, k: usize, sampler: &crate::engine::Sampler) -> f64 {
+    let slot = ctx.layout.change(c as usize) + k;
+    sampler.sample(ctx.rng(slot))
+}
+
+/// True with probability `p`, drawn on change c's stream `k` only when `p`
+/// is strictly between 0 and 1.
+#[inline]
+fn chance(ctx: &mut Ctx, c: u16, k: usize, p: f64) -> bool {
+    p >= 1.0 || (p > 0.0 && ctx.rng(ctx.layout.change(c as usize) + k).random::<f64>() < p)
+}
+
 /// A change's index and generation as an event's payload.
 #[inline]
 pub(super) fn payload(c: u16, generation: u32) -> u32 {
@@ -111,7 +126,7 @@ impl Changes {
         self.runs.fill(Run::default());
         self.certificates = Certificates::default();
         for (c, change) in m.changes.iter().enumerate() {
-            let t = change.every.sample(ctx.rng(ctx.layout.change(c)));
+            let t = draw(ctx, c as u16, stream::EVERY, &change.every);
             ctx.schedule(t, Event::ChangeDue(c as u16));
         }
         if let Some(certificates) = &m.certificates {
@@ -137,7 +152,7 @@ impl Changes {
         match event {
             Event::ChangeDue(c) => {
                 let change = &m.changes[c as usize];
-                let next = change.every.sample(ctx.rng(ctx.layout.change(c as usize)));
+                let next = draw(ctx, c, stream::EVERY, &change.every);
                 ctx.schedule(now + next, Event::ChangeDue(c));
                 self.start(ctx, now, c)
             }
@@ -161,10 +176,7 @@ impl Changes {
                     return Effect::default();
                 }
                 let change = &m.changes[c as usize];
-                let caught = change.caught >= 1.0
-                    || (change.caught > 0.0
-                        && ctx.rng(ctx.layout.change(c as usize) + 2).random::<f64>()
-                            < change.caught);
+                let caught = chance(ctx, c, stream::CAUGHT, change.caught);
                 let run = &mut self.runs[c as usize];
                 if caught {
                     self.roll_back(ctx, now, c);
@@ -275,9 +287,7 @@ impl Changes {
         if run.active || change.targets == 0 {
             return Effect::default();
         }
-        let bad = change.bad >= 1.0
-            || (change.bad > 0.0
-                && ctx.rng(ctx.layout.change(c as usize) + 1).random::<f64>() < change.bad);
+        let bad = chance(ctx, c, stream::BAD, change.bad);
         *run = Run {
             active: true,
             bad,
@@ -285,20 +295,22 @@ impl Changes {
             reached: 0,
             generation: (run.generation + 1) & GENERATION,
         };
-        if let ChangeTarget::Workload(_) = change.target {
-            // The Deployment's rolling update takes the steps; a bad
-            // release fails readiness (is caught) or is noticed later.
-            let fails = bad
-                && (change.caught >= 1.0
-                    || (change.caught > 0.0
-                        && ctx.rng(ctx.layout.change(c as usize) + 2).random::<f64>()
-                            < change.caught));
-            if bad && !fails {
-                let d = change
-                    .detection
-                    .sample(ctx.rng(ctx.layout.change(c as usize) + 3));
-                ctx.schedule(now + d, Event::ChangeDetected(payload(c, run.generation)));
-            }
+        // A workload's rolling update takes the steps, and its readiness
+        // catches a bad release (it fails readiness) once, at the start; a
+        // stepped change meets a gate at each step.
+        let workload = matches!(change.target, ChangeTarget::Workload(_));
+        let fails = workload && bad && chance(ctx, c, stream::CAUGHT, change.caught);
+        let noticed = bad
+            && if workload {
+                !fails
+            } else {
+                change.caught < 1.0
+            };
+        if noticed {
+            let d = draw(ctx, c, stream::DETECTION, &change.detection);
+            ctx.schedule(now + d, Event::ChangeDetected(payload(c, run.generation)));
+        }
+        if workload {
             return Effect {
                 change: c,
                 rollout: Some(match (bad, fails) {
@@ -308,12 +320,6 @@ impl Changes {
                 }),
                 ..Effect::default()
             };
-        }
-        if bad && change.caught < 1.0 {
-            let d = change
-                .detection
-                .sample(ctx.rng(ctx.layout.change(c as usize) + 3));
-            ctx.schedule(now + d, Event::ChangeDetected(payload(c, run.generation)));
         }
         self.go_live(ctx, now, c)
     }
@@ -328,9 +334,7 @@ impl Changes {
         let from = run.step * change.batch;
         let to = (from + change.batch).min(change.targets);
         run.reached = to;
-        let restart = change
-            .restart
-            .sample(ctx.rng(ctx.layout.change(c as usize) + 5));
+        let restart = draw(ctx, c, stream::RESTART, &change.restart);
         let p = payload(c, run.generation);
         if run.bad {
             ctx.schedule(now + restart + change.pause, Event::ChangeGate(p));
@@ -385,9 +389,7 @@ impl Changes {
         let change = &ctx.model.changes[c as usize];
         let run = &mut self.runs[c as usize];
         run.generation = (run.generation + 1) & GENERATION;
-        let d = change
-            .rollback
-            .sample(ctx.rng(ctx.layout.change(c as usize) + 4));
+        let d = draw(ctx, c, stream::ROLLBACK, &change.rollback);
         ctx.schedule(now + d, Event::ChangeRolledBack(payload(c, run.generation)));
     }
 }

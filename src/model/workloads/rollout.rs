@@ -241,29 +241,47 @@ impl Workloads {
     /// Brings workload w back to R pods: those not ready go first.
     fn trim(&mut self, w: usize) {
         let replicas = self.pods.replicas_of(w);
+        let (old, new, _) = self.census(w);
+        self.take_away(w, (old + new).saturating_sub(replicas), |_| true);
+    }
+
+    /// Removes up to `n` of workload w's pods for which `which(new)` holds,
+    /// those not ready first, in slot order.
+    fn take_away(&mut self, w: usize, mut n: u32, which: impl Fn(bool) -> bool) {
         let (start, end) = self.pods.slots[w];
-        let mut total = self.count(w, |_| true);
         for ready_pass in [false, true] {
             for p in start..end {
-                if total <= replicas {
+                if n == 0 {
                     return;
                 }
-                let state = self.pods.pods[p as usize].state;
-                if state != PodState::Absent && (state == PodState::Ready) == ready_pass {
+                let pod = self.pods.pods[p as usize];
+                if pod.state != PodState::Absent
+                    && which(pod.new)
+                    && (pod.state == PodState::Ready) == ready_pass
+                {
                     self.pods.remove(p);
-                    total -= 1;
+                    n -= 1;
                 }
             }
         }
     }
 
-    /// Pods of workload w (not absent) for which `f(new, ready)` holds.
-    fn count(&self, w: usize, f: impl Fn((bool, bool)) -> bool) -> u32 {
+    /// Workload w's pods (not absent), in one look: old ones, new ones, and
+    /// new ones ready.
+    fn census(&self, w: usize) -> (u32, u32, u32) {
         let (start, end) = self.pods.slots[w];
-        self.pods.pods[start as usize..end as usize]
-            .iter()
-            .filter(|p| p.state != PodState::Absent && f((p.new, p.state == PodState::Ready)))
-            .count() as u32
+        let mut counts = (0, 0, 0);
+        for p in &self.pods.pods[start as usize..end as usize] {
+            match (p.state, p.new) {
+                (PodState::Absent, _) => {}
+                (_, false) => counts.0 += 1,
+                (state, true) => {
+                    counts.1 += 1;
+                    counts.2 += u32::from(state == PodState::Ready);
+                }
+            }
+        }
+        counts
     }
 
     /// Catches workload w's readiness up and arms its Starting pods if it
@@ -291,15 +309,13 @@ impl Workloads {
         let (replicas, surge, unavailable) =
             (spec.replicas, spec.max_surge, spec.rollout_unavailable);
         self.pods.catch_up(w, now);
-        let new_ready = self.count(w, |(new, ready)| new && ready);
+        let (old, new, new_ready) = self.census(w);
         let r = &mut self.rollouts[w];
         if new_ready > r.new_ready {
             // Progress: the deadline starts again.
             r.new_ready = new_ready;
             r.deadline_at = now + spec.progress_deadline;
         }
-        let old = self.count(w, |(new, _)| !new);
-        let new = self.count(w, |(new, _)| new);
         if new == replicas && new_ready == replicas && old == 0 {
             let r = &mut self.rollouts[w];
             self.rolling -= 1;
@@ -339,26 +355,11 @@ impl Workloads {
         let total = total + added;
         let new_unready = new + added - new_ready;
         let floor = replicas.saturating_sub(unavailable) + new_unready;
-        let mut down = total.saturating_sub(floor).min(old);
-        let changed = added > 0 || down > 0;
+        let down = total.saturating_sub(floor).min(old);
         if down > 0 {
-            for ready_pass in [false, true] {
-                for p in start..end {
-                    if down == 0 {
-                        break;
-                    }
-                    let pod = self.pods.pods[p as usize];
-                    if pod.state != PodState::Absent
-                        && !pod.new
-                        && (pod.state == PodState::Ready) == ready_pass
-                    {
-                        self.pods.remove(p);
-                        down -= 1;
-                    }
-                }
-            }
+            self.take_away(w, down, |new| !new);
             self.recheck(ctx, w, now);
         }
-        changed
+        added > 0 || down > 0
     }
 }
