@@ -28,6 +28,7 @@ mod trace;
 
 pub use trace::{TraceRow, UP};
 
+use super::bits;
 use super::causes::{Cause, CauseList};
 use super::controllers::{self, CONTROLLER_MANAGER, Controllers, SCHEDULER};
 use super::endpoint::{self, Endpoint};
@@ -314,6 +315,9 @@ pub struct Cluster<'m> {
     lease_attempted: bool,
     /// Indicators as of the last settle, in [`Model::indicator_keys`] order.
     settled: Vec<bool>,
+    /// The workloads whose indicator is down or not settled up (a set of
+    /// [`bits`]): the only ones `record` looks at.
+    watch: Vec<u64>,
     indicators: Vec<IndicatorRun>,
     /// Indicators recorded down.
     indicators_down: u32,
@@ -346,6 +350,7 @@ impl<'m> Cluster<'m> {
             control_plane_changed: true,
             lease_attempted: false,
             settled: vec![true; model.indicator_count()],
+            watch: vec![0; bits::words(model.workloads.len())],
             indicators: vec![IndicatorRun::new(&model.causes); model.indicator_count()],
             indicators_down: 0,
             failing: 0.0,
@@ -543,10 +548,12 @@ impl<'m> Cluster<'m> {
         self.indicators_down = 0;
         self.failing = 0.0;
         self.failing_since = 0.0;
+        self.watch.fill(0);
         for w in 0..m.workloads.len() {
             if !self.workloads.meets_minimum(m, w) {
                 let i = INDICATORS.len() + w;
                 self.settled[i] = false;
+                bits::set(&mut self.watch, w);
                 let cause = self.blocking_cause(i, 0.0);
                 let ind = &mut self.indicators[i];
                 ind.down = true;
@@ -859,9 +866,13 @@ impl<'m> Cluster<'m> {
                 self.take_rollout_outcomes(now);
             }
             let settled = &mut self.settled[INDICATORS.len()..];
-            for (w, met) in settled.iter_mut().enumerate() {
-                *met = self.workloads.meets_minimum(m, w);
-            }
+            let indicators = &self.indicators[INDICATORS.len()..];
+            let watch = &mut self.watch;
+            self.workloads.changed_minimums(|workloads, w| {
+                let met = workloads.meets_minimum(m, w);
+                settled[w] = met;
+                bits::put(watch, w, !met || indicators[w].down);
+            });
         }
         if self.maintenance.waiting() {
             self.settle_maintenance(now);
@@ -961,13 +972,29 @@ impl<'m> Cluster<'m> {
             self.failing = failing;
         }
         // Most instants change nothing: every indicator up and staying up.
-        if self.indicators_down == 0 && !self.settled.contains(&false) {
+        let control_plane = INDICATORS.len();
+        if self.indicators_down == 0
+            && !self.settled[..control_plane].contains(&false)
+            && !self.watch.iter().any(|&b| b != 0)
+        {
             return;
         }
         let mut judged = Judged::default();
-        for i in 0..self.settled.len() {
+        for i in 0..control_plane {
             if !self.settled[i] || self.indicators[i].down {
                 self.record_one(i, now, on_outage, &mut judged);
+            }
+        }
+        // The workloads down or going down, in order.
+        for word in 0..self.watch.len() {
+            let mut b = self.watch[word];
+            while b != 0 {
+                let w = word * 64 + b.trailing_zeros() as usize;
+                b &= b - 1;
+                let i = control_plane + w;
+                self.record_one(i, now, on_outage, &mut judged);
+                let watched = !self.settled[i] || self.indicators[i].down;
+                bits::put(&mut self.watch, w, watched);
             }
         }
     }

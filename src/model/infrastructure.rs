@@ -6,6 +6,7 @@
 //! the dispatcher, which hands it to the rooms whose processes run on hosts
 //! (etcd, the endpoint, workloads) before the next host is looked at.
 
+use super::bits;
 use super::causes::Cause;
 use super::cluster::Ctx;
 use super::streams::slot;
@@ -93,6 +94,9 @@ pub struct Infrastructure {
     cp_live: Vec<bool>,
     /// Control-plane hosts in `cp_live`.
     cp_hosts_up: u32,
+    /// The workers up (`host_up` from the first worker on), as a set of
+    /// [`bits`] for the scheduler.
+    worker_up: Vec<u64>,
 }
 
 impl Infrastructure {
@@ -118,6 +122,7 @@ impl Infrastructure {
             cp_live: vec![true; m.cp_hosts as usize],
             rack_up: vec![true; m.racks().max(1)],
             cp_hosts_up: 0,
+            worker_up: vec![0; bits::words(m.workers as usize)],
         }
     }
 
@@ -132,6 +137,7 @@ impl Infrastructure {
         self.cp_live.fill(true);
         self.rack_up.fill(true);
         self.cp_hosts_up = m.cp_hosts as u32;
+        bits::fill_first(&mut self.worker_up, m.workers as usize);
     }
 
     /// Queues every host's, zone's and rack's first failure, in that order.
@@ -282,8 +288,12 @@ impl Infrastructure {
             return None;
         }
         self.host_up[h] = up;
-        if let Role::ControlPlane(_) = host.role {
-            self.refresh_cp(h);
+        match host.role {
+            Role::ControlPlane(_) => {
+                self.refresh_cp(h);
+            }
+            Role::Worker(k) => bits::put(&mut self.worker_up, k as usize, up),
+            Role::Etcd(_) => {}
         }
         Some(up)
     }
@@ -311,6 +321,37 @@ impl Infrastructure {
     #[inline]
     pub fn hosts_up_from(&self, first: usize) -> &[bool] {
         &self.host_up[first..]
+    }
+
+    /// The workers up, as a set of [`bits`] (worker k is bit k).
+    #[inline]
+    pub fn workers_up(&self) -> &[u64] {
+        &self.worker_up
+    }
+
+    /// The workers down, in order (worker indices).
+    #[inline]
+    pub fn workers_down(&self, m: &Model) -> impl Iterator<Item = usize> + '_ {
+        let workers = m.workers as usize;
+        self.worker_up
+            .iter()
+            .enumerate()
+            .flat_map(move |(i, &word)| {
+                // Bits past the last worker are not workers.
+                let valid = if (i + 1) * 64 <= workers {
+                    u64::MAX
+                } else {
+                    (1u64 << (workers - i * 64)) - 1
+                };
+                let mut b = !word & valid;
+                std::iter::from_fn(move || {
+                    (b != 0).then(|| {
+                        let n = b.trailing_zeros() as usize;
+                        b &= b - 1;
+                        i * 64 + n
+                    })
+                })
+            })
     }
 
     /// Whether each control-plane host is up with its control-plane

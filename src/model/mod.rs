@@ -6,6 +6,7 @@
 //! one replication; a worker thread keeps one and reuses it.
 
 mod api_path;
+mod bits;
 mod causes;
 mod cluster;
 mod controllers;

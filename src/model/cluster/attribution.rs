@@ -13,6 +13,8 @@ use super::{CONTROLLER_MANAGER, Cluster, SCHEDULER};
 pub(super) struct Judged {
     etcd: Option<Cause>,
     api: Option<Cause>,
+    /// Why the scheduler finds no node (the same for every pending pod).
+    no_node: Option<Cause>,
 }
 
 impl Cluster<'_> {
@@ -142,9 +144,12 @@ impl Cluster<'_> {
                             .unwrap_or(Cause::EvictionOrScheduling),
                     }
                 }
-                PodState::Pending => self
-                    .controller_cause(SCHEDULER, judged)
-                    .unwrap_or_else(|| self.no_feasible_node_cause()),
+                PodState::Pending => match self.controller_cause(SCHEDULER, judged) {
+                    Some(cause) => cause,
+                    None => *judged
+                        .no_node
+                        .get_or_insert_with(|| self.no_feasible_node_cause()),
+                },
             };
             worst = Cause::worst(worst, cause);
         }
@@ -155,8 +160,11 @@ impl Cluster<'_> {
     /// worker is down, or the scheduling rules themselves when all are up.
     fn no_feasible_node_cause(&self) -> Cause {
         let m = self.ctx.model;
-        (m.first_worker as usize..m.hosts.len())
-            .filter_map(|h| self.infra.host_cause(m, h))
+        let first = m.first_worker as usize;
+        // A worker up has no cause.
+        self.infra
+            .workers_down(m)
+            .filter_map(|k| self.infra.host_cause(m, first + k))
             .min()
             .unwrap_or(Cause::EvictionOrScheduling)
     }

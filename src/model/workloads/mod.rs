@@ -91,6 +91,14 @@ pub struct Workloads {
     active: u32,
     /// Rollouts' outcomes for the changes room.
     outcomes: Vec<Outcome>,
+    /// The scheduler's passes over the pending pods, counted; each
+    /// workload's last pass that found no node for one of its pods.
+    pass: u32,
+    no_node_pass: Vec<u32>,
+    /// Every workload's minimum is to be looked at in the next
+    /// [`Self::changed_minimums`] (a rollout was under way).
+    check_all: bool,
+    changed_scratch: Vec<u16>,
 }
 
 impl Workloads {
@@ -119,6 +127,10 @@ impl Workloads {
             restoring: 0,
             active: 0,
             outcomes: Vec::new(),
+            pass: 0,
+            no_node_pass: vec![0; m.workloads.len()],
+            check_all: false,
+            changed_scratch: Vec::with_capacity(m.workloads.len()),
         }
     }
 
@@ -135,6 +147,9 @@ impl Workloads {
         self.scheduler_active = true;
         self.place_pending(ctx, 0.0, true, infra);
         self.schedule_dirty = false;
+        // The cluster looks at every workload at t = 0.
+        self.pods.take_changed(|_| {});
+        self.check_all = false;
     }
 
     /// Handles one of this room's events.
@@ -170,7 +185,9 @@ impl Workloads {
                 if pod.state == PodState::Starting && pod.ready_at == now {
                     pod.state = PodState::Ready;
                     pod.armed = false;
-                    self.pods.ready[pod.workload as usize] += 1;
+                    let w = pod.workload as usize;
+                    self.pods.ready[w] += 1;
+                    self.pods.mark(w);
                 }
             }
         }
@@ -183,27 +200,30 @@ impl Workloads {
         if up {
             self.nodes.not_ready_at[k] = f64::INFINITY;
             self.schedule_dirty = true;
-            if self.pods.node_has_pods(k as u16) {
-                // Back before eviction: its pods restart in place.
-                for p in 0..self.pods.pods.len() {
-                    let pod = self.pods.pods[p];
-                    if pod.node == k as u16 && pod.state == PodState::Down {
-                        self.start_pod(ctx, p as u32, pod.workload as usize, now);
-                    }
+            // Back before eviction: its pods restart in place.
+            for i in 0..self.pods.on_node(k as u16).len() {
+                let p = self.pods.on_node(k as u16)[i];
+                let pod = self.pods.pods[p as usize];
+                if pod.state == PodState::Down {
+                    self.start_pod(ctx, p, pod.workload as usize, now);
                 }
             }
         } else {
             self.nodes.down_since[k] = now;
             if self.pods.node_has_pods(k as u16) {
                 self.touched.clear();
-                for pod in &mut self.pods.pods {
-                    if pod.node == k as u16 {
-                        if pod.state == PodState::Ready {
-                            self.pods.ready[pod.workload as usize] -= 1;
+                let pods = &mut self.pods;
+                for &p in &pods.node_list[k] {
+                    let pod = &mut pods.pods[p as usize];
+                    if pod.state == PodState::Ready {
+                        pods.ready[pod.workload as usize] -= 1;
+                        if !pods.changed_flag[pod.workload as usize] {
+                            pods.changed_flag[pod.workload as usize] = true;
+                            pods.changed.push(pod.workload);
                         }
-                        pod.state = PodState::Down;
-                        touch(&mut self.touched, pod.workload);
                     }
+                    pod.state = PodState::Down;
+                    touch(&mut self.touched, pod.workload);
                 }
                 self.recheck_touched(ctx, now);
                 ctx.schedule(
@@ -222,12 +242,8 @@ impl Workloads {
             return;
         }
         self.touched.clear();
-        for p in 0..self.pods.pods.len() {
-            if self.pods.pods[p].node == k {
-                self.pods.evict(p as u32);
-                touch(&mut self.touched, self.pods.pods[p].workload);
-            }
-        }
+        let touched = &mut self.touched;
+        self.pods.evict_node(k, |w| touch(touched, w));
         self.schedule_dirty = true;
         self.recheck_touched(ctx, now);
     }
@@ -295,12 +311,24 @@ impl Workloads {
     #[inline]
     fn place_pending(&mut self, ctx: &mut Ctx, now: f64, initial: bool, infra: &Infrastructure) {
         let m = ctx.model;
-        let up = infra.hosts_up_from(m.first_worker as usize);
+        let up = infra.workers_up();
+        // A workload with no node for one pod has none for the next of this
+        // pass: placing other workloads' pods changes only loads, which rank
+        // nodes and rule none out.
+        self.pass = self.pass.wrapping_add(1);
+        if self.pass == 0 {
+            self.no_node_pass.fill(0);
+            self.pass = 1;
+        }
         for _ in 0..self.pods.pending.len() {
             let Some(p) = self.pods.pending.pop_front() else {
                 break;
             };
             let w = self.pods.pods[p as usize].workload as usize;
+            if self.no_node_pass[w] == self.pass {
+                self.pods.pending.push_back(p);
+                continue;
+            }
             let choice = self.pods.choose_node(
                 w,
                 &m.workloads[w],
@@ -313,7 +341,10 @@ impl Workloads {
                     self.pods.bind(p, k, PodState::Starting);
                     self.start_pod(ctx, p, w, now);
                 }
-                None => self.pods.pending.push_back(p),
+                None => {
+                    self.no_node_pass[w] = self.pass;
+                    self.pods.pending.push_back(p);
+                }
             }
         }
     }
@@ -441,19 +472,19 @@ impl Workloads {
             return true;
         }
         self.touched.clear();
-        for pod in &self.pods.pods {
-            if pod.node == k {
-                touch(&mut self.touched, pod.workload);
-            }
+        for &p in self.pods.on_node(k) {
+            touch(&mut self.touched, self.pods.pods[p as usize].workload);
         }
         let mut allowed = true;
         for i in 0..self.touched.len() {
             let w = self.touched[i] as usize;
             self.pods.catch_up(w, now);
-            let (start, end) = self.pods.slots[w];
-            let ready_here = self.pods.pods[start as usize..end as usize]
+            let ready_here = self
+                .pods
+                .on_node(k)
                 .iter()
-                .filter(|pod| pod.node == k && pod.state == PodState::Ready)
+                .map(|&p| self.pods.pods[p as usize])
+                .filter(|pod| pod.workload as usize == w && pod.state == PodState::Ready)
                 .count() as u32;
             if self.pods.ready[w] - ready_here < ctx.model.workloads[w].min_available {
                 allowed = false;
@@ -461,6 +492,28 @@ impl Workloads {
             }
         }
         allowed
+    }
+
+    /// Calls `each` with every workload whose [`Self::meets_minimum`] may
+    /// have changed since the last call: those whose ready count changed,
+    /// or all while a rollout is under way (and once after).
+    #[inline]
+    pub fn changed_minimums(&mut self, mut each: impl FnMut(&Self, usize)) {
+        if self.active > 0 || self.check_all {
+            self.check_all = self.active > 0;
+            self.pods.take_changed(|_| {});
+            for w in 0..self.rollouts.len() {
+                each(self, w);
+            }
+        } else if self.pods.has_changed() {
+            let mut changed = std::mem::take(&mut self.changed_scratch);
+            self.pods.take_changed(|w| changed.push(w as u16));
+            for &w in &changed {
+                each(self, w as usize);
+            }
+            changed.clear();
+            self.changed_scratch = changed;
+        }
     }
 
     /// Workload w has at least min_available ready pods that serve (as

@@ -28,7 +28,12 @@ use std::collections::VecDeque;
 
 use crate::engine::{Rng, uniform_below};
 use crate::model::WorkloadModel;
+use crate::model::bits;
 use crate::scenario::AntiAffinity;
+
+/// Loads (bound pods on a worker) with a set of their own in
+/// [`Pods::by_load`]; workers above share one.
+const LOAD_LEVELS: usize = 64;
 
 /// At most this many pods over all workloads (pod indices travel in events).
 pub const MAX_PODS: u32 = 100_000;
@@ -66,6 +71,10 @@ pub struct Pods {
     pub pods: Vec<Pod>,
     /// Ready pods per workload.
     pub ready: Vec<u32>,
+    /// Workloads whose ready count changed since [`Self::take_changed`]
+    /// (each once, flagged in `changed_flag`).
+    pub changed: Vec<u16>,
+    pub changed_flag: Vec<bool>,
     /// Pending pods, oldest first (the scheduling queue).
     pub pending: VecDeque<u32>,
     /// Workload w's pods are the slots `slots[w].0 .. slots[w].1`: its
@@ -82,7 +91,30 @@ pub struct Pods {
     rack_pods: Vec<u32>,
     /// Bound pods of any workload per worker.
     node_load: Vec<u32>,
-    /// Scratch: the workers tied for the best score.
+    /// The pods bound to each worker, in slot order.
+    pub node_list: Vec<Vec<u32>>,
+    /// Words of a set of workers (see [`bits`]).
+    words: usize,
+    /// The workers holding a bound pod of workload w: words
+    /// `w * words ..`.
+    hosting: Vec<u64>,
+    /// The workers with `l` bound pods, for l below [`LOAD_LEVELS`]: words
+    /// `l * words ..`; the rest are in `loaded`.
+    by_load: Vec<u64>,
+    /// The workers with [`LOAD_LEVELS`] bound pods or more.
+    loaded: Vec<u64>,
+    /// Workers in each set of `by_load`.
+    level_count: [u32; LOAD_LEVELS],
+    /// The workers of each zone: words `z * words ..`.
+    zone_mask: Vec<u64>,
+    /// The workers of each rack (empty without racks).
+    rack_workers: Vec<Vec<u16>>,
+    /// Scratch: the candidates for a pod, and the workers of the racks
+    /// holding its workload.
+    cand: Vec<u64>,
+    racks_hosting: Vec<u64>,
+    /// Scratch, for the reference scan in tests: the tied workers.
+    #[cfg(test)]
     ties: Vec<u16>,
     worker_zone: Vec<u16>,
     /// Each worker's rack (over all zones; empty without racks).
@@ -125,16 +157,36 @@ impl Pods {
         let mut spread_zones: Vec<u16> = worker_zone.clone();
         spread_zones.sort_unstable();
         spread_zones.dedup();
+        let words = bits::words(workers);
+        let mut zone_mask = vec![0; zones * words];
+        for (n, &z) in worker_zone.iter().enumerate() {
+            bits::set(&mut zone_mask[z as usize * words..], n);
+        }
+        let mut by_load = vec![0; LOAD_LEVELS * words];
+        bits::fill_first(&mut by_load[..words], workers);
         Pods {
             pending: VecDeque::with_capacity(pods.len()),
             pods,
             slots,
             replicas,
             ready: vec![0; workloads.len()],
+            changed: Vec::with_capacity(workloads.len()),
+            changed_flag: vec![false; workloads.len()],
             node_pods: vec![0; workloads.len() * workers],
             zone_pods: vec![0; workloads.len() * zones],
             rack_pods: Vec::new(),
             node_load: vec![0; workers],
+            node_list: vec![Vec::new(); workers],
+            words,
+            hosting: vec![0; workloads.len() * words],
+            by_load,
+            loaded: vec![0; words],
+            level_count: std::array::from_fn(|l| if l == 0 { workers as u32 } else { 0 }),
+            zone_mask,
+            rack_workers: Vec::new(),
+            cand: vec![0; words],
+            racks_hosting: vec![0; words],
+            #[cfg(test)]
             ties: Vec::with_capacity(workers),
             worker_rack: Vec::new(),
             worker_zone,
@@ -150,6 +202,10 @@ impl Pods {
     pub fn in_racks(mut self, worker_rack: Vec<u16>, racks: usize) -> Pods {
         debug_assert_eq!(worker_rack.len(), self.workers);
         self.rack_pods = vec![0; self.slots.len() * racks];
+        self.rack_workers = vec![Vec::new(); racks];
+        for (n, &r) in worker_rack.iter().enumerate() {
+            self.rack_workers[r as usize].push(n as u16);
+        }
         self.worker_rack = worker_rack;
         self.racks = racks;
         self
@@ -163,10 +219,21 @@ impl Pods {
             p.new = false;
         }
         self.ready.fill(0);
+        self.changed.clear();
+        self.changed_flag.fill(false);
         self.node_pods.fill(0);
         self.zone_pods.fill(0);
         self.rack_pods.fill(0);
         self.node_load.fill(0);
+        for list in &mut self.node_list {
+            list.clear();
+        }
+        self.hosting.fill(0);
+        self.by_load.fill(0);
+        bits::fill_first(&mut self.by_load[..self.words], self.workers);
+        self.loaded.fill(0);
+        self.level_count = [0; LOAD_LEVELS];
+        self.level_count[0] = self.workers as u32;
         self.pending.clear();
         for (w, &(start, end)) in self.slots.iter().enumerate() {
             let replicas = start + self.replicas[w];
@@ -211,13 +278,49 @@ impl Pods {
         pod.state = state;
         if state == PodState::Ready {
             self.ready[w] += 1;
+            self.mark(w);
         }
-        self.node_pods[w * self.workers + n as usize] += 1;
-        self.zone_pods[w * self.zones + self.worker_zone[n as usize] as usize] += 1;
+        let n = n as usize;
+        let here = &mut self.node_pods[w * self.workers + n];
+        *here += 1;
+        if *here == 1 {
+            bits::set(&mut self.hosting[w * self.words..], n);
+        }
+        self.zone_pods[w * self.zones + self.worker_zone[n] as usize] += 1;
         if self.racks > 0 {
-            self.rack_pods[w * self.racks + self.worker_rack[n as usize] as usize] += 1;
+            self.rack_pods[w * self.racks + self.worker_rack[n] as usize] += 1;
         }
-        self.node_load[n as usize] += 1;
+        let list = &mut self.node_list[n];
+        match list.last() {
+            // Usually in slot order already.
+            Some(&last) if last > p => {
+                let at = list.partition_point(|&q| q < p);
+                list.insert(at, p);
+            }
+            _ => list.push(p),
+        }
+        self.move_load(n, self.node_load[n] + 1);
+    }
+
+    /// Worker n now holds `load` bound pods.
+    #[inline]
+    fn move_load(&mut self, n: usize, load: u32) {
+        let words = self.words;
+        match self.node_load[n] as usize {
+            l if l < LOAD_LEVELS => {
+                bits::clear(&mut self.by_load[l * words..], n);
+                self.level_count[l] -= 1;
+            }
+            _ => bits::clear(&mut self.loaded, n),
+        }
+        match load as usize {
+            l if l < LOAD_LEVELS => {
+                bits::set(&mut self.by_load[l * words..], n);
+                self.level_count[l] += 1;
+            }
+            _ => bits::set(&mut self.loaded, n),
+        }
+        self.node_load[n] = load;
     }
 
     /// Deletes bound pod `p` (evicted or drained): its replacement takes the
@@ -226,18 +329,47 @@ impl Pods {
         let pod = &mut self.pods[p as usize];
         let (w, n) = (pod.workload as usize, pod.node as usize);
         debug_assert!(pod.node != NO_NODE);
-        if pod.state == PodState::Ready {
-            self.ready[w] -= 1;
-        }
+        let was_ready = pod.state == PodState::Ready;
         pod.node = NO_NODE;
         pod.state = PodState::Pending;
-        self.node_pods[w * self.workers + n] -= 1;
+        if was_ready {
+            self.ready[w] -= 1;
+            self.mark(w);
+        }
+        let here = &mut self.node_pods[w * self.workers + n];
+        *here -= 1;
+        if *here == 0 {
+            bits::clear(&mut self.hosting[w * self.words..], n);
+        }
         self.zone_pods[w * self.zones + self.worker_zone[n] as usize] -= 1;
         if self.racks > 0 {
             self.rack_pods[w * self.racks + self.worker_rack[n] as usize] -= 1;
         }
-        self.node_load[n] -= 1;
+        // Gone already when the whole node is evicted (see `evict_node`).
+        let list = &mut self.node_list[n];
+        if let Ok(at) = list.binary_search(&p) {
+            list.remove(at);
+        }
+        self.move_load(n, self.node_load[n] - 1);
         self.pending.push_back(p);
+    }
+
+    /// Evicts every pod bound to worker n, in slot order; `each` is told
+    /// each pod's workload.
+    pub fn evict_node(&mut self, n: u16, mut each: impl FnMut(u16)) {
+        let mut list = std::mem::take(&mut self.node_list[n as usize]);
+        for &p in &list {
+            self.evict(p);
+            each(self.pods[p as usize].workload);
+        }
+        list.clear();
+        self.node_list[n as usize] = list;
+    }
+
+    /// The pods bound to worker n, in slot order.
+    #[inline]
+    pub fn on_node(&self, n: u16) -> &[u32] {
+        &self.node_list[n as usize]
     }
 
     /// Counts workload w's Starting pods whose `ready_at` has passed as
@@ -249,8 +381,38 @@ impl Pods {
                 pod.state = PodState::Ready;
                 pod.armed = false;
                 self.ready[w] += 1;
+                if !self.changed_flag[w] {
+                    self.changed_flag[w] = true;
+                    self.changed.push(w as u16);
+                }
             }
         }
+    }
+
+    /// Whether a ready count changed since [`Self::take_changed`].
+    #[inline]
+    pub fn has_changed(&self) -> bool {
+        !self.changed.is_empty()
+    }
+
+    /// Notes that workload w's ready count changed.
+    #[inline]
+    pub fn mark(&mut self, w: usize) {
+        if !self.changed_flag[w] {
+            self.changed_flag[w] = true;
+            self.changed.push(w as u16);
+        }
+    }
+
+    /// The workloads whose ready count changed since the last call (or the
+    /// last reset), each once; `clear` forgets them instead.
+    #[inline]
+    pub fn take_changed(&mut self, mut each: impl FnMut(usize)) {
+        for &w in &self.changed {
+            self.changed_flag[w as usize] = false;
+            each(w as usize);
+        }
+        self.changed.clear();
     }
 
     /// Workload w's replicas.
@@ -264,8 +426,188 @@ impl Pods {
     }
 
     /// The best feasible worker for a pod of workload `w` (see the module
-    /// docs), among workers `k` with `up[k]`.
+    /// docs), among the workers in `up` (a set of [`bits`]).
+    ///
+    /// The candidates start as the workers up, lose those the filters
+    /// rule out, and are narrowed key by key in the score's order to those
+    /// with the least value of that key: the workers left are the ties,
+    /// one of which is drawn uniformly, as a scan scoring every worker
+    /// would (the ties in worker order, one draw when there are two or
+    /// more). Each step costs a pass over the set's words, or over the
+    /// workload's own pods, not over every worker.
     pub fn choose_node(
+        &mut self,
+        w: usize,
+        spec: &WorkloadModel,
+        up: &[u64],
+        rng: &mut Rng,
+    ) -> Option<u16> {
+        let words = self.words;
+        let mut c = std::mem::take(&mut self.cand);
+        c.copy_from_slice(&up[..words]);
+        let zone_counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
+        // Filter: zones the spread limit or zone anti-affinity rule out.
+        let limit = match spec.zone_spread {
+            Some(skew) => {
+                let min = self
+                    .spread_zones
+                    .iter()
+                    .map(|&z| zone_counts[z as usize])
+                    .min()
+                    .unwrap_or(0);
+                min + skew
+            }
+            None => u32::MAX,
+        };
+        let zone_rule = spec.anti_affinity == AntiAffinity::Zone;
+        if limit != u32::MAX || zone_rule {
+            for (z, &count) in zone_counts.iter().enumerate() {
+                if count >= limit || (zone_rule && count > 0) {
+                    bits::and_not(&mut c, &self.zone_mask[z * words..(z + 1) * words]);
+                }
+            }
+        }
+        match spec.anti_affinity {
+            AntiAffinity::Host => bits::and_not(&mut c, &self.hosting[w * words..(w + 1) * words]),
+            AntiAffinity::Rack => {
+                self.fill_racks_hosting(w);
+                bits::and_not(&mut c, &self.racks_hosting);
+            }
+            _ => {}
+        }
+        let hosting = &self.hosting[w * words..(w + 1) * words];
+        let node_counts = &self.node_pods[w * self.workers..(w + 1) * self.workers];
+        // Filter: nodes at the spread limit over nodes (every worker a
+        // domain: the least count is 0 while a worker holds none).
+        if let Some(skew) = spec.host_spread {
+            let min = if (bits::count(hosting) as usize) < self.workers {
+                0
+            } else {
+                node_counts.iter().copied().min().unwrap_or(0)
+            };
+            for n in 0..words {
+                let mut b = c[n] & hosting[n];
+                while b != 0 {
+                    let k = n * 64 + b.trailing_zeros() as usize;
+                    b &= b - 1;
+                    if node_counts[k] >= min + skew {
+                        bits::clear(&mut c, k);
+                    }
+                }
+            }
+        }
+        if !c.iter().any(|&b| b != 0) {
+            self.cand = c;
+            return None;
+        }
+        // Score, key by key.
+        if spec.prefer_rack {
+            if spec.anti_affinity != AntiAffinity::Rack {
+                self.fill_racks_hosting(w);
+            }
+            if spec.prefer_zone {
+                self.least_in_zone(w, &mut c);
+                self.least_in_rack(w, &mut c);
+                self.least_here(w, &mut c);
+            } else {
+                self.least_in_rack(w, &mut c);
+                self.least_here(w, &mut c);
+                self.least_in_zone(w, &mut c);
+            }
+        } else if spec.prefer_zone {
+            self.least_in_zone(w, &mut c);
+            self.least_here(w, &mut c);
+        } else {
+            self.least_here(w, &mut c);
+            self.least_in_zone(w, &mut c);
+        }
+        self.least_loaded(&mut c);
+        let choice = match bits::count(&c) {
+            0 => None,
+            1 => Some(bits::select(&c, 0) as u16),
+            // kube-scheduler picks uniformly among the top-scored nodes.
+            n => Some(bits::select(&c, uniform_below(rng, n)) as u16),
+        };
+        self.cand = c;
+        choice
+    }
+
+    /// Fills `racks_hosting` with the workers of every rack holding a pod
+    /// of workload w.
+    fn fill_racks_hosting(&mut self, w: usize) {
+        let words = self.words;
+        let r = &mut self.racks_hosting;
+        r.fill(0);
+        for n in bits::ones(&self.hosting[w * words..(w + 1) * words]) {
+            // Its rack is in already when its own bit is.
+            if !bits::get(r, n) {
+                for &k in &self.rack_workers[self.worker_rack[n] as usize] {
+                    bits::set(r, k as usize);
+                }
+            }
+        }
+    }
+
+    /// Keeps the candidates with the fewest pods of workload w on the node.
+    #[inline]
+    fn least_here(&self, w: usize, c: &mut [u64]) {
+        let words = self.words;
+        let hosting = &self.hosting[w * words..(w + 1) * words];
+        let node_counts = &self.node_pods[w * self.workers..(w + 1) * self.workers];
+        least_by(c, hosting, |n| node_counts[n]);
+    }
+
+    /// Keeps the candidates in the racks with the fewest pods of workload w
+    /// (`racks_hosting` filled).
+    #[inline]
+    fn least_in_rack(&self, w: usize, c: &mut [u64]) {
+        let rack_counts = &self.rack_pods[w * self.racks..(w + 1) * self.racks];
+        least_by(c, &self.racks_hosting, |n| {
+            rack_counts[self.worker_rack[n] as usize]
+        });
+    }
+
+    /// Keeps the candidates in the zones with the fewest pods of workload w.
+    #[inline]
+    fn least_in_zone(&self, w: usize, c: &mut [u64]) {
+        let words = self.words;
+        let zone_counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
+        let mut best = u32::MAX;
+        for (z, &count) in zone_counts.iter().enumerate() {
+            if count < best && bits::intersects(c, &self.zone_mask[z * words..(z + 1) * words]) {
+                best = count;
+            }
+        }
+        for (z, &count) in zone_counts.iter().enumerate() {
+            if count > best {
+                bits::and_not(c, &self.zone_mask[z * words..(z + 1) * words]);
+            }
+        }
+    }
+
+    /// Keeps the least loaded candidates (fewest bound pods of any workload).
+    #[inline]
+    fn least_loaded(&self, c: &mut [u64]) {
+        let words = self.words;
+        for l in 0..LOAD_LEVELS {
+            if self.level_count[l] == 0 {
+                continue;
+            }
+            let level = &self.by_load[l * words..(l + 1) * words];
+            if bits::intersects(c, level) {
+                bits::and(c, level);
+                return;
+            }
+        }
+        // All candidates hold LOAD_LEVELS pods or more: compare their loads.
+        bits::and(c, &self.loaded);
+        least_by(c, &self.loaded, |n| self.node_load[n]);
+    }
+
+    /// [`Self::choose_node`] as a scan over every worker, scoring each: the
+    /// reference the sets are tested against.
+    #[cfg(test)]
+    pub fn choose_node_scan(
         &mut self,
         w: usize,
         spec: &WorkloadModel,
@@ -336,6 +678,7 @@ impl Pods {
     /// rack, pods on the node)`; `worst` is above every score.
     /// `RACKS`: the workload has a rule over racks (racks are looked at
     /// only then).
+    #[cfg(test)]
     #[inline(always)]
     fn rank<S: Ord + Copy, const RACKS: bool>(
         &mut self,
@@ -387,6 +730,32 @@ impl Pods {
     }
 }
 
+/// Keeps the candidates `c` with the least `value`, where `value` is 0
+/// off `nonzero` (a superset of the workers where it may not be): any
+/// candidate off it wins at 0; otherwise the candidates' values are compared.
+#[inline]
+fn least_by(c: &mut [u64], nonzero: &[u64], value: impl Fn(usize) -> u32) {
+    let off = c.iter().zip(nonzero).any(|(x, y)| x & !y != 0);
+    if off {
+        bits::and_not(c, nonzero);
+        return;
+    }
+    let mut best = u32::MAX;
+    for n in bits::ones(c) {
+        best = best.min(value(n));
+    }
+    for i in 0..c.len() {
+        let mut b = c[i];
+        while b != 0 {
+            let n = i * 64 + b.trailing_zeros() as usize;
+            b &= b - 1;
+            if value(n) != best {
+                bits::clear(c, n);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -411,11 +780,99 @@ mod tests {
         }
     }
 
+    /// A set of workers from one bool per worker.
+    fn up_set(up: &[bool]) -> Vec<u64> {
+        let mut b = vec![0; bits::words(up.len())];
+        for (n, &u) in up.iter().enumerate() {
+            bits::put(&mut b, n, u);
+        }
+        b
+    }
+
+    /// The sets choose exactly as a scan scoring every worker: the same
+    /// worker and the same draws, over random clusters, rules, loads and
+    /// workers down.
+    #[test]
+    fn the_sets_choose_as_the_scan() {
+        use crate::engine::uniform_below as below;
+        let mut dice = stream(9, 0, StreamId::new(2, 0));
+        for case in 0..400 {
+            let workers = 1 + below(&mut dice, 150) as usize;
+            let zones = 1 + below(&mut dice, 4) as usize;
+            let racks = below(&mut dice, 6) as usize;
+            let zone_of: Vec<u16> = (0..workers)
+                .map(|_| below(&mut dice, zones as u32) as u16)
+                .collect();
+            let specs: Vec<WorkloadModel> = (0..3)
+                .map(|_| {
+                    let anti = [
+                        AntiAffinity::None,
+                        AntiAffinity::Host,
+                        AntiAffinity::Zone,
+                        AntiAffinity::Rack,
+                    ][below(&mut dice, if racks > 0 { 4 } else { 3 }) as usize];
+                    let mut spec = workload(1 + below(&mut dice, 90), anti, None);
+                    if below(&mut dice, 3) == 0 {
+                        spec.zone_spread = Some(1 + below(&mut dice, 2));
+                    }
+                    if below(&mut dice, 3) == 0 {
+                        spec.host_spread = Some(1 + below(&mut dice, 2));
+                    }
+                    spec.prefer_zone = below(&mut dice, 2) == 0;
+                    spec.prefer_rack = racks > 0 && below(&mut dice, 2) == 0;
+                    spec
+                })
+                .collect();
+            let mut pods = Pods::new(&specs, zone_of, zones);
+            if racks > 0 {
+                let rack_of = (0..workers)
+                    .map(|_| below(&mut dice, racks as u32) as u16)
+                    .collect();
+                pods = pods.in_racks(rack_of, racks);
+            }
+            pods.reset();
+            let up: Vec<bool> = (0..workers).map(|_| below(&mut dice, 5) != 0).collect();
+            let set = up_set(&up);
+            let mut a = stream(case, 0, StreamId::new(1, 0));
+            let mut b = a.clone();
+            // Place, and now and then evict a placed pod, comparing each choice.
+            for _ in 0..3 * pods.pods.len() {
+                let Some(p) = pods.pending.pop_front() else {
+                    break;
+                };
+                let w = pods.pods[p as usize].workload as usize;
+                let scan = pods.choose_node_scan(w, &specs[w], &up, &mut a);
+                let sets = pods.choose_node(w, &specs[w], &set, &mut b);
+                assert_eq!(scan, sets, "case {case}");
+                match sets {
+                    Some(n) => pods.bind(p, n, PodState::Ready),
+                    None => pods.pending.push_back(p),
+                }
+                if below(&mut dice, 4) == 0 {
+                    let q = below(&mut dice, pods.pods.len() as u32);
+                    if pods.pods[q as usize].node != NO_NODE {
+                        pods.evict(q);
+                    }
+                }
+            }
+            assert_eq!(
+                below(&mut a, 1 << 30),
+                below(&mut b, 1 << 30),
+                "the same draws, case {case}"
+            );
+            // The lists and sets agree with the counts.
+            for n in 0..workers {
+                assert_eq!(pods.node_list[n].len() as u32, pods.node_load[n]);
+                assert!(pods.node_list[n].windows(2).all(|x| x[0] < x[1]));
+            }
+        }
+    }
+
     /// Places every pending pod with all workers up; returns pods per worker.
     fn place_all(pods: &mut Pods, spec: &WorkloadModel, rng: &mut Rng) -> Vec<u32> {
         let pending: Vec<u32> = pods.pending.drain(..).collect();
         for p in pending {
-            match pods.choose_node(0, spec, &[true; 8][..pods.workers], rng) {
+            match pods.choose_node(0, spec, &up_set(&[true; 8][..pods.workers]), rng) {
                 Some(n) => pods.bind(p, n, PodState::Ready),
                 None => pods.pending.push_back(p),
             }
@@ -445,7 +902,7 @@ mod tests {
         let mut rng = stream(1, 0, StreamId::new(1, 0));
         let pending: Vec<u32> = pods.pending.drain(..).collect();
         for p in pending {
-            match pods.choose_node(0, &spec, &[true, true, false, false], &mut rng) {
+            match pods.choose_node(0, &spec, &up_set(&[true, true, false, false]), &mut rng) {
                 Some(n) => pods.bind(p, n, PodState::Ready),
                 None => pods.pending.push_back(p),
             }
@@ -485,7 +942,7 @@ mod tests {
         let mut rng = stream(1, 0, StreamId::new(1, 0));
         let pending: Vec<u32> = pods.pending.drain(..).collect();
         for p in pending {
-            match pods.choose_node(0, &spec, &[true, true, false], &mut rng) {
+            match pods.choose_node(0, &spec, &up_set(&[true, true, false]), &mut rng) {
                 Some(n) => pods.bind(p, n, PodState::Ready),
                 None => pods.pending.push_back(p),
             }
@@ -497,7 +954,7 @@ mod tests {
         pods.reset();
         let pending: Vec<u32> = pods.pending.drain(..).collect();
         for p in pending {
-            let n = pods.choose_node(0, &spec, &[true, true, false], &mut rng);
+            let n = pods.choose_node(0, &spec, &up_set(&[true, true, false]), &mut rng);
             pods.bind(p, n.expect("feasible"), PodState::Ready);
         }
         assert_eq!(pods.node_load.iter().sum::<u32>(), 3);
@@ -516,9 +973,15 @@ mod tests {
             pods.bind(p, n, PodState::Ready);
         }
         let mut rng = stream(1, 0, StreamId::new(1, 0));
-        assert_eq!(pods.choose_node(0, &spec, &[true; 3], &mut rng), Some(1));
+        assert_eq!(
+            pods.choose_node(0, &spec, &up_set(&[true; 3]), &mut rng),
+            Some(1)
+        );
         spec.prefer_zone = true;
-        assert_eq!(pods.choose_node(0, &spec, &[true; 3], &mut rng), Some(2));
+        assert_eq!(
+            pods.choose_node(0, &spec, &up_set(&[true; 3]), &mut rng),
+            Some(2)
+        );
         // Preferred, not required: a fourth replica over two zones is placed.
         let spec = WorkloadModel {
             prefer_zone: true,
@@ -564,7 +1027,10 @@ mod tests {
             pods.reset();
             pods.pending.retain(|&q| q != 0);
             pods.bind(0, 0, PodState::Ready);
-            assert_eq!(pods.choose_node(0, &spec, &[true; 3], &mut rng), Some(2));
+            assert_eq!(
+                pods.choose_node(0, &spec, &up_set(&[true; 3]), &mut rng),
+                Some(2)
+            );
             // Preferred, not required: all four replicas are placed.
             assert_eq!(place_all(&mut pods, &spec, &mut rng).iter().sum::<u32>(), 4);
             assert!(pods.pending.is_empty());
@@ -580,7 +1046,7 @@ mod tests {
         for _ in 0..40_000 {
             pods.reset();
             let n = pods
-                .choose_node(0, &spec, &[true; 4], &mut rng)
+                .choose_node(0, &spec, &up_set(&[true; 4]), &mut rng)
                 .expect("feasible");
             wins[n as usize] += 1;
         }

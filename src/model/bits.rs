@@ -1,0 +1,122 @@
+//! Sets of workers as bit words (bit `n % 64` of word `n / 64` is worker
+//! n), which the scheduler intersects a word at a time: a cluster of 1,000
+//! workers is 16 words.
+
+/// Words for `n` bits.
+#[inline]
+pub fn words(n: usize) -> usize {
+    n.div_ceil(64)
+}
+
+#[inline]
+pub fn set(bits: &mut [u64], n: usize) {
+    bits[n / 64] |= 1 << (n % 64);
+}
+
+#[inline]
+pub fn clear(bits: &mut [u64], n: usize) {
+    bits[n / 64] &= !(1 << (n % 64));
+}
+
+#[inline]
+pub fn get(bits: &[u64], n: usize) -> bool {
+    bits[n / 64] >> (n % 64) & 1 == 1
+}
+
+/// Sets bit n to `on`.
+#[inline]
+pub fn put(bits: &mut [u64], n: usize, on: bool) {
+    if on {
+        set(bits, n);
+    } else {
+        clear(bits, n);
+    }
+}
+
+/// Bits 0..n set, the rest clear.
+pub fn fill_first(bits: &mut [u64], n: usize) {
+    bits.fill(0);
+    for k in 0..n {
+        set(bits, k);
+    }
+}
+
+#[inline]
+pub fn count(bits: &[u64]) -> u32 {
+    bits.iter().map(|b| b.count_ones()).sum()
+}
+
+/// Whether `a` and `b` share a bit.
+#[inline]
+pub fn intersects(a: &[u64], b: &[u64]) -> bool {
+    a.iter().zip(b).any(|(x, y)| x & y != 0)
+}
+
+/// a &= b.
+#[inline]
+pub fn and(a: &mut [u64], b: &[u64]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x &= y;
+    }
+}
+
+/// a &= !b.
+#[inline]
+pub fn and_not(a: &mut [u64], b: &[u64]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x &= !y;
+    }
+}
+
+/// The set bits, in ascending order.
+#[inline]
+pub fn ones(bits: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    bits.iter().enumerate().flat_map(|(i, &word)| {
+        let mut b = word;
+        std::iter::from_fn(move || {
+            (b != 0).then(|| {
+                let n = b.trailing_zeros() as usize;
+                b &= b - 1;
+                i * 64 + n
+            })
+        })
+    })
+}
+
+/// The set bit of rank `r` (0 is the lowest); `r` is below [`count`].
+#[inline]
+pub fn select(bits: &[u64], mut r: u32) -> usize {
+    for (i, &word) in bits.iter().enumerate() {
+        let c = word.count_ones();
+        if r < c {
+            let mut b = word;
+            for _ in 0..r {
+                b &= b - 1;
+            }
+            return i * 64 + b.trailing_zeros() as usize;
+        }
+        r -= c;
+    }
+    unreachable!("rank beyond the set's count")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn select_and_ones_agree() {
+        let mut b = vec![0u64; words(200)];
+        for n in [0, 5, 63, 64, 65, 127, 130, 199] {
+            set(&mut b, n);
+        }
+        let all: Vec<usize> = ones(&b).collect();
+        assert_eq!(all, vec![0, 5, 63, 64, 65, 127, 130, 199]);
+        for (r, &n) in all.iter().enumerate() {
+            assert_eq!(select(&b, r as u32), n);
+        }
+        assert_eq!(count(&b), 8);
+        clear(&mut b, 5);
+        assert!(!get(&b, 5) && get(&b, 63));
+    }
+}
