@@ -134,5 +134,59 @@ fn replications(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, queue, samplers, replications);
+/// Production (`scenarios/production.yaml`) with `workers` workers and
+/// `pods` pods: `pods / 10` workloads of 10 replicas like `web` (host
+/// anti-affinity, zone spread 1, 8 of 10 needed), monthly maintenance.
+/// 6 workers and 5 pods is production itself.
+fn ladder_scenario(workers: u32, pods: u32) -> scenario::Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/production.yaml");
+    let mut text = std::fs::read_to_string(&path).expect("production.yaml");
+    if (workers, pods) != (6, 5) {
+        text = text.replace(
+            "workers:\n  nodes: 6",
+            &format!("workers:\n  nodes: {workers}"),
+        );
+        let head = &text[..text.find("workloads:\n").expect("workloads")];
+        let tail = &text[text.find("\nmaintenance:").expect("maintenance")..];
+        let mut workloads = String::from("workloads:\n");
+        for i in 0..pods / 10 {
+            workloads += &format!(
+                "  - name: app-{i}\n    replicas: 10\n    min_available: 8\n    \
+                 startup: lognormal(median=20s, sigma=0.5)\n    anti_affinity: host\n    \
+                 zone_spread: 1\n"
+            );
+        }
+        text = format!(
+            "{head}{workloads}{}",
+            tail.replace("workload/web", "workload/app-0")
+        );
+    }
+    let format = scenario::Format::Yaml;
+    scenario::parse_str(&text, "ladder", format).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Issue 16's ladder: one replication (10 simulated years) of clusters from
+/// 6 workers with 5 pods to 1,000 workers with 3,000 pods, on one thread.
+/// The targets: at 300 workers and 500 pods, events per second at least
+/// half of production's; at 1,000 and 3,000, 100 cluster-years a second.
+fn ladder(c: &mut Criterion) {
+    let mut g = c.benchmark_group("ladder");
+    g.sample_size(10);
+    for (workers, pods) in [(6, 5), (30, 30), (120, 60), (300, 500), (1000, 3000)] {
+        let s = ladder_scenario(workers, pods);
+        let model = Model::build(&s).unwrap_or_else(|e| panic!("{e}"));
+        let mut worker = Worker::new(&model);
+        let mut r = 0u64;
+        g.throughput(Throughput::Elements(1));
+        g.bench_function(format!("{workers}-workers-{pods}-pods/replication"), |b| {
+            b.iter(|| {
+                r += 1;
+                black_box(worker.run_chunk(r..r + 1))
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, queue, samplers, replications, ladder);
 criterion_main!(benches);
