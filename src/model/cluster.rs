@@ -595,6 +595,12 @@ impl<'m> Cluster<'m> {
                         }
                     }
                 }
+                // The host was down already; a worker's Node is gone with it.
+                infrastructure::Event::HostDeleted(h) => {
+                    if let Role::Worker(k) = m.hosts[h as usize].role {
+                        self.workloads.free_worker(&mut self.ctx, k, now);
+                    }
+                }
                 // As a zone's, without the load balancer: no instance is in a rack.
                 infrastructure::Event::RackFail(r) | infrastructure::Event::RackRepair(r) => {
                     let r = r as usize;
@@ -805,7 +811,12 @@ impl<'m> Cluster<'m> {
             }
             ChangeTarget::Workers => {
                 if hold && graceful {
-                    self.workloads.evict_worker(&mut self.ctx, t as u16, now);
+                    self.workloads.evict_worker(
+                        &mut self.ctx,
+                        t as u16,
+                        now,
+                        workloads::Eviction::Drain,
+                    );
                 }
                 let h = m.first_worker as usize + t;
                 if let Some(up) = self.infra.set_held(m, h, c, hold) {
@@ -825,7 +836,8 @@ impl<'m> Cluster<'m> {
     fn drain(&mut self, h: usize, now: f64) {
         let m = self.ctx.model;
         if let Role::Worker(k) = m.hosts[h].role {
-            self.workloads.evict_worker(&mut self.ctx, k, now);
+            self.workloads
+                .evict_worker(&mut self.ctx, k, now, workloads::Eviction::Drain);
         }
         self.etcd.drain(&mut self.ctx, h, &self.infra);
         if let Role::ControlPlane(_) = m.hosts[h].role {

@@ -22,6 +22,9 @@ pub enum Event {
     /// Rack r (numbered over all zones, see [`super::Host::rack`]) fails.
     RackFail(u16),
     RackRepair(u16),
+    /// Host h, failed, is deleted by the cloud (its class is replaced, not
+    /// repaired): its successor joins a provisioning time later.
+    HostDeleted(u16),
 }
 
 impl Event {
@@ -34,6 +37,7 @@ impl Event {
             Event::ZoneRepair(z) => (3, z),
             Event::RackFail(r) => (4, r),
             Event::RackRepair(r) => (5, r),
+            Event::HostDeleted(h) => (6, h),
         };
         tag << 24 | payload as u32
     }
@@ -47,19 +51,22 @@ impl Event {
             2 => Event::ZoneFail(payload),
             3 => Event::ZoneRepair(payload),
             4 => Event::RackFail(payload),
-            _ => Event::RackRepair(payload),
+            5 => Event::RackRepair(payload),
+            _ => Event::HostDeleted(payload),
         }
     }
 
     /// The scenario key of the component behind the event.
     pub(super) fn component(self, m: &Model) -> String {
         match self {
-            Event::HostFail(h) | Event::HostRepair(h) => match m.hosts[h as usize].role {
-                Role::ControlPlane(_) => "control_plane.node",
-                Role::Etcd(_) => "control_plane.etcd_node",
-                Role::Worker(_) => "workers.node",
+            Event::HostFail(h) | Event::HostRepair(h) | Event::HostDeleted(h) => {
+                match m.hosts[h as usize].role {
+                    Role::ControlPlane(_) => "control_plane.node",
+                    Role::Etcd(_) => "control_plane.etcd_node",
+                    Role::Worker(_) => "workers.node",
+                }
+                .into()
             }
-            .into(),
             Event::ZoneFail(_) | Event::ZoneRepair(_) => "zones".into(),
             Event::RackFail(_) | Event::RackRepair(_) => "zones.racks".into(),
         }
@@ -204,6 +211,25 @@ impl Infrastructure {
     pub fn next_phase(&self, ctx: &mut Ctx, now: f64, event: Event) {
         let m = ctx.model;
         match event {
+            // A replaced host is deleted `after` its failure, and its
+            // successor joins `provision` after that.
+            Event::HostFail(h) | Event::HostDeleted(h)
+                if m.replacement[m.hosts[h as usize].class as usize].is_some() =>
+            {
+                let class = m.hosts[h as usize].class as usize;
+                let Some(replacement) = &m.replacement[class] else {
+                    return;
+                };
+                let base = ctx.layout.replace_base + 2 * h as usize;
+                if let Event::HostFail(_) = event {
+                    let d = replacement.after.sample(ctx.rng(base));
+                    ctx.schedule(now + d, Event::HostDeleted(h));
+                } else {
+                    let d = replacement.provision.sample(ctx.rng(base + 1));
+                    ctx.schedule(now + d, Event::HostRepair(h));
+                }
+            }
+            Event::HostDeleted(_) => {}
             Event::HostFail(h) | Event::HostRepair(h) => {
                 let up = matches!(event, Event::HostRepair(_));
                 let life = &m.host_classes[m.hosts[h as usize].class as usize];

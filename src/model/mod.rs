@@ -172,6 +172,11 @@ pub struct Model {
     pub maintenance: Option<MaintenanceModel>,
     /// Per host class: probability that a host failure destroys its data.
     pub disk_loss: Vec<f64>,
+    /// Per host class: failed hosts are replaced (see [`ReplacementModel`]).
+    pub replacement: Vec<Option<ReplacementModel>>,
+    /// From a worker's NotReady mark until the operator taints it
+    /// out-of-service; `None`: never.
+    pub out_of_service: Option<Sampler>,
     /// Replacing an emptied member (needs etcd writable).
     pub member_replace: Option<Sampler>,
     /// Snapshots: interval, duration, success probability.
@@ -275,6 +280,31 @@ pub struct WorkloadModel {
     /// A preferred rule spreads over racks: the rack's count ranks before
     /// the node's (after the zone's, with `prefer_zone`).
     pub prefer_rack: bool,
+    /// A StatefulSet: a pod on a node that is down is not replaced until
+    /// the Node is deleted or tainted out-of-service.
+    pub stateful: bool,
+    /// Each replica's persistent volume (ReadWriteOnce).
+    pub volume: Option<VolumeModel>,
+}
+
+/// A replica's persistent volume, compiled.
+#[derive(Clone, Debug)]
+pub struct VolumeModel {
+    /// The volume stays in the zone of the node its pod first ran on.
+    pub zonal: bool,
+    pub attach: Sampler,
+    /// Seconds after a pod left a node that is down until its volume is
+    /// detached by force (kube-controller-manager's maxWaitForUnmountDuration).
+    pub force_detach: f64,
+}
+
+/// Failed hosts of a class are replaced, not repaired in place.
+#[derive(Clone, Debug)]
+pub struct ReplacementModel {
+    /// From a host's failure to the deletion of its instance (and Node).
+    pub after: Sampler,
+    /// From the deletion until the new, empty host has joined.
+    pub provision: Sampler,
 }
 
 /// The operator's recovery from a quorum loss that does not heal, or a disaster.
@@ -518,6 +548,8 @@ impl Model {
                     host_spread: w.host_spread,
                     prefer_zone: w.preferred.zone,
                     prefer_rack: w.preferred.rack,
+                    stateful: false,
+                    volume: None,
                 })
             })
             .collect::<Result<Vec<_>, BuildError>>()?;
@@ -543,6 +575,7 @@ impl Model {
             disk_loss.push(etcd.disk_loss);
         }
         disk_loss.resize(host_classes.len(), 0.0);
+        let replacement: Vec<Option<ReplacementModel>> = vec![None; host_classes.len()];
         let build = |what: &str, d: &Distribution| {
             sampler(d).map_err(|e| BuildError(format!("{what}: {e}")))
         };
@@ -670,6 +703,8 @@ impl Model {
             workloads,
             maintenance,
             lazy_readiness: true,
+            replacement,
+            out_of_service: None,
             disk_loss,
             member_replace,
             backups: s

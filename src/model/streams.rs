@@ -54,6 +54,13 @@ const CHANGE_ROLLBACK: u32 = 44;
 const CHANGE_RESTART: u32 = 45;
 /// The renewal of expired certificates.
 const CERTIFICATE_RENEW: u32 = 46;
+/// Volume attachments, one stream per workload with volumes.
+const VOLUME_ATTACH: u32 = 47;
+/// The operator's out-of-service taint, per worker.
+const OUT_OF_SERVICE: u32 = 48;
+/// A replaced host's deletion, then its successor's provisioning, per host.
+const REPLACE_AFTER: u32 = 49;
+const REPLACE_PROVISION: u32 = 50;
 
 /// Streams per change, at `Layout::change(c)` on.
 pub const CHANGE_STREAMS: usize = 6;
@@ -125,6 +132,15 @@ pub struct Layout {
     /// Rack r's failure stream is `rack_base + 2r` (r over all zones), its
     /// repair stream the next (present only with racks).
     pub rack_base: usize,
+    /// Workload w's attach stream is `attach_base + w` (present only when
+    /// a workload has volumes).
+    pub attach_base: usize,
+    /// Worker k's out-of-service stream is `out_of_service_base + k`
+    /// (present only with `out_of_service`).
+    pub out_of_service_base: usize,
+    /// Host h's deletion stream is `replace_base + 2h`, its successor's
+    /// provisioning stream the next (present only with replacement).
+    pub replace_base: usize,
 }
 
 impl Layout {
@@ -275,6 +291,26 @@ impl Streams {
         if model.certificates.is_some() {
             ids.push(StreamId::new(CERTIFICATE_RENEW, 0));
         }
+        // Volumes, out-of-service taints and replacement last of all.
+        let attach_base = ids.len();
+        if model.workloads.iter().any(|w| w.volume.is_some()) {
+            for w in 0..model.workloads.len() as u32 {
+                ids.push(StreamId::new(VOLUME_ATTACH, w));
+            }
+        }
+        let out_of_service_base = ids.len();
+        if model.out_of_service.is_some() {
+            for k in 0..model.workers as u32 {
+                ids.push(StreamId::new(OUT_OF_SERVICE, k));
+            }
+        }
+        let replace_base = ids.len();
+        if model.replacement.iter().any(Option::is_some) {
+            for h in 0..model.hosts.len() as u32 {
+                ids.push(StreamId::new(REPLACE_AFTER, h));
+                ids.push(StreamId::new(REPLACE_PROVISION, h));
+            }
+        }
         let rngs = ids.iter().map(|&id| stream(0, 0, id)).collect();
         let layout = Layout {
             zone_base,
@@ -295,6 +331,9 @@ impl Streams {
             change_base,
             certificate_renew,
             rack_base,
+            attach_base,
+            out_of_service_base,
+            replace_base,
         };
         (Streams { ids, rngs }, layout)
     }

@@ -3,7 +3,7 @@
 
 use super::super::INDICATORS;
 use super::super::causes::Cause;
-use super::super::workloads::PodState;
+use super::super::workloads::{NO_ZONE, PodState};
 use super::{CONTROLLER_MANAGER, Cluster, SCHEDULER};
 
 /// The causes judged so far in one instant. etcd's and the API's are what
@@ -117,7 +117,9 @@ impl Cluster<'_> {
         let first = m.first_worker as usize;
         let mut worst = None;
         let rollout = self.workloads.rollout_change(w);
-        for (state, node, ready_at, new) in self.workloads.pods_of(w) {
+        let spec = &m.workloads[w];
+        for pod in self.workloads.pods_of(w) {
+            let (state, node, ready_at, new) = (pod.state, pod.node, pod.ready_at, pod.new);
             if let Some((c, broken)) = rollout
                 && new
                 && (state != PodState::Ready || broken)
@@ -131,10 +133,18 @@ impl Cluster<'_> {
                 PodState::Ready | PodState::Absent => continue,
                 // Readiness is applied lazily where it cannot change an indicator.
                 PodState::Starting if ready_at <= now => continue,
+                // Waiting for its volume to leave the node its pod left.
+                PodState::Starting if pod.waiting => self
+                    .infra
+                    .host_cause(m, first + pod.vol_node as usize)
+                    .unwrap_or(Cause::EvictionOrScheduling),
                 PodState::Starting => Cause::EvictionOrScheduling,
                 PodState::Down => {
                     let h = first + node as usize;
                     match self.infra.host_cause(m, h) {
+                        // A StatefulSet's pod waits for its node (or for
+                        // the Node's deletion, which is the node's fate too).
+                        Some(c) if spec.stateful => c,
                         Some(Cause::ZoneOutage) => Cause::ZoneOutage,
                         // A change holds its node: the pod waits for it.
                         Some(Cause::Change(c)) => Cause::Change(c),
@@ -146,6 +156,13 @@ impl Cluster<'_> {
                 }
                 PodState::Pending => match self.controller_cause(SCHEDULER, judged) {
                     Some(cause) => cause,
+                    // A zonal volume's pod waits for its zone.
+                    None if spec.volume.as_ref().is_some_and(|v| v.zonal)
+                        && pod.vol_zone != NO_ZONE
+                        && !self.infra.zone_up(pod.vol_zone as usize) =>
+                    {
+                        Cause::ZoneOutage
+                    }
                     None => *judged
                         .no_node
                         .get_or_insert_with(|| self.no_feasible_node_cause()),

@@ -11,7 +11,10 @@ mod nodes;
 mod pods;
 mod rollout;
 
-pub use pods::{MAX_PODS, PodState};
+pub use pods::{MAX_PODS, Pod, PodState};
+
+use self::pods::NO_NODE;
+pub use self::pods::NO_ZONE;
 pub use rollout::{Outcome, Release};
 
 use self::nodes::Nodes;
@@ -33,6 +36,24 @@ pub enum Event {
     PodReady(u32),
     /// Workload w's rollout deadline may have come.
     RolloutDeadline(u16),
+    /// The operator taints worker k out-of-service (if it is still down).
+    OutOfService(u16),
+    /// Pod slot p's volume is detached by force from the node its pod left.
+    VolumeDetach(u32),
+}
+
+/// Why the pods of a worker are deleted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Eviction {
+    /// The worker is drained while up: every pod goes, volumes detach at once.
+    Drain,
+    /// The node lifecycle controller's eviction of a worker that is down:
+    /// a StatefulSet's pods stay (nothing confirms they stopped), and a
+    /// volume is detached by force `force_detach` later.
+    Lifecycle,
+    /// The Node was deleted or tainted out-of-service: every pod goes, and
+    /// volumes are detached at once.
+    Freed,
 }
 
 impl Event {
@@ -44,6 +65,8 @@ impl Event {
             Event::EvictionTick(z) => (2, z as u32),
             Event::PodReady(p) => (3, p & crate::model::GENERATION_MASK),
             Event::RolloutDeadline(w) => (4, w as u32),
+            Event::OutOfService(k) => (5, k as u32),
+            Event::VolumeDetach(p) => (6, p & crate::model::GENERATION_MASK),
         };
         tag << 24 | payload
     }
@@ -56,7 +79,9 @@ impl Event {
             1 => Event::NodeEvict(payload as u16),
             2 => Event::EvictionTick(payload as u16),
             3 => Event::PodReady(payload),
-            _ => Event::RolloutDeadline(payload as u16),
+            4 => Event::RolloutDeadline(payload as u16),
+            5 => Event::OutOfService(payload as u16),
+            _ => Event::VolumeDetach(payload),
         }
     }
 
@@ -64,6 +89,7 @@ impl Event {
         match self {
             Event::PodReady(_) => "workloads (pod starts)",
             Event::RolloutDeadline(_) => "workloads (rollouts)",
+            Event::VolumeDetach(_) => "workloads (volumes)",
             _ => "workers (node lifecycle)",
         }
         .into()
@@ -99,6 +125,18 @@ pub struct Workloads {
     /// [`Self::changed_minimums`] (a rollout was under way).
     check_all: bool,
     changed_scratch: Vec<u16>,
+    /// Some workload is a StatefulSet or has volumes: evictions take the
+    /// slow path that looks at each pod.
+    special: bool,
+    /// Pods whose volume is still attached to a node they left, waiting
+    /// to be detached.
+    lingering: Vec<u32>,
+    /// Each lingering volume's forced detach (by pod slot; infinite when none).
+    detach_at: Vec<f64>,
+    /// Per worker: when its out-of-service taint falls due (infinite: none).
+    out_of_service_at: Vec<f64>,
+    /// Scratch: the pods of one node.
+    scratch: Vec<u32>,
 }
 
 impl Workloads {
@@ -131,6 +169,11 @@ impl Workloads {
             no_node_pass: vec![0; m.workloads.len()],
             check_all: false,
             changed_scratch: Vec::with_capacity(m.workloads.len()),
+            special: m.workloads.iter().any(|w| w.stateful || w.volume.is_some()),
+            lingering: Vec::new(),
+            detach_at: vec![f64::INFINITY; m.workloads.iter().map(|w| w.slots as usize).sum()],
+            out_of_service_at: vec![f64::INFINITY; worker_zone.len()],
+            scratch: Vec::new(),
         }
     }
 
@@ -150,6 +193,9 @@ impl Workloads {
         // The cluster looks at every workload at t = 0.
         self.pods.take_changed(|_| {});
         self.check_all = false;
+        self.lingering.clear();
+        self.detach_at.fill(f64::INFINITY);
+        self.out_of_service_at.fill(f64::INFINITY);
     }
 
     /// Handles one of this room's events.
@@ -180,6 +226,17 @@ impl Workloads {
             // A wake-up: settle evicts what the zone's rate allows.
             Event::EvictionTick(_) => {}
             Event::RolloutDeadline(w) => self.rollout_deadline(ctx, w as usize, now),
+            Event::OutOfService(k) => {
+                if !infra.host_up(first + k as usize) && self.out_of_service_at[k as usize] == now {
+                    self.out_of_service_at[k as usize] = f64::INFINITY;
+                    self.free_worker(ctx, k, now);
+                }
+            }
+            Event::VolumeDetach(p) => {
+                if self.detach_at[p as usize] == now {
+                    self.detach(ctx, p, now);
+                }
+            }
             Event::PodReady(p) => {
                 let pod = &mut self.pods.pods[p as usize];
                 if pod.state == PodState::Starting && pod.ready_at == now {
@@ -199,7 +256,12 @@ impl Workloads {
         let m = ctx.model;
         if up {
             self.nodes.not_ready_at[k] = f64::INFINITY;
+            self.out_of_service_at[k] = f64::INFINITY;
             self.schedule_dirty = true;
+            // Its kubelet unmounts what its evicted pods left: detached now.
+            if !self.lingering.is_empty() {
+                self.detach_from(ctx, k as u16, now);
+            }
             // Back before eviction: its pods restart in place.
             for i in 0..self.pods.on_node(k as u16).len() {
                 let p = self.pods.on_node(k as u16)[i];
@@ -234,18 +296,96 @@ impl Workloads {
         }
     }
 
-    /// Deletes every pod bound to worker k; replacements join the
-    /// scheduling queue.
+    /// Deletes the pods bound to worker k (see [`Eviction`] for which, and
+    /// what becomes of their volumes); replacements join the scheduling queue.
     #[inline]
-    pub fn evict_worker(&mut self, ctx: &mut Ctx, k: u16, now: f64) {
+    pub fn evict_worker(&mut self, ctx: &mut Ctx, k: u16, now: f64, how: Eviction) {
         if !self.pods.node_has_pods(k) {
             return;
         }
         self.touched.clear();
-        let touched = &mut self.touched;
-        self.pods.evict_node(k, |w| touch(touched, w));
+        if self.special {
+            self.evict_each(ctx, k, now, how);
+        } else {
+            let touched = &mut self.touched;
+            self.pods.evict_node(k, |w| touch(touched, w));
+        }
         self.schedule_dirty = true;
         self.recheck_touched(ctx, now);
+    }
+
+    /// [`Self::evict_worker`] pod by pod, for StatefulSets and volumes.
+    #[inline(never)]
+    fn evict_each(&mut self, ctx: &mut Ctx, k: u16, now: f64, how: Eviction) {
+        let m = ctx.model;
+        let mut list = std::mem::take(&mut self.scratch);
+        list.clear();
+        list.extend_from_slice(self.pods.on_node(k));
+        for &p in &list {
+            let w = self.pods.pods[p as usize].workload;
+            let spec = &m.workloads[w as usize];
+            if how == Eviction::Lifecycle && spec.stateful {
+                continue;
+            }
+            self.pods.evict(p);
+            touch(&mut self.touched, w);
+            if let Some(volume) = &spec.volume {
+                if how == Eviction::Lifecycle {
+                    // Still attached to the node that is down: forced later.
+                    let at = now + volume.force_detach;
+                    self.detach_at[p as usize] = at;
+                    self.lingering.push(p);
+                    ctx.schedule(at, Event::VolumeDetach(p));
+                } else {
+                    self.pods.pods[p as usize].vol_node = NO_NODE;
+                }
+            }
+        }
+        self.scratch = list;
+    }
+
+    /// Worker k's Node was deleted, or tainted out-of-service while it is
+    /// down: its pods are deleted, StatefulSets' too, and every volume
+    /// attached to it is detached at once.
+    pub fn free_worker(&mut self, ctx: &mut Ctx, k: u16, now: f64) {
+        self.evict_worker(ctx, k, now, Eviction::Freed);
+        if !self.lingering.is_empty() {
+            self.detach_from(ctx, k, now);
+        }
+    }
+
+    /// Detaches every lingering volume attached to worker k.
+    fn detach_from(&mut self, ctx: &mut Ctx, k: u16, now: f64) {
+        let mut i = 0;
+        while i < self.lingering.len() {
+            let p = self.lingering[i];
+            if self.pods.pods[p as usize].vol_node == k {
+                self.detach(ctx, p, now);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Pod slot p's volume is detached from the node its pod left; a pod
+    /// waiting for it starts attaching it.
+    fn detach(&mut self, ctx: &mut Ctx, p: u32, now: f64) {
+        self.detach_at[p as usize] = f64::INFINITY;
+        if let Some(i) = self.lingering.iter().position(|&q| q == p) {
+            self.lingering.swap_remove(i);
+        }
+        let pod = &mut self.pods.pods[p as usize];
+        pod.vol_node = NO_NODE;
+        // A waiting pod whose node is down attaches when the node is back.
+        let start = pod.waiting && pod.state == PodState::Starting;
+        pod.waiting = false;
+        if start {
+            let w = pod.workload as usize;
+            self.start_pod(ctx, p, w, now);
+            if self.pods.ready[w] < ctx.model.workloads[w].min_available {
+                self.arm(ctx, w);
+            }
+        }
     }
 
     /// Lazy readiness. A pod that starts while its workload has
@@ -296,10 +436,29 @@ impl Workloads {
         let fails = new && self.fails_readiness(w);
         // A rollout watches its new pods become ready.
         let armed = !m.lazy_readiness || self.pods.ready[w] < spec.min_available || (new && !fails);
+        let mut attach = 0.0;
+        if let Some(volume) = &spec.volume {
+            let pod = &mut self.pods.pods[p as usize];
+            if pod.vol_node == NO_NODE {
+                attach = volume.attach.sample(ctx.rng(ctx.layout.attach_base + w));
+                pod.vol_node = pod.node;
+            } else if pod.vol_node != pod.node {
+                // Still attached to the node it left: wait for the detach.
+                pod.state = PodState::Starting;
+                pod.ready_at = f64::INFINITY;
+                pod.waiting = true;
+                pod.armed = false;
+                return;
+            }
+        }
         let d = spec.startup.sample(ctx.rng(ctx.layout.startup_base + w));
         let pod = &mut self.pods.pods[p as usize];
         pod.state = PodState::Starting;
-        pod.ready_at = if fails { f64::INFINITY } else { now + d };
+        pod.ready_at = if fails {
+            f64::INFINITY
+        } else {
+            now + attach + d
+        };
         pod.armed = armed;
         if armed {
             ctx.schedule(pod.ready_at, Event::PodReady(p));
@@ -329,20 +488,33 @@ impl Workloads {
                 self.pods.pending.push_back(p);
                 continue;
             }
-            let choice = self.pods.choose_node(
+            let spec = &m.workloads[w];
+            // A zonal volume keeps its pod in its zone.
+            let only = match &spec.volume {
+                Some(v) if v.zonal => self.pods.pods[p as usize].vol_zone,
+                _ => NO_ZONE,
+            };
+            let choice = self.pods.choose_node_in(
                 w,
-                &m.workloads[w],
+                spec,
                 up,
+                only,
                 &mut ctx.streams.rngs[ctx.layout.scheduler],
             );
             match choice {
-                Some(k) if initial => self.pods.bind(p, k, PodState::Ready),
+                Some(k) if initial => {
+                    self.pods.bind(p, k, PodState::Ready);
+                    self.pods.pods[p as usize].vol_node = k;
+                }
                 Some(k) => {
                     self.pods.bind(p, k, PodState::Starting);
                     self.start_pod(ctx, p, w, now);
                 }
                 None => {
-                    self.no_node_pass[w] = self.pass;
+                    // Pods of one workload differ only by their volume's zone.
+                    if only == NO_ZONE {
+                        self.no_node_pass[w] = self.pass;
+                    }
                     self.pods.pending.push_back(p);
                 }
             }
@@ -409,6 +581,11 @@ impl Workloads {
             if !infra.host_up(first + k) && self.nodes.down_since[k] == since {
                 self.nodes.not_ready_at[k] = now;
                 ctx.schedule(now + m.eviction_timeout, Event::NodeEvict(k as u16));
+                if let Some(taint) = &m.out_of_service {
+                    let at = now + taint.sample(ctx.rng(ctx.layout.out_of_service_base + k));
+                    self.out_of_service_at[k] = at;
+                    ctx.schedule(at, Event::OutOfService(k as u16));
+                }
             }
         }
         expired.clear();
@@ -450,7 +627,7 @@ impl Workloads {
                 && let Some((k, _)) = self.nodes.eviction_queue[z].pop_front()
             {
                 self.nodes.queued -= 1;
-                self.evict_worker(ctx, k, now);
+                self.evict_worker(ctx, k, now, Eviction::Lifecycle);
                 self.nodes.last_eviction[z] = now;
                 next = now + period;
             }
@@ -540,13 +717,10 @@ impl Workloads {
             .count() as u32
     }
 
-    /// Workload w's pods: (state, node, ready_at, of the release rolled
-    /// out), for attribution.
-    pub fn pods_of(&self, w: usize) -> impl Iterator<Item = (PodState, u16, f64, bool)> + '_ {
+    /// Workload w's pods, for attribution.
+    pub fn pods_of(&self, w: usize) -> &[Pod] {
         let (start, end) = self.pods.slots[w];
-        self.pods.pods[start as usize..end as usize]
-            .iter()
-            .map(|p| (p.state, p.node, p.ready_at, p.new))
+        &self.pods.pods[start as usize..end as usize]
     }
 }
 

@@ -63,7 +63,19 @@ pub struct Pod {
     pub armed: bool,
     /// The pod runs the release a rollout is rolling out.
     pub new: bool,
+    /// The zone of the node this slot's volume was first attached in
+    /// ([`NO_ZONE`] before).
+    pub vol_zone: u16,
+    /// The worker this slot's volume is attached (or attaching) to, or
+    /// [`NO_NODE`].
+    pub vol_node: u16,
+    /// Bound, and waiting for its volume to be detached from the node the
+    /// pod left.
+    pub waiting: bool,
 }
+
+/// A volume's zone before it has one.
+pub const NO_ZONE: u16 = u16::MAX;
 
 /// All pods of a replication, with the counts the scheduler filters and
 /// scores on.
@@ -137,6 +149,9 @@ impl Pods {
             .flat_map(|(w, spec)| {
                 (0..spec.slots).map(move |_| Pod {
                     workload: w as u16,
+                    vol_zone: NO_ZONE,
+                    vol_node: NO_NODE,
+                    waiting: false,
                     node: NO_NODE,
                     state: PodState::Pending,
                     ready_at: 0.0,
@@ -217,6 +232,9 @@ impl Pods {
             p.node = NO_NODE;
             p.state = PodState::Pending;
             p.new = false;
+            p.vol_zone = NO_ZONE;
+            p.vol_node = NO_NODE;
+            p.waiting = false;
         }
         self.ready.fill(0);
         self.changed.clear();
@@ -276,6 +294,9 @@ impl Pods {
         let w = pod.workload as usize;
         pod.node = n;
         pod.state = state;
+        if pod.vol_zone == NO_ZONE {
+            pod.vol_zone = self.worker_zone[n as usize];
+        }
         if state == PodState::Ready {
             self.ready[w] += 1;
             self.mark(w);
@@ -329,6 +350,7 @@ impl Pods {
         let pod = &mut self.pods[p as usize];
         let (w, n) = (pod.workload as usize, pod.node as usize);
         debug_assert!(pod.node != NO_NODE);
+        pod.waiting = false;
         let was_ready = pod.state == PodState::Ready;
         pod.node = NO_NODE;
         pod.state = PodState::Pending;
@@ -435,6 +457,7 @@ impl Pods {
     /// would (the ties in worker order, one draw when there are two or
     /// more). Each step costs a pass over the set's words, or over the
     /// workload's own pods, not over every worker.
+    #[cfg(test)]
     pub fn choose_node(
         &mut self,
         w: usize,
@@ -442,9 +465,26 @@ impl Pods {
         up: &[u64],
         rng: &mut Rng,
     ) -> Option<u16> {
+        self.choose_node_in(w, spec, up, NO_ZONE, rng)
+    }
+
+    /// [`Self::choose_node`] among the workers of zone `only` (a pod whose
+    /// zonal volume is there), or of every zone ([`NO_ZONE`]).
+    pub fn choose_node_in(
+        &mut self,
+        w: usize,
+        spec: &WorkloadModel,
+        up: &[u64],
+        only: u16,
+        rng: &mut Rng,
+    ) -> Option<u16> {
         let words = self.words;
         let mut c = std::mem::take(&mut self.cand);
         c.copy_from_slice(&up[..words]);
+        if only != NO_ZONE {
+            let z = only as usize;
+            bits::and(&mut c, &self.zone_mask[z * words..(z + 1) * words]);
+        }
         let zone_counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
         // Filter: zones the spread limit or zone anti-affinity rule out.
         let limit = match spec.zone_spread {
@@ -777,6 +817,8 @@ mod tests {
             rollout_unavailable: 1,
             progress_deadline: 600.0,
             prefer_rack: false,
+            stateful: false,
+            volume: None,
         }
     }
 
