@@ -26,7 +26,8 @@ use super::load::{self, Format};
 use super::locate;
 use super::raw::{IntOrPercent, RawScenario, parse_whole_percent};
 use super::types::{
-    AntiAffinity, DEFAULT_ROLLOUT_PERCENT, Preferred, RollingUpdate, ScenarioWarning, Workload,
+    AntiAffinity, DEFAULT_ROLLOUT_PERCENT, Preferred, Resources, RollingUpdate, ScenarioWarning,
+    Workload, WorkloadKind,
 };
 use super::validate::{MAX_REPLICAS, desired_healthy, name_problem};
 
@@ -694,6 +695,9 @@ impl Reader<'_> {
             preferred: Preferred::default(),
             rolling_update,
             progress_deadline,
+            kind: WorkloadKind::Deployment,
+            volume: None,
+            requests: Resources::default(),
         };
         self.unsupported(o, &what, &pod);
         self.spread(o, &what, &pod, &labels, &mut workload)?;

@@ -49,9 +49,11 @@ mod changes;
 pub mod dist;
 mod duration;
 mod error;
+mod lifecycle;
 mod load;
 mod locate;
 mod manifest;
+mod quantity;
 mod raw;
 mod schema;
 mod study;
@@ -65,7 +67,7 @@ pub use error::ScenarioError;
 pub(crate) use load::read_text;
 pub use load::{
     Format, MAX_FILE_BYTES, STDIN_NAME, STDIN_PATH, load, load_all, parse_str, parse_str_all,
-    set_stdin_format,
+    parse_str_unsimulated, set_stdin_format,
 };
 pub use schema::json_schema;
 pub use study::{
