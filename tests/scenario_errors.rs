@@ -4007,6 +4007,17 @@ fn readme_scenario_examples_load() {
         })
         .collect();
     assert_eq!(kinds, ["single", "pair", "cloud"]);
+    // Issue 16's example loads beside BASE, and is refused as not simulated yet.
+    let issue_16: Vec<&&str> = blocks
+        .iter()
+        .filter(|b| b.starts_with("workers:"))
+        .collect();
+    assert_eq!(issue_16.len(), 1, "{blocks:?}");
+    let text = format!("{BASE}{}", issue_16[0]);
+    let s = unsimulated_ok(&text);
+    assert_eq!(s.workloads[0].kind, WorkloadKind::StatefulSet);
+    assert!(s.autoscaler.is_some() && s.workers.unwrap().replacement.is_some());
+    assert!(yaml_error(&text).message.contains("not simulated yet"));
 }
 
 /// A file that breaks three independent rules, in three sections, gets

@@ -44,6 +44,13 @@
 //! their interval), and for data that can be lost without `backups` (every
 //! restore then goes back to the snapshot at t = 0). The scenario runs as
 //! written; the CLI prints them.
+//!
+//! Issue 16's keys (a workload's `kind`, `volume` and `requests`,
+//! `workers.node.capacity`, `workers.out_of_service`, host `replacement`,
+//! the `autoscaler`) are parsed and validated (`lifecycle`, `quantity`),
+//! but a scenario that uses one is refused at load, at that key, until it
+//! is simulated (`validate::refuse_unsimulated`; [`parse_str_unsimulated`]
+//! loads it for tests).
 
 mod changes;
 pub mod dist;

@@ -213,6 +213,15 @@ mod tests {
         assert_eq!(memory("1500m"), Ok(2));
     }
 
+    /// Why the value is taken as an `f64`: the crate's integer conversions
+    /// drop a fraction of the number before scaling it.
+    #[test]
+    fn the_crates_integer_conversion_is_not_used() {
+        let q = ParsedQuantity::try_from("1.5Gi").unwrap();
+        assert_eq!(q.to_bytes_u64(), Some(1 << 30));
+        assert_eq!(memory("1.5Gi"), Ok(3 << 29));
+    }
+
     #[test]
     fn refuses_what_kubernetes_refuses() {
         // `1E` and `1Ei` too: the crate reads `E` as the start of an exponent.
