@@ -601,7 +601,7 @@ pub struct RawWorkload {
     /// Default 0. Parsed and validated; not simulated yet (issue 16).
     pub requests: Option<RawRequests>,
     /// Kubernetes manifests (a path, or a list of paths, relative to the scenario
-    /// file) whose apps/v1 Deployments and ReplicaSets become workloads, each with
+    /// file) whose apps/v1 Deployments, ReplicaSets and StatefulSets become workloads, each with
     /// the policy/v1 PodDisruptionBudget that selects it. Only `startup` may stand
     /// beside it.
     pub manifest: Option<RawManifestPaths>,
