@@ -909,3 +909,40 @@ slos:
     assert_eq!(v["files"][0]["errors"], serde_json::json!([]));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 16's keys are parsed but not simulated yet: `validate`, `run` and
+/// `check` (the CI command) refuse a scenario that uses one with exit 2 and
+/// the located error at the key.
+#[test]
+fn keys_not_simulated_yet_are_refused_with_exit_2() {
+    let dir = std::env::temp_dir().join(format!("kubenines-issue16-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let text = std::fs::read_to_string("scenarios/production-workloads.yaml")
+        .expect("reads")
+        .replacen(
+            "workloads:\n",
+            "autoscaler: { scale_up: 3m, max_workers: 12, scale_down_after: 10m }\nworkloads:\n",
+            1,
+        );
+    let file = dir.join("autoscaled.yaml");
+    std::fs::write(&file, &text).expect("writes");
+    let path = file.to_str().expect("UTF-8 path");
+    let line = line_of(&text, "autoscaler:");
+    for args in [
+        vec!["validate", path],
+        vec!["run", path, "-q", "-n", "1"],
+        vec!["check", path, "-q", "-n", "1"],
+    ] {
+        let out = kubenines().args(&args).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "{path}:{line}:1: autoscaler: the cluster `autoscaler` is parsed but not \
+                 simulated yet"
+            )),
+            "{args:?}: {stderr}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use kubenines::scenario::{
-    AntiAffinity, Distribution, Preferred, RollingUpdate, Scenario, ScenarioError, load, parse_str,
+    AntiAffinity, Distribution, Preferred, RollingUpdate, Scenario, ScenarioError, Volume,
+    WorkloadKind, load, parse_str,
 };
 
 /// The results JSON of `run`, without what names the file or measures speed.
@@ -535,5 +536,78 @@ fn manifest_workloads_meet_the_scenario_rules() {
         w.message
             .starts_with("`web` (from the manifest): 4 replicas but at most 3"),
         "{w}"
+    );
+}
+
+/// Issue 16: an apps/v1 StatefulSet is read as a workload of `kind:
+/// statefulset`, with its PodDisruptionBudget, and a `volumeClaimTemplates`
+/// entry as a zonal `volume` (attached in 30 s, detached by force after
+/// Kubernetes' 6 minutes); not simulated yet, the scenario is refused at its
+/// `manifest` until it is.
+#[test]
+fn a_statefulset_is_read_and_refused_until_simulated() {
+    let statefulset = deployment("  serviceName: web\n", "")
+        .replace("kind: Deployment", "kind: StatefulSet")
+        + "  volumeClaimTemplates:\n    - metadata: { name: data }\n      spec:\n        \
+           accessModes: [ReadWriteOnce]\n        resources: { requests: { storage: 10Gi } }\n";
+    let manifest = format!("{statefulset}---\n{PDB}");
+    let scenario = format!("{BASE}workloads:\n  - manifest: m.yaml\n");
+    let dir = Dir::new(
+        "statefulset",
+        &[("s.yaml", &scenario), ("m.yaml", &manifest)],
+    );
+    let source = dir.file("s.yaml");
+    let s = kubenines::scenario::parse_str_unsimulated(
+        &scenario,
+        &source,
+        kubenines::scenario::Format::Yaml,
+    )
+    .unwrap_or_else(|e| panic!("{}", e[0]));
+    let w = &s.workloads[0];
+    assert_eq!(
+        (w.name.as_str(), w.replicas, w.min_available),
+        ("web", 3, 2)
+    );
+    assert_eq!(w.kind, WorkloadKind::StatefulSet);
+    assert_eq!(
+        w.volume,
+        Some(Volume {
+            zonal: true,
+            attach: Distribution::Fixed(30.0),
+            force_detach: 360.0,
+        })
+    );
+    // Without claim templates, no volume; still a StatefulSet.
+    let (_dir, loaded) = with_manifest(
+        "statefulset-plain",
+        &statefulset[..statefulset.find("  volumeClaimTemplates").unwrap()],
+    );
+    let err = loaded.unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("workloads[0].manifest"), "{err}");
+    assert!(
+        err.message
+            .starts_with("`kind: statefulset` is parsed but not simulated yet"),
+        "{err}"
+    );
+    let err = load(Path::new(&source)).unwrap_err();
+    assert_eq!(err.file, source, "{err}");
+    assert_eq!(err.key.as_deref(), Some("workloads[0].manifest"), "{err}");
+    let line = scenario
+        .lines()
+        .position(|l| l.contains("manifest:"))
+        .unwrap()
+        + 1;
+    assert_eq!(err.line, Some(line as u32), "{err}");
+    assert!(err.message.contains("not simulated yet"), "{err}");
+    // A StatefulSet of another apiVersion says which one to use.
+    let (dir, loaded) = with_manifest(
+        "statefulset-beta",
+        &statefulset.replace("apps/v1", "apps/v1beta2"),
+    );
+    let err = loaded.unwrap_err();
+    assert_located(&err, &dir, &statefulset, "apiVersion", "apiVersion");
+    assert!(
+        err.message.contains("use `apps/v1` for a StatefulSet"),
+        "{err}"
     );
 }

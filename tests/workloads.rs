@@ -21,6 +21,9 @@ fn with_workers(mut s: Scenario, nodes: u32, node: HostSpec) -> Scenario {
         node,
         node_monitor_grace_period: GRACE,
         eviction_timeout: EVICTION,
+        out_of_service: None,
+        capacity: None,
+        replacement: None,
     });
     s
 }
@@ -37,6 +40,9 @@ fn workload(replicas: u32, min_available: u32, anti_affinity: AntiAffinity) -> W
         preferred: Preferred::default(),
         rolling_update: None,
         progress_deadline: None,
+        kind: WorkloadKind::Deployment,
+        volume: None,
+        requests: Resources::default(),
     }
 }
 

@@ -2,7 +2,7 @@
 //! types (generated from Kubernetes' OpenAPI spec, here of Kubernetes 1.33).
 
 pub use k8s_openapi;
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use serde_json::Value;
 
@@ -11,6 +11,7 @@ use serde_json::Value;
 pub enum Object {
     Deployment(Box<Deployment>),
     ReplicaSet(Box<ReplicaSet>),
+    StatefulSet(Box<StatefulSet>),
     PodDisruptionBudget(Box<PodDisruptionBudget>),
 }
 
@@ -28,6 +29,7 @@ pub fn read(api_version: &str, kind: &str, document: &Value) -> Option<Result<Ob
     Some(match (api_version, kind) {
         ("apps/v1", "Deployment") => typed(document).map(|o| Object::Deployment(Box::new(o))),
         ("apps/v1", "ReplicaSet") => typed(document).map(|o| Object::ReplicaSet(Box::new(o))),
+        ("apps/v1", "StatefulSet") => typed(document).map(|o| Object::StatefulSet(Box::new(o))),
         ("policy/v1", "PodDisruptionBudget") => {
             typed(document).map(|o| Object::PodDisruptionBudget(Box::new(o)))
         }

@@ -1,8 +1,10 @@
 //! Kubernetes manifests as workloads: `workloads: - manifest: web.yaml`.
 //!
 //! A manifest is a YAML file as kubectl writes it: one or more documents,
-//! each an object or a `kind: List` of them. Its apps/v1 Deployments and
-//! ReplicaSets become workloads (in file order), read with Kubernetes' own
+//! each an object or a `kind: List` of them. Its apps/v1 Deployments,
+//! ReplicaSets and StatefulSets (issue 16: parsed, not simulated yet; a
+//! `volumeClaimTemplates` entry is a zonal `volume` attached in
+//! `MANIFEST_ATTACH`) become workloads (in file order), read with Kubernetes' own
 //! types (k8s-openapi, in crates/kubenines-k8s); each takes its
 //! `min_available` from the policy/v1 PodDisruptionBudget of the same files
 //! that selects its pod template's labels. What a workload cannot express
@@ -26,7 +28,8 @@ use super::load::{self, Format};
 use super::locate;
 use super::raw::{IntOrPercent, RawScenario, parse_whole_percent};
 use super::types::{
-    AntiAffinity, DEFAULT_ROLLOUT_PERCENT, Preferred, RollingUpdate, ScenarioWarning, Workload,
+    AntiAffinity, DEFAULT_FORCE_DETACH, DEFAULT_ROLLOUT_PERCENT, Preferred, Resources,
+    RollingUpdate, ScenarioWarning, Volume, Workload, WorkloadKind,
 };
 use super::validate::{MAX_REPLICAS, desired_healthy, name_problem};
 
@@ -138,7 +141,7 @@ struct Origin {
     prefix: String,
 }
 
-/// A Deployment or ReplicaSet, as far as kubenines reads it.
+/// A Deployment, ReplicaSet or StatefulSet, as far as kubenines reads it.
 struct Controller {
     origin: Origin,
     kind: &'static str,
@@ -151,7 +154,14 @@ struct Controller {
     rolling_update: Option<(Option<IntOrString>, Option<IntOrString>)>,
     /// `spec.progressDeadlineSeconds`.
     progress_deadline: Option<i32>,
+    /// A StatefulSet's `spec.volumeClaimTemplates` is not empty.
+    claims_volumes: bool,
 }
+
+/// Seconds to attach the volume of a StatefulSet read from a manifest (a
+/// `volumeClaimTemplates` entry), which the manifest cannot say: a cloud
+/// block disk's attachment takes some tens of seconds.
+pub(crate) const MANIFEST_ATTACH: f64 = 30.0;
 
 struct Budget {
     origin: Origin,
@@ -339,7 +349,7 @@ impl Reader<'_> {
             }
             None => {
                 let (key, why) = match kind {
-                    "Deployment" | "ReplicaSet" => {
+                    "Deployment" | "ReplicaSet" | "StatefulSet" => {
                         ("apiVersion", format!("use `apps/v1` for a {kind}"))
                     }
                     "PodDisruptionBudget" => (
@@ -353,8 +363,8 @@ impl Reader<'_> {
                     key,
                     format!(
                         "`{api_version}` `{kind}` is not an object kubenines reads (apps/v1 \
-                         Deployment and ReplicaSet, policy/v1 PodDisruptionBudget, and a v1 List \
-                         of them); {why}"
+                         Deployment, ReplicaSet and StatefulSet, policy/v1 PodDisruptionBudget, \
+                         and a v1 List of them); {why}"
                     ),
                 ));
             }
@@ -381,6 +391,7 @@ impl Reader<'_> {
                         .and_then(|s| s.rolling_update.as_ref())
                         .map(|r| (r.max_surge.clone(), r.max_unavailable.clone())),
                     progress_deadline: spec.progress_deadline_seconds,
+                    claims_volumes: false,
                 });
             }
             Object::ReplicaSet(r) => {
@@ -395,6 +406,24 @@ impl Reader<'_> {
                     recreate: false,
                     rolling_update: None,
                     progress_deadline: None,
+                    claims_volumes: false,
+                });
+            }
+            Object::StatefulSet(s) => {
+                let spec = s.spec.unwrap_or_default();
+                controllers.push(Controller {
+                    origin,
+                    kind: "StatefulSet",
+                    metadata: s.metadata,
+                    replicas: spec.replicas,
+                    selector: Some(spec.selector),
+                    template: Some(spec.template),
+                    recreate: false,
+                    rolling_update: None,
+                    progress_deadline: None,
+                    claims_volumes: spec
+                        .volume_claim_templates
+                        .is_some_and(|claims| !claims.is_empty()),
                 });
             }
             Object::PodDisruptionBudget(p) => budgets.push(Budget {
@@ -419,7 +448,9 @@ impl Reader<'_> {
             return Err(self.error(
                 &origin,
                 "",
-                "holds no Deployment or ReplicaSet (apps/v1); a manifest workload needs one".into(),
+                "holds no Deployment, ReplicaSet or StatefulSet (apps/v1); a manifest workload \
+                 needs one"
+                    .into(),
             ));
         }
         let mut out = Vec::with_capacity(controllers.len());
@@ -615,7 +646,7 @@ impl Reader<'_> {
         Ok(Some(RollingUpdate::resolve(surge, unavailable, replicas)))
     }
 
-    /// A Deployment or ReplicaSet as a workload (its `min_available` 1 until
+    /// A Deployment, ReplicaSet or StatefulSet as a workload (its `min_available` 1 until
     /// a budget says otherwise), and its pod template's labels.
     fn workload(
         &mut self,
@@ -694,6 +725,21 @@ impl Reader<'_> {
             preferred: Preferred::default(),
             rolling_update,
             progress_deadline,
+            kind: if c.kind == "StatefulSet" {
+                WorkloadKind::StatefulSet
+            } else {
+                WorkloadKind::Deployment
+            },
+            // A claim template gives each replica a volume: a cloud block
+            // disk, zonal, attached in `MANIFEST_ATTACH` (the manifest
+            // cannot say how long), detached by force after Kubernetes'
+            // default wait.
+            volume: c.claims_volumes.then_some(Volume {
+                zonal: true,
+                attach: Distribution::Fixed(MANIFEST_ATTACH),
+                force_detach: DEFAULT_FORCE_DETACH,
+            }),
+            requests: Resources::default(),
         };
         self.unsupported(o, &what, &pod);
         self.spread(o, &what, &pod, &labels, &mut workload)?;

@@ -16,6 +16,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 
 use super::dist::Distribution;
 use super::duration::parse_duration;
+use super::quantity::{CpuQuantity, MemoryQuantity};
 
 /// A scenario file.
 #[derive(Debug, serde::Deserialize, JsonSchema)]
@@ -59,6 +60,48 @@ pub struct RawScenario {
     /// until it is rolled back.
     #[schemars(length(max = 64))]
     pub changes: Option<Vec<RawChange>>,
+    /// The cluster autoscaler over the workers: adds a worker when pods are
+    /// Pending for want of room, removes one that has been unneeded long
+    /// enough. Requires `workers`. Parsed and validated; not simulated yet
+    /// (issue 16): a scenario with it is refused.
+    pub autoscaler: Option<RawAutoscaler>,
+}
+
+/// The cluster autoscaler.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `scale_up`, `max_workers` and `scale_down_after`"
+)]
+#[schemars(rename = "Autoscaler")]
+pub struct RawAutoscaler {
+    /// Time from a pod going Pending for want of room to a new worker having
+    /// joined (the cloud's provisioning included), e.g.
+    /// `lognormal(median=3m, sigma=0.5)`; not `never`.
+    pub scale_up: DistValue,
+    /// The most workers the autoscaler keeps: at least `workers.nodes` (the
+    /// workers at the start), at most 1000.
+    #[schemars(range(min = 1, max = 1000))]
+    pub max_workers: u32,
+    /// Time a worker must be unneeded before it is removed (the autoscaler's
+    /// `--scale-down-unneeded-time`, 10 minutes by default there), above 0.
+    pub scale_down_after: DurationValue,
+}
+
+/// Failed hosts replaced by the cloud rather than repaired in place.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `after` and `provision`"
+)]
+#[schemars(rename = "Replacement")]
+pub struct RawReplacement {
+    /// Time from a host's failure until the cloud deletes its instance (and,
+    /// for a worker, its Node object); not `never`.
+    pub after: DistValue,
+    /// Time from the deletion until a new, empty host has joined; not `never`.
+    /// The old host's local data is lost.
+    pub provision: DistValue,
 }
 
 /// A change, rolled out every `every` to `target`.
@@ -303,6 +346,16 @@ pub struct RawControlPlane {
     /// kubeadm's certificates: they expire `lifetime` after they were last
     /// renewed, and an expired certificate takes the API down until renewed.
     pub certificates: Option<RawCertificates>,
+    /// Failed control-plane hosts are replaced rather than repaired in place:
+    /// `after` a failure the instance is deleted, and a new, empty host joins
+    /// `provision` later (its local data, a stacked etcd member's included, is
+    /// lost). Default: repaired in place. Parsed and validated; not simulated
+    /// yet (issue 16).
+    pub replacement: Option<RawReplacement>,
+    /// External topology only: failed etcd hosts are replaced as
+    /// `replacement` says (their data is lost). Default: repaired in place.
+    /// Parsed and validated; not simulated yet (issue 16).
+    pub etcd_replacement: Option<RawReplacement>,
 }
 
 /// The control plane's certificates (kubeadm's are valid one year).
@@ -387,13 +440,101 @@ pub struct RawWorkers {
     /// entry per worker. Default: round-robin over the zone's racks.
     #[schemars(inner(range(min = 1)))]
     pub rack_placement: Option<Vec<u32>>,
-    /// Failure and repair of each worker node.
-    pub node: RawHostSpec,
+    /// Failure and repair of each worker node, and what it can hold.
+    pub node: RawWorkerNodeSpec,
     /// Time from a node going down until the node controller marks it NotReady. Default `50s` (kube-controller-manager's default since Kubernetes 1.32).
     pub node_monitor_grace_period: Option<DurationValue>,
     /// Time from NotReady until the node's pods are evicted (the default NoExecute
     /// toleration). Default `300s`.
     pub eviction_timeout: Option<DurationValue>,
+    /// Time from a worker being marked NotReady until the operator taints it
+    /// `node.kubernetes.io/out-of-service` (its pods are then deleted and its
+    /// volumes detached at once), or `never`. Default `never`. Parsed and
+    /// validated; not simulated yet (issue 16).
+    pub out_of_service: Option<DistValue>,
+    /// Failed workers are replaced rather than repaired in place: `after` a
+    /// failure the instance and its Node object are deleted, and a new, empty
+    /// worker joins `provision` later. Default: repaired in place. Parsed and
+    /// validated; not simulated yet (issue 16).
+    pub replacement: Option<RawReplacement>,
+}
+
+/// Failure and repair of each worker node, and its allocatable resources.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `failure`, `repair` and `capacity`"
+)]
+#[schemars(rename = "WorkerNodeSpec")]
+pub struct RawWorkerNodeSpec {
+    /// Time from (re)start to the next failure; `never` for none.
+    pub failure: DistValue,
+    /// Time to repair; required unless `failure` is `never`.
+    pub repair: Option<DistValue>,
+    /// What one worker can hold: the scheduler places a pod only on a node
+    /// with room for its `requests`. Default: room for any pods. Parsed and
+    /// validated; not simulated yet (issue 16).
+    pub capacity: Option<RawCapacity>,
+}
+
+/// The allocatable resources of one worker node.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `cpu`, `memory` and `pods`"
+)]
+#[schemars(rename = "Capacity")]
+pub struct RawCapacity {
+    /// Allocatable CPU, a Kubernetes quantity such as `4` or `3500m`.
+    pub cpu: CpuQuantity,
+    /// Allocatable memory, a Kubernetes quantity such as `16Gi`.
+    pub memory: MemoryQuantity,
+    /// The most pods the node runs (the kubelet's `maxPods`), at least 1.
+    /// Default 110.
+    #[schemars(range(min = 1))]
+    pub pods: Option<u32>,
+}
+
+/// What each pod of a workload requests (`resources.requests`).
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, expecting = "a mapping with `cpu` and `memory`")]
+#[schemars(rename = "Requests")]
+pub struct RawRequests {
+    /// CPU, a Kubernetes quantity such as `250m` or `1`. Default 0.
+    pub cpu: Option<CpuQuantity>,
+    /// Memory, a Kubernetes quantity such as `512Mi`. Default 0.
+    pub memory: Option<MemoryQuantity>,
+}
+
+/// The controller of a workload's pods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(rename = "WorkloadKind")]
+pub enum RawWorkloadKind {
+    /// A Deployment: interchangeable pods.
+    Deployment,
+    /// A StatefulSet: pods with stable identities and their own volumes.
+    StatefulSet,
+}
+
+/// A persistent volume per replica (ReadWriteOnce).
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `zonal`, `attach` and `force_detach`"
+)]
+#[schemars(rename = "Volume")]
+pub struct RawVolume {
+    /// The volume lives in one zone (a cloud block disk), so its pod can only
+    /// run there. Default `true`.
+    pub zonal: Option<bool>,
+    /// Time to attach the volume to the pod's new node, e.g.
+    /// `lognormal(median=20s, sigma=0.5)`; not `never`.
+    pub attach: DistValue,
+    /// Time after which the volume of a node that is down is detached by
+    /// force (kube-controller-manager's `maxWaitForUnmountDuration`), above 0.
+    /// Default `6m`.
+    pub force_detach: Option<DurationValue>,
 }
 
 /// A Deployment: its replicas, when it counts as available, and where its pods
@@ -448,8 +589,19 @@ pub struct RawWorkload {
     /// Time a rollout may go without progress before it is rolled back
     /// (`spec.progressDeadlineSeconds`), e.g. `10m`. Default `600s`.
     pub progress_deadline: Option<DurationValue>,
+    /// `deployment` (default) or `statefulset`. Parsed and validated; a
+    /// StatefulSet is not simulated yet (issue 16).
+    pub kind: Option<RawWorkloadKind>,
+    /// A persistent volume for each replica (ReadWriteOnce): `zonal`, `attach`
+    /// and `force_detach`. Default: none. Parsed and validated; not simulated
+    /// yet (issue 16).
+    pub volume: Option<RawVolume>,
+    /// What each pod requests, `cpu` and `memory` (Kubernetes quantities);
+    /// placed only on a node with room for it (`workers.node.capacity`).
+    /// Default 0. Parsed and validated; not simulated yet (issue 16).
+    pub requests: Option<RawRequests>,
     /// Kubernetes manifests (a path, or a list of paths, relative to the scenario
-    /// file) whose apps/v1 Deployments and ReplicaSets become workloads, each with
+    /// file) whose apps/v1 Deployments, ReplicaSets and StatefulSets become workloads, each with
     /// the policy/v1 PodDisruptionBudget that selects it. Only `startup` may stand
     /// beside it.
     pub manifest: Option<RawManifestPaths>,

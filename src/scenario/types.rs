@@ -40,14 +40,17 @@ pub struct Scenario {
     pub cost: Option<Cost>,
     /// Changes, in the file's order (empty without `changes`).
     pub changes: Vec<Change>,
+    /// The cluster autoscaler over the workers; `None` when the file has no
+    /// `autoscaler` (issue 16: parsed and validated, not simulated yet).
+    pub autoscaler: Option<Autoscaler>,
     /// Settings Kubernetes accepts but cannot satisfy (replicas that can
     /// never all be placed, maintenance rounds longer than their interval).
     /// The scenario runs; the CLI prints these on stderr.
     pub warnings: Vec<ScenarioWarning>,
 }
 
-// By hand, so that a scenario without the keys added later (`changes`)
-// keeps the form, and so the content hash, it had.
+// By hand, so that a scenario without the keys added later (`changes`,
+// `autoscaler`) keeps the form, and so the content hash, it had.
 impl std::fmt::Debug for Scenario {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Scenario");
@@ -67,6 +70,9 @@ impl std::fmt::Debug for Scenario {
             .field("cost", &self.cost);
         if !self.changes.is_empty() {
             d.field("changes", &self.changes);
+        }
+        if let Some(a) = &self.autoscaler {
+            d.field("autoscaler", a);
         }
         d.field("warnings", &self.warnings).finish()
     }
@@ -113,7 +119,7 @@ pub struct ScenarioWarning {
 
 /// Worker nodes: hosts that run the workloads' pods (control-plane hosts do
 /// not: kubeadm taints them).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Workers {
     /// Workers worker-1..worker-N, 1 <= N <= MAX_HOSTS.
     pub nodes: u32,
@@ -126,7 +132,118 @@ pub struct Workers {
     pub node_monitor_grace_period: f64,
     /// Seconds from NotReady until its pods are evicted (default 300).
     pub eviction_timeout: f64,
+    /// Time from a worker being marked NotReady until the operator taints it
+    /// `node.kubernetes.io/out-of-service` (which lets its StatefulSet pods
+    /// and volumes go at once); `None`: never (the file's default, or
+    /// `never`). Issue 16: parsed and validated, not simulated yet.
+    pub out_of_service: Option<Distribution>,
+    /// What one worker node can hold (`workers.node.capacity`); `None`:
+    /// any number of pods, of any size, as before capacities existed.
+    /// Issue 16: parsed and validated, not simulated yet.
+    pub capacity: Option<NodeCapacity>,
+    /// Failed workers are replaced, not repaired in place; `None`:
+    /// repaired in place. Issue 16: parsed and validated, not simulated yet.
+    pub replacement: Option<Replacement>,
 }
+
+// By hand, so that workers without the keys added later (`out_of_service`,
+// `capacity`, `replacement`) keep the form, and so the content hash, they had.
+impl std::fmt::Debug for Workers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Workers");
+        d.field("nodes", &self.nodes)
+            .field("placement", &self.placement)
+            .field("node", &self.node)
+            .field("node_monitor_grace_period", &self.node_monitor_grace_period)
+            .field("eviction_timeout", &self.eviction_timeout);
+        if let Some(o) = &self.out_of_service {
+            d.field("out_of_service", o);
+        }
+        if let Some(c) = &self.capacity {
+            d.field("capacity", c);
+        }
+        if let Some(r) = &self.replacement {
+            d.field("replacement", r);
+        }
+        d.finish()
+    }
+}
+
+/// The allocatable resources of one worker node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeCapacity {
+    /// CPU, in millicores.
+    pub cpu_millicores: u64,
+    /// Memory, in bytes.
+    pub memory_bytes: u64,
+    /// The most pods the node runs, >= 1 (default [`DEFAULT_MAX_PODS`]).
+    pub pods: u32,
+}
+
+/// The kubelet's default `maxPods`.
+pub const DEFAULT_MAX_PODS: u32 = 110;
+
+/// What one pod of a workload requests (`resources.requests`, summed over
+/// its containers); zero for what is not given.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Resources {
+    /// CPU, in millicores.
+    pub cpu_millicores: u64,
+    /// Memory, in bytes.
+    pub memory_bytes: u64,
+}
+
+/// Failed hosts of a class are replaced by the cloud rather than repaired in
+/// place: `after` a host's failure its instance is deleted (a worker's Node
+/// object too), and a new, empty host joins `provision` later; the old
+/// host's local data is lost.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Replacement {
+    /// Time from a host's failure until its instance is deleted; not `never`.
+    pub after: Distribution,
+    /// Time from the deletion until the new host has joined; not `never`.
+    pub provision: Distribution,
+}
+
+/// The cluster autoscaler: adds workers when pods are Pending and removes
+/// under-used ones.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Autoscaler {
+    /// Time from a pod going Pending for want of a node to a new worker
+    /// having joined; not `never`.
+    pub scale_up: Distribution,
+    /// The most workers, `workers.nodes` <= max_workers <= `MAX_HOSTS`.
+    pub max_workers: u32,
+    /// Seconds a worker must be unneeded before it is removed, > 0.
+    pub scale_down_after: f64,
+}
+
+/// Which controller runs a workload's pods.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WorkloadKind {
+    /// A Deployment (the default): interchangeable pods, replaced anywhere.
+    #[default]
+    Deployment,
+    /// A StatefulSet: pods with stable identities, each replaced only once
+    /// the old one is known gone.
+    StatefulSet,
+}
+
+/// A persistent volume of each replica (ReadWriteOnce).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Volume {
+    /// The volume lives in one zone (a cloud block disk), so its pod can run
+    /// only there (default true).
+    pub zonal: bool,
+    /// Time to attach the volume to a pod's new node; not `never`.
+    pub attach: Distribution,
+    /// Seconds after which an unmounted volume of a node that is down is
+    /// detached by force, > 0 (default [`DEFAULT_FORCE_DETACH`]).
+    pub force_detach: f64,
+}
+
+/// kube-controller-manager's `maxWaitForUnmountDuration`: 6 minutes.
+pub const DEFAULT_FORCE_DETACH: f64 = 360.0;
 
 /// Required pod anti-affinity of a workload's replicas.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,6 +285,13 @@ pub struct Workload {
     pub rolling_update: Option<RollingUpdate>,
     /// Seconds a rollout may go without progress; `None`: 600.
     pub progress_deadline: Option<f64>,
+    /// Deployment (default) or StatefulSet. Issue 16: parsed and
+    /// validated, not simulated yet.
+    pub kind: WorkloadKind,
+    /// Each replica's persistent volume; `None`: none. Issue 16.
+    pub volume: Option<Volume>,
+    /// Each pod's requests (zero by default). Issue 16.
+    pub requests: Resources,
 }
 
 /// A Deployment's rolling update, in pods.
@@ -257,7 +381,8 @@ impl std::fmt::Debug for Preferred {
 }
 
 // By hand, so that a workload without the keys added later (`host_spread`,
-// preferred rules) keeps the form, and so the content hash, it had.
+// preferred rules, `rolling_update`, `progress_deadline`, `kind`, `volume`,
+// `requests`) keeps the form, and so the content hash, it had.
 impl std::fmt::Debug for Workload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Workload");
@@ -278,6 +403,15 @@ impl std::fmt::Debug for Workload {
         }
         if let Some(p) = &self.progress_deadline {
             d.field("progress_deadline", p);
+        }
+        if self.kind != WorkloadKind::Deployment {
+            d.field("kind", &self.kind);
+        }
+        if let Some(v) = &self.volume {
+            d.field("volume", v);
+        }
+        if self.requests != Resources::default() {
+            d.field("requests", &self.requests);
         }
         d.finish()
     }
@@ -476,10 +610,18 @@ pub struct ControlPlane {
     pub etcd_member: Option<HostSpec>,
     /// The certificates' lifetime and renewal; `None`: they never expire.
     pub certificates: Option<Certificates>,
+    /// Failed control-plane hosts are replaced, not repaired in place;
+    /// `None`: repaired in place. Issue 16: parsed and validated, not
+    /// simulated yet.
+    pub replacement: Option<Replacement>,
+    /// Failed external etcd hosts are replaced (external topology only);
+    /// `None`: repaired in place. Issue 16, as `replacement`.
+    pub etcd_replacement: Option<Replacement>,
 }
 
 // By hand, so that a control plane without the keys added later
-// (`certificates`) keeps the form, and so the content hash, it had.
+// (`certificates`, `replacement`, `etcd_replacement`) keeps the form, and
+// so the content hash, it had.
 impl std::fmt::Debug for ControlPlane {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ControlPlane");
@@ -499,6 +641,12 @@ impl std::fmt::Debug for ControlPlane {
             .field("etcd_member", &self.etcd_member);
         if let Some(c) = &self.certificates {
             d.field("certificates", c);
+        }
+        if let Some(r) = &self.replacement {
+            d.field("replacement", r);
+        }
+        if let Some(r) = &self.etcd_replacement {
+            d.field("etcd_replacement", r);
         }
         d.finish()
     }
@@ -742,10 +890,25 @@ impl ControlPlane {
     }
 }
 
+impl ControlPlane {
+    /// When etcd's hosts are replaced on failure (their data lost every
+    /// time), the key that says so: `control_plane.replacement` when
+    /// stacked, `control_plane.etcd_replacement` when external.
+    pub fn etcd_replacement_key(&self) -> Option<&'static str> {
+        match (&self.etcd_hosts, &self.replacement, &self.etcd_replacement) {
+            (None, Some(_), _) => Some("control_plane.replacement"),
+            (Some(_), _, Some(_)) => Some("control_plane.etcd_replacement"),
+            _ => None,
+        }
+    }
+}
+
 impl Scenario {
-    /// Whether etcd data can be lost at all: a host's disk, or a disaster.
-    /// When it can, `recovery` is present.
+    /// Whether etcd data can be lost at all: a host's disk (or its
+    /// replacement), or a disaster. When it can, `recovery` is present.
     pub fn can_lose_data(&self) -> bool {
-        self.control_plane.etcd_disk_loss() > 0.0 || !self.disasters.is_empty()
+        self.control_plane.etcd_disk_loss() > 0.0
+            || self.control_plane.etcd_replacement_key().is_some()
+            || !self.disasters.is_empty()
     }
 }

@@ -71,6 +71,8 @@ pub fn stacked(n: u32, node: HostSpec) -> Scenario {
             apiserver: None,
             etcd_member: None,
             certificates: None,
+            replacement: None,
+            etcd_replacement: None,
         },
         workers: None,
         workloads: Vec::new(),
@@ -81,6 +83,7 @@ pub fn stacked(n: u32, node: HostSpec) -> Scenario {
         slos: Vec::new(),
         cost: None,
         changes: Vec::new(),
+        autoscaler: None,
         warnings: Vec::new(),
     }
 }
