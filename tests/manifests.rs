@@ -542,10 +542,9 @@ fn manifest_workloads_meet_the_scenario_rules() {
 /// Issue 16: an apps/v1 StatefulSet is read as a workload of `kind:
 /// statefulset`, with its PodDisruptionBudget, and a `volumeClaimTemplates`
 /// entry as a zonal `volume` (attached in 30 s, detached by force after
-/// Kubernetes' 6 minutes); not simulated yet, the scenario is refused at its
-/// `manifest` until it is.
+/// Kubernetes' 6 minutes).
 #[test]
-fn a_statefulset_is_read_and_refused_until_simulated() {
+fn a_statefulset_is_read() {
     let statefulset = deployment("  serviceName: web\n", "")
         .replace("kind: Deployment", "kind: StatefulSet")
         + "  volumeClaimTemplates:\n    - metadata: { name: data }\n      spec:\n        \
@@ -577,28 +576,16 @@ fn a_statefulset_is_read_and_refused_until_simulated() {
             force_detach: 360.0,
         })
     );
+    // Simulated: the scenario loads as it is.
+    load(Path::new(&source)).unwrap_or_else(|e| panic!("{e}"));
     // Without claim templates, no volume; still a StatefulSet.
     let (_dir, loaded) = with_manifest(
         "statefulset-plain",
         &statefulset[..statefulset.find("  volumeClaimTemplates").unwrap()],
     );
-    let err = loaded.unwrap_err();
-    assert_eq!(err.key.as_deref(), Some("workloads[0].manifest"), "{err}");
-    assert!(
-        err.message
-            .starts_with("`kind: statefulset` is parsed but not simulated yet"),
-        "{err}"
-    );
-    let err = load(Path::new(&source)).unwrap_err();
-    assert_eq!(err.file, source, "{err}");
-    assert_eq!(err.key.as_deref(), Some("workloads[0].manifest"), "{err}");
-    let line = scenario
-        .lines()
-        .position(|l| l.contains("manifest:"))
-        .unwrap()
-        + 1;
-    assert_eq!(err.line, Some(line as u32), "{err}");
-    assert!(err.message.contains("not simulated yet"), "{err}");
+    let s = loaded.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.workloads[0].kind, WorkloadKind::StatefulSet);
+    assert_eq!(s.workloads[0].volume, None);
     // A StatefulSet of another apiVersion says which one to use.
     let (dir, loaded) = with_manifest(
         "statefulset-beta",

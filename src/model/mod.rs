@@ -548,8 +548,17 @@ impl Model {
                     host_spread: w.host_spread,
                     prefer_zone: w.preferred.zone,
                     prefer_rack: w.preferred.rack,
-                    stateful: false,
-                    volume: None,
+                    stateful: w.kind == crate::scenario::WorkloadKind::StatefulSet,
+                    volume: match &w.volume {
+                        Some(v) => Some(VolumeModel {
+                            zonal: v.zonal,
+                            attach: sampler(&v.attach).map_err(|e| {
+                                BuildError(format!("workload {}: volume.attach: {e}", w.name))
+                            })?,
+                            force_detach: v.force_detach,
+                        }),
+                        None => None,
+                    },
                 })
             })
             .collect::<Result<Vec<_>, BuildError>>()?;
@@ -575,9 +584,39 @@ impl Model {
             disk_loss.push(etcd.disk_loss);
         }
         disk_loss.resize(host_classes.len(), 0.0);
-        let replacement: Vec<Option<ReplacementModel>> = vec![None; host_classes.len()];
         let build = |what: &str, d: &Distribution| {
             sampler(d).map_err(|e| BuildError(format!("{what}: {e}")))
+        };
+        // Per class: control plane, external etcd (if any), workers (if any).
+        let mut replacement: Vec<Option<ReplacementModel>> = vec![None; host_classes.len()];
+        let replaced = |key: &str, r: &Option<crate::scenario::Replacement>| {
+            r.as_ref()
+                .map(|r| {
+                    Ok::<_, BuildError>(ReplacementModel {
+                        after: build(&format!("{key}.after"), &r.after)?,
+                        provision: build(&format!("{key}.provision"), &r.provision)?,
+                    })
+                })
+                .transpose()
+        };
+        replacement[0] = replaced("control_plane.replacement", &cp.replacement)?;
+        if cp.etcd_hosts.is_some() {
+            replacement[1] = replaced("control_plane.etcd_replacement", &cp.etcd_replacement)?;
+        }
+        if let Some(w) = &s.workers {
+            let last = replacement.len() - 1;
+            replacement[last] = replaced("workers.replacement", &w.replacement)?;
+        }
+        // A replaced host's successor joins empty: its etcd member's data is
+        // lost at every failure, as with disk_loss 1.
+        for (loss, r) in disk_loss.iter_mut().zip(&replacement) {
+            if r.is_some() {
+                *loss = 1.0;
+            }
+        }
+        let out_of_service = match s.workers.as_ref().and_then(|w| w.out_of_service.as_ref()) {
+            Some(d) => Some(build("workers.out_of_service", d)?),
+            None => None,
         };
         let member_replace = match &cp.etcd.member_replace {
             Some(d) => Some(build("control_plane.etcd.member_replace", d)?),
@@ -704,7 +743,7 @@ impl Model {
             maintenance,
             lazy_readiness: true,
             replacement,
-            out_of_service: None,
+            out_of_service,
             disk_loss,
             member_replace,
             backups: s

@@ -466,39 +466,12 @@ fn refuse_unsimulated(scenario: &Scenario, workload_keys: &[WorkloadKey]) -> Vec
         ));
     };
     for (w, key) in scenario.workloads.iter().zip(workload_keys) {
-        if w.kind == WorkloadKind::StatefulSet {
-            refuse(key.at("kind"), "`kind: statefulset`");
-        }
-        if w.volume.is_some() {
-            refuse(key.at("volume"), "a workload's `volume`");
-        }
         if w.requests != Default::default() {
             refuse(key.at("requests"), "a workload's `requests`");
         }
     }
-    if let Some(w) = &scenario.workers {
-        if w.out_of_service.is_some() {
-            refuse("workers.out_of_service".into(), "`out_of_service`");
-        }
-        if w.capacity.is_some() {
-            refuse("workers.node.capacity".into(), "`capacity`");
-        }
-        if w.replacement.is_some() {
-            refuse("workers.replacement".into(), "`replacement` of workers");
-        }
-    }
-    let cp = &scenario.control_plane;
-    if cp.replacement.is_some() {
-        refuse(
-            "control_plane.replacement".into(),
-            "`replacement` of control-plane hosts",
-        );
-    }
-    if cp.etcd_replacement.is_some() {
-        refuse(
-            "control_plane.etcd_replacement".into(),
-            "`etcd_replacement`",
-        );
+    if scenario.workers.as_ref().is_some_and(|w| w.capacity.is_some()) {
+        refuse("workers.node.capacity".into(), "`capacity`");
     }
     if scenario.autoscaler.is_some() {
         refuse("autoscaler".into(), "the cluster `autoscaler`");

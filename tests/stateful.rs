@@ -1,0 +1,243 @@
+//! StatefulSets, volumes, out-of-service taints and replaced workers
+//! (docs/model.md, "StatefulSets, volumes and replaced hosts"), each on a
+//! deterministic timeline: fixed durations, one worker (or one zone's
+//! workers) failing at a fixed time, everything else perfect, so that each
+//! outage has an exact length.
+
+mod common;
+
+use common::*;
+use kubenines::engine::Sampler;
+use kubenines::model::{Cluster, Lifecycle, Model, ReplacementModel};
+use kubenines::scenario::*;
+
+const GRACE: f64 = 40.0;
+const EVICTION: f64 = 300.0;
+const STARTUP: f64 = 20.0;
+const ATTACH: f64 = 45.0;
+const FORCE_DETACH: f64 = 360.0;
+const FAIL_AT: f64 = 100.0 * DAY;
+
+/// One perfect control-plane host; `workers` perfect workers over `zones`
+/// zones (worker k in zone k % zones); a 200-day horizon.
+fn cluster(workers: u32, zones: u32) -> Scenario {
+    let mut s = with_zones(
+        stacked(1, perfect()),
+        zones,
+        Distribution::Never,
+        Distribution::Never,
+    );
+    s.simulation.horizon = 200.0 * DAY;
+    s.workers = Some(Workers {
+        nodes: workers,
+        placement: (0..workers).map(|i| i % zones).collect(),
+        node: perfect(),
+        node_monitor_grace_period: GRACE,
+        eviction_timeout: EVICTION,
+        out_of_service: None,
+        capacity: None,
+        replacement: None,
+    });
+    s
+}
+
+fn workload(kind: WorkloadKind, replicas: u32, zonal: Option<bool>) -> Workload {
+    Workload {
+        name: "db".into(),
+        replicas,
+        min_available: replicas,
+        startup: fixed(STARTUP),
+        anti_affinity: AntiAffinity::Host,
+        zone_spread: None,
+        host_spread: None,
+        preferred: Preferred::default(),
+        rolling_update: None,
+        progress_deadline: None,
+        kind,
+        volume: zonal.map(|zonal| Volume {
+            zonal,
+            attach: fixed(ATTACH),
+            force_detach: FORCE_DETACH,
+        }),
+        requests: Resources::default(),
+    }
+}
+
+/// The workers in `failing` fail at FAIL_AT and are repaired after
+/// `repair` (or replaced, with `replacement`); every other worker is perfect.
+fn fail_workers(
+    model: &mut Model,
+    failing: &[usize],
+    repair: f64,
+    replacement: Option<(f64, f64)>,
+) {
+    let perfect = model.host_classes.len() as u8;
+    model.host_classes.push(Lifecycle {
+        failure: Sampler::Never,
+        repair: Sampler::Never,
+    });
+    model.host_classes.push(Lifecycle {
+        failure: Sampler::fixed(FAIL_AT).unwrap(),
+        repair: Sampler::fixed(repair).unwrap(),
+    });
+    model.disk_loss.resize(model.host_classes.len(), 0.0);
+    model.replacement.push(None);
+    model
+        .replacement
+        .push(replacement.map(|(after, provision)| ReplacementModel {
+            after: Sampler::fixed(after).unwrap(),
+            provision: Sampler::fixed(provision).unwrap(),
+        }));
+    let first = model.first_worker as usize;
+    for (k, host) in model.hosts[first..].iter_mut().enumerate() {
+        host.class = if failing.contains(&k) {
+            perfect + 1
+        } else {
+            perfect
+        };
+    }
+}
+
+/// Lengths of the ended outages of `workload/db`, and its mean
+/// unavailability, over `replications`.
+fn outages(model: &Model, replications: u64) -> (Vec<f64>, f64) {
+    let index = model
+        .indicator_keys()
+        .iter()
+        .position(|k| k == "workload/db")
+        .expect("indicator");
+    let mut cluster = Cluster::new(model);
+    let mut found = Vec::new();
+    for r in 0..replications {
+        cluster.run(r, |i, d| {
+            if i == index {
+                found.push(d);
+            }
+        });
+    }
+    let r = run_model(model, replications);
+    (found, indicator(&r, "workload/db").unavailability.mean)
+}
+
+fn assert_all(outages: &[f64], exact: f64, what: &str) {
+    assert!(!outages.is_empty(), "{what}: no outages to check");
+    for &d in outages {
+        assert!(
+            (d - exact).abs() <= 1e-6 * exact,
+            "{what}: an outage of {d} s, expected {exact} s"
+        );
+    }
+}
+
+const NEVER: f64 = 1000.0 * DAY;
+
+/// A StatefulSet's pod on a worker that never returns, replaced `after`
+/// A: the lifecycle eviction (at grace + eviction_timeout, before A) leaves
+/// it alone; the Node's deletion at A frees it and detaches its volume at
+/// once, so it is back after exactly A + attach + startup.
+#[test]
+fn a_statefulset_pod_moves_when_its_node_is_deleted() {
+    let after = 600.0;
+    let mut s = cluster(4, 1);
+    s.workloads = vec![workload(WorkloadKind::StatefulSet, 3, Some(true))];
+    let mut model = Model::build(&s).unwrap();
+    fail_workers(&mut model, &[0], NEVER, Some((after, NEVER)));
+    let (found, _) = outages(&model, 64);
+    assert_all(&found, after + ATTACH + STARTUP, "deleted Node");
+}
+
+/// The same without replacement and without an out-of-service taint: the
+/// pod waits for its node, which never returns; down from the failure to
+/// the horizon, half of it, in every run (three replicas on three workers,
+/// all needed).
+#[test]
+fn a_statefulset_pod_on_a_dead_node_waits_for_ever() {
+    let mut s = cluster(3, 1);
+    s.workloads = vec![workload(WorkloadKind::StatefulSet, 3, Some(true))];
+    let mut model = Model::build(&s).unwrap();
+    fail_workers(&mut model, &[0], NEVER, None);
+    let (found, unavailability) = outages(&model, 16);
+    assert!(found.is_empty(), "{found:?}");
+    assert!((unavailability - 0.5).abs() < 1e-12, "{unavailability}");
+}
+
+/// The operator's out-of-service taint, O after NotReady, lets the pod go
+/// and detaches its volume at once: back after grace + O + attach + startup.
+#[test]
+fn an_out_of_service_taint_frees_a_statefulset_pod() {
+    let taint = 900.0;
+    let mut s = cluster(4, 1);
+    if let Some(w) = &mut s.workers {
+        w.out_of_service = Some(fixed(taint));
+    }
+    s.workloads = vec![workload(WorkloadKind::StatefulSet, 3, Some(true))];
+    let mut model = Model::build(&s).unwrap();
+    fail_workers(&mut model, &[0], NEVER, None);
+    let (found, _) = outages(&model, 64);
+    assert_all(&found, GRACE + taint + ATTACH + STARTUP, "out-of-service");
+}
+
+/// A StatefulSet's pod on a worker repaired in place after R returns with
+/// it: its volume never left the node, so only startup follows.
+#[test]
+fn a_statefulset_pod_returns_with_its_node() {
+    let repair = 4.0 * 3600.0;
+    let mut s = cluster(4, 1);
+    s.workloads = vec![workload(WorkloadKind::StatefulSet, 3, Some(true))];
+    let mut model = Model::build(&s).unwrap();
+    fail_workers(&mut model, &[0], repair, None);
+    let (found, _) = outages(&model, 64);
+    assert_all(&found, repair + STARTUP, "node back");
+}
+
+/// A Deployment's pod with a volume is evicted at grace +
+/// eviction_timeout, but its replacement waits for the volume's forced
+/// detach (force_detach later), then attaches it and starts.
+#[test]
+fn a_deployment_with_a_volume_waits_for_the_forced_detach() {
+    let mut s = cluster(4, 1);
+    s.workloads = vec![workload(WorkloadKind::Deployment, 3, Some(false))];
+    let mut model = Model::build(&s).unwrap();
+    fail_workers(&mut model, &[0], NEVER, None);
+    let (found, _) = outages(&model, 64);
+    assert_all(
+        &found,
+        GRACE + EVICTION + FORCE_DETACH + ATTACH + STARTUP,
+        "forced detach",
+    );
+    // Without a volume, as before: grace, eviction, startup.
+    s.workloads = vec![workload(WorkloadKind::Deployment, 3, None)];
+    let mut model = Model::build(&s).unwrap();
+    fail_workers(&mut model, &[0], NEVER, None);
+    let (found, _) = outages(&model, 64);
+    assert_all(&found, GRACE + EVICTION + STARTUP, "no volume");
+}
+
+/// Zone 1's workers (1 and 3 of four over two zones) down for a fixed 4 h:
+/// a pod whose zonal volume is in zone 1 waits for the zone, then attaches
+/// and starts: 4 h + attach + startup. With a regional volume it moves to
+/// zone 2 after the forced detach.
+#[test]
+fn a_zonal_volume_keeps_its_pod_in_its_zone() {
+    let outage = 4.0 * 3600.0;
+    let mut s = cluster(4, 2);
+    s.workloads = vec![workload(WorkloadKind::Deployment, 1, Some(true))];
+    let mut model = Model::build(&s).unwrap();
+    fail_workers(&mut model, &[0, 2], outage, None);
+    let (found, _) = outages(&model, 64);
+    assert_all(&found, outage + ATTACH + STARTUP, "zonal");
+
+    s.workloads = vec![workload(WorkloadKind::Deployment, 1, Some(false))];
+    let mut model = Model::build(&s).unwrap();
+    fail_workers(&mut model, &[0, 2], outage, None);
+    let (found, _) = outages(&model, 64);
+    // The second of the zone's two nodes is evicted 10 s after the first.
+    for &d in &found {
+        let first = GRACE + EVICTION + FORCE_DETACH + ATTACH + STARTUP;
+        assert!(
+            (d - first).abs() < 1e-6 || (d - first - 10.0).abs() < 1e-6,
+            "regional: an outage of {d} s"
+        );
+    }
+    assert!(!found.is_empty());
+}
