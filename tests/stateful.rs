@@ -241,3 +241,75 @@ fn a_zonal_volume_keeps_its_pod_in_its_zone() {
     }
     assert!(!found.is_empty());
 }
+
+fn with_capacity(s: &mut Scenario, cpu: u64, memory: u64, pods: u32) {
+    if let Some(w) = &mut s.workers {
+        w.capacity = Some(NodeCapacity {
+            cpu_millicores: cpu,
+            memory_bytes: memory,
+            pods,
+        });
+    }
+}
+
+/// Three workers with room for two pods each hold six replicas: when one
+/// fails for R, its two pods, evicted at grace + eviction_timeout, find no
+/// room and stay Pending until it is back: the workload (all six needed)
+/// is down exactly R + startup. Without capacities they move at once.
+#[test]
+fn a_full_cluster_leaves_evicted_pods_pending() {
+    let repair = 4.0 * 3600.0;
+    let mut s = cluster(3, 1);
+    let mut app = workload(WorkloadKind::Deployment, 6, None);
+    app.anti_affinity = AntiAffinity::None;
+    app.requests = Resources {
+        cpu_millicores: 1000,
+        memory_bytes: 1 << 30,
+    };
+    s.workloads = vec![app];
+    with_capacity(&mut s, 2000, 4 << 30, 110);
+    let mut model = Model::build(&s).unwrap();
+    fail_workers(&mut model, &[0], repair, None);
+    let (found, _) = outages(&model, 16);
+    assert_all(&found, repair + STARTUP, "no room");
+    assert_eq!(found.len(), 16);
+    // The pod limit alone does the same.
+    s.workloads[0].requests = Resources::default();
+    with_capacity(&mut s, 2000, 4 << 30, 2);
+    let mut model = Model::build(&s).unwrap();
+    fail_workers(&mut model, &[0], repair, None);
+    let (found, _) = outages(&model, 16);
+    assert_all(&found, repair + STARTUP, "pods: 2");
+    // Room to spare: evicted pods move.
+    with_capacity(&mut s, 2000, 4 << 30, 110);
+    let mut model = Model::build(&s).unwrap();
+    fail_workers(&mut model, &[0], repair, None);
+    let (found, _) = outages(&model, 16);
+    assert_all(&found, GRACE + EVICTION + STARTUP, "room");
+}
+
+/// Ample capacity changes nothing: every node's resource score is the
+/// same, and the count of pods ranks them as before; the results are
+/// identical to the last bit.
+#[test]
+fn ample_capacity_changes_nothing() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/production.yaml");
+    let mut s = load(&path).unwrap();
+    s.simulation.replications = 200;
+    let before = run(&s, 2);
+    with_capacity(&mut s, 1_000_000, 1 << 50, 110);
+    let after = run(&s, 2);
+    for key in ["workload/web", "workload/payments", "api"] {
+        let (a, b) = (indicator(&before, key), indicator(&after, key));
+        assert_eq!(
+            a.unavailability.mean.to_bits(),
+            b.unavailability.mean.to_bits(),
+            "{key}"
+        );
+        assert_eq!(
+            a.outages_per_year.mean.to_bits(),
+            b.outages_per_year.mean.to_bits(),
+            "{key}"
+        );
+    }
+}

@@ -177,6 +177,8 @@ pub struct Model {
     /// From a worker's NotReady mark until the operator taints it
     /// out-of-service; `None`: never.
     pub out_of_service: Option<Sampler>,
+    /// Each worker's room for pods; `None`: room for any pods.
+    pub worker_capacity: Option<CapacityModel>,
     /// Replacing an emptied member (needs etcd writable).
     pub member_replace: Option<Sampler>,
     /// Snapshots: interval, duration, success probability.
@@ -285,6 +287,19 @@ pub struct WorkloadModel {
     pub stateful: bool,
     /// Each replica's persistent volume (ReadWriteOnce).
     pub volume: Option<VolumeModel>,
+    /// What each pod requests: CPU in millicores, memory in bytes.
+    pub requests: (u64, u64),
+}
+
+/// What one worker holds for pods (its allocatable resources).
+#[derive(Clone, Copy, Debug)]
+pub struct CapacityModel {
+    /// CPU in millicores.
+    pub cpu: u64,
+    /// Memory in bytes.
+    pub memory: u64,
+    /// The most pods (the kubelet's maxPods).
+    pub pods: u32,
 }
 
 /// A replica's persistent volume, compiled.
@@ -559,6 +574,7 @@ impl Model {
                         }),
                         None => None,
                     },
+                    requests: (w.requests.cpu_millicores, w.requests.memory_bytes),
                 })
             })
             .collect::<Result<Vec<_>, BuildError>>()?;
@@ -744,6 +760,15 @@ impl Model {
             lazy_readiness: true,
             replacement,
             out_of_service,
+            worker_capacity: s
+                .workers
+                .as_ref()
+                .and_then(|w| w.capacity)
+                .map(|c| CapacityModel {
+                    cpu: c.cpu_millicores,
+                    memory: c.memory_bytes,
+                    pods: c.pods,
+                }),
             disk_loss,
             member_replace,
             backups: s

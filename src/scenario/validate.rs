@@ -454,7 +454,7 @@ pub(crate) fn validate(
 /// alike, all with exit 2).
 ///
 /// Issue 16: remove each line as its simulation lands.
-fn refuse_unsimulated(scenario: &Scenario, workload_keys: &[WorkloadKey]) -> Vec<Invalid> {
+fn refuse_unsimulated(scenario: &Scenario, _workload_keys: &[WorkloadKey]) -> Vec<Invalid> {
     let mut refused = Vec::new();
     let mut refuse = |key: String, what: &str| {
         refused.push(invalid(
@@ -465,14 +465,6 @@ fn refuse_unsimulated(scenario: &Scenario, workload_keys: &[WorkloadKey]) -> Vec
             ),
         ));
     };
-    for (w, key) in scenario.workloads.iter().zip(workload_keys) {
-        if w.requests != Default::default() {
-            refuse(key.at("requests"), "a workload's `requests`");
-        }
-    }
-    if scenario.workers.as_ref().is_some_and(|w| w.capacity.is_some()) {
-        refuse("workers.node.capacity".into(), "`capacity`");
-    }
     if scenario.autoscaler.is_some() {
         refuse("autoscaler".into(), "the cluster `autoscaler`");
     }

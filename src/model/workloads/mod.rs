@@ -154,6 +154,9 @@ impl Workloads {
                 .collect();
             pods = pods.in_racks(worker_rack, m.racks());
         }
+        if let Some(capacity) = m.worker_capacity {
+            pods = pods.with_capacity(capacity);
+        }
         Workloads {
             pods,
             nodes: Nodes::new(&worker_zone, zones, m.node_monitor_grace_period),

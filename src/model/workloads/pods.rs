@@ -27,8 +27,8 @@
 use std::collections::VecDeque;
 
 use crate::engine::{Rng, uniform_below};
-use crate::model::WorkloadModel;
 use crate::model::bits;
+use crate::model::{CapacityModel, WorkloadModel};
 use crate::scenario::AntiAffinity;
 
 /// Loads (bound pods on a worker) with a set of their own in
@@ -125,6 +125,16 @@ pub struct Pods {
     /// holding its workload.
     cand: Vec<u64>,
     racks_hosting: Vec<u64>,
+    /// Each worker's room, when workers have a capacity.
+    capacity: Option<CapacityModel>,
+    /// Each workload's pod requests (CPU millicores, memory bytes), and
+    /// the same as kube-scheduler scores them (a request of 0 counts as
+    /// its default: [`DEFAULT_CPU_REQUEST`], [`DEFAULT_MEMORY_REQUEST`]).
+    requests: Vec<(u64, u64)>,
+    nonzero: Vec<(u64, u64)>,
+    /// Per worker: what its bound pods request, real and as scored.
+    used: Vec<(u64, u64)>,
+    used_nonzero: Vec<(u64, u64)>,
     /// Scratch, for the reference scan in tests: the tied workers.
     #[cfg(test)]
     ties: Vec<u16>,
@@ -201,6 +211,24 @@ impl Pods {
             rack_workers: Vec::new(),
             cand: vec![0; words],
             racks_hosting: vec![0; words],
+            capacity: None,
+            requests: workloads.iter().map(|w| w.requests).collect(),
+            nonzero: workloads
+                .iter()
+                .map(|w| {
+                    let (cpu, memory) = w.requests;
+                    (
+                        if cpu == 0 { DEFAULT_CPU_REQUEST } else { cpu },
+                        if memory == 0 {
+                            DEFAULT_MEMORY_REQUEST
+                        } else {
+                            memory
+                        },
+                    )
+                })
+                .collect(),
+            used: vec![(0, 0); workers],
+            used_nonzero: vec![(0, 0); workers],
             #[cfg(test)]
             ties: Vec::with_capacity(workers),
             worker_rack: Vec::new(),
@@ -210,6 +238,12 @@ impl Pods {
             zones,
             racks: 0,
         }
+    }
+
+    /// The same pods on workers with room `capacity` each.
+    pub fn with_capacity(mut self, capacity: CapacityModel) -> Pods {
+        self.capacity = Some(capacity);
+        self
     }
 
     /// The same pods with each worker in its rack of `worker_rack`, of
@@ -250,6 +284,8 @@ impl Pods {
         self.by_load.fill(0);
         bits::fill_first(&mut self.by_load[..self.words], self.workers);
         self.loaded.fill(0);
+        self.used.fill((0, 0));
+        self.used_nonzero.fill((0, 0));
         self.level_count = [0; LOAD_LEVELS];
         self.level_count[0] = self.workers as u32;
         self.pending.clear();
@@ -321,6 +357,12 @@ impl Pods {
             _ => list.push(p),
         }
         self.move_load(n, self.node_load[n] + 1);
+        if self.capacity.is_some() {
+            let (r, z) = (self.requests[w], self.nonzero[w]);
+            let (u, v) = (&mut self.used[n], &mut self.used_nonzero[n]);
+            *u = (u.0 + r.0, u.1 + r.1);
+            *v = (v.0 + z.0, v.1 + z.1);
+        }
     }
 
     /// Worker n now holds `load` bound pods.
@@ -373,6 +415,12 @@ impl Pods {
             list.remove(at);
         }
         self.move_load(n, self.node_load[n] - 1);
+        if self.capacity.is_some() {
+            let (r, z) = (self.requests[w], self.nonzero[w]);
+            let (u, v) = (&mut self.used[n], &mut self.used_nonzero[n]);
+            *u = (u.0 - r.0, u.1 - r.1);
+            *v = (v.0 - z.0, v.1 - z.1);
+        }
         self.pending.push_back(p);
     }
 
@@ -536,6 +584,24 @@ impl Pods {
                 }
             }
         }
+        // Filter: room for the pod's requests (NodeResourcesFit).
+        if let Some(cap) = self.capacity {
+            let (cpu, memory) = self.requests[w];
+            for i in 0..words {
+                let mut b = c[i];
+                while b != 0 {
+                    let n = i * 64 + b.trailing_zeros() as usize;
+                    b &= b - 1;
+                    let (used_cpu, used_memory) = self.used[n];
+                    if self.node_load[n] >= cap.pods
+                        || used_cpu + cpu > cap.cpu
+                        || used_memory + memory > cap.memory
+                    {
+                        bits::clear(&mut c, n);
+                    }
+                }
+            }
+        }
         if !c.iter().any(|&b| b != 0) {
             self.cand = c;
             return None;
@@ -560,6 +626,11 @@ impl Pods {
         } else {
             self.least_here(w, &mut c);
             self.least_in_zone(w, &mut c);
+        }
+        // With capacities, the resources' score first; the count of pods
+        // (the default spreading) still ranks what it leaves tied.
+        if self.capacity.is_some() {
+            self.least_allocated(w, &mut c);
         }
         self.least_loaded(&mut c);
         let choice = match bits::count(&c) {
@@ -621,6 +692,38 @@ impl Pods {
         for (z, &count) in zone_counts.iter().enumerate() {
             if count > best {
                 bits::and_not(c, &self.zone_mask[z * words..(z + 1) * words]);
+            }
+        }
+    }
+
+    /// Keeps the candidates with the best score of kube-scheduler's
+    /// default NodeResourcesFit strategy, LeastAllocated: per resource
+    /// (CPU, memory, weight 1 each), `(capacity - requested) * 100 /
+    /// capacity` with the pod's requests included, as scored (requests of
+    /// 0 count as the defaults), averaged in integers.
+    fn least_allocated(&self, w: usize, c: &mut [u64]) {
+        let Some(cap) = self.capacity else {
+            return;
+        };
+        let (cpu, memory) = self.nonzero[w];
+        let score = |n: usize| {
+            let (used_cpu, used_memory) = self.used_nonzero[n];
+            (least_requested(used_cpu + cpu, cap.cpu)
+                + least_requested(used_memory + memory, cap.memory))
+                / 2
+        };
+        let mut best = 0;
+        for n in bits::ones(c) {
+            best = best.max(score(n));
+        }
+        for i in 0..c.len() {
+            let mut b = c[i];
+            while b != 0 {
+                let n = i * 64 + b.trailing_zeros() as usize;
+                b &= b - 1;
+                if score(n) != best {
+                    bits::clear(c, n);
+                }
             }
         }
     }
@@ -770,6 +873,21 @@ impl Pods {
     }
 }
 
+/// kube-scheduler's default CPU request for scoring a pod that gives
+/// none (pkg/scheduler/util: DefaultMilliCPURequest).
+pub const DEFAULT_CPU_REQUEST: u64 = 100;
+/// Likewise for memory (DefaultMemoryRequest, 200 MB).
+pub const DEFAULT_MEMORY_REQUEST: u64 = 200 * 1024 * 1024;
+
+/// One resource's LeastAllocated score (leastRequestedScore in
+/// pkg/scheduler/framework/plugins/noderesources/least_allocated.go).
+fn least_requested(requested: u64, capacity: u64) -> u64 {
+    if capacity == 0 || requested > capacity {
+        return 0;
+    }
+    (capacity - requested) * 100 / capacity
+}
+
 /// Keeps the candidates `c` with the least `value`, where `value` is 0
 /// off `nonzero` (a superset of the workers where it may not be): any
 /// candidate off it wins at 0; otherwise the candidates' values are compared.
@@ -819,6 +937,7 @@ mod tests {
             prefer_rack: false,
             stateful: false,
             volume: None,
+            requests: (0, 0),
         }
     }
 
@@ -1077,6 +1196,56 @@ mod tests {
             assert_eq!(place_all(&mut pods, &spec, &mut rng).iter().sum::<u32>(), 4);
             assert!(pods.pending.is_empty());
         }
+    }
+
+    /// With capacities, the least allocated node wins over the one with
+    /// fewer pods (after the workload's own spreading); a node without room
+    /// for the requests is ruled out.
+    #[test]
+    fn capacity_filters_and_scores_by_requests() {
+        let mut big = workload(2, AntiAffinity::None, None);
+        big.requests = (3000, 1 << 30);
+        let mut small = workload(2, AntiAffinity::None, None);
+        small.requests = (200, 1 << 28);
+        let mut other = workload(1, AntiAffinity::None, None);
+        other.requests = (100, 1 << 28);
+        let cap = CapacityModel {
+            cpu: 4000,
+            memory: 8 << 30,
+            pods: 110,
+        };
+        let specs = [big, small, other];
+        let place = |pods: &mut Pods| {
+            pods.reset();
+            pods.pending.clear();
+            // Worker 0: one big pod; worker 1: two small ones.
+            pods.bind(0, 0, PodState::Ready);
+            pods.bind(2, 1, PodState::Ready);
+            pods.bind(3, 1, PodState::Ready);
+        };
+        let mut pods = Pods::new(&specs, vec![0, 0], 1).with_capacity(cap);
+        place(&mut pods);
+        let mut rng = stream(1, 0, StreamId::new(1, 0));
+        let all = up_set(&[true; 2]);
+        // For `other`: CPU, worker 0 (3100 of 4000) scores 22, worker 1
+        // (500) 87: worker 1, though it holds more pods.
+        assert_eq!(pods.choose_node(2, &specs[2], &all, &mut rng), Some(1));
+        // Without capacities the count of pods decides.
+        let mut plain = Pods::new(&specs, vec![0, 0], 1);
+        place(&mut plain);
+        assert_eq!(plain.choose_node(2, &specs[2], &all, &mut rng), Some(0));
+        // A second big pod has room on worker 1 only (6000 > 4000 on 0).
+        assert_eq!(pods.choose_node(0, &specs[0], &all, &mut rng), Some(1));
+        pods.bind(1, 1, PodState::Ready);
+        // Then a third big pod fits nowhere (worker 1: 3400 + 3000).
+        assert_eq!(pods.choose_node(0, &specs[0], &all, &mut rng), None);
+        // The pod limit rules a node out as well.
+        let full = CapacityModel { pods: 1, ..cap };
+        let mut pods = Pods::new(&specs, vec![0, 0], 1).with_capacity(full);
+        pods.reset();
+        pods.pending.clear();
+        pods.bind(0, 0, PodState::Ready);
+        assert_eq!(pods.choose_node(2, &specs[2], &all, &mut rng), Some(1));
     }
 
     #[test]
