@@ -62,6 +62,10 @@ pub struct IndicatorSummary {
     /// Per replication: seconds up but with some requests failing / horizon
     /// (0 for indicators without requests).
     pub degraded: MeanVar,
+    /// Per replication, in models with capacities only (else empty, and not
+    /// written): seconds with a pod Pending / horizon.
+    #[serde(default, skip_serializing_if = "MeanVar::is_empty")]
+    pub pending: MeanVar,
 }
 
 impl IndicatorSummary {
@@ -103,6 +107,7 @@ impl IndicatorSummary {
         self.outages_per_year.merge(&other.outages_per_year);
         self.failed_requests.merge(&other.failed_requests);
         self.degraded.merge(&other.degraded);
+        self.pending.merge(&other.pending);
         self.outage_seconds.merge(&other.outage_seconds);
         self.outage_seconds.extend(&other.pending_outages);
         self.outage_seconds.extend(&self.pending_outages);
@@ -590,6 +595,9 @@ impl<'m> Worker<'m> {
             }
             for (acc, ind) in part.indicators.iter_mut().zip(run.indicators) {
                 acc.push(ind, horizon, years);
+                if model.tracks_pending() {
+                    acc.pending.push(ind.pending_seconds / horizon);
+                }
             }
             let data = run.data;
             let total: u32 = data.events.iter().sum();

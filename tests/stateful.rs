@@ -273,6 +273,15 @@ fn a_full_cluster_leaves_evicted_pods_pending() {
     let (found, _) = outages(&model, 16);
     assert_all(&found, repair + STARTUP, "no room");
     assert_eq!(found.len(), 16);
+    // Pending from the eviction until the worker is back, in every run.
+    let pending = |model: &Model| {
+        let r = run_model(model, 16);
+        let p = indicator(&r, "workload/db").pending_minutes_per_year;
+        p.expect("pending time with capacities").mean
+    };
+    let exact = (repair - GRACE - EVICTION) / s.simulation.horizon * YEAR_SECONDS / 60.0;
+    let got = pending(&model);
+    assert!((got - exact).abs() <= 1e-9 * exact, "{got} against {exact}");
     // The pod limit alone does the same.
     s.workloads[0].requests = Resources::default();
     with_capacity(&mut s, 2000, 4 << 30, 2);
@@ -286,6 +295,16 @@ fn a_full_cluster_leaves_evicted_pods_pending() {
     fail_workers(&mut model, &[0], repair, None);
     let (found, _) = outages(&model, 16);
     assert_all(&found, GRACE + EVICTION + STARTUP, "room");
+    assert_eq!(pending(&model), 0.0);
+    // Without capacities, no Pending time is reported.
+    s.workers.as_mut().unwrap().capacity = None;
+    let model = Model::build(&s).unwrap();
+    let r = run_model(&model, 4);
+    assert!(
+        indicator(&r, "workload/db")
+            .pending_minutes_per_year
+            .is_none()
+    );
 }
 
 /// Ample capacity changes nothing: every node's resource score is the

@@ -192,6 +192,12 @@ pub struct IndicatorRun {
     /// Indicators with requests only, else 0: seconds up by time during
     /// which some requests fail (failing share > 0).
     pub degraded_seconds: f64,
+    /// Workloads in a model with capacities ([`Model::tracks_pending`])
+    /// only, else 0: seconds during which at least one of its pods is
+    /// Pending (bound to no node).
+    pub pending_seconds: f64,
+    pending: bool,
+    pending_since: f64,
     down: bool,
     down_since: f64,
     /// What the open outage is waiting for, and since when.
@@ -497,6 +503,9 @@ impl<'m> Cluster<'m> {
                 ind.censored = true;
                 ind.charge(&m.causes, horizon);
             }
+            if ind.pending {
+                ind.pending_seconds += horizon - ind.pending_since;
+            }
         }
         if sink.takes_data() {
             self.spill_data(sink, false);
@@ -560,6 +569,11 @@ impl<'m> Cluster<'m> {
                 ind.outages = 1;
                 ind.cause = Some(cause);
                 self.indicators_down += 1;
+            }
+            if m.tracks_pending() && self.workloads.pending_of(w) > 0 {
+                let ind = &mut self.indicators[INDICATORS.len() + w];
+                ind.pending = true;
+                ind.pending_since = 0.0;
             }
         }
         let ctx = &mut self.ctx;
@@ -878,12 +892,23 @@ impl<'m> Cluster<'m> {
                 self.take_rollout_outcomes(now);
             }
             let settled = &mut self.settled[INDICATORS.len()..];
-            let indicators = &self.indicators[INDICATORS.len()..];
+            let indicators = &mut self.indicators[INDICATORS.len()..];
             let watch = &mut self.watch;
+            let pending = m.tracks_pending();
             self.workloads.changed_minimums(|workloads, w| {
                 let met = workloads.meets_minimum(m, w);
                 settled[w] = met;
-                bits::put(watch, w, !met || indicators[w].down);
+                let ind = &mut indicators[w];
+                bits::put(watch, w, !met || ind.down);
+                if pending {
+                    let now_pending = workloads.pending_of(w) > 0;
+                    if now_pending && !ind.pending {
+                        ind.pending_since = now;
+                    } else if !now_pending && ind.pending {
+                        ind.pending_seconds += now - ind.pending_since;
+                    }
+                    ind.pending = now_pending;
+                }
             });
         }
         if self.maintenance.waiting() {

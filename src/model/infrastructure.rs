@@ -214,10 +214,9 @@ impl Infrastructure {
             // A replaced host is deleted `after` its failure, and its
             // successor joins `provision` after that.
             Event::HostFail(h) | Event::HostDeleted(h)
-                if m.replacement[m.hosts[h as usize].class as usize].is_some() =>
+                if m.replacement_of(m.hosts[h as usize].class).is_some() =>
             {
-                let class = m.hosts[h as usize].class as usize;
-                let Some(replacement) = &m.replacement[class] else {
+                let Some(replacement) = m.replacement_of(m.hosts[h as usize].class) else {
                     return;
                 };
                 let base = ctx.layout.replace_base + 2 * h as usize;

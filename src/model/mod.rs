@@ -488,6 +488,22 @@ pub fn event_limit(per_year: u64, years: f64) -> u64 {
 }
 
 impl Model {
+    /// How failed hosts of class `class` are replaced, if they are (a
+    /// class without an entry, as tests add, is repaired in place).
+    #[inline]
+    pub fn replacement_of(&self, class: u8) -> Option<&ReplacementModel> {
+        self.replacement
+            .get(class as usize)
+            .and_then(Option::as_ref)
+    }
+
+    /// Whether workloads' Pending time is measured (workers have a
+    /// capacity, so room can run out).
+    #[inline]
+    pub fn tracks_pending(&self) -> bool {
+        self.worker_capacity.is_some()
+    }
+
     /// Compiles a validated scenario.
     pub fn build(s: &Scenario) -> Result<Model, BuildError> {
         let cp = &s.control_plane;

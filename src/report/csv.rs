@@ -4,7 +4,9 @@
 //! in indicator rows, as the indicator columns are in data-loss rows).
 //! Then each indicator's downtime per year by cause; last, request success
 //! and degraded minutes per year with their intervals, for indicators with
-//! client requests (`api`; empty cells for the others and data-loss rows).
+//! client requests (`api`; empty cells for the others and data-loss rows);
+//! then the causes only some models have; last, with capacities only,
+//! `pending_minutes_per_year` and its interval (empty but for workloads).
 //! Cells of text (names) go through [`csv_cell`]; numbers are written as
 //! they are.
 
@@ -13,6 +15,13 @@ use crate::model::{CAUSES, Cause};
 use crate::text::csv_cell;
 
 pub struct CsvExporter;
+
+/// Pending time, in models with capacities only.
+const PENDING_COLUMNS: [&str; 3] = [
+    "pending_minutes_per_year",
+    "pending_minutes_per_year_ci_low",
+    "pending_minutes_per_year_ci_high",
+];
 
 const HEADER: [&str; 39] = [
     "scenario",
@@ -98,6 +107,13 @@ impl Exporter for CsvExporter {
                     .collect()
             })
             .unwrap_or_default();
+        // Pending time: only for models with capacities, after all else.
+        let pending = results
+            .indicators
+            .0
+            .iter()
+            .any(|(_, r)| r.pending_minutes_per_year.is_some());
+        let pending_columns: &[&str] = if pending { &PENDING_COLUMNS } else { &[] };
         let column = |key: &str| format!("downtime_minutes_per_year_{key}");
         let cause_columns: Vec<String> = Cause::ALWAYS.iter().map(|c| column(c.key())).collect();
         w.write_record(
@@ -106,7 +122,8 @@ impl Exporter for CsvExporter {
                 .map(|h| h.to_string())
                 .chain(cause_columns)
                 .chain(REQUEST_COLUMNS.iter().map(|h| h.to_string()))
-                .chain(extra.iter().map(|k| column(k))),
+                .chain(extra.iter().map(|k| column(k)))
+                .chain(pending_columns.iter().map(|h| h.to_string())),
         )?;
         for (name, r) in &results.indicators.0 {
             let o = &r.outage_minutes;
@@ -146,7 +163,12 @@ impl Exporter for CsvExporter {
                 .chain(Cause::ALWAYS.iter().map(|c| by_cause(c.key())))
                 .chain(interval_cells(r.request_success.as_ref()))
                 .chain(interval_cells(r.degraded_minutes_per_year.as_ref()))
-                .chain(extra.iter().map(|k| by_cause(k))),
+                .chain(extra.iter().map(|k| by_cause(k)))
+                .chain(if pending {
+                    interval_cells(r.pending_minutes_per_year.as_ref()).to_vec()
+                } else {
+                    Vec::new()
+                }),
             )?;
         }
         let d = &results.data_loss;
@@ -191,7 +213,7 @@ impl Exporter for CsvExporter {
             }
             record.extend(std::iter::repeat_n(
                 String::new(),
-                CAUSES + REQUEST_COLUMNS.len() + extra.len(),
+                CAUSES + REQUEST_COLUMNS.len() + extra.len() + pending_columns.len(),
             ));
             w.write_record(record)?;
         }

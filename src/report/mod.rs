@@ -156,6 +156,12 @@ pub struct IndicatorResult {
     /// rotation), with 95% interval, as `downtime_minutes_per_year`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub degraded_minutes_per_year: Option<Interval>,
+    /// Workloads of scenarios whose workers have a capacity only: minutes
+    /// per year during which at least one of the workload's pods is
+    /// Pending (placed on no node: no room, no feasible node, or no
+    /// scheduler), with 95% interval, as `downtime_minutes_per_year`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_minutes_per_year: Option<Interval>,
 }
 
 /// Distribution of outage lengths, minutes.
@@ -252,10 +258,14 @@ impl Results {
             .zip(&s.indicators)
             .enumerate()
             .map(|(i, (key, summary))| {
-                (
-                    key,
-                    IndicatorResult::new(summary, model.has_requests(i), &causes),
-                )
+                (key, {
+                    let mut r = IndicatorResult::new(summary, model.has_requests(i), &causes);
+                    if model.tracks_pending() && i >= crate::model::INDICATORS.len() {
+                        r.pending_minutes_per_year =
+                            Some(fraction_interval(&summary.pending).affine(0.0, MINUTES_PER_YEAR));
+                    }
+                    r
+                })
             })
             .collect();
         let wall = run.wall.as_secs_f64().max(1e-9);
@@ -378,6 +388,7 @@ impl IndicatorResult {
                 .then(|| fraction_interval(&s.failed_requests).affine(1.0, -1.0)),
             degraded_minutes_per_year: requests
                 .then(|| fraction_interval(&s.degraded).affine(0.0, MINUTES_PER_YEAR)),
+            pending_minutes_per_year: None,
         }
     }
 }

@@ -72,6 +72,7 @@ impl Exporter for TableExporter {
         }
         write_rows(&rows, out)?;
         write_requests(r, out)?;
+        write_pending(r, out)?;
         write_causes(r, out)?;
         write_data_loss(r, out)?;
         let p = &r.performance;
@@ -124,6 +125,31 @@ fn write_requests(r: &Results, out: &mut dyn std::io::Write) -> std::io::Result<
             format!("{}{ci}", percent(s.mean, nines)),
             nines.map_or("∞".into(), |n| format!("{n:.2}")),
             format!("{}{dci}", human_duration_minutes(d.mean)),
+        ]);
+    }
+    if rows.len() == 1 {
+        return Ok(());
+    }
+    writeln!(out)?;
+    write_rows(&rows, out)
+}
+
+/// Pending time per year, for the workloads of a scenario whose workers
+/// have a capacity (headroom: how long pods find no room).
+fn write_pending(r: &Results, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut rows = vec![
+        ["workload", "pending/yr [95% CI]"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for (name, i) in &r.indicators.0 {
+        let Some(p) = &i.pending_minutes_per_year else {
+            continue;
+        };
+        let ci = interval(p.ci_low, p.ci_high, human_duration_minutes);
+        rows.push(vec![
+            name.clone(),
+            format!("{}{ci}", human_duration_minutes(p.mean)),
         ]);
     }
     if rows.len() == 1 {

@@ -116,6 +116,10 @@ impl MeanVar {
         }
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
     pub fn count(&self) -> u64 {
         self.n
     }

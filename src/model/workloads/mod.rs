@@ -720,6 +720,12 @@ impl Workloads {
             .count() as u32
     }
 
+    /// Workload w's Pending pods (counted with capacities only).
+    #[inline]
+    pub fn pending_of(&self, w: usize) -> u32 {
+        self.pods.pending_of(w)
+    }
+
     /// Workload w's pods, for attribution.
     pub fn pods_of(&self, w: usize) -> &[Pod] {
         let (start, end) = self.pods.slots[w];

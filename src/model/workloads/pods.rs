@@ -83,6 +83,9 @@ pub struct Pods {
     pub pods: Vec<Pod>,
     /// Ready pods per workload.
     pub ready: Vec<u32>,
+    /// Pending pods per workload, kept (and changes noted as the ready
+    /// count's are) only with capacities.
+    pending_of: Vec<u32>,
     /// Workloads whose ready count changed since [`Self::take_changed`]
     /// (each once, flagged in `changed_flag`).
     pub changed: Vec<u16>,
@@ -195,6 +198,7 @@ impl Pods {
             slots,
             replicas,
             ready: vec![0; workloads.len()],
+            pending_of: vec![0; workloads.len()],
             changed: Vec::with_capacity(workloads.len()),
             changed_flag: vec![false; workloads.len()],
             node_pods: vec![0; workloads.len() * workers],
@@ -290,6 +294,7 @@ impl Pods {
         self.level_count[0] = self.workers as u32;
         self.pending.clear();
         for (w, &(start, end)) in self.slots.iter().enumerate() {
+            self.pending_of[w] = self.replicas[w];
             let replicas = start + self.replicas[w];
             self.pending.extend(start..replicas);
             for p in &mut self.pods[replicas as usize..end as usize] {
@@ -308,6 +313,9 @@ impl Pods {
                 self.pending.pop_back();
             }
         }
+        let w = self.pods[p as usize].workload as usize;
+        self.pending_of[w] -= 1;
+        self.note_pending(w);
         let pod = &mut self.pods[p as usize];
         pod.state = PodState::Absent;
         pod.armed = false;
@@ -322,6 +330,9 @@ impl Pods {
         pod.new = new;
         pod.armed = false;
         self.pending.push_back(p);
+        let w = pod.workload as usize;
+        self.pending_of[w] += 1;
+        self.note_pending(w);
     }
 
     /// Binds pending pod `p` to worker `n` in `state`.
@@ -337,6 +348,8 @@ impl Pods {
             self.ready[w] += 1;
             self.mark(w);
         }
+        self.pending_of[w] -= 1;
+        self.note_pending(w);
         let n = n as usize;
         let here = &mut self.node_pods[w * self.workers + n];
         *here += 1;
@@ -422,6 +435,22 @@ impl Pods {
             *v = (v.0 - z.0, v.1 - z.1);
         }
         self.pending.push_back(p);
+        self.pending_of[w] += 1;
+        self.note_pending(w);
+    }
+
+    /// Notes a change of workload w's Pending pods, when they are tracked.
+    #[inline]
+    fn note_pending(&mut self, w: usize) {
+        if self.capacity.is_some() {
+            self.mark(w);
+        }
+    }
+
+    /// Workload w's Pending pods.
+    #[inline]
+    pub fn pending_of(&self, w: usize) -> u32 {
+        self.pending_of[w]
     }
 
     /// Evicts every pod bound to worker n, in slot order; `each` is told
