@@ -164,6 +164,8 @@ fn replacement_interrupted(cp2_loses_disk: bool) -> (Model, Scenario) {
         },
     ];
     model.disk_loss = vec![1.0, if cp2_loses_disk { 1.0 } else { 0.0 }, 0.0];
+    // Every host class needs its entry (None: repaired in place).
+    model.replacement = vec![None; model.host_classes.len()];
     for (h, host) in model.hosts.iter_mut().enumerate() {
         host.class = h as u8;
     }
@@ -221,6 +223,7 @@ fn backups_are_skipped_during_quorum_loss() {
         repair: Sampler::fixed(5.0 * HOUR).unwrap(),
     });
     model.disk_loss.push(0.0);
+    model.replacement.push(None);
     model.hosts[0].class = 1;
     model.hosts[1].class = 1;
     let r = run_model(&model, s.simulation.replications);

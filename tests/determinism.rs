@@ -113,3 +113,46 @@ fn changes_and_racks_are_identical_on_any_thread_count() {
     assert_eq!(one, without_performance(&run(&s, 2)));
     assert_eq!(one, without_performance(&run(&s, 5)));
 }
+
+/// cloud.yaml (a StatefulSet with zonal volumes, replaced workers and
+/// control-plane hosts, the out-of-service taint), with workers, zones and
+/// control-plane hosts failing often so that every mechanism runs (Node
+/// deletions, successors joining, taints, volumes waiting for detach and
+/// for their zone, member replacements): the same results on 1, 2 and 5
+/// threads.
+#[test]
+fn statefulsets_and_replacement_are_identical_on_any_thread_count() {
+    let mut edited = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/cloud.yaml"),
+    )
+    .expect("readable");
+    for (from, to) in [
+        (
+            "  count: 3\n  failure: exponential(mean=5y)\n",
+            "  count: 3\n  failure: exponential(mean=60d)\n",
+        ),
+        (
+            "    failure: weibull(shape=0.8, mean=2y)\n",
+            "    failure: exponential(mean=60d)\n",
+        ),
+        (
+            "    failure: weibull(shape=0.8, mean=3y)\n",
+            "    failure: exponential(mean=10d)\n",
+        ),
+    ] {
+        assert_eq!(edited.matches(from).count(), 1, "{from}");
+        edited = edited.replace(from, to);
+    }
+    let mut s =
+        kubenines::scenario::parse_str(&edited, "cloud.yaml", kubenines::scenario::Format::Yaml)
+            .unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.workers.as_ref().is_some_and(|w| w.replacement.is_some()));
+    s.simulation.replications = 2 * 64 + 17;
+    s.simulation.horizon = 2.0 * kubenines::scenario::YEAR_SECONDS;
+    let results = run(&s, 1);
+    let db = results.indicators.get("workload/db").expect("db");
+    assert!(db.downtime_minutes_per_year.mean > 0.0, "db goes down");
+    let one = without_performance(&results);
+    assert_eq!(one, without_performance(&run(&s, 2)));
+    assert_eq!(one, without_performance(&run(&s, 5)));
+}

@@ -55,6 +55,8 @@ fn only_first_workers_fail(model: &mut Model, failing: usize, life: Lifecycle) {
     });
     let failing_class = perfect + 1;
     model.host_classes.push(life);
+    // Every host class needs its entry (None: repaired in place).
+    model.replacement.resize(model.host_classes.len(), None);
     let first = model.first_worker as usize;
     for (k, host) in model.hosts[first..].iter_mut().enumerate() {
         host.class = if k < failing { failing_class } else { perfect };
@@ -369,6 +371,7 @@ fn no_drain_while_a_control_plane_host_is_down() {
     let mut model = Model::build(&s).unwrap();
     let class = model.host_classes.len() as u8;
     model.host_classes.push(fixed_life(5.0 * DAY, 1000.0 * DAY));
+    model.replacement.resize(model.host_classes.len(), None);
     model.hosts[2].class = class;
     let r = run_model(&model, s.simulation.replications);
     assert_eq!(indicator(&r, "etcd").unavailability.mean, 0.0);
