@@ -281,3 +281,36 @@ fn a_bad_worker_change_takes_the_pods_down_with_their_nodes() {
     assert_close(charged(&s, "workload/web", "change/upgrade"), STARTS * 90.0);
     assert_close(minutes(&s, "api"), 0.0);
 }
+
+/// A StatefulSet's rolling update has no surge: one pod at a time, each
+/// replaced pod down for its startup (3 × 20 s per release with all three
+/// needed), where a Deployment with the default surge starts two at once.
+/// A `rolling_update` on a StatefulSet is an error.
+#[test]
+fn a_statefulset_rolls_one_pod_at_a_time() {
+    let text = |rolling: &str| {
+        format!(
+            "name: changes\nsimulation:\n  horizon: 1y\n  replications: 4\n  seed: 3\n\
+             control_plane:\n  topology: stacked\n  nodes: 3\n  node:\n    failure: never\n\
+             \x20 etcd:\n    election: fixed(1s)\n  load_balancer:\n    failure: never\n\
+             workers:\n  nodes: 4\n  node:\n    failure: never\n\
+             workloads:\n  - name: web\n    kind: statefulset\n    replicas: 3\n    \
+             min_available: 3\n    startup: 20s\n{rolling}\
+             changes:\n  - name: release\n    every: fixed(1d)\n    target: workload/web\n"
+        )
+    };
+    let s = parse_str(&text(""), "changes.yaml", Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
+    assert_close(minutes(&s, "workload/web"), RELEASES * 3.0 * 20.0 / 60.0);
+    let err = parse_str(
+        &text("    rolling_update: { max_surge: 1 }\n"),
+        "changes.yaml",
+        Format::Yaml,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.key.as_deref(),
+        Some("workloads[0].rolling_update"),
+        "{err}"
+    );
+    assert!(err.message.contains("no surge"), "{err}");
+}

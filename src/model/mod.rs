@@ -559,7 +559,13 @@ impl Model {
             .iter()
             .enumerate()
             .map(|(i, w)| {
-                let rollout = w.rollout();
+                let mut rollout = w.rollout();
+                // A StatefulSet's rolling update deletes one pod, then starts
+                // its successor (pkg/controller/statefulset: no surge).
+                if w.kind == crate::scenario::WorkloadKind::StatefulSet {
+                    rollout.max_surge = 0;
+                    rollout.max_unavailable = 1;
+                }
                 let targeted = s
                     .changes
                     .iter()

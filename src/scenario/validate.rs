@@ -973,6 +973,13 @@ fn own_workload(
     }
     let zone_spread = spread(&key("zone_spread"), w.zone_spread, &mut preferred.zone)?;
     let host_spread = spread(&key("host_spread"), w.host_spread, &mut preferred.host)?;
+    if w.kind == Some(RawWorkloadKind::StatefulSet) && w.rolling_update.is_some() {
+        return Err(invalid(
+            key("rolling_update"),
+            "a StatefulSet has no surge: its rolling update replaces one pod at a time \
+             (deletes it, then starts its successor); remove `rolling_update`",
+        ));
+    }
     let rolling_update = w
         .rolling_update
         .map(|r| rolling_update(key, r, replicas))
