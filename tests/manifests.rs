@@ -422,22 +422,30 @@ fn fields_that_change_availability_are_warnings_naming_them() {
             "kind",
             "spec.template.spec.nodeSelector",
             "spec.template.spec.tolerations",
-            "spec.template.spec.containers[0].resources.requests",
             "spec.template.spec.topologySpreadConstraints[0].topologyKey",
             "spec.template.spec.topologySpreadConstraints[1].labelSelector",
             "metadata.name",
+            // The requests are read; without capacities they are ignored.
+            "workloads[0].manifest",
         ]
     );
-    for w in &s.warnings {
+    assert_eq!(s.workloads[0].requests.cpu_millicores, 500);
+    assert!(
+        s.warnings[6].message.contains("workers.node.capacity"),
+        "{}",
+        s.warnings[6]
+    );
+    for w in &s.warnings[..6] {
         assert_eq!(w.file, dir.file("m.yaml"));
         assert!(w.line.is_some() && w.column.is_some(), "{w}");
     }
+    assert_eq!(s.warnings[6].file, dir.file("s.yaml"));
     assert_eq!((s.warnings[1].line, s.warnings[1].column), {
         let (line, column) = position(&manifest, "nodeSelector");
         (Some(line), Some(column))
     });
     assert!(s.warnings[0].message.contains("HorizontalPodAutoscaler"));
-    assert!(s.warnings[6].message.contains("no PodDisruptionBudget"));
+    assert!(s.warnings[5].message.contains("no PodDisruptionBudget"));
     // The ignored constraints leave the workload without spread rules.
     assert_eq!(s.workloads[0].zone_spread, None);
 }

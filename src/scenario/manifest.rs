@@ -26,6 +26,7 @@ use super::dist::Distribution;
 use super::error::ScenarioError;
 use super::load::{self, Format};
 use super::locate;
+use super::quantity;
 use super::raw::{IntOrPercent, RawScenario, parse_whole_percent};
 use super::types::{
     AntiAffinity, DEFAULT_FORCE_DETACH, DEFAULT_ROLLOUT_PERCENT, Preferred, Resources,
@@ -741,6 +742,7 @@ impl Reader<'_> {
             }),
             requests: Resources::default(),
         };
+        workload.requests = self.requests(o, &what, &pod)?;
         self.unsupported(o, &what, &pod);
         self.spread(o, &what, &pod, &labels, &mut workload)?;
         self.anti_affinity(o, &what, &pod, &labels, &mut workload);
@@ -796,21 +798,35 @@ impl Reader<'_> {
                 ),
             );
         }
-        if let Some(c) = pod.containers.iter().position(|c| {
-            c.resources
+    }
+
+    /// The pod's CPU and memory requests: its containers' summed (init
+    /// containers, which run before them, and pod overhead are left out).
+    fn requests(&self, o: &Origin, what: &str, pod: &PodSpec) -> Result<Resources, ScenarioError> {
+        let mut total = Resources::default();
+        for (c, container) in pod.containers.iter().enumerate() {
+            let Some(requests) = container
+                .resources
                 .as_ref()
                 .and_then(|r| r.requests.as_ref())
-                .is_some_and(|r| !r.is_empty())
-        }) {
-            self.warn(
-                o,
-                &format!("{base}.containers[{c}].resources.requests"),
-                format!(
-                    "{what}: kubenines assumes every worker has room for any pod; resource \
-                     requests, which can leave pods Pending on full nodes, are ignored"
-                ),
-            );
+            else {
+                continue;
+            };
+            let at = |name: &str| {
+                format!("spec.template.spec.containers[{c}].resources.requests.{name}")
+            };
+            if let Some(q) = requests.get("cpu") {
+                let m = quantity::cpu_millicores(&q.0)
+                    .map_err(|e| self.error(o, &at("cpu"), format!("{what}: {e}")))?;
+                total.cpu_millicores = total.cpu_millicores.saturating_add(m);
+            }
+            if let Some(q) = requests.get("memory") {
+                let b = quantity::memory_bytes(&q.0)
+                    .map_err(|e| self.error(o, &at("memory"), format!("{what}: {e}")))?;
+                total.memory_bytes = total.memory_bytes.saturating_add(b);
+            }
         }
+        Ok(total)
     }
 
     fn spread(

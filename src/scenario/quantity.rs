@@ -31,6 +31,16 @@ pub struct MemoryQuantity(pub u64);
 /// The largest whole number below 2^64 that an `f64` holds (2^64 - 2048).
 const MAX_U64_F64: f64 = 18_446_744_073_709_549_568.0;
 
+/// A CPU quantity's millicores, as written in a manifest.
+pub(crate) fn cpu_millicores(text: &str) -> Result<u64, String> {
+    parse(text, 1000.0, false, "cpu")
+}
+
+/// A memory quantity's bytes, as written in a manifest.
+pub(crate) fn memory_bytes(text: &str) -> Result<u64, String> {
+    parse(text, 1.0, true, "memory")
+}
+
 /// A value of `text` in units of `unit` (1000 for millicores, 1 for
 /// bytes), rounded up to a whole unit when `round_up`, or refused when not
 /// whole. `what` names the resource in messages.
