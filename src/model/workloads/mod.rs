@@ -330,9 +330,13 @@ impl Workloads {
             if how == Eviction::Lifecycle && spec.stateful {
                 continue;
             }
+            // A pod still waiting for its volume leaves it where it is.
+            let volume_here = self.pods.pods[p as usize].vol_node == k;
             self.pods.evict(p);
             touch(&mut self.touched, w);
-            if let Some(volume) = &spec.volume {
+            if let Some(volume) = &spec.volume
+                && volume_here
+            {
                 if how == Eviction::Lifecycle {
                     // Still attached to the node that is down: forced later.
                     let at = now + volume.force_detach;

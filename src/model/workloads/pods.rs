@@ -320,6 +320,9 @@ impl Pods {
         pod.state = PodState::Absent;
         pod.armed = false;
         pod.new = false;
+        // Deleted by its controller: its volume is let go (see Workloads).
+        pod.vol_node = NO_NODE;
+        pod.waiting = false;
     }
 
     /// Adds a pod in empty slot `p`, Pending; `new`: of the release rolled out.
