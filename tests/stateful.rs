@@ -10,6 +10,7 @@ use common::*;
 use kubenines::engine::Sampler;
 use kubenines::model::{Cluster, Lifecycle, Model, ReplacementModel};
 use kubenines::scenario::*;
+use kubenines::scenario::{Format, parse_str};
 
 const GRACE: f64 = 40.0;
 const EVICTION: f64 = 300.0;
@@ -330,5 +331,63 @@ fn ample_capacity_changes_nothing() {
             b.outages_per_year.mean.to_bits(),
             "{key}"
         );
+    }
+}
+
+/// A replaced control-plane host: cp-1 (the only one that fails, at day
+/// 100) is deleted A after its failure and an empty successor joins P
+/// later; its etcd member, empty, is added back in M (member_replace).
+/// Clients talk to cp-1 directly (`load_balancer: none`), and its
+/// apiserver serves through its own member: the API is down exactly A + P
+/// + M, while etcd keeps its quorum throughout (down only for the 1 s
+/// election when cp-1 led it).
+#[test]
+fn a_replaced_control_plane_host_comes_back_empty() {
+    let (after, provision, replace) = (600.0, 240.0, 1800.0);
+    let text = format!(
+        "name: cp\nsimulation:\n  horizon: 200d\n  replications: 8\n  seed: 5\n\
+         control_plane:\n  topology: stacked\n  nodes: 3\n  node:\n    \
+         failure: fixed(100d)\n    repair: never\n  \
+         replacement: {{ after: fixed({after}s), provision: fixed({provision}s) }}\n  \
+         etcd:\n    election: fixed(1s)\n    member_replace: fixed({replace}s)\n  \
+         load_balancer: none\n\
+         recovery:\n  detection: 5m\n  force_new_cluster: fixed(1h)\n  restore: fixed(2h)\n"
+    );
+    let s = parse_str(&text, "cp.yaml", Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
+    let mut model = Model::build(&s).unwrap();
+    // Only cp-1 fails: the others get a perfect class of their own.
+    model.host_classes.push(Lifecycle {
+        failure: Sampler::Never,
+        repair: Sampler::Never,
+    });
+    model.disk_loss.push(0.0);
+    model.replacement.push(None);
+    let perfect = (model.host_classes.len() - 1) as u8;
+    for host in &mut model.hosts[1..3] {
+        host.class = perfect;
+    }
+    let index = |key: &str| {
+        model
+            .indicator_keys()
+            .iter()
+            .position(|k| k == key)
+            .expect("indicator")
+    };
+    let (api, etcd) = (index("api"), index("etcd"));
+    let mut cluster = Cluster::new(&model);
+    let (mut found, mut etcd_down) = (Vec::new(), Vec::new());
+    for r in 0..8 {
+        cluster.run(r, |i, d| {
+            if i == api {
+                found.push(d);
+            } else if i == etcd {
+                etcd_down.push(d);
+            }
+        });
+    }
+    assert_eq!(found.len(), 8, "{found:?}");
+    assert_all(&found, after + provision + replace, "replaced cp-1");
+    for d in etcd_down {
+        assert!((d - 1.0).abs() < 1e-9, "etcd down {d} s");
     }
 }
