@@ -338,9 +338,9 @@ fn ample_capacity_changes_nothing() {
 /// 100) is deleted A after its failure and an empty successor joins P
 /// later; its etcd member, empty, is added back in M (member_replace).
 /// Clients talk to cp-1 directly (`load_balancer: none`), and its
-/// apiserver serves through its own member: the API is down exactly A + P
-/// + M, while etcd keeps its quorum throughout (down only for the 1 s
-/// election when cp-1 led it).
+/// apiserver serves through its own member: the API is down exactly
+/// A + P + M, while etcd keeps its quorum throughout (down only for the
+/// 1 s election when cp-1 led it).
 #[test]
 fn a_replaced_control_plane_host_comes_back_empty() {
     let (after, provision, replace) = (600.0, 240.0, 1800.0);

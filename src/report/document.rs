@@ -147,6 +147,9 @@ pub struct IndicatorCell {
     pub leader: bool,
     /// The leader, or not significantly apart from it (paired).
     pub leading_group: bool,
+    /// Workloads of designs whose workers have a capacity: minutes a year
+    /// with a pod Pending.
+    pub pending_minutes_per_year: Option<Interval>,
 }
 
 /// One SLO of a design, judged.
@@ -1421,6 +1424,62 @@ fn every_indicator(r: &Report, b: &mut Vec<Block>) {
                  it is not significant. – : the design lacks the indicator.",
             ),
         ],
+    ));
+    pending(r, b);
+}
+
+/// Pending time per year of each workload, for designs whose workers have
+/// a capacity: the headroom a zone loss or a full cluster lacks.
+fn pending(r: &Report, b: &mut Vec<Block>) {
+    let keys: Vec<usize> = (0..r.indicator_keys.len())
+        .filter(|&k| {
+            r.rows.iter().any(|x| {
+                x.indicators
+                    .get(k)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|c| c.pending_minutes_per_year.is_some())
+            })
+        })
+        .collect();
+    if keys.is_empty() {
+        return;
+    }
+    let mut heads = vec![("Design".to_string(), false)];
+    heads.extend(
+        keys.iter()
+            .map(|&k| (format!("{} pending", r.indicator_keys[k]), true)),
+    );
+    let rows = r
+        .rows
+        .iter()
+        .map(|x| {
+            let mut row = vec![name_cell(x)];
+            for &k in &keys {
+                let p = x
+                    .indicators
+                    .get(k)
+                    .and_then(Option::as_ref)
+                    .and_then(|c| c.pending_minutes_per_year);
+                row.push(match p {
+                    None => num("–"),
+                    Some(p) => Cell {
+                        ci: ci_text(&p, human_duration_minutes),
+                        ci_wraps: true,
+                        ..num(human_duration_minutes(p.mean))
+                    },
+                });
+            }
+            row
+        })
+        .collect();
+    b.push(Block::Table(Table { heads, rows }));
+    b.push(Block::Para(
+        Style::Note,
+        vec![t(
+            "Time per year during which at least one pod of the workload is Pending (placed on \
+             no node: no room, no feasible node, or no scheduler), for designs whose workers \
+             have a capacity; – : the design has no capacities or lacks the workload.",
+        )],
     ));
 }
 

@@ -323,6 +323,7 @@ impl StudyOutcome<'_> {
                     downtime_minutes_per_year: i.downtime_minutes_per_year,
                     leader: group.leader == d.name,
                     leading_group: group.leader == d.name || group.tied.contains(&d.name),
+                    pending_minutes_per_year: i.pending_minutes_per_year,
                 })
             })
             .collect()
