@@ -102,32 +102,9 @@ fn fail_workers(
 /// Lengths of the ended outages of `workload/db`, and its mean
 /// unavailability, over `replications`.
 fn outages(model: &Model, replications: u64) -> (Vec<f64>, f64) {
-    let index = model
-        .indicator_keys()
-        .iter()
-        .position(|k| k == "workload/db")
-        .expect("indicator");
-    let mut cluster = Cluster::new(model);
-    let mut found = Vec::new();
-    for r in 0..replications {
-        cluster.run(r, |i, d| {
-            if i == index {
-                found.push(d);
-            }
-        });
-    }
+    let found = ended_outages(model, "workload/db", replications);
     let r = run_model(model, replications);
     (found, indicator(&r, "workload/db").unavailability.mean)
-}
-
-fn assert_all(outages: &[f64], exact: f64, what: &str) {
-    assert!(!outages.is_empty(), "{what}: no outages to check");
-    for &d in outages {
-        assert!(
-            (d - exact).abs() <= 1e-6 * exact,
-            "{what}: an outage of {d} s, expected {exact} s"
-        );
-    }
 }
 
 const NEVER: f64 = 1000.0 * DAY;

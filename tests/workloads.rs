@@ -72,21 +72,7 @@ fn fixed_life(failure: f64, repair: f64) -> Lifecycle {
 
 /// Lengths of the ended outages of indicator `key`, over `replications`.
 fn outages(model: &Model, key: &str, replications: u64) -> Vec<f64> {
-    let index = model
-        .indicator_keys()
-        .iter()
-        .position(|k| k == key)
-        .expect("indicator");
-    let mut cluster = Cluster::new(model);
-    let mut found = Vec::new();
-    for r in 0..replications {
-        cluster.run(r, |i, d| {
-            if i == index {
-                found.push(d);
-            }
-        });
-    }
-    found
+    ended_outages(model, key, replications)
 }
 
 /// One perfect control-plane host, `workers` workers in `zones` perfect zones.
@@ -99,16 +85,6 @@ fn cluster(workers: u32, zones: u32, horizon_days: f64) -> Scenario {
     );
     s.simulation.horizon = horizon_days * DAY;
     with_workers(s, workers, perfect())
-}
-
-fn assert_all(outages: &[f64], exact: f64, what: &str) {
-    assert!(!outages.is_empty(), "{what}: no outages to check");
-    for &d in outages {
-        assert!(
-            (d - exact).abs() <= 1e-6 * exact,
-            "{what}: an outage of {d} s, expected {exact} s"
-        );
-    }
 }
 
 /// Replicas pinned by host anti-affinity, never evicted, are ready exactly

@@ -83,6 +83,27 @@ pub fn ones(bits: &[u64]) -> impl Iterator<Item = usize> + '_ {
     })
 }
 
+/// The clear bits below `n`, in ascending order.
+#[inline]
+pub fn zeros(bits: &[u64], n: usize) -> impl Iterator<Item = usize> + '_ {
+    bits.iter().enumerate().flat_map(move |(i, &word)| {
+        // Bits from n on are not members.
+        let valid = if (i + 1) * 64 <= n {
+            u64::MAX
+        } else {
+            (1u64 << (n - i * 64)) - 1
+        };
+        let mut b = !word & valid;
+        std::iter::from_fn(move || {
+            (b != 0).then(|| {
+                let k = b.trailing_zeros() as usize;
+                b &= b - 1;
+                i * 64 + k
+            })
+        })
+    })
+}
+
 /// The set bit of rank `r` (0 is the lowest); `r` is below [`count`].
 #[inline]
 pub fn select(bits: &[u64], mut r: u32) -> usize {
@@ -118,5 +139,10 @@ mod tests {
         assert_eq!(count(&b), 8);
         clear(&mut b, 5);
         assert!(!get(&b, 5) && get(&b, 63));
+        let mut full = vec![0u64; words(130)];
+        fill_first(&mut full, 130);
+        clear(&mut full, 64);
+        clear(&mut full, 129);
+        assert_eq!(zeros(&full, 130).collect::<Vec<_>>(), vec![64, 129]);
     }
 }

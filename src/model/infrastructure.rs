@@ -357,26 +357,7 @@ impl Infrastructure {
     /// The workers down, in order (worker indices).
     #[inline]
     pub fn workers_down(&self, m: &Model) -> impl Iterator<Item = usize> + '_ {
-        let workers = m.workers as usize;
-        self.worker_up
-            .iter()
-            .enumerate()
-            .flat_map(move |(i, &word)| {
-                // Bits past the last worker are not workers.
-                let valid = if (i + 1) * 64 <= workers {
-                    u64::MAX
-                } else {
-                    (1u64 << (workers - i * 64)) - 1
-                };
-                let mut b = !word & valid;
-                std::iter::from_fn(move || {
-                    (b != 0).then(|| {
-                        let n = b.trailing_zeros() as usize;
-                        b &= b - 1;
-                        i * 64 + n
-                    })
-                })
-            })
+        bits::zeros(&self.worker_up, m.workers as usize)
     }
 
     /// Whether each control-plane host is up with its control-plane

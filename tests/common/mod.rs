@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use kubenines::model::Model;
+use kubenines::model::{Cluster, Model};
 use kubenines::report::{IndicatorResult, Results};
 use kubenines::runner::{self, RunOptions};
 use kubenines::scenario::*;
@@ -196,4 +196,35 @@ pub fn assert_unavailability(r: &IndicatorResult, exact: f64, what: &str) {
         half < 0.1 * exact,
         "{what}: interval ±{half:.2e} too wide to test against {exact:.3e}"
     );
+}
+
+/// Lengths of the ended outages of indicator `key`, over `replications`.
+pub fn ended_outages(model: &Model, key: &str, replications: u64) -> Vec<f64> {
+    let index = model
+        .indicator_keys()
+        .iter()
+        .position(|k| k == key)
+        .expect("indicator");
+    let mut cluster = Cluster::new(model);
+    let mut found = Vec::new();
+    for r in 0..replications {
+        cluster.run(r, |i, d| {
+            if i == index {
+                found.push(d);
+            }
+        });
+    }
+    found
+}
+
+/// Every outage lasted `exact` seconds (to 1e-6 relative), and there was one.
+#[track_caller]
+pub fn assert_all(outages: &[f64], exact: f64, what: &str) {
+    assert!(!outages.is_empty(), "{what}: no outages to check");
+    for &d in outages {
+        assert!(
+            (d - exact).abs() <= 1e-6 * exact,
+            "{what}: an outage of {d} s, expected {exact} s"
+        );
+    }
 }
