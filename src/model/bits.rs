@@ -60,6 +60,20 @@ pub fn and(a: &mut [u64], b: &[u64]) {
     }
 }
 
+/// a &= b; the bits left. (Without a popcount instruction `count_ones`
+/// is a dozen; words left empty skip it.)
+#[inline]
+pub fn and_count(a: &mut [u64], b: &[u64]) -> u32 {
+    let mut n = 0;
+    for (x, y) in a.iter_mut().zip(b) {
+        *x &= y;
+        if *x != 0 {
+            n += x.count_ones();
+        }
+    }
+    n
+}
+
 /// a &= !b.
 #[inline]
 pub fn and_not(a: &mut [u64], b: &[u64]) {
@@ -108,6 +122,9 @@ pub fn zeros(bits: &[u64], n: usize) -> impl Iterator<Item = usize> + '_ {
 #[inline]
 pub fn select(bits: &[u64], mut r: u32) -> usize {
     for (i, &word) in bits.iter().enumerate() {
+        if word == 0 {
+            continue;
+        }
         let c = word.count_ones();
         if r < c {
             let mut b = word;

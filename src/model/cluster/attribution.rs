@@ -119,6 +119,10 @@ impl Cluster<'_> {
         let rollout = self.workloads.rollout_change(w);
         let spec = &m.workloads[w];
         for pod in self.workloads.pods_of(w) {
+            // Most pods of a workload down are ready: nothing to judge.
+            if pod.state == PodState::Ready && rollout.is_none() {
+                continue;
+            }
             let (state, node, ready_at, new) = (pod.state, pod.node, pod.ready_at, pod.new);
             if let Some((c, broken)) = rollout
                 && new

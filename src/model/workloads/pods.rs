@@ -34,6 +34,8 @@ use crate::scenario::AntiAffinity;
 /// Loads (bound pods on a worker) with a set of their own in
 /// [`Pods::by_load`]; workers above share one.
 const LOAD_LEVELS: usize = 64;
+// `Pods::levels` has a bit per level.
+const _: () = assert!(LOAD_LEVELS <= 64);
 
 /// At most this many pods over all workloads (pod indices travel in events).
 pub const MAX_PODS: u32 = 100_000;
@@ -120,6 +122,8 @@ pub struct Pods {
     loaded: Vec<u64>,
     /// Workers in each set of `by_load`.
     level_count: [u32; LOAD_LEVELS],
+    /// Bit l set: `level_count[l]` is not 0.
+    levels: u64,
     /// The workers of each zone: words `z * words ..`.
     zone_mask: Vec<u64>,
     /// The workers of each rack (empty without racks).
@@ -128,6 +132,10 @@ pub struct Pods {
     /// holding its workload.
     cand: Vec<u64>,
     racks_hosting: Vec<u64>,
+    /// Scratch: the zones a pod's filters rule out, as a list and per zone
+    /// (the candidates hold no worker of those).
+    zone_off: Vec<u16>,
+    zone_out: Vec<bool>,
     /// Each worker's room, when workers have a capacity.
     capacity: Option<CapacityModel>,
     /// Each workload's pod requests (CPU millicores, memory bytes), and
@@ -211,10 +219,13 @@ impl Pods {
             by_load,
             loaded: vec![0; words],
             level_count: std::array::from_fn(|l| if l == 0 { workers as u32 } else { 0 }),
+            levels: u64::from(workers > 0),
             zone_mask,
             rack_workers: Vec::new(),
             cand: vec![0; words],
             racks_hosting: vec![0; words],
+            zone_off: Vec::with_capacity(zones),
+            zone_out: vec![false; zones],
             capacity: None,
             requests: workloads.iter().map(|w| w.requests).collect(),
             nonzero: workloads
@@ -292,6 +303,7 @@ impl Pods {
         self.used_nonzero.fill((0, 0));
         self.level_count = [0; LOAD_LEVELS];
         self.level_count[0] = self.workers as u32;
+        self.levels = u64::from(self.workers > 0);
         self.pending.clear();
         for (w, &(start, end)) in self.slots.iter().enumerate() {
             self.pending_of[w] = self.replicas[w];
@@ -389,6 +401,9 @@ impl Pods {
             l if l < LOAD_LEVELS => {
                 bits::clear(&mut self.by_load[l * words..], n);
                 self.level_count[l] -= 1;
+                if self.level_count[l] == 0 {
+                    self.levels &= !(1 << l);
+                }
             }
             _ => bits::clear(&mut self.loaded, n),
         }
@@ -396,6 +411,7 @@ impl Pods {
             l if l < LOAD_LEVELS => {
                 bits::set(&mut self.by_load[l * words..], n);
                 self.level_count[l] += 1;
+                self.levels |= 1 << l;
             }
             _ => bits::set(&mut self.loaded, n),
         }
@@ -560,11 +576,7 @@ impl Pods {
     ) -> Option<u16> {
         let words = self.words;
         let mut c = std::mem::take(&mut self.cand);
-        c.copy_from_slice(&up[..words]);
-        if only != NO_ZONE {
-            let z = only as usize;
-            bits::and(&mut c, &self.zone_mask[z * words..(z + 1) * words]);
-        }
+        let mut off = std::mem::take(&mut self.zone_off);
         let zone_counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
         // Filter: zones the spread limit or zone anti-affinity rule out.
         let limit = match spec.zone_spread {
@@ -580,20 +592,40 @@ impl Pods {
             None => u32::MAX,
         };
         let zone_rule = spec.anti_affinity == AntiAffinity::Zone;
+        off.clear();
         if limit != u32::MAX || zone_rule {
             for (z, &count) in zone_counts.iter().enumerate() {
                 if count >= limit || (zone_rule && count > 0) {
-                    bits::and_not(&mut c, &self.zone_mask[z * words..(z + 1) * words]);
+                    off.push(z as u16);
                 }
             }
         }
-        match spec.anti_affinity {
-            AntiAffinity::Host => bits::and_not(&mut c, &self.hosting[w * words..(w + 1) * words]),
-            AntiAffinity::Rack => {
-                self.fill_racks_hosting(w);
-                bits::and_not(&mut c, &self.racks_hosting);
+        // The workers up, in zone `only` if any, off the zones ruled out
+        // and (host anti-affinity) off the workers hosting w.
+        c.copy_from_slice(&up[..words]);
+        if only != NO_ZONE {
+            let z = only as usize;
+            bits::and(&mut c, &self.zone_mask[z * words..(z + 1) * words]);
+        }
+        for &z in &off {
+            let z = z as usize;
+            bits::and_not(&mut c, &self.zone_mask[z * words..(z + 1) * words]);
+        }
+        if spec.anti_affinity == AntiAffinity::Host {
+            bits::and_not(&mut c, &self.hosting[w * words..(w + 1) * words]);
+        }
+        for &z in &off {
+            self.zone_out[z as usize] = true;
+        }
+        if only != NO_ZONE {
+            for (z, out) in self.zone_out.iter_mut().enumerate() {
+                *out |= z != only as usize;
             }
-            _ => {}
+        }
+        self.zone_off = off;
+        if spec.anti_affinity == AntiAffinity::Rack {
+            self.fill_racks_hosting(w);
+            bits::and_not(&mut c, &self.racks_hosting);
         }
         let hosting = &self.hosting[w * words..(w + 1) * words];
         let node_counts = &self.node_pods[w * self.workers..(w + 1) * self.workers];
@@ -636,9 +668,12 @@ impl Pods {
         }
         if !c.iter().any(|&b| b != 0) {
             self.cand = c;
+            self.zone_out.fill(false);
             return None;
         }
-        // Score, key by key.
+        // Score, key by key. Under host anti-affinity no candidate holds a
+        // pod of w: the count on the node is 0 for all, and ranks none out.
+        let host_rule = spec.anti_affinity == AntiAffinity::Host;
         if spec.prefer_rack {
             if spec.anti_affinity != AntiAffinity::Rack {
                 self.fill_racks_hosting(w);
@@ -646,26 +681,26 @@ impl Pods {
             if spec.prefer_zone {
                 self.least_in_zone(w, &mut c);
                 self.least_in_rack(w, &mut c);
-                self.least_here(w, &mut c);
+                self.least_here(w, &mut c, host_rule);
             } else {
                 self.least_in_rack(w, &mut c);
-                self.least_here(w, &mut c);
+                self.least_here(w, &mut c, host_rule);
                 self.least_in_zone(w, &mut c);
             }
         } else if spec.prefer_zone {
             self.least_in_zone(w, &mut c);
-            self.least_here(w, &mut c);
+            self.least_here(w, &mut c, host_rule);
         } else {
-            self.least_here(w, &mut c);
+            self.least_here(w, &mut c, host_rule);
             self.least_in_zone(w, &mut c);
         }
+        self.zone_out.fill(false);
         // With capacities, the resources' score first; the count of pods
         // (the default spreading) still ranks what it leaves tied.
         if self.capacity.is_some() {
             self.least_allocated(w, &mut c);
         }
-        self.least_loaded(&mut c);
-        let choice = match bits::count(&c) {
+        let choice = match self.least_loaded(&mut c) {
             0 => None,
             1 => Some(bits::select(&c, 0) as u16),
             // kube-scheduler picks uniformly among the top-scored nodes.
@@ -693,7 +728,10 @@ impl Pods {
 
     /// Keeps the candidates with the fewest pods of workload w on the node.
     #[inline]
-    fn least_here(&self, w: usize, c: &mut [u64]) {
+    fn least_here(&self, w: usize, c: &mut [u64], host_rule: bool) {
+        if host_rule {
+            return;
+        }
         let words = self.words;
         let hosting = &self.hosting[w * words..(w + 1) * words];
         let node_counts = &self.node_pods[w * self.workers..(w + 1) * self.workers];
@@ -715,14 +753,18 @@ impl Pods {
     fn least_in_zone(&self, w: usize, c: &mut [u64]) {
         let words = self.words;
         let zone_counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
+        // Zones in `zone_out` hold no candidate: skipped.
         let mut best = u32::MAX;
         for (z, &count) in zone_counts.iter().enumerate() {
-            if count < best && bits::intersects(c, &self.zone_mask[z * words..(z + 1) * words]) {
+            if count < best
+                && !self.zone_out[z]
+                && bits::intersects(c, &self.zone_mask[z * words..(z + 1) * words])
+            {
                 best = count;
             }
         }
         for (z, &count) in zone_counts.iter().enumerate() {
-            if count > best {
+            if count > best && !self.zone_out[z] {
                 bits::and_not(c, &self.zone_mask[z * words..(z + 1) * words]);
             }
         }
@@ -760,23 +802,25 @@ impl Pods {
         }
     }
 
-    /// Keeps the least loaded candidates (fewest bound pods of any workload).
+    /// Keeps the least loaded candidates (fewest bound pods of any
+    /// workload); their count.
     #[inline]
-    fn least_loaded(&self, c: &mut [u64]) {
+    fn least_loaded(&self, c: &mut [u64]) -> u32 {
         let words = self.words;
-        for l in 0..LOAD_LEVELS {
-            if self.level_count[l] == 0 {
-                continue;
-            }
+        // The levels holding a worker, lowest first.
+        let mut levels = self.levels;
+        while levels != 0 {
+            let l = levels.trailing_zeros() as usize;
+            levels &= levels - 1;
             let level = &self.by_load[l * words..(l + 1) * words];
             if bits::intersects(c, level) {
-                bits::and(c, level);
-                return;
+                return bits::and_count(c, level);
             }
         }
         // All candidates hold LOAD_LEVELS pods or more: compare their loads.
         bits::and(c, &self.loaded);
         least_by(c, &self.loaded, |n| self.node_load[n]);
+        bits::count(c)
     }
 
     /// [`Self::choose_node`] as a scan over every worker, scoring each: the
