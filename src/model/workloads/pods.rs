@@ -579,18 +579,7 @@ impl Pods {
         let mut off = std::mem::take(&mut self.zone_off);
         let zone_counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
         // Filter: zones the spread limit or zone anti-affinity rule out.
-        let limit = match spec.zone_spread {
-            Some(skew) => {
-                let min = self
-                    .spread_zones
-                    .iter()
-                    .map(|&z| zone_counts[z as usize])
-                    .min()
-                    .unwrap_or(0);
-                min + skew
-            }
-            None => u32::MAX,
-        };
+        let limit = self.zone_limit(spec, zone_counts);
         let zone_rule = spec.anti_affinity == AntiAffinity::Zone;
         off.clear();
         if limit != u32::MAX || zone_rule {
@@ -708,6 +697,25 @@ impl Pods {
         };
         self.cand = c;
         choice
+    }
+
+    /// The count of the workload's pods a zone must stay below to take one
+    /// more under its zone spread (topology spread with DoNotSchedule, whose
+    /// minimum counts every zone with workers); no limit without one.
+    #[inline]
+    fn zone_limit(&self, spec: &WorkloadModel, zone_counts: &[u32]) -> u32 {
+        match spec.zone_spread {
+            Some(skew) => {
+                let min = self
+                    .spread_zones
+                    .iter()
+                    .map(|&z| zone_counts[z as usize])
+                    .min()
+                    .unwrap_or(0);
+                min + skew
+            }
+            None => u32::MAX,
+        }
     }
 
     /// Fills `racks_hosting` with the workers of every rack holding a pod
@@ -836,18 +844,7 @@ impl Pods {
         let zone_counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
         let node_counts = &self.node_pods[w * self.workers..(w + 1) * self.workers];
         // A zone may take a pod while its count stays within `limit`.
-        let limit = match spec.zone_spread {
-            Some(skew) => {
-                let min = self
-                    .spread_zones
-                    .iter()
-                    .map(|&z| zone_counts[z as usize])
-                    .min()
-                    .unwrap_or(0);
-                min + skew
-            }
-            None => u32::MAX,
-        };
+        let limit = self.zone_limit(spec, zone_counts);
         // Likewise a node, under a spread over nodes (every worker a domain).
         let node_limit = match spec.host_spread {
             Some(skew) => node_counts.iter().copied().min().unwrap_or(0) + skew,
