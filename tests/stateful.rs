@@ -343,14 +343,10 @@ fn a_replaced_control_plane_host_comes_back_empty() {
     for host in &mut model.hosts[1..3] {
         host.class = perfect;
     }
-    let index = |key: &str| {
-        model
-            .indicator_keys()
-            .iter()
-            .position(|k| k == key)
-            .expect("indicator")
-    };
-    let (api, etcd) = (index("api"), index("etcd"));
+    let (api, etcd) = (
+        indicator_index(&model, "api"),
+        indicator_index(&model, "etcd"),
+    );
     let mut cluster = Cluster::new(&model);
     let (mut found, mut etcd_down) = (Vec::new(), Vec::new());
     for r in 0..8 {

@@ -356,11 +356,7 @@ fn no_drain_while_a_control_plane_host_is_down() {
 /// Downtime of `key` by cause over `replications`, seconds summed over
 /// replications, in `Cause::ALL` order, with the downtime itself.
 fn downtime_by_cause(model: &Model, key: &str, replications: u64) -> ([f64; CAUSES], f64) {
-    let index = model
-        .indicator_keys()
-        .iter()
-        .position(|k| k == key)
-        .expect("indicator");
+    let index = indicator_index(model, key);
     let mut cluster = Cluster::new(model);
     let (mut by_cause, mut total) = ([0.0; CAUSES], 0.0);
     for r in 0..replications {

@@ -198,13 +198,18 @@ pub fn assert_unavailability(r: &IndicatorResult, exact: f64, what: &str) {
     );
 }
 
-/// Lengths of the ended outages of indicator `key`, over `replications`.
-pub fn ended_outages(model: &Model, key: &str, replications: u64) -> Vec<f64> {
-    let index = model
+/// The index of indicator `key` in the model's indicators.
+pub fn indicator_index(model: &Model, key: &str) -> usize {
+    model
         .indicator_keys()
         .iter()
         .position(|k| k == key)
-        .expect("indicator");
+        .unwrap_or_else(|| panic!("no indicator {key}"))
+}
+
+/// Lengths of the ended outages of indicator `key`, over `replications`.
+pub fn ended_outages(model: &Model, key: &str, replications: u64) -> Vec<f64> {
+    let index = indicator_index(model, key);
     let mut cluster = Cluster::new(model);
     let mut found = Vec::new();
     for r in 0..replications {
