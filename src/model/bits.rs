@@ -82,19 +82,24 @@ pub fn and_not(a: &mut [u64], b: &[u64]) {
     }
 }
 
+/// The set bits of `word`, the `i`-th word of a set, in ascending order.
+#[inline]
+fn word_ones(i: usize, mut b: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (b != 0).then(|| {
+            let n = b.trailing_zeros() as usize;
+            b &= b - 1;
+            i * 64 + n
+        })
+    })
+}
+
 /// The set bits, in ascending order.
 #[inline]
 pub fn ones(bits: &[u64]) -> impl Iterator<Item = usize> + '_ {
-    bits.iter().enumerate().flat_map(|(i, &word)| {
-        let mut b = word;
-        std::iter::from_fn(move || {
-            (b != 0).then(|| {
-                let n = b.trailing_zeros() as usize;
-                b &= b - 1;
-                i * 64 + n
-            })
-        })
-    })
+    bits.iter()
+        .enumerate()
+        .flat_map(|(i, &word)| word_ones(i, word))
 }
 
 /// The clear bits below `n`, in ascending order.
@@ -107,15 +112,23 @@ pub fn zeros(bits: &[u64], n: usize) -> impl Iterator<Item = usize> + '_ {
         } else {
             (1u64 << (n - i * 64)) - 1
         };
-        let mut b = !word & valid;
-        std::iter::from_fn(move || {
-            (b != 0).then(|| {
-                let k = b.trailing_zeros() as usize;
-                b &= b - 1;
-                i * 64 + k
-            })
-        })
+        word_ones(i, !word & valid)
     })
+}
+
+/// Clears the set bits `n` for which `keep(n)` is false.
+#[inline]
+pub fn retain(bits: &mut [u64], keep: impl Fn(usize) -> bool) {
+    for (i, word) in bits.iter_mut().enumerate() {
+        let mut b = *word;
+        while b != 0 {
+            let k = b.trailing_zeros();
+            b &= b - 1;
+            if !keep(i * 64 + k as usize) {
+                *word &= !(1 << k);
+            }
+        }
+    }
 }
 
 /// The set bit of rank `r` (0 is the lowest); `r` is below [`count`].

@@ -210,24 +210,23 @@ impl Infrastructure {
     #[inline]
     pub fn next_phase(&self, ctx: &mut Ctx, now: f64, event: Event) {
         let m = ctx.model;
-        match event {
-            // A replaced host is deleted `after` its failure, and its
-            // successor joins `provision` after that.
-            Event::HostFail(h) | Event::HostDeleted(h)
-                if m.replacement_of(m.hosts[h as usize].class).is_some() =>
-            {
-                let Some(replacement) = m.replacement_of(m.hosts[h as usize].class) else {
-                    return;
-                };
-                let base = ctx.layout.replace_base + 2 * h as usize;
-                if let Event::HostFail(_) = event {
-                    let d = replacement.after.sample(ctx.rng(base));
-                    ctx.schedule(now + d, Event::HostDeleted(h));
-                } else {
-                    let d = replacement.provision.sample(ctx.rng(base + 1));
-                    ctx.schedule(now + d, Event::HostRepair(h));
-                }
+        // A replaced host is deleted `after` its failure, and its successor
+        // joins `provision` after that.
+        if let Event::HostFail(h) | Event::HostDeleted(h) = event
+            && let Some(replacement) = m.replacement_of(m.hosts[h as usize].class)
+        {
+            let base = ctx.layout.replace_base + 2 * h as usize;
+            if let Event::HostFail(_) = event {
+                let d = replacement.after.sample(ctx.rng(base));
+                ctx.schedule(now + d, Event::HostDeleted(h));
+            } else {
+                let d = replacement.provision.sample(ctx.rng(base + 1));
+                ctx.schedule(now + d, Event::HostRepair(h));
             }
+            return;
+        }
+        match event {
+            // Only replaced hosts are deleted (above).
             Event::HostDeleted(_) => {}
             Event::HostFail(h) | Event::HostRepair(h) => {
                 let up = matches!(event, Event::HostRepair(_));

@@ -282,10 +282,11 @@ impl Workloads {
                     let pod = &mut pods.pods[p as usize];
                     if pod.state == PodState::Ready {
                         pods.ready[pod.workload as usize] -= 1;
-                        if !pods.changed_flag[pod.workload as usize] {
-                            pods.changed_flag[pod.workload as usize] = true;
-                            pods.changed.push(pod.workload);
-                        }
+                        pods::note(
+                            &mut pods.changed,
+                            &mut pods.changed_flag,
+                            pod.workload as usize,
+                        );
                     }
                     pod.state = PodState::Down;
                     touch(&mut self.touched, pod.workload);

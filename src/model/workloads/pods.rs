@@ -499,10 +499,7 @@ impl Pods {
                 pod.state = PodState::Ready;
                 pod.armed = false;
                 self.ready[w] += 1;
-                if !self.changed_flag[w] {
-                    self.changed_flag[w] = true;
-                    self.changed.push(w as u16);
-                }
+                note(&mut self.changed, &mut self.changed_flag, w);
             }
         }
     }
@@ -516,10 +513,7 @@ impl Pods {
     /// Notes that workload w's ready count changed.
     #[inline]
     pub fn mark(&mut self, w: usize) {
-        if !self.changed_flag[w] {
-            self.changed_flag[w] = true;
-            self.changed.push(w as u16);
-        }
+        note(&mut self.changed, &mut self.changed_flag, w);
     }
 
     /// The workloads whose ready count changed since the last call (or the
@@ -640,20 +634,12 @@ impl Pods {
         // Filter: room for the pod's requests (NodeResourcesFit).
         if let Some(cap) = self.capacity {
             let (cpu, memory) = self.requests[w];
-            for i in 0..words {
-                let mut b = c[i];
-                while b != 0 {
-                    let n = i * 64 + b.trailing_zeros() as usize;
-                    b &= b - 1;
-                    let (used_cpu, used_memory) = self.used[n];
-                    if self.node_load[n] >= cap.pods
-                        || used_cpu + cpu > cap.cpu
-                        || used_memory + memory > cap.memory
-                    {
-                        bits::clear(&mut c, n);
-                    }
-                }
-            }
+            bits::retain(&mut c, |n| {
+                let (used_cpu, used_memory) = self.used[n];
+                self.node_load[n] < cap.pods
+                    && used_cpu + cpu <= cap.cpu
+                    && used_memory + memory <= cap.memory
+            });
         }
         if !c.iter().any(|&b| b != 0) {
             self.cand = c;
@@ -794,20 +780,8 @@ impl Pods {
                 + least_requested(used_memory + memory, cap.memory))
                 / 2
         };
-        let mut best = 0;
-        for n in bits::ones(c) {
-            best = best.max(score(n));
-        }
-        for i in 0..c.len() {
-            let mut b = c[i];
-            while b != 0 {
-                let n = i * 64 + b.trailing_zeros() as usize;
-                b &= b - 1;
-                if score(n) != best {
-                    bits::clear(c, n);
-                }
-            }
-        }
+        // The best score is the least shortfall from 100.
+        keep_least(c, |n| (100 - score(n)) as u32);
     }
 
     /// Keeps the least loaded candidates (fewest bound pods of any
@@ -961,6 +935,15 @@ fn least_requested(requested: u64, capacity: u64) -> u64 {
     (capacity - requested) * 100 / capacity
 }
 
+/// Adds workload w to the `changed` list unless `flag` says it is in.
+#[inline]
+pub fn note(changed: &mut Vec<u16>, flag: &mut [bool], w: usize) {
+    if !flag[w] {
+        flag[w] = true;
+        changed.push(w as u16);
+    }
+}
+
 /// Keeps the candidates `c` with the least `value`, where `value` is 0
 /// off `nonzero` (a superset of the workers where it may not be): any
 /// candidate off it wins at 0; otherwise the candidates' values are compared.
@@ -971,20 +954,14 @@ fn least_by(c: &mut [u64], nonzero: &[u64], value: impl Fn(usize) -> u32) {
         bits::and_not(c, nonzero);
         return;
     }
-    let mut best = u32::MAX;
-    for n in bits::ones(c) {
-        best = best.min(value(n));
-    }
-    for i in 0..c.len() {
-        let mut b = c[i];
-        while b != 0 {
-            let n = i * 64 + b.trailing_zeros() as usize;
-            b &= b - 1;
-            if value(n) != best {
-                bits::clear(c, n);
-            }
-        }
-    }
+    keep_least(c, value);
+}
+
+/// Keeps the candidates `c` with the least `value`.
+#[inline]
+fn keep_least(c: &mut [u64], value: impl Fn(usize) -> u32) {
+    let best = bits::ones(c).map(&value).min().unwrap_or(u32::MAX);
+    bits::retain(c, |n| value(n) == best);
 }
 
 #[cfg(test)]
