@@ -101,6 +101,9 @@ pub struct Infrastructure {
     cp_live: Vec<bool>,
     /// Control-plane hosts in `cp_live`.
     cp_hosts_up: u32,
+    /// Whether each host exists: all but the cluster autoscaler's worker
+    /// slots it has not filled.
+    present: Vec<bool>,
     /// The workers up (`host_up` from the first worker on), as a set of
     /// [`bits`] for the scheduler.
     worker_up: Vec<u64>,
@@ -129,6 +132,7 @@ impl Infrastructure {
             cp_live: vec![true; m.cp_hosts as usize],
             rack_up: vec![true; m.racks().max(1)],
             cp_hosts_up: 0,
+            present: vec![true; n],
             worker_up: vec![0; bits::words(m.workers as usize)],
         }
     }
@@ -144,7 +148,30 @@ impl Infrastructure {
         self.cp_live.fill(true);
         self.rack_up.fill(true);
         self.cp_hosts_up = m.cp_hosts as u32;
-        bits::fill_first(&mut self.worker_up, m.workers as usize);
+        let at_start = m.workers_at_start() as usize;
+        bits::fill_first(&mut self.worker_up, at_start);
+        if at_start < m.workers as usize {
+            let first = m.first_worker as usize + at_start;
+            self.present.fill(true);
+            self.present[first..].fill(false);
+            self.host_up[first..].fill(false);
+        }
+    }
+
+    /// Host h (a worker slot of the cluster autoscaler) joins (`on`) or is
+    /// removed: its new `up`, if that changed. It joins in working order.
+    #[allow(dead_code)] // The autoscaler's (next commit).
+    pub fn set_present(&mut self, m: &Model, h: usize, on: bool) -> Option<bool> {
+        self.present[h] = on;
+        self.host_own_up[h] = true;
+        self.refresh(m, h)
+    }
+
+    /// Host h exists (see [`Self::set_present`]).
+    #[inline]
+    #[allow(dead_code)] // The autoscaler's (next commit).
+    pub fn present(&self, h: usize) -> bool {
+        self.present[h]
     }
 
     /// Queues every host's, zone's and rack's first failure, in that order.
@@ -307,7 +334,8 @@ impl Infrastructure {
             && self.zone_up[host.zone as usize]
             && self.rack_up[host.rack as usize]
             && !self.in_maintenance[h]
-            && self.held[h] == 0;
+            && self.held[h] == 0
+            && self.present[h];
         if up == self.host_up[h] {
             return None;
         }

@@ -162,8 +162,11 @@ pub struct Model {
     pub retry_period: f64,
     /// Index in `hosts` of the first worker; workers are `hosts[first_worker..]`.
     pub first_worker: u16,
-    /// Number of workers.
+    /// Number of workers: those of `workers.nodes`, then the cluster
+    /// autoscaler's slots (see [`AutoscalerModel`]).
     pub workers: u16,
+    /// The cluster autoscaler; `None` without one.
+    pub autoscaler: Option<AutoscalerModel>,
     /// Seconds from a worker going down to NotReady.
     pub node_monitor_grace_period: f64,
     /// Seconds from NotReady to the eviction of its pods.
@@ -300,6 +303,19 @@ pub struct CapacityModel {
     pub memory: u64,
     /// The most pods (the kubelet's maxPods).
     pub pods: u32,
+}
+
+/// The cluster autoscaler, compiled. Each zone with workers gets
+/// `max_workers - workers.nodes` slots for the workers it may add (workers
+/// `first_slot..`, zone by zone), empty at the start.
+#[derive(Clone, Debug)]
+pub struct AutoscalerModel {
+    pub scale_up: Sampler,
+    pub max_workers: u32,
+    pub scale_down_after: f64,
+    /// The first slot (a worker index): the workers of `workers.nodes` are
+    /// `0..first_slot`.
+    pub first_slot: u16,
 }
 
 /// A replica's persistent volume, compiled.
@@ -495,6 +511,15 @@ impl Model {
         self.replacement
             .get(class as usize)
             .and_then(Option::as_ref)
+    }
+
+    /// The workers whose Node exists at the start (the first ones): all but
+    /// the cluster autoscaler's slots.
+    #[inline]
+    pub fn workers_at_start(&self) -> u16 {
+        self.autoscaler
+            .as_ref()
+            .map_or(self.workers, |a| a.first_slot)
     }
 
     /// Whether workloads' Pending time is measured (workers have a
@@ -775,6 +800,7 @@ impl Model {
             retry_period: le.retry_period,
             first_worker,
             workers,
+            autoscaler: None,
             node_monitor_grace_period: grace,
             eviction_timeout,
             workloads,

@@ -157,9 +157,14 @@ impl Workloads {
         if let Some(capacity) = m.worker_capacity {
             pods = pods.with_capacity(capacity);
         }
+        let at_start = m.workers_at_start() as usize;
+        if at_start < worker_zone.len() {
+            pods = pods.with_present(at_start);
+        }
         Workloads {
             pods,
-            nodes: Nodes::new(&worker_zone, zones, m.node_monitor_grace_period),
+            nodes: Nodes::new(&worker_zone, zones, m.node_monitor_grace_period)
+                .with_present(at_start),
             scheduler_active: true,
             schedule_dirty: false,
             touched: Vec::with_capacity(m.workloads.len()),

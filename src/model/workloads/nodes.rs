@@ -58,6 +58,12 @@ pub struct Nodes {
     pub tick_at: Vec<f64>,
     /// Workers of each zone.
     zone_workers: Vec<Vec<u16>>,
+    /// Whether each worker's Node exists (not a cluster autoscaler's slot
+    /// it has not filled); per zone, how many do; how many (the first
+    /// ones) exist at the start.
+    present: Vec<bool>,
+    zone_present: Vec<u32>,
+    present_at_start: usize,
     /// The controller-manager's leader and the API are up.
     pub controller_active: bool,
     /// When the controller last became inactive (while it is inactive).
@@ -72,6 +78,7 @@ impl Nodes {
             zone_workers[z as usize].push(k as u16);
         }
         let workers = worker_zone.len();
+        let zone_present = zone_workers.iter().map(|k| k.len() as u32).collect();
         Nodes {
             down_since: vec![0.0; workers],
             not_ready_at: vec![f64::INFINITY; workers],
@@ -81,13 +88,47 @@ impl Nodes {
             last_eviction: vec![f64::NEG_INFINITY; zones],
             tick_at: vec![f64::NEG_INFINITY; zones],
             zone_workers,
+            present: vec![true; workers],
+            zone_present,
+            present_at_start: workers,
             controller_active: true,
             inactive_since: 0.0,
             grace,
         }
     }
 
+    /// The same, where only the first `n` workers exist at the start.
+    pub fn with_present(mut self, n: usize) -> Nodes {
+        self.present_at_start = n;
+        self.reset_present();
+        self
+    }
+
+    fn reset_present(&mut self) {
+        for (k, p) in self.present.iter_mut().enumerate() {
+            *p = k < self.present_at_start;
+        }
+        for (z, workers) in self.zone_workers.iter().enumerate() {
+            self.zone_present[z] = workers
+                .iter()
+                .filter(|&&k| (k as usize) < self.present_at_start)
+                .count() as u32;
+        }
+    }
+
+    /// Worker k's Node now exists (`on`) or no longer does.
+    #[allow(dead_code)] // The autoscaler's (next commit).
+    pub fn set_present(&mut self, k: usize, zone: usize, on: bool) {
+        if self.present[k] != on {
+            self.present[k] = on;
+            super::super::count(&mut self.zone_present[zone], on);
+        }
+    }
+
     pub fn reset(&mut self) {
+        if self.present_at_start < self.present.len() {
+            self.reset_present();
+        }
         self.not_ready_at.fill(f64::INFINITY);
         self.grace_expired.clear();
         for q in &mut self.eviction_queue {
@@ -112,19 +153,30 @@ impl Nodes {
         due <= now && (self.controller_active || self.inactive_since > due)
     }
 
-    /// The state of zone `z`; `up[k]` tells whether worker k is up.
+    /// The state of zone `z` over the workers whose Node exists; `up[k]`
+    /// tells whether worker k is up.
     pub fn zone_state(&self, z: usize, up: &[bool], now: f64) -> Option<ZoneState> {
         let workers = &self.zone_workers[z];
-        if workers.is_empty() {
+        let nodes = self.zone_present[z] as usize;
+        if nodes == 0 {
             return None;
         }
-        let not_ready = workers
-            .iter()
-            .filter(|&&k| self.not_ready(k as usize, up[k as usize], now))
-            .count();
-        Some(if not_ready == workers.len() {
+        let not_ready = if nodes == workers.len() {
+            workers
+                .iter()
+                .filter(|&&k| self.not_ready(k as usize, up[k as usize], now))
+                .count()
+        } else {
+            workers
+                .iter()
+                .filter(|&&k| {
+                    self.present[k as usize] && self.not_ready(k as usize, up[k as usize], now)
+                })
+                .count()
+        };
+        Some(if not_ready == nodes {
             ZoneState::FullyDisrupted
-        } else if not_ready > 2 && not_ready as f64 >= UNHEALTHY_ZONE * workers.len() as f64 {
+        } else if not_ready > 2 && not_ready as f64 >= UNHEALTHY_ZONE * nodes as f64 {
             ZoneState::PartiallyDisrupted
         } else {
             ZoneState::Normal
@@ -136,7 +188,7 @@ impl Nodes {
     pub fn eviction_period(&self, z: usize, state: ZoneState) -> Option<f64> {
         match state {
             ZoneState::Normal | ZoneState::FullyDisrupted => Some(EVICTION_PERIOD),
-            ZoneState::PartiallyDisrupted if self.zone_workers[z].len() > LARGE_ZONE => {
+            ZoneState::PartiallyDisrupted if self.zone_present[z] as usize > LARGE_ZONE => {
                 Some(SECONDARY_EVICTION_PERIOD)
             }
             ZoneState::PartiallyDisrupted => None,

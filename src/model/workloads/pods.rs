@@ -154,6 +154,12 @@ pub struct Pods {
     worker_rack: Vec<u16>,
     /// Zones that hold at least one worker (topology spread's domains).
     spread_zones: Vec<u16>,
+    /// The workers whose Node exists (all but the cluster autoscaler's
+    /// slots it has not filled), their count, and how many (the first
+    /// ones) exist at the start.
+    present: Vec<u64>,
+    present_count: usize,
+    present_at_start: usize,
     workers: usize,
     zones: usize,
     /// Racks over all zones; 0 without racks.
@@ -249,6 +255,13 @@ impl Pods {
             worker_rack: Vec::new(),
             worker_zone,
             spread_zones,
+            present: {
+                let mut present = vec![0; words];
+                bits::fill_first(&mut present, workers);
+                present
+            },
+            present_count: workers,
+            present_at_start: workers,
             workers,
             zones,
             racks: 0,
@@ -259,6 +272,37 @@ impl Pods {
     pub fn with_capacity(mut self, capacity: CapacityModel) -> Pods {
         self.capacity = Some(capacity);
         self
+    }
+
+    /// The same pods where only the first `n` workers exist at the start
+    /// (the others are the cluster autoscaler's, added by
+    /// [`Self::set_present`]).
+    pub fn with_present(mut self, n: usize) -> Pods {
+        self.present_at_start = n;
+        self.present.fill(0);
+        bits::fill_first(&mut self.present, n);
+        self.present_count = n;
+        self
+    }
+
+    /// Worker n's Node now exists (`on`), or no longer does (it holds no pod).
+    #[allow(dead_code)] // The autoscaler's (next commit).
+    pub fn set_present(&mut self, n: usize, on: bool) {
+        debug_assert!(on || self.node_list[n].is_empty());
+        if bits::get(&self.present, n) != on {
+            bits::put(&mut self.present, n, on);
+            if on {
+                self.present_count += 1;
+            } else {
+                self.present_count -= 1;
+            }
+        }
+    }
+
+    /// The workers whose Node exists, as a set of [`bits`].
+    #[allow(dead_code)] // The autoscaler's (next commit).
+    pub fn present(&self) -> &[u64] {
+        &self.present
     }
 
     /// The same pods with each worker in its rack of `worker_rack`, of
@@ -304,6 +348,11 @@ impl Pods {
         self.level_count = [0; LOAD_LEVELS];
         self.level_count[0] = self.workers as u32;
         self.levels = u64::from(self.workers > 0);
+        if self.present_count != self.present_at_start {
+            self.present.fill(0);
+            bits::fill_first(&mut self.present, self.present_at_start);
+            self.present_count = self.present_at_start;
+        }
         self.pending.clear();
         for (w, &(start, end)) in self.slots.iter().enumerate() {
             self.pending_of[w] = self.replicas[w];
@@ -568,79 +617,8 @@ impl Pods {
         only: u16,
         rng: &mut Rng,
     ) -> Option<u16> {
-        let words = self.words;
         let mut c = std::mem::take(&mut self.cand);
-        let mut off = std::mem::take(&mut self.zone_off);
-        let zone_counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
-        // Filter: zones the spread limit or zone anti-affinity rule out.
-        let limit = self.zone_limit(spec, zone_counts);
-        let zone_rule = spec.anti_affinity == AntiAffinity::Zone;
-        off.clear();
-        if limit != u32::MAX || zone_rule {
-            for (z, &count) in zone_counts.iter().enumerate() {
-                if count >= limit || (zone_rule && count > 0) {
-                    off.push(z as u16);
-                }
-            }
-        }
-        // The workers up, in zone `only` if any, off the zones ruled out
-        // and (host anti-affinity) off the workers hosting w.
-        c.copy_from_slice(&up[..words]);
-        if only != NO_ZONE {
-            let z = only as usize;
-            bits::and(&mut c, &self.zone_mask[z * words..(z + 1) * words]);
-        }
-        for &z in &off {
-            let z = z as usize;
-            bits::and_not(&mut c, &self.zone_mask[z * words..(z + 1) * words]);
-        }
-        if spec.anti_affinity == AntiAffinity::Host {
-            bits::and_not(&mut c, &self.hosting[w * words..(w + 1) * words]);
-        }
-        for &z in &off {
-            self.zone_out[z as usize] = true;
-        }
-        if only != NO_ZONE {
-            for (z, out) in self.zone_out.iter_mut().enumerate() {
-                *out |= z != only as usize;
-            }
-        }
-        self.zone_off = off;
-        if spec.anti_affinity == AntiAffinity::Rack {
-            self.fill_racks_hosting(w);
-            bits::and_not(&mut c, &self.racks_hosting);
-        }
-        let hosting = &self.hosting[w * words..(w + 1) * words];
-        let node_counts = &self.node_pods[w * self.workers..(w + 1) * self.workers];
-        // Filter: nodes at the spread limit over nodes (every worker a
-        // domain: the least count is 0 while a worker holds none).
-        if let Some(skew) = spec.host_spread {
-            let min = if (bits::count(hosting) as usize) < self.workers {
-                0
-            } else {
-                node_counts.iter().copied().min().unwrap_or(0)
-            };
-            for n in 0..words {
-                let mut b = c[n] & hosting[n];
-                while b != 0 {
-                    let k = n * 64 + b.trailing_zeros() as usize;
-                    b &= b - 1;
-                    if node_counts[k] >= min + skew {
-                        bits::clear(&mut c, k);
-                    }
-                }
-            }
-        }
-        // Filter: room for the pod's requests (NodeResourcesFit).
-        if let Some(cap) = self.capacity {
-            let (cpu, memory) = self.requests[w];
-            bits::retain(&mut c, |n| {
-                let (used_cpu, used_memory) = self.used[n];
-                self.node_load[n] < cap.pods
-                    && used_cpu + cpu <= cap.cpu
-                    && used_memory + memory <= cap.memory
-            });
-        }
+        self.filter(&mut c, w, spec, up, only);
         if !c.iter().any(|&b| b != 0) {
             self.cand = c;
             self.zone_out.fill(false);
@@ -683,6 +661,103 @@ impl Pods {
         };
         self.cand = c;
         choice
+    }
+
+    /// Leaves in `c` the workers of `up` (in zone `only`, unless it is
+    /// [`NO_ZONE`]) that pass the filters for a pod of workload `w`, and
+    /// marks in `zone_out` the zones that hold none (cleared by the caller).
+    #[inline(always)]
+    fn filter(&mut self, c: &mut [u64], w: usize, spec: &WorkloadModel, up: &[u64], only: u16) {
+        let words = self.words;
+        let mut off = std::mem::take(&mut self.zone_off);
+        let zone_counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
+        // Filter: zones the spread limit or zone anti-affinity rule out.
+        let limit = self.zone_limit(spec, zone_counts);
+        let zone_rule = spec.anti_affinity == AntiAffinity::Zone;
+        off.clear();
+        if limit != u32::MAX || zone_rule {
+            for (z, &count) in zone_counts.iter().enumerate() {
+                if count >= limit || (zone_rule && count > 0) {
+                    off.push(z as u16);
+                }
+            }
+        }
+        // The workers up, in zone `only` if any, off the zones ruled out
+        // and (host anti-affinity) off the workers hosting w.
+        c.copy_from_slice(&up[..words]);
+        if only != NO_ZONE {
+            let z = only as usize;
+            bits::and(c, &self.zone_mask[z * words..(z + 1) * words]);
+        }
+        for &z in &off {
+            let z = z as usize;
+            bits::and_not(c, &self.zone_mask[z * words..(z + 1) * words]);
+        }
+        if spec.anti_affinity == AntiAffinity::Host {
+            bits::and_not(c, &self.hosting[w * words..(w + 1) * words]);
+        }
+        for &z in &off {
+            self.zone_out[z as usize] = true;
+        }
+        if only != NO_ZONE {
+            for (z, out) in self.zone_out.iter_mut().enumerate() {
+                *out |= z != only as usize;
+            }
+        }
+        self.zone_off = off;
+        if spec.anti_affinity == AntiAffinity::Rack {
+            self.fill_racks_hosting(w);
+            bits::and_not(c, &self.racks_hosting);
+        }
+        let hosting = &self.hosting[w * words..(w + 1) * words];
+        let node_counts = &self.node_pods[w * self.workers..(w + 1) * self.workers];
+        // Filter: nodes at the spread limit over nodes (every worker whose
+        // Node exists a domain: the least count is 0 while one holds none).
+        if let Some(skew) = spec.host_spread {
+            let min = if (bits::count(hosting) as usize) < self.present_count {
+                0
+            } else if self.present_count == self.workers {
+                node_counts.iter().copied().min().unwrap_or(0)
+            } else {
+                bits::ones(&self.present)
+                    .map(|n| node_counts[n])
+                    .min()
+                    .unwrap_or(0)
+            };
+            for n in 0..words {
+                let mut b = c[n] & hosting[n];
+                while b != 0 {
+                    let k = n * 64 + b.trailing_zeros() as usize;
+                    b &= b - 1;
+                    if node_counts[k] >= min + skew {
+                        bits::clear(c, k);
+                    }
+                }
+            }
+        }
+        // Filter: room for the pod's requests (NodeResourcesFit).
+        if let Some(cap) = self.capacity {
+            let (cpu, memory) = self.requests[w];
+            bits::retain(c, |n| {
+                let (used_cpu, used_memory) = self.used[n];
+                self.node_load[n] < cap.pods
+                    && used_cpu + cpu <= cap.cpu
+                    && used_memory + memory <= cap.memory
+            });
+        }
+    }
+
+    /// Whether a pod of workload `w` passes the filters on one of the
+    /// workers of `up` (in zone `only`, unless it is [`NO_ZONE`]): the
+    /// scheduler would place it, though where is not drawn.
+    #[allow(dead_code)] // The autoscaler's (next commit).
+    pub fn fits(&mut self, w: usize, spec: &WorkloadModel, up: &[u64], only: u16) -> bool {
+        let mut c = std::mem::take(&mut self.cand);
+        self.filter(&mut c, w, spec, up, only);
+        let any = c.iter().any(|&b| b != 0);
+        self.cand = c;
+        self.zone_out.fill(false);
+        any
     }
 
     /// The count of the workload's pods a zone must stay below to take one
