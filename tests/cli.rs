@@ -910,12 +910,12 @@ slos:
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Issue 16's keys are parsed but not simulated yet: `validate`, `run` and
-/// `check` (the CI command) refuse a scenario that uses one with exit 2 and
-/// the located error at the key.
+/// A scenario with the cluster autoscaler runs (exit 0) under `validate`,
+/// `run` and `check`; one whose `max_workers` is below its workers is
+/// refused by each with exit 2 and the located error at the key.
 #[test]
-fn keys_not_simulated_yet_are_refused_with_exit_2() {
-    let dir = std::env::temp_dir().join(format!("kubenines-issue16-{}", std::process::id()));
+fn an_autoscaler_runs_and_a_bad_one_exits_2() {
+    let dir = std::env::temp_dir().join(format!("kubenines-autoscaler-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let text = std::fs::read_to_string("scenarios/production-workloads.yaml")
         .expect("reads")
@@ -923,23 +923,40 @@ fn keys_not_simulated_yet_are_refused_with_exit_2() {
             "workloads:\n",
             "autoscaler: { scale_up: 3m, max_workers: 12, scale_down_after: 10m }\nworkloads:\n",
             1,
-        );
+        )
+        + "slos:\n  - { indicator: workload/web, availability: 90% }\n";
     let file = dir.join("autoscaled.yaml");
     std::fs::write(&file, &text).expect("writes");
     let path = file.to_str().expect("UTF-8 path");
-    let line = line_of(&text, "autoscaler:");
+    let bad = text.replacen("max_workers: 12", "max_workers: 3", 1);
+    let bad_file = dir.join("too-few.yaml");
+    std::fs::write(&bad_file, &bad).expect("writes");
+    let bad_path = bad_file.to_str().expect("UTF-8 path");
+    let line = line_of(&bad, "autoscaler:");
+    let column = bad
+        .lines()
+        .nth(line - 1)
+        .unwrap()
+        .find("max_workers")
+        .unwrap()
+        + 1;
     for args in [
-        vec!["validate", path],
-        vec!["run", path, "-q", "-n", "1"],
-        vec!["check", path, "-q", "-n", "1"],
+        vec!["validate"],
+        vec!["run", "-q", "-n", "20"],
+        vec!["check", "-q", "-n", "20"],
     ] {
-        let out = kubenines().args(&args).output().expect("runs");
+        let out = kubenines().args(&args).arg(path).output().expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let out = kubenines()
+            .args(&args)
+            .arg(bad_path)
+            .output()
+            .expect("runs");
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             stderr.contains(&format!(
-                "{path}:{line}:1: autoscaler: the cluster `autoscaler` is parsed but not \
-                 simulated yet"
+                "{bad_path}:{line}:{column}: autoscaler.max_workers: 3 is fewer than the 6 workers"
             )),
             "{args:?}: {stderr}"
         );

@@ -564,12 +564,8 @@ fn a_statefulset_is_read() {
         &[("s.yaml", &scenario), ("m.yaml", &manifest)],
     );
     let source = dir.file("s.yaml");
-    let s = kubenines::scenario::parse_str_unsimulated(
-        &scenario,
-        &source,
-        kubenines::scenario::Format::Yaml,
-    )
-    .unwrap_or_else(|e| panic!("{}", e[0]));
+    let s = kubenines::scenario::parse_str(&scenario, &source, kubenines::scenario::Format::Yaml)
+        .unwrap_or_else(|e| panic!("{e}"));
     let w = &s.workloads[0];
     assert_eq!(
         (w.name.as_str(), w.replicas, w.min_available),

@@ -13,7 +13,7 @@ use kubenines::scenario::{
     AntiAffinity, Autoscaler, ChangeTarget, DataMetric, Distribution, Format, HealthCheck,
     LoadBalancerKind, MAX_FILE_BYTES, NodeCapacity, Precision, Replacement, Resources, Scenario,
     ScenarioError, Slo, Topology, Volume, Wiring, WorkloadKind, YEAR_SECONDS, json_schema, load,
-    parse_str, parse_str_all, parse_str_unsimulated,
+    parse_str, parse_str_all,
 };
 
 /// A valid scenario the tests break one key at a time (stacked-3 with an
@@ -4007,17 +4007,16 @@ fn readme_scenario_examples_load() {
         })
         .collect();
     assert_eq!(kinds, ["single", "pair", "cloud"]);
-    // Issue 16's example loads beside BASE, and is refused as not simulated yet.
+    // Issue 16's example loads beside BASE.
     let issue_16: Vec<&&str> = blocks
         .iter()
         .filter(|b| b.starts_with("workers:"))
         .collect();
     assert_eq!(issue_16.len(), 1, "{blocks:?}");
     let text = format!("{BASE}{}", issue_16[0]);
-    let s = unsimulated_ok(&text);
+    let s = load_16_ok(&text);
     assert_eq!(s.workloads[0].kind, WorkloadKind::StatefulSet);
     assert!(s.autoscaler.is_some() && s.workers.unwrap().replacement.is_some());
-    assert!(yaml_error(&text).message.contains("not simulated yet"));
 }
 
 /// A file that breaks three independent rules, in three sections, gets
@@ -4175,11 +4174,6 @@ slos:
 }
 
 // ---- Issue 16: StatefulSets, volumes, capacity, replacement, autoscaler ----
-//
-// These keys are parsed and validated but not simulated yet: `parse_str`
-// refuses a scenario that uses one (`refuse_unsimulated`), after every
-// other check. `parse_str_unsimulated` loads it, for the tests of their
-// values and warnings.
 
 /// The control plane's lines `BASE` gets for a stacked `replacement`: etcd's
 /// member replacement (a replaced host joins empty) and the replacement.
@@ -4220,18 +4214,17 @@ fn all_16() -> String {
     format!("{base}{CP_REPLACEMENT}{RECOVERY}{BACKUPS}{WORKERS_16}{DB}{AUTOSCALER}")
 }
 
-fn unsimulated(text: &str) -> Result<Scenario, Vec<ScenarioError>> {
-    parse_str_unsimulated(text, FILE, Format::Yaml)
+fn load_16(text: &str) -> Result<Scenario, Vec<ScenarioError>> {
+    parse_str_all(text, FILE, Format::Yaml)
 }
 
-fn unsimulated_ok(text: &str) -> Scenario {
-    unsimulated(text).unwrap_or_else(|e| panic!("{}", e[0]))
+fn load_16_ok(text: &str) -> Scenario {
+    load_16(text).unwrap_or_else(|e| panic!("{}", e[0]))
 }
 
-/// The first error of a scenario that fails before the refusal of keys not
-/// simulated yet.
-fn unsimulated_error(text: &str) -> ScenarioError {
-    match unsimulated(text) {
+/// The first error of a scenario with keys of issue 16.
+fn load_16_error(text: &str) -> ScenarioError {
+    match load_16(text) {
         Ok(s) => panic!("expected an error, loaded {s:?}"),
         Err(e) => e.into_iter().next().unwrap(),
     }
@@ -4240,7 +4233,7 @@ fn unsimulated_error(text: &str) -> ScenarioError {
 #[test]
 fn issue_16_keys_load_as_written() {
     let text = all_16();
-    let s = unsimulated_ok(&text);
+    let s = load_16_ok(&text);
     assert!(s.warnings.is_empty(), "{:#?}", s.warnings);
     let w = s.workers.as_ref().unwrap();
     assert_eq!(
@@ -4307,7 +4300,7 @@ fn issue_16_keys_load_as_written() {
         "capacity: { cpu: 4, memory: 16Gi }",
         "capacity: { cpu: 4000m, memory: 16384Mi, pods: 110 }",
     );
-    assert_eq!(unsimulated_ok(&explicit), s);
+    assert_eq!(load_16_ok(&explicit), s);
     let other = replace_once(
         &replace_once(
             &text,
@@ -4317,7 +4310,7 @@ fn issue_16_keys_load_as_written() {
         "capacity: { cpu: 4, memory: 16Gi }",
         "capacity: { cpu: 4, memory: 16Gi, pods: 30 }",
     );
-    let o = unsimulated_ok(&other);
+    let o = load_16_ok(&other);
     let v = o.workloads[0].volume.as_ref().unwrap();
     assert_eq!((v.zonal, v.force_detach), (false, 60.0));
     assert_eq!(o.workers.as_ref().unwrap().capacity.unwrap().pods, 30);
@@ -4373,7 +4366,7 @@ fn issue_16_defaults_change_nothing() {
         assert!(!form.contains(&format!(" {key}: ")), "{key}: {form}");
     }
     // Any key set changes the hash.
-    let statefulset = unsimulated_ok(&replace_once(
+    let statefulset = load_16_ok(&replace_once(
         &defaults,
         "kind: deployment",
         "kind: statefulset",
@@ -4381,40 +4374,14 @@ fn issue_16_defaults_change_nothing() {
     assert_ne!(statefulset.content_hash(), s.content_hash());
 }
 
-/// The key of issue 16 not simulated yet (the autoscaler) is refused by
-/// the loader, at its own key; the others (StatefulSets, volumes,
-/// out-of-service taints, replacement, capacity, requests) are simulated.
+/// Every key of issue 16 is simulated: a scenario with all of them loads
+/// and runs, and so does one with external etcd hosts' replacement.
 #[test]
-fn issue_16_keys_are_refused_until_simulated() {
-    let text = all_16();
-    let errors = parse_str_all(&text, FILE, Format::Yaml).unwrap_err();
-    let found: Vec<(&str, u32)> = errors
-        .iter()
-        .map(|e| (e.key.as_deref().unwrap(), e.line.unwrap()))
-        .collect();
-    let expected = [("autoscaler", "autoscaler:")];
-    assert_eq!(
-        found,
-        expected
-            .iter()
-            .map(|(key, at)| (*key, line_of(&text, at)))
-            .collect::<Vec<_>>()
-    );
-    for e in &errors {
-        assert!(
-            e.message.contains("parsed but not simulated yet") && e.message.contains("issue 16"),
-            "{e}"
-        );
-        assert!(e.column.is_some(), "{e}");
-    }
-    assert!(
-        errors[0]
-            .message
-            .starts_with("the cluster `autoscaler` is parsed"),
-        "{}",
-        errors[0]
-    );
-    // External etcd hosts' replacement is simulated: it loads.
+fn issue_16_keys_are_all_simulated() {
+    let s = parse_str(&all_16(), FILE, Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.autoscaler.is_some());
+    let model = kubenines::model::Model::build(&s).unwrap();
+    assert!(model.autoscaler.is_some());
     let text = format!(
         "{}  etcd_replacement: {{ after: 10m, provision: 5m }}\n{RECOVERY}{BACKUPS}",
         replace_once(
@@ -4427,10 +4394,10 @@ fn issue_16_keys_are_refused_until_simulated() {
     assert!(s.control_plane.etcd_replacement.is_some());
 }
 
-/// A mistake in a scenario that also uses keys not simulated yet is
-/// reported as such, not hidden behind the refusal.
+/// An autoscaler with fewer workers than the cluster starts with is a
+/// located error, the only one of a scenario with every key of issue 16.
 #[test]
-fn issue_16_validation_comes_before_the_refusal() {
+fn max_workers_below_the_starting_workers_is_an_error() {
     let text = replace_once(&all_16(), "max_workers: 9", "max_workers: 5");
     let errors = parse_str_all(&text, FILE, Format::Yaml).unwrap_err();
     assert_eq!(errors.len(), 1, "{errors:?}");
@@ -4508,7 +4475,7 @@ fn quantities_kubernetes_refuses_are_located_errors() {
         let text = replace_once(&all_16(), from, to);
         // The parser stops at the value: the same through either entry point.
         let err = yaml_error(&text);
-        assert_eq!(unsimulated_error(&text), err);
+        assert_eq!(load_16_error(&text), err);
         assert_eq!(err.key.as_deref(), Some(key), "{to}: {err}");
         assert_eq!(err.line, Some(line_of(&text, to)), "{to}: {err}");
         assert!(err.column.is_some(), "{err}");
@@ -4520,9 +4487,9 @@ fn quantities_kubernetes_refuses_are_located_errors() {
         "memory: 2Gi",
         "memory: 1048576",
     );
-    let r = unsimulated_ok(&text).workloads[0].requests;
+    let r = load_16_ok(&text).workloads[0].requests;
     assert_eq!((r.cpu_millicores, r.memory_bytes), (250, 1 << 20));
-    let err = unsimulated_error(&replace_once(&all_16(), "cpu: 500m", "cpu: -0.5"));
+    let err = load_16_error(&replace_once(&all_16(), "cpu: 500m", "cpu: -0.5"));
     assert!(err.message.contains("negative"), "{err}");
 }
 
@@ -4591,22 +4558,49 @@ fn issue_16_bad_values_are_located_errors() {
         ),
     ] {
         let text = replace_once(&all_16(), from, to);
-        let err = unsimulated_error(&text);
+        let err = load_16_error(&text);
         assert_error(&err, &text, key, to);
         assert!(err.message.contains(needle), "{to}: {err}");
     }
+    // Each zone with workers gets a slot per worker the autoscaler may add:
+    // twelve zones of workers, up to 1,000 workers, are 12 + 12 × 988.
+    let text = replace_once(
+        &replace_once(
+            &replace_once(&all_16(), "  count: 3\n", "  count: 12\n"),
+            "  nodes: 6\n  node:\n    failure: weibull",
+            "  nodes: 12\n  node:\n    failure: weibull",
+        ),
+        "max_workers: 9",
+        "max_workers: 1000",
+    );
+    let err = load_16_error(&text);
+    assert_error(&err, &text, "autoscaler.max_workers", "max_workers: 1000");
+    assert!(
+        err.message.contains("each of the 12 zones")
+            && err.message.contains("11868 workers in all")
+            && err.message.contains("10000 at most"),
+        "{err}"
+    );
+    // Eleven zones' slots fit: 11 + 11 × 898.
+    let text = replace_once(
+        &replace_once(&text, "  count: 12\n", "  count: 11\n"),
+        "  nodes: 12\n",
+        "  nodes: 11\n",
+    );
+    let fits = replace_once(&text, "max_workers: 1000", "max_workers: 909");
+    assert!(load_16(&fits).is_ok());
     // `kind` is deployment or statefulset.
     let text = replace_once(&all_16(), "kind: statefulset", "kind: daemonset");
-    let err = unsimulated_error(&text);
+    let err = load_16_error(&text);
     assert_error(&err, &text, "workloads[0].kind", "kind: daemonset");
     // The autoscaler needs workers.
     let text = format!("{BASE}{AUTOSCALER}");
-    let err = unsimulated_error(&text);
+    let err = load_16_error(&text);
     assert_error(&err, &text, "autoscaler", "autoscaler:");
     assert!(err.message.contains("add `workers`"), "{err}");
     // etcd_replacement is for external etcd hosts only.
     let text = format!("{BASE}  etcd_replacement: {{ after: 10m, provision: 5m }}\n");
-    let err = unsimulated_error(&text);
+    let err = load_16_error(&text);
     assert_error(
         &err,
         &text,
@@ -4620,7 +4614,7 @@ fn issue_16_bad_values_are_located_errors() {
     // Replaced stacked hosts lose their etcd data: etcd's member
     // replacement and the operator's recovery are needed, as for disk_loss.
     let text = format!("{BASE}{CP_REPLACEMENT}{RECOVERY}");
-    let err = unsimulated_error(&text);
+    let err = load_16_error(&text);
     assert_error(&err, &text, "control_plane.replacement", "  replacement:");
     assert!(err.message.contains("member_replace"), "{err}");
     let text = format!(
@@ -4630,7 +4624,7 @@ fn issue_16_bad_values_are_located_errors() {
             "    election: uniform(min=1s, max=2s)\n    member_replace: 30m\n",
         )
     );
-    let err = unsimulated_error(&text);
+    let err = load_16_error(&text);
     assert_error(&err, &text, "control_plane.replacement", "  replacement:");
     assert!(err.message.contains("add `recovery`"), "{err}");
 }
@@ -4646,7 +4640,7 @@ fn warning_requests_no_worker_has_room_for() {
         ),
     ] {
         let text = replace_once(&all_16(), from, to);
-        let s = unsimulated_ok(&text);
+        let s = load_16_ok(&text);
         assert_warning(
             &s,
             &text,
@@ -4658,14 +4652,8 @@ fn warning_requests_no_worker_has_room_for() {
                 "stays Pending forever, as in Kubernetes",
             ],
         );
-        // A warning, not an error: it is refused only as not simulated yet.
-        let errors = parse_str_all(&text, FILE, Format::Yaml).unwrap_err();
-        assert!(
-            errors
-                .iter()
-                .all(|e| e.message.contains("not simulated yet")),
-            "{errors:?}"
-        );
+        // A warning, not an error: it loads.
+        assert!(parse_str_all(&text, FILE, Format::Yaml).is_ok());
     }
     // As much as a worker has fits.
     let text = replace_once(
@@ -4673,13 +4661,13 @@ fn warning_requests_no_worker_has_room_for() {
         "memory: 2Gi",
         "memory: 16Gi",
     );
-    assert!(unsimulated_ok(&text).warnings.is_empty());
+    assert!(load_16_ok(&text).warnings.is_empty());
 }
 
 #[test]
 fn warning_requests_without_capacity_are_ignored() {
     let text = replace_once(&all_16(), "    capacity: { cpu: 4, memory: 16Gi }\n", "");
-    let s = unsimulated_ok(&text);
+    let s = load_16_ok(&text);
     assert_warning(
         &s,
         &text,
@@ -4706,10 +4694,10 @@ fn warning_statefulset_anti_affinity_as_for_a_deployment() {
         ),
     ] {
         let text = replace_once(&all_16(), from, to);
-        let statefulset = unsimulated_ok(&text);
+        let statefulset = load_16_ok(&text);
         let at = to.lines().next().unwrap().trim();
         assert_warning(&statefulset, &text, "workloads[0].replicas", at, &needles);
-        let deployment = unsimulated_ok(&replace_once(
+        let deployment = load_16_ok(&replace_once(
             &text,
             "kind: statefulset",
             "kind: deployment",
@@ -4726,7 +4714,7 @@ fn warning_replacement_beside_disk_loss() {
         "    repair: lognormal(median=30m, sigma=1.0)\n",
         "    repair: lognormal(median=30m, sigma=1.0)\n    disk_loss: 0.2\n",
     );
-    let s = unsimulated_ok(&text);
+    let s = load_16_ok(&text);
     assert_warning(
         &s,
         &text,
@@ -4747,7 +4735,7 @@ fn warning_replacement_beside_disk_loss() {
             "    election: uniform(min=1s, max=2s)\n    member_replace: 30m\n",
         )
     );
-    let s = unsimulated_ok(&text);
+    let s = load_16_ok(&text);
     assert_warning(
         &s,
         &text,

@@ -8,7 +8,7 @@ mod common;
 
 use common::*;
 use kubenines::engine::Sampler;
-use kubenines::model::{Cluster, Lifecycle, Model, ReplacementModel};
+use kubenines::model::{Cluster, Lifecycle, Model};
 use kubenines::scenario::*;
 use kubenines::scenario::{Format, parse_str};
 
@@ -72,31 +72,7 @@ fn fail_workers(
     repair: f64,
     replacement: Option<(f64, f64)>,
 ) {
-    let perfect = model.host_classes.len() as u8;
-    model.host_classes.push(Lifecycle {
-        failure: Sampler::Never,
-        repair: Sampler::Never,
-    });
-    model.host_classes.push(Lifecycle {
-        failure: Sampler::fixed(FAIL_AT).unwrap(),
-        repair: Sampler::fixed(repair).unwrap(),
-    });
-    model.disk_loss.resize(model.host_classes.len(), 0.0);
-    model.replacement.push(None);
-    model
-        .replacement
-        .push(replacement.map(|(after, provision)| ReplacementModel {
-            after: Sampler::fixed(after).unwrap(),
-            provision: Sampler::fixed(provision).unwrap(),
-        }));
-    let first = model.first_worker as usize;
-    for (k, host) in model.hosts[first..].iter_mut().enumerate() {
-        host.class = if failing.contains(&k) {
-            perfect + 1
-        } else {
-            perfect
-        };
-    }
+    fail_workers_at(model, failing, FAIL_AT, repair, replacement);
 }
 
 /// Lengths of the ended outages of `workload/db`, and its mean

@@ -71,13 +71,14 @@ impl Ctx<'_> {
         up: bool,
         slots: (usize, usize),
         next: impl Into<Event>,
-    ) {
+    ) -> f64 {
         let d = if up {
             life.failure.sample(self.rng(slots.0))
         } else {
             life.repair.sample(self.rng(slots.1))
         };
         self.schedule(now + d, next);
+        now + d
     }
 }
 
@@ -590,6 +591,13 @@ impl<'m> Cluster<'m> {
     fn apply(&mut self, now: f64, event: Event) {
         let m = self.ctx.model;
         if let Event::Infrastructure(e) = event {
+            if let infrastructure::Event::HostFail(h)
+            | infrastructure::Event::HostRepair(h)
+            | infrastructure::Event::HostDeleted(h) = e
+                && !self.infra.current(h as usize, now)
+            {
+                return;
+            }
             match e {
                 infrastructure::Event::HostFail(h) | infrastructure::Event::HostRepair(h) => {
                     let up = matches!(e, infrastructure::Event::HostRepair(_));
@@ -682,6 +690,12 @@ impl<'m> Cluster<'m> {
                     }
                 }
             }
+            Event::Workloads(workloads::Event::NodeJoin(k)) => self.node_joins(k as usize, now),
+            Event::Workloads(workloads::Event::NodeRemove(k)) => {
+                if self.workloads.removal_due(k as usize, now) {
+                    self.remove_node(k as usize, now);
+                }
+            }
             Event::Workloads(e) => self.workloads.handle(ctx, now, e, &self.infra),
             Event::Operations(e) => match e {
                 operations::Event::MaintenanceRound => self.maintenance.round(ctx, now),
@@ -745,6 +759,47 @@ impl<'m> Cluster<'m> {
             }
             Role::Etcd(_) => self.control_plane_changed = true,
         }
+    }
+
+    /// The cluster autoscaler's worker k joins, if its scale-up falls due
+    /// now: its host comes up (unless its zone or rack is down) and its
+    /// failure clock starts.
+    fn node_joins(&mut self, k: usize, now: f64) {
+        let m = self.ctx.model;
+        if !self.workloads.node_joins(k, now) {
+            return;
+        }
+        let h = m.first_worker as usize + k;
+        if let Some(up) = self.infra.set_present(m, h, true) {
+            self.host_changed(h, up, now);
+        }
+        self.infra.start_host(&mut self.ctx, h, now);
+    }
+
+    /// The cluster autoscaler removes its worker k: drained through the API
+    /// as far as the disruption budgets allow (otherwise held), then
+    /// deleted. Its host's pending events are stale from now on.
+    fn remove_node(&mut self, k: usize, now: f64) {
+        let m = self.ctx.model;
+        let h = m.first_worker as usize + k;
+        if !self.infra.host_up(h) || !self.settled[1] {
+            self.workloads.removal_held(k, false);
+            return;
+        }
+        if !self
+            .workloads
+            .budget_allows_drain(&mut self.ctx, k as u16, now)
+        {
+            self.workloads.removal_held(k, true);
+            return;
+        }
+        self.workloads
+            .evict_worker(&mut self.ctx, k as u16, now, workloads::Eviction::Drain);
+        self.workloads.node_removed(k);
+        if let Some(up) = self.infra.set_present(m, h, false) {
+            self.host_changed(h, up, now);
+        }
+        self.infra.forget_host(h);
     }
 
     /// etcd writable, the endpoint up and the certificates valid, now.
@@ -883,6 +938,11 @@ impl<'m> Cluster<'m> {
             self.settled[2] = self.settled[1] && self.controllers.all_lead();
         }
         if m.workers > 0 {
+            if m.autoscaler.is_some() {
+                for k in self.workloads.removals_to_retry() {
+                    self.remove_node(k as usize, now);
+                }
+            }
             let api = self.settled[1];
             let controller = api && self.controllers.has_leader(CONTROLLER_MANAGER);
             let scheduler = api && self.controllers.has_leader(SCHEDULER);

@@ -104,6 +104,12 @@ pub struct Infrastructure {
     /// Whether each host exists: all but the cluster autoscaler's worker
     /// slots it has not filled.
     present: Vec<bool>,
+    /// The first host of the cluster autoscaler's slots (`hosts.len()`
+    /// without), and when each slot's next failure, repair or deletion is
+    /// due: a slot's clock starts when its worker joins, and the events of
+    /// a worker it removed are stale.
+    slot_host: usize,
+    next_at: Vec<f64>,
     /// The workers up (`host_up` from the first worker on), as a set of
     /// [`bits`] for the scheduler.
     worker_up: Vec<u64>,
@@ -133,6 +139,8 @@ impl Infrastructure {
             rack_up: vec![true; m.racks().max(1)],
             cp_hosts_up: 0,
             present: vec![true; n],
+            slot_host: m.first_worker as usize + m.workers_at_start() as usize,
+            next_at: vec![f64::INFINITY; m.workers as usize - m.workers_at_start() as usize],
             worker_up: vec![0; bits::words(m.workers as usize)],
         }
     }
@@ -155,12 +163,33 @@ impl Infrastructure {
             self.present.fill(true);
             self.present[first..].fill(false);
             self.host_up[first..].fill(false);
+            self.next_at.fill(f64::INFINITY);
         }
+    }
+
+    /// Host h (a slot) has joined at `now`: its failure clock starts.
+    pub fn start_host(&mut self, ctx: &mut Ctx, h: usize, now: f64) {
+        let m = ctx.model;
+        let life = &m.host_classes[m.hosts[h].class as usize];
+        let at = now + life.failure.sample(ctx.rng(slot::host_failure(h)));
+        self.next_at[h - self.slot_host] = at;
+        ctx.schedule(at, Event::HostFail(h as u16));
+    }
+
+    /// Host h (a slot) was removed: its pending events are stale.
+    pub fn forget_host(&mut self, h: usize) {
+        self.next_at[h - self.slot_host] = f64::INFINITY;
+    }
+
+    /// Whether an event of host h's lifecycle at `now` is current (not one
+    /// of a worker the autoscaler has removed since).
+    #[inline(always)]
+    pub fn current(&self, h: usize, now: f64) -> bool {
+        h < self.slot_host || self.next_at[h - self.slot_host] == now
     }
 
     /// Host h (a worker slot of the cluster autoscaler) joins (`on`) or is
     /// removed: its new `up`, if that changed. It joins in working order.
-    #[allow(dead_code)] // The autoscaler's (next commit).
     pub fn set_present(&mut self, m: &Model, h: usize, on: bool) -> Option<bool> {
         self.present[h] = on;
         self.host_own_up[h] = true;
@@ -169,7 +198,6 @@ impl Infrastructure {
 
     /// Host h exists (see [`Self::set_present`]).
     #[inline]
-    #[allow(dead_code)] // The autoscaler's (next commit).
     pub fn present(&self, h: usize) -> bool {
         self.present[h]
     }
@@ -177,7 +205,7 @@ impl Infrastructure {
     /// Queues every host's, zone's and rack's first failure, in that order.
     pub fn start(&self, ctx: &mut Ctx) {
         let m = ctx.model;
-        for (h, host) in m.hosts.iter().enumerate() {
+        for (h, host) in m.hosts.iter().enumerate().take(self.slot_host) {
             let t = m.host_classes[host.class as usize]
                 .failure
                 .sample(ctx.rng(slot::host_failure(h)));
@@ -235,7 +263,7 @@ impl Infrastructure {
     /// Queues the end of the phase the event began: the component's next
     /// failure if it came back, its repair if it failed.
     #[inline]
-    pub fn next_phase(&self, ctx: &mut Ctx, now: f64, event: Event) {
+    pub fn next_phase(&mut self, ctx: &mut Ctx, now: f64, event: Event) {
         let m = ctx.model;
         // A replaced host is deleted `after` its failure, and its successor
         // joins `provision` after that.
@@ -243,13 +271,15 @@ impl Infrastructure {
             && let Some(replacement) = m.replacement_of(m.hosts[h as usize].class)
         {
             let base = ctx.layout.replace_base + 2 * h as usize;
-            if let Event::HostFail(_) = event {
+            let (at, next) = if let Event::HostFail(_) = event {
                 let d = replacement.after.sample(ctx.rng(base));
-                ctx.schedule(now + d, Event::HostDeleted(h));
+                (now + d, Event::HostDeleted(h))
             } else {
                 let d = replacement.provision.sample(ctx.rng(base + 1));
-                ctx.schedule(now + d, Event::HostRepair(h));
-            }
+                (now + d, Event::HostRepair(h))
+            };
+            ctx.schedule(at, next);
+            self.note_next(h as usize, at);
             return;
         }
         match event {
@@ -264,13 +294,14 @@ impl Infrastructure {
                     Event::HostRepair(h)
                 };
                 let h = h as usize;
-                ctx.end_of_phase(
+                let at = ctx.end_of_phase(
                     now,
                     life,
                     up,
                     (slot::host_failure(h), slot::host_repair(h)),
                     next,
                 );
+                self.note_next(h, at);
             }
             Event::ZoneFail(z) | Event::ZoneRepair(z) => {
                 let up = matches!(event, Event::ZoneRepair(_));
@@ -298,6 +329,14 @@ impl Infrastructure {
                 );
                 ctx.end_of_phase(now, &m.rack_lifecycle, up, slots, next);
             }
+        }
+    }
+
+    /// Notes when host h's next lifecycle event is due, if it is a slot.
+    #[inline(always)]
+    fn note_next(&mut self, h: usize, at: f64) {
+        if h >= self.slot_host {
+            self.next_at[h - self.slot_host] = at;
         }
     }
 

@@ -724,6 +724,43 @@ impl Model {
             ));
         }
         let (racks_per_zone, rack_lifecycle) = place_in_racks(s, &mut hosts, &workloads)?;
+        // The autoscaler's slots come after every host the file places.
+        let base_workers = workers;
+        let autoscaler = match (&s.autoscaler, &s.workers) {
+            (Some(a), Some(w)) => {
+                let class = hosts[hosts.len() - 1].class;
+                let mut zones_with_workers: Vec<u32> = w.placement.clone();
+                zones_with_workers.sort_unstable();
+                zones_with_workers.dedup();
+                let extra = a.max_workers.saturating_sub(w.nodes);
+                for &zone in &zones_with_workers {
+                    for i in 0..extra {
+                        let k = small("workers", hosts.len() - first_worker as usize)?;
+                        let zone = small("zones", zone as usize)?;
+                        let rack = match racks_per_zone {
+                            0 => 0,
+                            per_zone => zone * per_zone + (i % per_zone as u32) as u16,
+                        };
+                        hosts.push(Host {
+                            role: Role::Worker(k),
+                            zone,
+                            rack,
+                            member: None,
+                            class,
+                        });
+                    }
+                }
+                small("hosts", hosts.len())?;
+                workers = small("workers", hosts.len() - first_worker as usize)?;
+                Some(AutoscalerModel {
+                    scale_up: build("autoscaler.scale_up", &a.scale_up)?,
+                    max_workers: a.max_workers,
+                    scale_down_after: a.scale_down_after,
+                    first_slot: base_workers,
+                })
+            }
+            _ => None,
+        };
         let load_balancer = match &cp.load_balancer {
             Some(lb) => Some(host_lifecycle("control_plane.load_balancer", lb)?),
             None => None,
@@ -755,7 +792,7 @@ impl Model {
                     c,
                     cp_hosts,
                     member_hosts.len(),
-                    workers,
+                    base_workers,
                     &workloads,
                     cp.load_balancer_instances() as u16,
                 )
@@ -800,7 +837,7 @@ impl Model {
             retry_period: le.retry_period,
             first_worker,
             workers,
-            autoscaler: None,
+            autoscaler,
             node_monitor_grace_period: grace,
             eviction_timeout,
             workloads,

@@ -61,6 +61,8 @@ const OUT_OF_SERVICE: u32 = 48;
 /// A replaced host's deletion, then its successor's provisioning, per host.
 const REPLACE_AFTER: u32 = 49;
 const REPLACE_PROVISION: u32 = 50;
+/// The cluster autoscaler's scale-ups, per zone.
+const SCALE_UP: u32 = 51;
 
 /// Streams per change, at `Layout::change(c)` on.
 pub const CHANGE_STREAMS: usize = 6;
@@ -141,6 +143,9 @@ pub struct Layout {
     /// Host h's deletion stream is `replace_base + 2h`, its successor's
     /// provisioning stream the next (present only with replacement).
     pub replace_base: usize,
+    /// Zone z's scale-up stream is `scale_up_base + z` (present only with
+    /// the cluster autoscaler).
+    pub scale_up_base: usize,
 }
 
 impl Layout {
@@ -311,6 +316,12 @@ impl Streams {
                 ids.push(StreamId::new(REPLACE_PROVISION, h));
             }
         }
+        let scale_up_base = ids.len();
+        if model.autoscaler.is_some() {
+            for z in 0..model.zones as u32 {
+                ids.push(StreamId::new(SCALE_UP, z));
+            }
+        }
         let rngs = ids.iter().map(|&id| stream(0, 0, id)).collect();
         let layout = Layout {
             zone_base,
@@ -334,6 +345,7 @@ impl Streams {
             attach_base,
             out_of_service_base,
             replace_base,
+            scale_up_base,
         };
         (Streams { ids, rngs }, layout)
     }

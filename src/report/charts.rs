@@ -294,7 +294,7 @@ const fn rgb(hex: u32) -> RGBColor {
 /// and an indicator's `zone outage` are three oranges), or a colour of its
 /// own. No two are alike: the test `timeline_states_have_distinct_colours`
 /// keeps them at least [`MIN_STATE_CONTRAST`] apart in CIELAB.
-const STATE_COLORS: [(&str, RGBColor); 27] = [
+const STATE_COLORS: [(&str, RGBColor); 28] = [
     ("up", rgb(0x8dd3b4)),
     // The causes, as in the downtime chart.
     ("disaster recovery", FILLS[0]),
@@ -326,6 +326,8 @@ const STATE_COLORS: [(&str, RGBColor); 27] = [
     ("failover", rgb(0x332288)),
     ("waiting for api", rgb(0x6f7fd6)),
     ("own apiserver down", rgb(0x0a5c46)),
+    // A cluster autoscaler's worker slot with no worker: next to nothing.
+    ("absent", rgb(0xe6e6e6)),
 ];
 
 /// The colours of the downtime causes of changes (`change NAME`), in the

@@ -1,9 +1,7 @@
 //! The keys of issue 16, checked: a workload's `kind`, `volume` and
 //! `requests`, `workers.node.capacity`, `workers.out_of_service`, host
 //! `replacement` (workers, control-plane hosts, external etcd hosts) and
-//! the cluster `autoscaler`; with the warnings they can earn. None is
-//! simulated yet: `validate::refuse_unsimulated` refuses a scenario that
-//! uses one, after these checks.
+//! the cluster `autoscaler`; with the warnings they can earn.
 
 use super::dist::Distribution;
 use super::raw::{RawAutoscaler, RawCapacity, RawReplacement, RawRequests, RawVolume};
@@ -121,6 +119,10 @@ pub(super) fn volume(key: &dyn Fn(&str) -> String, raw: RawVolume) -> Result<Vol
     })
 }
 
+/// The most workers a scenario with the cluster autoscaler may have, its
+/// slots included: each zone with workers gets one per worker it may add.
+pub const MAX_AUTOSCALED_WORKERS: u64 = 10_000;
+
 /// `autoscaler`, against the workers it scales (none: it is refused).
 pub(super) fn autoscaler(
     raw: RawAutoscaler,
@@ -155,6 +157,23 @@ pub(super) fn autoscaler(
             format!(
                 "{} is more than kubenines simulates ({MAX_HOSTS} workers at most)",
                 raw.max_workers
+            ),
+        ));
+    }
+    let mut zones = workers.placement.clone();
+    zones.sort_unstable();
+    zones.dedup();
+    let slots = zones.len() as u64 * u64::from(raw.max_workers - workers.nodes);
+    if u64::from(workers.nodes) + slots > MAX_AUTOSCALED_WORKERS {
+        return Err(invalid(
+            "autoscaler.max_workers",
+            format!(
+                "each of the {} zones with workers gets max_workers - nodes = {} slots for the \
+                 workers the autoscaler may add, {} workers in all, more than kubenines \
+                 simulates ({MAX_AUTOSCALED_WORKERS} at most); lower `max_workers`",
+                zones.len(),
+                raw.max_workers - workers.nodes,
+                u64::from(workers.nodes) + slots
             ),
         ));
     }

@@ -243,30 +243,11 @@ pub fn parse_str_all(
     source: &str,
     format: Format,
 ) -> Result<Scenario, Vec<ScenarioError>> {
-    parse_checked(text, source, format, true)
+    parse_checked(text, source, format)
 }
 
-/// As [`parse_str_all`], but a scenario that uses keys of issue 16 that are
-/// parsed and validated but not simulated yet (`validate::refuse_unsimulated`)
-/// loads, with its warnings, instead of being refused. For tests of those
-/// keys' values and warnings only: such a scenario's results would leave the
-/// keys out. Goes with `refuse_unsimulated`, once every key is simulated.
-#[doc(hidden)]
-pub fn parse_str_unsimulated(
-    text: &str,
-    source: &str,
-    format: Format,
-) -> Result<Scenario, Vec<ScenarioError>> {
-    parse_checked(text, source, format, false)
-}
-
-/// Parses and validates; `refuse`: refuse keys that are not simulated yet.
-fn parse_checked(
-    text: &str,
-    source: &str,
-    format: Format,
-    refuse: bool,
-) -> Result<Scenario, Vec<ScenarioError>> {
+/// Parses and validates.
+fn parse_checked(text: &str, source: &str, format: Format) -> Result<Scenario, Vec<ScenarioError>> {
     if text.len() > MAX_FILE_BYTES {
         return Err(vec![ScenarioError::file(
             source,
@@ -295,11 +276,7 @@ fn parse_checked(
     let Validated {
         mut scenario,
         warnings,
-        unsimulated,
     } = validate(raw, source, manifests).map_err(located)?;
-    if refuse && !unsimulated.is_empty() {
-        return Err(located(unsimulated));
-    }
     scenario.warnings = manifest_warnings;
     scenario.warnings.extend(
         warnings

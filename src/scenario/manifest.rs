@@ -2,7 +2,7 @@
 //!
 //! A manifest is a YAML file as kubectl writes it: one or more documents,
 //! each an object or a `kind: List` of them. Its apps/v1 Deployments,
-//! ReplicaSets and StatefulSets (issue 16: parsed, not simulated yet; a
+//! ReplicaSets and StatefulSets (a
 //! `volumeClaimTemplates` entry is a zonal `volume` attached in
 //! `MANIFEST_ATTACH`) become workloads (in file order), read with Kubernetes' own
 //! types (k8s-openapi, in crates/kubenines-k8s); each takes its

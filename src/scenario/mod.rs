@@ -47,10 +47,7 @@
 //!
 //! Issue 16's keys (a workload's `kind`, `volume` and `requests`,
 //! `workers.node.capacity`, `workers.out_of_service`, host `replacement`,
-//! the `autoscaler`) are parsed and validated (`lifecycle`, `quantity`),
-//! but a scenario that uses one is refused at load, at that key, until it
-//! is simulated (`validate::refuse_unsimulated`; [`parse_str_unsimulated`]
-//! loads it for tests).
+//! the `autoscaler`) are validated in `lifecycle` and `quantity`.
 
 mod changes;
 pub mod dist;
@@ -74,7 +71,7 @@ pub use error::ScenarioError;
 pub(crate) use load::read_text;
 pub use load::{
     Format, MAX_FILE_BYTES, STDIN_NAME, STDIN_PATH, load, load_all, parse_str, parse_str_all,
-    parse_str_unsimulated, set_stdin_format,
+    set_stdin_format,
 };
 pub use schema::json_schema;
 pub use study::{

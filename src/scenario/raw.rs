@@ -62,8 +62,7 @@ pub struct RawScenario {
     pub changes: Option<Vec<RawChange>>,
     /// The cluster autoscaler over the workers: adds a worker when pods are
     /// Pending for want of room, removes one that has been unneeded long
-    /// enough. Requires `workers`. Parsed and validated; not simulated yet
-    /// (issue 16): a scenario with it is refused.
+    /// enough. Requires `workers`.
     pub autoscaler: Option<RawAutoscaler>,
 }
 
@@ -349,12 +348,10 @@ pub struct RawControlPlane {
     /// Failed control-plane hosts are replaced rather than repaired in place:
     /// `after` a failure the instance is deleted, and a new, empty host joins
     /// `provision` later (its local data, a stacked etcd member's included, is
-    /// lost). Default: repaired in place. Parsed and validated; not simulated
-    /// yet (issue 16).
+    /// lost). Default: repaired in place.
     pub replacement: Option<RawReplacement>,
     /// External topology only: failed etcd hosts are replaced as
     /// `replacement` says (their data is lost). Default: repaired in place.
-    /// Parsed and validated; not simulated yet (issue 16).
     pub etcd_replacement: Option<RawReplacement>,
 }
 
@@ -449,13 +446,11 @@ pub struct RawWorkers {
     pub eviction_timeout: Option<DurationValue>,
     /// Time from a worker being marked NotReady until the operator taints it
     /// `node.kubernetes.io/out-of-service` (its pods are then deleted and its
-    /// volumes detached at once), or `never`. Default `never`. Parsed and
-    /// validated; not simulated yet (issue 16).
+    /// volumes detached at once), or `never`. Default `never`.
     pub out_of_service: Option<DistValue>,
     /// Failed workers are replaced rather than repaired in place: `after` a
     /// failure the instance and its Node object are deleted, and a new, empty
-    /// worker joins `provision` later. Default: repaired in place. Parsed and
-    /// validated; not simulated yet (issue 16).
+    /// worker joins `provision` later. Default: repaired in place.
     pub replacement: Option<RawReplacement>,
 }
 
@@ -472,8 +467,7 @@ pub struct RawWorkerNodeSpec {
     /// Time to repair; required unless `failure` is `never`.
     pub repair: Option<DistValue>,
     /// What one worker can hold: the scheduler places a pod only on a node
-    /// with room for its `requests`. Default: room for any pods. Parsed and
-    /// validated; not simulated yet (issue 16).
+    /// with room for its `requests`. Default: room for any pods.
     pub capacity: Option<RawCapacity>,
 }
 
@@ -589,16 +583,14 @@ pub struct RawWorkload {
     /// Time a rollout may go without progress before it is rolled back
     /// (`spec.progressDeadlineSeconds`), e.g. `10m`. Default `600s`.
     pub progress_deadline: Option<DurationValue>,
-    /// `deployment` (default) or `statefulset`. Parsed and validated; a
-    /// StatefulSet is not simulated yet (issue 16).
+    /// `deployment` (default) or `statefulset`.
     pub kind: Option<RawWorkloadKind>,
     /// A persistent volume for each replica (ReadWriteOnce): `zonal`, `attach`
-    /// and `force_detach`. Default: none. Parsed and validated; not simulated
-    /// yet (issue 16).
+    /// and `force_detach`. Default: none.
     pub volume: Option<RawVolume>,
     /// What each pod requests, `cpu` and `memory` (Kubernetes quantities);
     /// placed only on a node with room for it (`workers.node.capacity`).
-    /// Default 0. Parsed and validated; not simulated yet (issue 16).
+    /// Default 0.
     pub requests: Option<RawRequests>,
     /// Kubernetes manifests (a path, or a list of paths, relative to the scenario
     /// file) whose apps/v1 Deployments, ReplicaSets and StatefulSets become workloads, each with

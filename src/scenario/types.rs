@@ -41,7 +41,7 @@ pub struct Scenario {
     /// Changes, in the file's order (empty without `changes`).
     pub changes: Vec<Change>,
     /// The cluster autoscaler over the workers; `None` when the file has no
-    /// `autoscaler` (issue 16: parsed and validated, not simulated yet).
+    /// `autoscaler`.
     pub autoscaler: Option<Autoscaler>,
     /// Settings Kubernetes accepts but cannot satisfy (replicas that can
     /// never all be placed, maintenance rounds longer than their interval).
@@ -135,14 +135,13 @@ pub struct Workers {
     /// Time from a worker being marked NotReady until the operator taints it
     /// `node.kubernetes.io/out-of-service` (which lets its StatefulSet pods
     /// and volumes go at once); `None`: never (the file's default, or
-    /// `never`). Issue 16: parsed and validated, not simulated yet.
+    /// `never`).
     pub out_of_service: Option<Distribution>,
     /// What one worker node can hold (`workers.node.capacity`); `None`:
     /// any number of pods, of any size, as before capacities existed.
-    /// Issue 16: parsed and validated, not simulated yet.
     pub capacity: Option<NodeCapacity>,
     /// Failed workers are replaced, not repaired in place; `None`:
-    /// repaired in place. Issue 16: parsed and validated, not simulated yet.
+    /// repaired in place.
     pub replacement: Option<Replacement>,
 }
 
@@ -285,8 +284,7 @@ pub struct Workload {
     pub rolling_update: Option<RollingUpdate>,
     /// Seconds a rollout may go without progress; `None`: 600.
     pub progress_deadline: Option<f64>,
-    /// Deployment (default) or StatefulSet. Issue 16: parsed and
-    /// validated, not simulated yet.
+    /// Deployment (default) or StatefulSet.
     pub kind: WorkloadKind,
     /// Each replica's persistent volume; `None`: none. Issue 16.
     pub volume: Option<Volume>,
@@ -611,8 +609,7 @@ pub struct ControlPlane {
     /// The certificates' lifetime and renewal; `None`: they never expire.
     pub certificates: Option<Certificates>,
     /// Failed control-plane hosts are replaced, not repaired in place;
-    /// `None`: repaired in place. Issue 16: parsed and validated, not
-    /// simulated yet.
+    /// `None`: repaired in place.
     pub replacement: Option<Replacement>,
     /// Failed external etcd hosts are replaced (external topology only);
     /// `None`: repaired in place. Issue 16, as `replacement`.

@@ -48,10 +48,6 @@ pub(crate) struct Warning {
 pub(crate) struct Validated {
     pub scenario: Scenario,
     pub warnings: Vec<Warning>,
-    /// The keys the scenario uses that are parsed and checked but not
-    /// simulated yet ([`refuse_unsimulated`]): the loader refuses it when
-    /// there are any.
-    pub unsimulated: Vec<Invalid>,
 }
 
 /// Upper bound on hosts of one kind and on zones. Real designs have a handful;
@@ -438,37 +434,7 @@ pub(crate) fn validate(
         });
     }
 
-    let unsimulated = refuse_unsimulated(&scenario, &workload_keys);
-    Ok(Validated {
-        scenario,
-        warnings,
-        unsimulated,
-    })
-}
-
-/// Issue 16: the keys that are parsed and validated but not simulated yet,
-/// each refused at its key, so that nobody gets numbers that silently leave
-/// it out. Called once everything else is checked and the warnings found,
-/// so the checks of these keys come first; the loader refuses the scenario
-/// when this finds any (`kubenines validate`, `run`, `check` and studies
-/// alike, all with exit 2).
-///
-/// Issue 16: remove each line as its simulation lands.
-fn refuse_unsimulated(scenario: &Scenario, _workload_keys: &[WorkloadKey]) -> Vec<Invalid> {
-    let mut refused = Vec::new();
-    let mut refuse = |key: String, what: &str| {
-        refused.push(invalid(
-            key,
-            format!(
-                "{what} is parsed but not simulated yet in this version (issue 16), so results \
-                 would leave it out; remove it to run the scenario"
-            ),
-        ));
-    };
-    if scenario.autoscaler.is_some() {
-        refuse("autoscaler".into(), "the cluster `autoscaler`");
-    }
-    refused
+    Ok(Validated { scenario, warnings })
 }
 
 /// Failures and repairs whose mean is a second or less: legal, but no host,

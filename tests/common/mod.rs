@@ -3,7 +3,8 @@
 
 #![allow(dead_code)]
 
-use kubenines::model::{Cluster, Model};
+use kubenines::engine::Sampler;
+use kubenines::model::{Cluster, Lifecycle, Model, ReplacementModel};
 use kubenines::report::{IndicatorResult, Results};
 use kubenines::runner::{self, RunOptions};
 use kubenines::scenario::*;
@@ -231,5 +232,42 @@ pub fn assert_all(outages: &[f64], exact: f64, what: &str) {
             (d - exact).abs() <= 1e-6 * exact,
             "{what}: an outage of {d} s, expected {exact} s"
         );
+    }
+}
+
+/// The workers in `failing` fail at `at` and are repaired after `repair`
+/// (or replaced, with `replacement`: deleted `.0` after the failure, the
+/// successor joining `.1` later); every other worker is perfect.
+pub fn fail_workers_at(
+    model: &mut Model,
+    failing: &[usize],
+    at: f64,
+    repair: f64,
+    replacement: Option<(f64, f64)>,
+) {
+    let perfect = model.host_classes.len() as u8;
+    model.host_classes.push(Lifecycle {
+        failure: Sampler::Never,
+        repair: Sampler::Never,
+    });
+    model.host_classes.push(Lifecycle {
+        failure: Sampler::fixed(at).unwrap(),
+        repair: Sampler::fixed(repair).unwrap(),
+    });
+    model.disk_loss.resize(model.host_classes.len(), 0.0);
+    model.replacement.push(None);
+    model
+        .replacement
+        .push(replacement.map(|(after, provision)| ReplacementModel {
+            after: Sampler::fixed(after).unwrap(),
+            provision: Sampler::fixed(provision).unwrap(),
+        }));
+    let first = model.first_worker as usize;
+    for (k, host) in model.hosts[first..].iter_mut().enumerate() {
+        host.class = if failing.contains(&k) {
+            perfect + 1
+        } else {
+            perfect
+        };
     }
 }

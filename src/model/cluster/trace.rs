@@ -84,6 +84,7 @@ impl Cluster<'_> {
         for (h, host) in m.hosts.iter().enumerate() {
             let member = host.member.map(|j| j as usize);
             let state = match self.infra.host_cause(m, h) {
+                _ if !self.infra.present(h) => "absent",
                 Some(Cause::ZoneOutage) => "zone down",
                 Some(Cause::RackOutage) => "rack down",
                 Some(Cause::HostFailure) => "failed",

@@ -7,6 +7,7 @@
 //! pending pods and evicts what is due, as far as the controllers it needs
 //! (the API, and the scheduler's or controller-manager's leader) allow.
 
+mod autoscaler;
 mod nodes;
 mod pods;
 mod rollout;
@@ -40,6 +41,10 @@ pub enum Event {
     OutOfService(u16),
     /// Pod slot p's volume is detached by force from the node its pod left.
     VolumeDetach(u32),
+    /// The cluster autoscaler's new worker k joins (if still coming).
+    NodeJoin(u16),
+    /// The cluster autoscaler's worker k has been unneeded long enough.
+    NodeRemove(u16),
 }
 
 /// Why the pods of a worker are deleted.
@@ -67,6 +72,8 @@ impl Event {
             Event::RolloutDeadline(w) => (4, w as u32),
             Event::OutOfService(k) => (5, k as u32),
             Event::VolumeDetach(p) => (6, p & crate::model::GENERATION_MASK),
+            Event::NodeJoin(k) => (7, k as u32),
+            Event::NodeRemove(k) => (8, k as u32),
         };
         tag << 24 | payload
     }
@@ -81,7 +88,9 @@ impl Event {
             3 => Event::PodReady(payload),
             4 => Event::RolloutDeadline(payload as u16),
             5 => Event::OutOfService(payload as u16),
-            _ => Event::VolumeDetach(payload),
+            6 => Event::VolumeDetach(payload),
+            7 => Event::NodeJoin(payload as u16),
+            _ => Event::NodeRemove(payload as u16),
         }
     }
 
@@ -90,6 +99,7 @@ impl Event {
             Event::PodReady(_) => "workloads (pod starts)",
             Event::RolloutDeadline(_) => "workloads (rollouts)",
             Event::VolumeDetach(_) => "workloads (volumes)",
+            Event::NodeJoin(_) | Event::NodeRemove(_) => "autoscaler",
             _ => "workers (node lifecycle)",
         }
         .into()
@@ -137,6 +147,8 @@ pub struct Workloads {
     out_of_service_at: Vec<f64>,
     /// Scratch: the pods of one node.
     scratch: Vec<u32>,
+    /// The cluster autoscaler, if the model has one.
+    autoscaler: Option<autoscaler::Autoscaler>,
 }
 
 impl Workloads {
@@ -182,6 +194,10 @@ impl Workloads {
             detach_at: vec![f64::INFINITY; m.workloads.iter().map(|w| w.slots as usize).sum()],
             out_of_service_at: vec![f64::INFINITY; worker_zone.len()],
             scratch: Vec::new(),
+            autoscaler: m
+                .autoscaler
+                .as_ref()
+                .map(|a| autoscaler::Autoscaler::new(a, &worker_zone, zones)),
         }
     }
 
@@ -196,8 +212,14 @@ impl Workloads {
         self.active = 0;
         self.outcomes.clear();
         self.scheduler_active = true;
+        if let Some(a) = &mut self.autoscaler {
+            a.reset();
+        }
         self.place_pending(ctx, 0.0, true, infra);
         self.schedule_dirty = false;
+        if self.autoscaler.is_some() && !self.pods.pending.is_empty() {
+            self.scale_up(ctx, 0.0, infra);
+        }
         // The cluster looks at every workload at t = 0.
         self.pods.take_changed(|_| {});
         self.check_all = false;
@@ -253,8 +275,14 @@ impl Workloads {
                     let w = pod.workload as usize;
                     self.pods.ready[w] += 1;
                     self.pods.mark(w);
+                    // A removal a disruption budget held may go now.
+                    if let Some(a) = &mut self.autoscaler {
+                        a.retry |= a.blocked.iter().any(|&b| b);
+                    }
                 }
             }
+            // The cluster carries these out (see `Cluster::node_joins`).
+            Event::NodeJoin(_) | Event::NodeRemove(_) => {}
         }
     }
 
@@ -262,6 +290,9 @@ impl Workloads {
     #[inline]
     pub fn worker_changed(&mut self, ctx: &mut Ctx, k: usize, up: bool, now: f64) {
         let m = ctx.model;
+        if let Some(a) = &mut self.autoscaler {
+            a.dirty = true;
+        }
         if up {
             self.nodes.not_ready_at[k] = f64::INFINITY;
             self.out_of_service_at[k] = f64::INFINITY;
@@ -320,6 +351,9 @@ impl Workloads {
             self.pods.evict_node(k, |w| touch(touched, w));
         }
         self.schedule_dirty = true;
+        if let Some(a) = &mut self.autoscaler {
+            a.dirty = true;
+        }
         self.recheck_touched(ctx, now);
     }
 
@@ -522,6 +556,9 @@ impl Workloads {
                 Some(k) => {
                     self.pods.bind(p, k, PodState::Starting);
                     self.start_pod(ctx, p, w, now);
+                    if let Some(a) = &mut self.autoscaler {
+                        a.dirty = true;
+                    }
                 }
                 None => {
                     // Pods of one workload differ only by their volume's zone.
@@ -577,7 +614,178 @@ impl Workloads {
             self.schedule_dirty = false;
             if !self.pods.pending.is_empty() {
                 self.place_pending(ctx, now, false, infra);
+                if self.autoscaler.is_some() && !self.pods.pending.is_empty() {
+                    self.scale_up(ctx, now, infra);
+                }
             }
+        }
+        if scheduler && self.autoscaler.as_ref().is_some_and(|a| a.dirty) {
+            self.judge_added(ctx, now, infra);
+        }
+    }
+
+    /// The cluster autoscaler looks at the pods the scheduler left Pending:
+    /// in each zone up with no scale-up under way, if one of them would be
+    /// placed on an empty new worker there, a worker is asked for, up to
+    /// `max_workers`.
+    #[inline(never)]
+    fn scale_up(&mut self, ctx: &mut Ctx, now: f64, infra: &Infrastructure) {
+        let m = ctx.model;
+        let (Some(am), Some(a)) = (&m.autoscaler, &mut self.autoscaler) else {
+            return;
+        };
+        let mut pending = std::mem::take(&mut self.scratch);
+        pending.clear();
+        pending.extend(self.pods.pending.iter().copied());
+        for z in 0..a.provisioning.len() {
+            if a.nodes >= am.max_workers {
+                break;
+            }
+            if a.provisioning[z] != NO_NODE || !infra.zone_up(z) {
+                continue;
+            }
+            let Some(k) = a.free_slot(z) else {
+                continue;
+            };
+            a.scratch.fill(0);
+            super::bits::set(&mut a.scratch, k as usize);
+            // Pods of one workload differ only by their volume's zone.
+            let mut tried = (u16::MAX, NO_ZONE);
+            let wanted = pending.iter().any(|&p| {
+                let pod = &self.pods.pods[p as usize];
+                let spec = &m.workloads[pod.workload as usize];
+                let only = zone_of_volume(spec, pod);
+                if (pod.workload, only) == tried {
+                    return false;
+                }
+                tried = (pod.workload, only);
+                self.pods
+                    .fits(pod.workload as usize, spec, &a.scratch, only)
+            });
+            if wanted {
+                let at = now + am.scale_up.sample(ctx.rng(ctx.layout.scale_up_base + z));
+                a.request(z, k, at);
+                ctx.schedule(at, Event::NodeJoin(k));
+            }
+        }
+        self.scratch = pending;
+    }
+
+    /// The cluster autoscaler judges the workers it added. A candidate is
+    /// up, and its pods request less than half its capacity (CPU and
+    /// memory). In worker order, a candidate is unneeded if each of its
+    /// pods would be placed on a worker up that is not a candidate or was
+    /// found needed before it (so that no two workers are removed for each
+    /// other's room), each pod against the cluster as it is. A removal
+    /// falls due `scale_down_after` after the worker became unneeded, and
+    /// is called off if it becomes needed first.
+    #[inline(never)]
+    fn judge_added(&mut self, ctx: &mut Ctx, now: f64, infra: &Infrastructure) {
+        let m = ctx.model;
+        let (Some(am), Some(a)) = (&m.autoscaler, &mut self.autoscaler) else {
+            return;
+        };
+        a.dirty = false;
+        let first = m.first_worker as usize;
+        let candidate =
+            |pods: &Pods, k: usize| infra.host_up(first + k) && pods.below_utilization(k);
+        // Where the candidates' pods may go.
+        a.scratch.copy_from_slice(infra.workers_up());
+        for &k in &a.added {
+            if candidate(&self.pods, k as usize) {
+                super::bits::clear(&mut a.scratch, k as usize);
+            }
+        }
+        for i in 0..a.added.len() {
+            let k = a.added[i] as usize;
+            let mut unneeded = candidate(&self.pods, k);
+            if unneeded {
+                for j in 0..self.pods.node_list[k].len() {
+                    let pod = self.pods.pods[self.pods.node_list[k][j] as usize];
+                    let spec = &m.workloads[pod.workload as usize];
+                    let only = zone_of_volume(spec, &pod);
+                    if !self
+                        .pods
+                        .fits(pod.workload as usize, spec, &a.scratch, only)
+                    {
+                        unneeded = false;
+                        super::bits::set(&mut a.scratch, k);
+                        break;
+                    }
+                }
+            }
+            let s = a.slot(k);
+            if !unneeded {
+                a.remove_at[s] = f64::INFINITY;
+                a.blocked[s] = false;
+            } else if a.remove_at[s] == f64::INFINITY {
+                a.remove_at[s] = now + am.scale_down_after;
+                ctx.schedule(a.remove_at[s], Event::NodeRemove(k as u16));
+            }
+        }
+    }
+
+    /// The cluster autoscaler's worker k joins, if its scale-up falls due
+    /// now: its Node exists, empty (the cluster brings its host up).
+    pub fn node_joins(&mut self, k: usize, now: f64) -> bool {
+        let Some(a) = &mut self.autoscaler else {
+            return false;
+        };
+        if !a.join(k, now) {
+            return false;
+        }
+        let z = a.zone_of(k);
+        self.pods.set_present(k, true);
+        self.nodes.set_present(k, z, true);
+        self.nodes.down_since[k] = now;
+        self.schedule_dirty = true;
+        true
+    }
+
+    /// Whether the removal of the cluster autoscaler's worker k falls due now.
+    pub fn removal_due(&self, k: usize, now: f64) -> bool {
+        self.autoscaler
+            .as_ref()
+            .is_some_and(|a| a.removal_due(k, now))
+    }
+
+    /// The removal of worker k is held: by a disruption budget (`budget`:
+    /// retried when a pod becomes ready), or by the API or the worker
+    /// being down (judged again).
+    pub fn removal_held(&mut self, k: usize, budget: bool) {
+        if let Some(a) = &mut self.autoscaler {
+            if budget {
+                a.block(k);
+            } else {
+                let s = a.slot(k);
+                a.remove_at[s] = f64::INFINITY;
+                a.dirty = true;
+            }
+        }
+    }
+
+    /// The cluster autoscaler's worker k, drained, is deleted.
+    pub fn node_removed(&mut self, k: usize) {
+        let Some(a) = &mut self.autoscaler else {
+            return;
+        };
+        a.remove(k);
+        let z = a.zone_of(k);
+        self.pods.set_present(k, false);
+        self.nodes.set_present(k, z, false);
+        // Room under max_workers: a pod left Pending may ask for a node.
+        self.schedule_dirty = true;
+    }
+
+    /// The removals a disruption budget held, to try again now (a pod
+    /// became ready).
+    pub fn removals_to_retry(&mut self) -> Vec<u16> {
+        match &mut self.autoscaler {
+            Some(a) if a.retry => {
+                a.retry = false;
+                a.blocked_slots().collect()
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -740,6 +948,15 @@ impl Workloads {
     pub fn pods_of(&self, w: usize) -> &[Pod] {
         let (start, end) = self.pods.slots[w];
         &self.pods.pods[start as usize..end as usize]
+    }
+}
+
+/// The zone a pod's zonal volume holds it to, or [`NO_ZONE`].
+#[inline]
+fn zone_of_volume(spec: &crate::model::WorkloadModel, pod: &Pod) -> u16 {
+    match &spec.volume {
+        Some(v) if v.zonal => pod.vol_zone,
+        _ => NO_ZONE,
     }
 }
 

@@ -117,7 +117,6 @@ impl Nodes {
     }
 
     /// Worker k's Node now exists (`on`) or no longer does.
-    #[allow(dead_code)] // The autoscaler's (next commit).
     pub fn set_present(&mut self, k: usize, zone: usize, on: bool) {
         if self.present[k] != on {
             self.present[k] = on;

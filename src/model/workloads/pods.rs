@@ -286,7 +286,6 @@ impl Pods {
     }
 
     /// Worker n's Node now exists (`on`), or no longer does (it holds no pod).
-    #[allow(dead_code)] // The autoscaler's (next commit).
     pub fn set_present(&mut self, n: usize, on: bool) {
         debug_assert!(on || self.node_list[n].is_empty());
         if bits::get(&self.present, n) != on {
@@ -297,12 +296,6 @@ impl Pods {
                 self.present_count -= 1;
             }
         }
-    }
-
-    /// The workers whose Node exists, as a set of [`bits`].
-    #[allow(dead_code)] // The autoscaler's (next commit).
-    pub fn present(&self) -> &[u64] {
-        &self.present
     }
 
     /// The same pods with each worker in its rack of `worker_rack`, of
@@ -581,6 +574,18 @@ impl Pods {
         self.replicas[w]
     }
 
+    /// Whether what worker n's pods request is below the cluster
+    /// autoscaler's utilization threshold of its capacity, in CPU and in
+    /// memory; always without capacities (nothing is known to be used).
+    pub fn below_utilization(&self, n: usize) -> bool {
+        let Some(cap) = self.capacity else {
+            return true;
+        };
+        let (num, den) = super::autoscaler::UTILIZATION_THRESHOLD;
+        let (cpu, memory) = self.used[n];
+        cpu * den < cap.cpu * num && memory * den < cap.memory * num
+    }
+
     /// Whether worker `n` holds any pod.
     pub fn node_has_pods(&self, n: u16) -> bool {
         self.node_load[n as usize] > 0
@@ -750,7 +755,6 @@ impl Pods {
     /// Whether a pod of workload `w` passes the filters on one of the
     /// workers of `up` (in zone `only`, unless it is [`NO_ZONE`]): the
     /// scheduler would place it, though where is not drawn.
-    #[allow(dead_code)] // The autoscaler's (next commit).
     pub fn fits(&mut self, w: usize, spec: &WorkloadModel, up: &[u64], only: u16) -> bool {
         let mut c = std::mem::take(&mut self.cand);
         self.filter(&mut c, w, spec, up, only);
