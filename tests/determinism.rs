@@ -115,11 +115,12 @@ fn changes_and_racks_are_identical_on_any_thread_count() {
 }
 
 /// cloud.yaml (a StatefulSet with zonal volumes, replaced workers and
-/// control-plane hosts, the out-of-service taint), with workers, zones and
-/// control-plane hosts failing often so that every mechanism runs (Node
-/// deletions, successors joining, taints, volumes waiting for detach and
-/// for their zone, member replacements): the same results on 1, 2 and 5
-/// threads.
+/// control-plane hosts, the out-of-service taint, capacities and the
+/// cluster autoscaler), with workers, zones and control-plane hosts
+/// failing often so that every mechanism runs (Node deletions, successors
+/// joining, taints, volumes waiting for detach and for their zone, member
+/// replacements, workers added and removed): the same results on 1, 2 and
+/// 5 threads.
 #[test]
 fn statefulsets_and_replacement_are_identical_on_any_thread_count() {
     let mut edited = std::fs::read_to_string(
@@ -147,6 +148,7 @@ fn statefulsets_and_replacement_are_identical_on_any_thread_count() {
         kubenines::scenario::parse_str(&edited, "cloud.yaml", kubenines::scenario::Format::Yaml)
             .unwrap_or_else(|e| panic!("{e}"));
     assert!(s.workers.as_ref().is_some_and(|w| w.replacement.is_some()));
+    assert!(s.autoscaler.is_some());
     s.simulation.replications = 2 * 64 + 17;
     s.simulation.horizon = 2.0 * kubenines::scenario::YEAR_SECONDS;
     let results = run(&s, 1);
