@@ -26,7 +26,7 @@ mod attribution;
 use attribution::Judged;
 mod trace;
 
-pub use trace::{TraceRow, UP};
+pub use trace::{ABSENT, TraceRow, UP};
 
 use super::bits;
 use super::causes::{Cause, CauseList};

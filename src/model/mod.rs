@@ -19,7 +19,7 @@ mod workloads;
 
 pub use api_path::{HealthCheck, LoadBalancerKind, Wiring};
 pub use causes::{CAUSES, Cause, CauseList};
-pub use cluster::{Census, Cluster, IndicatorRun, Probe, ReplicationRun, Sink, TraceRow, UP};
+pub use cluster::{ABSENT, Census, Cluster, IndicatorRun, Probe, ReplicationRun, Sink, TraceRow, UP};
 pub use operations::DataRun;
 
 use crate::engine::Sampler;
@@ -520,6 +520,13 @@ impl Model {
         self.autoscaler
             .as_ref()
             .map_or(self.workers, |a| a.first_slot)
+    }
+
+    /// The hosts that exist at the start: all but the cluster autoscaler's
+    /// slots.
+    #[inline]
+    pub fn hosts_at_start(&self) -> usize {
+        self.hosts.len() - (self.workers - self.workers_at_start()) as usize
     }
 
     /// Whether workloads' Pending time is measured (workers have a

@@ -83,7 +83,8 @@ pub struct DesignResult {
     pub name: String,
     /// The file it was read from.
     pub source: String,
-    /// Hosts it runs: control-plane, etcd and worker hosts, and the load
+    /// Hosts it runs: control-plane, etcd and worker hosts (with the
+    /// cluster autoscaler, the workers it starts with), and the load
     /// balancer if any.
     pub hosts: u32,
     pub indicators: Indicators,
@@ -161,7 +162,7 @@ impl ComparisonResults {
                     rank: 0,
                     name: model.name.clone(),
                     source: source.clone(),
-                    hosts: model.hosts.len() as u32 + model.lb_instances(),
+                    hosts: model.hosts_at_start() as u32 + model.lb_instances(),
                     indicators: r.indicators,
                     data_loss: r.data_loss,
                     monthly_cost: model.monthly_cost,

@@ -199,6 +199,8 @@ impl StudyOutcome<'_> {
                     .collect(),
             })
             .collect();
+        // A cluster autoscaler's slot with no worker in the window is no component.
+        rows.retain(|r| r.indicator || r.spans.iter().any(|s| s.state != crate::model::ABSENT));
         if rows.len() > MAX_TIMELINE_ROWS {
             rows.retain(|r| r.indicator || r.spans.iter().any(|s| s.state != UP));
         }

@@ -16,6 +16,8 @@ pub struct TraceRow {
 
 /// The state every row reports when nothing is wrong with it.
 pub const UP: &str = "up";
+/// The state of a cluster autoscaler's slot with no worker.
+pub const ABSENT: &str = "absent";
 
 impl Cluster<'_> {
     /// The rows [`Self::trace_state`] reports, in order: zones, racks (with
@@ -84,7 +86,7 @@ impl Cluster<'_> {
         for (h, host) in m.hosts.iter().enumerate() {
             let member = host.member.map(|j| j as usize);
             let state = match self.infra.host_cause(m, h) {
-                _ if !self.infra.present(h) => "absent",
+                _ if !self.infra.present(h) => ABSENT,
                 Some(Cause::ZoneOutage) => "zone down",
                 Some(Cause::RackOutage) => "rack down",
                 Some(Cause::HostFailure) => "failed",
