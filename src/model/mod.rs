@@ -19,7 +19,9 @@ mod workloads;
 
 pub use api_path::{HealthCheck, LoadBalancerKind, Wiring};
 pub use causes::{CAUSES, Cause, CauseList};
-pub use cluster::{ABSENT, Census, Cluster, IndicatorRun, Probe, ReplicationRun, Sink, TraceRow, UP};
+pub use cluster::{
+    ABSENT, Census, Cluster, IndicatorRun, Probe, ReplicationRun, Sink, TraceRow, UP,
+};
 pub use operations::DataRun;
 
 use crate::engine::Sampler;

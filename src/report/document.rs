@@ -899,7 +899,9 @@ fn baseline_sentence(r: &Report, s: &mut Vec<Span>) {
     }
 }
 
-/// Who leads on the indicators other than the ranking one.
+/// Who leads on the indicators other than the ranking one; those on which
+/// every design is tied with the leader first, together, with no leader
+/// named.
 fn other_indicators_sentence(r: &Report, s: &mut Vec<Span>) {
     let others: Vec<usize> = (0..r.indicator_keys.len())
         .filter(|&k| r.indicator_keys[k] != r.indicator)
@@ -907,21 +909,42 @@ fn other_indicators_sentence(r: &Report, s: &mut Vec<Span>) {
     if others.is_empty() || r.rows.len() < 2 {
         return;
     }
-    s.push(t(" On the other indicators (see Every indicator): "));
-    for (n, &k) in others.iter().enumerate() {
+    // Per indicator: its leader, and the designs tied with it and in all.
+    let standing = |k: usize| {
         let cells = || {
             r.rows
                 .iter()
                 .filter_map(move |x| Some((x, x.indicators.get(k)?.as_ref()?)))
         };
-        let Some((leader, _)) = cells().find(|(_, c)| c.leader) else {
-            continue;
-        };
+        let (leader, _) = cells().find(|(_, c)| c.leader)?;
         let tied = cells()
             .filter(|(_, c)| c.leading_group && !c.leader)
             .count();
-        let with = cells().count();
+        Some((leader, tied, cells().count()))
+    };
+    let (all_tied, led): (Vec<usize>, Vec<usize>) = others
+        .into_iter()
+        .filter(|&k| standing(k).is_some())
+        .partition(|&k| standing(k).is_some_and(|(_, tied, with)| tied + 1 == with));
+    s.push(t(" On the other indicators (see Every indicator): "));
+    for (n, &k) in all_tied.iter().enumerate() {
         if n > 0 {
+            s.push(t(if n + 1 == all_tied.len() {
+                " and "
+            } else {
+                ", "
+            }));
+        }
+        s.push(code(&r.indicator_keys[k]));
+    }
+    if !all_tied.is_empty() {
+        s.push(t(" cannot tell the designs apart (all tied)"));
+    }
+    for (n, &k) in led.iter().enumerate() {
+        let Some((leader, tied, _)) = standing(k) else {
+            continue;
+        };
+        if n > 0 || !all_tied.is_empty() {
             s.push(t("; "));
         }
         s.push(code(&r.indicator_keys[k]));
@@ -929,7 +952,6 @@ fn other_indicators_sentence(r: &Report, s: &mut Vec<Span>) {
         s.push(strong(&leader.name));
         s.push(t(match tied {
             0 => " with no design tied".to_string(),
-            k if k + 1 == with => " with every other design tied".to_string(),
             1 => " with 1 design tied".to_string(),
             k => format!(" with {k} designs tied"),
         }));
@@ -2825,6 +2847,49 @@ mod tests {
         }
         assert!(markdown(&r).contains("| Pareto |"));
         assert!(html(&r).contains("<th>Pareto</th>"));
+    }
+
+    /// On another indicator, a leader is named only when some design is
+    /// apart from it; when all are tied, none is.
+    #[test]
+    fn other_indicators_name_no_leader_among_designs_all_tied() {
+        let cell = |leader: bool, leading_group: bool| {
+            Some(IndicatorCell {
+                availability: i(0.99, 0.001),
+                nines: Some(2.0),
+                downtime_minutes_per_year: i(5000.0, 50.0),
+                leader,
+                leading_group,
+                pending_minutes_per_year: None,
+            })
+        };
+        let sentence = |groups: [bool; 3]| {
+            let mut r = report();
+            r.indicator_keys = vec!["api".into(), "etcd".into()];
+            for (x, in_group) in r.rows.iter_mut().zip(groups) {
+                let leader = x.rank == 1;
+                x.indicators = vec![cell(leader, leader), cell(leader, leader || in_group)];
+            }
+            let mut s = Vec::new();
+            other_indicators_sentence(&r, &mut s);
+            s.iter()
+                .map(|x| match x {
+                    Span::Text(v) | Span::Strong(v) | Span::Code(v) => v.as_str(),
+                    _ => "",
+                })
+                .collect::<String>()
+        };
+        let all = sentence([true; 3]);
+        assert!(
+            all.contains(
+                "indicators (see Every indicator): etcd cannot tell the designs apart (all tied)."
+            ),
+            "{all}"
+        );
+        assert!(!all.contains("led by"), "{all}");
+        let one = sentence([true, false, false]);
+        assert!(one.contains("etcd is led by "), "{one}");
+        assert!(one.contains("with no design tied"), "{one}");
     }
 
     #[test]
