@@ -62,7 +62,7 @@ pub struct IndicatorSummary {
     /// Per replication: seconds up but with some requests failing / horizon
     /// (0 for indicators without requests).
     pub degraded: MeanVar,
-    /// Per replication, in models with capacities only (else empty, and not
+    /// Per replication, in models with capacities or the autoscaler only (else empty, and not
     /// written): seconds with a pod Pending / horizon.
     #[serde(default, skip_serializing_if = "MeanVar::is_empty")]
     pub pending: MeanVar,

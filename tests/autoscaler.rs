@@ -222,3 +222,40 @@ fn a_disruption_budget_holds_a_removal() {
         assert_eq!(first_change, Some(join + SCALE_DOWN_AFTER));
     }
 }
+
+/// Without capacities, host anti-affinity alone leaves the failed worker's
+/// pod Pending: each zone up asks for a worker, the pod waits exactly
+/// `scale_up` (Pending time is reported with the autoscaler even without
+/// capacities). The worker that takes it stays while no other can (every
+/// other holds a pod); the failed worker back at FAIL_AT + REPAIR, the pod
+/// fits there, and its worker goes `scale_down_after` later. The two
+/// empty ones go `scale_down_after` after joining.
+#[test]
+fn host_anti_affinity_alone_asks_for_a_worker() {
+    let mut s = cluster(2, Some(9));
+    s.workers.as_mut().unwrap().capacity = None;
+    s.workloads[0].replicas = 3;
+    s.workloads[0].anti_affinity = AntiAffinity::Host;
+    s.workloads[0].requests = Resources::default();
+    let model = model(&s);
+    assert_close(pending(&model, 16), per_year(SCALE_UP), "no capacities");
+    let join = FAIL_AT + GRACE + EVICTION + SCALE_UP;
+    let back = FAIL_AT + REPAIR;
+    for replication in 0..8 {
+        let seen = states(&model, replication, &["worker-4", "worker-10", "worker-16"]);
+        let changes: Vec<(f64, usize)> = seen
+            .windows(2)
+            .filter(|w| w[0].1 != w[1].1)
+            .map(|w| (w[1].0, w[1].1.iter().filter(|&&s| s == "up").count()))
+            .collect();
+        assert_eq!(
+            changes,
+            [
+                (join, 3),
+                (join + SCALE_DOWN_AFTER, 1),
+                (back + SCALE_DOWN_AFTER, 0)
+            ],
+            "replication {replication}"
+        );
+    }
+}

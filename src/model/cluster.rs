@@ -193,7 +193,7 @@ pub struct IndicatorRun {
     /// Indicators with requests only, else 0: seconds up by time during
     /// which some requests fail (failing share > 0).
     pub degraded_seconds: f64,
-    /// Workloads in a model with capacities ([`Model::tracks_pending`])
+    /// Workloads in a model with capacities or the autoscaler ([`Model::tracks_pending`])
     /// only, else 0: seconds during which at least one of its pods is
     /// Pending (bound to no node).
     pub pending_seconds: f64,

@@ -531,11 +531,12 @@ impl Model {
         self.hosts.len() - (self.workers - self.workers_at_start()) as usize
     }
 
-    /// Whether workloads' Pending time is measured (workers have a
-    /// capacity, so room can run out).
+    /// Whether workloads' Pending time is measured: workers have a
+    /// capacity, so room can run out, or the cluster autoscaler adds
+    /// workers for Pending pods.
     #[inline]
     pub fn tracks_pending(&self) -> bool {
-        self.worker_capacity.is_some()
+        self.worker_capacity.is_some() || self.autoscaler.is_some()
     }
 
     /// Compiles a validated scenario.

@@ -5,7 +5,7 @@
 //! Then each indicator's downtime per year by cause; last, request success
 //! and degraded minutes per year with their intervals, for indicators with
 //! client requests (`api`; empty cells for the others and data-loss rows);
-//! then the causes only some models have; last, with capacities only,
+//! then the causes only some models have; last, with capacities or the autoscaler only,
 //! `pending_minutes_per_year` and its interval (empty but for workloads).
 //! Cells of text (names) go through [`csv_cell`]; numbers are written as
 //! they are.
@@ -16,7 +16,7 @@ use crate::text::csv_cell;
 
 pub struct CsvExporter;
 
-/// Pending time, in models with capacities only.
+/// Pending time, in models with capacities or the autoscaler only.
 const PENDING_COLUMNS: [&str; 3] = [
     "pending_minutes_per_year",
     "pending_minutes_per_year_ci_low",

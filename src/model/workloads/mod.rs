@@ -169,6 +169,9 @@ impl Workloads {
         if let Some(capacity) = m.worker_capacity {
             pods = pods.with_capacity(capacity);
         }
+        if m.tracks_pending() {
+            pods = pods.tracking_pending();
+        }
         let at_start = m.workers_at_start() as usize;
         if at_start < worker_zone.len() {
             pods = pods.with_present(at_start);
@@ -938,7 +941,7 @@ impl Workloads {
             .count() as u32
     }
 
-    /// Workload w's Pending pods (counted with capacities only).
+    /// Workload w's Pending pods (tracked with capacities or the autoscaler only).
     #[inline]
     pub fn pending_of(&self, w: usize) -> u32 {
         self.pods.pending_of(w)

@@ -86,7 +86,7 @@ pub struct Pods {
     /// Ready pods per workload.
     pub ready: Vec<u32>,
     /// Pending pods per workload, kept (and changes noted as the ready
-    /// count's are) only with capacities.
+    /// count's are) only with capacities or the autoscaler.
     pending_of: Vec<u32>,
     /// Workloads whose ready count changed since [`Self::take_changed`]
     /// (each once, flagged in `changed_flag`).
@@ -138,6 +138,9 @@ pub struct Pods {
     zone_out: Vec<bool>,
     /// Each worker's room, when workers have a capacity.
     capacity: Option<CapacityModel>,
+    /// Changes of Pending pods are noted (with capacities, or the cluster
+    /// autoscaler).
+    track_pending: bool,
     /// Each workload's pod requests (CPU millicores, memory bytes), and
     /// the same as kube-scheduler scores them (a request of 0 counts as
     /// its default: [`DEFAULT_CPU_REQUEST`], [`DEFAULT_MEMORY_REQUEST`]).
@@ -233,6 +236,7 @@ impl Pods {
             zone_off: Vec::with_capacity(zones),
             zone_out: vec![false; zones],
             capacity: None,
+            track_pending: false,
             requests: workloads.iter().map(|w| w.requests).collect(),
             nonzero: workloads
                 .iter()
@@ -271,6 +275,7 @@ impl Pods {
     /// The same pods on workers with room `capacity` each.
     pub fn with_capacity(mut self, capacity: CapacityModel) -> Pods {
         self.capacity = Some(capacity);
+        self.track_pending = true;
         self
     }
 
@@ -503,9 +508,16 @@ impl Pods {
     /// Notes a change of workload w's Pending pods, when they are tracked.
     #[inline]
     fn note_pending(&mut self, w: usize) {
-        if self.capacity.is_some() {
+        if self.track_pending {
             self.mark(w);
         }
+    }
+
+    /// The same pods, with changes of each workload's Pending pods noted
+    /// (as changes of its ready count are) even without capacities.
+    pub fn tracking_pending(mut self) -> Pods {
+        self.track_pending = true;
+        self
     }
 
     /// Workload w's Pending pods.
