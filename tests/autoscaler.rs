@@ -47,22 +47,11 @@ fn cluster(min_available: u32, max_workers: Option<u32>) -> Scenario {
         replacement: None,
     });
     s.workloads = vec![Workload {
-        name: "web".into(),
-        replicas: 6,
-        min_available,
-        startup: fixed(STARTUP),
-        anti_affinity: AntiAffinity::None,
-        zone_spread: None,
-        host_spread: None,
-        preferred: Preferred::default(),
-        rolling_update: None,
-        progress_deadline: None,
-        kind: WorkloadKind::Deployment,
-        volume: None,
         requests: Resources {
             cpu_millicores: 800,
             memory_bytes: 1 << 30,
         },
+        ..deployment("web", 6, min_available, STARTUP)
     }];
     s.autoscaler = max_workers.map(|max_workers| Autoscaler {
         scale_up: fixed(SCALE_UP),

@@ -30,19 +30,8 @@ fn with_workers(mut s: Scenario, nodes: u32, node: HostSpec) -> Scenario {
 
 fn workload(replicas: u32, min_available: u32, anti_affinity: AntiAffinity) -> Workload {
     Workload {
-        name: "app".into(),
-        replicas,
-        min_available,
-        startup: fixed(STARTUP),
         anti_affinity,
-        zone_spread: None,
-        host_spread: None,
-        preferred: Preferred::default(),
-        rolling_update: None,
-        progress_deadline: None,
-        kind: WorkloadKind::Deployment,
-        volume: None,
-        requests: Resources::default(),
+        ..deployment("app", replicas, min_available, STARTUP)
     }
 }
 

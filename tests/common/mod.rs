@@ -271,3 +271,23 @@ pub fn fail_workers_at(
         };
     }
 }
+
+/// A Deployment of `replicas` pods, `min_available` needed, each starting
+/// in `startup` seconds, with no placement rule, volume or requests.
+pub fn deployment(name: &str, replicas: u32, min_available: u32, startup: f64) -> Workload {
+    Workload {
+        name: name.into(),
+        replicas,
+        min_available,
+        startup: fixed(startup),
+        anti_affinity: AntiAffinity::None,
+        zone_spread: None,
+        host_spread: None,
+        preferred: Preferred::default(),
+        rolling_update: None,
+        progress_deadline: None,
+        kind: WorkloadKind::Deployment,
+        volume: None,
+        requests: Resources::default(),
+    }
+}
