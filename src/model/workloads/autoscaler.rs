@@ -38,8 +38,10 @@ pub struct Autoscaler {
     pub present: Vec<bool>,
     /// Per slot: when its removal falls due ([`f64::INFINITY`]: needed).
     pub remove_at: Vec<f64>,
-    /// Per slot: its removal fell due but a disruption budget held it.
-    pub blocked: Vec<bool>,
+    /// Per slot: its removal fell due but a disruption budget held it;
+    /// how many are.
+    blocked: Vec<bool>,
+    pub blocked_count: u32,
     /// Some slot is blocked, and a pod became ready since: retry.
     pub retry: bool,
     /// Workers existing or being provisioned, the autoscaler's own included.
@@ -70,6 +72,7 @@ impl Autoscaler {
             present: vec![false; slots],
             remove_at: vec![f64::INFINITY; slots],
             blocked: vec![false; slots],
+            blocked_count: 0,
             retry: false,
             nodes: first as u32,
             added: Vec::new(),
@@ -85,6 +88,7 @@ impl Autoscaler {
         self.present.fill(false);
         self.remove_at.fill(f64::INFINITY);
         self.blocked.fill(false);
+        self.blocked_count = 0;
         self.retry = false;
         self.nodes = self.first as u32;
         self.added.clear();
@@ -146,7 +150,7 @@ impl Autoscaler {
         let s = self.slot(k);
         self.present[s] = false;
         self.remove_at[s] = f64::INFINITY;
-        self.blocked[s] = false;
+        self.unblock(k);
         self.nodes -= 1;
         if let Ok(at) = self.added.binary_search(&(k as u16)) {
             self.added.remove(at);
@@ -163,7 +167,19 @@ impl Autoscaler {
     /// becomes ready, as long as it stays unneeded.
     pub fn block(&mut self, k: usize) {
         let s = self.slot(k);
-        self.blocked[s] = true;
+        if !self.blocked[s] {
+            self.blocked[s] = true;
+            self.blocked_count += 1;
+        }
+    }
+
+    /// Slot k's removal is no longer held (it went, or is needed).
+    pub fn unblock(&mut self, k: usize) {
+        let s = self.slot(k);
+        if self.blocked[s] {
+            self.blocked[s] = false;
+            self.blocked_count -= 1;
+        }
     }
 
     /// The slots whose removal waits for a disruption budget.

@@ -280,7 +280,7 @@ impl Workloads {
                     self.pods.mark(w);
                     // A removal a disruption budget held may go now.
                     if let Some(a) = &mut self.autoscaler {
-                        a.retry |= a.blocked.iter().any(|&b| b);
+                        a.retry |= a.blocked_count > 0;
                     }
                 }
             }
@@ -720,7 +720,7 @@ impl Workloads {
             let s = a.slot(k);
             if !unneeded {
                 a.remove_at[s] = f64::INFINITY;
-                a.blocked[s] = false;
+                a.unblock(k);
             } else if a.remove_at[s] == f64::INFINITY {
                 a.remove_at[s] = now + am.scale_down_after;
                 ctx.schedule(a.remove_at[s], Event::NodeRemove(k as u16));
