@@ -340,3 +340,76 @@ fn a_replaced_control_plane_host_comes_back_empty() {
         assert!((d - 1.0).abs() < 1e-9, "etcd down {d} s");
     }
 }
+
+/// A replaced external etcd host: etcd-1 (the only host that fails, at day
+/// 100) is deleted A after its failure and an empty successor joins P
+/// later; its member, empty, is added back M after that (member_replace,
+/// while the other two keep the quorum). The trace shows etcd-1 failed
+/// for exactly A + P, then its disk lost for exactly M, then up; etcd
+/// itself is down at most for the 1 s election when etcd-1 led it.
+#[test]
+fn a_replaced_etcd_host_comes_back_empty() {
+    let (after, provision, replace) = (600.0, 240.0, 1800.0);
+    let text = format!(
+        "name: etcd\nsimulation:\n  horizon: 200d\n  replications: 4\n  seed: 5\n\
+         control_plane:\n  topology: external\n  nodes: 1\n  node:\n    \
+         failure: never\n    repair: never\n  \
+         etcd_nodes: 3\n  etcd_node:\n    failure: fixed(100d)\n    repair: never\n  \
+         etcd_replacement: {{ after: fixed({after}s), provision: fixed({provision}s) }}\n  \
+         etcd:\n    election: fixed(1s)\n    member_replace: fixed({replace}s)\n  \
+         load_balancer: none\n\
+         recovery:\n  detection: 5m\n  force_new_cluster: fixed(1h)\n  restore: fixed(2h)\n"
+    );
+    let s = parse_str(&text, "etcd.yaml", Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
+    let mut model = Model::build(&s).unwrap();
+    // Only etcd-1 fails: the others get a perfect class of their own.
+    model.host_classes.push(Lifecycle {
+        failure: Sampler::Never,
+        repair: Sampler::Never,
+    });
+    model.disk_loss.push(0.0);
+    model.replacement.push(None);
+    let perfect = (model.host_classes.len() - 1) as u8;
+    for host in &mut model.hosts[2..4] {
+        host.class = perfect;
+    }
+    let mut cluster = Cluster::new(&model);
+    let rows: Vec<String> = cluster.trace_rows().into_iter().map(|r| r.label).collect();
+    let (host, etcd) = (
+        rows.iter().position(|l| l == "etcd-1").expect("etcd-1"),
+        rows.iter().position(|l| l == "etcd").expect("etcd"),
+    );
+    for replication in 0..4 {
+        let mut seen: Vec<(f64, &'static str, &'static str)> = Vec::new();
+        cluster.run_observed(
+            replication,
+            |_: usize, _: f64| {},
+            |c: &Cluster, now| {
+                let mut out = Vec::new();
+                c.trace_state(now, &mut out);
+                seen.push((now, out[host], out[etcd]));
+            },
+        );
+        let changes: Vec<(f64, &str)> = seen
+            .windows(2)
+            .filter(|w| w[0].1 != w[1].1)
+            .map(|w| (w[1].0, w[1].1))
+            .collect();
+        let t = FAIL_AT;
+        assert_eq!(
+            changes,
+            [
+                (t, "failed"),
+                (t + after + provision, "disk lost"),
+                (t + after + provision + replace, "up"),
+            ],
+            "replication {replication}"
+        );
+        let etcd_down: Vec<f64> = seen
+            .windows(2)
+            .filter(|w| w[0].2 != "up")
+            .map(|w| w[1].0 - w[0].0)
+            .collect();
+        assert!(etcd_down.iter().sum::<f64>() <= 1.0 + 1e-9, "{etcd_down:?}");
+    }
+}
