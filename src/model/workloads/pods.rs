@@ -729,6 +729,23 @@ impl Pods {
                 }
             }
         }
+        // One zone left (a zone outage under a zone spread leaves the zone
+        // that is down): without a worker up there, no candidate, and none
+        // of the passes below, which every pending workload made anew.
+        let last = if only != NO_ZONE {
+            Some(only as usize)
+        } else if off.len() + 1 == self.zones {
+            (0..self.zones).find(|&z| !off.contains(&(z as u16)))
+        } else {
+            None
+        };
+        if let Some(z) = last
+            && !bits::intersects(&up[..words], &self.zone_mask[z * words..(z + 1) * words])
+        {
+            c.fill(0);
+            self.zone_off = off;
+            return;
+        }
         // The workers up, in zone `only` if any, off the zones ruled out
         // and (host anti-affinity) off the workers hosting w.
         c.copy_from_slice(&up[..words]);
