@@ -1222,6 +1222,10 @@ mod tests {
                         pods.evict(q);
                     }
                 }
+                // Now and then a whole node (the list taken, see `evict`).
+                if below(&mut dice, 32) == 0 {
+                    pods.evict_node(below(&mut dice, workers as u32) as u16, |_| {});
+                }
             }
             assert_eq!(
                 below(&mut a, 1 << 30),
@@ -1232,6 +1236,14 @@ mod tests {
             for n in 0..workers {
                 assert_eq!(pods.node_list[n].len() as u32, pods.node_load[n]);
                 assert!(pods.node_list[n].windows(2).all(|x| x[0] < x[1]));
+                for w in 0..specs.len() {
+                    let hosting = &pods.hosting[w * pods.words..(w + 1) * pods.words];
+                    assert_eq!(
+                        bits::get(hosting, n),
+                        pods.count_on(w, n) > 0,
+                        "case {case}"
+                    );
+                }
             }
         }
     }
