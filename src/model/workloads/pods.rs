@@ -731,8 +731,11 @@ impl Pods {
         }
         // One zone left (a zone outage under a zone spread leaves the zone
         // that is down): without a worker up there, no candidate, and none
-        // of the passes below, which every pending workload made anew.
-        let last = if only != NO_ZONE {
+        // of the passes below, which every pending workload made anew. (On
+        // a set of one word the passes cost no more than the test.)
+        let last = if words == 1 {
+            None
+        } else if only != NO_ZONE {
             Some(only as usize)
         } else if off.len() + 1 == self.zones {
             (0..self.zones).find(|&z| !off.contains(&(z as u16)))
