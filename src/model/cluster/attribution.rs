@@ -118,6 +118,16 @@ impl Cluster<'_> {
         let mut worst = None;
         let rollout = self.workloads.rollout_change(w);
         let spec = &m.workloads[w];
+        // The most severe cause a pod can have: with the API up, none below
+        // a zone outage (the API's cause is looked at only while it is
+        // down). Once charged, the other pods cannot change the answer: in
+        // a zone outage every instant judges hundreds of workloads, and
+        // their first pod not ready is usually in the zone.
+        let floor = if self.settled[1] {
+            Cause::ZoneOutage
+        } else {
+            Cause::DisasterRecovery
+        };
         for pod in self.workloads.pods_of(w) {
             // Most pods of a workload down are ready: nothing to judge.
             if pod.state == PodState::Ready && rollout.is_none() {
@@ -173,6 +183,9 @@ impl Cluster<'_> {
                 },
             };
             worst = Cause::worst(worst, cause);
+            if worst == Some(floor) {
+                break;
+            }
         }
         worst.unwrap_or(Cause::EvictionOrScheduling)
     }
@@ -182,11 +195,17 @@ impl Cluster<'_> {
     fn no_feasible_node_cause(&self) -> Cause {
         let m = self.ctx.model;
         let first = m.first_worker as usize;
-        // A worker up has no cause.
-        self.infra
-            .workers_down(m)
-            .filter_map(|k| self.infra.host_cause(m, first + k))
-            .min()
-            .unwrap_or(Cause::EvictionOrScheduling)
+        // A worker up has no cause; none is below a zone outage, which ends
+        // the search (a zone's workers are all down with it).
+        let mut least = None;
+        for k in self.infra.workers_down(m) {
+            if let Some(c) = self.infra.host_cause(m, first + k) {
+                least = Cause::worst(least, c);
+                if c == Cause::ZoneOutage {
+                    break;
+                }
+            }
+        }
+        least.unwrap_or(Cause::EvictionOrScheduling)
     }
 }

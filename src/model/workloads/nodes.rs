@@ -196,11 +196,13 @@ impl Nodes {
 
     /// Whether every zone with workers is fully disrupted.
     pub fn all_fully_disrupted(&self, up: &[bool], now: f64) -> bool {
-        (0..self.zone_workers.len()).all(|z| {
-            matches!(
-                self.zone_state(z, up, now),
-                None | Some(ZoneState::FullyDisrupted)
-            )
+        // As `zone_state` would say, stopping at the first Node that is
+        // Ready (usually the first worker) instead of counting them all.
+        self.zone_workers.iter().all(|workers| {
+            workers.iter().all(|&k| {
+                let k = k as usize;
+                !self.present[k] || self.not_ready(k, up[k], now)
+            })
         })
     }
 }

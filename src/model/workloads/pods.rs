@@ -37,6 +37,16 @@ const LOAD_LEVELS: usize = 64;
 // `Pods::levels` has a bit per level.
 const _: () = assert!(LOAD_LEVELS <= 64);
 
+/// A workload's row in `Pods::node_pods` when it has none.
+const NO_ROW: u32 = u32::MAX;
+
+/// Whether the scheduler reads a workload's pods per worker: host
+/// anti-affinity alone leaves at most one on a worker, which `hosting`
+/// tells, and scores none (its candidates all hold none).
+fn counts_nodes(spec: &WorkloadModel) -> bool {
+    spec.anti_affinity != AntiAffinity::Host || spec.host_spread.is_some()
+}
+
 /// At most this many pods over all workloads (pod indices travel in events).
 pub const MAX_PODS: u32 = 100_000;
 
@@ -99,8 +109,13 @@ pub struct Pods {
     pub slots: Vec<(u32, u32)>,
     /// Replicas per workload.
     replicas: Vec<u32>,
-    /// Bound pods of workload w on worker n: `node_pods[w * workers + n]`.
+    /// Bound pods of workload w on worker n: `node_pods[node_row[w] *
+    /// workers + n]`, kept only for the workloads whose scheduling reads
+    /// them (see [`counts_nodes`]); the others' row is [`NO_ROW`]. (Each
+    /// bind and evict touched this table at random: the cache misses cost
+    /// more than the scheduler's passes on large clusters.)
     node_pods: Vec<u32>,
+    node_row: Vec<u32>,
     /// Bound pods of workload w in zone z: `zone_pods[w * zones + z]`.
     zone_pods: Vec<u32>,
     /// Bound pods of workload w in rack r: `rack_pods[w * racks + r]`
@@ -209,6 +224,18 @@ impl Pods {
         }
         let mut by_load = vec![0; LOAD_LEVELS * words];
         bits::fill_first(&mut by_load[..words], workers);
+        let mut rows = 0;
+        let node_row: Vec<u32> = workloads
+            .iter()
+            .map(|spec| {
+                if counts_nodes(spec) {
+                    rows += 1;
+                    rows - 1
+                } else {
+                    NO_ROW
+                }
+            })
+            .collect();
         Pods {
             pending: VecDeque::with_capacity(pods.len()),
             pods,
@@ -218,7 +245,8 @@ impl Pods {
             pending_of: vec![0; workloads.len()],
             changed: Vec::with_capacity(workloads.len()),
             changed_flag: vec![false; workloads.len()],
-            node_pods: vec![0; workloads.len() * workers],
+            node_pods: vec![0; rows as usize * workers],
+            node_row,
             zone_pods: vec![0; workloads.len() * zones],
             rack_pods: Vec::new(),
             node_load: vec![0; workers],
@@ -413,10 +441,15 @@ impl Pods {
         self.pending_of[w] -= 1;
         self.note_pending(w);
         let n = n as usize;
-        let here = &mut self.node_pods[w * self.workers + n];
-        *here += 1;
-        if *here == 1 {
-            bits::set(&mut self.hosting[w * self.words..], n);
+        match self.node_row[w] {
+            NO_ROW => bits::set(&mut self.hosting[w * self.words..], n),
+            row => {
+                let here = &mut self.node_pods[row as usize * self.workers + n];
+                *here += 1;
+                if *here == 1 {
+                    bits::set(&mut self.hosting[w * self.words..], n);
+                }
+            }
         }
         self.zone_pods[w * self.zones + self.worker_zone[n] as usize] += 1;
         if self.racks > 0 {
@@ -479,19 +512,33 @@ impl Pods {
             self.ready[w] -= 1;
             self.mark(w);
         }
-        let here = &mut self.node_pods[w * self.workers + n];
-        *here -= 1;
-        if *here == 0 {
+        // Gone already when the whole node is evicted (see `evict_node`).
+        let list = &mut self.node_list[n];
+        let at = list.binary_search(&p);
+        if let Ok(at) = at {
+            list.remove(at);
+        }
+        let left = match self.node_row[w] {
+            // Without a count, the list tells: w's pods are adjacent in it
+            // (slot order). When the whole node is evicted the bit goes with
+            // the first of them, and only the others' evictions follow.
+            NO_ROW => at.is_ok_and(|at| {
+                let (start, end) = self.slots[w];
+                let of_w = |q: &u32| (start..end).contains(q);
+                list[..at].last().is_some_and(of_w) || list.get(at).is_some_and(of_w)
+            }),
+            row => {
+                let here = &mut self.node_pods[row as usize * self.workers + n];
+                *here -= 1;
+                *here > 0
+            }
+        };
+        if !left {
             bits::clear(&mut self.hosting[w * self.words..], n);
         }
         self.zone_pods[w * self.zones + self.worker_zone[n] as usize] -= 1;
         if self.racks > 0 {
             self.rack_pods[w * self.racks + self.worker_rack[n] as usize] -= 1;
-        }
-        // Gone already when the whole node is evicted (see `evict_node`).
-        let list = &mut self.node_list[n];
-        if let Ok(at) = list.binary_search(&p) {
-            list.remove(at);
         }
         self.move_load(n, self.node_load[n] - 1);
         if self.capacity.is_some() {
@@ -699,6 +746,26 @@ impl Pods {
                 }
             }
         }
+        // One zone left (a zone outage under a zone spread leaves the zone
+        // that is down): without a worker up there, no candidate, and none
+        // of the passes below, which every pending workload made anew. (On
+        // a set of one word the passes cost no more than the test.)
+        let last = if words == 1 {
+            None
+        } else if only != NO_ZONE {
+            Some(only as usize)
+        } else if off.len() + 1 == self.zones {
+            (0..self.zones).find(|&z| !off.contains(&(z as u16)))
+        } else {
+            None
+        };
+        if let Some(z) = last
+            && !bits::intersects(&up[..words], &self.zone_mask[z * words..(z + 1) * words])
+        {
+            c.fill(0);
+            self.zone_off = off;
+            return;
+        }
         // The workers up, in zone `only` if any, off the zones ruled out
         // and (host anti-affinity) off the workers hosting w.
         c.copy_from_slice(&up[..words]);
@@ -726,11 +793,11 @@ impl Pods {
             self.fill_racks_hosting(w);
             bits::and_not(c, &self.racks_hosting);
         }
-        let hosting = &self.hosting[w * words..(w + 1) * words];
-        let node_counts = &self.node_pods[w * self.workers..(w + 1) * self.workers];
         // Filter: nodes at the spread limit over nodes (every worker whose
         // Node exists a domain: the least count is 0 while one holds none).
         if let Some(skew) = spec.host_spread {
+            let hosting = &self.hosting[w * words..(w + 1) * words];
+            let node_counts = self.node_counts(w);
             let min = if (bits::count(hosting) as usize) < self.present_count {
                 0
             } else if self.present_count == self.workers {
@@ -811,6 +878,25 @@ impl Pods {
         }
     }
 
+    /// Bound pods of workload w per worker; w is one of those with counts.
+    #[inline]
+    fn node_counts(&self, w: usize) -> &[u32] {
+        let row = self.node_row[w] as usize;
+        debug_assert!(row != NO_ROW as usize, "no counts kept for workload {w}");
+        &self.node_pods[row * self.workers..(row + 1) * self.workers]
+    }
+
+    /// Bound pods of workload w on worker n, for any workload.
+    #[cfg(test)]
+    fn count_on(&self, w: usize, n: usize) -> u32 {
+        if self.node_row[w] != NO_ROW {
+            return self.node_counts(w)[n];
+        }
+        let (start, end) = self.slots[w];
+        let list = &self.node_list[n];
+        (list.partition_point(|&q| q < end) - list.partition_point(|&q| q < start)) as u32
+    }
+
     /// Keeps the candidates with the fewest pods of workload w on the node.
     #[inline]
     fn least_here(&self, w: usize, c: &mut [u64], host_rule: bool) {
@@ -819,7 +905,7 @@ impl Pods {
         }
         let words = self.words;
         let hosting = &self.hosting[w * words..(w + 1) * words];
-        let node_counts = &self.node_pods[w * self.workers..(w + 1) * self.workers];
+        let node_counts = self.node_counts(w);
         least_by(c, hosting, |n| node_counts[n]);
     }
 
@@ -907,12 +993,11 @@ impl Pods {
         rng: &mut Rng,
     ) -> Option<u16> {
         let zone_counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
-        let node_counts = &self.node_pods[w * self.workers..(w + 1) * self.workers];
         // A zone may take a pod while its count stays within `limit`.
         let limit = self.zone_limit(spec, zone_counts);
         // Likewise a node, under a spread over nodes (every worker a domain).
         let node_limit = match spec.host_spread {
-            Some(skew) => node_counts.iter().copied().min().unwrap_or(0) + skew,
+            Some(skew) => self.node_counts(w).iter().copied().min().unwrap_or(0) + skew,
             None => u32::MAX,
         };
         // Lexicographic scores. Counts are below 2^17 (MAX_PODS), so three
@@ -972,13 +1057,13 @@ impl Pods {
     ) {
         let zone_counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
         let rack_counts = &self.rack_pods[w * self.racks..(w + 1) * self.racks];
-        let node_counts = &self.node_pods[w * self.workers..(w + 1) * self.workers];
+        let node_counts: Vec<u32> = (0..self.workers).map(|n| self.count_on(w, n)).collect();
         let ties = &mut self.ties;
         ties.clear();
         let mut best = worst;
         for (n, ((&up, &here), &z)) in up
             .iter()
-            .zip(node_counts)
+            .zip(&node_counts)
             .zip(&self.worker_zone)
             .enumerate()
         {
@@ -1156,6 +1241,10 @@ mod tests {
                         pods.evict(q);
                     }
                 }
+                // Now and then a whole node (the list taken, see `evict`).
+                if below(&mut dice, 32) == 0 {
+                    pods.evict_node(below(&mut dice, workers as u32) as u16, |_| {});
+                }
             }
             assert_eq!(
                 below(&mut a, 1 << 30),
@@ -1166,6 +1255,14 @@ mod tests {
             for n in 0..workers {
                 assert_eq!(pods.node_list[n].len() as u32, pods.node_load[n]);
                 assert!(pods.node_list[n].windows(2).all(|x| x[0] < x[1]));
+                for w in 0..specs.len() {
+                    let hosting = &pods.hosting[w * pods.words..(w + 1) * pods.words];
+                    assert_eq!(
+                        bits::get(hosting, n),
+                        pods.count_on(w, n) > 0,
+                        "case {case}"
+                    );
+                }
             }
         }
     }
