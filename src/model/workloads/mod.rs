@@ -879,29 +879,20 @@ impl Workloads {
         let mut allowed = true;
         for i in 0..self.touched.len() {
             let w = self.touched[i] as usize;
-            let min = ctx.model.workloads[w].min_available;
-            // Catching up can only add ready pods elsewhere: a budget that
-            // allows the drain as counted so far allows it caught up.
-            if self.pods.ready[w] - self.ready_on(k, w) >= min {
-                continue;
-            }
             self.pods.catch_up(w, now);
-            if self.pods.ready[w] - self.ready_on(k, w) < min {
+            let ready_here = self
+                .pods
+                .on_node(k)
+                .iter()
+                .map(|&p| self.pods.pods[p as usize])
+                .filter(|pod| pod.workload as usize == w && pod.state == PodState::Ready)
+                .count() as u32;
+            if self.pods.ready[w] - ready_here < ctx.model.workloads[w].min_available {
                 allowed = false;
                 self.arm(ctx, w);
             }
         }
         allowed
-    }
-
-    /// Workload w's Ready pods on worker k (as counted so far).
-    fn ready_on(&self, k: u16, w: usize) -> u32 {
-        self.pods
-            .on_node(k)
-            .iter()
-            .map(|&p| self.pods.pods[p as usize])
-            .filter(|pod| pod.workload as usize == w && pod.state == PodState::Ready)
-            .count() as u32
     }
 
     /// Calls `each` with every workload whose [`Self::meets_minimum`] may
