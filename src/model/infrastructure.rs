@@ -471,11 +471,15 @@ impl Infrastructure {
     }
 
     /// Why host h is down, if it is: its zone first, then its rack, then a
-    /// change holding it, then itself, then maintenance.
+    /// change holding it, then itself, then maintenance; nothing for a
+    /// slot with no worker.
     #[inline]
     pub fn host_cause(&self, m: &Model, h: usize) -> Option<Cause> {
         let host = &m.hosts[h];
-        if !self.zone_up[host.zone as usize] {
+        // An autoscaler's slot with no worker is down for no reason of its own.
+        if !self.present[h] {
+            None
+        } else if !self.zone_up[host.zone as usize] {
             Some(Cause::ZoneOutage)
         } else if !self.rack_up[host.rack as usize] {
             Some(Cause::RackOutage)
