@@ -287,6 +287,24 @@ fn ample_capacity_changes_nothing() {
     }
 }
 
+/// The model of scenario `text` (read as `file`), its hosts in `perfect`
+/// given a class that never fails, so that only the others fail.
+fn one_host_fails(text: &str, file: &str, perfect: std::ops::Range<usize>) -> Model {
+    let s = parse_str(text, file, Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
+    let mut model = Model::build(&s).unwrap();
+    model.host_classes.push(Lifecycle {
+        failure: Sampler::Never,
+        repair: Sampler::Never,
+    });
+    model.disk_loss.push(0.0);
+    model.replacement.push(None);
+    let class = (model.host_classes.len() - 1) as u8;
+    for host in &mut model.hosts[perfect] {
+        host.class = class;
+    }
+    model
+}
+
 /// A replaced control-plane host: cp-1 (the only one that fails, at day
 /// 100) is deleted A after its failure and an empty successor joins P
 /// later; its etcd member, empty, is added back in M (member_replace).
@@ -306,19 +324,7 @@ fn a_replaced_control_plane_host_comes_back_empty() {
          load_balancer: none\n\
          recovery:\n  detection: 5m\n  force_new_cluster: fixed(1h)\n  restore: fixed(2h)\n"
     );
-    let s = parse_str(&text, "cp.yaml", Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
-    let mut model = Model::build(&s).unwrap();
-    // Only cp-1 fails: the others get a perfect class of their own.
-    model.host_classes.push(Lifecycle {
-        failure: Sampler::Never,
-        repair: Sampler::Never,
-    });
-    model.disk_loss.push(0.0);
-    model.replacement.push(None);
-    let perfect = (model.host_classes.len() - 1) as u8;
-    for host in &mut model.hosts[1..3] {
-        host.class = perfect;
-    }
+    let model = one_host_fails(&text, "cp.yaml", 1..3);
     let (api, etcd) = (
         indicator_index(&model, "api"),
         indicator_index(&model, "etcd"),
@@ -360,19 +366,7 @@ fn a_replaced_etcd_host_comes_back_empty() {
          load_balancer: none\n\
          recovery:\n  detection: 5m\n  force_new_cluster: fixed(1h)\n  restore: fixed(2h)\n"
     );
-    let s = parse_str(&text, "etcd.yaml", Format::Yaml).unwrap_or_else(|e| panic!("{e}"));
-    let mut model = Model::build(&s).unwrap();
-    // Only etcd-1 fails: the others get a perfect class of their own.
-    model.host_classes.push(Lifecycle {
-        failure: Sampler::Never,
-        repair: Sampler::Never,
-    });
-    model.disk_loss.push(0.0);
-    model.replacement.push(None);
-    let perfect = (model.host_classes.len() - 1) as u8;
-    for host in &mut model.hosts[2..4] {
-        host.class = perfect;
-    }
+    let model = one_host_fails(&text, "etcd.yaml", 2..4);
     let mut cluster = Cluster::new(&model);
     let rows: Vec<String> = cluster.trace_rows().into_iter().map(|r| r.label).collect();
     let (host, etcd) = (
