@@ -34,8 +34,6 @@ pub struct Autoscaler {
     pub provisioning: Vec<u16>,
     /// Per slot: when its worker joins ([`f64::INFINITY`]: no scale-up).
     pub join_at: Vec<f64>,
-    /// Per slot: its worker exists.
-    pub present: Vec<bool>,
     /// Per slot: when its removal falls due ([`f64::INFINITY`]: needed).
     pub remove_at: Vec<f64>,
     /// Per slot: its removal fell due but a disruption budget held it;
@@ -46,7 +44,7 @@ pub struct Autoscaler {
     pub retry: bool,
     /// Workers existing or being provisioned, the autoscaler's own included.
     pub nodes: u32,
-    /// Slots with a worker, in worker order.
+    /// Slots with a worker (their worker exists), in worker order.
     pub added: Vec<u16>,
     /// Something changed that may make an added worker needed or unneeded.
     pub dirty: bool,
@@ -69,7 +67,6 @@ impl Autoscaler {
             slot_zone: worker_zone[first..].to_vec(),
             provisioning: vec![NO_NODE; zones],
             join_at: vec![f64::INFINITY; slots],
-            present: vec![false; slots],
             remove_at: vec![f64::INFINITY; slots],
             blocked: vec![false; slots],
             blocked_count: 0,
@@ -85,7 +82,6 @@ impl Autoscaler {
     pub fn reset(&mut self) {
         self.provisioning.fill(NO_NODE);
         self.join_at.fill(f64::INFINITY);
-        self.present.fill(false);
         self.remove_at.fill(f64::INFINITY);
         self.blocked.fill(false);
         self.blocked_count = 0;
@@ -116,8 +112,8 @@ impl Autoscaler {
     /// Zone z's first slot with no worker and none coming, if any.
     pub fn free_slot(&self, z: usize) -> Option<u16> {
         self.zone_slots[z].iter().copied().find(|&k| {
-            let s = k as usize - self.first;
-            !self.present[s] && self.join_at[s] == f64::INFINITY
+            self.join_at[k as usize - self.first] == f64::INFINITY
+                && self.added.binary_search(&k).is_err()
         })
     }
 
@@ -138,7 +134,6 @@ impl Autoscaler {
         self.join_at[s] = f64::INFINITY;
         let z = self.slot_zone[s] as usize;
         self.provisioning[z] = NO_NODE;
-        self.present[s] = true;
         let at = self.added.partition_point(|&j| (j as usize) < k);
         self.added.insert(at, k as u16);
         self.dirty = true;
@@ -148,7 +143,6 @@ impl Autoscaler {
     /// Slot k's worker is removed.
     pub fn remove(&mut self, k: usize) {
         let s = self.slot(k);
-        self.present[s] = false;
         self.remove_at[s] = f64::INFINITY;
         self.unblock(k);
         self.nodes -= 1;

@@ -540,10 +540,7 @@ impl Workloads {
             }
             let spec = &m.workloads[w];
             // A zonal volume keeps its pod in its zone.
-            let only = match &spec.volume {
-                Some(v) if v.zonal => self.pods.pods[p as usize].vol_zone,
-                _ => NO_ZONE,
-            };
+            let only = zone_of_volume(spec, &self.pods.pods[p as usize]);
             let choice = self.pods.choose_node_in(
                 w,
                 spec,
