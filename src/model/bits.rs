@@ -75,6 +75,19 @@ pub fn and_count(a: &mut [u64], b: &[u64]) -> u32 {
 }
 
 /// a &= !b.
+/// Sets `out` to `a & b`; the count of its members.
+#[inline]
+pub fn and_into(out: &mut [u64], a: &[u64], b: &[u64]) -> u32 {
+    let mut n = 0;
+    for ((o, x), y) in out.iter_mut().zip(a).zip(b) {
+        *o = x & y;
+        if *o != 0 {
+            n += o.count_ones();
+        }
+    }
+    n
+}
+
 #[inline]
 pub fn and_not(a: &mut [u64], b: &[u64]) {
     for (x, y) in a.iter_mut().zip(b) {

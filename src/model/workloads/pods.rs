@@ -40,6 +40,10 @@ const _: () = assert!(LOAD_LEVELS <= 64);
 /// A workload's row in `Pods::node_pods` when it has none.
 const NO_ROW: u32 = u32::MAX;
 
+/// Zones up to which [`Pods`] keeps the workers of every set of zones (a
+/// table of 2^zones sets) for [`Pods::choose_common`].
+const MAX_SUBSET_ZONES: usize = 6;
+
 /// Whether the scheduler reads a workload's pods per worker: host
 /// anti-affinity alone leaves at most one on a worker, which `hosting`
 /// tells, and scores none (its candidates all hold none).
@@ -146,6 +150,12 @@ pub struct Pods {
     /// Scratch: the candidates for a pod, and the workers of the racks
     /// holding its workload.
     cand: Vec<u64>,
+    /// Scratch for [`Self::choose_common`]: the candidates before the
+    /// score by load.
+    rest: Vec<u64>,
+    /// The workers of each set of zones S (a bit a zone): words `S *
+    /// words ..`; empty with more than [`MAX_SUBSET_ZONES`] zones.
+    subsets: Vec<u64>,
     racks_hosting: Vec<u64>,
     /// Scratch: the zones a pod's filters rule out, as a list and per zone
     /// (the candidates hold no worker of those).
@@ -222,6 +232,17 @@ impl Pods {
         for (n, &z) in worker_zone.iter().enumerate() {
             bits::set(&mut zone_mask[z as usize * words..], n);
         }
+        let mut subsets = Vec::new();
+        if zones <= MAX_SUBSET_ZONES {
+            subsets = vec![0; (1 << zones) * words];
+            for set in 1..1usize << zones {
+                let z = set.trailing_zeros() as usize;
+                for i in 0..words {
+                    subsets[set * words + i] =
+                        subsets[(set & (set - 1)) * words + i] | zone_mask[z * words + i];
+                }
+            }
+        }
         let mut by_load = vec![0; LOAD_LEVELS * words];
         bits::fill_first(&mut by_load[..words], workers);
         let mut rows = 0;
@@ -260,6 +281,8 @@ impl Pods {
             zone_mask,
             rack_workers: Vec::new(),
             cand: vec![0; words],
+            rest: vec![0; words],
+            subsets,
             racks_hosting: vec![0; words],
             zone_off: Vec::with_capacity(zones),
             zone_out: vec![false; zones],
@@ -674,6 +697,205 @@ impl Pods {
     /// [`Self::choose_node`] among the workers of zone `only` (a pod whose
     /// zonal volume is there), or of every zone ([`NO_ZONE`]).
     pub fn choose_node_in(
+        &mut self,
+        w: usize,
+        spec: &WorkloadModel,
+        up: &[u64],
+        only: u16,
+        rng: &mut Rng,
+    ) -> Option<u16> {
+        match self.choose_common(w, spec, up, only, rng) {
+            Some(choice) => choice,
+            None => self.choose_general(w, spec, up, only, rng),
+        }
+    }
+
+    /// [`Self::choose_node_in`] for the common rules, in one pass over the
+    /// words (two when the zones' counts differ) and a last one for the
+    /// lowest level of load, instead of a pass a filter or score: no
+    /// capacities, no rack or node-spread rule, at most
+    /// [`MAX_SUBSET_ZONES`] zones, and the score by node of the workload's
+    /// pods moot (host anti-affinity, or no candidate holds one of them).
+    /// The same choice as [`Self::choose_general`] from the same draws;
+    /// `None` where that is not known to hold, before any draw.
+    #[inline]
+    fn choose_common(
+        &mut self,
+        w: usize,
+        spec: &WorkloadModel,
+        up: &[u64],
+        only: u16,
+        rng: &mut Rng,
+    ) -> Option<Option<u16>> {
+        if self.subsets.is_empty()
+            || self.capacity.is_some()
+            || spec.prefer_rack
+            || spec.host_spread.is_some()
+            || spec.anti_affinity == AntiAffinity::Rack
+            || self.levels == 0
+        {
+            return None;
+        }
+        let (words, zones) = (self.words, self.zones);
+        let zone_counts = &self.zone_pods[w * zones..(w + 1) * zones];
+        // The filters by zone: the zones a candidate may be in, and whether
+        // their counts tie (then the score by zone ranks none out).
+        let limit = self.zone_limit(spec, zone_counts);
+        let zone_rule = spec.anti_affinity == AntiAffinity::Zone;
+        let (mut allowed, mut least, mut most) = (0usize, u32::MAX, 0);
+        for (z, &count) in zone_counts.iter().enumerate() {
+            if count < limit && !(zone_rule && count > 0) && (only == NO_ZONE || z == only as usize)
+            {
+                allowed |= 1 << z;
+                least = least.min(count);
+                most = most.max(count);
+            }
+        }
+        if allowed == 0 {
+            return Some(None);
+        }
+        let tied = least == most;
+        // The three lowest levels of load (the lowest are often the
+        // workers drained or down, empty and no candidates).
+        let mut levels = self.levels;
+        let mut lows = [0usize; 3];
+        for low in &mut lows {
+            *low = levels.trailing_zeros() as usize;
+            if levels & (levels - 1) != 0 {
+                levels &= levels - 1;
+            }
+        }
+        let mut rest = std::mem::take(&mut self.rest);
+        let rest_words = &mut rest[..words];
+        let (any, held, mut on) = if spec.anti_affinity == AntiAffinity::Host {
+            self.filter_common::<true>(rest_words, w, up, allowed, tied, lows)
+        } else {
+            self.filter_common::<false>(rest_words, w, up, allowed, tied, lows)
+        };
+        let choice = if held != 0 {
+            // The score by node ranks some candidates out: the general passes.
+            None
+        } else if any == 0 {
+            Some(None)
+        } else {
+            if !tied {
+                // The score by zone: the zones with candidates and the
+                // fewest of the workload's pods.
+                let best = (0..zones)
+                    .filter(|&z| allowed >> z & 1 == 1)
+                    .filter(|&z| bits::intersects(rest_words, self.zone_words(z)))
+                    .map(|z| (z, zone_counts[z]))
+                    .fold((0usize, u32::MAX), |(keep, best), (z, count)| {
+                        match count.cmp(&best) {
+                            std::cmp::Ordering::Less => (1 << z, count),
+                            std::cmp::Ordering::Equal => (keep | 1 << z, best),
+                            std::cmp::Ordering::Greater => (keep, best),
+                        }
+                    });
+                on = self.keep_zones(rest_words, best.0, lows);
+            }
+            // The score by load: the lowest level holding a candidate.
+            let mut c = std::mem::take(&mut self.cand);
+            let found = match on.iter().position(|&b| b != 0) {
+                Some(k) => bits::and_into(&mut c, rest_words, self.level_words(lows[k])),
+                None => {
+                    c.copy_from_slice(rest_words);
+                    self.least_loaded(&mut c)
+                }
+            };
+            let choice = match found {
+                1 => bits::select(&c, 0) as u16,
+                // kube-scheduler picks uniformly among the top-scored nodes.
+                n => bits::select(&c, uniform_below(rng, n)) as u16,
+            };
+            self.cand = c;
+            Some(Some(choice))
+        };
+        self.rest = rest;
+        choice
+    }
+
+    /// The first pass of [`Self::choose_common`]: into `rest` the workers
+    /// of `up` in the zones of set `zones` (host anti-affinity, `HOST`: off
+    /// those holding a pod of w). Returns the union of `rest`, whether one
+    /// of them holds a pod of w, and (`levels`) whether each level of load
+    /// of `lows` holds one.
+    #[inline(always)]
+    fn filter_common<const HOST: bool>(
+        &self,
+        rest: &mut [u64],
+        w: usize,
+        up: &[u64],
+        zones: usize,
+        levels: bool,
+        lows: [usize; 3],
+    ) -> (u64, u64, [u64; 3]) {
+        let words = rest.len();
+        let up = &up[..words];
+        let within = &self.subsets[zones * words..][..words];
+        let hosting = &self.hosting[w * words..][..words];
+        let (l0, l1, l2) = (
+            self.level_words(lows[0]),
+            self.level_words(lows[1]),
+            self.level_words(lows[2]),
+        );
+        let (mut any, mut held) = (0, 0);
+        let mut on = [0u64; 3];
+        for i in 0..words {
+            let mut x = up[i] & within[i];
+            if HOST {
+                x &= !hosting[i];
+            } else {
+                held |= x & hosting[i];
+            }
+            rest[i] = x;
+            any |= x;
+            if levels {
+                on[0] |= x & l0[i];
+                on[1] |= x & l1[i];
+                on[2] |= x & l2[i];
+            }
+        }
+        (any, held, on)
+    }
+
+    /// Keeps in `rest` the workers of the zones of set `zones`; whether
+    /// each level of load of `lows` holds one.
+    #[inline(always)]
+    fn keep_zones(&self, rest: &mut [u64], zones: usize, lows: [usize; 3]) -> [u64; 3] {
+        let words = rest.len();
+        let within = &self.subsets[zones * words..][..words];
+        let (l0, l1, l2) = (
+            self.level_words(lows[0]),
+            self.level_words(lows[1]),
+            self.level_words(lows[2]),
+        );
+        let mut on = [0u64; 3];
+        for i in 0..words {
+            let x = rest[i] & within[i];
+            rest[i] = x;
+            on[0] |= x & l0[i];
+            on[1] |= x & l1[i];
+            on[2] |= x & l2[i];
+        }
+        on
+    }
+
+    /// The workers with `l` bound pods (l below [`LOAD_LEVELS`]).
+    #[inline(always)]
+    fn level_words(&self, l: usize) -> &[u64] {
+        &self.by_load[l * self.words..][..self.words]
+    }
+
+    /// The workers of zone z.
+    #[inline(always)]
+    fn zone_words(&self, z: usize) -> &[u64] {
+        &self.zone_mask[z * self.words..][..self.words]
+    }
+
+    /// [`Self::choose_node_in`] by the filters and scores in turn, each a
+    /// pass over the words.
+    fn choose_general(
         &mut self,
         w: usize,
         spec: &WorkloadModel,
@@ -1265,6 +1487,84 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The one-pass choice for the common rules is the general passes'
+    /// choice, from the same draws, over random clusters (up to five words
+    /// of workers and seven zones, some beyond the table of zone sets),
+    /// rules, workers up, zones of a pod's volume, and loads deep enough
+    /// that the lowest levels hold no candidate.
+    #[test]
+    fn the_common_pass_chooses_as_the_general_passes() {
+        use crate::engine::uniform_below as below;
+        let mut dice = stream(11, 0, StreamId::new(2, 0));
+        let (mut common, mut tried) = (0, 0);
+        for case in 0..300 {
+            let workers = 1 + below(&mut dice, 300) as usize;
+            let zones = 1 + below(&mut dice, 7) as usize;
+            let zone_of: Vec<u16> = (0..workers)
+                .map(|_| below(&mut dice, zones as u32) as u16)
+                .collect();
+            let specs: Vec<WorkloadModel> = (0..4)
+                .map(|_| {
+                    let anti = [AntiAffinity::None, AntiAffinity::Host, AntiAffinity::Zone]
+                        [below(&mut dice, 3) as usize];
+                    let mut spec = workload(1 + below(&mut dice, 3 * workers as u32), anti, None);
+                    if below(&mut dice, 2) == 0 {
+                        spec.zone_spread = Some(1 + below(&mut dice, 3));
+                    }
+                    if below(&mut dice, 8) == 0 {
+                        spec.host_spread = Some(1 + below(&mut dice, 2));
+                    }
+                    spec.prefer_zone = below(&mut dice, 2) == 0;
+                    spec
+                })
+                .collect();
+            let mut pods = Pods::new(&specs, zone_of, zones);
+            pods.reset();
+            let up: Vec<bool> = (0..workers).map(|_| below(&mut dice, 6) != 0).collect();
+            let set = up_set(&up);
+            let mut a = stream(case, 0, StreamId::new(1, 0));
+            let mut b = a.clone();
+            for _ in 0..2 * pods.pods.len() {
+                let Some(p) = pods.pending.pop_front() else {
+                    break;
+                };
+                let w = pods.pods[p as usize].workload as usize;
+                let only = if below(&mut dice, 4) == 0 {
+                    below(&mut dice, zones as u32) as u16
+                } else {
+                    NO_ZONE
+                };
+                tried += 1;
+                let general = pods.choose_general(w, &specs[w], &set, only, &mut b);
+                let choice = match pods.choose_common(w, &specs[w], &set, only, &mut a) {
+                    Some(choice) => {
+                        common += 1;
+                        assert_eq!(choice, general, "case {case}");
+                        choice
+                    }
+                    None => pods.choose_general(w, &specs[w], &set, only, &mut a),
+                };
+                match choice {
+                    Some(n) => pods.bind(p, n, PodState::Ready),
+                    None => pods.pending.push_back(p),
+                }
+                if below(&mut dice, 5) == 0 {
+                    let q = below(&mut dice, pods.pods.len() as u32);
+                    if pods.pods[q as usize].node != NO_NODE {
+                        pods.evict(q);
+                    }
+                }
+            }
+            assert_eq!(
+                below(&mut a, 1 << 30),
+                below(&mut b, 1 << 30),
+                "the same draws, case {case}"
+            );
+        }
+        // Most choices took the one pass (the test would pass vacuously else).
+        assert!(common * 2 > tried, "{common} of {tried}");
     }
 
     /// Places every pending pod with all workers up; returns pods per worker.
