@@ -332,6 +332,18 @@ pub struct Cluster<'m> {
     failing: f64,
     failing_since: f64,
     events: u64,
+    /// Each workload's cause of downtime as last judged, and when (see
+    /// `workload_cause_cached`): it holds while `cause_epoch` and the
+    /// workload's pod moves stay. The epoch counts the events other than
+    /// the node lifecycle controller's evictions and pods becoming ready,
+    /// and changes of `cause_key` (the infrastructure's version, the
+    /// indicators settled, the controllers' leaders).
+    cause_cache: Vec<attribution::CachedCause>,
+    cause_epoch: u64,
+    cause_key: (u64, u8),
+    /// Causes taken as kept, each checked (tests only).
+    #[cfg(test)]
+    cause_hits: u64,
 }
 
 impl<'m> Cluster<'m> {
@@ -363,6 +375,11 @@ impl<'m> Cluster<'m> {
             failing: 0.0,
             failing_since: 0.0,
             events: 0,
+            cause_cache: vec![attribution::CachedCause::default(); model.workloads.len()],
+            cause_epoch: 0,
+            cause_key: (u64::MAX, 0),
+            #[cfg(test)]
+            cause_hits: 0,
         }
     }
 
@@ -545,6 +562,7 @@ impl<'m> Cluster<'m> {
         ctx.streams.reseed(m.seed, replication);
         ctx.queue.reset(m.horizon);
         self.events = 0;
+        self.cause_epoch += 1;
         self.infra.reset(m);
         self.endpoint.reset(m);
         self.etcd.reset(ctx);
@@ -590,6 +608,18 @@ impl<'m> Cluster<'m> {
     #[inline]
     fn apply(&mut self, now: f64, event: Event) {
         let m = self.ctx.model;
+        // Evictions and readiness change only their pods (and those the
+        // scheduler places after), whose workloads' moves count them.
+        if !matches!(
+            event,
+            Event::Workloads(
+                workloads::Event::EvictionTick(_)
+                    | workloads::Event::NodeEvict(_)
+                    | workloads::Event::PodReady(_)
+            )
+        ) {
+            self.cause_epoch += 1;
+        }
         if let Event::Infrastructure(e) = event {
             if let infrastructure::Event::HostFail(h)
             | infrastructure::Event::HostRepair(h)
@@ -1076,6 +1106,15 @@ impl<'m> Cluster<'m> {
         {
             return;
         }
+        let leaders = (self.controllers.has_leader(CONTROLLER_MANAGER) as u8) << 3
+            | (self.controllers.has_leader(SCHEDULER) as u8) << 4;
+        let settled =
+            (self.settled[0] as u8) | (self.settled[1] as u8) << 1 | (self.settled[2] as u8) << 2;
+        let key = (self.infra.version(), leaders | settled);
+        if key != self.cause_key {
+            self.cause_key = key;
+            self.cause_epoch += 1;
+        }
         let mut judged = Judged::default();
         for i in 0..control_plane {
             if !self.settled[i] || self.indicators[i].down {
@@ -1114,6 +1153,8 @@ impl<'m> Cluster<'m> {
         let up = self.settled[i];
         let cause = if up {
             None
+        } else if i >= INDICATORS.len() {
+            Some(self.workload_cause_cached(i - INDICATORS.len(), now, judged))
         } else {
             Some(self.blocking_cause_judged(i, now, judged))
         };

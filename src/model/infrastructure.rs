@@ -113,6 +113,10 @@ pub struct Infrastructure {
     /// The workers up (`host_up` from the first worker on), as a set of
     /// [`bits`] for the scheduler.
     worker_up: Vec<u64>,
+    /// Counts the changes of what [`Self::host_cause`], [`Self::zone_up`]
+    /// and [`Self::workers_down`] read (a cause judged at one count holds
+    /// while it stays).
+    version: u64,
 }
 
 impl Infrastructure {
@@ -142,11 +146,13 @@ impl Infrastructure {
             slot_host: m.first_worker as usize + m.workers_at_start() as usize,
             next_at: vec![f64::INFINITY; m.workers as usize - m.workers_at_start() as usize],
             worker_up: vec![0; bits::words(m.workers as usize)],
+            version: 0,
         }
     }
 
     /// t = 0: everything up.
     pub fn reset(&mut self, m: &Model) {
+        self.version += 1;
         self.host_own_up.fill(true);
         self.in_maintenance.fill(false);
         self.held.fill(0);
@@ -191,6 +197,7 @@ impl Infrastructure {
     /// Host h (a worker slot of the cluster autoscaler) joins (`on`) or is
     /// removed: its new `up`, if that changed. It joins in working order.
     pub fn set_present(&mut self, m: &Model, h: usize, on: bool) -> Option<bool> {
+        self.version += 1;
         self.present[h] = on;
         self.host_own_up[h] = true;
         self.refresh(m, h)
@@ -230,6 +237,7 @@ impl Infrastructure {
     /// Host h failed (`up` false) or was repaired: its new `up`, if that changed.
     #[inline]
     pub fn set_host(&mut self, m: &Model, h: usize, up: bool) -> Option<bool> {
+        self.version += 1;
         self.host_own_up[h] = up;
         self.refresh(m, h)
     }
@@ -238,6 +246,7 @@ impl Infrastructure {
     /// each of [`Self::zone_hosts`].
     #[inline]
     pub fn set_zone(&mut self, z: usize, up: bool) {
+        self.version += 1;
         self.zone_up[z] = up;
     }
 
@@ -251,6 +260,7 @@ impl Infrastructure {
     /// each of [`Self::rack_hosts`].
     #[inline]
     pub fn set_rack(&mut self, r: usize, up: bool) {
+        self.version += 1;
         self.rack_up[r] = up;
     }
 
@@ -344,6 +354,7 @@ impl Infrastructure {
     /// the operations room): its new `up`, if that changed.
     #[inline]
     pub fn set_maintenance(&mut self, m: &Model, h: usize, down: bool) -> Option<bool> {
+        self.version += 1;
         self.in_maintenance[h] = down;
         self.refresh(m, h)
     }
@@ -352,6 +363,7 @@ impl Infrastructure {
     /// of the changes room): its new `up`, if that changed.
     #[inline]
     pub fn set_held(&mut self, m: &Model, h: usize, c: u16, held: bool) -> Option<bool> {
+        self.version += 1;
         set_bit(&mut self.held[h], c, held);
         self.refresh(m, h)
     }
@@ -361,6 +373,7 @@ impl Infrastructure {
     /// changed.
     #[inline]
     pub fn set_cp_held(&mut self, i: usize, c: u16, held: bool) -> Option<bool> {
+        self.version += 1;
         set_bit(&mut self.cp_held[i], c, held);
         self.refresh_cp(i)
     }
@@ -412,6 +425,12 @@ impl Infrastructure {
     #[inline]
     pub fn hosts_up_from(&self, first: usize) -> &[bool] {
         &self.host_up[first..]
+    }
+
+    /// See `version`.
+    #[inline]
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// The workers up, as a set of [`bits`] (worker k is bit k).

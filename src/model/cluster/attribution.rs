@@ -17,7 +17,77 @@ pub(super) struct Judged {
     no_node: Option<Cause>,
 }
 
+/// A workload's cause of downtime as judged at `epoch` with its pods'
+/// `moves` (an epoch of `u64::MAX`: none that holds).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct CachedCause {
+    epoch: u64,
+    moves: u32,
+    cause: Cause,
+}
+
+impl Default for CachedCause {
+    fn default() -> Self {
+        CachedCause {
+            epoch: u64::MAX,
+            moves: 0,
+            cause: Cause::EvictionOrScheduling,
+        }
+    }
+}
+
 impl Cluster<'_> {
+    /// The cause charged for workload w, down at `now`: as judged at an
+    /// earlier instant if nothing it reads changed since. A zone outage
+    /// evicts hundreds of workloads' pods a node at a time, each node an
+    /// instant, and each instant judged every workload down anew.
+    ///
+    /// What the judgement reads, and what changes it: the pods of w (their
+    /// binds, evictions and readiness events count in its moves; any other
+    /// change of a pod is the work of an event other than those, which
+    /// starts a new epoch); the infrastructure (its version, in
+    /// `cause_key`); the API and the controllers' leaders (in
+    /// `cause_key`). Not kept: judgements made with the API down (its
+    /// cause is judged each instant), during a rollout, or that saw a pod
+    /// Starting with no `PodReady` event (time alone makes it ready).
+    pub(super) fn workload_cause_cached(
+        &mut self,
+        w: usize,
+        now: f64,
+        judged: &mut Judged,
+    ) -> Cause {
+        let moves = self.workloads.moves(w);
+        let keep = self.settled[1] && !self.workloads.rolling_out();
+        let was_down = self.indicators[INDICATORS.len() + w].down;
+        let cached = self.cause_cache[w];
+        if keep && was_down && cached.epoch == self.cause_epoch && cached.moves == moves {
+            // Checked against a judgement anew in tests and debug builds.
+            if cfg!(any(test, debug_assertions)) {
+                assert_eq!(
+                    cached.cause,
+                    self.workload_cause(w, now, judged).0,
+                    "workload {w}'s cause at {now}"
+                );
+                #[cfg(test)]
+                {
+                    self.cause_hits += 1;
+                }
+            }
+            return cached.cause;
+        }
+        let (cause, holds) = self.workload_cause(w, now, judged);
+        self.cause_cache[w] = CachedCause {
+            epoch: if keep && holds {
+                self.cause_epoch
+            } else {
+                u64::MAX
+            },
+            moves,
+            cause,
+        };
+        cause
+    }
+
     /// The cause charged for indicator `i`, which is down at `now`.
     pub(super) fn blocking_cause(&self, i: usize, now: f64) -> Cause {
         self.blocking_cause_judged(i, now, &mut Judged::default())
@@ -30,7 +100,7 @@ impl Cluster<'_> {
             0 => self.etcd_cause(judged),
             1 => self.api_cause(judged),
             2 => self.control_plane_cause(judged),
-            _ => self.workload_cause(i - INDICATORS.len(), now, judged),
+            _ => self.workload_cause(i - INDICATORS.len(), now, judged).0,
         }
     }
 
@@ -111,12 +181,16 @@ impl Cluster<'_> {
         }
     }
 
-    /// The most severe reason over the workload's pods that are not ready.
-    fn workload_cause(&self, w: usize, now: f64, judged: &mut Judged) -> Cause {
+    /// The most severe reason over the workload's pods that are not ready,
+    /// and whether it holds until something changes (no rollout, no pod
+    /// seen Starting without its `PodReady` event: see
+    /// [`Self::workload_cause_cached`]).
+    fn workload_cause(&self, w: usize, now: f64, judged: &mut Judged) -> (Cause, bool) {
         let m = self.ctx.model;
         let first = m.first_worker as usize;
         let mut worst = None;
         let rollout = self.workloads.rollout_change(w);
+        let mut holds = rollout.is_none();
         let spec = &m.workloads[w];
         // The most severe cause a pod can have: with the API up, none below
         // a zone outage (the API's cause is looked at only while it is
@@ -148,11 +222,17 @@ impl Cluster<'_> {
                 // Readiness is applied lazily where it cannot change an indicator.
                 PodState::Starting if ready_at <= now => continue,
                 // Waiting for its volume to leave the node its pod left.
-                PodState::Starting if pod.waiting => self
-                    .infra
-                    .host_cause(m, first + pod.vol_node as usize)
-                    .unwrap_or(Cause::EvictionOrScheduling),
-                PodState::Starting => Cause::EvictionOrScheduling,
+                PodState::Starting if pod.waiting => {
+                    holds = false;
+                    self.infra
+                        .host_cause(m, first + pod.vol_node as usize)
+                        .unwrap_or(Cause::EvictionOrScheduling)
+                }
+                // Its `PodReady` event, armed, counts in the moves.
+                PodState::Starting => {
+                    holds &= pod.armed;
+                    Cause::EvictionOrScheduling
+                }
                 PodState::Down => {
                     let h = first + node as usize;
                     match self.infra.host_cause(m, h) {
@@ -187,7 +267,7 @@ impl Cluster<'_> {
                 break;
             }
         }
-        worst.unwrap_or(Cause::EvictionOrScheduling)
+        (worst.unwrap_or(Cause::EvictionOrScheduling), holds)
     }
 
     /// Why the scheduler finds no node for a pod: the most severe reason a
@@ -207,5 +287,60 @@ impl Cluster<'_> {
             }
         }
         least.unwrap_or(Cause::EvictionOrScheduling)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Model;
+    use crate::model::cluster::Cluster;
+    use crate::scenario::{Format, parse_str};
+
+    /// A workload's cause judged at an earlier instant, where it is taken
+    /// as holding, is the cause judged anew (the check in
+    /// `workload_cause_cached`), over zone outages every few months that
+    /// evict 20 workloads' pods a node at a time, worker failures, monthly
+    /// maintenance, StatefulSets on zonal volumes, and a workload on every
+    /// worker.
+    #[test]
+    fn a_cause_kept_is_the_cause_judged_anew() {
+        let mut text = String::from(
+            "name: causes\n\
+             simulation: {horizon: 3y, replications: 4, seed: 7}\n\
+             zones: {count: 3, failure: exponential(mean=90d), repair: 'lognormal(median=4h, sigma=1.0)'}\n\
+             control_plane: {topology: stacked, nodes: 3, node: {failure: exponential(mean=1y), repair: fixed(30m)}, load_balancer: none}\n\
+             workers:\n  nodes: 30\n  node: {failure: exponential(mean=1y), repair: 'lognormal(median=10m, sigma=1.0)'}\n\
+             maintenance: {interval: 30d, duration: 15m}\n\
+             workloads:\n",
+        );
+        for w in 0..20 {
+            let extra = if w % 5 == 4 {
+                "kind: statefulset, volume: {attach: fixed(30s)}, "
+            } else {
+                ""
+            };
+            text.push_str(&format!(
+                "  - {{name: app-{w}, replicas: 5, min_available: 4, {extra}\
+                 startup: 'lognormal(median=20s, sigma=0.5)', anti_affinity: host, zone_spread: 1}}\n"
+            ));
+        }
+        // A pod on every worker: one whose worker fails has nowhere to go,
+        // its cause changing at its eviction.
+        text.push_str(
+            "  - {name: everywhere, replicas: 30, min_available: 30, \
+             startup: 'lognormal(median=20s, sigma=0.5)', anti_affinity: host}\n",
+        );
+        let scenario = parse_str(&text, "causes.yaml", Format::Yaml).expect("a valid scenario");
+        let model = Model::build(&scenario).expect("a model");
+        let mut cluster = Cluster::new(&model);
+        for r in 0..4 {
+            let _ = cluster.run(r, |_, _| {});
+        }
+        // The check ran (the test would pass vacuously else).
+        assert!(
+            cluster.cause_hits > 1000,
+            "{} kept causes",
+            cluster.cause_hits
+        );
     }
 }

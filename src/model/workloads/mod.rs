@@ -278,6 +278,7 @@ impl Workloads {
                     let w = pod.workload as usize;
                     self.pods.ready[w] += 1;
                     self.pods.mark(w);
+                    self.pods.moves[w] = self.pods.moves[w].wrapping_add(1);
                     // A removal a disruption budget held may go now.
                     if let Some(a) = &mut self.autoscaler {
                         a.retry |= a.blocked_count > 0;
@@ -942,6 +943,18 @@ impl Workloads {
     #[inline]
     pub fn pending_of(&self, w: usize) -> u32 {
         self.pods.pending_of(w)
+    }
+
+    /// Workload w's count of binds and evictions (see [`Pods::moves`]).
+    #[inline]
+    pub fn moves(&self, w: usize) -> u32 {
+        self.pods.moves[w]
+    }
+
+    /// Whether a rollout is not idle (see `active`).
+    #[inline]
+    pub fn rolling_out(&self) -> bool {
+        self.active > 0
     }
 
     /// Workload w's pods, for attribution.

@@ -106,6 +106,11 @@ pub struct Pods {
     /// (each once, flagged in `changed_flag`).
     pub changed: Vec<u16>,
     pub changed_flag: Vec<bool>,
+    /// Per workload, a count of its pods' binds, evictions and `PodReady`
+    /// events (wrapping):
+    /// with the cluster's other state unchanged, a workload's cause of
+    /// downtime judged at one count holds while it stays.
+    pub moves: Vec<u32>,
     /// Pending pods, oldest first (the scheduling queue).
     pub pending: VecDeque<u32>,
     /// Workload w's pods are the slots `slots[w].0 .. slots[w].1`: its
@@ -266,6 +271,7 @@ impl Pods {
             pending_of: vec![0; workloads.len()],
             changed: Vec::with_capacity(workloads.len()),
             changed_flag: vec![false; workloads.len()],
+            moves: vec![0; workloads.len()],
             node_pods: vec![0; rows as usize * workers],
             node_row,
             zone_pods: vec![0; workloads.len() * zones],
@@ -452,6 +458,7 @@ impl Pods {
     pub fn bind(&mut self, p: u32, n: u16, state: PodState) {
         let pod = &mut self.pods[p as usize];
         let w = pod.workload as usize;
+        self.moves[w] = self.moves[w].wrapping_add(1);
         pod.node = n;
         pod.state = state;
         if pod.vol_zone == NO_ZONE {
@@ -526,6 +533,7 @@ impl Pods {
     pub fn evict(&mut self, p: u32) {
         let pod = &mut self.pods[p as usize];
         let (w, n) = (pod.workload as usize, pod.node as usize);
+        self.moves[w] = self.moves[w].wrapping_add(1);
         debug_assert!(pod.node != NO_NODE);
         pod.waiting = false;
         let was_ready = pod.state == PodState::Ready;
