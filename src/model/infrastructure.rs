@@ -113,9 +113,9 @@ pub struct Infrastructure {
     /// The workers up (`host_up` from the first worker on), as a set of
     /// [`bits`] for the scheduler.
     worker_up: Vec<u64>,
-    /// Counts the changes of what [`Self::host_cause`], [`Self::zone_up`]
-    /// and [`Self::workers_down`] read (a cause judged at one count holds
-    /// while it stays).
+    /// Counts the changes of what [`Self::host_cause`], [`Self::zone_up`],
+    /// [`Self::workers_down`] and [`Self::workers_up`] read (a cause
+    /// judged, or a pod found no node, at one count holds while it stays).
     version: u64,
 }
 
@@ -391,6 +391,7 @@ impl Infrastructure {
         if up == self.host_up[h] {
             return None;
         }
+        self.version += 1;
         self.host_up[h] = up;
         match host.role {
             Role::ControlPlane(_) => {

@@ -131,6 +131,17 @@ pub struct Workloads {
     /// workload's last pass that found no node for one of its pods.
     pass: u32,
     no_node_pass: Vec<u32>,
+    /// Per workload, the infrastructure's version and the workload's pod
+    /// moves when the scheduler last found no node for one of its pods
+    /// (one without a zonal volume): while both stay, and with neither
+    /// capacities nor the autoscaler (whose other workloads' pods and new
+    /// Nodes change what fits), it finds none again and is not asked. A
+    /// zone outage under a zone spread leaves hundreds of workloads
+    /// pending for hours, each looked at in every pass.
+    no_node_at: Vec<(u64, u32)>,
+    /// Passes skipped so, each checked (tests only).
+    #[cfg(test)]
+    pub no_node_kept: u64,
     /// Every workload's minimum is to be looked at in the next
     /// [`Self::changed_minimums`] (a rollout was under way).
     check_all: bool,
@@ -190,6 +201,9 @@ impl Workloads {
             outcomes: Vec::new(),
             pass: 0,
             no_node_pass: vec![0; m.workloads.len()],
+            no_node_at: vec![(u64::MAX, 0); m.workloads.len()],
+            #[cfg(test)]
+            no_node_kept: 0,
             check_all: false,
             changed_scratch: Vec::with_capacity(m.workloads.len()),
             special: m.workloads.iter().any(|w| w.stateful || w.volume.is_some()),
@@ -525,6 +539,7 @@ impl Workloads {
         // A workload with no node for one pod has none for the next of this
         // pass: placing other workloads' pods changes only loads, which rank
         // nodes and rule none out.
+        let keep = !self.pods.has_capacity() && self.autoscaler.is_none();
         self.pass = self.pass.wrapping_add(1);
         if self.pass == 0 {
             self.no_node_pass.fill(0);
@@ -542,6 +557,22 @@ impl Workloads {
             let spec = &m.workloads[w];
             // A zonal volume keeps its pod in its zone.
             let only = zone_of_volume(spec, &self.pods.pods[p as usize]);
+            let key = (infra.version(), self.pods.moves[w]);
+            if keep && only == NO_ZONE && self.no_node_at[w] == key {
+                // Checked against the scheduler in tests and debug builds (no
+                // node: no draw either).
+                if cfg!(any(test, debug_assertions)) {
+                    let rng = &mut ctx.streams.rngs[ctx.layout.scheduler];
+                    assert_eq!(self.pods.choose_node_in(w, spec, up, only, rng), None);
+                    #[cfg(test)]
+                    {
+                        self.no_node_kept += 1;
+                    }
+                }
+                self.no_node_pass[w] = self.pass;
+                self.pods.pending.push_back(p);
+                continue;
+            }
             let choice = self.pods.choose_node_in(
                 w,
                 spec,
@@ -565,6 +596,7 @@ impl Workloads {
                     // Pods of one workload differ only by their volume's zone.
                     if only == NO_ZONE {
                         self.no_node_pass[w] = self.pass;
+                        self.no_node_at[w] = key;
                     }
                     self.pods.pending.push_back(p);
                 }

@@ -636,6 +636,12 @@ impl Pods {
         }
     }
 
+    /// Whether workers have a capacity.
+    #[inline]
+    pub fn has_capacity(&self) -> bool {
+        self.capacity.is_some()
+    }
+
     /// Whether a ready count changed since [`Self::take_changed`].
     #[inline]
     pub fn has_changed(&self) -> bool {
