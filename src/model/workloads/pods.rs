@@ -769,6 +769,9 @@ impl Pods {
             return Some(None);
         }
         let tied = least == most;
+        if words == 1 {
+            return self.choose_in_a_word(w, spec, up[0], allowed, tied, rng);
+        }
         // The three lowest levels of load (the lowest are often the
         // workers drained or down, empty and no candidates).
         let mut levels = self.levels;
@@ -827,6 +830,68 @@ impl Pods {
         };
         self.rest = rest;
         choice
+    }
+
+    /// [`Self::choose_common`] on a cluster of 64 workers or fewer, whose
+    /// sets are a word each, for a pod allowed in the zones of set
+    /// `zones` (whose counts of the workload `tied`).
+    #[inline]
+    fn choose_in_a_word(
+        &self,
+        w: usize,
+        spec: &WorkloadModel,
+        up: u64,
+        zones: usize,
+        tied: bool,
+        rng: &mut Rng,
+    ) -> Option<Option<u16>> {
+        let hosting = self.hosting[w];
+        let mut x = up & self.subsets[zones];
+        if spec.anti_affinity == AntiAffinity::Host {
+            x &= !hosting;
+        } else if x & hosting != 0 {
+            // The score by node ranks some candidates out: the general passes.
+            return None;
+        }
+        if x == 0 {
+            return Some(None);
+        }
+        if !tied {
+            // The score by zone: the zones with candidates and the fewest
+            // of the workload's pods.
+            let counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
+            let (mut keep, mut best) = (0usize, u32::MAX);
+            let mut m = zones;
+            while m != 0 {
+                let z = m.trailing_zeros() as usize;
+                m &= m - 1;
+                if x & self.zone_mask[z] != 0 {
+                    match counts[z].cmp(&best) {
+                        std::cmp::Ordering::Less => (keep, best) = (1 << z, counts[z]),
+                        std::cmp::Ordering::Equal => keep |= 1 << z,
+                        std::cmp::Ordering::Greater => {}
+                    }
+                }
+            }
+            x &= self.subsets[keep];
+        }
+        // The score by load: the lowest level holding a candidate (none
+        // below LOAD_LEVELS: the general passes).
+        let mut levels = self.levels;
+        while levels != 0 {
+            let l = levels.trailing_zeros() as usize;
+            levels &= levels - 1;
+            let y = x & self.by_load[l];
+            if y != 0 {
+                let r = match y.count_ones() {
+                    1 => 0,
+                    // kube-scheduler picks uniformly among the top-scored nodes.
+                    n => uniform_below(rng, n),
+                };
+                return Some(Some(bits::select(&[y], r) as u16));
+            }
+        }
+        None
     }
 
     /// The first pass of [`Self::choose_common`]: into `rest` the workers
