@@ -336,11 +336,12 @@ pub struct Cluster<'m> {
     /// `workload_cause_cached`): it holds while `cause_epoch` and the
     /// workload's pod moves stay. The epoch counts the events other than
     /// the node lifecycle controller's evictions and pods becoming ready,
-    /// and changes of `cause_key` (the infrastructure's version, the
-    /// indicators settled, the controllers' leaders).
+    /// the settling of the control plane (the API, the controllers'
+    /// leaders), and changes of the infrastructure (its version as last
+    /// seen, `cause_infra`).
     cause_cache: Vec<attribution::CachedCause>,
     cause_epoch: u64,
-    cause_key: (u64, u8),
+    cause_infra: u64,
     /// Causes taken as kept, each checked (tests only).
     #[cfg(test)]
     cause_hits: u64,
@@ -377,7 +378,7 @@ impl<'m> Cluster<'m> {
             events: 0,
             cause_cache: vec![attribution::CachedCause::default(); model.workloads.len()],
             cause_epoch: 0,
-            cause_key: (u64::MAX, 0),
+            cause_infra: u64::MAX,
             #[cfg(test)]
             cause_hits: 0,
         }
@@ -963,9 +964,13 @@ impl<'m> Cluster<'m> {
             self.control_plane_changed = false;
             self.lease_attempted = false;
             self.settle_control_plane(now);
+            // The API and the controllers' leaders (read by the causes of
+            // downtime) change only here.
+            self.cause_epoch += 1;
         } else if self.lease_attempted {
             self.lease_attempted = false;
             self.settled[2] = self.settled[1] && self.controllers.all_lead();
+            self.cause_epoch += 1;
         }
         if m.workers > 0 {
             if m.autoscaler.is_some() {
@@ -1106,13 +1111,8 @@ impl<'m> Cluster<'m> {
         {
             return;
         }
-        let leaders = (self.controllers.has_leader(CONTROLLER_MANAGER) as u8) << 3
-            | (self.controllers.has_leader(SCHEDULER) as u8) << 4;
-        let settled =
-            (self.settled[0] as u8) | (self.settled[1] as u8) << 1 | (self.settled[2] as u8) << 2;
-        let key = (self.infra.version(), leaders | settled);
-        if key != self.cause_key {
-            self.cause_key = key;
+        if self.infra.version() != self.cause_infra {
+            self.cause_infra = self.infra.version();
             self.cause_epoch += 1;
         }
         let mut judged = Judged::default();

@@ -45,9 +45,9 @@ impl Cluster<'_> {
     /// What the judgement reads, and what changes it: the pods of w (their
     /// binds, evictions and readiness events count in its moves; any other
     /// change of a pod is the work of an event other than those, which
-    /// starts a new epoch); the infrastructure (its version, in
-    /// `cause_key`); the API and the controllers' leaders (in
-    /// `cause_key`). Not kept: judgements made with the API down (its
+    /// starts a new epoch); the infrastructure (its version: a change
+    /// starts a new epoch); the API and the controllers' leaders (settling
+    /// them starts a new epoch). Not kept: judgements made with the API down (its
     /// cause is judged each instant), during a rollout, or that saw a pod
     /// Starting with no `PodReady` event (time alone makes it ready).
     pub(super) fn workload_cause_cached(
