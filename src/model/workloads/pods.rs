@@ -918,24 +918,11 @@ impl Pods {
             self.level_words(lows[1]),
             self.level_words(lows[2]),
         );
-        let (mut any, mut held) = (0, 0);
-        let mut on = [0u64; 3];
-        for i in 0..words {
-            let mut x = up[i] & within[i];
-            if HOST {
-                x &= !hosting[i];
-            } else {
-                held |= x & hosting[i];
-            }
-            rest[i] = x;
-            any |= x;
-            if levels {
-                on[0] |= x & l0[i];
-                on[1] |= x & l1[i];
-                on[2] |= x & l2[i];
-            }
+        if levels {
+            filter_words::<HOST, true>(rest, up, within, hosting, [l0, l1, l2])
+        } else {
+            filter_words::<HOST, false>(rest, up, within, hosting, [l0, l1, l2])
         }
-        (any, held, on)
     }
 
     /// Keeps in `rest` the workers of the zones of set `zones`; whether
@@ -1432,6 +1419,45 @@ fn least_by(c: &mut [u64], nonzero: &[u64], value: impl Fn(usize) -> u32) {
         return;
     }
     keep_least(c, value);
+}
+
+/// The loop of [`Pods::filter_common`], compiled on its own so that its
+/// vectorisation does not depend on where it is inlined: `rest` = `up &
+/// within` (and, `HOST`, `& !hosting`); the union of `rest`, its
+/// intersection with `hosting`, and (`LEVELS`) with each of `levels`.
+#[inline(never)]
+fn filter_words<const HOST: bool, const LEVELS: bool>(
+    rest: &mut [u64],
+    up: &[u64],
+    within: &[u64],
+    hosting: &[u64],
+    levels: [&[u64]; 3],
+) -> (u64, u64, [u64; 3]) {
+    let words = rest.len();
+    let (up, within, hosting) = (&up[..words], &within[..words], &hosting[..words]);
+    let (l0, l1, l2) = (
+        &levels[0][..words],
+        &levels[1][..words],
+        &levels[2][..words],
+    );
+    let (mut any, mut held) = (0, 0);
+    let mut on = [0u64; 3];
+    for i in 0..words {
+        let mut x = up[i] & within[i];
+        if HOST {
+            x &= !hosting[i];
+        } else {
+            held |= x & hosting[i];
+        }
+        rest[i] = x;
+        any |= x;
+        if LEVELS {
+            on[0] |= x & l0[i];
+            on[1] |= x & l1[i];
+            on[2] |= x & l2[i];
+        }
+    }
+    (any, held, on)
 }
 
 /// Keeps the candidates `c` with the least `value`.
