@@ -1121,13 +1121,24 @@ impl<'m> Cluster<'m> {
                 self.record_one(i, now, on_outage, &mut judged);
             }
         }
-        // The workloads down or going down, in order.
+        // The workloads down or going down, in order. One down before and
+        // still, whose cause is kept, has nothing to record (in tests and
+        // debug builds it is recorded, to check the kept cause).
+        let keep = self.settled[1] && !self.workloads.rolling_out();
         for word in 0..self.watch.len() {
             let mut b = self.watch[word];
             while b != 0 {
                 let w = word * 64 + b.trailing_zeros() as usize;
                 b &= b - 1;
                 let i = control_plane + w;
+                if !cfg!(any(test, debug_assertions))
+                    && keep
+                    && !self.settled[i]
+                    && self.indicators[i].down
+                    && self.cause_cache[w].holds(self.cause_epoch, self.workloads.moves(w))
+                {
+                    continue;
+                }
                 self.record_one(i, now, on_outage, &mut judged);
                 let watched = !self.settled[i] || self.indicators[i].down;
                 bits::put(&mut self.watch, w, watched);

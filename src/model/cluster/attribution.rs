@@ -26,6 +26,14 @@ pub(super) struct CachedCause {
     cause: Cause,
 }
 
+impl CachedCause {
+    /// Whether it holds at `epoch` with the workload's pod `moves`.
+    #[inline]
+    pub(super) fn holds(&self, epoch: u64, moves: u32) -> bool {
+        self.epoch == epoch && self.moves == moves
+    }
+}
+
 impl Default for CachedCause {
     fn default() -> Self {
         CachedCause {
@@ -60,7 +68,7 @@ impl Cluster<'_> {
         let keep = self.settled[1] && !self.workloads.rolling_out();
         let was_down = self.indicators[INDICATORS.len() + w].down;
         let cached = self.cause_cache[w];
-        if keep && was_down && cached.epoch == self.cause_epoch && cached.moves == moves {
+        if keep && was_down && cached.holds(self.cause_epoch, moves) {
             // Checked against a judgement anew in tests and debug builds.
             if cfg!(any(test, debug_assertions)) {
                 assert_eq!(
