@@ -292,7 +292,7 @@ impl Workloads {
                     let w = pod.workload as usize;
                     self.pods.ready[w] += 1;
                     self.pods.mark(w);
-                    self.pods.moves[w] = self.pods.moves[w].wrapping_add(1);
+                    self.pods.moved(w);
                     // A removal a disruption budget held may go now.
                     if let Some(a) = &mut self.autoscaler {
                         a.retry |= a.blocked_count > 0;
@@ -557,7 +557,7 @@ impl Workloads {
             let spec = &m.workloads[w];
             // A zonal volume keeps its pod in its zone.
             let only = zone_of_volume(spec, &self.pods.pods[p as usize]);
-            let key = (infra.version(), self.pods.moves[w]);
+            let key = (infra.version(), self.pods.moves(w));
             if keep && only == NO_ZONE && self.no_node_at[w] == key {
                 // Checked against the scheduler in tests and debug builds (no
                 // node: no draw either).
@@ -980,7 +980,7 @@ impl Workloads {
     /// Workload w's count of binds and evictions (see [`Pods::moves`]).
     #[inline]
     pub fn moves(&self, w: usize) -> u32 {
-        self.pods.moves[w]
+        self.pods.moves(w)
     }
 
     /// Whether a rollout is not idle (see `active`).

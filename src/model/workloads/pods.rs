@@ -110,7 +110,7 @@ pub struct Pods {
     /// events (wrapping):
     /// with the cluster's other state unchanged, a workload's cause of
     /// downtime judged at one count holds while it stays.
-    pub moves: Vec<u32>,
+    moves: Vec<u32>,
     /// Pending pods, oldest first (the scheduling queue).
     pub pending: VecDeque<u32>,
     /// Workload w's pods are the slots `slots[w].0 .. slots[w].1`: its
@@ -636,6 +636,18 @@ impl Pods {
         }
     }
 
+    /// Counts a move of one of workload w's pods (see `moves`).
+    #[inline]
+    pub fn moved(&mut self, w: usize) {
+        self.moves[w] = self.moves[w].wrapping_add(1);
+    }
+
+    /// Workload w's count of moves (see `moves`).
+    #[inline]
+    pub fn moves(&self, w: usize) -> u32 {
+        self.moves[w]
+    }
+
     /// Whether workers have a capacity.
     #[inline]
     pub fn has_capacity(&self) -> bool {
@@ -798,18 +810,10 @@ impl Pods {
             if !tied {
                 // The score by zone: the zones with candidates and the
                 // fewest of the workload's pods.
-                let best = (0..zones)
-                    .filter(|&z| allowed >> z & 1 == 1)
-                    .filter(|&z| bits::intersects(rest_words, self.zone_words(z)))
-                    .map(|z| (z, zone_counts[z]))
-                    .fold((0usize, u32::MAX), |(keep, best), (z, count)| {
-                        match count.cmp(&best) {
-                            std::cmp::Ordering::Less => (1 << z, count),
-                            std::cmp::Ordering::Equal => (keep | 1 << z, best),
-                            std::cmp::Ordering::Greater => (keep, best),
-                        }
-                    });
-                on = self.keep_zones(rest_words, best.0, lows);
+                let keep = self.fewest_in_zones(w, allowed, |z| {
+                    bits::intersects(rest_words, self.zone_words(z))
+                });
+                on = self.keep_zones(rest_words, keep, lows);
             }
             // The score by load: the lowest level holding a candidate.
             let mut c = std::mem::take(&mut self.cand);
@@ -859,21 +863,7 @@ impl Pods {
         if !tied {
             // The score by zone: the zones with candidates and the fewest
             // of the workload's pods.
-            let counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
-            let (mut keep, mut best) = (0usize, u32::MAX);
-            let mut m = zones;
-            while m != 0 {
-                let z = m.trailing_zeros() as usize;
-                m &= m - 1;
-                if x & self.zone_mask[z] != 0 {
-                    match counts[z].cmp(&best) {
-                        std::cmp::Ordering::Less => (keep, best) = (1 << z, counts[z]),
-                        std::cmp::Ordering::Equal => keep |= 1 << z,
-                        std::cmp::Ordering::Greater => {}
-                    }
-                }
-            }
-            x &= self.subsets[keep];
+            x &= self.subsets[self.fewest_in_zones(w, zones, |z| x & self.zone_mask[z] != 0)];
         }
         // The score by load: the lowest level holding a candidate (none
         // below LOAD_LEVELS: the general passes).
@@ -892,6 +882,28 @@ impl Pods {
             }
         }
         None
+    }
+
+    /// The score by zone: of the zones of set `zones` that hold a
+    /// candidate (`holds`), the set of those with the fewest pods of
+    /// workload w.
+    #[inline(always)]
+    fn fewest_in_zones(&self, w: usize, zones: usize, holds: impl Fn(usize) -> bool) -> usize {
+        let counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
+        let (mut keep, mut best) = (0, u32::MAX);
+        let mut m = zones;
+        while m != 0 {
+            let z = m.trailing_zeros() as usize;
+            m &= m - 1;
+            if holds(z) {
+                match counts[z].cmp(&best) {
+                    std::cmp::Ordering::Less => (keep, best) = (1 << z, counts[z]),
+                    std::cmp::Ordering::Equal => keep |= 1 << z,
+                    std::cmp::Ordering::Greater => {}
+                }
+            }
+        }
+        keep
     }
 
     /// The first pass of [`Self::choose_common`]: into `rest` the workers
@@ -913,15 +925,11 @@ impl Pods {
         let up = &up[..words];
         let within = &self.subsets[zones * words..][..words];
         let hosting = &self.hosting[w * words..][..words];
-        let (l0, l1, l2) = (
-            self.level_words(lows[0]),
-            self.level_words(lows[1]),
-            self.level_words(lows[2]),
-        );
+        let levels_words = self.levels_words(lows);
         if levels {
-            filter_words::<HOST, true>(rest, up, within, hosting, [l0, l1, l2])
+            filter_words::<HOST, true>(rest, up, within, hosting, levels_words)
         } else {
-            filter_words::<HOST, false>(rest, up, within, hosting, [l0, l1, l2])
+            filter_words::<HOST, false>(rest, up, within, hosting, levels_words)
         }
     }
 
@@ -931,11 +939,7 @@ impl Pods {
     fn keep_zones(&self, rest: &mut [u64], zones: usize, lows: [usize; 3]) -> [u64; 3] {
         let words = rest.len();
         let within = &self.subsets[zones * words..][..words];
-        let (l0, l1, l2) = (
-            self.level_words(lows[0]),
-            self.level_words(lows[1]),
-            self.level_words(lows[2]),
-        );
+        let [l0, l1, l2] = self.levels_words(lows);
         let mut on = [0u64; 3];
         for i in 0..words {
             let x = rest[i] & within[i];
@@ -951,6 +955,16 @@ impl Pods {
     #[inline(always)]
     fn level_words(&self, l: usize) -> &[u64] {
         &self.by_load[l * self.words..][..self.words]
+    }
+
+    /// The workers at each level of load of `lows`.
+    #[inline(always)]
+    fn levels_words(&self, lows: [usize; 3]) -> [&[u64]; 3] {
+        [
+            self.level_words(lows[0]),
+            self.level_words(lows[1]),
+            self.level_words(lows[2]),
+        ]
     }
 
     /// The workers of zone z.
