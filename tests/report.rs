@@ -381,3 +381,42 @@ fn report_of_an_invalid_scenario_gives_every_error() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Two designs the same in every replication are equally available on
+/// every indicator: both are marked the most available, not only the first
+/// of them in the ranking's order.
+#[test]
+fn designs_equally_available_are_all_marked_most_available() {
+    let dir = out_dir("twins");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let text = std::fs::read_to_string(root().join("scenarios/stacked-3.yaml")).expect("reads");
+    let twin = dir.join("twin.yaml");
+    std::fs::write(&twin, text.replacen("name: stacked-3", "name: twin", 1)).expect("writes");
+    let out = dir.join("report");
+    run_report(
+        &["scenarios/stacked-3.yaml", twin.to_str().expect("utf-8")],
+        &out,
+        "32",
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    let every = &md[md.find("## Every indicator").expect("section")..];
+    let rows: Vec<&str> = every
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .skip(2)
+        .collect();
+    assert_eq!(rows.len(), 2, "{every}");
+    for row in rows {
+        let cells: Vec<&str> = row
+            .split('|')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        assert!(cells.len() > 2, "{row}");
+        for cell in &cells[1..] {
+            assert!(cell.contains('★'), "{cell} in {row}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1438,7 +1438,8 @@ fn every_indicator(r: &Report, b: &mut Vec<Block>) {
         vec![
             t(
                 "Downtime per year of every indicator, in the ranking's order; brackets hold 95% \
-                 intervals. ★ marks each indicator's leader (the most available design on it); ",
+                 intervals. ★ marks the most available design on each indicator (each of them when \
+                 several are exactly as available); ",
             ),
             strong("bold"),
             t(

@@ -319,11 +319,21 @@ impl StudyOutcome<'_> {
             .iter()
             .map(|(key, group)| {
                 let i = d.indicators.get(key)?;
+                // Every design as available as the leader leads: the
+                // leader is only the first of them in the ranking's order.
+                let best = self
+                    .results
+                    .designs
+                    .iter()
+                    .find(|x| x.name == group.leader)
+                    .and_then(|x| x.indicators.get(key))
+                    .map(|l| l.availability.mean);
                 Some(IndicatorCell {
                     availability: i.availability,
                     nines: i.nines,
                     downtime_minutes_per_year: i.downtime_minutes_per_year,
-                    leader: group.leader == d.name,
+                    leader: group.leader == d.name
+                        || (group.tied.contains(&d.name) && best == Some(i.availability.mean)),
                     leading_group: group.leader == d.name || group.tied.contains(&d.name),
                     pending_minutes_per_year: i.pending_minutes_per_year,
                 })
