@@ -75,19 +75,6 @@ pub fn and_count(a: &mut [u64], b: &[u64]) -> u32 {
 }
 
 /// a &= !b.
-/// Sets `out` to `a & b`; the count of its members.
-#[inline]
-pub fn and_into(out: &mut [u64], a: &[u64], b: &[u64]) -> u32 {
-    let mut n = 0;
-    for ((o, x), y) in out.iter_mut().zip(a).zip(b) {
-        *o = x & y;
-        if *o != 0 {
-            n += o.count_ones();
-        }
-    }
-    n
-}
-
 #[inline]
 pub fn and_not(a: &mut [u64], b: &[u64]) {
     for (x, y) in a.iter_mut().zip(b) {
@@ -153,15 +140,21 @@ pub fn select(bits: &[u64], mut r: u32) -> usize {
         }
         let c = word.count_ones();
         if r < c {
-            let mut b = word;
-            for _ in 0..r {
-                b &= b - 1;
-            }
-            return i * 64 + b.trailing_zeros() as usize;
+            return i * 64 + nth_one(word, r);
         }
         r -= c;
     }
     unreachable!("rank beyond the set's count")
+}
+
+/// The set bit of rank `r` in `word` (0 is the lowest); `r` is below its
+/// count of ones.
+#[inline]
+pub fn nth_one(mut word: u64, r: u32) -> usize {
+    for _ in 0..r {
+        word &= word - 1;
+    }
+    word.trailing_zeros() as usize
 }
 
 #[cfg(test)]

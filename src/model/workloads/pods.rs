@@ -44,6 +44,10 @@ const NO_ROW: u32 = u32::MAX;
 /// table of 2^zones sets) for [`Pods::choose_common`].
 const MAX_SUBSET_ZONES: usize = 6;
 
+/// The most words of a set of workers (`MAX_HOSTS` workers): the
+/// common choice keeps its candidates on the stack.
+const MAX_WORDS: usize = (crate::scenario::MAX_HOSTS as usize).div_ceil(64);
+
 /// Whether the scheduler reads a workload's pods per worker: host
 /// anti-affinity alone leaves at most one on a worker, which `hosting`
 /// tells, and scores none (its candidates all hold none).
@@ -155,9 +159,6 @@ pub struct Pods {
     /// Scratch: the candidates for a pod, and the workers of the racks
     /// holding its workload.
     cand: Vec<u64>,
-    /// Scratch for [`Self::choose_common`]: the candidates before the
-    /// score by load.
-    rest: Vec<u64>,
     /// The workers of each set of zones S (a bit a zone): words `S *
     /// words ..`; empty with more than [`MAX_SUBSET_ZONES`] zones.
     subsets: Vec<u64>,
@@ -287,7 +288,6 @@ impl Pods {
             zone_mask,
             rack_workers: Vec::new(),
             cand: vec![0; words],
-            rest: vec![0; words],
             subsets,
             racks_hosting: vec![0; words],
             zone_off: Vec::with_capacity(zones),
@@ -736,9 +736,8 @@ impl Pods {
         }
     }
 
-    /// [`Self::choose_node_in`] for the common rules, in one pass over the
-    /// words (two when the zones' counts differ) and a last one for the
-    /// lowest level of load, instead of a pass a filter or score: no
+    /// [`Self::choose_node_in`] for the common rules, in a few passes over
+    /// the words kept on the stack instead of a pass a filter or score: no
     /// capacities, no rack or node-spread rule, at most
     /// [`MAX_SUBSET_ZONES`] zones, and the score by node of the workload's
     /// pods moot (host anti-affinity, or no candidate holds one of them).
@@ -784,56 +783,101 @@ impl Pods {
         if words == 1 {
             return self.choose_in_a_word(w, spec, up[0], allowed, tied, rng);
         }
-        // The three lowest levels of load (the lowest are often the
-        // workers drained or down, empty and no candidates).
-        let mut levels = self.levels;
-        let mut lows = [0usize; 3];
-        for low in &mut lows {
-            *low = levels.trailing_zeros() as usize;
-            if levels & (levels - 1) != 0 {
-                levels &= levels - 1;
+        if spec.anti_affinity == AntiAffinity::Host {
+            self.choose_in_words::<true>(w, up, allowed, tied, rng)
+        } else {
+            self.choose_in_words::<false>(w, up, allowed, tied, rng)
+        }
+    }
+
+    /// [`Self::choose_common`] on a cluster of more than 64 workers (at
+    /// most [`MAX_WORDS`] words), for a pod allowed in the zones of set
+    /// `zones` (whose counts of the workload `tied`); `HOST`, with host
+    /// anti-affinity. One pass over the words for the filters (and one
+    /// for the score by zone when the zones' counts differ), one per level
+    /// of load up to the lowest holding a candidate, one to count them and
+    /// one to find the one drawn.
+    #[inline(never)]
+    fn choose_in_words<const HOST: bool>(
+        &self,
+        w: usize,
+        up: &[u64],
+        zones: usize,
+        tied: bool,
+        rng: &mut Rng,
+    ) -> Option<Option<u16>> {
+        let n = self.words;
+        if n > MAX_WORDS {
+            return None;
+        }
+        let up = &up[..n];
+        let within = &self.subsets[zones * n..][..n];
+        let hosting = &self.hosting[w * n..][..n];
+        // The candidates.
+        let mut x = [0u64; MAX_WORDS];
+        let (mut any, mut held) = (0, 0);
+        for i in 0..n {
+            let mut v = up[i] & within[i];
+            if HOST {
+                v &= !hosting[i];
+            } else {
+                held |= v & hosting[i];
+            }
+            x[i] = v;
+            any |= v;
+        }
+        if held != 0 {
+            // The score by node ranks some candidates out: the general passes.
+            return None;
+        }
+        if any == 0 {
+            return Some(None);
+        }
+        let x = &mut x[..n];
+        if !tied {
+            // The score by zone: the zones with candidates and the fewest
+            // of the workload's pods.
+            let keep = self.fewest_in_zones(w, zones, |z| {
+                let mask = &self.zone_mask[z * n..][..n];
+                x.iter().zip(mask).any(|(a, b)| a & b != 0)
+            });
+            if keep != zones {
+                let within = &self.subsets[keep * n..][..n];
+                for (a, b) in x.iter_mut().zip(within) {
+                    *a &= b;
+                }
             }
         }
-        let mut rest = std::mem::take(&mut self.rest);
-        let rest_words = &mut rest[..words];
-        let (any, held, mut on) = if spec.anti_affinity == AntiAffinity::Host {
-            self.filter_common::<true>(rest_words, w, up, allowed, tied, lows)
-        } else {
-            self.filter_common::<false>(rest_words, w, up, allowed, tied, lows)
-        };
-        let choice = if held != 0 {
-            // The score by node ranks some candidates out: the general passes.
-            None
-        } else if any == 0 {
-            Some(None)
-        } else {
-            if !tied {
-                // The score by zone: the zones with candidates and the
-                // fewest of the workload's pods.
-                let keep = self.fewest_in_zones(w, allowed, |z| {
-                    bits::intersects(rest_words, self.zone_words(z))
-                });
-                on = self.keep_zones(rest_words, keep, lows);
+        // The score by load: the lowest level holding a candidate (none
+        // below LOAD_LEVELS: the general passes).
+        let mut levels = self.levels;
+        while levels != 0 {
+            let l = levels.trailing_zeros() as usize;
+            levels &= levels - 1;
+            let level = &self.by_load[l * n..][..n];
+            if !x.iter().zip(level).any(|(a, b)| a & b != 0) {
+                continue;
             }
-            // The score by load: the lowest level holding a candidate.
-            let mut c = std::mem::take(&mut self.cand);
-            let found = match on.iter().position(|&b| b != 0) {
-                Some(k) => bits::and_into(&mut c, rest_words, self.level_words(lows[k])),
-                None => {
-                    c.copy_from_slice(rest_words);
-                    self.least_loaded(&mut c)
-                }
-            };
-            let choice = match found {
-                1 => bits::select(&c, 0) as u16,
+            let mut counts = [0u32; MAX_WORDS];
+            let mut found = 0;
+            for i in 0..n {
+                counts[i] = (x[i] & level[i]).count_ones();
+                found += counts[i];
+            }
+            let mut r = match found {
+                1 => 0,
                 // kube-scheduler picks uniformly among the top-scored nodes.
-                n => bits::select(&c, uniform_below(rng, n)) as u16,
+                n => uniform_below(rng, n),
             };
-            self.cand = c;
-            Some(Some(choice))
-        };
-        self.rest = rest;
-        choice
+            for i in 0..n {
+                if r < counts[i] {
+                    return Some(Some((i * 64 + bits::nth_one(x[i] & level[i], r)) as u16));
+                }
+                r -= counts[i];
+            }
+            unreachable!("a rank beyond the candidates' count");
+        }
+        None
     }
 
     /// [`Self::choose_common`] on a cluster of 64 workers or fewer, whose
@@ -906,75 +950,9 @@ impl Pods {
         keep
     }
 
-    /// The first pass of [`Self::choose_common`]: into `rest` the workers
-    /// of `up` in the zones of set `zones` (host anti-affinity, `HOST`: off
-    /// those holding a pod of w). Returns the union of `rest`, whether one
-    /// of them holds a pod of w, and (`levels`) whether each level of load
-    /// of `lows` holds one.
-    #[inline(always)]
-    fn filter_common<const HOST: bool>(
-        &self,
-        rest: &mut [u64],
-        w: usize,
-        up: &[u64],
-        zones: usize,
-        levels: bool,
-        lows: [usize; 3],
-    ) -> (u64, u64, [u64; 3]) {
-        let words = rest.len();
-        let up = &up[..words];
-        let within = &self.subsets[zones * words..][..words];
-        let hosting = &self.hosting[w * words..][..words];
-        let levels_words = self.levels_words(lows);
-        if levels {
-            filter_words::<HOST, true>(rest, up, within, hosting, levels_words)
-        } else {
-            filter_words::<HOST, false>(rest, up, within, hosting, levels_words)
-        }
-    }
-
-    /// Keeps in `rest` the workers of the zones of set `zones`; whether
-    /// each level of load of `lows` holds one.
-    #[inline(always)]
-    fn keep_zones(&self, rest: &mut [u64], zones: usize, lows: [usize; 3]) -> [u64; 3] {
-        let words = rest.len();
-        let within = &self.subsets[zones * words..][..words];
-        let [l0, l1, l2] = self.levels_words(lows);
-        let mut on = [0u64; 3];
-        for i in 0..words {
-            let x = rest[i] & within[i];
-            rest[i] = x;
-            on[0] |= x & l0[i];
-            on[1] |= x & l1[i];
-            on[2] |= x & l2[i];
-        }
-        on
-    }
-
-    /// The workers with `l` bound pods (l below [`LOAD_LEVELS`]).
-    #[inline(always)]
-    fn level_words(&self, l: usize) -> &[u64] {
-        &self.by_load[l * self.words..][..self.words]
-    }
-
-    /// The workers at each level of load of `lows`.
-    #[inline(always)]
-    fn levels_words(&self, lows: [usize; 3]) -> [&[u64]; 3] {
-        [
-            self.level_words(lows[0]),
-            self.level_words(lows[1]),
-            self.level_words(lows[2]),
-        ]
-    }
-
-    /// The workers of zone z.
-    #[inline(always)]
-    fn zone_words(&self, z: usize) -> &[u64] {
-        &self.zone_mask[z * self.words..][..self.words]
-    }
-
     /// [`Self::choose_node_in`] by the filters and scores in turn, each a
     /// pass over the words.
+    #[inline(never)]
     fn choose_general(
         &mut self,
         w: usize,
@@ -1435,45 +1413,6 @@ fn least_by(c: &mut [u64], nonzero: &[u64], value: impl Fn(usize) -> u32) {
     keep_least(c, value);
 }
 
-/// The loop of [`Pods::filter_common`], compiled on its own so that its
-/// vectorisation does not depend on where it is inlined: `rest` = `up &
-/// within` (and, `HOST`, `& !hosting`); the union of `rest`, its
-/// intersection with `hosting`, and (`LEVELS`) with each of `levels`.
-#[inline(never)]
-fn filter_words<const HOST: bool, const LEVELS: bool>(
-    rest: &mut [u64],
-    up: &[u64],
-    within: &[u64],
-    hosting: &[u64],
-    levels: [&[u64]; 3],
-) -> (u64, u64, [u64; 3]) {
-    let words = rest.len();
-    let (up, within, hosting) = (&up[..words], &within[..words], &hosting[..words]);
-    let (l0, l1, l2) = (
-        &levels[0][..words],
-        &levels[1][..words],
-        &levels[2][..words],
-    );
-    let (mut any, mut held) = (0, 0);
-    let mut on = [0u64; 3];
-    for i in 0..words {
-        let mut x = up[i] & within[i];
-        if HOST {
-            x &= !hosting[i];
-        } else {
-            held |= x & hosting[i];
-        }
-        rest[i] = x;
-        any |= x;
-        if LEVELS {
-            on[0] |= x & l0[i];
-            on[1] |= x & l1[i];
-            on[2] |= x & l2[i];
-        }
-    }
-    (any, held, on)
-}
-
 /// Keeps the candidates `c` with the least `value`.
 #[inline]
 fn keep_least(c: &mut [u64], value: impl Fn(usize) -> u32) {
@@ -1619,7 +1558,13 @@ mod tests {
         let mut dice = stream(11, 0, StreamId::new(2, 0));
         let (mut common, mut tried) = (0, 0);
         for case in 0..300 {
-            let workers = 1 + below(&mut dice, 300) as usize;
+            // Up to 300 workers, and one case in four up to MAX_HOSTS.
+            let most = if case % 4 == 0 {
+                crate::scenario::MAX_HOSTS
+            } else {
+                300
+            };
+            let workers = 1 + below(&mut dice, most) as usize;
             let zones = 1 + below(&mut dice, 7) as usize;
             let zone_of: Vec<u16> = (0..workers)
                 .map(|_| below(&mut dice, zones as u32) as u16)
