@@ -504,7 +504,7 @@ impl Pods {
     }
 
     /// Worker n now holds `load` bound pods.
-    #[inline]
+    #[inline(always)]
     fn move_load(&mut self, n: usize, load: u32) {
         let words = self.words;
         match self.node_load[n] as usize {
@@ -624,6 +624,7 @@ impl Pods {
 
     /// Counts workload w's Starting pods whose `ready_at` has passed as
     /// Ready (see the cluster's lazy readiness).
+    #[inline]
     pub fn catch_up(&mut self, w: usize, now: f64) {
         let (start, end) = self.slots[w];
         for pod in &mut self.pods[start as usize..end as usize] {
