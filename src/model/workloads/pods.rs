@@ -769,12 +769,24 @@ impl Pods {
         let limit = self.zone_limit(spec, zone_counts);
         let zone_rule = spec.anti_affinity == AntiAffinity::Zone;
         let (mut allowed, mut least, mut most) = (0usize, u32::MAX, 0);
-        for (z, &count) in zone_counts.iter().enumerate() {
-            if count < limit && !(zone_rule && count > 0) && (only == NO_ZONE || z == only as usize)
-            {
-                allowed |= 1 << z;
-                least = least.min(count);
-                most = most.max(count);
+        if !zone_rule && only == NO_ZONE {
+            for (z, &count) in zone_counts.iter().enumerate() {
+                if count < limit {
+                    allowed |= 1 << z;
+                    least = least.min(count);
+                    most = most.max(count);
+                }
+            }
+        } else {
+            for (z, &count) in zone_counts.iter().enumerate() {
+                if count < limit
+                    && !(zone_rule && count > 0)
+                    && (only == NO_ZONE || z == only as usize)
+                {
+                    allowed |= 1 << z;
+                    least = least.min(count);
+                    most = most.max(count);
+                }
             }
         }
         if allowed == 0 {
@@ -798,7 +810,7 @@ impl Pods {
     /// for the score by zone when the zones' counts differ), one per level
     /// of load up to the lowest holding a candidate, one to count them and
     /// one to find the one drawn.
-    #[inline(never)]
+    #[inline]
     fn choose_in_words<const HOST: bool>(
         &self,
         w: usize,
