@@ -44,8 +44,9 @@ const NO_ROW: u32 = u32::MAX;
 /// table of 2^zones sets) for [`Pods::choose_common`].
 const MAX_SUBSET_ZONES: usize = 6;
 
-/// The most words of a set of workers (`MAX_HOSTS` workers): the
-/// common choice keeps its candidates on the stack.
+/// The most words of a set of workers the common choice keeps on the
+/// stack: those of `MAX_HOSTS` workers. A cluster autoscaler's slots can
+/// make more; their pods take the general passes.
 const MAX_WORDS: usize = (crate::scenario::MAX_HOSTS as usize).div_ceil(64);
 
 /// Whether the scheduler reads a workload's pods per worker: host
@@ -803,8 +804,8 @@ impl Pods {
         }
     }
 
-    /// [`Self::choose_common`] on a cluster of more than 64 workers (at
-    /// most [`MAX_WORDS`] words), for a pod allowed in the zones of set
+    /// [`Self::choose_common`] on a cluster of more than 64 workers (`None`
+    /// beyond [`MAX_WORDS`] words), for a pod allowed in the zones of set
     /// `zones` (whose counts of the workload `tied`); `HOST`, with host
     /// anti-affinity. One pass over the words for the filters (and one
     /// for the score by zone when the zones' counts differ), one per level
