@@ -399,6 +399,11 @@ fn designs_equally_available_are_all_marked_most_available() {
         "32",
     );
     let md = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    // The summary names no leader among them.
+    assert!(
+        md.contains("`etcd` and `control_plane` cannot tell the designs apart (all tied)"),
+        "{md}"
+    );
     let every = &md[md.find("## Every indicator").expect("section")..];
     let rows: Vec<&str> = every
         .lines()

@@ -143,8 +143,13 @@ pub struct IndicatorCell {
     pub availability: Interval,
     pub nines: Option<f64>,
     pub downtime_minutes_per_year: Interval,
-    /// The most available design on this indicator.
+    /// The leader on this indicator: the most available design, the
+    /// first of them in the ranking's order when several are exactly as
+    /// available.
     pub leader: bool,
+    /// As available as the leader, the leader included (its star in
+    /// Every indicator).
+    pub most_available: bool,
     /// The leader, or not significantly apart from it (paired).
     pub leading_group: bool,
     /// Workloads of designs whose workers have a capacity: minutes a year
@@ -1411,7 +1416,7 @@ fn every_indicator(r: &Report, b: &mut Vec<Block>) {
                     None => num("–"),
                     Some(c) => {
                         let value = human_duration_minutes(c.downtime_minutes_per_year.mean);
-                        let text = if c.leader {
+                        let text = if c.most_available {
                             format!("★ {value}")
                         } else {
                             value
@@ -2860,6 +2865,7 @@ mod tests {
                 nines: Some(2.0),
                 downtime_minutes_per_year: i(5000.0, 50.0),
                 leader,
+                most_available: leader,
                 leading_group,
                 pending_minutes_per_year: None,
             })

@@ -332,7 +332,8 @@ impl StudyOutcome<'_> {
                     availability: i.availability,
                     nines: i.nines,
                     downtime_minutes_per_year: i.downtime_minutes_per_year,
-                    leader: group.leader == d.name
+                    leader: group.leader == d.name,
+                    most_available: group.leader == d.name
                         || (group.tied.contains(&d.name) && best == Some(i.availability.mean)),
                     leading_group: group.leader == d.name || group.tied.contains(&d.name),
                     pending_minutes_per_year: i.pending_minutes_per_year,
