@@ -747,7 +747,7 @@ impl Pods {
     /// `None` where that is not known to hold, before any draw.
     #[inline]
     fn choose_common(
-        &mut self,
+        &self,
         w: usize,
         spec: &WorkloadModel,
         up: &[u64],
@@ -1470,6 +1470,42 @@ mod tests {
         b
     }
 
+    /// Places pending pods one at a time for up to `rounds` turns, each
+    /// where `choose` says (given the pod's workload), and evicts a placed
+    /// pod one turn in `evict_odds` and, with `node_odds`, a whole worker's
+    /// pods one turn in that many.
+    fn place_and_evict(
+        pods: &mut Pods,
+        dice: &mut Rng,
+        rounds: usize,
+        evict_odds: u32,
+        node_odds: Option<u32>,
+        mut choose: impl FnMut(&mut Pods, usize, &mut Rng) -> Option<u16>,
+    ) {
+        use crate::engine::uniform_below as below;
+        for _ in 0..rounds {
+            let Some(p) = pods.pending.pop_front() else {
+                break;
+            };
+            let w = pods.pods[p as usize].workload as usize;
+            match choose(pods, w, dice) {
+                Some(n) => pods.bind(p, n, PodState::Ready),
+                None => pods.pending.push_back(p),
+            }
+            if below(dice, evict_odds) == 0 {
+                let q = below(dice, pods.pods.len() as u32);
+                if pods.pods[q as usize].node != NO_NODE {
+                    pods.evict(q);
+                }
+            }
+            if let Some(odds) = node_odds
+                && below(dice, odds) == 0
+            {
+                pods.evict_node(below(dice, pods.workers as u32) as u16, |_| {});
+            }
+        }
+    }
+
     /// The sets choose exactly as a scan scoring every worker: the same
     /// worker and the same draws, over random clusters, rules, loads and
     /// workers down.
@@ -1516,30 +1552,15 @@ mod tests {
             let set = up_set(&up);
             let mut a = stream(case, 0, StreamId::new(1, 0));
             let mut b = a.clone();
-            // Place, and now and then evict a placed pod, comparing each choice.
-            for _ in 0..3 * pods.pods.len() {
-                let Some(p) = pods.pending.pop_front() else {
-                    break;
-                };
-                let w = pods.pods[p as usize].workload as usize;
+            // Place, and now and then evict a placed pod or a whole node
+            // (the list taken, see `evict`), comparing each choice.
+            let rounds = 3 * pods.pods.len();
+            place_and_evict(&mut pods, &mut dice, rounds, 4, Some(32), |pods, w, _| {
                 let scan = pods.choose_node_scan(w, &specs[w], &up, &mut a);
                 let sets = pods.choose_node(w, &specs[w], &set, &mut b);
                 assert_eq!(scan, sets, "case {case}");
-                match sets {
-                    Some(n) => pods.bind(p, n, PodState::Ready),
-                    None => pods.pending.push_back(p),
-                }
-                if below(&mut dice, 4) == 0 {
-                    let q = below(&mut dice, pods.pods.len() as u32);
-                    if pods.pods[q as usize].node != NO_NODE {
-                        pods.evict(q);
-                    }
-                }
-                // Now and then a whole node (the list taken, see `evict`).
-                if below(&mut dice, 32) == 0 {
-                    pods.evict_node(below(&mut dice, workers as u32) as u16, |_| {});
-                }
-            }
+                sets
+            });
             assert_eq!(
                 below(&mut a, 1 << 30),
                 below(&mut b, 1 << 30),
@@ -1604,37 +1625,24 @@ mod tests {
             let set = up_set(&up);
             let mut a = stream(case, 0, StreamId::new(1, 0));
             let mut b = a.clone();
-            for _ in 0..2 * pods.pods.len() {
-                let Some(p) = pods.pending.pop_front() else {
-                    break;
-                };
-                let w = pods.pods[p as usize].workload as usize;
-                let only = if below(&mut dice, 4) == 0 {
-                    below(&mut dice, zones as u32) as u16
+            let rounds = 2 * pods.pods.len();
+            place_and_evict(&mut pods, &mut dice, rounds, 5, None, |pods, w, dice| {
+                let only = if below(dice, 4) == 0 {
+                    below(dice, zones as u32) as u16
                 } else {
                     NO_ZONE
                 };
                 tried += 1;
                 let general = pods.choose_general(w, &specs[w], &set, only, &mut b);
-                let choice = match pods.choose_common(w, &specs[w], &set, only, &mut a) {
+                match pods.choose_common(w, &specs[w], &set, only, &mut a) {
                     Some(choice) => {
                         common += 1;
                         assert_eq!(choice, general, "case {case}");
                         choice
                     }
                     None => pods.choose_general(w, &specs[w], &set, only, &mut a),
-                };
-                match choice {
-                    Some(n) => pods.bind(p, n, PodState::Ready),
-                    None => pods.pending.push_back(p),
                 }
-                if below(&mut dice, 5) == 0 {
-                    let q = below(&mut dice, pods.pods.len() as u32);
-                    if pods.pods[q as usize].node != NO_NODE {
-                        pods.evict(q);
-                    }
-                }
-            }
+            });
             assert_eq!(
                 below(&mut a, 1 << 30),
                 below(&mut b, 1 << 30),
