@@ -56,6 +56,18 @@ fn counts_nodes(spec: &WorkloadModel) -> bool {
     spec.anti_affinity != AntiAffinity::Host || spec.host_spread.is_some()
 }
 
+/// The set bit of rank `r` in `word` ([`bits::nth_one`]); `FAST`: by
+/// BMI2's deposit, in code built with it (see [`Pods::choose_common`]).
+#[inline(always)]
+fn nth_one<const FAST: bool>(word: u64, r: u32) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if FAST {
+        // SAFETY: FAST code runs only where the processor has BMI1 and BMI2.
+        return unsafe { bits::nth_one_deposit(word, r) };
+    }
+    bits::nth_one(word, r)
+}
+
 /// At most this many pods over all workloads (pod indices travel in events).
 pub const MAX_PODS: u32 = 100_000;
 
@@ -199,6 +211,9 @@ pub struct Pods {
     zones: usize,
     /// Racks over all zones; 0 without racks.
     racks: usize,
+    /// The common choice of node runs on the processor's bit instructions
+    /// ([`bits::has_fast_instructions`]; the same choices either way).
+    fast_instructions: bool,
 }
 
 impl Pods {
@@ -327,6 +342,7 @@ impl Pods {
             workers,
             zones,
             racks: 0,
+            fast_instructions: bits::has_fast_instructions(),
         }
     }
 
@@ -754,6 +770,44 @@ impl Pods {
         only: u16,
         rng: &mut Rng,
     ) -> Option<Option<u16>> {
+        #[cfg(target_arch = "x86_64")]
+        if self.fast_instructions {
+            // SAFETY: set only where the processor has them.
+            return unsafe { self.common_fast(w, spec, up, only, rng) };
+        }
+        self.common::<false>(w, spec, up, only, rng)
+    }
+
+    /// [`Self::common`] built with the processor's bit instructions (see
+    /// [`bits::has_fast_instructions`]).
+    ///
+    /// # Safety
+    /// The processor has POPCNT, BMI1 and BMI2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "popcnt,bmi1,bmi2")]
+    #[inline(never)]
+    unsafe fn common_fast(
+        &self,
+        w: usize,
+        spec: &WorkloadModel,
+        up: &[u64],
+        only: u16,
+        rng: &mut Rng,
+    ) -> Option<Option<u16>> {
+        self.common::<true>(w, spec, up, only, rng)
+    }
+
+    /// [`Self::choose_common`]'s work; `FAST`: built with the bit
+    /// instructions (then called only where the processor has them).
+    #[inline(always)]
+    fn common<const FAST: bool>(
+        &self,
+        w: usize,
+        spec: &WorkloadModel,
+        up: &[u64],
+        only: u16,
+        rng: &mut Rng,
+    ) -> Option<Option<u16>> {
         if self.subsets.is_empty()
             || self.capacity.is_some()
             || spec.prefer_rack
@@ -795,12 +849,12 @@ impl Pods {
         }
         let tied = least == most;
         if words == 1 {
-            return self.choose_in_a_word(w, spec, up[0], allowed, tied, rng);
+            return self.choose_in_a_word::<FAST>(w, spec, up[0], allowed, tied, rng);
         }
         if spec.anti_affinity == AntiAffinity::Host {
-            self.choose_in_words::<true>(w, up, allowed, tied, rng)
+            self.choose_in_words::<true, FAST>(w, up, allowed, tied, rng)
         } else {
-            self.choose_in_words::<false>(w, up, allowed, tied, rng)
+            self.choose_in_words::<false, FAST>(w, up, allowed, tied, rng)
         }
     }
 
@@ -811,8 +865,8 @@ impl Pods {
     /// for the score by zone when the zones' counts differ), one per level
     /// of load up to the lowest holding a candidate, one to count them and
     /// one to find the one drawn.
-    #[inline]
-    fn choose_in_words<const HOST: bool>(
+    #[inline(always)]
+    fn choose_in_words<const HOST: bool, const FAST: bool>(
         &self,
         w: usize,
         up: &[u64],
@@ -885,7 +939,7 @@ impl Pods {
             };
             for i in 0..n {
                 if r < counts[i] {
-                    return Some(Some((i * 64 + bits::nth_one(x[i] & level[i], r)) as u16));
+                    return Some(Some((i * 64 + nth_one::<FAST>(x[i] & level[i], r)) as u16));
                 }
                 r -= counts[i];
             }
@@ -897,8 +951,8 @@ impl Pods {
     /// [`Self::choose_common`] on a cluster of 64 workers or fewer, whose
     /// sets are a word each, for a pod allowed in the zones of set
     /// `zones` (whose counts of the workload `tied`).
-    #[inline]
-    fn choose_in_a_word(
+    #[inline(always)]
+    fn choose_in_a_word<const FAST: bool>(
         &self,
         w: usize,
         spec: &WorkloadModel,
@@ -936,7 +990,7 @@ impl Pods {
                     // kube-scheduler picks uniformly among the top-scored nodes.
                     n => uniform_below(rng, n),
                 };
-                return Some(Some(bits::select(&[y], r) as u16));
+                return Some(Some(nth_one::<FAST>(y, r) as u16));
             }
         }
         None
@@ -1625,6 +1679,7 @@ mod tests {
             let set = up_set(&up);
             let mut a = stream(case, 0, StreamId::new(1, 0));
             let mut b = a.clone();
+            let mut c = a.clone();
             let rounds = 2 * pods.pods.len();
             place_and_evict(&mut pods, &mut dice, rounds, 5, None, |pods, w, dice| {
                 let only = if below(dice, 4) == 0 {
@@ -1634,20 +1689,26 @@ mod tests {
                 };
                 tried += 1;
                 let general = pods.choose_general(w, &specs[w], &set, only, &mut b);
+                // The portable build of the common choice, beside the one
+                // this processor runs (its bit instructions, where it has them).
+                let portable = pods.common::<false>(w, &specs[w], &set, only, &mut c);
                 match pods.choose_common(w, &specs[w], &set, only, &mut a) {
                     Some(choice) => {
                         common += 1;
                         assert_eq!(choice, general, "case {case}");
+                        assert_eq!(portable, Some(choice), "case {case}");
                         choice
                     }
-                    None => pods.choose_general(w, &specs[w], &set, only, &mut a),
+                    None => {
+                        assert_eq!(portable, None, "case {case}");
+                        pods.choose_general(w, &specs[w], &set, only, &mut c);
+                        pods.choose_general(w, &specs[w], &set, only, &mut a)
+                    }
                 }
             });
-            assert_eq!(
-                below(&mut a, 1 << 30),
-                below(&mut b, 1 << 30),
-                "the same draws, case {case}"
-            );
+            let next = below(&mut b, 1 << 30);
+            assert_eq!(below(&mut a, 1 << 30), next, "the same draws, case {case}");
+            assert_eq!(below(&mut c, 1 << 30), next, "the same draws, case {case}");
         }
         // Most choices took the one pass (the test would pass vacuously else).
         assert!(common * 2 > tried, "{common} of {tried}");
