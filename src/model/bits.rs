@@ -175,8 +175,8 @@ pub unsafe fn nth_one_deposit(word: u64, r: u32) -> usize {
 /// portable build counts bits and finds the rank-`r` bit in loops of
 /// plain instructions; both give the same node from the same draws, so
 /// the answer changes speed, never results. AMD processors before Zen 3
-/// (family 0x19) run the deposit in microcode, at a cost that grows with
-/// the bits set, and take the portable path.
+/// (family 0x19), and Hygon's, run the deposit in microcode, at a cost
+/// that grows with the bits set, and take the portable path.
 pub fn has_fast_instructions() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
@@ -191,8 +191,10 @@ pub fn has_fast_instructions() -> bool {
         // for the older compilers rust-version allows, where it is unsafe).
         #[allow(unused_unsafe)]
         let vendor = unsafe { __cpuid(0) };
-        // "AuthenticAMD".
-        let amd = (vendor.ebx, vendor.edx, vendor.ecx) == (0x6874_7541, 0x6974_6e65, 0x444d_4163);
+        // "AuthenticAMD", and Hygon's Zen-based "HygonGenuine".
+        let vendor = (vendor.ebx, vendor.edx, vendor.ecx);
+        let amd = vendor == (0x6874_7541, 0x6974_6e65, 0x444d_4163)
+            || vendor == (0x6f67_7948, 0x6e65_476e, 0x656e_6975);
         if amd {
             // SAFETY: as above.
             #[allow(unused_unsafe)]
