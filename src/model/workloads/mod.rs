@@ -528,6 +528,7 @@ impl Workloads {
         if armed {
             ctx.schedule(pod.ready_at, Event::PodReady(p));
         }
+        self.pods.started(p, w);
     }
 
     /// Places pending pods, oldest first, where the scheduler allows; the
@@ -902,21 +903,21 @@ impl Workloads {
         if !self.pods.node_has_pods(k) {
             return true;
         }
-        self.touched.clear();
-        for &p in self.pods.on_node(k) {
-            touch(&mut self.touched, self.pods.pods[p as usize].workload);
-        }
         let mut allowed = true;
-        for i in 0..self.touched.len() {
-            let w = self.touched[i] as usize;
+        // The worker's pods are in slot order: each workload's are a run.
+        let mut i = 0;
+        while let Some(&first) = self.pods.on_node(k).get(i) {
+            let w = self.pods.pods[first as usize].workload as usize;
             self.pods.catch_up(w, now);
-            let ready_here = self
-                .pods
-                .on_node(k)
-                .iter()
-                .map(|&p| self.pods.pods[p as usize])
-                .filter(|pod| pod.workload as usize == w && pod.state == PodState::Ready)
-                .count() as u32;
+            let end = self.pods.slots[w].1;
+            let mut ready_here = 0;
+            for &p in &self.pods.on_node(k)[i..] {
+                if p >= end {
+                    break;
+                }
+                ready_here += u32::from(self.pods.pods[p as usize].state == PodState::Ready);
+                i += 1;
+            }
             if self.pods.ready[w] - ready_here < ctx.model.workloads[w].min_available {
                 allowed = false;
                 self.arm(ctx, w);

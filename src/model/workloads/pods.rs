@@ -105,6 +105,9 @@ pub struct Pod {
     /// Bound, and waiting for its volume to be detached from the node the
     /// pod left.
     pub waiting: bool,
+    /// In its workload's list of pods that may have become ready
+    /// unseen (`Pods::starting`).
+    listed: bool,
 }
 
 /// A volume's zone before it has one.
@@ -128,6 +131,11 @@ pub struct Pods {
     /// with the cluster's other state unchanged, a workload's cause of
     /// downtime judged at one count holds while it stays.
     moves: Vec<u32>,
+    /// Per workload, the pods that started with a finite `ready_at` since
+    /// its last catch-up, each once (a pod's `listed`): every Starting pod
+    /// the catch-up may find ready is here, and some that are no longer
+    /// Starting, which the next catch-up drops.
+    starting: Vec<Vec<u32>>,
     /// Pending pods, oldest first (the scheduling queue).
     pub pending: VecDeque<u32>,
     /// Workload w's pods are the slots `slots[w].0 .. slots[w].1`: its
@@ -234,6 +242,7 @@ impl Pods {
                     ready_at: 0.0,
                     armed: false,
                     new: false,
+                    listed: false,
                 })
             })
             .collect();
@@ -289,6 +298,10 @@ impl Pods {
             changed: Vec::with_capacity(workloads.len()),
             changed_flag: vec![false; workloads.len()],
             moves: vec![0; workloads.len()],
+            starting: workloads
+                .iter()
+                .map(|spec| Vec::with_capacity(spec.slots as usize))
+                .collect(),
             node_pods: vec![0; rows as usize * workers],
             node_row,
             zone_pods: vec![0; workloads.len() * zones],
@@ -400,6 +413,10 @@ impl Pods {
             p.vol_zone = NO_ZONE;
             p.vol_node = NO_NODE;
             p.waiting = false;
+            p.listed = false;
+        }
+        for list in &mut self.starting {
+            list.clear();
         }
         self.ready.fill(0);
         self.changed.clear();
@@ -640,17 +657,38 @@ impl Pods {
     }
 
     /// Counts workload w's Starting pods whose `ready_at` has passed as
-    /// Ready (see the cluster's lazy readiness).
+    /// Ready (see the cluster's lazy readiness), looking only at its list
+    /// of started pods, not at every slot.
     #[inline]
     pub fn catch_up(&mut self, w: usize, now: f64) {
-        let (start, end) = self.slots[w];
-        for pod in &mut self.pods[start as usize..end as usize] {
-            if pod.state == PodState::Starting && pod.ready_at <= now {
+        let list = &mut self.starting[w];
+        let mut i = 0;
+        while i < list.len() {
+            let pod = &mut self.pods[list[i] as usize];
+            if pod.state == PodState::Starting && pod.ready_at > now {
+                i += 1;
+                continue;
+            }
+            if pod.state == PodState::Starting {
                 pod.state = PodState::Ready;
                 pod.armed = false;
                 self.ready[w] += 1;
                 note(&mut self.changed, &mut self.changed_flag, w);
             }
+            // Ready now, or no longer Starting: off the list.
+            pod.listed = false;
+            list.swap_remove(i);
+        }
+    }
+
+    /// Pod p of workload w has started, ready at its `ready_at`: the
+    /// catch-up will look at it.
+    #[inline]
+    pub fn started(&mut self, p: u32, w: usize) {
+        let pod = &mut self.pods[p as usize];
+        if !pod.listed && pod.ready_at < f64::INFINITY {
+            pod.listed = true;
+            self.starting[w].push(p);
         }
     }
 
