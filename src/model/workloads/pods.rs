@@ -565,10 +565,33 @@ impl Pods {
     /// Deletes bound pod `p` (evicted or drained): its replacement takes the
     /// slot and joins the scheduling queue.
     pub fn evict(&mut self, p: u32) {
+        let n = self.pods[p as usize].node as usize;
+        debug_assert!(n != NO_NODE as usize);
+        let list = &mut self.node_list[n];
+        let at = list.binary_search(&p);
+        if let Ok(at) = at {
+            list.remove(at);
+        }
+        // Without a count, the list tells whether the workload has another
+        // pod there: its pods are adjacent in it (slot order).
+        let w = self.pods[p as usize].workload as usize;
+        let left = at.is_ok_and(|at| {
+            let (start, end) = self.slots[w];
+            let of_w = |q: &u32| (start..end).contains(q);
+            list[..at].last().is_some_and(of_w) || list.get(at).is_some_and(of_w)
+        });
+        self.unbind(p, left);
+        self.move_load(n, self.node_load[n] - 1);
+    }
+
+    /// What an eviction of pod p changes but the list and load of its
+    /// worker; `left`: another pod of its workload stays there (read only
+    /// where the workload has no count per worker).
+    #[inline(always)]
+    fn unbind(&mut self, p: u32, left: bool) {
         let pod = &mut self.pods[p as usize];
         let (w, n) = (pod.workload as usize, pod.node as usize);
         self.moves[w] = self.moves[w].wrapping_add(1);
-        debug_assert!(pod.node != NO_NODE);
         pod.waiting = false;
         let was_ready = pod.state == PodState::Ready;
         pod.node = NO_NODE;
@@ -577,21 +600,8 @@ impl Pods {
             self.ready[w] -= 1;
             self.mark(w);
         }
-        // Gone already when the whole node is evicted (see `evict_node`).
-        let list = &mut self.node_list[n];
-        let at = list.binary_search(&p);
-        if let Ok(at) = at {
-            list.remove(at);
-        }
         let left = match self.node_row[w] {
-            // Without a count, the list tells: w's pods are adjacent in it
-            // (slot order). When the whole node is evicted the bit goes with
-            // the first of them, and only the others' evictions follow.
-            NO_ROW => at.is_ok_and(|at| {
-                let (start, end) = self.slots[w];
-                let of_w = |q: &u32| (start..end).contains(q);
-                list[..at].last().is_some_and(of_w) || list.get(at).is_some_and(of_w)
-            }),
+            NO_ROW => left,
             row => {
                 let here = &mut self.node_pods[row as usize * self.workers + n];
                 *here -= 1;
@@ -605,7 +615,6 @@ impl Pods {
         if self.racks > 0 {
             self.rack_pods[w * self.racks + self.worker_rack[n] as usize] -= 1;
         }
-        self.move_load(n, self.node_load[n] - 1);
         if self.capacity.is_some() {
             let (r, z) = (self.requests[w], self.nonzero[w]);
             let (u, v) = (&mut self.used[n], &mut self.used_nonzero[n]);
@@ -643,8 +652,14 @@ impl Pods {
     pub fn evict_node(&mut self, n: u16, mut each: impl FnMut(u16)) {
         let mut list = std::mem::take(&mut self.node_list[n as usize]);
         for &p in &list {
-            self.evict(p);
+            // The worker keeps none of the workload's pods.
+            self.unbind(p, false);
             each(self.pods[p as usize].workload);
+        }
+        // The load drops to none at once: the sets of workers by load end
+        // as they would one pod at a time.
+        if !list.is_empty() {
+            self.move_load(n as usize, 0);
         }
         list.clear();
         self.node_list[n as usize] = list;
@@ -902,7 +917,8 @@ impl Pods {
     /// anti-affinity. One pass over the words for the filters (and one
     /// for the score by zone when the zones' counts differ), one per level
     /// of load up to the lowest holding a candidate, one to count them and
-    /// one to find the one drawn.
+    /// one to find the one drawn (with the bit instructions, `FAST`, the
+    /// count is the look).
     #[inline(always)]
     fn choose_in_words<const HOST: bool, const FAST: bool>(
         &self,
@@ -961,7 +977,8 @@ impl Pods {
             let l = levels.trailing_zeros() as usize;
             levels &= levels - 1;
             let level = &self.by_load[l * n..][..n];
-            if !x.iter().zip(level).any(|(a, b)| a & b != 0) {
+            // Counting is as cheap as looking with the bit instructions.
+            if !FAST && !x.iter().zip(level).any(|(a, b)| a & b != 0) {
                 continue;
             }
             let mut counts = [0u32; MAX_WORDS];
@@ -969,6 +986,9 @@ impl Pods {
             for i in 0..n {
                 counts[i] = (x[i] & level[i]).count_ones();
                 found += counts[i];
+            }
+            if found == 0 {
+                continue;
             }
             let mut r = match found {
                 1 => 0,
@@ -1235,6 +1255,10 @@ impl Pods {
     #[inline]
     fn zone_limit(&self, spec: &WorkloadModel, zone_counts: &[u32]) -> u32 {
         match spec.zone_spread {
+            // Usually every zone has workers.
+            Some(skew) if self.spread_zones.len() == zone_counts.len() => {
+                zone_counts.iter().copied().min().unwrap_or(0) + skew
+            }
             Some(skew) => {
                 let min = self
                     .spread_zones
