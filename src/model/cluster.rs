@@ -579,7 +579,7 @@ impl<'m> Cluster<'m> {
         self.failing_since = 0.0;
         self.watch.fill(0);
         for w in 0..m.workloads.len() {
-            if !self.workloads.meets_minimum(m, w) {
+            if !self.workloads.meets_minimum(w) {
                 let i = INDICATORS.len() + w;
                 self.settled[i] = false;
                 bits::set(&mut self.watch, w);
@@ -990,9 +990,15 @@ impl<'m> Cluster<'m> {
             let indicators = &mut self.indicators[INDICATORS.len()..];
             let watch = &mut self.watch;
             let pending = m.tracks_pending();
+            let any_down = self.indicators_down > 0;
             self.workloads.changed_minimums(|workloads, w| {
-                let met = workloads.meets_minimum(m, w);
+                let met = workloads.meets_minimum(w);
                 settled[w] = met;
+                // The indicator is read only when it may matter (for the cache).
+                if met && !any_down && !pending {
+                    bits::clear(watch, w);
+                    return;
+                }
                 let ind = &mut indicators[w];
                 bits::put(watch, w, !met || ind.down);
                 if pending {

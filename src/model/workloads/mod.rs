@@ -109,6 +109,9 @@ impl Event {
 /// Pods, the scheduler and the node lifecycle of one replication.
 pub struct Workloads {
     pods: Pods,
+    /// Each workload's `min_available`, read on every pod move (apart from
+    /// the rest of its model, for the cache).
+    min_available: Vec<u32>,
     nodes: Nodes,
     /// The scheduler's leader and the API are up.
     scheduler_active: bool,
@@ -189,6 +192,7 @@ impl Workloads {
         }
         Workloads {
             pods,
+            min_available: m.workloads.iter().map(|w| w.min_available).collect(),
             nodes: Nodes::new(&worker_zone, zones, m.node_monitor_grace_period)
                 .with_present(at_start),
             scheduler_active: true,
@@ -447,7 +451,7 @@ impl Workloads {
         if start {
             let w = pod.workload as usize;
             self.start_pod(ctx, p, w, now);
-            if self.pods.ready[w] < ctx.model.workloads[w].min_available {
+            if self.pods.ready[w] < self.min_available[w] {
                 self.arm(ctx, w);
             }
         }
@@ -466,7 +470,7 @@ impl Workloads {
     fn recheck_touched(&mut self, ctx: &mut Ctx, now: f64) {
         for i in 0..self.touched.len() {
             let w = self.touched[i] as usize;
-            let min = ctx.model.workloads[w].min_available;
+            let min = self.min_available[w];
             // Catching up only adds ready pods: needed only below the minimum.
             if self.pods.ready[w] < min {
                 self.pods.catch_up(w, now);
@@ -500,7 +504,8 @@ impl Workloads {
         let new = self.pods.pods[p as usize].new;
         let fails = new && self.fails_readiness(w);
         // A rollout watches its new pods become ready.
-        let armed = !m.lazy_readiness || self.pods.ready[w] < spec.min_available || (new && !fails);
+        let armed =
+            !m.lazy_readiness || self.pods.ready[w] < self.min_available[w] || (new && !fails);
         let mut attach = 0.0;
         if let Some(volume) = &spec.volume {
             let pod = &mut self.pods.pods[p as usize];
@@ -918,7 +923,7 @@ impl Workloads {
                 ready_here += u32::from(self.pods.pods[p as usize].state == PodState::Ready);
                 i += 1;
             }
-            if self.pods.ready[w] - ready_here < ctx.model.workloads[w].min_available {
+            if self.pods.ready[w] - ready_here < self.min_available[w] {
                 allowed = false;
                 self.arm(ctx, w);
             }
@@ -951,8 +956,8 @@ impl Workloads {
     /// Workload w has at least min_available ready pods that serve (as
     /// counted so far: see lazy readiness): a broken release's do not.
     #[inline]
-    pub fn meets_minimum(&self, m: &Model, w: usize) -> bool {
-        let min = m.workloads[w].min_available;
+    pub fn meets_minimum(&self, w: usize) -> bool {
+        let min = self.min_available[w];
         if self.pods.ready[w] < min {
             return false;
         }
