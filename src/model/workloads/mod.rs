@@ -876,7 +876,7 @@ impl Workloads {
             if self.nodes.eviction_queue[z].is_empty() {
                 continue;
             }
-            let Some(state) = self.nodes.zone_state(z, up, now) else {
+            let Some(state) = self.nodes.zone_state(z, up, infra.workers_up(), now) else {
                 continue;
             };
             let Some(period) = self.nodes.eviction_period(z, state) else {

@@ -22,6 +22,8 @@
 
 use std::collections::VecDeque;
 
+use crate::model::bits;
+
 /// One node evicted per this many seconds per zone (`--node-eviction-rate` 0.1).
 pub const EVICTION_PERIOD: f64 = 10.0;
 /// In a partially disrupted large zone (`--secondary-node-eviction-rate` 0.01).
@@ -64,6 +66,9 @@ pub struct Nodes {
     present: Vec<bool>,
     zone_present: Vec<u32>,
     present_at_start: usize,
+    /// The workers of each zone as a set of [`bits`]: words `z * words ..`.
+    zone_mask: Vec<u64>,
+    words: usize,
     /// The controller-manager's leader and the API are up.
     pub controller_active: bool,
     /// When the controller last became inactive (while it is inactive).
@@ -91,6 +96,15 @@ impl Nodes {
             present: vec![true; workers],
             zone_present,
             present_at_start: workers,
+            zone_mask: {
+                let words = bits::words(workers);
+                let mut mask = vec![0; zones * words];
+                for (k, &z) in worker_zone.iter().enumerate() {
+                    bits::set(&mut mask[z as usize * words..], k);
+                }
+                mask
+            },
+            words: bits::words(workers),
             controller_active: true,
             inactive_since: 0.0,
             grace,
@@ -153,8 +167,32 @@ impl Nodes {
     }
 
     /// The state of zone `z` over the workers whose Node exists; `up[k]`
-    /// tells whether worker k is up.
-    pub fn zone_state(&self, z: usize, up: &[bool], now: f64) -> Option<ZoneState> {
+    /// tells whether worker k is up, as does the set `up_set` (of [`bits`]).
+    pub fn zone_state(&self, z: usize, up: &[bool], up_set: &[u64], now: f64) -> Option<ZoneState> {
+        let nodes = self.zone_present[z] as usize;
+        if nodes == 0 {
+            return None;
+        }
+        // Only a worker that is down is NotReady: with at most two down,
+        // and not all, the zone is normal whatever their grace periods say,
+        // and its workers need no count one by one. (Every worker's Node
+        // exists when no cluster autoscaler adds any.)
+        if self.present_at_start == self.present.len() {
+            let mask = &self.zone_mask[z * self.words..][..self.words];
+            let down: u32 = mask
+                .iter()
+                .zip(up_set)
+                .map(|(m, u)| (m & !u).count_ones())
+                .sum();
+            if down <= 2 && (down as usize) < nodes {
+                return Some(ZoneState::Normal);
+            }
+        }
+        self.zone_state_counted(z, up, now)
+    }
+
+    /// [`Self::zone_state`] by a count of the zone's NotReady workers.
+    fn zone_state_counted(&self, z: usize, up: &[bool], now: f64) -> Option<ZoneState> {
         let workers = &self.zone_workers[z];
         let nodes = self.zone_present[z] as usize;
         if nodes == 0 {
@@ -220,27 +258,87 @@ mod tests {
         Nodes::new(&zones, zone_sizes.len(), 40.0)
     }
 
+    /// The workers up as a set of bits.
+    fn set_of(up: &[bool]) -> Vec<u64> {
+        let mut set = vec![0; bits::words(up.len())];
+        for (k, &u) in up.iter().enumerate() {
+            bits::put(&mut set, k, u);
+        }
+        set
+    }
+
     #[test]
     fn zone_states_follow_compute_zone_state() {
         let n = nodes(&[5]);
         let mut up = vec![true; 5];
-        assert_eq!(n.zone_state(0, &up, 100.0), Some(ZoneState::Normal));
+        assert_eq!(
+            n.zone_state(0, &up, &set_of(&up), 100.0),
+            Some(ZoneState::Normal)
+        );
         // Two NotReady of five: 40%, and not more than 2.
         up[0] = false;
         up[1] = false;
-        assert_eq!(n.zone_state(0, &up, 100.0), Some(ZoneState::Normal));
+        assert_eq!(
+            n.zone_state(0, &up, &set_of(&up), 100.0),
+            Some(ZoneState::Normal)
+        );
         // Three of five: 60% >= 55% and more than 2.
         up[2] = false;
         assert_eq!(
-            n.zone_state(0, &up, 100.0),
+            n.zone_state(0, &up, &set_of(&up), 100.0),
             Some(ZoneState::PartiallyDisrupted)
         );
         assert_eq!(n.eviction_period(0, ZoneState::PartiallyDisrupted), None);
         up.fill(false);
-        assert_eq!(n.zone_state(0, &up, 100.0), Some(ZoneState::FullyDisrupted));
+        assert_eq!(
+            n.zone_state(0, &up, &set_of(&up), 100.0),
+            Some(ZoneState::FullyDisrupted)
+        );
         assert!(n.all_fully_disrupted(&up, 100.0));
         // Before the grace period runs out, down workers still count as Ready.
-        assert_eq!(n.zone_state(0, &up, 39.0), Some(ZoneState::Normal));
+        assert_eq!(
+            n.zone_state(0, &up, &set_of(&up), 39.0),
+            Some(ZoneState::Normal)
+        );
+    }
+
+    /// The zone state without a count says what the count says, as
+    /// workers go down and up at random, past their grace periods or not.
+    #[test]
+    fn the_zone_state_without_a_count_is_the_counted_one() {
+        use crate::engine::uniform_below as below;
+        use crate::engine::{StreamId, stream};
+        let mut dice = stream(5, 0, StreamId::new(3, 0));
+        let mut shortcuts = 0;
+        for case in 0..200 {
+            let sizes: Vec<usize> = (0..1 + below(&mut dice, 3))
+                .map(|_| 1 + below(&mut dice, 8) as usize)
+                .collect();
+            let mut n = nodes(&sizes);
+            let workers: usize = sizes.iter().sum();
+            let mut up = vec![true; workers];
+            for step in 0..60 {
+                let k = below(&mut dice, workers as u32) as usize;
+                up[k] = !up[k];
+                if !up[k] {
+                    n.down_since[k] = step as f64 * 20.0;
+                }
+                let now = step as f64 * 20.0 + 10.0;
+                let set = set_of(&up);
+                let mut first = 0;
+                for z in 0..sizes.len() {
+                    let down = up[first..first + sizes[z]].iter().filter(|&&u| !u).count();
+                    first += sizes[z];
+                    shortcuts += usize::from(down <= 2 && down < sizes[z]);
+                    assert_eq!(
+                        n.zone_state(z, &up, &set, now),
+                        n.zone_state_counted(z, &up, now),
+                        "case {case} step {step} zone {z}"
+                    );
+                }
+            }
+        }
+        assert!(shortcuts > 1_000, "{shortcuts}");
     }
 
     #[test]
