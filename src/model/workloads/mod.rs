@@ -562,7 +562,11 @@ impl Workloads {
             }
             let spec = &m.workloads[w];
             // A zonal volume keeps its pod in its zone.
-            let only = zone_of_volume(spec, &self.pods.pods[p as usize]);
+            let only = if self.special {
+                zone_of_volume(spec, &self.pods.pods[p as usize])
+            } else {
+                NO_ZONE
+            };
             let key = (infra.version(), self.pods.moves(w));
             if keep && only == NO_ZONE && self.no_node_at[w] == key {
                 // Checked against the scheduler in tests and debug builds (no

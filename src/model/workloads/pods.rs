@@ -56,6 +56,29 @@ fn counts_nodes(spec: &WorkloadModel) -> bool {
     spec.anti_affinity != AntiAffinity::Host || spec.host_spread.is_some()
 }
 
+/// What the common choice reads of a workload's rules, kept beside the
+/// counts: a few bytes a workload, where its model spans cache lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Rules {
+    anti_affinity: AntiAffinity,
+    zone_spread: Option<u32>,
+    /// No rack rule or preference and no spread over nodes: rules the
+    /// common choice takes.
+    common: bool,
+}
+
+impl Rules {
+    fn of(spec: &WorkloadModel) -> Rules {
+        Rules {
+            anti_affinity: spec.anti_affinity,
+            zone_spread: spec.zone_spread,
+            common: !spec.prefer_rack
+                && spec.host_spread.is_none()
+                && spec.anti_affinity != AntiAffinity::Rack,
+        }
+    }
+}
+
 /// The set bit of rank `r` in `word` ([`bits::nth_one`]); `FAST`: by
 /// BMI2's deposit, in code built with it (see [`Pods::choose_common`]).
 #[inline(always)]
@@ -143,6 +166,8 @@ pub struct Pods {
     pub slots: Vec<(u32, u32)>,
     /// Replicas per workload.
     replicas: Vec<u32>,
+    /// Each workload's rules, as the common choice reads them.
+    rules: Vec<Rules>,
     /// Bound pods of workload w on worker n: `node_pods[node_row[w] *
     /// workers + n]`, kept only for the workloads whose scheduling reads
     /// them (see [`counts_nodes`]); the others' row is [`NO_ROW`]. (Each
@@ -293,6 +318,7 @@ impl Pods {
             pods,
             slots,
             replicas,
+            rules: workloads.iter().map(Rules::of).collect(),
             ready: vec![0; workloads.len()],
             pending_of: vec![0; workloads.len()],
             changed: Vec::with_capacity(workloads.len()),
@@ -861,21 +887,18 @@ impl Pods {
         only: u16,
         rng: &mut Rng,
     ) -> Option<Option<u16>> {
-        if self.subsets.is_empty()
-            || self.capacity.is_some()
-            || spec.prefer_rack
-            || spec.host_spread.is_some()
-            || spec.anti_affinity == AntiAffinity::Rack
-            || self.levels == 0
-        {
+        // The rules as kept beside the counts (`spec` lies elsewhere).
+        debug_assert_eq!(self.rules[w], Rules::of(spec));
+        let rules = self.rules[w];
+        if self.subsets.is_empty() || self.capacity.is_some() || !rules.common || self.levels == 0 {
             return None;
         }
         let (words, zones) = (self.words, self.zones);
         let zone_counts = &self.zone_pods[w * zones..(w + 1) * zones];
         // The filters by zone: the zones a candidate may be in, and whether
         // their counts tie (then the score by zone ranks none out).
-        let limit = self.zone_limit(spec, zone_counts);
-        let zone_rule = spec.anti_affinity == AntiAffinity::Zone;
+        let limit = self.zone_limit(rules.zone_spread, zone_counts);
+        let zone_rule = rules.anti_affinity == AntiAffinity::Zone;
         let (mut allowed, mut least, mut most) = (0usize, u32::MAX, 0);
         if !zone_rule && only == NO_ZONE {
             for (z, &count) in zone_counts.iter().enumerate() {
@@ -902,9 +925,16 @@ impl Pods {
         }
         let tied = least == most;
         if words == 1 {
-            return self.choose_in_a_word::<FAST>(w, spec, up[0], allowed, tied, rng);
+            return self.choose_in_a_word::<FAST>(
+                w,
+                rules.anti_affinity,
+                up[0],
+                allowed,
+                tied,
+                rng,
+            );
         }
-        if spec.anti_affinity == AntiAffinity::Host {
+        if rules.anti_affinity == AntiAffinity::Host {
             self.choose_in_words::<true, FAST>(w, up, allowed, tied, rng)
         } else {
             self.choose_in_words::<false, FAST>(w, up, allowed, tied, rng)
@@ -1013,7 +1043,7 @@ impl Pods {
     fn choose_in_a_word<const FAST: bool>(
         &self,
         w: usize,
-        spec: &WorkloadModel,
+        anti_affinity: AntiAffinity,
         up: u64,
         zones: usize,
         tied: bool,
@@ -1021,7 +1051,7 @@ impl Pods {
     ) -> Option<Option<u16>> {
         let hosting = self.hosting[w];
         let mut x = up & self.subsets[zones];
-        if spec.anti_affinity == AntiAffinity::Host {
+        if anti_affinity == AntiAffinity::Host {
             x &= !hosting;
         } else if x & hosting != 0 {
             // The score by node ranks some candidates out: the general passes.
@@ -1142,7 +1172,7 @@ impl Pods {
         let mut off = std::mem::take(&mut self.zone_off);
         let zone_counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
         // Filter: zones the spread limit or zone anti-affinity rule out.
-        let limit = self.zone_limit(spec, zone_counts);
+        let limit = self.zone_limit(spec.zone_spread, zone_counts);
         let zone_rule = spec.anti_affinity == AntiAffinity::Zone;
         off.clear();
         if limit != u32::MAX || zone_rule {
@@ -1253,8 +1283,8 @@ impl Pods {
     /// more under its zone spread (topology spread with DoNotSchedule, whose
     /// minimum counts every zone with workers); no limit without one.
     #[inline]
-    fn zone_limit(&self, spec: &WorkloadModel, zone_counts: &[u32]) -> u32 {
-        match spec.zone_spread {
+    fn zone_limit(&self, zone_spread: Option<u32>, zone_counts: &[u32]) -> u32 {
+        match zone_spread {
             // Usually every zone has workers.
             Some(skew) if self.spread_zones.len() == zone_counts.len() => {
                 zone_counts.iter().copied().min().unwrap_or(0) + skew
@@ -1404,7 +1434,7 @@ impl Pods {
     ) -> Option<u16> {
         let zone_counts = &self.zone_pods[w * self.zones..(w + 1) * self.zones];
         // A zone may take a pod while its count stays within `limit`.
-        let limit = self.zone_limit(spec, zone_counts);
+        let limit = self.zone_limit(spec.zone_spread, zone_counts);
         // Likewise a node, under a spread over nodes (every worker a domain).
         let node_limit = match spec.host_spread {
             Some(skew) => self.node_counts(w).iter().copied().min().unwrap_or(0) + skew,
