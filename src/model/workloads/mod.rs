@@ -507,7 +507,10 @@ impl Workloads {
         let armed =
             !m.lazy_readiness || self.pods.ready[w] < self.min_available[w] || (new && !fails);
         let mut attach = 0.0;
-        if let Some(volume) = &spec.volume {
+        // (The model's volume is read only when some workload has one.)
+        if self.special
+            && let Some(volume) = &spec.volume
+        {
             let pod = &mut self.pods.pods[p as usize];
             if pod.vol_node == NO_NODE {
                 attach = volume.attach.sample(ctx.rng(ctx.layout.attach_base + w));
