@@ -319,8 +319,9 @@ impl StudyOutcome<'_> {
             .iter()
             .map(|(key, group)| {
                 let i = d.indicators.get(key)?;
-                // Every design as available as the leader leads: the
-                // leader is only the first of them in the ranking's order.
+                // Every design exactly as available as the leader is
+                // among the most available (the leader is the first of
+                // them in the ranking's order).
                 let best = self
                     .results
                     .designs

@@ -169,10 +169,6 @@ impl Nodes {
     /// The state of zone `z` over the workers whose Node exists; `up[k]`
     /// tells whether worker k is up, as does the set `up_set` (of [`bits`]).
     pub fn zone_state(&self, z: usize, up: &[bool], up_set: &[u64], now: f64) -> Option<ZoneState> {
-        let nodes = self.zone_present[z] as usize;
-        if nodes == 0 {
-            return None;
-        }
         // Only a worker that is down is NotReady: with at most two down,
         // and not all, the zone is normal whatever their grace periods say,
         // and its workers need no count one by one. (Every worker's Node
@@ -184,7 +180,7 @@ impl Nodes {
                 .zip(up_set)
                 .map(|(m, u)| (m & !u).count_ones())
                 .sum();
-            if down <= 2 && (down as usize) < nodes {
+            if down <= 2 && down < self.zone_present[z] {
                 return Some(ZoneState::Normal);
             }
         }

@@ -827,7 +827,9 @@ impl Pods {
         only: u16,
         rng: &mut Rng,
     ) -> Option<u16> {
-        match self.choose_common(w, spec, up, only, rng) {
+        // The common choice reads the rules kept beside the counts.
+        debug_assert_eq!(self.rules[w], Rules::of(spec));
+        match self.choose_common(w, up, only, rng) {
             Some(choice) => choice,
             None => self.choose_general(w, spec, up, only, rng),
         }
@@ -841,20 +843,13 @@ impl Pods {
     /// The same choice as [`Self::choose_general`] from the same draws;
     /// `None` where that is not known to hold, before any draw.
     #[inline]
-    fn choose_common(
-        &self,
-        w: usize,
-        spec: &WorkloadModel,
-        up: &[u64],
-        only: u16,
-        rng: &mut Rng,
-    ) -> Option<Option<u16>> {
+    fn choose_common(&self, w: usize, up: &[u64], only: u16, rng: &mut Rng) -> Option<Option<u16>> {
         #[cfg(target_arch = "x86_64")]
         if self.fast_instructions {
             // SAFETY: set only where the processor has them.
-            return unsafe { self.common_fast(w, spec, up, only, rng) };
+            return unsafe { self.common_fast(w, up, only, rng) };
         }
-        self.common::<false>(w, spec, up, only, rng)
+        self.common::<false>(w, up, only, rng)
     }
 
     /// [`Self::common`] built with the processor's bit instructions (see
@@ -868,12 +863,11 @@ impl Pods {
     unsafe fn common_fast(
         &self,
         w: usize,
-        spec: &WorkloadModel,
         up: &[u64],
         only: u16,
         rng: &mut Rng,
     ) -> Option<Option<u16>> {
-        self.common::<true>(w, spec, up, only, rng)
+        self.common::<true>(w, up, only, rng)
     }
 
     /// [`Self::choose_common`]'s work; `FAST`: built with the bit
@@ -882,13 +876,10 @@ impl Pods {
     fn common<const FAST: bool>(
         &self,
         w: usize,
-        spec: &WorkloadModel,
         up: &[u64],
         only: u16,
         rng: &mut Rng,
     ) -> Option<Option<u16>> {
-        // The rules as kept beside the counts (`spec` lies elsewhere).
-        debug_assert_eq!(self.rules[w], Rules::of(spec));
         let rules = self.rules[w];
         if self.subsets.is_empty() || self.capacity.is_some() || !rules.common || self.levels == 0 {
             return None;
@@ -1783,8 +1774,8 @@ mod tests {
                 let general = pods.choose_general(w, &specs[w], &set, only, &mut b);
                 // The portable build of the common choice, beside the one
                 // this processor runs (its bit instructions, where it has them).
-                let portable = pods.common::<false>(w, &specs[w], &set, only, &mut c);
-                match pods.choose_common(w, &specs[w], &set, only, &mut a) {
+                let portable = pods.common::<false>(w, &set, only, &mut c);
+                match pods.choose_common(w, &set, only, &mut a) {
                     Some(choice) => {
                         common += 1;
                         assert_eq!(choice, general, "case {case}");
