@@ -925,11 +925,21 @@ impl Pods {
                 rng,
             );
         }
-        if rules.anti_affinity == AntiAffinity::Host {
-            self.choose_in_words::<true, FAST>(w, up, allowed, tied, rng)
-        } else {
-            self.choose_in_words::<false, FAST>(w, up, allowed, tied, rng)
+        // Built for each count of words, so that the passes are unrolled
+        // and the sets on the stack are no longer than the cluster needs.
+        macro_rules! by_words {
+            ($($n:literal)*) => {
+                match (words, rules.anti_affinity == AntiAffinity::Host) {
+                    $(
+                        ($n, true) => self.choose_in_words::<true, FAST, $n>(w, up, allowed, tied, rng),
+                        ($n, false) => self.choose_in_words::<false, FAST, $n>(w, up, allowed, tied, rng),
+                    )*
+                    _ => None,
+                }
+            };
         }
+        const _: () = assert!(MAX_WORDS == 16, "by_words covers 2 to 16 words");
+        by_words!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
     }
 
     /// [`Self::choose_common`] on a cluster of more than 64 workers (`None`
@@ -941,7 +951,7 @@ impl Pods {
     /// one to find the one drawn (with the bit instructions, `FAST`, the
     /// count is the look).
     #[inline(always)]
-    fn choose_in_words<const HOST: bool, const FAST: bool>(
+    fn choose_in_words<const HOST: bool, const FAST: bool, const N: usize>(
         &self,
         w: usize,
         up: &[u64],
@@ -949,15 +959,13 @@ impl Pods {
         tied: bool,
         rng: &mut Rng,
     ) -> Option<Option<u16>> {
-        let n = self.words;
-        if n > MAX_WORDS {
-            return None;
-        }
-        let up = &up[..n];
-        let within = &self.subsets[zones * n..][..n];
-        let hosting = &self.hosting[w * n..][..n];
+        let n = N;
+        debug_assert_eq!(n, self.words);
+        let up: &[u64; N] = up[..n].try_into().ok()?;
+        let within: &[u64; N] = self.subsets[zones * n..][..n].try_into().ok()?;
+        let hosting: &[u64; N] = self.hosting[w * n..][..n].try_into().ok()?;
         // The candidates.
-        let mut x = [0u64; MAX_WORDS];
+        let mut x = [0u64; N];
         let (mut any, mut held) = (0, 0);
         for i in 0..n {
             let mut v = up[i] & within[i];
@@ -976,7 +984,6 @@ impl Pods {
         if any == 0 {
             return Some(None);
         }
-        let x = &mut x[..n];
         if !tied {
             // The score by zone: the zones with candidates and the fewest
             // of the workload's pods.
@@ -997,12 +1004,12 @@ impl Pods {
         while levels != 0 {
             let l = levels.trailing_zeros() as usize;
             levels &= levels - 1;
-            let level = &self.by_load[l * n..][..n];
+            let level: &[u64; N] = self.by_load[l * n..][..n].try_into().ok()?;
             // Counting is as cheap as looking with the bit instructions.
             if !FAST && !x.iter().zip(level).any(|(a, b)| a & b != 0) {
                 continue;
             }
-            let mut counts = [0u32; MAX_WORDS];
+            let mut counts = [0u32; N];
             let mut found = 0;
             for i in 0..n {
                 counts[i] = (x[i] & level[i]).count_ones();
