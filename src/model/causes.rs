@@ -10,8 +10,8 @@
 //! charged.
 //!
 //! Nine causes are in every model's results ([`Cause::ALWAYS`]); the
-//! others appear only in models that can have them: `rack_outage` with
-//! racks, `certificate_expiry` with certificates, and one
+//! others appear only in models that can have them: `region_outage` with
+//! regions, `rack_outage` with racks, `certificate_expiry` with certificates, and one
 //! `change/NAME` per change ([`CauseList`]).
 
 /// What an indicator is waiting for while it is down. The order is the
@@ -21,6 +21,8 @@ pub enum Cause {
     /// A disaster or an unhealable quorum loss is being recovered from
     /// (detection, waiting for a member, force-new-cluster or restore).
     DisasterRecovery,
+    /// A region holding what is needed is down (every zone of it with it).
+    RegionOutage,
     /// A zone holding what is needed is down.
     ZoneOutage,
     /// A rack holding what is needed is down.
@@ -52,7 +54,7 @@ pub enum Cause {
 pub const CAUSES: usize = 9;
 
 /// Number of kinds of cause (a change's cause is one kind whatever its index).
-const KINDS: usize = 12;
+const KINDS: usize = 13;
 
 impl Cause {
     /// The causes every model reports, in result order.
@@ -71,6 +73,7 @@ impl Cause {
     /// One cause of each kind (changes' as change 0), in precedence order.
     pub const EVERY_KIND: [Cause; KINDS] = [
         Cause::DisasterRecovery,
+        Cause::RegionOutage,
         Cause::ZoneOutage,
         Cause::RackOutage,
         Cause::LoadBalancer,
@@ -89,17 +92,18 @@ impl Cause {
     fn kind(self) -> usize {
         match self {
             Cause::DisasterRecovery => 0,
-            Cause::ZoneOutage => 1,
-            Cause::RackOutage => 2,
-            Cause::LoadBalancer => 3,
-            Cause::CertificateExpiry => 4,
-            Cause::Change(_) => 5,
-            Cause::HostFailure => 6,
-            Cause::Maintenance => 7,
-            Cause::ProcessCrash => 8,
-            Cause::EtcdElection => 9,
-            Cause::ControllerFailover => 10,
-            Cause::EvictionOrScheduling => 11,
+            Cause::RegionOutage => 1,
+            Cause::ZoneOutage => 2,
+            Cause::RackOutage => 3,
+            Cause::LoadBalancer => 4,
+            Cause::CertificateExpiry => 5,
+            Cause::Change(_) => 6,
+            Cause::HostFailure => 7,
+            Cause::Maintenance => 8,
+            Cause::ProcessCrash => 9,
+            Cause::EtcdElection => 10,
+            Cause::ControllerFailover => 11,
+            Cause::EvictionOrScheduling => 12,
         }
     }
 
@@ -108,6 +112,7 @@ impl Cause {
     pub fn key(self) -> &'static str {
         match self {
             Cause::DisasterRecovery => "disaster_recovery",
+            Cause::RegionOutage => "region_outage",
             Cause::ZoneOutage => "zone_outage",
             Cause::RackOutage => "rack_outage",
             Cause::LoadBalancer => "load_balancer",
@@ -127,6 +132,7 @@ impl Cause {
     pub fn label(self) -> &'static str {
         match self {
             Cause::DisasterRecovery => "disaster recovery",
+            Cause::RegionOutage => "region outage",
             Cause::ZoneOutage => "zone outage",
             Cause::RackOutage => "rack outage",
             Cause::LoadBalancer => "load balancer",
@@ -149,8 +155,8 @@ impl Cause {
 }
 
 /// The causes one model reports, in result order, and where each is
-/// charged: [`Cause::ALWAYS`] with, in their places, `rack_outage` (with
-/// racks), `certificate_expiry` (with certificates) and one `change/NAME`
+/// charged: [`Cause::ALWAYS`] with, in their places, `region_outage` (with
+/// regions), `rack_outage` (with racks), `certificate_expiry` (with certificates) and one `change/NAME`
 /// per change.
 #[derive(Clone, Debug)]
 pub struct CauseList {
@@ -162,10 +168,13 @@ pub struct CauseList {
 }
 
 impl CauseList {
-    /// The list of a model with or without racks and certificates, and
-    /// with these changes.
-    pub fn new(racks: bool, certificates: bool, changes: Vec<String>) -> CauseList {
+    /// The list of a model with or without regions, racks and
+    /// certificates, and with these changes.
+    pub fn new(regions: bool, racks: bool, certificates: bool, changes: Vec<String>) -> CauseList {
         let mut all: Vec<Cause> = Cause::ALWAYS.to_vec();
+        if regions {
+            all.push(Cause::RegionOutage);
+        }
         if racks {
             all.push(Cause::RackOutage);
         }
@@ -263,7 +272,7 @@ mod tests {
 
     #[test]
     fn order_is_precedence_and_keys_are_unique() {
-        let list = CauseList::new(true, true, vec!["a".into(), "b".into()]);
+        let list = CauseList::new(true, true, true, vec!["a".into(), "b".into()]);
         for (i, c) in list.all().iter().enumerate() {
             assert_eq!(list.slot(*c), i);
         }
@@ -272,10 +281,10 @@ mod tests {
             assert_eq!(c.kind(), k);
         }
         let mut keys = list.keys();
-        assert_eq!(keys.len(), CAUSES + 4);
+        assert_eq!(keys.len(), CAUSES + 5);
         keys.sort();
         keys.dedup();
-        assert_eq!(keys.len(), CAUSES + 4);
+        assert_eq!(keys.len(), CAUSES + 5);
         assert_eq!(
             Cause::worst(Some(Cause::EtcdElection), Cause::HostFailure),
             Some(Cause::HostFailure)
@@ -292,7 +301,7 @@ mod tests {
 
     #[test]
     fn a_model_without_the_new_causes_reports_the_nine() {
-        let list = CauseList::new(false, false, Vec::new());
+        let list = CauseList::new(false, false, false, Vec::new());
         assert_eq!(list.all(), &Cause::ALWAYS);
         for (i, c) in Cause::ALWAYS.iter().enumerate() {
             assert_eq!(list.slot(*c), i);

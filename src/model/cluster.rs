@@ -639,12 +639,28 @@ impl<'m> Cluster<'m> {
                 infrastructure::Event::ZoneFail(z) | infrastructure::Event::ZoneRepair(z) => {
                     let z = z as usize;
                     self.infra
-                        .set_zone(z, matches!(e, infrastructure::Event::ZoneRepair(_)));
+                        .set_zone(m, z, matches!(e, infrastructure::Event::ZoneRepair(_)));
                     self.control_plane_changed |= self.endpoint.watches_zones();
                     for i in 0..self.infra.zone_hosts(z).len() {
                         let h = self.infra.zone_hosts(z)[i] as usize;
                         if let Some(up) = self.infra.refresh(m, h) {
                             self.host_changed(h, up, now);
+                        }
+                    }
+                }
+                // Every zone of the region at once, each as a zone's outage.
+                infrastructure::Event::RegionFail(r) | infrastructure::Event::RegionRepair(r) => {
+                    let r = r as usize;
+                    self.infra
+                        .set_region(r, matches!(e, infrastructure::Event::RegionRepair(_)));
+                    self.control_plane_changed |= self.endpoint.watches_zones();
+                    for i in 0..self.infra.region_zones(r).len() {
+                        let z = self.infra.region_zones(r)[i] as usize;
+                        for j in 0..self.infra.zone_hosts(z).len() {
+                            let h = self.infra.zone_hosts(z)[j] as usize;
+                            if let Some(up) = self.infra.refresh(m, h) {
+                                self.host_changed(h, up, now);
+                            }
                         }
                     }
                 }

@@ -25,6 +25,9 @@ pub enum Event {
     /// Host h, failed, is deleted by the cloud (its class is replaced, not
     /// repaired): its successor joins a provisioning time later.
     HostDeleted(u16),
+    /// Region r fails: every zone of it is down until it is repaired.
+    RegionFail(u16),
+    RegionRepair(u16),
 }
 
 impl Event {
@@ -38,6 +41,8 @@ impl Event {
             Event::RackFail(r) => (4, r),
             Event::RackRepair(r) => (5, r),
             Event::HostDeleted(h) => (6, h),
+            Event::RegionFail(r) => (7, r),
+            Event::RegionRepair(r) => (8, r),
         };
         tag << 24 | payload as u32
     }
@@ -52,7 +57,9 @@ impl Event {
             3 => Event::ZoneRepair(payload),
             4 => Event::RackFail(payload),
             5 => Event::RackRepair(payload),
-            _ => Event::HostDeleted(payload),
+            6 => Event::HostDeleted(payload),
+            7 => Event::RegionFail(payload),
+            _ => Event::RegionRepair(payload),
         }
     }
 
@@ -69,6 +76,7 @@ impl Event {
             }
             Event::ZoneFail(_) | Event::ZoneRepair(_) => "zones".into(),
             Event::RackFail(_) | Event::RackRepair(_) => "zones.racks".into(),
+            Event::RegionFail(_) | Event::RegionRepair(_) => "regions".into(),
         }
     }
 }
@@ -89,7 +97,14 @@ pub struct Infrastructure {
     /// Up itself, its zone and rack up, not in maintenance, and not held by
     /// a change.
     host_up: Vec<bool>,
+    /// Each zone is up: itself, and its region (with regions).
     zone_up: Vec<bool>,
+    /// Each zone's own state, regardless of its region.
+    zone_own_up: Vec<bool>,
+    /// Each region's state (empty without regions).
+    region_up: Vec<bool>,
+    /// The zones of each region (empty without regions).
+    region_zones: Vec<Vec<u16>>,
     /// Each rack's state; without racks one entry, rack 0 where every host
     /// is, always up.
     rack_up: Vec<bool>,
@@ -138,6 +153,15 @@ impl Infrastructure {
             held: vec![0; n],
             host_up: vec![true; n],
             zone_up: vec![true; m.zones as usize],
+            zone_own_up: vec![true; m.zones as usize],
+            region_up: vec![true; m.regions as usize],
+            region_zones: (0..m.regions)
+                .map(|r| {
+                    (0..m.zones)
+                        .filter(|&z| m.zone_region[z as usize] == r)
+                        .collect()
+                })
+                .collect(),
             cp_held: vec![0; m.cp_hosts as usize],
             cp_live: vec![true; m.cp_hosts as usize],
             rack_up: vec![true; m.racks().max(1)],
@@ -158,6 +182,8 @@ impl Infrastructure {
         self.held.fill(0);
         self.host_up.fill(true);
         self.zone_up.fill(true);
+        self.zone_own_up.fill(true);
+        self.region_up.fill(true);
         self.cp_held.fill(0);
         self.cp_live.fill(true);
         self.rack_up.fill(true);
@@ -209,7 +235,8 @@ impl Infrastructure {
         self.present[h]
     }
 
-    /// Queues every host's, zone's and rack's first failure, in that order.
+    /// Queues every host's, zone's, rack's and region's first failure, in
+    /// that order.
     pub fn start(&self, ctx: &mut Ctx) {
         let m = ctx.model;
         for (h, host) in m.hosts.iter().enumerate().take(self.slot_host) {
@@ -232,6 +259,13 @@ impl Infrastructure {
                 .sample(ctx.rng(ctx.layout.rack_failure(r)));
             ctx.schedule(t, Event::RackFail(r as u16));
         }
+        for r in 0..m.regions as usize {
+            let t = m
+                .region_lifecycle
+                .failure
+                .sample(ctx.rng(ctx.layout.region_failure(r)));
+            ctx.schedule(t, Event::RegionFail(r as u16));
+        }
     }
 
     /// Host h failed (`up` false) or was repaired: its new `up`, if that changed.
@@ -245,9 +279,55 @@ impl Infrastructure {
     /// Zone z failed or was repaired. Its hosts follow: [`Self::refresh`]
     /// each of [`Self::zone_hosts`].
     #[inline]
-    pub fn set_zone(&mut self, z: usize, up: bool) {
+    pub fn set_zone(&mut self, m: &Model, z: usize, up: bool) {
         self.version += 1;
-        self.zone_up[z] = up;
+        self.zone_own_up[z] = up;
+        self.zone_up[z] = up && self.region_of_zone_up(m, z);
+    }
+
+    /// Whether zone z's region is up (always, without regions).
+    #[inline]
+    fn region_of_zone_up(&self, m: &Model, z: usize) -> bool {
+        m.zone_region
+            .get(z)
+            .is_none_or(|&r| self.region_up[r as usize])
+    }
+
+    /// Region r failed or was repaired: its zones follow, and their hosts
+    /// follow them ([`Self::refresh`] each host of each of
+    /// [`Self::region_zones`]).
+    #[inline]
+    pub fn set_region(&mut self, r: usize, up: bool) {
+        self.version += 1;
+        self.region_up[r] = up;
+        for &z in &self.region_zones[r] {
+            let z = z as usize;
+            self.zone_up[z] = up && self.zone_own_up[z];
+        }
+    }
+
+    /// The zones of region r.
+    #[inline]
+    pub fn region_zones(&self, r: usize) -> &[u16] {
+        &self.region_zones[r]
+    }
+
+    /// Every region's state, in order; empty without regions.
+    #[inline]
+    pub fn regions(&self) -> &[bool] {
+        &self.region_up
+    }
+
+    /// Why zone z is down, if it is: its region first, then itself.
+    #[inline]
+    pub fn zone_cause(&self, m: &Model, z: usize) -> Option<Cause> {
+        if self.zone_up[z] {
+            None
+        } else if !self.region_of_zone_up(m, z) {
+            Some(Cause::RegionOutage)
+        } else {
+            Some(Cause::ZoneOutage)
+        }
     }
 
     /// The hosts of zone z.
@@ -338,6 +418,19 @@ impl Infrastructure {
                     ctx.layout.rack_repair(r as usize),
                 );
                 ctx.end_of_phase(now, &m.rack_lifecycle, up, slots, next);
+            }
+            Event::RegionFail(r) | Event::RegionRepair(r) => {
+                let up = matches!(event, Event::RegionRepair(_));
+                let next = if up {
+                    Event::RegionFail(r)
+                } else {
+                    Event::RegionRepair(r)
+                };
+                let slots = (
+                    ctx.layout.region_failure(r as usize),
+                    ctx.layout.region_repair(r as usize),
+                );
+                ctx.end_of_phase(now, &m.region_lifecycle, up, slots, next);
             }
         }
     }
@@ -490,7 +583,7 @@ impl Infrastructure {
         &self.rack_up[..m.racks()]
     }
 
-    /// Why host h is down, if it is: its zone first, then its rack, then a
+    /// Why host h is down, if it is: its region, then its zone, then its rack, then a
     /// change holding it, then itself, then maintenance; nothing for a
     /// slot with no worker.
     #[inline]
@@ -500,7 +593,7 @@ impl Infrastructure {
         if !self.present[h] {
             None
         } else if !self.zone_up[host.zone as usize] {
-            Some(Cause::ZoneOutage)
+            self.zone_cause(m, host.zone as usize)
         } else if !self.rack_up[host.rack as usize] {
             Some(Cause::RackOutage)
         } else if let Some(c) = first_bit(self.held[h]) {

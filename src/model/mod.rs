@@ -131,6 +131,12 @@ pub struct Model {
     pub racks_per_zone: u16,
     /// Failure and repair of each rack (both `never` without racks).
     pub rack_lifecycle: Lifecycle,
+    /// Regions above the zones; 0 without regions.
+    pub regions: u16,
+    /// The 0-based region of each zone (empty without regions).
+    pub zone_region: Vec<u16>,
+    /// Failure and repair of each region (both `never` without regions).
+    pub region_lifecycle: Lifecycle,
     /// Control-plane hosts first (cp-1..), then external etcd hosts.
     pub hosts: Vec<Host>,
     pub host_classes: Vec<Lifecycle>,
@@ -734,6 +740,24 @@ impl Model {
             ));
         }
         let (racks_per_zone, rack_lifecycle) = place_in_racks(s, &mut hosts, &workloads)?;
+        let (regions, zone_region, region_lifecycle) = match &s.zones.regions {
+            Some(r) => (
+                small("regions", r.count as usize)?,
+                r.of_zone
+                    .iter()
+                    .map(|&z| small("regions", z as usize))
+                    .collect::<Result<Vec<_>, _>>()?,
+                lifecycle("regions", &r.failure, &r.repair)?,
+            ),
+            None => (
+                0,
+                Vec::new(),
+                lifecycle("regions", &Distribution::Never, &Distribution::Never)?,
+            ),
+        };
+        if regions > 0 && zone_region.len() != s.zones.count as usize {
+            return Err(BuildError("regions: one region per zone is needed".into()));
+        }
         // The autoscaler's slots come after every host the file places.
         let base_workers = workers;
         let autoscaler = match (&s.autoscaler, &s.workers) {
@@ -828,6 +852,9 @@ impl Model {
             zone_lifecycle: lifecycle("zones", &s.zones.failure, &s.zones.repair)?,
             racks_per_zone,
             rack_lifecycle,
+            regions,
+            zone_region,
+            region_lifecycle,
             hosts,
             host_classes,
             cp_hosts,
@@ -880,6 +907,7 @@ impl Model {
                 s.simulation.horizon / YEAR_SECONDS,
             ),
             causes: CauseList::new(
+                regions > 0,
                 racks_per_zone > 0,
                 certificates.is_some(),
                 changes.iter().map(|c| c.name.clone()).collect(),
@@ -892,6 +920,17 @@ impl Model {
     /// Racks over all zones (0 without racks).
     pub fn racks(&self) -> usize {
         self.zones as usize * self.racks_per_zone as usize
+    }
+
+    /// The most severe outage of the infrastructure a pod or host can be
+    /// down for: a region's with regions, a zone's otherwise.
+    #[inline]
+    pub fn worst_outage(&self) -> Cause {
+        if self.regions > 0 {
+            Cause::RegionOutage
+        } else {
+            Cause::ZoneOutage
+        }
     }
 
     /// Simulated years per replication.

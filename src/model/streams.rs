@@ -63,6 +63,9 @@ const REPLACE_AFTER: u32 = 49;
 const REPLACE_PROVISION: u32 = 50;
 /// The cluster autoscaler's scale-ups, per zone.
 const SCALE_UP: u32 = 51;
+/// Region outages and repairs, per region.
+const REGION_FAILURE: u32 = 52;
+const REGION_REPAIR: u32 = 53;
 
 /// Streams per change, at `Layout::change(c)` on.
 pub const CHANGE_STREAMS: usize = 6;
@@ -146,6 +149,9 @@ pub struct Layout {
     /// Zone z's scale-up stream is `scale_up_base + z` (present only with
     /// the cluster autoscaler).
     pub scale_up_base: usize,
+    /// Region r's failure stream is `region_base + 2r`, its repair stream
+    /// the next (present only with regions).
+    pub region_base: usize,
 }
 
 impl Layout {
@@ -159,6 +165,12 @@ impl Layout {
     }
     pub fn lb_repair(&self, k: usize) -> usize {
         self.lb_failure(k) + 1
+    }
+    pub fn region_failure(&self, r: usize) -> usize {
+        self.region_base + 2 * r
+    }
+    pub fn region_repair(&self, r: usize) -> usize {
+        self.region_base + 2 * r + 1
     }
     pub fn zone_failure(&self, z: usize) -> usize {
         self.zone_base + 2 * z
@@ -322,6 +334,13 @@ impl Streams {
                 ids.push(StreamId::new(SCALE_UP, z));
             }
         }
+        // Regions' streams after every other, so designs without regions
+        // keep their layout as it was.
+        let region_base = ids.len();
+        for r in 0..model.regions as u32 {
+            ids.push(StreamId::new(REGION_FAILURE, r));
+            ids.push(StreamId::new(REGION_REPAIR, r));
+        }
         let rngs = ids.iter().map(|&id| stream(0, 0, id)).collect();
         let layout = Layout {
             zone_base,
@@ -346,6 +365,7 @@ impl Streams {
             out_of_service_base,
             replace_base,
             scale_up_base,
+            region_base,
         };
         (Streams { ids, rngs }, layout)
     }

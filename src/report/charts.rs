@@ -294,7 +294,7 @@ const fn rgb(hex: u32) -> RGBColor {
 /// and an indicator's `zone outage` are three oranges), or a colour of its
 /// own. No two are alike: the test `timeline_states_have_distinct_colours`
 /// keeps them at least [`MIN_STATE_CONTRAST`] apart in CIELAB.
-const STATE_COLORS: [(&str, RGBColor); 28] = [
+const STATE_COLORS: [(&str, RGBColor); 30] = [
     ("up", rgb(0x8dd3b4)),
     // The causes, as in the downtime chart.
     ("disaster recovery", FILLS[0]),
@@ -308,6 +308,7 @@ const STATE_COLORS: [(&str, RGBColor); 28] = [
     ("eviction or scheduling", FILLS[8]),
     // The causes only some models have; a change's first, others as an
     // unknown state's (`change NAME` in the downtime chart).
+    ("region outage", rgb(0x440011)),
     ("rack outage", rgb(0x8844ee)),
     ("certificate expiry", rgb(0xb2182b)),
     ("change", rgb(0xe7298a)),
@@ -316,6 +317,7 @@ const STATE_COLORS: [(&str, RGBColor); 28] = [
     ("down", rgb(0x9e6b00)),
     ("zone down", rgb(0xf6c760)),
     ("rack down", rgb(0xd0b0ff)),
+    ("region down", rgb(0xff7788)),
     ("failed", rgb(0x8f3f00)),
     ("disk lost", rgb(0xf0a070)),
     ("apiserver crashed", rgb(0x7d2a63)),

@@ -37,6 +37,10 @@ pub struct RawScenario {
     pub description: Option<String>,
     pub simulation: RawSimulation,
     pub zones: Option<RawZones>,
+    /// Regions above the zones: a region outage takes every zone of the
+    /// region down at once. Each zone's region is `zones.region_of`.
+    /// Default: no regions (one region that never fails).
+    pub regions: Option<RawRegions>,
     pub control_plane: RawControlPlane,
     pub workers: Option<RawWorkers>,
     /// Deployments that run on the workers; each gets the indicator `workload/NAME`.
@@ -249,7 +253,7 @@ pub struct RawPrecision {
 #[derive(Debug, serde::Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a mapping with `count`, `failure`, `repair` and `racks`"
+    expecting = "a mapping with `count`, `failure`, `repair`, `racks` and `region_of`"
 )]
 #[schemars(rename = "Zones")]
 pub struct RawZones {
@@ -263,6 +267,30 @@ pub struct RawZones {
     /// Racks, failure domains within each zone: `per_zone` racks in every zone,
     /// each with its own outages. Default: no racks.
     pub racks: Option<RawRacks>,
+    /// With `regions`: the region of each zone, 1-based, one entry per zone.
+    /// Default: every zone in region 1.
+    #[schemars(inner(range(min = 1)))]
+    pub region_of: Option<Vec<u32>>,
+}
+
+/// Regions: failure domains above zones, each with its own outages (a
+/// cloud region's control plane, networking or power). A region outage
+/// takes every zone of the region down at once.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `count`, `failure` and `repair`"
+)]
+#[schemars(rename = "Regions")]
+pub struct RawRegions {
+    /// Number of regions, at least 1; every region holds at least one zone
+    /// (`zones.region_of`).
+    #[schemars(range(min = 1))]
+    pub count: u32,
+    /// Time between outages of one region. Default `never`.
+    pub failure: Option<DistValue>,
+    /// Length of a region outage; required unless `failure` is `never`.
+    pub repair: Option<DistValue>,
 }
 
 /// The racks of every zone: how many, and how often one is down (its power or

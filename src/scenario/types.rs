@@ -500,6 +500,23 @@ pub struct Zones {
     pub repair: Distribution,
     /// Racks within each zone; `None` when the file has no `zones.racks`.
     pub racks: Option<Racks>,
+    /// Regions above the zones; `None` when the file has no `regions`.
+    pub regions: Option<Regions>,
+}
+
+/// Regions: failure domains above zones, each with its own outages; a
+/// region outage takes every zone of the region down at once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Regions {
+    /// Number of regions, >= 1; each holds at least one zone.
+    pub count: u32,
+    /// Time between outages of one region (default `Never`).
+    pub failure: Distribution,
+    /// Region outage length (required unless failure is `Never`; `Never` stands in otherwise).
+    pub repair: Distribution,
+    /// The region of each zone, 0-based, length `zones.count` (from the
+    /// file's 1-based `zones.region_of`; every zone in region 0 without it).
+    pub of_zone: Vec<u32>,
 }
 
 // By hand, so that zones without racks keep the form, and so the content
@@ -512,6 +529,9 @@ impl std::fmt::Debug for Zones {
             .field("repair", &self.repair);
         if let Some(racks) = &self.racks {
             d.field("racks", racks);
+        }
+        if let Some(regions) = &self.regions {
+            d.field("regions", regions);
         }
         d.finish()
     }

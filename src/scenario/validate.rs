@@ -9,15 +9,15 @@ use super::raw::{
     IntOrPercent, RawAntiAffinity, RawAntiAffinityRule, RawBackups, RawControlPlane, RawController,
     RawCost, RawDataMetric, RawDisaster, RawHostSpec, RawLeaderElection, RawLoadBalancer,
     RawLoadBalancerKind, RawLoadBalancerSpec, RawMaintenance, RawNodeSpec, RawPrecision, RawRacks,
-    RawRecovery, RawRollingUpdate, RawScenario, RawSlo, RawSpread, RawTopology,
+    RawRecovery, RawRegions, RawRollingUpdate, RawScenario, RawSlo, RawSpread, RawTopology,
     RawWhenUnsatisfiable, RawWiring, RawWorkers, RawWorkload, RawWorkloadKind,
 };
 use super::types::DEFAULT_ROLLOUT_PERCENT;
 use super::types::{
     AntiAffinity, Backups, ControlPlane, Cost, DataMetric, Disaster, Etcd, EtcdHosts, HealthCheck,
     HostSpec, LeaderElection, LoadBalancerKind, Maintenance, Precision, Preferred, Racks, Recovery,
-    RollingUpdate, Scenario, Simulation, Slo, Topology, Wiring, Workers, Workload, WorkloadKind,
-    Zones,
+    Regions, RollingUpdate, Scenario, Simulation, Slo, Topology, Wiring, Workers, Workload,
+    WorkloadKind, Zones,
 };
 use super::types::{DEFAULT_MAX_EVENTS_PER_YEAR, YEAR_SECONDS};
 use crate::BLOCK;
@@ -178,13 +178,16 @@ pub(crate) fn validate(
     // itself wrong (a count of 0 would make every placement wrong too).
     // Racks: `Some(None)` without `zones.racks`, `None` when it is wrong.
     let have_racks = raw.zones.as_ref().is_some_and(|z| z.racks.is_some());
-    let (zones, zone_count, rack_spec) = match raw.zones {
+    let mut raw_zones = raw.zones;
+    let region_of = raw_zones.as_mut().and_then(|z| z.region_of.take());
+    let (zones, zone_count, rack_spec) = match raw_zones {
         None => (
             Some(Zones {
                 count: 1,
                 failure: Distribution::Never,
                 repair: Distribution::Never,
                 racks: None,
+                regions: None,
             }),
             Some(1),
             Some(None),
@@ -205,9 +208,15 @@ pub(crate) fn validate(
                 failure,
                 repair,
                 racks: None,
+                regions: None,
             });
             (zones, count, racks)
         }
+    };
+    // The regions above the zones, once the zone count is known.
+    let zones = match regions(raw.regions, region_of, zone_count, &mut problems) {
+        Some(regions) => zones.map(|z| Zones { regions, ..z }),
+        None => None,
     };
 
     let mut raw_cp = raw.control_plane;
@@ -458,6 +467,18 @@ fn sub_second_warnings(
             "zone repairs take a second or less",
         ),
     ];
+    if let Some(regions) = &zones.regions {
+        timings.push((
+            "regions.failure".into(),
+            &regions.failure,
+            "region outages come a second or less apart",
+        ));
+        timings.push((
+            "regions.repair".into(),
+            &regions.repair,
+            "region repairs take a second or less",
+        ));
+    }
     if let Some(racks) = &zones.racks {
         timings.push((
             "zones.racks.failure".into(),
@@ -2372,6 +2393,100 @@ fn zone_index(key: &str, zone: u32, zone_count: u32) -> Result<u32, Invalid> {
             format!("zone {zone} does not exist{why} (zones.count is {zone_count})"),
         ))
     }
+}
+
+/// `regions` and `zones.region_of`: `Some(None)` without regions, `None`
+/// once a problem is recorded (or when the zone count is itself wrong).
+fn regions(
+    raw: Option<RawRegions>,
+    region_of: Option<Vec<u32>>,
+    zone_count: Option<u32>,
+    problems: &mut Problems,
+) -> Option<Option<Regions>> {
+    const KEY: &str = "zones.region_of";
+    let Some(raw) = raw else {
+        if region_of.is_some() {
+            problems.push(invalid(
+                KEY,
+                "there are no regions: a zone's region needs `regions` (with `count`, \
+                 `failure` and `repair`)",
+            ));
+            return None;
+        }
+        return Some(None);
+    };
+    let count =
+        problems.keep(check_count("regions.count", raw.count, "region").map(|()| raw.count));
+    let failure = raw.failure.map_or(Distribution::Never, |d| d.0);
+    let repair = problems.keep(repair_for(
+        "regions",
+        &failure,
+        raw.repair.map(|d| d.0),
+        "a region outage",
+    ));
+    let (count, repair, zone_count) = (count?, repair?, zone_count?);
+    let of_zone: Vec<u32> = match region_of {
+        None => vec![0; zone_count as usize],
+        Some(list) => {
+            if list.len() != zone_count as usize {
+                problems.push(invalid(
+                    KEY,
+                    format!(
+                        "has {} entries but `zones.count` is {zone_count}; give one region \
+                         (1..={count}) per zone",
+                        list.len()
+                    ),
+                ));
+                return None;
+            }
+            let mut of_zone = Vec::with_capacity(list.len());
+            for (z, &r) in list.iter().enumerate() {
+                if (1..=count).contains(&r) {
+                    of_zone.push(r - 1);
+                } else {
+                    let why = if r == 0 {
+                        ": regions are numbered from 1"
+                    } else {
+                        ""
+                    };
+                    problems.push(invalid(
+                        format!("{KEY}[{z}]"),
+                        format!("region {r} does not exist{why} (regions.count is {count})"),
+                    ));
+                }
+            }
+            if of_zone.len() != list.len() {
+                return None;
+            }
+            of_zone
+        }
+    };
+    let empty: Vec<String> = (0..count)
+        .filter(|r| !of_zone.contains(r))
+        .map(|r| (r + 1).to_string())
+        .collect();
+    if !empty.is_empty() {
+        let (which, verb) = match empty.as_slice() {
+            [one] => (format!("region {one}"), "holds"),
+            [most @ .., last] => (format!("regions {} and {last}", most.join(", ")), "hold"),
+            [] => unreachable!(),
+        };
+        problems.push(invalid(
+            "regions.count",
+            format!(
+                "is {count}, but {which} {verb} no zone: every region needs at least one \
+                 (`zones.region_of` gives each zone's region, 1..={count}; without it every \
+                 zone is in region 1)"
+            ),
+        ));
+        return None;
+    }
+    Some(Some(Regions {
+        count,
+        failure,
+        repair,
+        of_zone,
+    }))
 }
 
 /// `zones.racks` before the hosts are placed in racks.

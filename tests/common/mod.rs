@@ -47,6 +47,7 @@ pub fn stacked(n: u32, node: HostSpec) -> Scenario {
             failure: Distribution::Never,
             repair: Distribution::Never,
             racks: None,
+            regions: None,
         },
         control_plane: ControlPlane {
             topology: Topology::Stacked,
@@ -101,6 +102,7 @@ pub fn with_zones(
         failure,
         repair,
         racks: None,
+        regions: None,
     };
     s.control_plane.placement = (0..s.control_plane.nodes).map(|i| i % zones).collect();
     if let Some(e) = &mut s.control_plane.etcd_hosts {

@@ -206,7 +206,7 @@ impl Cluster<'_> {
         // a zone outage every instant judges hundreds of workloads, and
         // their first pod not ready is usually in the zone.
         let floor = if self.settled[1] {
-            Cause::ZoneOutage
+            m.worst_outage()
         } else {
             Cause::DisasterRecovery
         };
@@ -247,7 +247,7 @@ impl Cluster<'_> {
                         // A StatefulSet's pod waits for its node (or for
                         // the Node's deletion, which is the node's fate too).
                         Some(c) if spec.stateful => c,
-                        Some(Cause::ZoneOutage) => Cause::ZoneOutage,
+                        Some(c @ (Cause::RegionOutage | Cause::ZoneOutage)) => c,
                         // A change holds its node: the pod waits for it.
                         Some(Cause::Change(c)) => Cause::Change(c),
                         Some(Cause::RackOutage) => Cause::RackOutage,
@@ -263,7 +263,9 @@ impl Cluster<'_> {
                         && pod.vol_zone != NO_ZONE
                         && !self.infra.zone_up(pod.vol_zone as usize) =>
                     {
-                        Cause::ZoneOutage
+                        self.infra
+                            .zone_cause(m, pod.vol_zone as usize)
+                            .unwrap_or(Cause::ZoneOutage)
                     }
                     None => *judged
                         .no_node
@@ -283,13 +285,15 @@ impl Cluster<'_> {
     fn no_feasible_node_cause(&self) -> Cause {
         let m = self.ctx.model;
         let first = m.first_worker as usize;
-        // A worker up has no cause; none is below a zone outage, which ends
-        // the search (a zone's workers are all down with it).
+        // A worker up has no cause; none is below a zone outage (a region's,
+        // with regions), which ends the search (a zone's workers are all
+        // down with it).
+        let worst = m.worst_outage();
         let mut least = None;
         for k in self.infra.workers_down(m) {
             if let Some(c) = self.infra.host_cause(m, first + k) {
                 least = Cause::worst(least, c);
-                if c == Cause::ZoneOutage {
+                if c == worst {
                     break;
                 }
             }

@@ -21,7 +21,7 @@ pub const ABSENT: &str = "absent";
 
 impl Cluster<'_> {
     /// The rows [`Self::trace_state`] reports, in order: zones, racks (with
-    /// racks), the load balancer, hosts, the etcd leader, the two
+    /// racks), regions (with regions), the load balancer, hosts, the etcd leader, the two
     /// controllers, then the indicators.
     pub fn trace_rows(&self) -> Vec<TraceRow> {
         let m = self.ctx.model;
@@ -40,6 +40,7 @@ impl Cluster<'_> {
                 r % per_zone + 1
             ))
         }));
+        rows.extend((1..=m.regions).map(|r| component(format!("region {r}"))));
         if m.lb_kind.is_some() {
             rows.push(component("load balancer".into()));
         }
@@ -76,6 +77,12 @@ impl Cluster<'_> {
                 .iter()
                 .map(|&up| if up { UP } else { "down" }),
         );
+        out.extend(
+            self.infra
+                .regions()
+                .iter()
+                .map(|&up| if up { UP } else { "down" }),
+        );
         if m.lb_kind.is_some() {
             out.push(if self.endpoint.lb_up(m, &self.infra) {
                 UP
@@ -87,6 +94,7 @@ impl Cluster<'_> {
             let member = host.member.map(|j| j as usize);
             let state = match self.infra.host_cause(m, h) {
                 _ if !self.infra.present(h) => ABSENT,
+                Some(Cause::RegionOutage) => "region down",
                 Some(Cause::ZoneOutage) => "zone down",
                 Some(Cause::RackOutage) => "rack down",
                 Some(Cause::HostFailure) => "failed",
