@@ -6,10 +6,9 @@
 
 mod common;
 
-use assert_cmd::Command;
 use common::*;
 use kubenines::model::{Cause, Cluster, Model};
-use kubenines::report::{IndicatorResult, Results};
+use kubenines::report::Results;
 use kubenines::scenario::*;
 use serde_json::Value;
 
@@ -17,22 +16,6 @@ const FILE: &str = "racks.yaml";
 
 fn yaml(text: &str) -> Scenario {
     parse_str(text, FILE, Format::Yaml).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// The indicator's downtime per year charged to `cause`, minutes.
-fn by_cause(ind: &IndicatorResult, cause: Cause) -> f64 {
-    ind.downtime_minutes_per_year_by_cause
-        .0
-        .iter()
-        .find(|(k, _)| k == cause.key())
-        .unwrap_or_else(|| panic!("{} is not in the results", cause.key()))
-        .1
-        .mean
-}
-
-/// Seconds per replication as minutes per year over `horizon` seconds.
-fn per_year(seconds: f64, horizon: f64) -> f64 {
-    seconds / horizon * YEAR_SECONDS / 60.0
 }
 
 /// The probability that each of a rack's (or host's) exponential up and
@@ -163,24 +146,24 @@ workloads:
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * b.abs().max(1e-3);
     assert!(close(
         by_cause(etcd, Cause::RackOutage),
-        per_year(HOUR, horizon)
+        per_year_over(HOUR, horizon)
     ));
     assert!(close(
         by_cause(etcd, Cause::EtcdElection),
-        per_year(1.0, horizon)
+        per_year_over(1.0, horizon)
     ));
     assert!(close(
         etcd.downtime_minutes_per_year.mean,
-        per_year(HOUR + 1.0, horizon)
+        per_year_over(HOUR + 1.0, horizon)
     ));
     let web = indicator(&r, "workload/web");
     assert!(close(
         by_cause(web, Cause::RackOutage),
-        per_year(HOUR, horizon)
+        per_year_over(HOUR, horizon)
     ));
     assert!(close(
         web.downtime_minutes_per_year.mean,
-        per_year(HOUR, horizon)
+        per_year_over(HOUR, horizon)
     ));
 
     let model = Model::build(&s).unwrap();
@@ -276,22 +259,6 @@ workloads:
     assert_unavailability(&by_host, exact, "web, one replica per host");
 }
 
-/// The `kubenines` binary on a scenario file written to a scratch directory.
-fn kubenines_on(name: &str, text: &str, args: &[&str]) -> std::process::Output {
-    let dir = std::env::temp_dir().join(format!("kubenines-racks-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    let out = Command::cargo_bin("kubenines")
-        .expect("binary")
-        .args(args)
-        .arg(&path)
-        .output()
-        .expect("runs");
-    std::fs::remove_file(&path).unwrap();
-    out
-}
-
 /// A scenario with racks, and the same without (two lines removed).
 const WITH_RACKS: &str = "name: racked
 simulation: { horizon: 1y, replications: 20, seed: 1 }
@@ -345,19 +312,6 @@ fn rack_outage_is_reported_only_with_racks() {
             "{header}"
         );
     }
-}
-
-/// The 1-based line and column where `needle` first appears in `text`.
-fn position(text: &str, needle: &str) -> (usize, usize) {
-    let (i, line) = text
-        .lines()
-        .enumerate()
-        .find(|(_, l)| l.contains(needle))
-        .unwrap_or_else(|| panic!("{needle:?} not in the text"));
-    (
-        i + 1,
-        line[..line.find(needle).unwrap()].chars().count() + 1,
-    )
 }
 
 /// Each bad use of racks is refused with exit 2 and an error at
@@ -420,22 +374,6 @@ fn bad_racks_are_located_errors_with_exit_2() {
         ),
     ];
     for (text, key, at, words) in cases {
-        let out = kubenines_on("bad.yaml", &text, &["run", "-q"]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{key}: {stderr}");
-        let (line, column) = position(&text, at);
-        let (line, column) = if key.ends_with(']') {
-            (line, column)
-        } else {
-            // Errors about a key point at the key itself.
-            let leaf = key.rsplit('.').next().unwrap();
-            let (l, _) = position(&text, at);
-            let row = text.lines().nth(l - 1).unwrap();
-            (l, row[..row.find(leaf).unwrap()].chars().count() + 1)
-        };
-        let expected = format!("bad.yaml:{line}:{column}: {key}: ");
-        assert!(stderr.contains(&expected), "want {expected:?} in {stderr}");
-        assert!(stderr.contains(words), "want {words:?} in {stderr}");
-        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_refused_at(&text, key, at, words);
     }
 }

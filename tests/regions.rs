@@ -6,10 +6,8 @@
 
 mod common;
 
-use assert_cmd::Command;
 use common::*;
 use kubenines::model::{Cause, Cluster, Model};
-use kubenines::report::IndicatorResult;
 use kubenines::scenario::*;
 use serde_json::Value;
 
@@ -17,22 +15,6 @@ const FILE: &str = "regions.yaml";
 
 fn yaml(text: &str) -> Scenario {
     parse_str(text, FILE, Format::Yaml).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// The indicator's downtime per year charged to `cause`, minutes.
-fn by_cause(ind: &IndicatorResult, cause: Cause) -> f64 {
-    ind.downtime_minutes_per_year_by_cause
-        .0
-        .iter()
-        .find(|(k, _)| k == cause.key())
-        .unwrap_or_else(|| panic!("{} is not in the results", cause.key()))
-        .1
-        .mean
-}
-
-/// Seconds per replication as minutes per year over `horizon` seconds.
-fn per_year(seconds: f64, horizon: f64) -> f64 {
-    seconds / horizon * YEAR_SECONDS / 60.0
 }
 
 /// Three stacked members, one per zone, each zone in a region of its own;
@@ -169,25 +151,25 @@ workloads:
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * b.abs().max(1e-3);
     assert!(close(
         by_cause(etcd, Cause::RegionOutage),
-        per_year(HOUR, horizon)
+        per_year_over(HOUR, horizon)
     ));
     assert!(close(
         by_cause(etcd, Cause::EtcdElection),
-        per_year(1.0, horizon)
+        per_year_over(1.0, horizon)
     ));
     assert!(close(
         etcd.downtime_minutes_per_year.mean,
-        per_year(HOUR + 1.0, horizon)
+        per_year_over(HOUR + 1.0, horizon)
     ));
     assert_eq!(by_cause(etcd, Cause::ZoneOutage), 0.0);
     let web = indicator(&r, "workload/web");
     assert!(close(
         by_cause(web, Cause::RegionOutage),
-        per_year(HOUR, horizon)
+        per_year_over(HOUR, horizon)
     ));
     assert!(close(
         web.downtime_minutes_per_year.mean,
-        per_year(HOUR, horizon)
+        per_year_over(HOUR, horizon)
     ));
 
     let model = Model::build(&s).unwrap();
@@ -276,21 +258,6 @@ maintenance: { interval: 30d, duration: 15m }
     }
 }
 
-fn kubenines_on(name: &str, text: &str, args: &[&str]) -> std::process::Output {
-    let dir = std::env::temp_dir().join(format!("kubenines-regions-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    let out = Command::cargo_bin("kubenines")
-        .expect("binary")
-        .args(args)
-        .arg(&path)
-        .output()
-        .expect("runs");
-    std::fs::remove_file(&path).unwrap();
-    out
-}
-
 /// A scenario stretched over two regions.
 const WITH_REGIONS: &str = "name: regions
 simulation: { horizon: 1y, replications: 20, seed: 1 }
@@ -349,7 +316,7 @@ fn region_outage_is_reported_only_with_regions() {
             "{header}"
         );
     }
-    let out = Command::cargo_bin("kubenines")
+    let out = assert_cmd::Command::cargo_bin("kubenines")
         .expect("binary")
         .arg("schema")
         .output()
@@ -361,19 +328,6 @@ fn region_outage_is_reported_only_with_regions() {
         schema["properties"]["regions"].is_object(),
         "regions in the schema"
     );
-}
-
-/// The 1-based line and column where `needle` first appears in `text`.
-fn position(text: &str, needle: &str) -> (usize, usize) {
-    let (i, line) = text
-        .lines()
-        .enumerate()
-        .find(|(_, l)| l.contains(needle))
-        .unwrap_or_else(|| panic!("{needle:?} not in the text"));
-    (
-        i + 1,
-        line[..line.find(needle).unwrap()].chars().count() + 1,
-    )
 }
 
 /// Each bad use of regions is refused with exit 2 and an error at
@@ -430,24 +384,6 @@ fn bad_regions_are_located_errors_with_exit_2() {
         ),
     ];
     for (text, key, at, words) in cases {
-        let out = kubenines_on("bad.yaml", &text, &["run", "-q"]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{key}: {stderr}");
-        let (line, column) = position(&text, at);
-        let (line, column) = if key.ends_with(']') {
-            (line, column)
-        } else if words == "missing" {
-            // A missing key is reported at its mapping.
-            (line, column)
-        } else {
-            // Errors about a key point at the key itself.
-            let leaf = key.rsplit('.').next().unwrap();
-            let row = text.lines().nth(line - 1).unwrap();
-            (line, row[..row.find(leaf).unwrap()].chars().count() + 1)
-        };
-        let expected = format!("bad.yaml:{line}:{column}: {key}: ");
-        assert!(stderr.contains(&expected), "want {expected:?} in {stderr}");
-        assert!(stderr.contains(words), "want {words:?} in {stderr}");
-        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_refused_at(&text, key, at, words);
     }
 }

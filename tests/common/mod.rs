@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use kubenines::engine::Sampler;
-use kubenines::model::{Cluster, Lifecycle, Model, ReplacementModel};
+use kubenines::model::{Cause, Cluster, Lifecycle, Model, ReplacementModel};
 use kubenines::report::{IndicatorResult, Results};
 use kubenines::runner::{self, RunOptions};
 use kubenines::scenario::*;
@@ -292,4 +292,74 @@ pub fn deployment(name: &str, replicas: u32, min_available: u32, startup: f64) -
         volume: None,
         requests: Resources::default(),
     }
+}
+
+/// The indicator's downtime per year charged to `cause`, minutes.
+pub fn by_cause(ind: &IndicatorResult, cause: Cause) -> f64 {
+    ind.downtime_minutes_per_year_by_cause
+        .0
+        .iter()
+        .find(|(k, _)| k == cause.key())
+        .unwrap_or_else(|| panic!("{} is not in the results", cause.key()))
+        .1
+        .mean
+}
+
+/// Seconds per replication as minutes per year over `horizon` seconds.
+pub fn per_year_over(seconds: f64, horizon: f64) -> f64 {
+    seconds / horizon * YEAR_SECONDS / 60.0
+}
+
+/// Runs the binary with `args` on `text` written to a file `name` of its
+/// own (tests of one binary run at once, each in a directory of its own).
+pub fn kubenines_on(name: &str, text: &str, args: &[&str]) -> std::process::Output {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("kubenines-test-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    let out = assert_cmd::Command::cargo_bin("kubenines")
+        .expect("binary")
+        .args(args)
+        .arg(&path)
+        .output()
+        .expect("runs");
+    std::fs::remove_dir_all(&dir).unwrap();
+    out
+}
+
+/// The 1-based line and column where `needle` first appears in `text`.
+pub fn position(text: &str, needle: &str) -> (usize, usize) {
+    let (i, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} not in the text"));
+    (
+        i + 1,
+        line[..line.find(needle).unwrap()].chars().count() + 1,
+    )
+}
+
+/// `kubenines run` refuses `text` with exit 2 and an error at
+/// `bad.yaml:LINE:COLUMN: key: ` saying `words`, where the place is that
+/// of `at` for an entry of a list (`key` ending in `]`), that of the key
+/// itself on `at`'s line, or that of `at` (the mapping of a missing key).
+#[track_caller]
+pub fn assert_refused_at(text: &str, key: &str, at: &str, words: &str) {
+    let out = kubenines_on("bad.yaml", text, &["run", "-q"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{key}: {stderr}");
+    let (line, column) = position(text, at);
+    let leaf = key.rsplit('.').next().unwrap();
+    let row = text.lines().nth(line - 1).unwrap();
+    let column = match row.find(leaf) {
+        Some(i) if !key.ends_with(']') => row[..i].chars().count() + 1,
+        _ => column,
+    };
+    let expected = format!("bad.yaml:{line}:{column}: {key}: ");
+    assert!(stderr.contains(&expected), "want {expected:?} in {stderr}");
+    assert!(stderr.contains(words), "want {words:?} in {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }
