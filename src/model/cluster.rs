@@ -641,12 +641,7 @@ impl<'m> Cluster<'m> {
                     self.infra
                         .set_zone(m, z, matches!(e, infrastructure::Event::ZoneRepair(_)));
                     self.control_plane_changed |= self.endpoint.watches_zones();
-                    for i in 0..self.infra.zone_hosts(z).len() {
-                        let h = self.infra.zone_hosts(z)[i] as usize;
-                        if let Some(up) = self.infra.refresh(m, h) {
-                            self.host_changed(h, up, now);
-                        }
-                    }
+                    self.zone_changed(z, now);
                 }
                 // Every zone of the region at once, each as a zone's outage.
                 infrastructure::Event::RegionFail(r) | infrastructure::Event::RegionRepair(r) => {
@@ -655,13 +650,7 @@ impl<'m> Cluster<'m> {
                         .set_region(r, matches!(e, infrastructure::Event::RegionRepair(_)));
                     self.control_plane_changed |= self.endpoint.watches_zones();
                     for i in 0..self.infra.region_zones(r).len() {
-                        let z = self.infra.region_zones(r)[i] as usize;
-                        for j in 0..self.infra.zone_hosts(z).len() {
-                            let h = self.infra.zone_hosts(z)[j] as usize;
-                            if let Some(up) = self.infra.refresh(m, h) {
-                                self.host_changed(h, up, now);
-                            }
-                        }
+                        self.zone_changed(self.infra.region_zones(r)[i] as usize, now);
                     }
                 }
                 // The host was down already; a worker's Node is gone with it.
@@ -785,6 +774,19 @@ impl<'m> Cluster<'m> {
                     }
                 }
             },
+        }
+    }
+
+    /// Zone z went down or came back (itself or with its region): each of
+    /// its hosts whose `up` changed goes to [`Self::host_changed`].
+    #[inline]
+    fn zone_changed(&mut self, z: usize, now: f64) {
+        let m = self.ctx.model;
+        for i in 0..self.infra.zone_hosts(z).len() {
+            let h = self.infra.zone_hosts(z)[i] as usize;
+            if let Some(up) = self.infra.refresh(m, h) {
+                self.host_changed(h, up, now);
+            }
         }
     }
 
