@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::model::{Cluster, IndicatorRun, Model, Sink};
+use crate::model::{Change, Cluster, IndicatorRun, Model, Sink};
 use crate::stats::{DurationSketch, MeanVar};
 
 /// Replications per chunk: the unit of work and of merging.
@@ -179,7 +179,9 @@ impl Summary {
     pub fn new(model: &Model) -> Self {
         Summary {
             replications: 0,
-            indicators: vec![IndicatorSummary::new(model.causes.len()); model.indicator_count()],
+            indicators: (0..model.indicator_count())
+                .map(|i| IndicatorSummary::new(model.cause_count(i)))
+                .collect(),
             data_loss: LossSummary::default(),
             data_loss_by_cause: vec![LossSummary::default(); model.data_cause_count()],
             events: 0,
@@ -539,14 +541,24 @@ impl Clock {
 /// A worker thread's reusable state.
 pub struct Worker<'m> {
     model: &'m Model,
-    cluster: Cluster<'m>,
+    /// The cluster a scenario runs; a fleet runs `fleet` instead.
+    cluster: Option<Cluster<'m>>,
+    fleet: Vec<Cluster<'m>>,
 }
 
 impl<'m> Worker<'m> {
     pub fn new(model: &'m Model) -> Self {
-        Worker {
-            model,
-            cluster: Cluster::new(model),
+        match &model.fleet {
+            None => Worker {
+                model,
+                cluster: Some(Cluster::new(model)),
+                fleet: Vec::new(),
+            },
+            Some(f) => Worker {
+                model,
+                cluster: None,
+                fleet: f.clusters.iter().map(|c| Cluster::new(&c.model)).collect(),
+            },
         }
     }
 
@@ -567,6 +579,9 @@ impl<'m> Worker<'m> {
         skip: &dyn Fn(u64) -> bool,
     ) -> Result<Summary, Overrun> {
         let model = self.model;
+        let Some(cluster) = self.cluster.as_mut() else {
+            return self.run_fleet_chunk(replications, record, skip);
+        };
         let mut part = Summary::new(model);
         let mut held = 0;
         let horizon = model.horizon;
@@ -579,7 +594,7 @@ impl<'m> Worker<'m> {
                 part: &mut part,
                 held: &mut held,
             };
-            let run = self.cluster.run_with(r, sink);
+            let run = cluster.run_with(r, sink);
             if let Some(reached) = run.exceeded {
                 return Err(Overrun {
                     replication: r,
@@ -609,6 +624,173 @@ impl<'m> Worker<'m> {
             part.replications += 1;
         }
         Ok(part)
+    }
+
+    /// [`Self::run_chunk_recording`] for a fleet: each replication runs
+    /// every cluster (its indicators and data loss go to the fleet's at its
+    /// offsets), then computes the services from the changes of the
+    /// indicators serving them.
+    fn run_fleet_chunk(
+        &mut self,
+        replications: std::ops::Range<u64>,
+        mut record: Option<&mut Vec<Vec<f64>>>,
+        skip: &dyn Fn(u64) -> bool,
+    ) -> Result<Summary, Overrun> {
+        let model = self.model;
+        let Some(fleet) = model.fleet.as_deref() else {
+            return Ok(Summary::new(model));
+        };
+        let mut part = Summary::new(model);
+        let mut held = 0;
+        let horizon = model.horizon;
+        let years = model.horizon_years();
+        // The changes of each service member's indicator, per cluster:
+        // (indicator in the cluster, its changes).
+        let mut watched: Vec<Vec<(usize, Vec<Change>)>> = fleet
+            .clusters
+            .iter()
+            .enumerate()
+            .map(|(c, _)| {
+                let mut w: Vec<(usize, Vec<Change>)> = Vec::new();
+                for s in &fleet.services {
+                    for &(mc, i) in &s.members {
+                        if mc == c && !w.iter().any(|(j, _)| *j == i) {
+                            w.push((i, Vec::new()));
+                        }
+                    }
+                }
+                w
+            })
+            .collect();
+        let mut values: Vec<f64> = Vec::new();
+        for r in replications {
+            if skip(r) {
+                break;
+            }
+            values.clear();
+            let mut data_events = 0u32;
+            for (c, cluster) in self.fleet.iter_mut().enumerate() {
+                let fc = &fleet.clusters[c];
+                for (_, changes) in &mut watched[c] {
+                    changes.clear();
+                }
+                let sink = FleetSink {
+                    sink: ChunkSink {
+                        part: &mut part,
+                        held: &mut held,
+                    },
+                    first_indicator: fc.first_indicator,
+                    first_data_cause: fc.first_data_cause as u16,
+                    causes: &fc.model.causes,
+                    watched: &mut watched[c],
+                };
+                let run = cluster.run_with(r, sink);
+                if let Some(reached) = run.exceeded {
+                    return Err(Overrun {
+                        replication: r,
+                        events: run.events,
+                        reached,
+                    });
+                }
+                for (k, ind) in run.indicators.iter().enumerate() {
+                    part.indicators[fc.first_indicator + k].push(ind, horizon, years);
+                    values.push(ind.downtime / horizon);
+                }
+                for (k, &n) in run.data.events.iter().enumerate() {
+                    part.data_loss_by_cause[fc.first_data_cause + k]
+                        .events_per_year
+                        .push(n as f64 / years);
+                    data_events += n;
+                }
+                part.events += run.events;
+            }
+            let mut service_values = Vec::with_capacity(fleet.services.len());
+            for (si, service) in fleet.services.iter().enumerate() {
+                let members: Vec<&[Change]> = service
+                    .members
+                    .iter()
+                    .map(|&(c, i)| {
+                        watched[c]
+                            .iter()
+                            .find(|(j, _)| *j == i)
+                            .map_or(&[][..], |(_, ch)| &ch[..])
+                    })
+                    .collect();
+                let run = service.run(&members, horizon, model.seed, r, si as u32);
+                part.indicators[si].push(&run.indicator, horizon, years);
+                part.indicators[si].pending_outages.extend(&run.outages);
+                service_values.push(run.indicator.downtime / horizon);
+                let loss = &mut part.data_loss_by_cause[si];
+                loss.events_per_year
+                    .push(run.failovers.len() as f64 / years);
+                data_events += run.failovers.len() as u32;
+                for &(rpo, rto) in &run.failovers {
+                    loss.pending_rpo.push(rpo);
+                    part.data_loss.pending_rpo.push(rpo);
+                    if let Some(rto) = rto {
+                        loss.pending_rto.push(rto);
+                        part.data_loss.pending_rto.push(rto);
+                    }
+                }
+                held += run.outages.len() + 2 * run.failovers.len();
+                if held >= PENDING_LIMIT {
+                    part.fold_pending();
+                    held = 0;
+                }
+            }
+            part.data_loss
+                .events_per_year
+                .push(data_events as f64 / years);
+            if let Some(record) = record.as_deref_mut() {
+                record.resize(model.indicator_count(), Vec::new());
+                for (values, v) in record.iter_mut().zip(service_values.iter().chain(&values)) {
+                    values.push(*v);
+                }
+            }
+            part.replications += 1;
+        }
+        Ok(part)
+    }
+}
+
+/// A fleet cluster's sink: its outages and data loss go to the fleet's
+/// summary at the cluster's offsets; the changes of the indicators its
+/// services watch are kept.
+struct FleetSink<'a> {
+    sink: ChunkSink<'a>,
+    first_indicator: usize,
+    first_data_cause: u16,
+    causes: &'a crate::model::CauseList,
+    watched: &'a mut Vec<(usize, Vec<Change>)>,
+}
+
+impl Sink for FleetSink<'_> {
+    #[inline]
+    fn outage(&mut self, indicator: usize, seconds: f64) {
+        self.sink.outage(self.first_indicator + indicator, seconds);
+    }
+
+    fn takes_data(&self) -> bool {
+        true
+    }
+
+    fn rpo(&mut self, cause: u16, seconds: f64) {
+        self.sink.rpo(self.first_data_cause + cause, seconds);
+    }
+
+    fn rto(&mut self, cause: u16, seconds: f64) {
+        self.sink.rto(self.first_data_cause + cause, seconds);
+    }
+
+    fn takes_states(&self) -> bool {
+        true
+    }
+
+    #[inline]
+    fn state(&mut self, indicator: usize, now: f64, cause: Option<crate::model::Cause>) {
+        if let Some((_, changes)) = self.watched.iter_mut().find(|(i, _)| *i == indicator) {
+            changes.push((now, cause.map(|c| self.causes.slot(c) as u16)));
+        }
     }
 }
 

@@ -564,7 +564,8 @@ pub fn merge(parts: &[(String, Part)]) -> Result<Merged, String> {
             let fits = b.indicators.len() == model.indicator_count()
                 && b.indicators
                     .iter()
-                    .all(|i| i.unavailability_by_cause.len() == model.causes.len())
+                    .enumerate()
+                    .all(|(n, i)| i.unavailability_by_cause.len() == model.cause_count(n))
                 && b.data_loss_by_cause.len() == model.data_cause_count();
             if !fits || k >= shard_total {
                 return Err(format!(

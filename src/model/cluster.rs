@@ -215,6 +215,14 @@ impl IndicatorRun {
         }
     }
 
+    /// An indicator up since t = 0 with `causes` causes.
+    pub(crate) fn new_with(causes: usize) -> IndicatorRun {
+        IndicatorRun {
+            downtime_by_cause: vec![0.0; causes],
+            ..IndicatorRun::default()
+        }
+    }
+
     /// Back to up since t = 0, keeping the causes' vector (and its allocation).
     fn clear(&mut self) {
         let mut by_cause = std::mem::take(&mut self.downtime_by_cause);
@@ -264,6 +272,14 @@ pub trait Sink {
     fn rpo(&mut self, _cause: u16, _seconds: f64) {}
     /// Time until the API was writable again after one event of `cause`.
     fn rto(&mut self, _cause: u16, _seconds: f64) {}
+    /// Whether [`Sink::state`] wants every change of an indicator's state
+    /// (a fleet's services are computed from them).
+    fn takes_states(&self) -> bool {
+        false
+    }
+    /// Indicator `indicator` is, from `now` on, up (`None`) or down waiting
+    /// for `cause`; called at each change, and at t = 0 for those down then.
+    fn state(&mut self, _indicator: usize, _now: f64, _cause: Option<Cause>) {}
 }
 
 impl<F: FnMut(usize, f64)> Sink for F {
@@ -413,6 +429,13 @@ impl<'m> Cluster<'m> {
         mut observe: impl FnMut(&Self, f64),
     ) -> ReplicationRun<'_> {
         self.reset(replication);
+        if sink.takes_states() {
+            for (i, ind) in self.indicators.iter().enumerate() {
+                if ind.down {
+                    sink.state(i, 0.0, ind.cause);
+                }
+            }
+        }
         observe(self, 0.0);
         let limit = self.ctx.model.event_limit;
         let stopped = self.advance(limit, &mut sink, &mut observe, &mut |_| {});
@@ -1212,10 +1235,12 @@ impl<'m> Cluster<'m> {
                 ind.cause = cause;
                 ind.cause_since = now;
             }
+            on_outage.state(i, now, cause);
         } else if cause != ind.cause {
             ind.charge(causes, now);
             ind.cause = cause;
             ind.cause_since = now;
+            on_outage.state(i, now, cause);
         }
     }
 }

@@ -12,6 +12,7 @@ mod cluster;
 mod controllers;
 mod endpoint;
 mod etcd;
+mod fleet;
 mod infrastructure;
 mod operations;
 mod streams;
@@ -22,6 +23,7 @@ pub use causes::{CAUSES, Cause, CauseList};
 pub use cluster::{
     ABSENT, Census, Cluster, IndicatorRun, Probe, ReplicationRun, Sink, TraceRow, UP,
 };
+pub use fleet::{Change, FleetClusterModel, FleetModel, ServiceModel, ServiceRun, cluster_seed};
 pub use operations::DataRun;
 
 use crate::engine::Sampler;
@@ -217,6 +219,14 @@ pub struct Model {
     pub changes: Vec<ChangeModel>,
     /// The control plane's certificates; `None`: they never expire.
     pub certificates: Option<CertificatesModel>,
+    /// A cluster of a fleet: the fleet's seed, which keys its region
+    /// streams, and the fleet's (0-based) region that is its region 0.
+    /// `None` for a scenario of its own.
+    pub shared_region: Option<(u64, u32)>,
+    /// A fleet: its clusters and services; this model is then only the
+    /// fleet's face (name, seed, horizon, indicators) and is never run as a
+    /// cluster. `None` for a scenario.
+    pub fleet: Option<Box<FleetModel>>,
 }
 
 /// What a change reaches, target by target.
@@ -547,6 +557,9 @@ impl Model {
 
     /// Compiles a validated scenario.
     pub fn build(s: &Scenario) -> Result<Model, BuildError> {
+        if s.fleet.is_some() {
+            return FleetModel::build(s);
+        }
         let cp = &s.control_plane;
         let mut host_classes = vec![host_lifecycle("control_plane.node", &cp.node)?];
         let mut hosts = Vec::new();
@@ -914,6 +927,8 @@ impl Model {
             ),
             changes,
             certificates,
+            shared_region: None,
+            fleet: None,
         })
     }
 
@@ -950,28 +965,64 @@ impl Model {
 
     /// Number of indicators this model reports.
     pub fn indicator_count(&self) -> usize {
-        INDICATORS.len() + self.workloads.len()
+        match &self.fleet {
+            Some(f) => f.indicator_count(),
+            None => INDICATORS.len() + self.workloads.len(),
+        }
     }
 
-    /// Whether indicator `indicator` has client requests (`api` only).
+    /// Whether indicator `indicator` has client requests (`api` only; in
+    /// a fleet, each service and each cluster's `api`).
     pub fn has_requests(&self, indicator: usize) -> bool {
-        indicator == 1
+        match &self.fleet {
+            Some(f) => match f.cluster_of(indicator) {
+                Some((c, i)) => c.model.has_requests(i),
+                None => true,
+            },
+            None => indicator == 1,
+        }
+    }
+
+    /// How many causes indicator `indicator`'s downtime is charged to.
+    pub fn cause_count(&self, indicator: usize) -> usize {
+        match &self.fleet {
+            Some(f) => f.cause_keys(indicator).len(),
+            None => self.causes.len(),
+        }
+    }
+
+    /// The keys of the causes indicator `indicator`'s downtime is charged to.
+    pub fn cause_keys(&self, indicator: usize) -> Vec<String> {
+        match &self.fleet {
+            Some(f) => f.cause_keys(indicator),
+            None => self.causes.keys(),
+        }
     }
 
     /// Number of causes of data loss ([`Self::data_causes`]).
     /// Whether any data can be lost: a host holding etcd data may lose its
     /// disk, or a disaster may strike. Without either, RPO is always 0.
     pub fn data_at_risk(&self) -> bool {
-        self.disk_loss.iter().any(|&p| p > 0.0) || !self.disasters.is_empty()
+        match &self.fleet {
+            // A failover's RPO and RTO are always reported.
+            Some(_) => true,
+            None => self.disk_loss.iter().any(|&p| p > 0.0) || !self.disasters.is_empty(),
+        }
     }
 
     pub fn data_cause_count(&self) -> usize {
-        self.disasters.len() + 2
+        match &self.fleet {
+            Some(f) => f.data_causes().len(),
+            None => self.disasters.len() + 2,
+        }
     }
 
     /// Causes of data loss, in result order: each disaster by name, then
     /// `quorum-loss` (an intact member survived) and `quorum-loss-no-member`.
     pub fn data_causes(&self) -> Vec<String> {
+        if let Some(f) = &self.fleet {
+            return f.data_causes();
+        }
         self.disasters
             .iter()
             .map(|d| d.name.clone())
@@ -982,6 +1033,9 @@ impl Model {
     /// The indicators' keys in result order: `etcd`, `api`, `control_plane`,
     /// then `workload/NAME` for each workload.
     pub fn indicator_keys(&self) -> Vec<String> {
+        if let Some(f) = &self.fleet {
+            return f.indicator_keys();
+        }
         INDICATORS
             .iter()
             .map(|i| i.key().to_string())

@@ -88,6 +88,10 @@ const RACK_REPAIR: u32 = 29;
 pub struct Streams {
     ids: Vec<StreamId>,
     pub rngs: Vec<Rng>,
+    /// In a fleet's cluster: the index of the first region stream and the
+    /// fleet's seed, which keys them (so clusters in one region share its
+    /// outages).
+    shared: Option<(usize, u64)>,
 }
 
 /// Where each component's streams sit in [`Streams::rngs`].
@@ -336,11 +340,15 @@ impl Streams {
         }
         // Regions' streams after every other, so designs without regions
         // keep their layout as it was.
+        // In a fleet, a cluster's regions are the fleet's, numbered from
+        // its first and keyed by the fleet's seed.
         let region_base = ids.len();
+        let first_region = model.shared_region.map_or(0, |(_, r)| r);
         for r in 0..model.regions as u32 {
-            ids.push(StreamId::new(REGION_FAILURE, r));
-            ids.push(StreamId::new(REGION_REPAIR, r));
+            ids.push(StreamId::new(REGION_FAILURE, first_region + r));
+            ids.push(StreamId::new(REGION_REPAIR, first_region + r));
         }
+        let shared = model.shared_region.map(|(seed, _)| (region_base, seed));
         let rngs = ids.iter().map(|&id| stream(0, 0, id)).collect();
         let layout = Layout {
             zone_base,
@@ -367,14 +375,18 @@ impl Streams {
             scale_up_base,
             region_base,
         };
-        (Streams { ids, rngs }, layout)
+        (Streams { ids, rngs, shared }, layout)
     }
 
     /// Re-keys every generator for one replication.
     pub fn reseed(&mut self, seed: u64, replication: u64) {
         let key = replication_key(seed, replication);
-        for (rng, &id) in self.rngs.iter_mut().zip(&self.ids) {
-            *rng = stream_of(key, id);
+        let (own, shared_key) = match self.shared {
+            Some((base, fleet_seed)) => (base, replication_key(fleet_seed, replication)),
+            None => (self.ids.len(), key),
+        };
+        for (i, (rng, &id)) in self.rngs.iter_mut().zip(&self.ids).enumerate() {
+            *rng = stream_of(if i < own { key } else { shared_key }, id);
         }
     }
 }

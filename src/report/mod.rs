@@ -251,7 +251,6 @@ impl Results {
     /// Assembles results from a finished run.
     pub fn new(model: &Model, source: &str, run: &Run) -> Results {
         let s = &run.summary;
-        let causes = model.causes.keys();
         let indicators = model
             .indicator_keys()
             .into_iter()
@@ -259,6 +258,7 @@ impl Results {
             .enumerate()
             .map(|(i, (key, summary))| {
                 (key, {
+                    let causes = model.cause_keys(i);
                     let mut r = IndicatorResult::new(summary, model.has_requests(i), &causes);
                     if model.tracks_pending() && i >= crate::model::INDICATORS.len() {
                         r.pending_minutes_per_year =

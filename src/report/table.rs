@@ -168,27 +168,32 @@ fn write_causes(r: &Results, out: &mut dyn std::io::Write) -> std::io::Result<()
         .iter()
         .filter(|(_, i)| i.downtime_minutes_per_year.mean > 0.0)
         .collect();
-    let Some((_, first)) = down.first() else {
+    if down.is_empty() {
         return Ok(());
-    };
-    let causes: Vec<usize> = (0..first.downtime_minutes_per_year_by_cause.0.len())
-        .filter(|&c| {
-            down.iter()
-                .any(|(_, i)| i.downtime_minutes_per_year_by_cause.0[c].1.mean > 0.0)
-        })
-        .collect();
+    }
+    // The causes charged anywhere, in the order indicators list them (a
+    // fleet's indicators have lists of their own).
+    let mut causes: Vec<&str> = Vec::new();
+    for (_, i) in &down {
+        for (c, v) in &i.downtime_minutes_per_year_by_cause.0 {
+            if v.mean > 0.0 && !causes.contains(&c.as_str()) {
+                causes.push(c);
+            }
+        }
+    }
     writeln!(out)?;
     let mut header = vec!["downtime/yr by cause".to_string()];
-    header.extend(causes.iter().map(|&c| {
-        first.downtime_minutes_per_year_by_cause.0[c]
-            .0
-            .replace('_', " ")
-    }));
+    header.extend(causes.iter().map(|c| c.replace('_', " ")));
     let mut rows = vec![header];
     for (name, i) in down {
         let mut row = vec![name.clone()];
         row.extend(causes.iter().map(|&c| {
-            let m = i.downtime_minutes_per_year_by_cause.0[c].1.mean;
+            let m = i
+                .downtime_minutes_per_year_by_cause
+                .0
+                .iter()
+                .find(|(k, _)| k == c)
+                .map_or(0.0, |(_, v)| v.mean);
             if m * 60_000.0 >= 1.0 {
                 human_duration_minutes(m)
             } else if m > 0.0 {

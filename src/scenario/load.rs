@@ -257,6 +257,9 @@ fn parse_checked(text: &str, source: &str, format: Format) -> Result<Scenario, V
             ),
         )]);
     }
+    if super::fleet::is_fleet_text(text, format) {
+        return super::fleet::parse_fleet(text, source, format);
+    }
     let raw: RawScenario = deserialize(text, source, format).map_err(|e| vec![e])?;
     let (manifests, manifest_warnings) =
         manifest::load_manifests(&raw, text, source, format).map_err(|e| vec![e])?;

@@ -53,6 +53,7 @@ mod changes;
 pub mod dist;
 mod duration;
 mod error;
+mod fleet;
 mod lifecycle;
 mod load;
 mod locate;
@@ -68,6 +69,10 @@ mod validate;
 pub use dist::Distribution;
 pub use duration::{format_duration, parse_duration};
 pub use error::ScenarioError;
+pub use fleet::{
+    Fleet, FleetCluster, FleetRegions, MAX_CLUSTERS, MAX_SERVICES, Replication, Service,
+    ServiceMode, fleet_indicator_keys, fleet_json_schema, is_fleet,
+};
 pub(crate) use load::read_text;
 pub use load::{
     Format, MAX_FILE_BYTES, STDIN_NAME, STDIN_PATH, load, load_all, parse_str, parse_str_all,

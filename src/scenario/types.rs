@@ -47,6 +47,10 @@ pub struct Scenario {
     /// never all be placed, maintenance rounds longer than their interval).
     /// The scenario runs; the CLI prints these on stderr.
     pub warnings: Vec<ScenarioWarning>,
+    /// A fleet's clusters, regions and services: the file was a fleet, and
+    /// the fields above are its face (see `scenario::fleet`). `None` for a
+    /// scenario.
+    pub fleet: Option<Box<super::fleet::Fleet>>,
 }
 
 // By hand, so that a scenario without the keys added later (`changes`,
@@ -73,6 +77,9 @@ impl std::fmt::Debug for Scenario {
         }
         if let Some(a) = &self.autoscaler {
             d.field("autoscaler", a);
+        }
+        if let Some(f) = &self.fleet {
+            d.field("fleet", f);
         }
         d.field("warnings", &self.warnings).finish()
     }

@@ -378,6 +378,7 @@ pub(crate) fn validate(
             changes: changes?,
             autoscaler: autoscaler?,
             warnings: Vec::new(),
+            fleet: None,
         })
     })();
     let scenario = match checked {
@@ -554,7 +555,7 @@ pub(crate) const REPLICATIONS_OR_PRECISION: &str = "`replications` and `precisio
 /// `replications` or `precision` (exactly one). With a target, the count is
 /// its `max_replications`. The target's indicator is checked later, against
 /// the workloads.
-fn replications_and_precision(
+pub(super) fn replications_and_precision(
     replications: Option<u64>,
     precision: Option<RawPrecision>,
 ) -> Result<(u64, Option<Precision>), Invalid> {
@@ -1441,7 +1442,7 @@ pub(super) fn recurring(
 }
 
 /// The indicators a run reports, as SLOs name them.
-fn indicator_names(workloads: &[Workload]) -> Vec<String> {
+pub(super) fn indicator_names(workloads: &[Workload]) -> Vec<String> {
     let mut names: Vec<String> = ["etcd", "api", "control_plane"]
         .iter()
         .map(|s| s.to_string())
@@ -1464,7 +1465,17 @@ fn check_indicator(
         }
         return check_indicator(key, indicator, Some(&[]));
     };
-    let names = indicator_names(workloads);
+    check_indicator_in(key, indicator, &indicator_names(workloads), "this scenario")
+}
+
+/// Refuses, at `key`, an indicator not among `names`, listing them; `what`
+/// names the file's kind in the message (`this scenario`, `this fleet`).
+pub(crate) fn check_indicator_in(
+    key: &str,
+    indicator: &str,
+    names: &[String],
+    what: &str,
+) -> Result<(), Invalid> {
     if names.iter().any(|n| n == indicator) {
         return Ok(());
     }
@@ -1476,7 +1487,7 @@ fn check_indicator(
     Err(invalid(
         key,
         format!(
-            "`{}` is not an indicator this scenario reports; use one of {}",
+            "`{}` is not an indicator {what} reports; use one of {}",
             indicator.escape_debug(),
             list.join(", ")
         ),
@@ -1489,16 +1500,30 @@ fn slos(
     workloads: Option<&[Workload]>,
     problems: &mut Problems,
 ) -> Option<Vec<Slo>> {
+    let known = Known {
+        check: &|key: &str, indicator: &str| check_indicator(key, indicator, workloads),
+        has_requests: &|indicator: &str| indicator == "api",
+        requests_named: "`api`",
+    };
     let checked: Vec<Option<Slo>> = raw
         .into_iter()
         .enumerate()
-        .map(|(i, s)| problems.keep(slo(i, s, workloads)))
+        .map(|(i, s)| problems.keep(slo(i, s, &known)))
         .collect();
     checked.into_iter().collect()
 }
 
-/// `slos[i]`, against the workloads when they are valid.
-fn slo(i: usize, slo: RawSlo, workloads: Option<&[Workload]>) -> Result<Slo, Invalid> {
+/// The indicators an SLO may name: `check(key, indicator)` refuses one
+/// the run does not report; `has_requests` says which have client requests
+/// (`Model::has_requests`), `requests_named` names them in messages.
+pub(crate) struct Known<'a> {
+    pub check: &'a dyn Fn(&str, &str) -> Result<(), Invalid>,
+    pub has_requests: &'a dyn Fn(&str) -> bool,
+    pub requests_named: &'a str,
+}
+
+/// `slos[i]`, against the indicators `known`.
+pub(crate) fn slo(i: usize, slo: RawSlo, known: &Known) -> Result<Slo, Invalid> {
     const FORMS: &str = "an SLO is either `{ indicator: api, availability: 99.95% }` (or \
                          `{ indicator: api, request_success: 99.99% }`) or \
                          `{ metric: rpo, quantile: 0.95, max: 1h }`";
@@ -1551,15 +1576,16 @@ fn slo(i: usize, slo: RawSlo, workloads: Option<&[Workload]>) -> Result<Slo, Inv
                     ));
                 }
             };
-            check_indicator(&key("indicator"), &indicator, workloads)?;
+            (known.check)(&key("indicator"), &indicator)?;
             // The indicators with client requests: `Model::has_requests`.
-            if requests && indicator != "api" {
+            if requests && !(known.has_requests)(&indicator) {
                 return Err(invalid(
                     key("request_success"),
                     format!(
-                        "`request_success` is defined for `api` only (the share of client \
+                        "`request_success` is defined for {} only (the share of client \
                          requests that succeed); `{}` has no requests: judge its \
                          `availability` instead",
+                        known.requests_named,
                         indicator.escape_debug()
                     ),
                 ));
@@ -2632,7 +2658,7 @@ fn host_spec(key: &str, raw: RawHostSpec, what: &str) -> Result<HostSpec, Invali
 
 /// Checks a failure distribution and returns its repair distribution, which
 /// is required unless failures never happen.
-fn repair_for(
+pub(super) fn repair_for(
     key: &str,
     failure: &Distribution,
     repair: Option<Distribution>,

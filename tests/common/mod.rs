@@ -87,6 +87,7 @@ pub fn stacked(n: u32, node: HostSpec) -> Scenario {
         changes: Vec::new(),
         autoscaler: None,
         warnings: Vec::new(),
+        fleet: None,
     }
 }
 
