@@ -73,6 +73,9 @@ fn replications(c: &mut Criterion) {
         // within 15% of production's cost per event).
         "production.yaml",
         "production-changes.yaml",
+        // Two production clusters in two regions (issue 17's budget: at
+        // most 2.2 times production per replication).
+        "fleets/two-regions.yaml",
     ] {
         let model = load(name);
         let mut worker = Worker::new(&model);

@@ -64,6 +64,21 @@ const FEW: f64 = 4.0;
 /// seconds each: then the run is plainly short, and the calibration
 /// should not cost more than it.
 pub fn calibrate(model: &Model, short_below: f64) -> Calibration {
+    // A fleet's replication is its clusters' one after another.
+    if let Some(f) = &model.fleet {
+        let parts: Vec<Calibration> = f
+            .clusters
+            .iter()
+            .map(|c| calibrate(&c.model, short_below / f.clusters.len() as f64))
+            .collect();
+        return Calibration {
+            seconds_per_replication: parts.iter().map(|c| c.seconds_per_replication).sum(),
+            measured_replications: parts
+                .iter()
+                .map(|c| c.measured_replications)
+                .fold(f64::INFINITY, f64::min),
+        };
+    }
     let mut cluster = Cluster::new(model);
     let start = Instant::now();
     let mut done = 0.0;
@@ -201,14 +216,33 @@ pub fn explain(scenario: &Scenario, model: &Model, overrun: &Overrun) -> String 
         format_duration(model.horizon),
         trim(overrun.reached / YEAR_SECONDS, 3),
     );
-    let census = Cluster::new(model).census(overrun.replication, CENSUS_EVENTS.min(overrun.events));
+    let max = CENSUS_EVENTS.min(overrun.events);
+    // In a fleet, the cluster that floods is the one the same events carry
+    // the least simulated time.
+    let (model, cluster) = match &model.fleet {
+        None => (model, String::new()),
+        Some(f) => f
+            .clusters
+            .iter()
+            .map(|c| {
+                let reached = Cluster::new(&c.model)
+                    .census(overrun.replication, max)
+                    .reached;
+                (c, reached)
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or((model, String::new()), |(c, _)| {
+                (&c.model, format!("cluster {}: ", c.name))
+            }),
+    };
+    let census = Cluster::new(model).census(overrun.replication, max);
     let years = census.reached / YEAR_SECONDS;
     if let Some((key, n)) = census.by_component.first()
         && years > 0.0
     {
         let share = *n as f64 / census.events.max(1) as f64;
         out += &format!(
-            ": {key} {}: {} events a year ({:.0}% of them)",
+            ": {cluster}{key} {}: {} events a year ({:.0}% of them)",
             behaviour(model, key),
             thousands((*n as f64 / years).round() as u64),
             share * 100.0,

@@ -67,8 +67,11 @@ enum Command {
     /// Print the JSON Schema of scenario files (for editors).
     Schema {
         /// The schema of study files instead.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "fleet")]
         study: bool,
+        /// The schema of fleet files instead.
+        #[arg(long)]
+        fleet: bool,
     },
     /// Simulate several designs over the same replications and rank them,
     /// with each one's difference to a baseline: two or more scenario files,
@@ -552,9 +555,11 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 .map_err(output_failure("rendering the manual page"))?;
             stdout_raw(&page).map_err(output_failure("writing the manual page"))
         }
-        Command::Schema { study } => {
+        Command::Schema { study, fleet } => {
             let schema = if study {
                 scenario::study_json_schema()
+            } else if fleet {
+                scenario::fleet_json_schema()
             } else {
                 scenario::json_schema()
             };
@@ -1101,12 +1106,17 @@ fn run_comparison(
     for s in &mut scenarios {
         s.simulation = shared.clone();
         let model = Model::build(s).map_err(bad_input)?;
-        if !model.indicator_keys().iter().any(|k| k == indicator) {
+        if model.compared(indicator).is_none() {
             return Err(bad_input(anyhow!(
                 "--indicator {:?} is not an indicator of design `{}`, which has: {}",
                 indicator,
                 s.name,
-                model.indicator_keys().join(", ")
+                model
+                    .compared_keys()
+                    .into_iter()
+                    .map(|(k, _)| k)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         models.push(model);
@@ -1565,6 +1575,12 @@ fn run_shard(args: &RunArgs, shard: Shard) -> Result<(), Failure> {
         )));
     }
     let model = Model::build(&s).map_err(bad_input)?;
+    // A fleet's part carries the fleet with its clusters inline, so that
+    // it merges without the clusters' files.
+    let (text, format) = match &s.fleet {
+        Some(f) => (f.effective_yaml.clone(), scenario::Format::Yaml),
+        None => (text, format),
+    };
     let replications = shard.replications(s.simulation.replications);
     let options = RunOptions {
         replications: replications.end - replications.start,

@@ -920,9 +920,10 @@ impl Overruns {
 pub struct Comparison {
     /// One run per design, in the order given.
     pub runs: Vec<Run>,
-    /// `differences[d][i]`: over replications, design d's unavailability of
-    /// its indicator i minus the baseline's for the indicator of the same
-    /// key (`None` when the baseline has no such indicator).
+    /// `differences[d][k]`: over replications, design d's unavailability of
+    /// the indicator of its k-th compared key ([`Model::compared_keys`])
+    /// minus the baseline's of the same key (`None` when the baseline has
+    /// no such key).
     pub differences: Vec<Vec<Option<MeanVar>>>,
     /// Every pair of designs, for differences to whichever design leads:
     /// see [`Comparison::between`].
@@ -947,7 +948,7 @@ impl PairDifferences {
     fn new(models: &[Model]) -> PairDifferences {
         let mut keys: Vec<String> = Vec::new();
         for m in models {
-            for k in m.indicator_keys() {
+            for (k, _) in m.compared_keys() {
                 if !keys.contains(&k) {
                     keys.push(k);
                 }
@@ -956,9 +957,9 @@ impl PairDifferences {
         let index: Vec<Vec<Option<usize>>> = models
             .iter()
             .map(|m| {
-                let own = m.indicator_keys();
+                let own = m.compared_keys();
                 keys.iter()
-                    .map(|k| own.iter().position(|o| o == k))
+                    .map(|k| own.iter().find(|(o, _)| o == k).map(|(_, i)| *i))
                     .collect()
             })
             .collect();
@@ -1048,21 +1049,29 @@ pub fn run_paired(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Comparison, RunError> {
     let (pool, clock) = start_pool(options)?;
-    // For each design and indicator, the baseline indicator of the same key.
-    let base_keys = models[baseline].indicator_keys();
-    let pairs: Vec<Vec<Option<usize>>> = models
+    // For each design and key it is compared by (`Model::compared_keys`):
+    // its indicator, and the baseline's of the same key.
+    let base_keys = models[baseline].compared_keys();
+    let pairs: Vec<Vec<(usize, Option<usize>)>> = models
         .iter()
         .map(|m| {
-            m.indicator_keys()
+            m.compared_keys()
                 .iter()
-                .map(|k| base_keys.iter().position(|b| b == k))
+                .map(|(k, i)| {
+                    let b = base_keys.iter().find(|(b, _)| b == k).map(|(_, j)| *j);
+                    (*i, b)
+                })
                 .collect()
         })
         .collect();
     let empty_differences = || -> Vec<Vec<Option<MeanVar>>> {
         pairs
             .iter()
-            .map(|p| p.iter().map(|b| b.map(|_| MeanVar::default())).collect())
+            .map(|p| {
+                p.iter()
+                    .map(|(_, b)| b.map(|_| MeanVar::default()))
+                    .collect()
+            })
             .collect()
     };
     let mut all_pairs = PairDifferences::new(models);
@@ -1090,8 +1099,8 @@ pub fn run_paired(
                 .collect();
             let mut diffs = empty_differences();
             for (d, design) in diffs.iter_mut().enumerate() {
-                for (i, acc) in design.iter_mut().enumerate() {
-                    if let (Some(acc), Some(b)) = (acc.as_mut(), pairs[d][i]) {
+                for (k, acc) in design.iter_mut().enumerate() {
+                    if let (Some(acc), (i, Some(b))) = (acc.as_mut(), pairs[d][k]) {
                         for (x, y) in values[d][i].iter().zip(&values[baseline][b]) {
                             acc.push(x - y);
                         }

@@ -370,3 +370,335 @@ services:
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A valid fleet in block style, for the bad-input cases to break.
+fn good_fleet() -> String {
+    format!(
+        "fleet: good
+simulation: {{ horizon: 1y, replications: 4, seed: 1 }}
+regions:
+  count: 2
+  failure: exponential(mean=5y)
+  repair: fixed(1h)
+clusters:
+  east:
+    region: 1
+    scenario:{east}
+  west:
+    region: 2
+    scenario:{west}
+services:
+  app:
+    clusters:
+      east: workload/app
+      west: workload/app
+    mode: active_passive
+    promote: fixed(1m)
+",
+        east = cluster(""),
+        west = cluster(""),
+    )
+}
+
+/// Bad fleets are located errors (file, line, column, key) with exit 2:
+/// a service naming a cluster or a workload that does not exist, a fleet
+/// of one cluster, a region no cluster lives in, a cluster in a region
+/// that does not exist, an active-passive service without `promote`, a
+/// cold standby without `scale_up`, async replication without `lag`.
+#[test]
+fn bad_fleets_are_located_errors_with_exit_2() {
+    let good = good_fleet();
+    let out = kubenines_on("good.yaml", &good, &["validate"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let one_cluster = {
+        let start = good.find("  west:\n").unwrap();
+        let end = good.find("services:").unwrap();
+        good[..start].to_string() + &good[end..]
+    }
+    .replace("      west: workload/app\n", "")
+    .replace("  count: 2\n", "  count: 1\n")
+    .replace("    region: 1\n", "");
+    // (text, key, where the error points, words of its message)
+    let cases: Vec<(String, &str, &str, &str)> = vec![
+        (
+            good.replace("      west: workload/app", "      north: workload/app"),
+            "services.app.clusters.north",
+            "north: workload/app",
+            "`north` is not a cluster of this fleet",
+        ),
+        (
+            good.replace("      west: workload/app", "      west: workload/db"),
+            "services.app.clusters.west",
+            "west: workload/db",
+            "`workload/db` is not an indicator cluster `west`",
+        ),
+        (
+            one_cluster,
+            "clusters",
+            "clusters:",
+            "a fleet has at least 2 clusters (1 given)",
+        ),
+        (
+            good.replace("  count: 2\n", "  count: 3\n"),
+            "regions.count",
+            "count: 3",
+            "region 3 holds no cluster",
+        ),
+        (
+            good.replace("    region: 2\n", "    region: 4\n"),
+            "clusters.west.region",
+            "region: 4",
+            "is 4, but there are 2 regions",
+        ),
+        (
+            good.replace("    promote: fixed(1m)\n", ""),
+            "services.app.promote",
+            "app:",
+            "missing: how long a standby takes to accept writes",
+        ),
+        (
+            good.replace(
+                "    promote: fixed(1m)\n",
+                "    promote: fixed(1m)\n    standby: cold\n",
+            ),
+            "services.app.scale_up",
+            "app:",
+            "a cold standby scales up after its promotion",
+        ),
+        (
+            good + "    replication: { mode: async }\n",
+            "services.app.replication",
+            "replication: { mode: async }",
+            "missing `lag`",
+        ),
+    ];
+    for (text, key, at, words) in &cases {
+        assert_refused_at(text, key, at, words);
+    }
+}
+
+/// A study over a fleet reaches into a cluster with
+/// `clusters.NAME.KEY`; a cluster the fleet lacks is refused where the
+/// key is written, with exit 2.
+#[test]
+fn a_study_key_into_a_missing_cluster_is_refused() {
+    let dir = std::env::temp_dir().join(format!("kn-fleet-study-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("fleet.yaml"), good_fleet()).expect("fleet");
+    let study = |key: &str| {
+        format!(
+            "study: s
+base: fleet.yaml
+indicator: workload/app
+designs:
+  - name: base
+  - name: more
+    set: {{ {key}: 2 }}
+"
+        )
+    };
+    let run = |text: &str| {
+        std::fs::write(dir.join("study.yaml"), text).expect("study");
+        assert_cmd::Command::cargo_bin("kubenines")
+            .expect("binary")
+            .args(["compare", "-q", "-n", "4"])
+            .arg(dir.join("study.yaml"))
+            .output()
+            .expect("runs")
+    };
+    let out = run(&study("clusters.west.workers.nodes"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("more"), "{stdout}");
+    let text = study("clusters.north.workers.nodes");
+    let out = run(&text);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let (line, column) = position(&text, "clusters.north");
+    assert!(
+        stderr.contains(&format!(
+            "study.yaml:{line}:{column}: designs[1].set.clusters.north.workers.nodes: "
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`north` is not a cluster of the base fleet"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A fleet's results are the same to the last bit on any thread count and
+/// any shard cut, merged in any order (the parts carry the fleet with its
+/// clusters inline, so they merge without the clusters' files).
+#[test]
+fn fleets_are_deterministic_over_threads_and_shards() {
+    let dir = std::env::temp_dir().join(format!("kn-fleet-shards-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let fleet = dir.join("fleet.yaml");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/production.yaml"),
+        dir.join("prod.yaml"),
+    )
+    .expect("copy");
+    std::fs::write(
+        &fleet,
+        format!(
+            "fleet: pair
+simulation: {{ horizon: 5y, replications: 96, seed: 3 }}
+regions: {{ count: 2, failure: exponential(mean=2y), repair: fixed(2h) }}
+clusters:
+  east: {{ scenario: {p}, region: 1 }}
+  west: {{ scenario: {p}, region: 2 }}
+services:
+  payments:
+    clusters: {{ east: workload/payments, west: workload/payments }}
+    mode: active_passive
+    promote: lognormal(median=1m, sigma=0.5)
+    replication: {{ mode: async, lag: exponential(mean=3s) }}
+  web: {{ clusters: {{ east: workload/web, west: workload/web }}, mode: active_active }}
+",
+            p = "prod.yaml"
+        ),
+    )
+    .expect("write");
+    let kn = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("kubenines")
+            .expect("binary")
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("runs");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let figures = |json: Vec<u8>| {
+        let mut v: serde_json::Value = serde_json::from_slice(&json).expect("json");
+        let o = v.as_object_mut().expect("object");
+        o.remove("performance");
+        o.remove("scenario");
+        v
+    };
+    let one = figures(kn(&[
+        "run",
+        "-q",
+        "-o",
+        "json",
+        "--threads",
+        "1",
+        "fleet.yaml",
+    ]));
+    let three = figures(kn(&[
+        "run",
+        "-q",
+        "-o",
+        "json",
+        "--threads",
+        "3",
+        "fleet.yaml",
+    ]));
+    assert_eq!(one, three);
+    for k in 1..=3 {
+        kn(&[
+            "run",
+            "-q",
+            "fleet.yaml",
+            "--shard",
+            &format!("{k}/3"),
+            "--out",
+            &format!("part{k}.json"),
+        ]);
+    }
+    // The parts merge elsewhere, without the fleet's or the clusters' files.
+    std::fs::remove_file(&fleet).expect("remove");
+    std::fs::remove_file(dir.join("prod.yaml")).expect("remove");
+    let elsewhere = dir.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).expect("dir");
+    for k in 1..=3 {
+        std::fs::rename(
+            dir.join(format!("part{k}.json")),
+            elsewhere.join(format!("part{k}.json")),
+        )
+        .expect("move");
+    }
+    let merged = figures(kn(&[
+        "merge",
+        "-o",
+        "json",
+        "elsewhere/part3.json",
+        "elsewhere/part1.json",
+        "elsewhere/part2.json",
+    ]));
+    assert_eq!(one, merged);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The shipped fleets validate, and the regions study (a group with a base
+/// of its own: one cluster beside the fleets) runs every design, ranked on
+/// `workload/payments` (the fleets' service under its workload's key).
+#[test]
+fn shipped_fleets_and_the_regions_study_run() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut files: Vec<String> = std::fs::read_dir(format!("{root}/scenarios/fleets"))
+        .expect("scenarios/fleets")
+        .map(|e| e.expect("entry").path().display().to_string())
+        .filter(|p| p.ends_with(".yaml"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 4, "{files:?}");
+    let out = assert_cmd::Command::cargo_bin("kubenines")
+        .expect("binary")
+        .arg("validate")
+        .args(&files)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = assert_cmd::Command::cargo_bin("kubenines")
+        .expect("binary")
+        .args(["compare", "-q", "-n", "64", "-o", "json"])
+        .arg(format!("{root}/scenarios/studies/regions.yaml"))
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let designs = v["designs"].as_array().expect("designs");
+    let names: Vec<&str> = designs.iter().filter_map(|d| d["name"].as_str()).collect();
+    for want in [
+        "one-region",
+        "warm-async",
+        "warm-sync",
+        "cold-async",
+        "active-active-async",
+    ] {
+        assert!(names.contains(&want), "{names:?}");
+    }
+    for d in designs {
+        assert!(
+            d["indicators"]["workload/payments"]["availability"]["mean"].is_number(),
+            "{d}"
+        );
+    }
+}

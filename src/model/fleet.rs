@@ -88,6 +88,10 @@ impl FleetModel {
             let mut scenario = fc.scenario.clone();
             scenario.simulation.horizon = s.simulation.horizon;
             scenario.simulation.seed = cluster_seed(s.simulation.seed, c);
+            // The fleet's event budget, when it gives one, binds each cluster.
+            if s.simulation.max_events_per_year.is_some() {
+                scenario.simulation.max_events_per_year = s.simulation.max_events_per_year;
+            }
             let mut model = Model::build(&scenario)
                 .map_err(|e| BuildError(format!("cluster {}: {e}", fc.name)))?;
             if model.regions > 0 {
@@ -164,7 +168,12 @@ impl FleetModel {
             .iter()
             .map(|c| c.model.monthly_cost)
             .sum::<Option<f64>>();
-        face.event_limit = clusters.iter().map(|c| c.model.event_limit).sum();
+        // Each cluster stops at its own budget; the face reports the largest.
+        face.event_limit = clusters
+            .iter()
+            .map(|c| c.model.event_limit)
+            .max()
+            .unwrap_or(face.event_limit);
         face.fleet = Some(Box::new(FleetModel { clusters, services }));
         Ok(face)
     }

@@ -953,6 +953,15 @@ impl Model {
         self.horizon / YEAR_SECONDS
     }
 
+    /// Hosts and load-balancer instances the design runs at the start (a
+    /// fleet's: all its clusters').
+    pub fn design_hosts(&self) -> u32 {
+        match &self.fleet {
+            Some(f) => f.clusters.iter().map(|c| c.model.design_hosts()).sum(),
+            None => self.hosts_at_start() as u32 + self.lb_instances(),
+        }
+    }
+
     /// Load-balancer instances the design runs: two for a pair, one for a
     /// single or a managed cloud load balancer, none without one.
     pub fn lb_instances(&self) -> u32 {
@@ -1028,6 +1037,45 @@ impl Model {
             .map(|d| d.name.clone())
             .chain(["quorum-loss".into(), "quorum-loss-no-member".into()])
             .collect()
+    }
+
+    /// The keys a comparison pairs indicators by, each with its indicator:
+    /// every indicator's own key, and in a fleet, for each service that
+    /// every cluster serves with the same indicator (`workload/payments`),
+    /// that key too, standing for the service (so a fleet compares with a
+    /// scenario: one cluster against two regions). The first service of a
+    /// key takes it.
+    pub fn compared_keys(&self) -> Vec<(String, usize)> {
+        let mut keys: Vec<(String, usize)> = self
+            .indicator_keys()
+            .into_iter()
+            .enumerate()
+            .map(|(i, k)| (k, i))
+            .collect();
+        if let Some(f) = &self.fleet {
+            for (i, s) in f.services.iter().enumerate() {
+                let served: Vec<String> = s
+                    .members
+                    .iter()
+                    .map(|&(c, k)| f.clusters[c].model.indicator_keys()[k].clone())
+                    .collect();
+                if let Some(first) = served.first()
+                    && served.iter().all(|k| k == first)
+                    && !keys.iter().any(|(k, _)| k == first)
+                {
+                    keys.push((first.clone(), i));
+                }
+            }
+        }
+        keys
+    }
+
+    /// The indicator a comparison finds under `key` ([`Self::compared_keys`]).
+    pub fn compared(&self, key: &str) -> Option<usize> {
+        self.compared_keys()
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, i)| i)
     }
 
     /// The indicators' keys in result order: `etcd`, `api`, `control_plane`,

@@ -140,10 +140,21 @@ impl ComparisonResults {
             .zip(&comparison.runs)
             .zip(&comparison.differences)
             .map(|(((model, source), run), differences)| {
-                let r = Results::new(model, source, run);
-                let keys = model.indicator_keys();
+                let mut r = Results::new(model, source, run);
+                let keys = model.compared_keys();
+                // A fleet's service compared under its workload's key is
+                // shown under that key too.
+                let own = model.indicator_keys();
+                for (key, i) in &keys {
+                    if own[*i] != *key
+                        && let Some(found) = r.indicators.get(&own[*i]).cloned()
+                    {
+                        r.indicators.0.push((key.clone(), found));
+                    }
+                }
                 let difference_to_baseline = Named(
                     keys.into_iter()
+                        .map(|(key, _)| key)
                         .zip(differences)
                         .filter_map(|(key, d)| {
                             let u = d.as_ref()?.interval95();
@@ -162,7 +173,7 @@ impl ComparisonResults {
                     rank: 0,
                     name: model.name.clone(),
                     source: source.clone(),
-                    hosts: model.hosts_at_start() as u32 + model.lb_instances(),
+                    hosts: model.design_hosts(),
                     indicators: r.indicators,
                     data_loss: r.data_loss,
                     monthly_cost: model.monthly_cost,

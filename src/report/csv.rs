@@ -93,20 +93,16 @@ impl Exporter for CsvExporter {
         // Downtime by cause: one column per cause every model has, after
         // the fixed ones; the causes only some models have (racks,
         // certificates, changes) after the request columns, so that no
-        // column moves.
-        let extra: Vec<String> = results
-            .indicators
-            .0
-            .first()
-            .map(|(_, r)| {
-                r.downtime_minutes_per_year_by_cause
-                    .0
-                    .iter()
-                    .map(|(k, _)| k.clone())
-                    .filter(|k| !Cause::ALWAYS.iter().any(|c| c.key() == k))
-                    .collect()
-            })
-            .unwrap_or_default();
+        // column moves. A fleet's indicators have lists of their own: every
+        // cause of any, in the order they first appear.
+        let mut extra: Vec<String> = Vec::new();
+        for (_, r) in &results.indicators.0 {
+            for (k, _) in &r.downtime_minutes_per_year_by_cause.0 {
+                if !Cause::ALWAYS.iter().any(|c| c.key() == k) && !extra.contains(k) {
+                    extra.push(k.clone());
+                }
+            }
+        }
         // Pending time: only for models with capacities, after all else.
         let pending = results
             .indicators

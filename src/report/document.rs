@@ -1022,7 +1022,7 @@ fn data_sentence(r: &Report, s: &mut Vec<Span>) {
         .filter_map(|x| Some((*x, x.data_loss.as_ref()?.rpo_minutes[1]?)))
         .max_by(|a, b| a.1.total_cmp(&b.1));
     s.push(t(format!(
-        " {} of the {} designs lost etcd data in some replication (see Data at risk)",
+        " {} of the {} designs lost data in some replication (see Data at risk)",
         losing.len(),
         r.rows.len()
     )));
@@ -1604,9 +1604,11 @@ fn data_table(r: &Report, b: &mut Vec<Block>) {
     }));
     let without = r.rows.iter().filter(|x| x.data_loss.is_none()).count();
     let mut note = vec![t(
-        "etcd data-loss events (quorum lost with members' data, or a disaster) per year and \
-         in all replications; RPO is the history lost per event (last accepted write to the \
-         state brought back), RTO the time from the event until the API was writable again.",
+        "Data-loss events per year and in all replications: etcd's (quorum lost with members' \
+         data, or a disaster), and a fleet's service failovers; RPO is the history lost per \
+         event (last accepted write to the state brought back; a failover's, the writes not yet \
+         replicated), RTO the time from the event until the API was writable again (a \
+         failover's, until clients were served again).",
     )];
     if without > 0 {
         note.push(t(format!(

@@ -46,10 +46,7 @@ impl StudyOutcome<'_> {
 
     /// The ranking indicator's index in design `i`'s results.
     fn indicator_index(&self, i: usize) -> Option<usize> {
-        self.models[i]
-            .indicator_keys()
-            .iter()
-            .position(|k| *k == self.results.indicator)
+        self.models[i].compared(&self.results.indicator)
     }
 
     /// Downtime minutes per year of the ranking indicator by cause.
@@ -57,9 +54,31 @@ impl StudyOutcome<'_> {
         self.by_cause_intervals(d).iter().map(|x| x.mean).collect()
     }
 
-    /// Every design's causes together, as (key, label), in precedence order.
+    /// Every design's causes together, as (key, label), in precedence order;
+    /// then a fleet's ranking indicator's (a service's: `dns_failover` and
+    /// its clusters' causes, `east/zone_outage`).
     fn causes(&self) -> Vec<(String, String)> {
-        CauseList::union(self.models.iter().map(|m| &m.causes))
+        let mut causes = CauseList::union(
+            self.models
+                .iter()
+                .filter(|m| m.fleet.is_none())
+                .map(|m| &m.causes),
+        );
+        for (i, m) in self.models.iter().enumerate() {
+            if m.fleet.is_none() {
+                continue;
+            }
+            let Some(k) = self.indicator_index(i) else {
+                continue;
+            };
+            for key in m.cause_keys(k) {
+                if !causes.iter().any(|(c, _)| *c == key) {
+                    let label = key.replace('_', " ").replace('/', ": ");
+                    causes.push((key, label));
+                }
+            }
+        }
+        causes
     }
 
     /// Downtime minutes per year of the ranking indicator by cause, with
@@ -168,6 +187,10 @@ impl StudyOutcome<'_> {
     /// replication order.
     pub fn timeline(&self) -> Option<Timeline> {
         let b = self.design_index(&self.results.baseline)?;
+        // A fleet has no timeline of its own (docs/model.md, "Fleets").
+        if self.models[b].fleet.is_some() {
+            return None;
+        }
         let result = self
             .results
             .designs

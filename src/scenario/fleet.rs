@@ -32,7 +32,7 @@ pub const MAX_SERVICES: usize = 64;
 
 /// A fleet: its clusters, regions and services. Lives in
 /// [`Scenario::fleet`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Fleet {
     /// The fleet's regions; `None` when the file has no `regions` (every
     /// cluster then in a region that never fails).
@@ -41,6 +41,22 @@ pub struct Fleet {
     pub clusters: Vec<FleetCluster>,
     /// In the file's order; at least 1.
     pub services: Vec<Service>,
+    /// The fleet file as YAML with every cluster's scenario inline: what a
+    /// shard carries, and what a study's keys (`clusters.west.workers.nodes`)
+    /// reach into. It loads into this same fleet.
+    pub effective_yaml: String,
+}
+
+// By hand, so that the effective text (a form, not the design) stays out
+// of the content hash.
+impl std::fmt::Debug for Fleet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fleet")
+            .field("regions", &self.regions)
+            .field("clusters", &self.clusters)
+            .field("services", &self.services)
+            .finish()
+    }
 }
 
 /// Regions of a fleet, each with its own outages.
@@ -191,6 +207,7 @@ struct RawFleetCluster {
 
 #[derive(Debug, serde::Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "ServiceMode")]
 enum RawMode {
     ActiveActive,
     ActivePassive,
@@ -198,6 +215,7 @@ enum RawMode {
 
 #[derive(Debug, serde::Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "Standby")]
 enum RawStandby {
     Warm,
     Cold,
@@ -260,6 +278,7 @@ struct RawDnsCheck {
 
 #[derive(Debug, serde::Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(rename = "ReplicationMode")]
 enum RawReplicationMode {
     Sync,
     Async,
@@ -319,6 +338,7 @@ pub(crate) fn parse_fleet(
     format: Format,
 ) -> Result<Scenario, Vec<ScenarioError>> {
     let raw: RawFleet = deserialize(text, source, format).map_err(|e| vec![e])?;
+    let mut tree: Node = load::deserialize_tree(text, source, format).map_err(|e| vec![e])?;
     let here = |invalid: Invalid| {
         let (line, column) = locate_key(&invalid.key, text, format);
         ScenarioError {
@@ -486,7 +506,10 @@ pub(crate) fn parse_fleet(
             (Some(r), Some(_)) => Some(r - 1),
         };
         let scenario = match load_cluster(name, &c.scenario, dir.as_deref(), text, source, format) {
-            Ok(s) => Some(s),
+            Ok((s, inline)) => {
+                set_cluster_scenario(&mut tree, name, inline);
+                Some(s)
+            }
             Err(mut e) => {
                 cluster_errors.append(&mut e);
                 None
@@ -508,6 +531,9 @@ pub(crate) fn parse_fleet(
             s.simulation.precision = None;
             s.simulation.replications = 1;
             s.slos.clear();
+            // Named alike wherever the scenario was read from, so a fleet
+            // loaded again from its effective text is the same fleet.
+            s.source = format!("clusters.{name}");
             if let (Some(regions), Some(r)) = (&regions, region) {
                 let (failure, repair) = regions.lifecycles[r as usize].clone();
                 s.zones.regions = Some(Regions {
@@ -650,14 +676,16 @@ pub(crate) fn parse_fleet(
         max_events_per_year: sim.max_events_per_year,
     };
     face.slos = slos;
+    let mut clusters = clusters;
     face.warnings = clusters
-        .iter()
-        .flat_map(|c| c.scenario.warnings.iter().cloned())
+        .iter_mut()
+        .flat_map(|c| std::mem::take(&mut c.scenario.warnings))
         .collect();
     face.fleet = Some(Box::new(Fleet {
         regions,
         clusters,
         services,
+        effective_yaml: to_yaml(&tree),
     }));
     Ok(face)
 }
@@ -676,6 +704,22 @@ pub fn fleet_indicator_keys(services: &[Service], clusters: &[FleetCluster]) -> 
         .collect()
 }
 
+/// The keys a comparison knows a fleet's indicators by: its own, and for a
+/// service every cluster serves with the same indicator, that indicator's
+/// key (as `Model::compared_keys`).
+pub fn fleet_compared_keys(fleet: &Fleet) -> Vec<String> {
+    let mut keys = fleet_indicator_keys(&fleet.services, &fleet.clusters);
+    for s in &fleet.services {
+        if let Some((_, first)) = s.members.first()
+            && s.members.iter().all(|(_, k)| k == first)
+            && !keys.contains(first)
+        {
+            keys.push(first.clone());
+        }
+    }
+    keys
+}
+
 /// Cluster `name`'s scenario: from its file (errors located there), or
 /// inline (errors located in the fleet file, under `clusters.NAME.scenario`).
 fn load_cluster(
@@ -685,7 +729,7 @@ fn load_cluster(
     fleet_text: &str,
     source: &str,
     format: Format,
-) -> Result<Scenario, Vec<ScenarioError>> {
+) -> Result<(Scenario, Node), Vec<ScenarioError>> {
     let at = format!("clusters.{name}.scenario");
     let here = |key: &str, message: String| {
         let (line, column) = locate_key(key, fleet_text, format);
@@ -712,15 +756,21 @@ fn load_cluster(
                     ),
                 )]);
             }
-            load::load_all(&full).map_err(|mut errors| {
+            let unreadable = |e: ScenarioError| {
                 // A file that cannot be read is named where the fleet names it.
-                for e in &mut errors {
-                    if e.line.is_none() && e.key.is_none() {
-                        *e = here(&at, format!("{}: {}", e.file, e.message));
-                    }
+                if e.line.is_none() && e.key.is_none() {
+                    here(&at, format!("{}: {}", e.file, e.message))
+                } else {
+                    e
                 }
-                errors
-            })
+            };
+            let (text, format) = read_text(&full).map_err(|e| vec![unreadable(e)])?;
+            let source = full.display().to_string();
+            let scenario = load::parse_str_all(&text, &source, format)
+                .map_err(|errors| errors.into_iter().map(unreadable).collect::<Vec<_>>())?;
+            let inline =
+                load::deserialize_tree::<Node>(&text, &source, format).map_err(|e| vec![e])?;
+            Ok((scenario, inline))
         }
         Node::Map(entries) => {
             let mut entries = entries.clone();
@@ -739,15 +789,26 @@ fn load_cluster(
                 ));
             }
             let yaml = to_yaml(&Node::Map(entries));
-            load::parse_str_all(&yaml, source, Format::Yaml).map_err(|errors| {
-                errors
-                    .into_iter()
-                    .map(|e| match &e.key {
-                        Some(k) => here(&format!("{at}.{k}"), e.message),
-                        None => here(&at, e.message),
-                    })
-                    .collect()
-            })
+            let mut scenario =
+                load::parse_str_all(&yaml, source, Format::Yaml).map_err(|errors| {
+                    errors
+                        .into_iter()
+                        .map(|e| match &e.key {
+                            Some(k) => here(&format!("{at}.{k}"), e.message),
+                            None => here(&at, e.message),
+                        })
+                        .collect::<Vec<_>>()
+                })?;
+            // Its warnings, located in the fleet file as its errors are.
+            for w in &mut scenario.warnings {
+                let key = format!("{at}.{}", w.key);
+                let (line, column) = locate_key(&key, fleet_text, format);
+                w.file = source.to_string();
+                w.line = line;
+                w.column = column;
+                w.key = key;
+            }
+            Ok((scenario, node.clone()))
         }
         _ => Err(vec![here(
             &at,
@@ -755,6 +816,20 @@ fn load_cluster(
              or a scenario inline (a mapping)"
                 .into(),
         )]),
+    }
+}
+
+/// Puts `scenario` as cluster `name`'s scenario in the fleet's tree.
+fn set_cluster_scenario(tree: &mut Node, name: &str, scenario: Node) {
+    let Node::Map(top) = tree else { return };
+    let Some((_, Node::Map(clusters))) = top.iter_mut().find(|(k, _)| k == "clusters") else {
+        return;
+    };
+    let Some((_, Node::Map(cluster))) = clusters.iter_mut().find(|(k, _)| k == name) else {
+        return;
+    };
+    if let Some((_, s)) = cluster.iter_mut().find(|(k, _)| k == "scenario") {
+        *s = scenario;
     }
 }
 

@@ -179,6 +179,10 @@ struct RawGroup {
     sweep: Option<OneOrMany<RawSweep>>,
     /// A list of sweeps.
     sweeps: Option<Vec<RawSweep>>,
+    /// A base of the group's own (a scenario or a fleet file, relative to the study file's
+    /// directory) in place of the study's: one cluster beside a fleet's designs. The study's
+    /// `simulation` and `set` apply to it too.
+    base: Option<String>,
 }
 
 /// Evenly spaced values of one key.
@@ -299,6 +303,7 @@ struct Axis {
 }
 
 /// A `set` entry: key, parsed path, value, and where it is written.
+#[derive(Clone)]
 struct Setting {
     key: String,
     path: Vec<Segment>,
@@ -313,6 +318,8 @@ struct Group {
     name: Option<String>,
     set: Vec<Setting>,
     axes: Vec<Axis>,
+    /// The group's own base (scenario, tree, path shown), if it names one.
+    base: Option<(Scenario, Node, String)>,
 }
 
 /// Errors of the study file, located in its text.
@@ -342,6 +349,48 @@ fn key(name: &str) -> Segment {
 
 fn at(prefix: &[Segment], rest: &[Segment]) -> Vec<Segment> {
     prefix.iter().chain(rest).cloned().collect()
+}
+
+/// A key of a study over a fleet: `clusters.NAME.KEY` reaches into the
+/// cluster's scenario (`clusters.NAME.scenario.KEY`), except its `region`
+/// and `scenario` themselves; a cluster the fleet lacks is refused where
+/// the key is written.
+fn into_cluster(
+    loc: &Locator,
+    path: &[Segment],
+    at: &[Segment],
+    key_text: &str,
+    clusters: &[&str],
+) -> Result<Vec<Segment>, ScenarioError> {
+    let [Segment::Key(top), Segment::Key(cluster), rest @ ..] = path else {
+        return Ok(path.to_vec());
+    };
+    if top != "clusters" {
+        return Ok(path.to_vec());
+    }
+    if !clusters.contains(&cluster.as_str()) {
+        return Err(loc.error(
+            at,
+            format!(
+                "`{}`: `{}` is not a cluster of the base fleet; its clusters are {}",
+                key_text.escape_debug(),
+                cluster.escape_debug(),
+                clusters
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    match rest.first() {
+        Some(Segment::Key(k)) if k == "scenario" || k == "region" => Ok(path.to_vec()),
+        None => Ok(path.to_vec()),
+        _ => Ok([key("clusters"), key(cluster), key("scenario")]
+            .into_iter()
+            .chain(rest.iter().cloned())
+            .collect()),
+    }
 }
 
 /// Scenario files as `compare FILE...` and `report FILE...` take them: one
@@ -412,59 +461,8 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
         ));
     }
 
-    // The base: a scenario file that loads on its own.
-    let base_path: PathBuf = match path.parent() {
-        Some(dir) if Path::new(&raw.base).is_relative() => dir.join(&raw.base),
-        _ => PathBuf::from(&raw.base),
-    };
-    let base = base_path.display().to_string();
-    let base_meta = std::fs::metadata(&base_path);
-    if base_meta.is_err() {
-        return Err(loc.error(
-            &[key("base")],
-            format!(
-                "no scenario file at `{base}`; `base` is a scenario file's path, relative to the \
-                 {}",
-                if path.as_os_str() == load::STDIN_PATH {
-                    "current directory (the study was read from standard input)"
-                } else {
-                    "study file's directory"
-                }
-            ),
-        ));
-    }
-    // A FIFO would block the read, a device never end it.
-    if !base_meta.is_ok_and(|m| m.is_file()) {
-        return Err(loc.error(
-            &[key("base")],
-            format!("`{base}` is not a regular file; `base` is a scenario file's path"),
-        ));
-    }
-    let (base_scenario, base_tree) = if within_study_dir(path, &base_path) {
-        // The study's own files: errors located, with what they found.
-        let (text, format) = read_text(&base_path)
-            .map_err(|e| loc.error(&[key("base")], format!("`{base}`: {}", e.message)))?;
-        let scenario = load::parse_str(&text, &base, format)?;
-        let tree: Node = deserialize_tree(&text, &base, format)?;
-        (scenario, tree)
-    } else {
-        // Anything else on the machine (`/etc/shadow`, a symlink to a
-        // key) may be read only if it is a scenario: nothing of what a
-        // failed parse found in it is repeated.
-        let not_a_scenario = || {
-            loc.error(
-                &[key("base")],
-                format!(
-                    "`{base}` (outside the study's directory) is not a kubenines scenario; \
-                         run `kubenines validate` on it to see why"
-                ),
-            )
-        };
-        let (text, format) = read_text(&base_path).map_err(|_| not_a_scenario())?;
-        let scenario = load::parse_str(&text, &base, format).map_err(|_| not_a_scenario())?;
-        let tree: Node = deserialize_tree(&text, &base, format).map_err(|_| not_a_scenario())?;
-        (scenario, tree)
-    };
+    // The base: a scenario (or fleet) file that loads on its own.
+    let (base_scenario, base_tree, base) = load_base(&loc, path, &raw.base, &[key("base")])?;
 
     // The groups and their axes.
     let shorthand = raw.matrix.is_some() || raw.sweep.is_some() || raw.sweeps.is_some();
@@ -501,6 +499,15 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
             list.into_iter()
                 .enumerate()
                 .map(|(i, g)| {
+                    let base = match &g.base {
+                        Some(b) => Some(load_base(
+                            &loc,
+                            path,
+                            b,
+                            &[key("designs"), Segment::Index(i), key("base")],
+                        )?),
+                        None => None,
+                    };
                     group(
                         &loc,
                         vec![key("designs"), Segment::Index(i)],
@@ -510,6 +517,7 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
                         g.sweep,
                         g.sweeps,
                     )
+                    .map(|group| Group { base, ..group })
                 })
                 .collect::<Result<_, _>>()?
         }
@@ -548,55 +556,58 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
         ));
     }
 
-    // What every design starts from: the base, the study's simulation and set.
-    let mut start = base_tree;
-    if let Some(sim) = &raw.simulation {
-        if let Some(h) = &sim.horizon {
-            let ok = match h {
-                Node::Str(s) => parse_duration(s).is_ok(),
-                Node::Int(0) => true,
-                _ => false,
-            };
-            if !ok {
+    // What every design starts from: the base (the study's or its
+    // group's) with the study's simulation, then the study's set.
+    let simulated = |mut tree: Node| -> Result<Node, ScenarioError> {
+        if let Some(sim) = &raw.simulation {
+            if let Some(h) = &sim.horizon {
+                let ok = match h {
+                    Node::Str(s) => parse_duration(s).is_ok(),
+                    Node::Int(0) => true,
+                    _ => false,
+                };
+                if !ok {
+                    return Err(loc.error(
+                        &[key("simulation"), key("horizon")],
+                        format!(
+                            "{} is not a duration; give one with a unit, e.g. `10y`",
+                            h.describe()
+                        ),
+                    ));
+                }
+            }
+            if sim.replications.is_some() && sim.precision.is_some() {
                 return Err(loc.error(
-                    &[key("simulation"), key("horizon")],
-                    format!(
-                        "{} is not a duration; give one with a unit, e.g. `10y`",
-                        h.describe()
-                    ),
+                    &[key("simulation"), key("precision")],
+                    REPLICATIONS_OR_PRECISION,
                 ));
             }
-        }
-        if sim.replications.is_some() && sim.precision.is_some() {
-            return Err(loc.error(
-                &[key("simulation"), key("precision")],
-                REPLICATIONS_OR_PRECISION,
-            ));
-        }
-        // Either alternative replaces whichever the base has.
-        if sim.replications.is_some() {
-            start.remove(&[key("simulation"), key("precision")]);
-        }
-        if sim.precision.is_some() {
-            start.remove(&[key("simulation"), key("replications")]);
-        }
-        let overrides = [
-            ("horizon", sim.horizon.clone()),
-            (
-                "replications",
-                sim.replications.map(|n| Node::Int(n.into())),
-            ),
-            ("precision", sim.precision.as_ref().map(precision_node)),
-            ("seed", sim.seed.map(|n| Node::Int(n.into()))),
-        ];
-        for (name, value) in overrides {
-            if let Some(value) = value {
-                start
-                    .set(&[key("simulation"), key(name)], &value)
-                    .map_err(|why| loc.error(&[key("simulation"), key(name)], why))?;
+            // Either alternative replaces whichever the base has.
+            if sim.replications.is_some() {
+                tree.remove(&[key("simulation"), key("precision")]);
+            }
+            if sim.precision.is_some() {
+                tree.remove(&[key("simulation"), key("replications")]);
+            }
+            let overrides = [
+                ("horizon", sim.horizon.clone()),
+                (
+                    "replications",
+                    sim.replications.map(|n| Node::Int(n.into())),
+                ),
+                ("precision", sim.precision.as_ref().map(precision_node)),
+                ("seed", sim.seed.map(|n| Node::Int(n.into()))),
+            ];
+            for (name, value) in overrides {
+                if let Some(value) = value {
+                    tree.set(&[key("simulation"), key(name)], &value)
+                        .map_err(|why| loc.error(&[key("simulation"), key(name)], why))?;
+                }
             }
         }
-    }
+        Ok(tree)
+    };
+    let start = simulated(base_tree)?;
     // The `simulation` keys the study itself gives.
     let study_simulation: Vec<&str> = match &raw.simulation {
         Some(sim) => [
@@ -612,6 +623,28 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
         None => Vec::new(),
     };
     let study_set = settings(&loc, &[], raw.set)?;
+    // Over a fleet, `clusters.NAME.KEY` reaches into the cluster's scenario.
+    let mut groups = groups;
+    let mut group_study_sets: Vec<Vec<Setting>> = Vec::with_capacity(groups.len());
+    for g in &mut groups {
+        let mut set = study_set.clone();
+        let fleet = g
+            .base
+            .as_ref()
+            .map_or(&base_scenario, |b| &b.0)
+            .fleet
+            .as_ref();
+        if let Some(fleet) = fleet {
+            let names: Vec<&str> = fleet.clusters.iter().map(|c| c.name.as_str()).collect();
+            for s in set.iter_mut().chain(g.set.iter_mut()) {
+                s.path = into_cluster(&loc, &s.path, &s.at, &s.key, &names)?;
+            }
+            for a in &mut g.axes {
+                a.path = into_cluster(&loc, &a.path, &a.at, &a.key, &names)?;
+            }
+        }
+        group_study_sets.push(set);
+    }
 
     // Expand.
     struct Expanded {
@@ -632,7 +665,11 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
             g.at.clone()
         };
         // The group's own start, checked for what its sweeps sweep.
-        let mut group_start = start.clone();
+        let study_set = &group_study_sets[gi];
+        let (mut group_start, group_base, base) = match &g.base {
+            Some((scenario, tree, shown)) => (simulated(tree.clone())?, scenario, shown),
+            None => (start.clone(), &base_scenario, &base),
+        };
         for s in study_set.iter().chain(&g.set) {
             group_start
                 .set(&s.path, &s.value)
@@ -655,7 +692,7 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
                 *slot = rest % size;
                 rest /= size;
             }
-            let name = design_name(&loc, g, &picks, &name_at, &base_scenario.name)?;
+            let name = design_name(&loc, g, &picks, &name_at, &group_base.name)?;
             let mut tree = group_start.clone();
             let mut list: Vec<(String, String)> = Vec::new();
             let mut list_at: Vec<Vec<Segment>> = Vec::new();
@@ -713,7 +750,13 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
                 tree.set(&[key("description")], &Node::Str(description))
                     .map_err(|why| loc.error(&[key("base")], why))?;
             }
-            tree.set(&[key("name")], &Node::Str(name.clone()))
+            // A fleet is named by its `fleet` key.
+            let name_key = if group_base.fleet.is_some() {
+                "fleet"
+            } else {
+                "name"
+            };
+            tree.set(&[key(name_key)], &Node::Str(name.clone()))
                 .map_err(|why| loc.error(&[key("base")], why))?;
             expanded.push(Expanded {
                 name,
@@ -784,16 +827,22 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
 
     let indicator = raw.indicator.unwrap_or_else(|| "api".to_string());
     for d in &designs {
-        let mut names: Vec<String> = ["etcd", "api", "control_plane"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        names.extend(
-            d.scenario
-                .workloads
-                .iter()
-                .map(|w| format!("workload/{}", w.name)),
-        );
+        let names: Vec<String> = match &d.scenario.fleet {
+            Some(f) => super::fleet::fleet_compared_keys(f),
+            None => {
+                let mut names: Vec<String> = ["etcd", "api", "control_plane"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
+                names.extend(
+                    d.scenario
+                        .workloads
+                        .iter()
+                        .map(|w| format!("workload/{}", w.name)),
+                );
+                names
+            }
+        };
         if !names.contains(&indicator) {
             return Err(loc.error(
                 &[key("indicator")],
@@ -845,6 +894,76 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
 
 /// Whether `base` (after symbolic links) lies in the directory of the study
 /// file `study` or below it. Unresolvable paths are not.
+/// A base (the study's, or a group's): the scenario or fleet at `raw_base`
+/// (relative to the study file's directory), its tree (a fleet's with its
+/// clusters inline, so keys reach into them) and its path as shown; errors
+/// are located at `at`.
+fn load_base(
+    loc: &Locator,
+    path: &Path,
+    raw_base: &str,
+    at: &[Segment],
+) -> Result<(Scenario, Node, String), ScenarioError> {
+    let base_path: PathBuf = match path.parent() {
+        Some(dir) if Path::new(raw_base).is_relative() => dir.join(raw_base),
+        _ => PathBuf::from(raw_base),
+    };
+    let base = base_path.display().to_string();
+    let base_meta = std::fs::metadata(&base_path);
+    if base_meta.is_err() {
+        return Err(loc.error(
+            at,
+            format!(
+                "no scenario file at `{base}`; `base` is a scenario file's path, relative to the \
+                 {}",
+                if path.as_os_str() == load::STDIN_PATH {
+                    "current directory (the study was read from standard input)"
+                } else {
+                    "study file's directory"
+                }
+            ),
+        ));
+    }
+    // A FIFO would block the read, a device never end it.
+    if !base_meta.is_ok_and(|m| m.is_file()) {
+        return Err(loc.error(
+            at,
+            format!("`{base}` is not a regular file; `base` is a scenario file's path"),
+        ));
+    }
+    let (base_scenario, base_tree) = if within_study_dir(path, &base_path) {
+        // The study's own files: errors located, with what they found.
+        let (text, format) =
+            read_text(&base_path).map_err(|e| loc.error(at, format!("`{base}`: {}", e.message)))?;
+        let scenario = load::parse_str(&text, &base, format)?;
+        let tree: Node = deserialize_tree(&text, &base, format)?;
+        (scenario, tree)
+    } else {
+        // Anything else on the machine (`/etc/shadow`, a symlink to a
+        // key) may be read only if it is a scenario: nothing of what a
+        // failed parse found in it is repeated.
+        let not_a_scenario = || {
+            loc.error(
+                at,
+                format!(
+                    "`{base}` (outside the study's directory) is not a kubenines scenario; \
+                         run `kubenines validate` on it to see why"
+                ),
+            )
+        };
+        let (text, format) = read_text(&base_path).map_err(|_| not_a_scenario())?;
+        let scenario = load::parse_str(&text, &base, format).map_err(|_| not_a_scenario())?;
+        let tree: Node = deserialize_tree(&text, &base, format).map_err(|_| not_a_scenario())?;
+        (scenario, tree)
+    };
+
+    let base_tree = match &base_scenario.fleet {
+        Some(f) => deserialize_tree(&f.effective_yaml, &base, Format::Yaml)?,
+        None => base_tree,
+    };
+    Ok((base_scenario, base_tree, base))
+}
+
 fn within_study_dir(study: &Path, base: &Path) -> bool {
     let dir = match study.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -942,6 +1061,7 @@ fn group(
         name,
         set,
         axes,
+        base: None,
     })
 }
 
