@@ -305,16 +305,7 @@ pub fn fleet_json_schema() -> serde_json::Value {
 /// Whether `text` is a fleet: a mapping with a top-level `fleet` key (or,
 /// when it does not parse, a line starting with that key).
 pub(crate) fn is_fleet_text(text: &str, format: Format) -> bool {
-    match load::deserialize_tree::<Node>(text, "", format) {
-        Ok(Node::Map(entries)) => entries.iter().any(|(k, _)| k == "fleet"),
-        Ok(_) => false,
-        Err(_) => text.lines().any(|line| {
-            let json = line.trim_start().strip_prefix("\"fleet\"");
-            let bare = line.strip_prefix("fleet");
-            json.or(bare)
-                .is_some_and(|rest| rest.trim_start().starts_with([':', '=']))
-        }),
-    }
+    load::has_top_key(text, format, "fleet")
 }
 
 /// Whether the file at `path` is a fleet.
@@ -339,16 +330,7 @@ pub(crate) fn parse_fleet(
 ) -> Result<Scenario, Vec<ScenarioError>> {
     let raw: RawFleet = deserialize(text, source, format).map_err(|e| vec![e])?;
     let mut tree: Node = load::deserialize_tree(text, source, format).map_err(|e| vec![e])?;
-    let here = |invalid: Invalid| {
-        let (line, column) = locate_key(&invalid.key, text, format);
-        ScenarioError {
-            file: source.to_string(),
-            line,
-            column,
-            key: Some(invalid.key),
-            message: invalid.message,
-        }
-    };
+    let here = |invalid: Invalid| load::semantic_error(invalid, text, source, format);
     let mut errors: Vec<ScenarioError> = Vec::new();
     let mut problem = |e: Invalid| errors.push(here(e));
 

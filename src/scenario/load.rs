@@ -289,6 +289,27 @@ fn parse_checked(text: &str, source: &str, format: Format) -> Result<Scenario, V
     Ok(scenario)
 }
 
+/// Whether `text` is a mapping with the top-level key `key` (a study's
+/// `study`, a fleet's `fleet`); a text that does not parse has it if a
+/// line starts with it (`key:`, `key =`, `"key":`), so that its errors are
+/// reported as that kind of file's.
+pub(crate) fn has_top_key(text: &str, format: Format, key: &str) -> bool {
+    use super::tree::Node;
+    match deserialize_tree::<Node>(text, "", format) {
+        Ok(Node::Map(entries)) => entries.iter().any(|(k, _)| k == key),
+        Ok(_) => false,
+        Err(_) => {
+            let quoted = format!("\"{key}\"");
+            text.lines().any(|line| {
+                let json = line.trim_start().strip_prefix(quoted.as_str());
+                let bare = line.strip_prefix(key);
+                json.or(bare)
+                    .is_some_and(|rest| rest.trim_start().starts_with([':', '=']))
+            })
+        }
+    }
+}
+
 /// What went wrong in deserialization, before it is turned into a ScenarioError.
 pub(crate) struct DeFailure {
     /// Where the deserializer was (for an unknown key, including that key).
@@ -719,7 +740,12 @@ pub(crate) fn locate_key(key: &str, text: &str, format: Format) -> (Option<u32>,
     (position.map(|p| p.line), position.map(|p| p.column))
 }
 
-fn semantic_error(invalid: Invalid, text: &str, source: &str, format: Format) -> ScenarioError {
+pub(crate) fn semantic_error(
+    invalid: Invalid,
+    text: &str,
+    source: &str,
+    format: Format,
+) -> ScenarioError {
     let (line, column) = locate_key(&invalid.key, text, format);
     ScenarioError {
         file: source.to_string(),

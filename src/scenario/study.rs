@@ -276,19 +276,7 @@ pub fn study_json_schema() -> serde_json::Value {
 /// starts with that key (`study:`, `study =`, `"study":`), so that its errors
 /// are reported as a study's; an unreadable file is not one.
 pub fn is_study(path: &Path) -> bool {
-    let Ok((text, format)) = read_text(path) else {
-        return false;
-    };
-    match deserialize_tree::<Node>(&text, "", format) {
-        Ok(Node::Map(entries)) => entries.iter().any(|(k, _)| k == "study"),
-        Ok(_) => false,
-        Err(_) => text.lines().any(|line| {
-            let json = line.trim_start().strip_prefix("\"study\"");
-            let bare = line.strip_prefix("study");
-            json.or(bare)
-                .is_some_and(|rest| rest.trim_start().starts_with([':', '=']))
-        }),
-    }
+    read_text(path).is_ok_and(|(text, format)| load::has_top_key(&text, format, "study"))
 }
 
 /// One axis of a group: a key and its values, in order.
