@@ -702,3 +702,45 @@ fn shipped_fleets_and_the_regions_study_run() {
         );
     }
 }
+
+/// The report answers what a failover costs: its Data at risk section has
+/// a row per design and service with the failovers a year, the RPO (here
+/// exactly the 7 s lag) and the RTO (exactly 150 s, 2m 30s).
+#[test]
+fn the_report_shows_each_services_failovers() {
+    let dir = std::env::temp_dir().join(format!("kn-fleet-report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let text = good_fleet()
+        .replace("simulation: { horizon: 1y, replications: 4, seed: 1 }", &format!("simulation: {TIMELINE}"))
+        .replace(
+            "  count: 2\n  failure: exponential(mean=5y)\n  repair: fixed(1h)\n",
+            "  count: 2\n  failure: never\n  overrides: { 1: { failure: fixed(100d), repair: fixed(1h) } }\n",
+        )
+        .replace("    promote: fixed(1m)\n", "    promote: fixed(0s)\n    replication: { mode: async, lag: fixed(7s) }\n");
+    std::fs::write(dir.join("fleet.yaml"), text).expect("write");
+    let out = assert_cmd::Command::cargo_bin("kubenines")
+        .expect("binary")
+        .args(["report", "-q", "--indicator", "workload/app", "--out"])
+        .arg(dir.join("report"))
+        .arg(dir.join("fleet.yaml"))
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = std::fs::read_to_string(dir.join("report/report.md")).expect("report.md");
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| good | service/app |"))
+        .unwrap_or_else(|| panic!("no failover row in {md}"));
+    let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+    // Design, service, failovers a year, RPO p50, p95, max, RTO p50, p95, max.
+    assert_eq!(
+        &cells[4..10],
+        ["7.0s", "7.0s", "7.0s", "2m 30s", "2m 30s", "2m 30s"],
+        "{row}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

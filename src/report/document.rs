@@ -135,6 +135,10 @@ pub struct ReportRow {
     /// Data-loss events, RPO and RTO; None when the design modelled no
     /// data loss (no event in any replication and no backups).
     pub data_loss: Option<DataRisk>,
+    /// A fleet's failovers, per service (`service/NAME`): how often, what
+    /// each loses, how long until clients are served again. Empty for a
+    /// scenario.
+    pub failovers: Vec<(String, DataRisk)>,
 }
 
 /// One design on one indicator.
@@ -567,6 +571,7 @@ fn blocks(r: &Report) -> Vec<Block> {
     if has_data {
         b.push(heading(2, DATA));
         data_table(r, &mut b);
+        failover_table(r, &mut b);
     }
 
     if !r.charts.is_empty() {
@@ -1620,6 +1625,64 @@ fn data_table(r: &Report, b: &mut Vec<Block>) {
     b.push(Block::Para(Style::Note, note));
 }
 
+/// A fleet's failovers per design and service: what a failover costs in
+/// data (RPO, the writes not yet replicated) and in time (RTO).
+fn failover_table(r: &Report, b: &mut Vec<Block>) {
+    let q = |x: Option<f64>| x.map_or("–".into(), human_duration_minutes);
+    let rows: Vec<Vec<Cell>> = r
+        .rows
+        .iter()
+        .flat_map(|x| {
+            x.failovers.iter().map(move |(service, d)| {
+                vec![
+                    name_cell(x),
+                    cell(service),
+                    Cell {
+                        ci: ci_text(&d.events_per_year, rate),
+                        ci_wraps: true,
+                        ..num(rate(d.events_per_year.mean))
+                    },
+                    num(q(d.rpo_minutes[0])),
+                    num(q(d.rpo_minutes[1])),
+                    num(q(d.rpo_minutes[2])),
+                    num(q(d.rto_minutes[0])),
+                    num(q(d.rto_minutes[1])),
+                    num(q(d.rto_minutes[2])),
+                ]
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    b.push(Block::Table(Table {
+        heads: [
+            ("Design", false),
+            ("Service", false),
+            ("Failovers/yr", true),
+            ("RPO p50", true),
+            ("RPO p95", true),
+            ("RPO max", true),
+            ("RTO p50", true),
+            ("RTO p95", true),
+            ("RTO max", true),
+        ]
+        .into_iter()
+        .map(|(h, n)| (h.to_string(), n))
+        .collect(),
+        rows,
+    }));
+    b.push(Block::Para(
+        Style::Note,
+        vec![t(
+            "The fleets' failovers alone, per service: DNS moving a service's clients off a \
+             failed cluster, per year; RPO is the writes not yet replicated to the cluster \
+             that takes over (0 with synchronous replication), RTO the time from the failure \
+             until the failed cluster's clients were served again.",
+        )],
+    ));
+}
+
 fn causes(r: &Report, b: &mut Vec<Block>) {
     let at = |x: &ReportRow, i: usize| x.downtime_by_cause.get(i).copied().unwrap_or(0.0);
     let shown: Vec<usize> = (0..r.causes.len())
@@ -2494,6 +2557,7 @@ mod tests {
             indicators: Vec::new(),
             slos: Vec::new(),
             data_loss: None,
+            failovers: Vec::new(),
         }
     }
 

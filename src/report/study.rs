@@ -295,6 +295,23 @@ impl StudyOutcome<'_> {
                     indicators: self.indicator_cells(d),
                     slos: self.slo_lines(&d.name),
                     data_loss: data_risk(d),
+                    failovers: d
+                        .data_loss
+                        .by_cause
+                        .0
+                        .iter()
+                        .filter(|(k, _)| k.starts_with("service/"))
+                        .map(|(k, c)| {
+                            let q = |x: &super::Quantiles| [x.p50, x.p95, x.max];
+                            let risk = DataRisk {
+                                events_per_year: c.events_per_year,
+                                events: c.rpo_minutes.count,
+                                rpo_minutes: q(&c.rpo_minutes),
+                                rto_minutes: q(&c.rto_minutes),
+                            };
+                            (k.clone(), risk)
+                        })
+                        .collect(),
                 }
             })
             .collect();
