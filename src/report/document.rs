@@ -1565,46 +1565,48 @@ fn slo_table(r: &Report, b: &mut Vec<Block>) {
     b.push(Block::Para(Style::Note, note));
 }
 
+/// A loss's events per year, with its interval.
+fn events_cell(d: &DataRisk) -> Cell {
+    Cell {
+        ci: ci_text(&d.events_per_year, rate),
+        ci_wraps: true,
+        ..num(rate(d.events_per_year.mean))
+    }
+}
+
+/// A loss's RPO and RTO: median, 95th percentile and maximum of each.
+fn loss_cells(d: &DataRisk) -> Vec<Cell> {
+    let q = |x: Option<f64>| num(x.map_or("–".into(), human_duration_minutes));
+    d.rpo_minutes
+        .iter()
+        .chain(&d.rto_minutes)
+        .map(|&x| q(x))
+        .collect()
+}
+
+/// The RPO and RTO columns' headings.
+const LOSS_HEADS: [&str; 6] = [
+    "RPO p50", "RPO p95", "RPO max", "RTO p50", "RTO p95", "RTO max",
+];
+
 /// Each design's data loss: how often, how much history, how long.
 fn data_table(r: &Report, b: &mut Vec<Block>) {
-    let q = |x: Option<f64>| x.map_or("–".into(), human_duration_minutes);
     let rows = r
         .rows
         .iter()
         .filter_map(|x| {
             let d = x.data_loss.as_ref()?;
-            Some(vec![
-                name_cell(x),
-                Cell {
-                    ci: ci_text(&d.events_per_year, rate),
-                    ci_wraps: true,
-                    ..num(rate(d.events_per_year.mean))
-                },
-                num(d.events.to_string()),
-                num(q(d.rpo_minutes[0])),
-                num(q(d.rpo_minutes[1])),
-                num(q(d.rpo_minutes[2])),
-                num(q(d.rto_minutes[0])),
-                num(q(d.rto_minutes[1])),
-                num(q(d.rto_minutes[2])),
-            ])
+            let mut row = vec![name_cell(x), events_cell(d), num(d.events.to_string())];
+            row.extend(loss_cells(d));
+            Some(row)
         })
         .collect();
     b.push(Block::Table(Table {
-        heads: [
-            ("Design", false),
-            ("Events/yr", true),
-            ("Events", true),
-            ("RPO p50", true),
-            ("RPO p95", true),
-            ("RPO max", true),
-            ("RTO p50", true),
-            ("RTO p95", true),
-            ("RTO max", true),
-        ]
-        .into_iter()
-        .map(|(h, n)| (h.to_string(), n))
-        .collect(),
+        heads: [("Design", false), ("Events/yr", true), ("Events", true)]
+            .into_iter()
+            .chain(LOSS_HEADS.map(|h| (h, true)))
+            .map(|(h, n)| (h.to_string(), n))
+            .collect(),
         rows,
     }));
     let without = r.rows.iter().filter(|x| x.data_loss.is_none()).count();
@@ -1628,27 +1630,14 @@ fn data_table(r: &Report, b: &mut Vec<Block>) {
 /// A fleet's failovers per design and service: what a failover costs in
 /// data (RPO, the writes not yet replicated) and in time (RTO).
 fn failover_table(r: &Report, b: &mut Vec<Block>) {
-    let q = |x: Option<f64>| x.map_or("–".into(), human_duration_minutes);
     let rows: Vec<Vec<Cell>> = r
         .rows
         .iter()
         .flat_map(|x| {
             x.failovers.iter().map(move |(service, d)| {
-                vec![
-                    name_cell(x),
-                    cell(service),
-                    Cell {
-                        ci: ci_text(&d.events_per_year, rate),
-                        ci_wraps: true,
-                        ..num(rate(d.events_per_year.mean))
-                    },
-                    num(q(d.rpo_minutes[0])),
-                    num(q(d.rpo_minutes[1])),
-                    num(q(d.rpo_minutes[2])),
-                    num(q(d.rto_minutes[0])),
-                    num(q(d.rto_minutes[1])),
-                    num(q(d.rto_minutes[2])),
-                ]
+                let mut row = vec![name_cell(x), cell(service), events_cell(d)];
+                row.extend(loss_cells(d));
+                row
             })
         })
         .collect();
@@ -1660,14 +1649,9 @@ fn failover_table(r: &Report, b: &mut Vec<Block>) {
             ("Design", false),
             ("Service", false),
             ("Failovers/yr", true),
-            ("RPO p50", true),
-            ("RPO p95", true),
-            ("RPO max", true),
-            ("RTO p50", true),
-            ("RTO p95", true),
-            ("RTO max", true),
         ]
         .into_iter()
+        .chain(LOSS_HEADS.map(|h| (h, true)))
         .map(|(h, n)| (h.to_string(), n))
         .collect(),
         rows,

@@ -302,13 +302,7 @@ impl StudyOutcome<'_> {
                         .iter()
                         .filter(|(k, _)| k.starts_with("service/"))
                         .map(|(k, c)| {
-                            let q = |x: &super::Quantiles| [x.p50, x.p95, x.max];
-                            let risk = DataRisk {
-                                events_per_year: c.events_per_year,
-                                events: c.rpo_minutes.count,
-                                rpo_minutes: q(&c.rpo_minutes),
-                                rto_minutes: q(&c.rto_minutes),
-                            };
+                            let risk = risk_of(c.events_per_year, &c.rpo_minutes, &c.rto_minutes);
                             (k.clone(), risk)
                         })
                         .collect(),
@@ -414,13 +408,18 @@ fn data_risk(d: &DesignResult) -> Option<DataRisk> {
     if l.rpo_minutes.count == 0 && l.rto_minutes.count == 0 && l.events_per_year.mean == 0.0 {
         return None;
     }
+    Some(risk_of(l.events_per_year, &l.rpo_minutes, &l.rto_minutes))
+}
+
+/// A loss's events per year and its RPO and RTO (median, p95, maximum).
+fn risk_of(events_per_year: Interval, rpo: &super::Quantiles, rto: &super::Quantiles) -> DataRisk {
     let q = |x: &super::Quantiles| [x.p50, x.p95, x.max];
-    Some(DataRisk {
-        events_per_year: l.events_per_year,
-        events: l.rpo_minutes.count.max(l.rto_minutes.count),
-        rpo_minutes: q(&l.rpo_minutes),
-        rto_minutes: q(&l.rto_minutes),
-    })
+    DataRisk {
+        events_per_year,
+        events: rpo.count.max(rto.count),
+        rpo_minutes: q(rpo),
+        rto_minutes: q(rto),
+    }
 }
 
 /// What pairs a stacked design with its external twin.
