@@ -25,6 +25,11 @@ const SERVICE_LAG: u32 = 61;
 pub struct FleetModel {
     pub clusters: Vec<FleetClusterModel>,
     pub services: Vec<ServiceModel>,
+    /// The fleet's indicator keys (`scenario::fleet_indicator_keys`).
+    pub keys: Vec<String>,
+    /// The keys a comparison knows its indicators by
+    /// (`scenario::fleet_compared_keys`), each with its indicator.
+    pub compared: Vec<(String, usize)>,
 }
 
 /// One cluster of a fleet.
@@ -174,7 +179,14 @@ impl FleetModel {
             .map(|c| c.model.event_limit)
             .max()
             .unwrap_or(face.event_limit);
-        face.fleet = Some(Box::new(FleetModel { clusters, services }));
+        let keys = crate::scenario::fleet_indicator_keys(&fleet.services, &fleet.clusters);
+        let compared = crate::scenario::fleet_compared_keys(fleet);
+        face.fleet = Some(Box::new(FleetModel {
+            clusters,
+            services,
+            keys,
+            compared,
+        }));
         Ok(face)
     }
 
@@ -189,16 +201,7 @@ impl FleetModel {
     }
 
     pub fn indicator_keys(&self) -> Vec<String> {
-        self.services
-            .iter()
-            .map(|s| format!("service/{}", s.name))
-            .chain(self.clusters.iter().flat_map(|c| {
-                c.model
-                    .indicator_keys()
-                    .into_iter()
-                    .map(move |k| format!("{}/{k}", c.name))
-            }))
-            .collect()
+        self.keys.clone()
     }
 
     /// The cluster indicator `i` is, and its index there; `None` for a service.

@@ -1046,28 +1046,15 @@ impl Model {
     /// scenario: one cluster against two regions). The first service of a
     /// key takes it.
     pub fn compared_keys(&self) -> Vec<(String, usize)> {
-        let mut keys: Vec<(String, usize)> = self
-            .indicator_keys()
-            .into_iter()
-            .enumerate()
-            .map(|(i, k)| (k, i))
-            .collect();
-        if let Some(f) = &self.fleet {
-            for (i, s) in f.services.iter().enumerate() {
-                let served: Vec<String> = s
-                    .members
-                    .iter()
-                    .map(|&(c, k)| f.clusters[c].model.indicator_keys()[k].clone())
-                    .collect();
-                if let Some(first) = served.first()
-                    && served.iter().all(|k| k == first)
-                    && !keys.iter().any(|(k, _)| k == first)
-                {
-                    keys.push((first.clone(), i));
-                }
-            }
+        match &self.fleet {
+            Some(f) => f.compared.clone(),
+            None => self
+                .indicator_keys()
+                .into_iter()
+                .enumerate()
+                .map(|(i, k)| (k, i))
+                .collect(),
         }
-        keys
     }
 
     /// The indicator a comparison finds under `key` ([`Self::compared_keys`]).

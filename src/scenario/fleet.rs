@@ -17,6 +17,7 @@ use schemars::JsonSchema;
 use super::dist::Distribution;
 use super::error::ScenarioError;
 use super::load::{self, Format, deserialize, locate_key, read_text};
+use super::locate::Segment;
 use super::raw::{DistValue, DurationValue, RawSimulation, RawSlo};
 use super::tree::{Node, OrderedMap, to_yaml};
 use super::types::{Regions, Scenario, Simulation};
@@ -489,7 +490,9 @@ pub(crate) fn parse_fleet(
         };
         let scenario = match load_cluster(name, &c.scenario, dir.as_deref(), text, source, format) {
             Ok((s, inline)) => {
-                set_cluster_scenario(&mut tree, name, inline);
+                let at = ["clusters", name.as_str(), "scenario"].map(|k| Segment::Key(k.into()));
+                // The path exists: it is where the scenario was read from.
+                tree.set(&at, &inline).ok();
                 Some(s)
             }
             Err(mut e) => {
@@ -686,17 +689,22 @@ pub fn fleet_indicator_keys(services: &[Service], clusters: &[FleetCluster]) -> 
         .collect()
 }
 
-/// The keys a comparison knows a fleet's indicators by: its own, and for a
-/// service every cluster serves with the same indicator, that indicator's
-/// key (as `Model::compared_keys`).
-pub fn fleet_compared_keys(fleet: &Fleet) -> Vec<String> {
-    let mut keys = fleet_indicator_keys(&fleet.services, &fleet.clusters);
-    for s in &fleet.services {
+/// The keys a comparison knows a fleet's indicators by, each with its
+/// indicator: its own, and for a service every cluster serves with the
+/// same indicator, that indicator's key, standing for the service (the
+/// first service of a key takes it).
+pub fn fleet_compared_keys(fleet: &Fleet) -> Vec<(String, usize)> {
+    let mut keys: Vec<(String, usize)> = fleet_indicator_keys(&fleet.services, &fleet.clusters)
+        .into_iter()
+        .enumerate()
+        .map(|(i, k)| (k, i))
+        .collect();
+    for (i, s) in fleet.services.iter().enumerate() {
         if let Some((_, first)) = s.members.first()
             && s.members.iter().all(|(_, k)| k == first)
-            && !keys.contains(first)
+            && !keys.iter().any(|(k, _)| k == first)
         {
-            keys.push(first.clone());
+            keys.push((first.clone(), i));
         }
     }
     keys
@@ -798,20 +806,6 @@ fn load_cluster(
              or a scenario inline (a mapping)"
                 .into(),
         )]),
-    }
-}
-
-/// Puts `scenario` as cluster `name`'s scenario in the fleet's tree.
-fn set_cluster_scenario(tree: &mut Node, name: &str, scenario: Node) {
-    let Node::Map(top) = tree else { return };
-    let Some((_, Node::Map(clusters))) = top.iter_mut().find(|(k, _)| k == "clusters") else {
-        return;
-    };
-    let Some((_, Node::Map(cluster))) = clusters.iter_mut().find(|(k, _)| k == name) else {
-        return;
-    };
-    if let Some((_, s)) = cluster.iter_mut().find(|(k, _)| k == "scenario") {
-        *s = scenario;
     }
 }
 

@@ -71,7 +71,7 @@ pub use duration::{format_duration, parse_duration};
 pub use error::ScenarioError;
 pub use fleet::{
     Fleet, FleetCluster, FleetRegions, MAX_CLUSTERS, MAX_SERVICES, Replication, Service,
-    ServiceMode, fleet_indicator_keys, fleet_json_schema, is_fleet,
+    ServiceMode, fleet_compared_keys, fleet_indicator_keys, fleet_json_schema, is_fleet,
 };
 pub(crate) use load::read_text;
 pub use load::{

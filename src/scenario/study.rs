@@ -816,7 +816,10 @@ pub fn load_study(path: &Path) -> Result<Study, ScenarioError> {
     let indicator = raw.indicator.unwrap_or_else(|| "api".to_string());
     for d in &designs {
         let names: Vec<String> = match &d.scenario.fleet {
-            Some(f) => super::fleet::fleet_compared_keys(f),
+            Some(f) => super::fleet::fleet_compared_keys(f)
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect(),
             None => {
                 let mut names: Vec<String> = ["etcd", "api", "control_plane"]
                     .iter()
