@@ -1,4 +1,4 @@
-//! The Kubernetes objects `tests/deploy.rs` reads, as k8s-openapi's types
+//! The Kubernetes objects `tests/suite/deploy.rs` reads, as k8s-openapi's types
 //! (generated from Kubernetes' OpenAPI spec, here of Kubernetes 1.33).
 
 pub use k8s_openapi;

@@ -3,9 +3,7 @@
 //! horizon from an all-up start; each tolerance comes from the run's own
 //! confidence interval.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kubenines::scenario::*;
 
 const MTTF: f64 = 10.0 * DAY;

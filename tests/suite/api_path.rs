@@ -3,9 +3,7 @@
 //! and deterministic timelines. Every tolerance comes from the run's own
 //! confidence interval, or from a bound on what the closed form leaves out.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kubenines::report::IndicatorResult;
 use kubenines::scenario::*;
 use kubenines::stats::{Interval, RELATIVE_ACCURACY};
@@ -404,7 +402,7 @@ fn lb_outages(wiring: Wiring) -> Scenario {
 /// load-balancer outage (60 s, longer than renew_deadline) costs no lease:
 /// `control_plane` (which requires `api`) is down exactly when `api` is.
 /// Through the load balancer, the same outages cost both leases, and the
-/// control plane stays down longer (tests/leases.rs pins by how much).
+/// control plane stays down longer (tests/suite/leases.rs pins by how much).
 #[test]
 fn kubeadm_wiring_rides_out_load_balancer_outages() {
     let r = run(&lb_outages(Wiring::Kubeadm), 2);

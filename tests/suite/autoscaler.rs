@@ -3,9 +3,7 @@
 //! time and repaired a fixed time later, everything else perfect, so that
 //! each Pending spell and each outage has an exact length.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kubenines::model::{Cluster, Model};
 use kubenines::scenario::*;
 

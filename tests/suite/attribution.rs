@@ -2,9 +2,7 @@
 //! downtime in every replication, and known outages are charged to what
 //! they wait for.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kubenines::model::{CAUSES, Cause, Cluster, Model};
 use kubenines::scenario::*;
 

@@ -184,7 +184,7 @@ pub fn assert_unavailability(r: &IndicatorResult, exact: f64, what: &str) {
     let u = &r.unavailability;
     let half = u.half_width().expect("interval");
     let se = half / 1.96;
-    // The oracle table, for `cargo test --release --test oracle -- --nocapture`.
+    // The oracle table, for `cargo test --release --test suite oracle:: -- --nocapture`.
     println!(
         "{what:<40} simulated {:.5e} ± {half:.1e} (95%)   exact {exact:.5e}   off by {:+.2} s.e.",
         u.mean,

@@ -4,9 +4,7 @@
 //! timeline and its cause, `anti_affinity: rack` against the same rule over
 //! hosts, and bad input located and refused with exit 2.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kubenines::model::{Cause, Cluster, Model};
 use kubenines::report::Results;
 use kubenines::scenario::*;

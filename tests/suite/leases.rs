@@ -2,9 +2,7 @@
 //! "Controllers"), pinned with fixed durations so the expected outage
 //! lengths are exact.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kubenines::report::IndicatorResult;
 use kubenines::scenario::*;
 

@@ -3,13 +3,11 @@
 //! same point on any thread count; baselines that catch a degraded design
 //! and leave an unchanged one alone; well-formed JUnit.
 
-mod common;
-
 use kubenines::fsio::Sealed;
 use std::path::{Path, PathBuf};
 
+use crate::common::*;
 use assert_cmd::Command;
-use common::*;
 use kubenines::check::{self, Plan, Verdict};
 use kubenines::model::Model;
 use kubenines::scenario::{self, DataMetric, Format, Slo, YEAR_SECONDS};

@@ -2,9 +2,7 @@
 //! recovery"): RPO and RTO against closed forms, and deterministic
 //! scenarios whose every figure is exact.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kubenines::engine::Sampler;
 use kubenines::model::{Lifecycle, Model};
 use kubenines::report::{CauseLoss, Results};

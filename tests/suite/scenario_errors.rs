@@ -1562,7 +1562,7 @@ fn zone_spread_zero() {
 
 #[test]
 fn unknown_anti_affinity_and_unknown_workload_key() {
-    // (`rack` is known since racks exist: tests/racks.rs.)
+    // (`rack` is known since racks exist: tests/suite/racks.rs.)
     let text =
         with_workers("workloads:\n  - name: web\n    replicas: 2\n    anti_affinity: region\n");
     let err = yaml_error(&text);

@@ -2,9 +2,7 @@
 //! deterministic timelines, where every other part is perfect and every
 //! change's timing fixed.
 
-mod common;
-
-use common::{indicator, run};
+use crate::common::{indicator, run};
 use kubenines::scenario::{Format, Scenario, parse_str};
 
 /// Three perfect stacked control-plane hosts behind a perfect load

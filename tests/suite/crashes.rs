@@ -2,9 +2,7 @@
 //! crashes"): independent of hosts, a crashed instance counts as down.
 //! Expected values are exact time averages from an all-up start.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kubenines::scenario::*;
 
 const HOST_F: f64 = 12.0 * DAY;

@@ -4,9 +4,7 @@
 //! workers) failing at a fixed time, everything else perfect, so that each
 //! outage has an exact length.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kubenines::engine::Sampler;
 use kubenines::model::{Cluster, Lifecycle, Model};
 use kubenines::scenario::*;

@@ -1,8 +1,6 @@
 //! One seed gives the same results to the last bit on any thread count.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// The results as JSON without `performance`; every figure compared,
 /// `api`'s `request_success` and `degraded_minutes_per_year` included.

@@ -6,9 +6,7 @@
 //! in one region losing the service together; the first cluster drawing as
 //! its scenario alone; and bad fleets located and refused.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kubenines::report::IndicatorResult;
 use kubenines::scenario::*;
 

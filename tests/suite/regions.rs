@@ -4,9 +4,7 @@
 //! outage on a fixed timeline and its cause, regions that never fail
 //! changing nothing, and bad input located and refused with exit 2.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kubenines::model::{Cause, Cluster, Model};
 use kubenines::scenario::*;
 use serde_json::Value;

@@ -2,9 +2,7 @@
 //! replicas against the k-of-n formula, and the node lifecycle's timings,
 //! pinned with fixed durations so that every outage length is exact.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kubenines::engine::Sampler;
 use kubenines::model::{CAUSES, Cause, Cluster, Lifecycle, Model};
 use kubenines::scenario::*;
