@@ -127,6 +127,10 @@ pub struct LossSummary {
     /// Time until the API was writable again, per event that recovered
     /// within the horizon, seconds.
     pub rto_seconds: DurationSketch,
+    /// Per replication: events with nothing to restore (data lost for
+    /// good) / horizon in years; empty unless the model can lose data so.
+    #[serde(default, skip_serializing_if = "MeanVar::is_empty")]
+    pub lost_per_year: MeanVar,
     /// Raw values not yet counted into the sketches (see `pending_outages`).
     #[serde(skip)]
     pub pending_rpo: Vec<f64>,
@@ -137,6 +141,7 @@ pub struct LossSummary {
 impl LossSummary {
     pub fn merge(&mut self, other: &LossSummary) {
         self.events_per_year.merge(&other.events_per_year);
+        self.lost_per_year.merge(&other.lost_per_year);
         for (sketch, mine, theirs, more) in [
             (
                 &mut self.rpo_seconds,
@@ -619,6 +624,13 @@ impl<'m> Worker<'m> {
             part.data_loss.events_per_year.push(total as f64 / years);
             for (acc, &n) in part.data_loss_by_cause.iter_mut().zip(&data.events) {
                 acc.events_per_year.push(n as f64 / years);
+            }
+            if model.can_lose_for_good() {
+                let lost: u32 = data.lost.iter().sum();
+                part.data_loss.lost_per_year.push(lost as f64 / years);
+                for (acc, &n) in part.data_loss_by_cause.iter_mut().zip(&data.lost) {
+                    acc.lost_per_year.push(n as f64 / years);
+                }
             }
             part.events += run.events;
             part.replications += 1;

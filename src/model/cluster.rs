@@ -766,6 +766,15 @@ impl<'m> Cluster<'m> {
                 }
                 operations::Event::DisasterStrike(i) => {
                     self.control_plane_changed |= self.recovery.strike(ctx, now, i);
+                    if self.recovery.workloads_changed() {
+                        self.apply_workload_data();
+                    }
+                }
+                operations::Event::WorkloadRestore(w) => {
+                    self.recovery.workload_step(ctx, now, w);
+                    if self.recovery.workloads_changed() {
+                        self.apply_workload_data();
+                    }
                 }
                 operations::Event::CertificatesExpire(_)
                 | operations::Event::CertificatesRenewed(_) => {
@@ -1056,6 +1065,16 @@ impl<'m> Cluster<'m> {
         if self.maintenance.waiting() {
             self.settle_maintenance(now);
         }
+    }
+
+    /// Workloads whose data a disaster destroyed, or a restore brought
+    /// back: they stop (or may again) count as serving.
+    #[inline(never)]
+    fn apply_workload_data(&mut self) {
+        for (w, lost) in self.recovery.take_workload_changes() {
+            self.workloads.set_lost(w as usize, lost);
+        }
+        self.cause_epoch += 1;
     }
 
     /// Hands the rollouts' outcomes to the changes room.

@@ -28,7 +28,10 @@ pub use operations::DataRun;
 
 use crate::engine::Sampler;
 use crate::engine::sampler::SamplerError;
-use crate::scenario::{AntiAffinity, Distribution, HostSpec, Scenario, Topology, YEAR_SECONDS};
+use crate::scenario::{
+    AntiAffinity, BackupKind, BackupSchedule, DisasterScope, Distribution, HostSpec, Recovery,
+    Scenario, Topology, YEAR_SECONDS,
+};
 
 /// Generations (of elections, lease plans, API outages) only tell a live
 /// plan from a stale one; they wrap at 24 bits so they fit in a packed event.
@@ -194,8 +197,9 @@ pub struct Model {
     pub worker_capacity: Option<CapacityModel>,
     /// Replacing an emptied member (needs etcd writable).
     pub member_replace: Option<Sampler>,
-    /// Snapshots: interval, duration, success probability.
-    pub backups: Option<(f64, f64, f64)>,
+    /// The backup entries, in the scenario's order (the one mapping's
+    /// snapshots as one `etcd` entry).
+    pub backups: Vec<BackupModel>,
     pub recovery: Option<RecoveryModel>,
     pub disasters: Vec<DisasterModel>,
     /// Data can be lost (a disk loss above 0, or a disaster): members' data,
@@ -369,6 +373,24 @@ pub struct RecoveryModel {
 pub struct DisasterModel {
     pub name: String,
     pub every: Sampler,
+    /// What it destroys.
+    pub scope: DisasterScope,
+    /// For a workload scope: the operator's delay and the restore.
+    pub detection: f64,
+    pub restore: Sampler,
+}
+
+/// One entry of `backups`.
+#[derive(Clone, Debug)]
+pub struct BackupModel {
+    pub kind: BackupKind,
+    pub schedule: BackupSchedule,
+    pub duration: f64,
+    pub success: f64,
+    /// A backup can be restored until this long after its start.
+    pub ttl: f64,
+    /// For `velero`: the workloads it holds.
+    pub include: Vec<usize>,
 }
 
 /// Rolling maintenance: every `interval` seconds, each host in turn is down
@@ -726,9 +748,21 @@ impl Model {
             .disasters
             .iter()
             .map(|d| {
+                let restore = match (&d.restore, &s.recovery) {
+                    (Some(r), _) | (None, Some(Recovery { restore: r, .. })) => {
+                        build(&format!("disaster {}: restore", d.name), r)?
+                    }
+                    (None, None) => Sampler::Fixed(0.0),
+                };
                 Ok(DisasterModel {
                     name: d.name.clone(),
                     every: build(&format!("disaster {}", d.name), &d.every)?,
+                    scope: d.scope,
+                    detection: d
+                        .detection
+                        .or(s.recovery.as_ref().map(|r| r.detection))
+                        .unwrap_or(0.0),
+                    restore,
                 })
             })
             .collect::<Result<Vec<_>, BuildError>>()?;
@@ -907,9 +941,17 @@ impl Model {
             disk_loss,
             member_replace,
             backups: s
-                .backups
-                .as_ref()
-                .map(|b| (b.interval, b.duration, b.success)),
+                .backup_entries()
+                .into_iter()
+                .map(|b| BackupModel {
+                    kind: b.kind,
+                    schedule: b.schedule,
+                    duration: b.duration,
+                    success: b.success,
+                    ttl: b.ttl,
+                    include: b.include,
+                })
+                .collect(),
             recovery,
             disasters,
             data_at_risk,
@@ -1017,6 +1059,18 @@ impl Model {
             Some(_) => true,
             None => self.disk_loss.iter().any(|&p| p > 0.0) || !self.disasters.is_empty(),
         }
+    }
+
+    /// Whether a data-loss event can find nothing to restore (data lost
+    /// for good): a backup is kept for a limited time, or a workload's
+    /// data can be destroyed (no backup need hold it).
+    pub fn can_lose_for_good(&self) -> bool {
+        self.fleet.is_none()
+            && (self.backups.iter().any(|b| b.ttl.is_finite())
+                || self
+                    .disasters
+                    .iter()
+                    .any(|d| d.scope != DisasterScope::Etcd))
     }
 
     pub fn data_cause_count(&self) -> usize {

@@ -7,6 +7,7 @@
 use crate::engine::{Rng, StreamId, replication_key, stream, stream_of};
 
 use super::{Model, Role};
+use crate::scenario::DisasterScope;
 
 const ZONE_FAILURE: u32 = 1;
 const ZONE_REPAIR: u32 = 2;
@@ -66,6 +67,12 @@ const SCALE_UP: u32 = 51;
 /// Region outages and repairs, per region.
 const REGION_FAILURE: u32 = 52;
 const REGION_REPAIR: u32 = 53;
+/// Per backup entry after the first: the key of its counter-based draws
+/// (the first entry's is `BACKUP`'s, as when `backups` was one mapping).
+const BACKUP_ENTRY: u32 = 54;
+/// Per workload a disaster can strike: its restore, then its pods' start.
+const WORKLOAD_RESTORE: u32 = 55;
+const WORKLOAD_RESTART: u32 = 56;
 
 /// Streams per change, at `Layout::change(c)` on.
 pub const CHANGE_STREAMS: usize = 6;
@@ -153,6 +160,12 @@ pub struct Layout {
     /// Zone z's scale-up stream is `scale_up_base + z` (present only with
     /// the cluster autoscaler).
     pub scale_up_base: usize,
+    /// Backup entry e's key stream (e >= 1) is `backup_entry_base + e - 1`;
+    /// entry 0's is `backup`.
+    pub backup_entry_base: usize,
+    /// Workload w's restore stream is `restore_base + 2w`, its pods' start
+    /// after a restore the next (present only with a workload disaster).
+    pub restore_base: usize,
     /// Region r's failure stream is `region_base + 2r`, its repair stream
     /// the next (present only with regions).
     pub region_base: usize,
@@ -338,6 +351,26 @@ impl Streams {
                 ids.push(StreamId::new(SCALE_UP, z));
             }
         }
+        // Backup entries after the first, and workloads' restores, before
+        // the regions (which a fleet shares), after every other.
+        let backup_entry_base = ids.len();
+        if model.data_at_risk {
+            for e in 1..model.backups.len() as u32 {
+                ids.push(StreamId::new(BACKUP_ENTRY, e));
+            }
+        }
+        let restore_base = ids.len();
+        if model.data_at_risk
+            && model
+                .disasters
+                .iter()
+                .any(|d| d.scope != DisasterScope::Etcd)
+        {
+            for w in 0..model.workloads.len() as u32 {
+                ids.push(StreamId::new(WORKLOAD_RESTORE, w));
+                ids.push(StreamId::new(WORKLOAD_RESTART, w));
+            }
+        }
         // Regions' streams after every other, so designs without regions
         // keep their layout as it was.
         // In a fleet, a cluster's regions are the fleet's, numbered from
@@ -373,6 +406,8 @@ impl Streams {
             out_of_service_base,
             replace_base,
             scale_up_base,
+            backup_entry_base,
+            restore_base,
             region_base,
         };
         (Streams { ids, rngs, shared }, layout)

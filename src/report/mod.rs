@@ -196,6 +196,12 @@ pub struct DataLoss {
     /// Time from an event's start until the API was writable again,
     /// minutes, for the events that recovered within the horizon.
     pub rto_minutes: Quantiles,
+    /// Data-loss events a year that found nothing to restore (no backup
+    /// holding the data, or every one past its `ttl`): the data is lost
+    /// for good, and the event has no RPO (it is not in `rpo_minutes`).
+    /// Present only when that can happen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lost_for_good_per_year: Option<Interval>,
     /// The same per cause: each disaster by name, `quorum-loss` (fewer
     /// intact members than a quorum, at least one), `quorum-loss-no-member`
     /// (no intact member at all).
@@ -208,6 +214,8 @@ pub struct CauseLoss {
     pub events_per_year: Interval,
     pub rpo_minutes: Quantiles,
     pub rto_minutes: Quantiles,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lost_for_good_per_year: Option<Interval>,
 }
 
 /// Data loss by cause, in [`Model::data_causes`] order.
@@ -284,6 +292,7 @@ impl Results {
                 events_per_year: events_interval(&s.data_loss),
                 rpo_minutes: Quantiles::of(&s.data_loss.rpo_seconds),
                 rto_minutes: Quantiles::of(&s.data_loss.rto_seconds),
+                lost_for_good_per_year: lost_interval(&s.data_loss),
                 by_cause: Named(
                     model
                         .data_causes()
@@ -294,6 +303,7 @@ impl Results {
                                 events_per_year: events_interval(c),
                                 rpo_minutes: Quantiles::of(&c.rpo_seconds),
                                 rto_minutes: Quantiles::of(&c.rto_seconds),
+                                lost_for_good_per_year: lost_interval(c),
                             };
                             (name, loss)
                         })
@@ -334,6 +344,15 @@ impl Quantiles {
 }
 
 /// Events per year with its interval, clipped at 0 (a rate is not negative).
+/// Events a year lost for good, when the model can lose data so.
+fn lost_interval(s: &LossSummary) -> Option<Interval> {
+    (!s.lost_per_year.is_empty()).then(|| {
+        let mut i = s.lost_per_year.interval95();
+        i.ci_low = i.ci_low.map(|x| x.max(0.0));
+        i
+    })
+}
+
 fn events_interval(s: &LossSummary) -> Interval {
     let mut i = s.events_per_year.interval95();
     i.ci_low = i.ci_low.map(|x| x.max(0.0));

@@ -49,7 +49,9 @@
 //! `workers.node.capacity`, `workers.out_of_service`, host `replacement`,
 //! the `autoscaler`) are validated in `lifecycle` and `quantity`.
 
+mod backups;
 mod changes;
+mod cron;
 pub mod dist;
 mod duration;
 mod error;
@@ -66,6 +68,7 @@ mod tree;
 pub mod types;
 mod validate;
 
+pub use cron::CronSchedule;
 pub use dist::Distribution;
 pub use duration::{format_duration, parse_duration};
 pub use error::ScenarioError;

@@ -48,7 +48,7 @@ pub struct RawScenario {
     #[schemars(length(max = 1000))]
     pub workloads: Option<Vec<RawWorkload>>,
     pub maintenance: Option<RawMaintenance>,
-    pub backups: Option<RawBackups>,
+    pub backups: Option<RawBackupsField>,
     pub recovery: Option<RawRecovery>,
     /// Logical disasters (etcd corruption, an accidental delete) that strike all
     /// etcd members at once; only a restore from a backup undoes them. Requires `recovery`.
@@ -970,6 +970,161 @@ pub struct RawBackups {
     pub success: f64,
 }
 
+/// `backups`: one mapping (etcd snapshots, as before lists existed) or a list
+/// of entries, etcd snapshots and Velero backups.
+#[derive(Debug)]
+pub enum RawBackupsField {
+    One(RawBackups),
+    List(Vec<RawBackupEntry>),
+}
+
+impl<'de> Deserialize<'de> for RawBackupsField {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawBackupsField;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a mapping with `interval`, `duration` and `success` (etcd snapshots), or a \
+                     list of backups, each with `name`, `kind`, `schedule` or `interval`, and \
+                     `duration`",
+                )
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                RawBackups::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawBackupsField::One)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                Vec::<RawBackupEntry>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                    .map(RawBackupsField::List)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for RawBackupsField {
+    fn schema_name() -> Cow<'static, str> {
+        "BackupsField".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "etcd snapshots as one mapping, or a list of backups (etcd snapshots and Velero backups).",
+            "oneOf": [
+                generator.subschema_for::<RawBackups>(),
+                { "type": "array", "items": generator.subschema_for::<RawBackupEntry>(), "maxItems": 16 }
+            ]
+        })
+    }
+}
+
+/// One entry of a `backups` list.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a backup: a mapping with `name`, `kind`, `schedule` or `interval`, and `duration`"
+)]
+#[schemars(rename = "Backup")]
+pub struct RawBackupEntry {
+    /// Unique name, reported in results: lower-case letters, digits and `-`, at most 63
+    /// characters.
+    #[schemars(pattern(r"^[a-z0-9-]{1,63}$"))]
+    pub name: String,
+    /// `etcd` (an etcd snapshot: restores etcd) or `velero` (a Velero backup of
+    /// workloads' namespaces and volumes: restores those in `include`).
+    pub kind: RawBackupKind,
+    /// When backups start, in CronJob's and Velero's cron syntax (five fields, UTC;
+    /// t = 0 is 00:00 on a Monday, 1 January), e.g. `0 * * * *`; or give `interval`.
+    pub schedule: Option<String>,
+    /// Time between backup starts, from t = 0, at least `1m`; or give `schedule`.
+    pub interval: Option<DurationValue>,
+    /// Time a backup takes, shorter than the time between two; its contents are the
+    /// state at its start.
+    pub duration: DurationValue,
+    /// Probability that a backup succeeds (a failure is noticed), above 0 and at most
+    /// 1. Default 1.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub success: Option<f64>,
+    /// Retention: a backup older than this cannot be restored. Default: none for
+    /// `etcd`, `720h` (Velero's default) for `velero`.
+    pub ttl: Option<DurationValue>,
+    /// For `velero`: the workloads backed up, `all` or a list of `workload/NAME`.
+    /// Default `all`.
+    pub include: Option<RawInclude>,
+    /// Where backups are kept: `off_site` (default) or `same_region`.
+    pub storage: Option<RawStorage>,
+}
+
+/// `etcd` or `velero`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(rename = "BackupKind")]
+pub enum RawBackupKind {
+    /// An etcd snapshot.
+    Etcd,
+    /// A Velero backup of workloads.
+    Velero,
+}
+
+/// `off_site` or `same_region`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(rename = "BackupStorage")]
+pub enum RawStorage {
+    /// Kept away from the cluster's region.
+    OffSite,
+    /// Kept in the cluster's region.
+    SameRegion,
+}
+
+/// `all`, or a list of `workload/NAME`.
+#[derive(Debug)]
+pub enum RawInclude {
+    All,
+    Some(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for RawInclude {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawInclude;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`all`, or a list of workloads such as `[workload/db]`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                if v == "all" {
+                    Ok(RawInclude::All)
+                } else {
+                    Err(E::custom(format_args!(
+                        "`{v}`: expected `all`, or a list of workloads such as `[workload/db]`"
+                    )))
+                }
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                Vec::<String>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                    .map(RawInclude::Some)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for RawInclude {
+    fn schema_name() -> Cow<'static, str> {
+        "BackupInclude".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "`all`, or a list of `workload/NAME`.",
+            "oneOf": [
+                { "const": "all" },
+                { "type": "array", "items": { "type": "string", "pattern": "^workload/" } }
+            ]
+        })
+    }
+}
+
 /// How the operator recovers etcd once it cannot heal itself (too few members
 /// with intact data) or after a disaster. Required when data can be lost.
 #[derive(Debug, serde::Deserialize, JsonSchema)]
@@ -998,6 +1153,14 @@ pub struct RawDisaster {
     pub name: String,
     /// Time between strikes, e.g. `exponential(mean=20y)`.
     pub every: DistValue,
+    /// What it destroys: `etcd` (default: every member's data), `workload/NAME` (one
+    /// workload's data, e.g. a deleted namespace; the API stays up) or `all_workloads`.
+    pub scope: Option<String>,
+    /// For a workload scope: time until the operator acts. Default `recovery.detection`.
+    pub detection: Option<DurationValue>,
+    /// For a workload scope: time to restore the workload from its backup, not `never`.
+    /// Default `recovery.restore`.
+    pub restore: Option<DistValue>,
 }
 
 /// A service-level objective: `{ indicator, availability }` or `{ metric, quantile, max }`.

@@ -29,6 +29,10 @@ pub struct Scenario {
     /// Periodic etcd snapshots stored off the cluster; `None` when the file
     /// has none (the snapshot taken at t = 0 still exists: docs/model.md).
     pub backups: Option<Backups>,
+    /// `backups` given as a list (etcd snapshots and Velero backups), in
+    /// the file's order; empty when the file has none or the one mapping
+    /// above. [`Scenario::backup_entries`] gives both forms as one list.
+    pub backup_list: Vec<BackupEntry>,
     /// The operator's recovery from quorum loss and disasters. Present
     /// whenever data can be lost (a `disk_loss` above 0, or `disasters`).
     pub recovery: Option<Recovery>,
@@ -67,8 +71,11 @@ impl std::fmt::Debug for Scenario {
             .field("workers", &self.workers)
             .field("workloads", &self.workloads)
             .field("maintenance", &self.maintenance)
-            .field("backups", &self.backups)
-            .field("recovery", &self.recovery)
+            .field("backups", &self.backups);
+        if !self.backup_list.is_empty() {
+            d.field("backup_list", &self.backup_list);
+        }
+        d.field("recovery", &self.recovery)
             .field("disasters", &self.disasters)
             .field("slos", &self.slos)
             .field("cost", &self.cost);
@@ -805,6 +812,75 @@ pub struct Backups {
     pub success: f64,
 }
 
+/// What a backup holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackupKind {
+    /// An etcd snapshot: restores etcd.
+    Etcd,
+    /// A Velero backup of workloads' namespaces and volumes.
+    Velero,
+}
+
+/// When an entry's backups start.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BackupSchedule {
+    /// At every multiple of this many seconds from t = 0.
+    Interval(f64),
+    /// At the fire times of a cron schedule (UTC; t = 0 is a Monday, 1 January, 00:00).
+    Cron(Box<super::cron::CronSchedule>),
+}
+
+/// Where an entry's backups are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackupStorage {
+    OffSite,
+    SameRegion,
+}
+
+/// One entry of `backups`: etcd snapshots or Velero backups on a schedule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackupEntry {
+    /// `[a-z0-9-]+`, unique among the entries (`etcd` for the one mapping).
+    pub name: String,
+    pub kind: BackupKind,
+    pub schedule: BackupSchedule,
+    /// Seconds a backup takes, >= 0 and shorter than the time between two.
+    pub duration: f64,
+    /// Probability a backup succeeds, in (0, 1].
+    pub success: f64,
+    /// Seconds after its start that a backup can still be restored (infinite: kept).
+    pub ttl: f64,
+    /// For `velero`: the workloads backed up (indices into `workloads`).
+    pub include: Vec<usize>,
+    pub storage: BackupStorage,
+}
+
+impl From<&Backups> for BackupEntry {
+    fn from(b: &Backups) -> Self {
+        BackupEntry {
+            name: "etcd".into(),
+            kind: BackupKind::Etcd,
+            schedule: BackupSchedule::Interval(b.interval),
+            duration: b.duration,
+            success: b.success,
+            ttl: f64::INFINITY,
+            include: Vec::new(),
+            storage: BackupStorage::OffSite,
+        }
+    }
+}
+
+/// What a disaster destroys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DisasterScope {
+    /// Every etcd member's data (the API goes down).
+    Etcd,
+    /// One workload's data (index into `workloads`); the API stays up.
+    Workload(usize),
+    /// Every workload's data; the API stays up.
+    AllWorkloads,
+}
+
 /// How long the operator's recovery takes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Recovery {
@@ -818,12 +894,37 @@ pub struct Recovery {
 
 /// A logical disaster (etcd corruption, an accidental delete): strikes all
 /// members at once; only a restore undoes it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Disaster {
     /// `[a-z0-9-]+`, unique among disasters; the cause's name in results.
     pub name: String,
     /// Time between strikes (a renewal process from t = 0).
     pub every: Distribution,
+    pub scope: DisasterScope,
+    /// For a workload scope: seconds until the operator acts (`None`:
+    /// `recovery.detection`).
+    pub detection: Option<f64>,
+    /// For a workload scope: the restore (`None`: `recovery.restore`).
+    pub restore: Option<Distribution>,
+}
+
+// By hand, so that an etcd disaster without the keys added later keeps the
+// form, and so the content hash, it had.
+impl std::fmt::Debug for Disaster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Disaster");
+        d.field("name", &self.name).field("every", &self.every);
+        if self.scope != DisasterScope::Etcd {
+            d.field("scope", &self.scope);
+        }
+        if let Some(x) = &self.detection {
+            d.field("detection", x);
+        }
+        if let Some(x) = &self.restore {
+            d.field("restore", x);
+        }
+        d.finish()
+    }
 }
 
 /// A service-level objective, judged by `check`.
@@ -928,6 +1029,26 @@ impl ControlPlane {
 }
 
 impl Scenario {
+    /// The backups as one list: the one mapping's etcd snapshots, or the
+    /// list's entries.
+    pub fn backup_entries(&self) -> Vec<BackupEntry> {
+        match &self.backups {
+            Some(b) => vec![b.into()],
+            None => self.backup_list.clone(),
+        }
+    }
+
+    /// Whether etcd's data can be lost: a host's disk (or its
+    /// replacement), or a disaster of scope `etcd`.
+    pub fn can_lose_etcd_data(&self) -> bool {
+        self.control_plane.etcd_disk_loss() > 0.0
+            || self.control_plane.etcd_replacement_key().is_some()
+            || self
+                .disasters
+                .iter()
+                .any(|d| d.scope == DisasterScope::Etcd)
+    }
+
     /// Whether etcd data can be lost at all: a host's disk (or its
     /// replacement), or a disaster. When it can, `recovery` is present.
     pub fn can_lose_data(&self) -> bool {

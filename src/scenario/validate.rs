@@ -6,18 +6,19 @@ use super::duration::format_duration;
 use super::lifecycle;
 use super::manifest::ManifestWorkloads;
 use super::raw::{
-    IntOrPercent, RawAntiAffinity, RawAntiAffinityRule, RawBackups, RawControlPlane, RawController,
-    RawCost, RawDataMetric, RawDisaster, RawHostSpec, RawLeaderElection, RawLoadBalancer,
-    RawLoadBalancerKind, RawLoadBalancerSpec, RawMaintenance, RawNodeSpec, RawPrecision, RawRacks,
-    RawRecovery, RawRegions, RawRollingUpdate, RawScenario, RawSlo, RawSpread, RawTopology,
-    RawWhenUnsatisfiable, RawWiring, RawWorkers, RawWorkload, RawWorkloadKind,
+    IntOrPercent, RawAntiAffinity, RawAntiAffinityRule, RawBackups, RawBackupsField,
+    RawControlPlane, RawController, RawCost, RawDataMetric, RawDisaster, RawHostSpec,
+    RawLeaderElection, RawLoadBalancer, RawLoadBalancerKind, RawLoadBalancerSpec, RawMaintenance,
+    RawNodeSpec, RawPrecision, RawRacks, RawRecovery, RawRegions, RawRollingUpdate, RawScenario,
+    RawSlo, RawSpread, RawTopology, RawWhenUnsatisfiable, RawWiring, RawWorkers, RawWorkload,
+    RawWorkloadKind,
 };
 use super::types::DEFAULT_ROLLOUT_PERCENT;
 use super::types::{
-    AntiAffinity, Backups, ControlPlane, Cost, DataMetric, Disaster, Etcd, EtcdHosts, HealthCheck,
-    HostSpec, LeaderElection, LoadBalancerKind, Maintenance, Precision, Preferred, Racks, Recovery,
-    Regions, RollingUpdate, Scenario, Simulation, Slo, Topology, Wiring, Workers, Workload,
-    WorkloadKind, Zones,
+    AntiAffinity, BackupKind, Backups, ControlPlane, Cost, DataMetric, Disaster, DisasterScope,
+    Etcd, EtcdHosts, HealthCheck, HostSpec, LeaderElection, LoadBalancerKind, Maintenance,
+    Precision, Preferred, Racks, Recovery, Regions, RollingUpdate, Scenario, Simulation, Slo,
+    Topology, Wiring, Workers, Workload, WorkloadKind, Zones,
 };
 use super::types::{DEFAULT_MAX_EVENTS_PER_YEAR, YEAR_SECONDS};
 use crate::BLOCK;
@@ -280,9 +281,20 @@ pub(crate) fn validate(
         ));
     }
     let maintenance = problems.keep(raw.maintenance.map(maintenance).transpose());
-    let backups = problems.keep(raw.backups.map(backups).transpose());
+    let (backups, backup_list) = match raw.backups {
+        None => (Some(None), Some(Vec::new())),
+        Some(RawBackupsField::One(b)) => (problems.keep(backups(b).map(Some)), Some(Vec::new())),
+        Some(RawBackupsField::List(list)) => (
+            Some(None),
+            super::backups::backup_list(list, workloads.as_deref(), &mut problems.0),
+        ),
+    };
     let recovery = problems.keep(raw.recovery.map(recovery).transpose());
-    let disasters = disasters(raw.disasters.unwrap_or_default(), &mut problems);
+    let disasters = disasters(
+        raw.disasters.unwrap_or_default(),
+        workloads.as_deref(),
+        &mut problems,
+    );
     let slos = slos(
         raw.slos.unwrap_or_default(),
         workloads.as_deref(),
@@ -371,6 +383,7 @@ pub(crate) fn validate(
             workloads: workloads?,
             maintenance: maintenance?,
             backups: backups?,
+            backup_list: backup_list?,
             recovery: recovery?,
             disasters: disasters?,
             slos: slos?,
@@ -432,7 +445,38 @@ pub(crate) fn validate(
         scenario.workers.as_ref(),
         &scenario.disasters,
     ));
-    if scenario.backups.is_none() && scenario.can_lose_data() {
+    let struck: Vec<(usize, usize)> = scenario
+        .disasters
+        .iter()
+        .enumerate()
+        .flat_map(|(d, x)| match x.scope {
+            DisasterScope::Etcd => Vec::new(),
+            DisasterScope::Workload(w) => vec![(d, w)],
+            DisasterScope::AllWorkloads => (0..scenario.workloads.len()).map(|w| (d, w)).collect(),
+        })
+        .collect();
+    warnings.extend(super::backups::warnings(
+        &scenario.backup_entries(),
+        !scenario.backup_list.is_empty(),
+        &struck,
+        &scenario.workloads,
+        scenario.zones.regions.is_some(),
+    ));
+    let etcd_backups = scenario
+        .backup_entries()
+        .iter()
+        .any(|e| e.kind == BackupKind::Etcd);
+    if !scenario.backup_list.is_empty() && !etcd_backups && scenario.can_lose_etcd_data() {
+        warnings.push(Warning {
+            key: "backups".into(),
+            message: "etcd's data can be lost (a `disk_loss` above 0, a replacement of etcd's \
+                      hosts, or an etcd disaster) but no entry of `backups` is `kind: etcd`: \
+                      only the snapshot at t = 0 exists, so every restore of etcd goes back to \
+                      the cluster's start"
+                .into(),
+        });
+    }
+    if scenario.backups.is_none() && scenario.backup_list.is_empty() && scenario.can_lose_data() {
         warnings.push(Warning {
             key: "recovery.restore".into(),
             message: "data can be lost (a `disk_loss` above 0, a replacement of etcd's hosts, \
@@ -1356,7 +1400,11 @@ fn recovery(raw: RawRecovery) -> Result<Recovery, Invalid> {
 }
 
 /// The disasters, each checked on its own; `None` when any is invalid.
-fn disasters(raw: Vec<RawDisaster>, problems: &mut Problems) -> Option<Vec<Disaster>> {
+fn disasters(
+    raw: Vec<RawDisaster>,
+    workloads: Option<&[Workload]>,
+    problems: &mut Problems,
+) -> Option<Vec<Disaster>> {
     if raw.len() > MAX_DISASTERS {
         problems.push(invalid(
             "disasters",
@@ -1371,13 +1419,18 @@ fn disasters(raw: Vec<RawDisaster>, problems: &mut Problems) -> Option<Vec<Disas
     let checked: Vec<Option<Disaster>> = raw
         .into_iter()
         .enumerate()
-        .map(|(i, d)| problems.keep(disaster(i, d, &names[..i])))
+        .map(|(i, d)| problems.keep(disaster(i, d, &names[..i], workloads)))
         .collect();
     checked.into_iter().collect()
 }
 
 /// `disasters[i]`, given the names of the disasters before it.
-fn disaster(i: usize, d: RawDisaster, earlier: &[String]) -> Result<Disaster, Invalid> {
+fn disaster(
+    i: usize,
+    d: RawDisaster,
+    earlier: &[String],
+    workloads: Option<&[Workload]>,
+) -> Result<Disaster, Invalid> {
     let key = |leaf: &str| format!("disasters[{i}].{leaf}");
     if let Some(why) = name_problem(&d.name, "etcd-corruption") {
         return Err(invalid(key("name"), why));
@@ -1400,9 +1453,49 @@ fn disaster(i: usize, d: RawDisaster, earlier: &[String]) -> Result<Disaster, In
              positive mean, e.g. `exponential(mean=20y)`"
         )
     })?;
+    let scope = super::backups::scope(&key("scope"), d.scope.as_deref(), workloads)?;
+    if scope == DisasterScope::Etcd {
+        for (leaf, given) in [
+            ("detection", d.detection.is_some()),
+            ("restore", d.restore.is_some()),
+        ] {
+            if given {
+                return Err(invalid(
+                    key(leaf),
+                    format!(
+                        "an etcd disaster is recovered by `recovery` (its `detection`, \
+                         `force_new_cluster` and `restore`); a disaster's own `{leaf}` is for a \
+                         workload scope (`scope: workload/NAME` or `all_workloads`)"
+                    ),
+                ));
+            }
+        }
+    }
+    let detection = match d.detection {
+        Some(x) if x.0.is_nan() || x.0 < 0.0 => {
+            return Err(invalid(
+                key("detection"),
+                "must be at least 0: the time until the operator acts, e.g. `15m`",
+            ));
+        }
+        x => x.map(|x| x.0),
+    };
+    let restore = match d.restore {
+        Some(r) if r.0 == Distribution::Never => {
+            return Err(invalid(
+                key("restore"),
+                "`never` would leave the workload down for good; give how long restoring it \
+                 takes, e.g. `lognormal(median=30m, sigma=0.5)`",
+            ));
+        }
+        r => r.map(|r| r.0),
+    };
     Ok(Disaster {
         name: d.name,
         every,
+        scope,
+        detection,
+        restore,
     })
 }
 

@@ -220,6 +220,9 @@ fn rpo_quantile_verdicts_against_the_exact_distribution() {
     s.disasters = vec![scenario::Disaster {
         name: "corruption".into(),
         every: exp(100.0 * DAY),
+        scope: scenario::DisasterScope::Etcd,
+        detection: None,
+        restore: None,
     }];
     s.simulation.horizon = 10.0 * YEAR_SECONDS;
     let slo = |max: f64| Slo::DataLoss {

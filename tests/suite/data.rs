@@ -30,6 +30,9 @@ fn disaster(name: &str, every: Distribution) -> Disaster {
     Disaster {
         name: name.into(),
         every,
+        scope: DisasterScope::Etcd,
+        detection: None,
+        restore: None,
     }
 }
 

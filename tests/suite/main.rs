@@ -7,6 +7,7 @@ mod common;
 mod api_path;
 mod attribution;
 mod autoscaler;
+mod backups;
 mod budgets;
 mod changes;
 mod ci;

@@ -195,6 +195,10 @@ impl Cluster<'_> {
     /// [`Self::workload_cause_cached`]).
     fn workload_cause(&self, w: usize, now: f64, judged: &mut Judged) -> (Cause, bool) {
         let m = self.ctx.model;
+        // Its data is being restored after a disaster.
+        if self.workloads.is_lost(w) {
+            return (Cause::DisasterRecovery, true);
+        }
         let first = m.first_worker as usize;
         let mut worst = None;
         let rollout = self.workloads.rollout_change(w);

@@ -13,15 +13,26 @@
 //! The snapshot at t = 0 always exists, complete (docs/model.md).
 
 use crate::engine::rng::splitmix64;
+use crate::scenario::CronSchedule;
 
-/// The newest successful snapshots of one replication.
+/// When an entry's backups start.
+#[derive(Clone, Debug)]
+enum Slots {
+    /// At every multiple of this many seconds (infinite: only at t = 0).
+    Interval(f64),
+    /// At a cron schedule's fire times; slot k is the one at minute k.
+    Cron(Box<CronSchedule>),
+}
+
+/// The newest successful backups of one entry in one replication.
 #[derive(Clone, Debug)]
 pub struct BackupLog {
     key: u64,
-    /// Seconds between snapshot starts (infinite without `backups`).
-    interval: f64,
+    slots: Slots,
     duration: f64,
     success: f64,
+    /// A backup can be restored until this long after its start.
+    ttl: f64,
     /// Starts of the newest and the second newest successful snapshots
     /// (-infinity when there is none).
     newest: [f64; 2],
@@ -31,10 +42,24 @@ impl BackupLog {
     pub fn new(interval: f64, duration: f64, success: f64) -> BackupLog {
         BackupLog {
             key: 0,
-            interval,
+            slots: Slots::Interval(interval),
             duration,
             success,
+            ttl: f64::INFINITY,
             newest: [0.0, f64::NEG_INFINITY],
+        }
+    }
+
+    /// The log of a backup entry.
+    pub fn of(b: &crate::model::BackupModel) -> BackupLog {
+        let slots = match &b.schedule {
+            crate::scenario::BackupSchedule::Interval(i) => Slots::Interval(*i),
+            crate::scenario::BackupSchedule::Cron(c) => Slots::Cron(c.clone()),
+        };
+        BackupLog {
+            slots,
+            ttl: b.ttl,
+            ..BackupLog::new(f64::INFINITY, b.duration, b.success)
         }
     }
 
@@ -58,25 +83,56 @@ impl BackupLog {
     /// etcd was writable from `from` until `until` (exclusive): logs the
     /// successful snapshots that started then.
     pub fn writable(&mut self, from: f64, until: f64) {
-        if !self.interval.is_finite() || until <= from {
+        if until <= from {
             return;
         }
-        let first = (from / self.interval).ceil() as u64;
-        let end = (until / self.interval).ceil() as u64; // slots < end start before `until`
         let mut found = 0;
-        let mut k = end;
-        while k > first && found < 2 {
-            k -= 1;
-            if self.succeeds(k) {
-                let start = k as f64 * self.interval;
-                if start > self.newest[0] {
-                    self.newest = [start, self.newest[0]];
-                } else if start > self.newest[1] {
-                    self.newest[1] = start;
+        match &self.slots {
+            Slots::Interval(interval) => {
+                let interval = *interval;
+                if !interval.is_finite() {
+                    return;
                 }
-                found += 1;
+                let first = (from / interval).ceil() as u64;
+                let end = (until / interval).ceil() as u64; // slots < end start before `until`
+                let mut k = end;
+                while k > first && found < 2 {
+                    k -= 1;
+                    if self.succeeds(k) {
+                        self.record(k as f64 * interval);
+                        found += 1;
+                    }
+                }
+            }
+            Slots::Cron(cron) => {
+                let cron = cron.clone();
+                let mut start = cron.prev(until, false);
+                while start >= from && found < 2 {
+                    if self.succeeds((start / 60.0).round() as u64) {
+                        self.record(start);
+                        found += 1;
+                    }
+                    start = cron.prev(start, false);
+                }
             }
         }
+    }
+
+    /// A successful backup started at `start`.
+    #[inline]
+    fn record(&mut self, start: f64) {
+        if start > self.newest[0] {
+            self.newest = [start, self.newest[0]];
+        } else if start > self.newest[1] {
+            self.newest[1] = start;
+        }
+    }
+
+    /// Start of the newest backup complete at `now` that can still be
+    /// restored at `at` (its `ttl` not passed), if any.
+    pub fn restorable(&self, now: f64, at: f64) -> Option<f64> {
+        let b = self.last_complete(now);
+        (at - b <= self.ttl).then_some(b)
     }
 
     /// Start of the newest successful snapshot complete at `now`.
@@ -125,15 +181,20 @@ pub struct DataRun {
     pub events: Vec<u32>,
     /// (cause, seconds of history lost), one per decided recovery.
     pub rpo: Vec<(u16, f64)>,
-    /// (cause, seconds until the API was writable again), one per recovery
-    /// that ended within the horizon.
+    /// (cause, seconds until the API was writable again, or the workload
+    /// served again), one per recovery that ended within the horizon.
     pub rto: Vec<(u16, f64)>,
+    /// Data-loss events per cause with no backup to restore (lost for
+    /// good): they have no RPO.
+    pub lost: Vec<u32>,
 }
 
 impl DataRun {
     pub fn reset(&mut self, causes: usize) {
         self.events.clear();
         self.events.resize(causes, 0);
+        self.lost.clear();
+        self.lost.resize(causes, 0);
         self.rpo.clear();
         self.rto.clear();
     }

@@ -42,6 +42,8 @@ pub enum Event {
     CertificatesExpire(u32),
     /// Expired certificates of this generation are renewed.
     CertificatesRenewed(u32),
+    /// Workload w's recovery from a disaster takes its next step.
+    WorkloadRestore(u16),
 }
 
 impl Event {
@@ -60,6 +62,7 @@ impl Event {
             Event::ChangeRolledBack(p) => (9, p),
             Event::CertificatesExpire(g) => (10, g & super::GENERATION_MASK),
             Event::CertificatesRenewed(g) => (11, g & super::GENERATION_MASK),
+            Event::WorkloadRestore(w) => (12, w as u32),
         };
         tag << 24 | payload
     }
@@ -79,7 +82,8 @@ impl Event {
             8 => Event::ChangeDetected(payload),
             9 => Event::ChangeRolledBack(payload),
             10 => Event::CertificatesExpire(payload),
-            _ => Event::CertificatesRenewed(payload),
+            11 => Event::CertificatesRenewed(payload),
+            _ => Event::WorkloadRestore(payload as u16),
         }
     }
 
@@ -91,6 +95,10 @@ impl Event {
                 None => "disasters".into(),
             },
             Event::RecoveryStep(_) => "recovery".into(),
+            Event::WorkloadRestore(w) => match m.workloads.get(w as usize) {
+                Some(x) => format!("recovery of workload/{}", x.name),
+                None => "recovery".into(),
+            },
             Event::ChangeDue(c) => change_key(m, c),
             Event::ChangeStep(p)
             | Event::ChangeRestarted(p)

@@ -8,6 +8,47 @@ use super::super::etcd::Etcd;
 use super::super::infrastructure::Infrastructure;
 use super::Event;
 use super::data::{BackupLog, DataRun, Recovery, quorum_loss_cause};
+use crate::scenario::{BackupKind, DisasterScope};
+
+/// Where a workload's recovery from a disaster stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+enum Phase {
+    #[default]
+    Idle,
+    /// Waiting the disaster's detection delay.
+    Detecting,
+    /// Restoring its backup.
+    Restoring,
+    /// Its pods start after the restore.
+    Starting,
+}
+
+/// One workload's data: its recovery, and its last loss.
+#[derive(Clone, Copy, Debug)]
+struct WorkloadData {
+    phase: Phase,
+    /// The disaster being recovered from.
+    cause: u16,
+    /// When its data was last lost.
+    lost_since: f64,
+    /// The start of the backup restored (or to be restored) after it
+    /// (-infinity: none, lost for good).
+    restored_from: f64,
+    /// When its last recovery completed.
+    restored_at: f64,
+}
+
+impl Default for WorkloadData {
+    fn default() -> Self {
+        WorkloadData {
+            phase: Phase::Idle,
+            cause: 0,
+            lost_since: f64::INFINITY,
+            restored_from: f64::NEG_INFINITY,
+            restored_at: 0.0,
+        }
+    }
+}
 
 /// Data and disaster recovery of one replication.
 pub struct DataRecovery {
@@ -22,7 +63,18 @@ pub struct DataRecovery {
     recovered_at: f64,
     recovery: Recovery,
     generation: u32,
-    backups: BackupLog,
+    /// Each backup entry's log, in the model's order (without entries, one
+    /// etcd log holding only the snapshot at t = 0).
+    logs: Vec<BackupLog>,
+    /// Which logs hold etcd snapshots.
+    etcd_logs: Vec<bool>,
+    /// etcd is writable (as of the last settle).
+    writable: bool,
+    /// Each workload's data (empty without a workload disaster).
+    workloads: Vec<WorkloadData>,
+    /// Workloads whose data was lost (true) or is back (false) since the
+    /// last [`Self::take_workload_changes`].
+    changed: Vec<(u16, bool)>,
     /// Data-loss events whose RTO ends when the API is next up: (cause, start).
     rto_pending: Vec<(u16, f64)>,
     pub(in crate::model) data: DataRun,
@@ -37,10 +89,32 @@ impl DataRecovery {
             recovered_at: 0.0,
             recovery: Recovery::Idle,
             generation: 0,
-            backups: match ctx.model.backups {
-                Some((interval, duration, success)) => BackupLog::new(interval, duration, success),
-                None => BackupLog::new(f64::INFINITY, 0.0, 1.0),
+            logs: if ctx.model.backups.is_empty() {
+                vec![BackupLog::new(f64::INFINITY, 0.0, 1.0)]
+            } else {
+                ctx.model.backups.iter().map(BackupLog::of).collect()
             },
+            etcd_logs: if ctx.model.backups.is_empty() {
+                vec![true]
+            } else {
+                ctx.model
+                    .backups
+                    .iter()
+                    .map(|b| b.kind == BackupKind::Etcd)
+                    .collect()
+            },
+            writable: true,
+            workloads: if ctx
+                .model
+                .disasters
+                .iter()
+                .any(|d| d.scope != DisasterScope::Etcd)
+            {
+                vec![WorkloadData::default(); ctx.model.workloads.len()]
+            } else {
+                Vec::new()
+            },
+            changed: Vec::new(),
             rto_pending: Vec::new(),
             data: DataRun::default(),
         }
@@ -58,8 +132,16 @@ impl DataRecovery {
             self.recovered_at = 0.0;
             self.recovery = Recovery::Idle;
             self.rto_pending.clear();
-            let key = ctx.rng(ctx.layout.backup).random::<u64>();
-            self.backups.reset(key);
+            self.writable = true;
+            self.workloads.fill(WorkloadData::default());
+            self.changed.clear();
+            for (e, log) in self.logs.iter_mut().enumerate() {
+                let stream = match e {
+                    0 => ctx.layout.backup,
+                    _ => ctx.layout.backup_entry_base + e - 1,
+                };
+                log.reset(ctx.rng(stream).random::<u64>());
+            }
             for (i, d) in m.disasters.iter().enumerate() {
                 let t = d.every.sample(ctx.rng(ctx.layout.disaster_base + i));
                 ctx.schedule(t, Event::DisasterStrike(i as u16));
@@ -76,6 +158,19 @@ impl DataRecovery {
             .every
             .sample(ctx.rng(ctx.layout.disaster_base + i as usize));
         ctx.schedule(now + next, Event::DisasterStrike(i));
+        match d.scope {
+            DisasterScope::Etcd => {}
+            DisasterScope::Workload(w) => {
+                self.strike_workload(ctx, now, i, w);
+                return false;
+            }
+            DisasterScope::AllWorkloads => {
+                for w in 0..self.workloads.len() {
+                    self.strike_workload(ctx, now, i, w);
+                }
+                return false;
+            }
+        }
         if self.recovery == Recovery::Idle && !self.corrupted {
             self.corrupted = true;
             self.start(ctx, i, now, now);
@@ -156,10 +251,20 @@ impl DataRecovery {
                 // The newest state that survives: the most current intact
                 // member (not after a disaster, which struck them all), or
                 // the last complete snapshot.
-                let backup = self.backups.last_complete(now);
+                let backup = self
+                    .logs
+                    .iter()
+                    .zip(&self.etcd_logs)
+                    .filter(|(_, etcd)| **etcd)
+                    .filter_map(|(log, _)| log.restorable(now, now))
+                    .reduce(f64::max);
                 let best = (cause as usize >= m.disasters.len())
                     .then(|| etcd.most_current_intact())
                     .flatten();
+                // With nothing restorable, etcd is rebuilt empty: its
+                // history is lost for good.
+                let lost = backup.is_none();
+                let backup = backup.unwrap_or(now);
                 let surviving = match best {
                     Some((j, sync)) if sync > backup => {
                         self.recovery = Recovery::WaitingForMember {
@@ -177,10 +282,14 @@ impl DataRecovery {
                         backup
                     }
                 };
-                let lost_from = surviving.max(self.recovered_at);
-                self.data
-                    .rpo
-                    .push((cause, (self.last_write - lost_from).max(0.0)));
+                if lost && surviving == backup {
+                    self.data.lost[cause as usize] += 1;
+                } else {
+                    let lost_from = surviving.max(self.recovered_at);
+                    self.data
+                        .rpo
+                        .push((cause, (self.last_write - lost_from).max(0.0)));
+                }
             }
             Recovery::Running { surviving } => {
                 // etcd is back with the surviving state on every member;
@@ -226,14 +335,125 @@ impl DataRecovery {
     #[inline]
     fn end_writable_stretch(&mut self, now: f64) {
         self.last_write = now;
-        self.backups.writable(self.writable_from, now);
+        self.flush(now);
+    }
+
+    /// Logs the backups of the writable stretch up to `now`, which goes on
+    /// from `now` if etcd is still writable.
+    #[inline]
+    fn flush(&mut self, now: f64) {
+        for log in &mut self.logs {
+            log.writable(self.writable_from, now);
+        }
         self.writable_from = now;
+    }
+
+    /// Workload w's data is destroyed by disaster i (a deleted namespace,
+    /// corrupted application data): it is down until the operator, after
+    /// the disaster's detection delay, restores the newest backup that
+    /// holds it and can still be restored then, and its pods start.
+    fn strike_workload(&mut self, ctx: &mut Ctx, now: f64, i: u16, w: usize) {
+        let m = ctx.model;
+        if self.workloads[w].phase != Phase::Idle {
+            return;
+        }
+        if self.writable {
+            self.flush(now);
+        }
+        let d = &m.disasters[i as usize];
+        let restore_at = now + d.detection;
+        let st = &self.workloads[w];
+        let backup = self
+            .logs
+            .iter()
+            .zip(&m.backups)
+            .filter(|(_, b)| b.kind == BackupKind::Velero && b.include.contains(&w))
+            .filter_map(|(log, b)| {
+                let mut start = log.last_complete(now);
+                // Taken while this workload's data was lost: it holds
+                // nothing of it; the one restored then is the newest.
+                if start >= st.lost_since && start < st.restored_at {
+                    start = st.restored_from;
+                }
+                (restore_at - start <= b.ttl).then_some(start)
+            })
+            .reduce(f64::max);
+        let st = &mut self.workloads[w];
+        st.phase = Phase::Detecting;
+        st.cause = i;
+        st.lost_since = now;
+        st.restored_from = backup.unwrap_or(f64::NEG_INFINITY);
+        self.data.events[i as usize] += 1;
+        self.changed.push((w as u16, true));
+        ctx.schedule(restore_at, Event::WorkloadRestore(w as u16));
+    }
+
+    /// Workload w's recovery takes its next step: the restore starts, the
+    /// restore is done (its pods start), or its pods are ready.
+    pub fn workload_step(&mut self, ctx: &mut Ctx, now: f64, w: u16) {
+        let m = ctx.model;
+        let wi = w as usize;
+        let st = &mut self.workloads[wi];
+        let cause = st.cause as usize;
+        match st.phase {
+            Phase::Detecting => {
+                if st.restored_from > f64::NEG_INFINITY {
+                    let lost_from = st.restored_from.max(st.restored_at);
+                    let rpo = (st.cause, (st.lost_since - lost_from).max(0.0));
+                    // etcd's RPO while it waits for a member may yet be
+                    // decided again: it stays the newest (see `settle`).
+                    match self.recovery {
+                        Recovery::WaitingForMember { .. } => {
+                            let at = self.data.rpo.len().saturating_sub(1);
+                            self.data.rpo.insert(at, rpo);
+                        }
+                        _ => self.data.rpo.push(rpo),
+                    }
+                } else {
+                    self.data.lost[cause] += 1;
+                }
+                st.phase = Phase::Restoring;
+                let d = m.disasters[cause]
+                    .restore
+                    .sample(ctx.rng(ctx.layout.restore_base + 2 * wi));
+                ctx.schedule(now + d, Event::WorkloadRestore(w));
+            }
+            Phase::Restoring => {
+                st.phase = Phase::Starting;
+                let d = m.workloads[wi]
+                    .startup
+                    .sample(ctx.rng(ctx.layout.restore_base + 2 * wi + 1));
+                ctx.schedule(now + d, Event::WorkloadRestore(w));
+            }
+            Phase::Starting => {
+                st.phase = Phase::Idle;
+                st.restored_at = now;
+                self.data.rto.push((st.cause, now - st.lost_since));
+                self.changed.push((w, false));
+            }
+            Phase::Idle => {}
+        }
+    }
+
+    /// Workloads whose data was lost (true) or came back (false) since the
+    /// last call, in order.
+    #[inline]
+    pub fn take_workload_changes(&mut self) -> std::vec::Drain<'_, (u16, bool)> {
+        self.changed.drain(..)
+    }
+
+    /// Whether any workload's data was lost or came back since the last
+    /// [`Self::take_workload_changes`].
+    #[inline]
+    pub fn workloads_changed(&self) -> bool {
+        !self.changed.is_empty()
     }
 
     /// The writable stretch after an instant's events (`writable` now,
     /// `was` at the last settle), for backups and the last write.
     #[inline]
     pub fn settle_writable(&mut self, now: f64, writable: bool, was: bool) {
+        self.writable = writable;
         if writable != was {
             if writable {
                 self.writable_from = now;

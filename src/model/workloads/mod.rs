@@ -146,8 +146,12 @@ pub struct Workloads {
     #[cfg(test)]
     pub no_node_kept: u64,
     /// Every workload's minimum is to be looked at in the next
-    /// [`Self::changed_minimums`] (a rollout was under way).
+    /// [`Self::changed_minimums`] (a rollout was under way, or a
+    /// workload's data was lost or restored).
     check_all: bool,
+    /// Per workload: its data is lost (empty until a disaster strikes one).
+    lost: Vec<bool>,
+    any_lost: bool,
     changed_scratch: Vec<u16>,
     /// Some workload is a StatefulSet or has volumes: evictions take the
     /// slow path that looks at each pod.
@@ -209,6 +213,8 @@ impl Workloads {
             #[cfg(test)]
             no_node_kept: 0,
             check_all: false,
+            lost: Vec::new(),
+            any_lost: false,
             changed_scratch: Vec::with_capacity(m.workloads.len()),
             special: m.workloads.iter().any(|w| w.stateful || w.volume.is_some()),
             lingering: Vec::new(),
@@ -244,6 +250,8 @@ impl Workloads {
         // The cluster looks at every workload at t = 0.
         self.pods.take_changed(|_| {});
         self.check_all = false;
+        self.lost.clear();
+        self.any_lost = false;
         self.lingering.clear();
         self.detach_at.fill(f64::INFINITY);
         self.out_of_service_at.fill(f64::INFINITY);
@@ -960,10 +968,31 @@ impl Workloads {
         }
     }
 
+    /// Workload w's data was destroyed by a disaster (`lost`) or restored:
+    /// while lost it does not serve, whatever its pods.
+    pub fn set_lost(&mut self, w: usize, lost: bool) {
+        if self.lost.is_empty() {
+            self.lost = vec![false; self.min_available.len()];
+        }
+        self.lost[w] = lost;
+        self.any_lost = self.lost.iter().any(|&l| l);
+        self.check_all = true;
+    }
+
+    /// Workload w's data is destroyed and not yet restored.
+    #[inline]
+    pub fn is_lost(&self, w: usize) -> bool {
+        self.any_lost && self.lost[w]
+    }
+
     /// Workload w has at least min_available ready pods that serve (as
-    /// counted so far: see lazy readiness): a broken release's do not.
+    /// counted so far: see lazy readiness): a broken release's do not,
+    /// nor any while its data is lost.
     #[inline]
     pub fn meets_minimum(&self, w: usize) -> bool {
+        if self.is_lost(w) {
+            return false;
+        }
         let min = self.min_available[w];
         if self.pods.ready[w] < min {
             return false;

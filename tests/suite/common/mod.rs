@@ -80,6 +80,7 @@ pub fn stacked(n: u32, node: HostSpec) -> Scenario {
         workloads: Vec::new(),
         maintenance: None,
         backups: None,
+        backup_list: Vec::new(),
         recovery: None,
         disasters: Vec::new(),
         slos: Vec::new(),

@@ -1,0 +1,367 @@
+//! Application data (docs/model.md, "Data, backups and disaster
+//! recovery"): backups as a list, Velero backups on cron schedules,
+//! retention, and disasters scoped to a workload, against exact timelines
+//! and closed forms.
+
+use crate::common::*;
+use kubenines::model::Model;
+use kubenines::report::{CauseLoss, Results};
+use kubenines::scenario::*;
+
+const MINUTE: f64 = 60.0;
+
+/// A cluster where nothing fails but the disasters: a `db` workload of one
+/// replica starting in exactly 20 s, the given `backups` and `disasters`
+/// (YAML, indented as list items), detection 5 min and restore 30 min.
+fn scenario(horizon: &str, replications: u32, backups: &str, disasters: &str) -> String {
+    format!(
+        "name: app-data
+simulation:
+  horizon: {horizon}
+  replications: {replications}
+  seed: 7
+control_plane:
+  topology: stacked
+  nodes: 3
+  node: {{ failure: never, repair: 10m }}
+  load_balancer: {{ failure: never, repair: 1m }}
+workers:
+  nodes: 3
+  node: {{ failure: never, repair: 10m }}
+workloads:
+  - name: db
+    replicas: 1
+    min_available: 1
+    startup: fixed(20s)
+  - name: web
+    replicas: 2
+    min_available: 1
+    startup: fixed(10s)
+backups:
+{backups}
+recovery:
+  detection: 5m
+  force_new_cluster: fixed(1h)
+  restore: fixed(30m)
+disasters:
+{disasters}
+"
+    )
+}
+
+fn load(text: &str) -> Scenario {
+    parse_str(text, "test.yaml", Format::Yaml).expect("scenario loads")
+}
+
+fn cause<'a>(r: &'a Results, name: &str) -> &'a CauseLoss {
+    &r.data_loss
+        .by_cause
+        .0
+        .iter()
+        .find(|(n, _)| n == name)
+        .expect("cause")
+        .1
+}
+
+/// Daily Velero backups at 00:00 by cron and one namespace deletion at a
+/// fixed time t: the history lost is exactly t mod 24 h, the workload is
+/// down exactly detection + restore + startup, and the API never.
+#[test]
+fn a_deleted_namespace_loses_the_time_since_midnight_and_nothing_else() {
+    for t in [
+        3.0 * DAY + 7.0 * HOUR + 13.0 * MINUTE,
+        10.0 * DAY + 23.0 * HOUR + 59.0 * MINUTE,
+        5.0 * DAY + 30.0 * MINUTE,
+    ] {
+        let horizon = t + DAY;
+        let text = scenario(
+            &format!("{}s", horizon),
+            4,
+            "  - { name: nightly, kind: velero, schedule: \"0 0 * * *\", duration: 10m, include: [workload/db] }",
+            &format!("  - {{ name: delete-db, every: fixed({t}s), scope: workload/db }}"),
+        );
+        let s = load(&text);
+        let r = run(&s, 2);
+        let loss = cause(&r, "delete-db");
+        let years = horizon / YEAR_SECONDS;
+        let expected_rpo = t % DAY;
+        let expected_rto = 5.0 * MINUTE + 30.0 * MINUTE + 20.0;
+        assert_eq!(loss.rpo_minutes.count, 4, "one RPO per replication");
+        let rpo = loss.rpo_minutes.mean.unwrap() * MINUTE;
+        assert!(
+            (rpo - expected_rpo).abs() < 1e-6,
+            "RPO {rpo} s, want {expected_rpo}"
+        );
+        assert_eq!(loss.rpo_minutes.max.unwrap() * MINUTE, rpo);
+        let rto = loss.rto_minutes.mean.unwrap() * MINUTE;
+        assert!(
+            (rto - expected_rto).abs() < 1e-6,
+            "RTO {rto} s, want {expected_rto}"
+        );
+        assert!((loss.events_per_year.mean - 1.0 / years).abs() < 1e-9);
+        assert_eq!(
+            loss.lost_for_good_per_year.as_ref().unwrap().mean,
+            0.0,
+            "a backup was there"
+        );
+        let db = indicator(&r, "workload/db");
+        let down = db.unavailability.mean * horizon;
+        assert!((down - expected_rto).abs() < 1e-6, "db down {down} s");
+        let charged = by_cause(db, kubenines::model::Cause::DisasterRecovery);
+        let want = per_year_over(expected_rto, horizon);
+        assert!(
+            (charged - want).abs() < 1e-6,
+            "charged {charged} min/y, want {want}"
+        );
+        assert_eq!(
+            indicator(&r, "api").unavailability.mean,
+            0.0,
+            "the API stays up"
+        );
+        assert_eq!(indicator(&r, "etcd").unavailability.mean, 0.0);
+        assert_eq!(
+            indicator(&r, "workload/web").unavailability.mean,
+            0.0,
+            "web keeps its data"
+        );
+    }
+}
+
+/// Retention: a backup older than its `ttl` when the restore starts
+/// cannot be restored; with none left, the data is lost for good (counted
+/// as such, with no RPO), and the workload still comes back (empty) after
+/// detection + restore + startup.
+#[test]
+fn a_backup_past_its_ttl_leaves_the_data_lost_for_good() {
+    // The deletion 3 h after midnight; the restore starts 5 min later, when
+    // the midnight backup is 3 h 5 min old.
+    let t = 4.0 * DAY + 3.0 * HOUR;
+    let horizon = t + DAY;
+    for (ttl, kept) in [("3h", false), ("3h5m", true), ("2d", true)] {
+        let text = scenario(
+            &format!("{horizon}s"),
+            2,
+            &format!(
+                "  - {{ name: nightly, kind: velero, schedule: \"@daily\", duration: 10m, ttl: {ttl} }}"
+            ),
+            &format!("  - {{ name: delete-db, every: fixed({t}s), scope: workload/db }}"),
+        );
+        let r = run(&load(&text), 1);
+        let loss = cause(&r, "delete-db");
+        let lost = loss.lost_for_good_per_year.as_ref().unwrap().mean;
+        let years = horizon / YEAR_SECONDS;
+        if kept {
+            assert_eq!(lost, 0.0, "ttl {ttl}");
+            assert_eq!(loss.rpo_minutes.count, 2);
+            assert!((loss.rpo_minutes.mean.unwrap() - 180.0).abs() < 1e-9);
+        } else {
+            assert!((lost - 1.0 / years).abs() < 1e-9, "ttl {ttl}: lost {lost}");
+            assert_eq!(loss.rpo_minutes.count, 0, "no RPO for data lost for good");
+            let total = r.data_loss.lost_for_good_per_year.as_ref().unwrap().mean;
+            assert!((total - 1.0 / years).abs() < 1e-9);
+        }
+        let rto = loss.rto_minutes.mean.unwrap() * MINUTE;
+        assert!(
+            (rto - (35.0 * MINUTE + 20.0)).abs() < 1e-6,
+            "ttl {ttl}: RTO {rto}"
+        );
+    }
+}
+
+/// A workload no backup holds is lost for good at every strike; one in
+/// `all_workloads` is struck with the rest, each restored on its own.
+#[test]
+fn all_workloads_strikes_each_and_an_unheld_one_is_lost_for_good() {
+    let t = 2.0 * DAY + 6.0 * HOUR;
+    let horizon = t + DAY;
+    let text = scenario(
+        &format!("{horizon}s"),
+        2,
+        "  - { name: hourly, kind: velero, schedule: \"0 * * * *\", duration: 5m, include: [workload/db] }",
+        &format!("  - {{ name: wipe, every: fixed({t}s), scope: all_workloads }}"),
+    );
+    let s = load(&text);
+    assert!(
+        s.warnings.iter().any(|w| w
+            .message
+            .contains("no Velero backup includes `workload/web`")),
+        "{:?}",
+        s.warnings
+    );
+    let r = run(&s, 1);
+    let loss = cause(&r, "wipe");
+    let years = horizon / YEAR_SECONDS;
+    // Two events a strike: db restored from 05:00 (the 06:00 backup starts
+    // at the strike, incomplete: RPO 1 h), web lost for good.
+    assert!((loss.events_per_year.mean - 2.0 / years).abs() < 1e-9);
+    assert!((loss.lost_for_good_per_year.as_ref().unwrap().mean - 1.0 / years).abs() < 1e-9);
+    assert_eq!(loss.rpo_minutes.count, 2);
+    assert_eq!(loss.rpo_minutes.max, Some(60.0));
+    let web = indicator(&r, "workload/web").unavailability.mean * horizon;
+    assert!(
+        (web - (35.0 * MINUTE + 10.0)).abs() < 1e-6,
+        "web down {web}"
+    );
+    assert_eq!(indicator(&r, "api").unavailability.mean, 0.0);
+}
+
+/// Hourly backups by cron, each succeeding with probability p: the mean
+/// history lost at a Poisson disaster is T/2 + T(1 - p)/p (the time since
+/// the last successful backup), as for etcd's snapshots.
+#[test]
+fn hourly_cron_backups_that_fail_at_times_lose_the_closed_form_mean() {
+    let text = scenario(
+        "100y",
+        40,
+        "  - { name: hourly, kind: velero, schedule: \"0 * * * *\", duration: 0s, success: 0.5 }",
+        "  - { name: corrupt-db, every: exponential(mean=100d), scope: workload/db }",
+    );
+    let r = run(&load(&text), 2);
+    let loss = cause(&r, "corrupt-db");
+    let count = loss.rpo_minutes.count;
+    let mean = loss.rpo_minutes.mean.unwrap();
+    // The time since the last slot (uniform over the hour) plus a whole
+    // number of failed slots (geometric: mean (1 - p)/p, variance (1 - p)/p²).
+    let p: f64 = 0.5;
+    let exact = 30.0 + 60.0 * (1.0 - p) / p;
+    let sd = 60.0 * (1.0 / 12.0 + (1.0 - p) / (p * p)).sqrt();
+    let se = sd / (count as f64).sqrt();
+    println!("RPO mean {mean:.3} min (n {count}, se {se:.3}), exact {exact}");
+    assert!(count > 10_000, "{count}");
+    assert!(
+        (mean - exact).abs() < 4.0 * se,
+        "mean {mean}, exact {exact}, se {se}"
+    );
+}
+
+/// Today's one `backups` mapping and a list of one etcd entry with the same
+/// figures are the same model: results identical to the last bit.
+#[test]
+fn one_etcd_entry_in_a_list_is_the_mapping() {
+    let base = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/production.yaml"
+    ))
+    .unwrap();
+    let mapping = "backups:\n  interval: 1h\n  duration: 2m\n  success: 0.99\n";
+    assert!(base.contains(mapping));
+    let list = base.replace(
+        mapping,
+        "backups:\n  - { name: etcd, kind: etcd, interval: 1h, duration: 2m, success: 0.99 }\n",
+    );
+    let runs: Vec<String> = [base.as_str(), list.as_str()]
+        .iter()
+        .map(|text| {
+            let mut s = load(text);
+            s.simulation.replications = 20;
+            let model = Model::build(&s).unwrap();
+            let r = run_model(&model, 20);
+            serde_json::to_string(&(&r.indicators, &r.data_loss)).unwrap()
+        })
+        .collect();
+    assert_eq!(runs[0], runs[1]);
+}
+
+#[test]
+fn bad_backups_and_scopes_are_refused_where_they_are() {
+    let case = |backups: &str, disasters: &str| scenario("1y", 1, backups, disasters);
+    let etcd = "  - { name: corrupt, every: exponential(mean=5y) }";
+    let text = case(
+        "  - name: nightly\n    kind: velero\n    schedule: \"61 0 * * *\"\n    duration: 10m",
+        etcd,
+    );
+    assert_refused_at(
+        &text,
+        "backups[0].schedule",
+        "schedule:",
+        "minute 61 is out of range 0-59",
+    );
+    let text = case(
+        "  - name: nightly\n    kind: velero\n    schedule: \"0 0 * * 8\"\n    duration: 10m",
+        etcd,
+    );
+    assert_refused_at(
+        &text,
+        "backups[0].schedule",
+        "schedule:",
+        "day of week 8 is out of range 0-7",
+    );
+    let text = case(
+        "  - name: nightly\n    kind: velero\n    schedule: \"0 0 * *\"\n    duration: 10m",
+        etcd,
+    );
+    assert_refused_at(&text, "backups[0].schedule", "schedule:", "has 4 fields");
+    let text = case(
+        "  - name: nightly\n    kind: velero\n    interval: 1d\n    duration: 10m\n    include: [workload/cache]",
+        etcd,
+    );
+    assert_refused_at(
+        &text,
+        "backups[0].include[0]",
+        "workload/cache",
+        "`workload/cache` is not a workload of this scenario",
+    );
+    let text = case(
+        "  - name: snap\n    kind: etcd\n    interval: 1h\n    duration: 2m\n    include: all",
+        etcd,
+    );
+    assert_refused_at(
+        &text,
+        "backups[0].include",
+        "include:",
+        "`include` is for `kind: velero`",
+    );
+    let text = case(
+        "  - name: nightly\n    kind: velero\n    interval: 1d\n    schedule: \"0 0 * * *\"\n    duration: 10m",
+        etcd,
+    );
+    assert_refused_at(&text, "backups[0].interval", "interval:", "not both");
+    let text = case(
+        "  - name: nightly\n    kind: velero\n    schedule: \"0 * * * *\"\n    duration: 1h",
+        etcd,
+    );
+    assert_refused_at(
+        &text,
+        "backups[0].duration",
+        "duration: 1h",
+        "not shorter than the time between two",
+    );
+    let held = "  - { name: nightly, kind: velero, interval: 1d, duration: 10m }";
+    let text = case(
+        held,
+        "  - name: gone\n    every: 5y\n    scope: workload/cache",
+    );
+    assert_refused_at(
+        &text,
+        "disasters[0].scope",
+        "scope:",
+        "`workload/cache` is not a workload of this scenario",
+    );
+    let text = case(held, "  - name: gone\n    every: 5y\n    scope: namespace");
+    assert_refused_at(&text, "disasters[0].scope", "scope:", "is not a scope");
+    let text = case(held, "  - name: gone\n    every: 5y\n    restore: 1h");
+    assert_refused_at(
+        &text,
+        "disasters[0].restore",
+        "restore: 1h",
+        "for a workload scope",
+    );
+}
+
+#[test]
+fn a_ttl_shorter_than_the_interval_is_warned_of_and_runs() {
+    let text = scenario(
+        "1y",
+        2,
+        "  - { name: nightly, kind: velero, schedule: \"0 0 * * *\", duration: 10m, ttl: 12h }",
+        "  - { name: delete-db, every: exponential(mean=1y), scope: workload/db }",
+    );
+    let out = kubenines_on("ttl.yaml", &text, &["run", "-q"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("backups[0].ttl"), "{stderr}");
+    assert!(
+        stderr.contains("at times nothing of `nightly` is restorable"),
+        "{stderr}"
+    );
+}
