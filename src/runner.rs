@@ -177,6 +177,23 @@ pub struct Summary {
     pub data_loss_by_cause: Vec<LossSummary>,
     /// Events processed (for performance figures).
     pub events: u64,
+    /// Per backup entry, when some entry fails silently (else empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backups: Vec<BackupSummary>,
+}
+
+/// One backup entry's silent failures over many replications.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupSummary {
+    /// Per replication: the share of the horizon its job was failing
+    /// unnoticed or being fixed.
+    pub failing: MeanVar,
+    /// Per replication: the share of the horizon nothing of it was
+    /// restorable because of a silent failure.
+    pub nothing: MeanVar,
+    /// Per replication: silent failures found / horizon in years.
+    pub found_per_year: MeanVar,
 }
 
 impl Summary {
@@ -190,6 +207,11 @@ impl Summary {
             data_loss: LossSummary::default(),
             data_loss_by_cause: vec![LossSummary::default(); model.data_cause_count()],
             events: 0,
+            backups: if model.tracks_silent_failures() {
+                vec![BackupSummary::default(); model.backups.len()]
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -234,6 +256,11 @@ impl Summary {
             .zip(&other.data_loss_by_cause)
         {
             a.merge(b);
+        }
+        for (a, b) in self.backups.iter_mut().zip(&other.backups) {
+            a.failing.merge(&b.failing);
+            a.nothing.merge(&b.nothing);
+            a.found_per_year.merge(&b.found_per_year);
         }
     }
 }
@@ -624,6 +651,11 @@ impl<'m> Worker<'m> {
             part.data_loss.events_per_year.push(total as f64 / years);
             for (acc, &n) in part.data_loss_by_cause.iter_mut().zip(&data.events) {
                 acc.events_per_year.push(n as f64 / years);
+            }
+            for (e, acc) in part.backups.iter_mut().enumerate() {
+                acc.failing.push(data.failing[e] / horizon);
+                acc.nothing.push(data.nothing[e] / horizon);
+                acc.found_per_year.push(data.found[e] as f64 / years);
             }
             if model.can_lose_for_good() {
                 let lost: u32 = data.lost.iter().sum();

@@ -549,6 +549,7 @@ impl<'m> Cluster<'m> {
                 ind.pending_seconds += horizon - ind.pending_since;
             }
         }
+        self.recovery.close(horizon);
         if sink.takes_data() {
             self.spill_data(sink, false);
         }
@@ -769,6 +770,11 @@ impl<'m> Cluster<'m> {
                     if self.recovery.workloads_changed() {
                         self.apply_workload_data();
                     }
+                }
+                operations::Event::SilentFailure(_)
+                | operations::Event::SilentFound(_)
+                | operations::Event::SilentFixed(_) => {
+                    self.recovery.silent_event(ctx, now, e);
                 }
                 operations::Event::WorkloadRestore(w) => {
                     self.recovery.workload_step(ctx, now, w);

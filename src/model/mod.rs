@@ -200,6 +200,8 @@ pub struct Model {
     /// The backup entries, in the scenario's order (the one mapping's
     /// snapshots as one `etcd` entry).
     pub backups: Vec<BackupModel>,
+    /// The entries' names, in the same order.
+    pub backup_names: Vec<String>,
     pub recovery: Option<RecoveryModel>,
     pub disasters: Vec<DisasterModel>,
     /// Data can be lost (a disk loss above 0, or a disaster): members' data,
@@ -391,6 +393,10 @@ pub struct BackupModel {
     pub ttl: f64,
     /// For `velero`: the workloads it holds.
     pub include: Vec<usize>,
+    /// Silent failures: the time until the job fails, and its fix once found.
+    pub silent: Option<(Sampler, Sampler)>,
+    /// Restore tests: interval and duration.
+    pub tests: Option<(f64, f64)>,
 }
 
 /// Rolling maintenance: every `interval` seconds, each host in turn is down
@@ -940,18 +946,33 @@ impl Model {
                 }),
             disk_loss,
             member_replace,
+            backup_names: s.backup_entries().into_iter().map(|b| b.name).collect(),
             backups: s
                 .backup_entries()
                 .into_iter()
-                .map(|b| BackupModel {
-                    kind: b.kind,
-                    schedule: b.schedule,
-                    duration: b.duration,
-                    success: b.success,
-                    ttl: b.ttl,
-                    include: b.include,
+                .map(|b| {
+                    let silent = match &b.silent_failure {
+                        Some(f) => Some((
+                            build(
+                                &format!("backup {}: silent_failure.every", b.name),
+                                &f.every,
+                            )?,
+                            build(&format!("backup {}: silent_failure.fix", b.name), &f.fix)?,
+                        )),
+                        None => None,
+                    };
+                    Ok(BackupModel {
+                        kind: b.kind,
+                        schedule: b.schedule,
+                        duration: b.duration,
+                        success: b.success,
+                        ttl: b.ttl,
+                        include: b.include,
+                        silent,
+                        tests: b.restore_tests.map(|t| (t.interval, t.duration)),
+                    })
                 })
-                .collect(),
+                .collect::<Result<Vec<_>, BuildError>>()?,
             recovery,
             disasters,
             data_at_risk,
@@ -1071,6 +1092,12 @@ impl Model {
                     .disasters
                     .iter()
                     .any(|d| d.scope != DisasterScope::Etcd))
+    }
+
+    /// Whether some backup entry can fail silently (its shares of time
+    /// are then reported).
+    pub fn tracks_silent_failures(&self) -> bool {
+        self.fleet.is_none() && self.data_at_risk && self.backups.iter().any(|b| b.silent.is_some())
     }
 
     pub fn data_cause_count(&self) -> usize {

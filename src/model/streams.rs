@@ -73,6 +73,9 @@ const BACKUP_ENTRY: u32 = 54;
 /// Per workload a disaster can strike: its restore, then its pods' start.
 const WORKLOAD_RESTORE: u32 = 55;
 const WORKLOAD_RESTART: u32 = 56;
+/// Per backup entry that fails silently: the time until it fails, its fix.
+const SILENT_EVERY: u32 = 57;
+const SILENT_FIX: u32 = 58;
 
 /// Streams per change, at `Layout::change(c)` on.
 pub const CHANGE_STREAMS: usize = 6;
@@ -166,6 +169,9 @@ pub struct Layout {
     /// Workload w's restore stream is `restore_base + 2w`, its pods' start
     /// after a restore the next (present only with a workload disaster).
     pub restore_base: usize,
+    /// Backup entry e's time-to-failure stream is `silent_base + 2e`, its
+    /// fix stream the next (present only when an entry fails silently).
+    pub silent_base: usize,
     /// Region r's failure stream is `region_base + 2r`, its repair stream
     /// the next (present only with regions).
     pub region_base: usize,
@@ -371,6 +377,13 @@ impl Streams {
                 ids.push(StreamId::new(WORKLOAD_RESTART, w));
             }
         }
+        let silent_base = ids.len();
+        if model.data_at_risk && model.backups.iter().any(|b| b.silent.is_some()) {
+            for e in 0..model.backups.len() as u32 {
+                ids.push(StreamId::new(SILENT_EVERY, e));
+                ids.push(StreamId::new(SILENT_FIX, e));
+            }
+        }
         // Regions' streams after every other, so designs without regions
         // keep their layout as it was.
         // In a fleet, a cluster's regions are the fleet's, numbered from
@@ -408,6 +421,7 @@ impl Streams {
             scale_up_base,
             backup_entry_base,
             restore_base,
+            silent_base,
             region_base,
         };
         (Streams { ids, rngs, shared }, layout)

@@ -1612,10 +1612,11 @@ fn data_table(r: &Report, b: &mut Vec<Block>) {
     let without = r.rows.iter().filter(|x| x.data_loss.is_none()).count();
     let mut note = vec![t(
         "Data-loss events per year and in all replications: etcd's (quorum lost with members' \
-         data, or a disaster), and a fleet's service failovers; RPO is the history lost per \
-         event (last accepted write to the state brought back; a failover's, the writes not yet \
-         replicated), RTO the time from the event until the API was writable again (a \
-         failover's, until clients were served again).",
+         data, or a disaster), a workload's (a disaster of its data), and a fleet's service \
+         failovers; RPO is the history lost per event (last accepted write to the state brought \
+         back; a failover's, the writes not yet replicated; an event with nothing to restore \
+         has none), RTO the time from the event until the API was writable again (a \
+         workload's, until it served again; a failover's, until clients were served again).",
     )];
     if without > 0 {
         note.push(t(format!(

@@ -47,6 +47,11 @@ pub struct Results {
     pub indicators: Indicators,
     /// Data-loss events and their RPO and RTO.
     pub data_loss: DataLoss,
+    /// Per backup entry, when some entry can fail silently: how long its
+    /// job was failing, how long nothing of it was restorable, and how
+    /// often a failure was found.
+    #[serde(skip_serializing_if = "Named::is_empty")]
+    pub backups: Named<BackupResult>,
     /// Speed of this run. The only part that varies with the thread count.
     pub performance: Performance,
     /// With `simulation.precision`: the target and whether the run reached
@@ -104,6 +109,11 @@ pub struct ScenarioRef {
 pub struct Named<T>(pub Vec<(String, T)>);
 
 impl<T> Named<T> {
+    /// No entries.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// The entry named `key`, if any.
     pub fn get(&self, key: &str) -> Option<&T> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
@@ -208,6 +218,19 @@ pub struct DataLoss {
     pub by_cause: ByCause,
 }
 
+/// One backup entry's silent failures.
+#[derive(Clone, Debug, Serialize)]
+pub struct BackupResult {
+    /// Share of the time its job was failing unnoticed or being fixed (its
+    /// backups unusable), with 95% interval.
+    pub silently_failing: Interval,
+    /// Share of the time nothing of it could be restored because a silent
+    /// failure outlasted its last good backup's `ttl`.
+    pub nothing_restorable: Interval,
+    /// Silent failures found a year (by a restore test or a restore).
+    pub failures_found_per_year: Interval,
+}
+
 /// Data loss of one cause.
 #[derive(Clone, Debug, Serialize)]
 pub struct CauseLoss {
@@ -310,6 +333,25 @@ impl Results {
                         .collect(),
                 ),
             },
+            backups: Named(
+                model
+                    .backup_names
+                    .iter()
+                    .zip(&s.backups)
+                    .map(|(name, b)| {
+                        let r = BackupResult {
+                            silently_failing: fraction_interval(&b.failing),
+                            nothing_restorable: fraction_interval(&b.nothing),
+                            failures_found_per_year: {
+                                let mut i = b.found_per_year.interval95();
+                                i.ci_low = i.ci_low.map(|x| x.max(0.0));
+                                i
+                            },
+                        };
+                        (name.clone(), r)
+                    })
+                    .collect(),
+            ),
             performance: Performance {
                 threads: run.threads,
                 events: s.events,

@@ -75,6 +75,7 @@ impl Exporter for TableExporter {
         write_pending(r, out)?;
         write_causes(r, out)?;
         write_data_loss(r, out)?;
+        write_backups(r, out)?;
         let p = &r.performance;
         writeln!(out)?;
         writeln!(
@@ -255,6 +256,50 @@ fn write_data_loss(r: &Results, out: &mut dyn std::io::Write) -> std::io::Result
             q(rto.p50),
             q(rto.p95),
             q(rto.max),
+        ]);
+    }
+    // Events with nothing to restore, when the scenario can have them.
+    if d.lost_for_good_per_year.is_some() {
+        rows[0].push("lost for good/yr".into());
+        let lost = std::iter::once(&d.lost_for_good_per_year)
+            .chain(d.by_cause.0.iter().map(|(_, c)| &c.lost_for_good_per_year));
+        for (row, l) in rows[1..].iter_mut().zip(lost) {
+            row.push(l.as_ref().map_or("-".into(), |l| {
+                let ci = interval(l.ci_low, l.ci_high, fmt_rate);
+                format!("{}{ci}", fmt_rate(l.mean))
+            }));
+        }
+    }
+    write_rows(&rows, out)
+}
+
+/// Backup entries that can fail silently: the share of time failing and
+/// with nothing restorable, and failures found a year.
+fn write_backups(r: &Results, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    if r.backups.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    let share = |i: &crate::stats::Interval| {
+        let p = |x: f64| format!("{:.3}%", 100.0 * x);
+        format!("{}{}", p(i.mean), interval(i.ci_low, i.ci_high, p))
+    };
+    let mut rows = vec![
+        [
+            "backups",
+            "silently failing [95% CI]",
+            "nothing restorable [95% CI]",
+            "failures found/yr",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for (name, b) in &r.backups.0 {
+        rows.push(vec![
+            name.clone(),
+            share(&b.silently_failing),
+            share(&b.nothing_restorable),
+            fmt_rate(b.failures_found_per_year.mean),
         ]);
     }
     write_rows(&rows, out)

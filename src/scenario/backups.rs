@@ -3,10 +3,12 @@
 //! backups and disaster recovery").
 
 use super::cron::CronSchedule;
+use super::dist::Distribution;
 use super::duration::format_duration;
 use super::raw::{RawBackupEntry, RawBackupKind, RawInclude, RawStorage};
 use super::types::{
-    BackupEntry, BackupKind, BackupSchedule, BackupStorage, DisasterScope, Workload,
+    BackupEntry, BackupKind, BackupSchedule, BackupStorage, DisasterScope, RestoreTests,
+    SilentFailure, Workload,
 };
 use super::validate::{Invalid, MIN_BACKUP_INTERVAL, Warning, invalid, name_problem, unique_name};
 
@@ -186,6 +188,56 @@ fn entry(
         None | Some(RawStorage::OffSite) => BackupStorage::OffSite,
         Some(RawStorage::SameRegion) => BackupStorage::SameRegion,
     };
+    let silent_failure = match b.silent_failure {
+        None => None,
+        Some(f) => {
+            super::validate::recurring(&key("silent_failure.every"), &f.every.0, |every| {
+                format!(
+                    "`{every}` gives no time between failures; give a positive mean, e.g. \
+                     `exponential(mean=1y)`, or leave `silent_failure` out"
+                )
+            })
+            .map_err(|e| vec![e])?;
+            if f.fix.0 == Distribution::Never {
+                return Err(one(
+                    "silent_failure.fix",
+                    "`never` would leave the job broken for good once found; give how long \
+                     fixing it takes, e.g. `lognormal(median=4h, sigma=1)`"
+                        .into(),
+                ));
+            }
+            Some(SilentFailure {
+                every: f.every.0,
+                fix: f.fix.0,
+            })
+        }
+    };
+    let restore_tests = match b.restore_tests {
+        None => None,
+        Some(t) => {
+            let (interval, duration) = (t.interval.0, t.duration.0);
+            if interval.is_nan() || interval < MIN_BACKUP_INTERVAL {
+                return Err(one(
+                    "restore_tests.interval",
+                    format!(
+                        "must be at least {}: the time between restore tests, e.g. `1d`",
+                        format_duration(MIN_BACKUP_INTERVAL)
+                    ),
+                ));
+            }
+            if duration.is_nan() || duration < 0.0 || duration >= interval {
+                return Err(one(
+                    "restore_tests.duration",
+                    format!(
+                        "must be at least 0 and shorter than the interval ({}): how long a test \
+                         takes until its result is known, e.g. `1h`",
+                        format_duration(interval)
+                    ),
+                ));
+            }
+            Some(RestoreTests { interval, duration })
+        }
+    };
     Ok(BackupEntry {
         name: b.name,
         kind,
@@ -195,6 +247,8 @@ fn entry(
         ttl,
         include,
         storage,
+        silent_failure,
+        restore_tests,
     })
 }
 
@@ -309,6 +363,14 @@ pub(super) fn warnings(
                         format_duration(gap + e.duration),
                         e.name
                     ),
+                });
+            }
+            if e.restore_tests.is_some() && e.silent_failure.is_none() {
+                out.push(Warning {
+                    key: format!("backups[{i}].restore_tests"),
+                    message: "restore tests find silent failures, and this entry has no \
+                              `silent_failure`: they change nothing here"
+                        .into(),
                 });
             }
             if e.kind == BackupKind::Velero && e.include.is_empty() {

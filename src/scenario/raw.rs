@@ -1053,6 +1053,39 @@ pub struct RawBackupEntry {
     pub include: Option<RawInclude>,
     /// Where backups are kept: `off_site` (default) or `same_region`.
     pub storage: Option<RawStorage>,
+    /// The backup job starts failing unnoticed now and then: every backup it
+    /// makes from then on is unusable, until a restore test (or a restore)
+    /// finds it and it is fixed.
+    pub silent_failure: Option<RawSilentFailure>,
+    /// Restores tried on a schedule, which find a silent failure.
+    pub restore_tests: Option<RawRestoreTests>,
+}
+
+/// A backup job failing without anyone noticing.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, expecting = "a mapping with `every` and `fix`")]
+#[schemars(rename = "SilentFailure")]
+pub struct RawSilentFailure {
+    /// Time from the job's start (or its last fix) until it starts failing, e.g.
+    /// `exponential(mean=1y)`.
+    pub every: DistValue,
+    /// Time from a failure being found until the job makes good backups again, e.g.
+    /// `lognormal(median=4h, sigma=1)`; not `never`.
+    pub fix: DistValue,
+}
+
+/// Restore tests: one every `interval` from t = 0, each taking `duration`.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `interval` and `duration`"
+)]
+#[schemars(rename = "RestoreTests")]
+pub struct RawRestoreTests {
+    /// Time between tests, e.g. `1d`; at least `1m`.
+    pub interval: DurationValue,
+    /// Time a test takes until its result is known, e.g. `1h`; shorter than `interval`.
+    pub duration: DurationValue,
 }
 
 /// `etcd` or `velero`.

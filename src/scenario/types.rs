@@ -853,6 +853,29 @@ pub struct BackupEntry {
     /// For `velero`: the workloads backed up (indices into `workloads`).
     pub include: Vec<usize>,
     pub storage: BackupStorage,
+    /// The job failing unnoticed now and then; `None`: never.
+    pub silent_failure: Option<SilentFailure>,
+    /// Restore tests, which find a silent failure; `None`: none.
+    pub restore_tests: Option<RestoreTests>,
+}
+
+/// A backup job failing unnoticed: every backup it makes is unusable from
+/// a failure's start until it is found and fixed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SilentFailure {
+    /// From the job's start, or its last fix, until it fails.
+    pub every: Distribution,
+    /// From a failure being found until the job is fixed.
+    pub fix: Distribution,
+}
+
+/// Restores tried at every multiple of `interval` from t = 0.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RestoreTests {
+    /// Seconds between tests.
+    pub interval: f64,
+    /// Seconds until a test's result is known.
+    pub duration: f64,
 }
 
 impl From<&Backups> for BackupEntry {
@@ -866,6 +889,8 @@ impl From<&Backups> for BackupEntry {
             ttl: f64::INFINITY,
             include: Vec::new(),
             storage: BackupStorage::OffSite,
+            silent_failure: None,
+            restore_tests: None,
         }
     }
 }

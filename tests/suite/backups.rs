@@ -365,3 +365,74 @@ fn a_ttl_shorter_than_the_interval_is_warned_of_and_runs() {
         "{stderr}"
     );
 }
+
+/// An hourly Velero backup whose job fails silently at a fixed time, with
+/// the given `ttl`, restore tests every day taking 1 h, and a fix of 2 h.
+fn silent_scenario(horizon: f64, ttl: &str, disaster: &str) -> String {
+    scenario(
+        &format!("{horizon}s"),
+        2,
+        &format!(
+            "  - name: hourly
+    kind: velero
+    schedule: \"0 * * * *\"
+    duration: 0s
+    ttl: {ttl}
+    include: [workload/db]
+    silent_failure: {{ every: fixed({}s), fix: fixed(2h) }}
+    restore_tests: {{ interval: 1d, duration: 1h }}",
+            3.0 * DAY + 5.5 * HOUR
+        ),
+        disaster,
+    )
+}
+
+/// A silent failure at 3 d 05:30: the first unusable backup is 06:00's,
+/// the next daily test (4 d 00:00, taking 1 h) finds it exactly at
+/// 4 d 01:00, and the job is fixed 2 h later. With a ttl of 6 h the last
+/// good backup (05:00) expires at 11:00 and nothing is restorable until
+/// the first backup after the fix, at 4 d 03:00: 16 h.
+#[test]
+fn a_silent_failure_is_found_at_the_next_restore_test() {
+    let horizon = 5.0 * DAY;
+    let never = "  - { name: delete-db, every: never, scope: workload/db }";
+    for (ttl, nothing) in [("6h", 16.0 * HOUR), ("720h", 0.0)] {
+        let r = run(&load(&silent_scenario(horizon, ttl, never)), 1);
+        let b = r.backups.get("hourly").expect("the entry is reported");
+        let failing = b.silently_failing.mean * horizon;
+        let want = (4.0 * DAY + 3.0 * HOUR) - (3.0 * DAY + 5.5 * HOUR);
+        assert!(
+            (failing - want).abs() < 1e-6,
+            "ttl {ttl}: failing {failing} s, want {want}"
+        );
+        let none = b.nothing_restorable.mean * horizon;
+        assert!(
+            (none - nothing).abs() < 1e-6,
+            "ttl {ttl}: nothing {none} s, want {nothing}"
+        );
+        let years = horizon / YEAR_SECONDS;
+        assert!((b.failures_found_per_year.mean - 1.0 / years).abs() < 1e-9);
+    }
+}
+
+/// A namespace deletion during the silent failure (3 d 20:00) restores the
+/// last good backup, 05:00's: RPO 15 h. The restore, at 20:05, finds the
+/// failure before the test would: fixed at 22:05.
+#[test]
+fn a_restore_during_a_silent_failure_goes_back_to_the_last_good_backup_and_finds_it() {
+    let horizon = 5.0 * DAY;
+    let strike = format!(
+        "  - {{ name: delete-db, every: fixed({}s), scope: workload/db }}",
+        3.0 * DAY + 20.0 * HOUR
+    );
+    let r = run(&load(&silent_scenario(horizon, "720h", &strike)), 1);
+    let loss = cause(&r, "delete-db");
+    assert!((loss.rpo_minutes.mean.unwrap() - 15.0 * 60.0).abs() < 1e-9);
+    let b = r.backups.get("hourly").unwrap();
+    let failing = b.silently_failing.mean * horizon;
+    let want = (3.0 * DAY + 22.0 * HOUR + 5.0 * MINUTE) - (3.0 * DAY + 5.5 * HOUR);
+    assert!(
+        (failing - want).abs() < 1e-6,
+        "failing {failing} s, want {want}"
+    );
+}

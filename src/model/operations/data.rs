@@ -36,6 +36,8 @@ pub struct BackupLog {
     /// Starts of the newest and the second newest successful snapshots
     /// (-infinity when there is none).
     newest: [f64; 2],
+    /// The job is failing silently: its backups are unusable.
+    pub failing: bool,
 }
 
 impl BackupLog {
@@ -47,6 +49,7 @@ impl BackupLog {
             success,
             ttl: f64::INFINITY,
             newest: [0.0, f64::NEG_INFINITY],
+            failing: false,
         }
     }
 
@@ -67,6 +70,61 @@ impl BackupLog {
     pub fn reset(&mut self, key: u64) {
         self.key = key;
         self.newest = [0.0, f64::NEG_INFINITY];
+        self.failing = false;
+    }
+
+    /// The start of the first slot at or after `t` (`inclusive`), or after it.
+    pub fn next_slot(&self, t: f64, inclusive: bool) -> f64 {
+        match &self.slots {
+            Slots::Interval(i) => {
+                let k = (t / i).ceil();
+                if !inclusive && k * i <= t {
+                    (k + 1.0) * i
+                } else {
+                    k * i
+                }
+            }
+            Slots::Cron(c) => c.next(t, inclusive),
+        }
+    }
+
+    /// The start of the first slot at or after `t` whose backup succeeds
+    /// by its draw (etcd taken to be writable then); infinite when none of
+    /// the next 100,000 does.
+    pub fn next_success(&self, t: f64) -> f64 {
+        let mut s = self.next_slot(t, true);
+        for _ in 0..100_000 {
+            if !s.is_finite() || self.succeeds(self.slot_key(s)) {
+                return s;
+            }
+            s = self.next_slot(s, false);
+        }
+        f64::INFINITY
+    }
+
+    /// The counter of the slot starting at `start`: its index for an
+    /// interval, its minute for a cron schedule.
+    #[inline]
+    fn slot_key(&self, start: f64) -> u64 {
+        match &self.slots {
+            Slots::Interval(i) => (start / i).round() as u64,
+            Slots::Cron(_) => (start / 60.0).round() as u64,
+        }
+    }
+
+    /// Start of the newest successful backup logged (complete or not).
+    pub fn newest_start(&self) -> f64 {
+        self.newest[0]
+    }
+
+    /// Seconds a backup takes.
+    pub fn duration(&self) -> f64 {
+        self.duration
+    }
+
+    /// Seconds a backup can be restored after its start.
+    pub fn ttl(&self) -> f64 {
+        self.ttl
     }
 
     /// Whether the snapshot of slot k (started at k × interval while etcd
@@ -83,7 +141,7 @@ impl BackupLog {
     /// etcd was writable from `from` until `until` (exclusive): logs the
     /// successful snapshots that started then.
     pub fn writable(&mut self, from: f64, until: f64) {
-        if until <= from {
+        if until <= from || self.failing {
             return;
         }
         let mut found = 0;
@@ -108,7 +166,7 @@ impl BackupLog {
                 let cron = cron.clone();
                 let mut start = cron.prev(until, false);
                 while start >= from && found < 2 {
-                    if self.succeeds((start / 60.0).round() as u64) {
+                    if self.succeeds(self.slot_key(start)) {
                         self.record(start);
                         found += 1;
                     }
@@ -187,6 +245,12 @@ pub struct DataRun {
     /// Data-loss events per cause with no backup to restore (lost for
     /// good): they have no RPO.
     pub lost: Vec<u32>,
+    /// Per backup entry (when some entry fails silently): seconds its job
+    /// was failing unnoticed or being fixed, seconds nothing of it was
+    /// restorable because of that, and failures found.
+    pub failing: Vec<f64>,
+    pub nothing: Vec<f64>,
+    pub found: Vec<u32>,
 }
 
 impl DataRun {
@@ -195,6 +259,10 @@ impl DataRun {
         self.events.resize(causes, 0);
         self.lost.clear();
         self.lost.resize(causes, 0);
+        for v in [&mut self.failing, &mut self.nothing] {
+            v.iter_mut().for_each(|x| *x = 0.0);
+        }
+        self.found.iter_mut().for_each(|x| *x = 0);
         self.rpo.clear();
         self.rto.clear();
     }

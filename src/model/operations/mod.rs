@@ -44,6 +44,19 @@ pub enum Event {
     CertificatesRenewed(u32),
     /// Workload w's recovery from a disaster takes its next step.
     WorkloadRestore(u16),
+    /// A backup entry's job starts failing silently (payload: entry and
+    /// generation, see [`silent_payload`]).
+    SilentFailure(u32),
+    /// A silent failure is found (by a restore test or a restore).
+    SilentFound(u32),
+    /// A silent failure is fixed.
+    SilentFixed(u32),
+}
+
+/// A backup entry and a generation of its silent failures as a payload.
+#[inline]
+pub(super) fn silent_payload(e: usize, generation: u32) -> u32 {
+    (e as u32) << 16 | (generation & 0xFFFF)
 }
 
 impl Event {
@@ -63,6 +76,9 @@ impl Event {
             Event::CertificatesExpire(g) => (10, g & super::GENERATION_MASK),
             Event::CertificatesRenewed(g) => (11, g & super::GENERATION_MASK),
             Event::WorkloadRestore(w) => (12, w as u32),
+            Event::SilentFailure(p) => (13, p),
+            Event::SilentFound(p) => (14, p),
+            Event::SilentFixed(p) => (15, p),
         };
         tag << 24 | payload
     }
@@ -83,7 +99,10 @@ impl Event {
             9 => Event::ChangeRolledBack(payload),
             10 => Event::CertificatesExpire(payload),
             11 => Event::CertificatesRenewed(payload),
-            _ => Event::WorkloadRestore(payload as u16),
+            12 => Event::WorkloadRestore(payload as u16),
+            13 => Event::SilentFailure(payload),
+            14 => Event::SilentFound(payload),
+            _ => Event::SilentFixed(payload),
         }
     }
 
@@ -95,6 +114,9 @@ impl Event {
                 None => "disasters".into(),
             },
             Event::RecoveryStep(_) => "recovery".into(),
+            Event::SilentFailure(p) | Event::SilentFound(p) | Event::SilentFixed(p) => {
+                format!("backups[{}].silent_failure", p >> 16)
+            }
             Event::WorkloadRestore(w) => match m.workloads.get(w as usize) {
                 Some(x) => format!("recovery of workload/{}", x.name),
                 None => "recovery".into(),

@@ -50,6 +50,30 @@ impl Default for WorkloadData {
     }
 }
 
+/// Where a backup entry's silent failures stand.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+enum SilentPhase {
+    #[default]
+    Healthy,
+    /// Failing, unnoticed.
+    Failing,
+    /// Found, being fixed (its backups still unusable).
+    Fixing,
+}
+
+/// One backup entry's silent failures.
+#[derive(Clone, Copy, Debug, Default)]
+struct Silent {
+    phase: SilentPhase,
+    generation: u32,
+    /// When the current failure began.
+    since: f64,
+    /// Start of the newest good backup when it began.
+    last_good: f64,
+    /// The end of the last stretch counted as nothing restorable.
+    nothing_until: f64,
+}
+
 /// Data and disaster recovery of one replication.
 pub struct DataRecovery {
     /// Since when etcd has been writable (while it is).
@@ -75,6 +99,10 @@ pub struct DataRecovery {
     /// Workloads whose data was lost (true) or is back (false) since the
     /// last [`Self::take_workload_changes`].
     changed: Vec<(u16, bool)>,
+    /// Each backup entry's silent failures (empty when none can fail so).
+    silent: Vec<Silent>,
+    /// The replication's horizon.
+    horizon: f64,
     /// Data-loss events whose RTO ends when the API is next up: (cause, start).
     rto_pending: Vec<(u16, f64)>,
     pub(in crate::model) data: DataRun,
@@ -115,6 +143,12 @@ impl DataRecovery {
                 Vec::new()
             },
             changed: Vec::new(),
+            horizon: ctx.model.horizon,
+            silent: if ctx.model.tracks_silent_failures() {
+                vec![Silent::default(); ctx.model.backups.len()]
+            } else {
+                Vec::new()
+            },
             rto_pending: Vec::new(),
             data: DataRun::default(),
         }
@@ -145,6 +179,16 @@ impl DataRecovery {
             for (i, d) in m.disasters.iter().enumerate() {
                 let t = d.every.sample(ctx.rng(ctx.layout.disaster_base + i));
                 ctx.schedule(t, Event::DisasterStrike(i as u16));
+            }
+            if !self.silent.is_empty() {
+                let n = m.backups.len();
+                self.data.failing = vec![0.0; n];
+                self.data.nothing = vec![0.0; n];
+                self.data.found = vec![0; n];
+                self.silent.fill(Silent::default());
+                for e in 0..n {
+                    self.arm_silent_failure(ctx, 0.0, e);
+                }
             }
         }
     }
@@ -261,6 +305,11 @@ impl DataRecovery {
                 let best = (cause as usize >= m.disasters.len())
                     .then(|| etcd.most_current_intact())
                     .flatten();
+                for e in 0..self.silent.len() {
+                    if self.etcd_logs[e] {
+                        self.restore_finds(ctx, now, e);
+                    }
+                }
                 // With nothing restorable, etcd is rebuilt empty: its
                 // history is lost for good.
                 let lost = backup.is_none();
@@ -348,6 +397,109 @@ impl DataRecovery {
         self.writable_from = now;
     }
 
+    /// Queues entry e's next silent failure, one `every` draw after `now`.
+    fn arm_silent_failure(&mut self, ctx: &mut Ctx, now: f64, e: usize) {
+        if let Some((every, _)) = &ctx.model.backups[e].silent {
+            let t = every.sample(ctx.rng(ctx.layout.silent_base + 2 * e));
+            let g = self.silent[e].generation;
+            ctx.schedule(now + t, Event::SilentFailure(super::silent_payload(e, g)));
+        }
+    }
+
+    /// A silent-failure event of entry e and generation g: the job starts
+    /// failing, the failure is found, or it is fixed. Stale events (of an
+    /// earlier failure) are ignored.
+    pub fn silent_event(&mut self, ctx: &mut Ctx, now: f64, event: Event) {
+        let (p, phase) = match event {
+            Event::SilentFailure(p) => (p, SilentPhase::Healthy),
+            Event::SilentFound(p) => (p, SilentPhase::Failing),
+            Event::SilentFixed(p) => (p, SilentPhase::Fixing),
+            _ => return,
+        };
+        let e = (p >> 16) as usize;
+        if self.silent[e].phase != phase || (self.silent[e].generation & 0xFFFF) != (p & 0xFFFF) {
+            return;
+        }
+        let m = ctx.model;
+        match phase {
+            SilentPhase::Healthy => {
+                // Backups before now count as they were; none from now on.
+                if self.writable {
+                    self.flush(now);
+                }
+                let log = &mut self.logs[e];
+                log.failing = true;
+                let st = &mut self.silent[e];
+                st.phase = SilentPhase::Failing;
+                st.since = now;
+                st.last_good = log.newest_start();
+                // A test restores the newest backup: it finds the failure
+                // once a backup made during it is complete.
+                if let Some((interval, duration)) = m.backups[e].tests {
+                    let bad = log.next_slot(now, true) + log.duration();
+                    let test = (bad / interval).ceil() * interval;
+                    ctx.schedule(test + duration, Event::SilentFound(p));
+                }
+            }
+            SilentPhase::Failing => {
+                self.silent[e].phase = SilentPhase::Fixing;
+                self.data.found[e] += 1;
+                if let Some((_, fix)) = &m.backups[e].silent {
+                    let d = fix.sample(ctx.rng(ctx.layout.silent_base + 2 * e + 1));
+                    ctx.schedule(now + d, Event::SilentFixed(p));
+                }
+            }
+            SilentPhase::Fixing => {
+                if self.writable {
+                    self.flush(now);
+                }
+                self.logs[e].failing = false;
+                let back = self.logs[e].next_success(now) + self.logs[e].duration();
+                self.close_silent(e, now, back);
+                let st = &mut self.silent[e];
+                st.phase = SilentPhase::Healthy;
+                st.generation = st.generation.wrapping_add(1);
+                self.arm_silent_failure(ctx, now, e);
+            }
+        }
+    }
+
+    /// Entry e's failure (begun at `since`) ends at `end`; its first good
+    /// backup is complete at `back`: the failing time, and the time nothing
+    /// of it was restorable (its last good backup expired before `back`),
+    /// both up to `horizon` at most.
+    fn close_silent(&mut self, e: usize, end: f64, back: f64) {
+        let st = &mut self.silent[e];
+        self.data.failing[e] += end - st.since;
+        let expired = (st.last_good + self.logs[e].ttl()).max(st.nothing_until);
+        let until = back.min(self.horizon);
+        if until > expired {
+            self.data.nothing[e] += until - expired;
+            st.nothing_until = until;
+        }
+    }
+
+    /// A restore looks at entry e's backups at `at`: a silent failure with
+    /// a backup made during it complete by then is found then.
+    fn restore_finds(&mut self, ctx: &mut Ctx, at: f64, e: usize) {
+        if let Some(st) = self.silent.get(e)
+            && st.phase == SilentPhase::Failing
+            && self.logs[e].next_slot(st.since, true) + self.logs[e].duration() <= at
+        {
+            let p = super::silent_payload(e, st.generation);
+            ctx.schedule(at, Event::SilentFound(p));
+        }
+    }
+
+    /// The horizon: failures still open are counted up to it.
+    pub fn close(&mut self, horizon: f64) {
+        for e in 0..self.silent.len() {
+            if self.silent[e].phase != SilentPhase::Healthy {
+                self.close_silent(e, horizon, f64::INFINITY);
+            }
+        }
+    }
+
     /// Workload w's data is destroyed by disaster i (a deleted namespace,
     /// corrupted application data): it is down until the operator, after
     /// the disaster's detection delay, restores the newest backup that
@@ -378,6 +530,12 @@ impl DataRecovery {
                 (restore_at - start <= b.ttl).then_some(start)
             })
             .reduce(f64::max);
+        for e in 0..self.silent.len() {
+            let b = &m.backups[e];
+            if b.kind == BackupKind::Velero && b.include.contains(&w) {
+                self.restore_finds(ctx, restore_at, e);
+            }
+        }
         let st = &mut self.workloads[w];
         st.phase = Phase::Detecting;
         st.cause = i;
