@@ -5,7 +5,6 @@
 
 use crate::common::*;
 use kubenines::model::Model;
-use kubenines::report::{CauseLoss, Results};
 use kubenines::scenario::*;
 
 const MINUTE: f64 = 60.0;
@@ -51,16 +50,6 @@ disasters:
 
 fn load(text: &str) -> Scenario {
     parse_str(text, "test.yaml", Format::Yaml).expect("scenario loads")
-}
-
-fn cause<'a>(r: &'a Results, name: &str) -> &'a CauseLoss {
-    &r.data_loss
-        .by_cause
-        .0
-        .iter()
-        .find(|(n, _)| n == name)
-        .expect("cause")
-        .1
 }
 
 /// Daily Velero backups at 00:00 by cron and one namespace deletion at a

@@ -5,7 +5,6 @@
 use crate::common::*;
 use kubenines::engine::Sampler;
 use kubenines::model::{Lifecycle, Model};
-use kubenines::report::{CauseLoss, Results};
 use kubenines::scenario::*;
 
 fn with_recovery(mut s: Scenario, detection: f64, restore: Distribution) -> Scenario {
@@ -34,16 +33,6 @@ fn disaster(name: &str, every: Distribution) -> Disaster {
         detection: None,
         restore: None,
     }
-}
-
-fn cause<'a>(r: &'a Results, name: &str) -> &'a CauseLoss {
-    &r.data_loss
-        .by_cause
-        .0
-        .iter()
-        .find(|(n, _)| n == name)
-        .expect("cause")
-        .1
 }
 
 /// Asserts that a sample mean (minutes) is within 4 standard errors of `exact`.

@@ -5,7 +5,7 @@
 
 use kubenines::engine::Sampler;
 use kubenines::model::{Cause, Cluster, Lifecycle, Model, ReplacementModel};
-use kubenines::report::{IndicatorResult, Results};
+use kubenines::report::{CauseLoss, IndicatorResult, Results};
 use kubenines::runner::{self, RunOptions};
 use kubenines::scenario::*;
 
@@ -364,4 +364,9 @@ pub fn assert_refused_at(text: &str, key: &str, at: &str, words: &str) {
     assert!(stderr.contains(&expected), "want {expected:?} in {stderr}");
     assert!(stderr.contains(words), "want {words:?} in {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// The data loss of cause `name` (a disaster's name, `quorum-loss`, ...).
+pub fn cause<'a>(r: &'a Results, name: &str) -> &'a CauseLoss {
+    r.data_loss.by_cause.get(name).expect("cause")
 }
