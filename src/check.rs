@@ -334,12 +334,32 @@ fn data_loss(
     let q_label = quantile_label(quantile);
     let title = format!("{name} {q_label} <= {}", format_duration(max));
     let allowed = 1.0 - quantile;
-    // Every event has an RPO; an RTO only once the API is back.
-    let events = summary.data_loss.rpo_seconds.count();
-    let unfinished = events - sketch.count().min(events);
+    // Every event has an RPO but those with nothing to restore (lost for
+    // good), which count as above any `max`; an RTO only once the API is
+    // back (or the workload serves again).
+    let lost_per_year = &summary.data_loss.lost_per_year;
+    let lost = (lost_per_year.mean() * lost_per_year.count() as f64 * model.horizon_years()).round()
+        as u64;
+    let restorable = summary.data_loss.rpo_seconds.count();
+    let events = restorable + lost;
+    let unfinished = events - (sketch.count() + lost).min(events);
     let (surely, maybe) = sketch.count_above(max);
-    let maybe = maybe + unfinished;
-    let quantile_seconds = sketch.quantile(quantile);
+    let (surely, maybe) = match metric {
+        DataMetric::Rpo => (surely + lost, maybe + lost + unfinished),
+        DataMetric::Rto => (surely, maybe + unfinished),
+    };
+    // The quantile over every event, those lost for good above all others.
+    let quantile_seconds = match metric {
+        DataMetric::Rpo if lost > 0 => {
+            let q = quantile * events as f64 / restorable.max(1) as f64;
+            if q < 1.0 && restorable > 0 {
+                sketch.quantile(q)
+            } else {
+                None
+            }
+        }
+        _ => sketch.quantile(quantile),
+    };
     let mut evidence = DataLossEvidence {
         metric: name,
         quantile,
@@ -352,9 +372,11 @@ fn data_loss(
         fraction_low: 0.0,
         fraction_high: 1.0,
     };
-    let estimate = quantile_seconds.map_or("-".to_string(), |s| {
-        format!("{q_label} = {}", human_duration_minutes(s / 60.0))
-    });
+    let estimate = match quantile_seconds {
+        Some(s) => format!("{q_label} = {}", human_duration_minutes(s / 60.0)),
+        None if lost > 0 && metric == DataMetric::Rpo => format!("{q_label} = lost for good"),
+        None => "-".to_string(),
+    };
     let replications = summary.replications;
     if !model.data_at_risk() {
         return SloVerdict {

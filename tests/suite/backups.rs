@@ -425,3 +425,24 @@ fn a_restore_during_a_silent_failure_goes_back_to_the_last_good_backup_and_finds
         "failing {failing} s, want {want}"
     );
 }
+
+/// Events with nothing to restore count as above any RPO objective: a
+/// design that loses its data for good at every strike violates
+/// `rpo p95 <= 1h` (it was once judged on the restorable events alone,
+/// of which there are none).
+#[test]
+fn data_lost_for_good_violates_an_rpo_objective() {
+    let t = 4.0 * DAY + 3.0 * HOUR;
+    let text = scenario(
+        &format!("{}s", t + DAY),
+        20,
+        "  - { name: nightly, kind: velero, schedule: \"@daily\", duration: 10m, ttl: 3h }",
+        &format!("  - {{ name: delete-db, every: fixed({t}s), scope: workload/db }}"),
+    ) + "slos:\n  - { metric: rpo, quantile: 0.95, max: 1h }\n";
+    let out = kubenines_on("lost.yaml", &text, &["check", "-q"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("violated"), "{stdout}");
+    assert!(stdout.contains("lost for good"), "{stdout}");
+    assert!(stdout.contains("events above 1h (100.00%)"), "{stdout}");
+}
