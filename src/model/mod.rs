@@ -30,7 +30,7 @@ use crate::engine::Sampler;
 use crate::engine::sampler::SamplerError;
 use crate::scenario::{
     AntiAffinity, BackupKind, BackupSchedule, DisasterScope, Distribution, HostSpec, Recovery,
-    Scenario, Topology, YEAR_SECONDS,
+    RestoreTests, Scenario, Topology, YEAR_SECONDS,
 };
 
 /// Generations (of elections, lease plans, API outages) only tell a live
@@ -200,8 +200,6 @@ pub struct Model {
     /// The backup entries, in the scenario's order (the one mapping's
     /// snapshots as one `etcd` entry).
     pub backups: Vec<BackupModel>,
-    /// The entries' names, in the same order.
-    pub backup_names: Vec<String>,
     pub recovery: Option<RecoveryModel>,
     pub disasters: Vec<DisasterModel>,
     /// Data can be lost (a disk loss above 0, or a disaster): members' data,
@@ -385,6 +383,8 @@ pub struct DisasterModel {
 /// One entry of `backups`.
 #[derive(Clone, Debug)]
 pub struct BackupModel {
+    /// Its name in results.
+    pub name: String,
     pub kind: BackupKind,
     pub schedule: BackupSchedule,
     pub duration: f64,
@@ -395,8 +395,8 @@ pub struct BackupModel {
     pub include: Vec<usize>,
     /// Silent failures: the time until the job fails, and its fix once found.
     pub silent: Option<(Sampler, Sampler)>,
-    /// Restore tests: interval and duration.
-    pub tests: Option<(f64, f64)>,
+    /// Restore tests.
+    pub tests: Option<RestoreTests>,
 }
 
 /// Rolling maintenance: every `interval` seconds, each host in turn is down
@@ -946,7 +946,6 @@ impl Model {
                 }),
             disk_loss,
             member_replace,
-            backup_names: s.backup_entries().into_iter().map(|b| b.name).collect(),
             backups: s
                 .backup_entries()
                 .into_iter()
@@ -962,6 +961,7 @@ impl Model {
                         None => None,
                     };
                     Ok(BackupModel {
+                        name: b.name,
                         kind: b.kind,
                         schedule: b.schedule,
                         duration: b.duration,
@@ -969,7 +969,7 @@ impl Model {
                         ttl: b.ttl,
                         include: b.include,
                         silent,
-                        tests: b.restore_tests.map(|t| (t.interval, t.duration)),
+                        tests: b.restore_tests,
                     })
                 })
                 .collect::<Result<Vec<_>, BuildError>>()?,

@@ -335,8 +335,9 @@ impl Results {
             },
             backups: Named(
                 model
-                    .backup_names
+                    .backups
                     .iter()
+                    .map(|b| &b.name)
                     .zip(&s.backups)
                     .map(|(name, b)| {
                         let r = BackupResult {

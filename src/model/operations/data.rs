@@ -163,14 +163,17 @@ impl BackupLog {
                 }
             }
             Slots::Cron(cron) => {
-                let cron = cron.clone();
+                let mut hits = [f64::NEG_INFINITY; 2];
                 let mut start = cron.prev(until, false);
                 while start >= from && found < 2 {
                     if self.succeeds(self.slot_key(start)) {
-                        self.record(start);
+                        hits[found] = start;
                         found += 1;
                     }
                     start = cron.prev(start, false);
+                }
+                for &start in &hits[..found] {
+                    self.record(start);
                 }
             }
         }

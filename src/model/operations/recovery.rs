@@ -435,10 +435,10 @@ impl DataRecovery {
                 st.last_good = log.newest_start();
                 // A test restores the newest backup: it finds the failure
                 // once a backup made during it is complete.
-                if let Some((interval, duration)) = m.backups[e].tests {
+                if let Some(t) = &m.backups[e].tests {
                     let bad = log.next_slot(now, true) + log.duration();
-                    let test = (bad / interval).ceil() * interval;
-                    ctx.schedule(test + duration, Event::SilentFound(p));
+                    let test = (bad / t.interval).ceil() * t.interval;
+                    ctx.schedule(test + t.duration, Event::SilentFound(p));
                 }
             }
             SilentPhase::Failing => {
