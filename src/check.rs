@@ -145,7 +145,19 @@ pub fn judge(i: usize, slo: &Slo, model: &Model, summary: &Summary, alpha: f64) 
             metric,
             quantile,
             max,
-        } => data_loss(key, *metric, *quantile, *max, model, summary, alpha),
+            scope,
+        } => data_loss(
+            key,
+            DataObjective {
+                metric: *metric,
+                quantile: *quantile,
+                max: *max,
+                scope: scope.as_deref(),
+            },
+            model,
+            summary,
+            alpha,
+        ),
     }
 }
 
@@ -318,29 +330,74 @@ fn judge_fraction(
     objective.verdict(v, Some(evidence))
 }
 
-fn data_loss(
-    key: String,
+/// A data-loss SLO's terms.
+struct DataObjective<'a> {
     metric: DataMetric,
     quantile: f64,
     max: f64,
+    /// `etcd` or `workload/NAME`; `None`: every event.
+    scope: Option<&'a str>,
+}
+
+/// The data-loss events an SLO of `scope` judges, and why the design
+/// cannot lose that data when it cannot.
+fn scoped<'a>(
+    scope: Option<&str>,
+    model: &Model,
+    summary: &'a Summary,
+) -> (&'a runner::LossSummary, Option<String>) {
+    const NONE: &str = "this design cannot lose data (no `disk_loss`, no `disasters`)";
+    let all = &summary.data_loss;
+    let Some(scope) = scope else {
+        return (all, (!model.data_at_risk()).then(|| NONE.to_string()));
+    };
+    let position = model.data_scopes().iter().position(|s| s == scope);
+    match position.and_then(|i| summary.data_loss_by_scope.get(i)) {
+        Some(loss) if scope == "etcd" && !model.etcd_data_at_risk() => (
+            loss,
+            Some("etcd cannot lose data here (no `disk_loss`, no disaster of scope `etcd`)".into()),
+        ),
+        Some(loss) => (loss, None),
+        // Without scopes all data lost is etcd's.
+        None if scope == "etcd" => (all, (!model.data_at_risk()).then(|| NONE.to_string())),
+        None => (
+            all,
+            Some(format!(
+                "no disaster strikes `{scope}`'s data, so it loses none"
+            )),
+        ),
+    }
+}
+
+fn data_loss(
+    key: String,
+    objective: DataObjective,
     model: &Model,
     summary: &Summary,
     alpha: f64,
 ) -> SloVerdict {
+    let DataObjective {
+        metric,
+        quantile,
+        max,
+        scope,
+    } = objective;
+    let (loss, safe) = scoped(scope, model, summary);
     let (name, sketch) = match metric {
-        DataMetric::Rpo => ("rpo", &summary.data_loss.rpo_seconds),
-        DataMetric::Rto => ("rto", &summary.data_loss.rto_seconds),
+        DataMetric::Rpo => ("rpo", &loss.rpo_seconds),
+        DataMetric::Rto => ("rto", &loss.rto_seconds),
     };
     let q_label = quantile_label(quantile);
-    let title = format!("{name} {q_label} <= {}", format_duration(max));
+    let title = match scope {
+        Some(scope) => format!("{scope} {name} {q_label} <= {}", format_duration(max)),
+        None => format!("{name} {q_label} <= {}", format_duration(max)),
+    };
     let allowed = 1.0 - quantile;
     // Every event has an RPO but those with nothing to restore (lost for
     // good), which count as above any `max`; an RTO only once the API is
     // back (or the workload serves again).
-    let lost_per_year = &summary.data_loss.lost_per_year;
-    let lost = (lost_per_year.mean() * lost_per_year.count() as f64 * model.horizon_years()).round()
-        as u64;
-    let restorable = summary.data_loss.rpo_seconds.count();
+    let lost = loss.lost_events(model.horizon_years());
+    let restorable = loss.rpo_seconds.count();
     let events = restorable + lost;
     let unfinished = events - (sketch.count() + lost).min(events);
     let (surely, maybe) = sketch.count_above(max);
@@ -378,14 +435,14 @@ fn data_loss(
         None => "-".to_string(),
     };
     let replications = summary.replications;
-    if !model.data_at_risk() {
+    if let Some(detail) = safe {
         return SloVerdict {
             key,
             title,
             verdict: Verdict::Met,
             estimate: "no data loss".into(),
             interval: "-".into(),
-            detail: "this design cannot lose data (no `disk_loss`, no `disasters`)".into(),
+            detail,
             replications_needed: None,
             availability: None,
             data_loss: Some(DataLossEvidence {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::model::{Change, Cluster, IndicatorRun, Model, Sink};
+use crate::model::{Change, Cluster, IndicatorRun, Loss, Model, Sink};
 use crate::stats::{DurationSketch, MeanVar};
 
 /// Replications per chunk: the unit of work and of merging.
@@ -139,6 +139,24 @@ pub struct LossSummary {
 }
 
 impl LossSummary {
+    /// Events with nothing to restore in all replications of `years` each
+    /// (from their per-replication rates).
+    pub fn lost_events(&self, years: f64) -> u64 {
+        let l = &self.lost_per_year;
+        (l.mean() * l.count() as f64 * years).round() as u64
+    }
+
+    /// The share of events with nothing to restore, of `years` each.
+    pub fn lost_share(&self, years: f64) -> f64 {
+        let lost = self.lost_events(years);
+        let events = lost + self.rpo_seconds.count();
+        if events == 0 {
+            0.0
+        } else {
+            lost as f64 / events as f64
+        }
+    }
+
     pub fn merge(&mut self, other: &LossSummary) {
         self.events_per_year.merge(&other.events_per_year);
         self.lost_per_year.merge(&other.lost_per_year);
@@ -175,6 +193,10 @@ pub struct Summary {
     pub data_loss: LossSummary,
     /// Data lost per cause, in [`Model::data_causes`] order.
     pub data_loss_by_cause: Vec<LossSummary>,
+    /// Data lost per scope, in [`Model::data_scopes`] order (empty when
+    /// all data lost is etcd's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_loss_by_scope: Vec<LossSummary>,
     /// Events processed (for performance figures).
     pub events: u64,
     /// Per backup entry, when some entry fails silently (else empty).
@@ -206,6 +228,7 @@ impl Summary {
                 .collect(),
             data_loss: LossSummary::default(),
             data_loss_by_cause: vec![LossSummary::default(); model.data_cause_count()],
+            data_loss_by_scope: vec![LossSummary::default(); model.data_scopes().len()],
             events: 0,
             backups: if model.tracks_silent_failures() {
                 vec![BackupSummary::default(); model.backups.len()]
@@ -216,7 +239,8 @@ impl Summary {
     }
 
     /// Every duration sketch, in a fixed order: outage lengths per
-    /// indicator, then RPO and RTO of all data loss, then per cause.
+    /// indicator, then RPO and RTO of all data loss, then per cause, then
+    /// per scope.
     pub fn sketches_mut(&mut self) -> impl Iterator<Item = &mut DurationSketch> {
         self.indicators
             .iter_mut()
@@ -224,6 +248,7 @@ impl Summary {
             .chain(
                 std::iter::once(&mut self.data_loss)
                     .chain(self.data_loss_by_cause.iter_mut())
+                    .chain(self.data_loss_by_scope.iter_mut())
                     .flat_map(|l| [&mut l.rpo_seconds, &mut l.rto_seconds]),
             )
     }
@@ -234,7 +259,10 @@ impl Summary {
             i.outage_seconds.extend(&i.pending_outages);
             i.pending_outages.clear();
         }
-        for l in std::iter::once(&mut self.data_loss).chain(self.data_loss_by_cause.iter_mut()) {
+        for l in std::iter::once(&mut self.data_loss)
+            .chain(self.data_loss_by_cause.iter_mut())
+            .chain(self.data_loss_by_scope.iter_mut())
+        {
             l.rpo_seconds.extend(&l.pending_rpo);
             l.pending_rpo.clear();
             l.rto_seconds.extend(&l.pending_rto);
@@ -254,6 +282,13 @@ impl Summary {
             .data_loss_by_cause
             .iter_mut()
             .zip(&other.data_loss_by_cause)
+        {
+            a.merge(b);
+        }
+        for (a, b) in self
+            .data_loss_by_scope
+            .iter_mut()
+            .zip(&other.data_loss_by_scope)
         {
             a.merge(b);
         }
@@ -652,6 +687,9 @@ impl<'m> Worker<'m> {
             for (acc, &n) in part.data_loss_by_cause.iter_mut().zip(&data.events) {
                 acc.events_per_year.push(n as f64 / years);
             }
+            for (acc, &n) in part.data_loss_by_scope.iter_mut().zip(&data.scope_events) {
+                acc.events_per_year.push(n as f64 / years);
+            }
             for (e, acc) in part.backups.iter_mut().enumerate() {
                 acc.failing.push(data.failing[e] / horizon);
                 acc.nothing.push(data.nothing[e] / horizon);
@@ -661,6 +699,9 @@ impl<'m> Worker<'m> {
                 let lost: u32 = data.lost.iter().sum();
                 part.data_loss.lost_per_year.push(lost as f64 / years);
                 for (acc, &n) in part.data_loss_by_cause.iter_mut().zip(&data.lost) {
+                    acc.lost_per_year.push(n as f64 / years);
+                }
+                for (acc, &n) in part.data_loss_by_scope.iter_mut().zip(&data.scope_lost) {
                     acc.lost_per_year.push(n as f64 / years);
                 }
             }
@@ -818,12 +859,18 @@ impl Sink for FleetSink<'_> {
         true
     }
 
-    fn rpo(&mut self, cause: u16, seconds: f64) {
-        self.sink.rpo(self.first_data_cause + cause, seconds);
+    fn rpo(&mut self, loss: Loss) {
+        self.sink.rpo(Loss {
+            cause: self.first_data_cause + loss.cause,
+            ..loss
+        });
     }
 
-    fn rto(&mut self, cause: u16, seconds: f64) {
-        self.sink.rto(self.first_data_cause + cause, seconds);
+    fn rto(&mut self, loss: Loss) {
+        self.sink.rto(Loss {
+            cause: self.first_data_cause + loss.cause,
+            ..loss
+        });
     }
 
     fn takes_states(&self) -> bool {
@@ -879,19 +926,29 @@ impl Sink for ChunkSink<'_> {
         true
     }
 
-    fn rpo(&mut self, cause: u16, seconds: f64) {
-        self.part.data_loss.pending_rpo.push(seconds);
-        self.part.data_loss_by_cause[cause as usize]
+    fn rpo(&mut self, loss: Loss) {
+        let part = &mut *self.part;
+        part.data_loss.pending_rpo.push(loss.seconds);
+        part.data_loss_by_cause[loss.cause as usize]
             .pending_rpo
-            .push(seconds);
+            .push(loss.seconds);
+        if let Some(scope) = part.data_loss_by_scope.get_mut(loss.scope as usize) {
+            scope.pending_rpo.push(loss.seconds);
+            self.held(1);
+        }
         self.held(2);
     }
 
-    fn rto(&mut self, cause: u16, seconds: f64) {
-        self.part.data_loss.pending_rto.push(seconds);
-        self.part.data_loss_by_cause[cause as usize]
+    fn rto(&mut self, loss: Loss) {
+        let part = &mut *self.part;
+        part.data_loss.pending_rto.push(loss.seconds);
+        part.data_loss_by_cause[loss.cause as usize]
             .pending_rto
-            .push(seconds);
+            .push(loss.seconds);
+        if let Some(scope) = part.data_loss_by_scope.get_mut(loss.scope as usize) {
+            scope.pending_rto.push(loss.seconds);
+            self.held(1);
+        }
         self.held(2);
     }
 }
@@ -1201,6 +1258,7 @@ mod tests {
         Summary {
             indicators: vec![IndicatorSummary::default(); indicators],
             data_loss_by_cause: vec![LossSummary::default()],
+            data_loss_by_scope: Vec::new(),
             ..Summary::default()
         }
     }
@@ -1230,7 +1288,11 @@ mod tests {
                 held: &mut held,
             };
             sink.outage(1, v);
-            sink.rpo(0, v);
+            sink.rpo(Loss {
+                cause: 0,
+                scope: 0,
+                seconds: v,
+            });
             most = most.max(part.indicators[1].pending_outages.len());
         }
         let mut block = summary(2);

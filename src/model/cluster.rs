@@ -34,7 +34,7 @@ use super::controllers::{self, CONTROLLER_MANAGER, Controllers, SCHEDULER};
 use super::endpoint::{self, Endpoint};
 use super::etcd::{self, Etcd};
 use super::infrastructure::{self, Infrastructure};
-use super::operations::{self, Changes, DataRecovery, DataRun, Effect, Maintenance};
+use super::operations::{self, Changes, DataRecovery, DataRun, Effect, Loss, Maintenance};
 use super::streams::{Layout, Streams};
 use super::workloads::{self, Workloads};
 use super::{ChangeTarget, INDICATORS, Lifecycle, Model, Role, Wiring};
@@ -268,10 +268,11 @@ pub trait Sink {
     fn takes_data(&self) -> bool {
         false
     }
-    /// History lost by one data-loss event of `cause`, seconds.
-    fn rpo(&mut self, _cause: u16, _seconds: f64) {}
-    /// Time until the API was writable again after one event of `cause`.
-    fn rto(&mut self, _cause: u16, _seconds: f64) {}
+    /// History lost by one data-loss event, seconds.
+    fn rpo(&mut self, _loss: Loss) {}
+    /// Time until the API was writable again (or the workload served
+    /// again) after one data-loss event, seconds.
+    fn rto(&mut self, _loss: Loss) {}
     /// Whether [`Sink::state`] wants every change of an indicator's state
     /// (a fleet's services are computed from them).
     fn takes_states(&self) -> bool {
@@ -567,12 +568,12 @@ impl<'m> Cluster<'m> {
     fn spill_data(&mut self, sink: &mut impl Sink, keep_last: bool) {
         let keep = usize::from(keep_last).min(self.recovery.data.rpo.len());
         let give = self.recovery.data.rpo.len() - keep;
-        for &(cause, seconds) in &self.recovery.data.rpo[..give] {
-            sink.rpo(cause, seconds);
+        for &loss in &self.recovery.data.rpo[..give] {
+            sink.rpo(loss);
         }
         self.recovery.data.rpo.drain(..give);
-        for &(cause, seconds) in &self.recovery.data.rto {
-            sink.rto(cause, seconds);
+        for &loss in &self.recovery.data.rto {
+            sink.rto(loss);
         }
         self.recovery.data.rto.clear();
     }

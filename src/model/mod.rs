@@ -24,7 +24,7 @@ pub use cluster::{
     ABSENT, Census, Cluster, IndicatorRun, Probe, ReplicationRun, Sink, TraceRow, UP,
 };
 pub use fleet::{Change, FleetClusterModel, FleetModel, ServiceModel, ServiceRun, cluster_seed};
-pub use operations::DataRun;
+pub use operations::{DataRun, Loss};
 
 use crate::engine::Sampler;
 use crate::engine::sampler::SamplerError;
@@ -1098,6 +1098,63 @@ impl Model {
     /// are then reported).
     pub fn tracks_silent_failures(&self) -> bool {
         self.fleet.is_none() && self.data_at_risk && self.backups.iter().any(|b| b.silent.is_some())
+    }
+
+    /// Whether etcd's data can be lost: a host holding it may lose its
+    /// disk, or a disaster of scope `etcd` may strike.
+    pub fn etcd_data_at_risk(&self) -> bool {
+        self.fleet.is_none()
+            && (self.disk_loss.iter().any(|&p| p > 0.0)
+                || self
+                    .disasters
+                    .iter()
+                    .any(|d| d.scope == DisasterScope::Etcd))
+    }
+
+    /// Whether a disaster strikes workload w's data.
+    pub fn workload_struck(&self, w: usize) -> bool {
+        self.disasters.iter().any(|d| match d.scope {
+            DisasterScope::Etcd => false,
+            DisasterScope::Workload(x) => x == w,
+            DisasterScope::AllWorkloads => true,
+        })
+    }
+
+    /// What data is lost, in result order, when some disaster strikes a
+    /// workload's data (else empty: all data lost is etcd's): `etcd`, then
+    /// `workload/NAME` for each workload a disaster strikes.
+    pub fn data_scopes(&self) -> Vec<String> {
+        if self.fleet.is_some()
+            || !self
+                .disasters
+                .iter()
+                .any(|d| d.scope != DisasterScope::Etcd)
+        {
+            return Vec::new();
+        }
+        std::iter::once("etcd".to_string())
+            .chain(
+                (0..self.workloads.len())
+                    .filter(|&w| self.workload_struck(w))
+                    .map(|w| format!("workload/{}", self.workloads[w].name)),
+            )
+            .collect()
+    }
+
+    /// Each workload's index in [`Self::data_scopes`] (0 for one no
+    /// disaster strikes).
+    pub fn workload_scopes(&self) -> Vec<u16> {
+        let mut next = 0u16;
+        (0..self.workloads.len())
+            .map(|w| {
+                if self.workload_struck(w) {
+                    next += 1;
+                    next
+                } else {
+                    0
+                }
+            })
+            .collect()
     }
 
     pub fn data_cause_count(&self) -> usize {

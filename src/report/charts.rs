@@ -75,14 +75,30 @@ pub struct DesignChartData {
     pub downtime_by_cause: Vec<Interval>,
     /// Outage-length distribution of `indicator`: (cumulative probability, minutes), increasing in both; empty when no outage was seen.
     pub outage_minutes_quantiles: Vec<(f64, f64)>,
-    /// RPO distribution (minutes of data lost per data-loss event): same shape; empty when the design can lose no data or none was lost.
+    /// RPO distribution (minutes of data lost per data-loss event): same
+    /// shape, over every event: when some events lost their data for good
+    /// (they have no RPO), the curve ends below 100% by their share. Empty
+    /// when the design can lose no data or none was lost.
     pub rpo_minutes_quantiles: Vec<(f64, f64)>,
+    /// The share of data-loss events that lost their data for good.
+    pub rpo_lost_share: f64,
+    /// The same per scope of data (`etcd`, `workload/NAME`), when a
+    /// disaster can strike a workload's data: (scope, curve, lost share).
+    pub rpo_by_scope: Vec<ScopeCurve>,
     /// Monthly cost of the design's hosts, when the study gives costs.
     pub monthly_cost: Option<f64>,
     /// Currency label for the cost axis, e.g. "USD" (may be empty).
     pub currency: String,
     /// No other design is both cheaper (or equal) and more available (or equal), with one strictly better.
     pub on_frontier: bool,
+}
+
+/// One scope's RPO distribution, as [`DesignChartData::rpo_minutes_quantiles`].
+#[derive(Clone, Debug, Default)]
+pub struct ScopeCurve {
+    pub scope: String,
+    pub quantiles: Vec<(f64, f64)>,
+    pub lost_share: f64,
 }
 
 /// One swept setting of the study.
@@ -157,21 +173,25 @@ impl From<png::EncodingError> for ChartError {
 
 /// Every chart the input allows, in this order: availability,
 /// downtime_by_cause, outage_durations, rpo (only if some design has RPO
-/// quantiles), cost (only if there are designs and every one has a cost),
+/// quantiles), one "rpo-workload-NAME" per workload scope some design lost
+/// data of, cost (only if there are designs and every one has a cost),
 /// one "sweep-<n>" per sweep, timeline (if Some).
 pub fn render_all(input: &ChartInput) -> Result<Vec<Chart>, ChartError> {
     load_fonts()?;
     let mut figures = vec![
         availability(input),
         downtime(input),
-        quantiles(input, false),
+        quantiles(input, false, None),
     ];
     if input
         .designs
         .iter()
         .any(|d| !d.rpo_minutes_quantiles.is_empty())
     {
-        figures.push(quantiles(input, true));
+        figures.push(quantiles(input, true, None));
+    }
+    for scope in workload_scopes(input) {
+        figures.push(quantiles(input, true, Some(scope)));
     }
     if !input.designs.is_empty() && input.designs.iter().all(|d| d.monthly_cost.is_some()) {
         figures.push(cost(input));
@@ -1511,7 +1531,7 @@ fn row_height(page: &Page, n: usize) -> i32 {
 enum Body<'a> {
     Availability(&'a ChartInput),
     Downtime(&'a ChartInput, DowntimeLayout),
-    Quantiles(&'a ChartInput, QuantileLayout),
+    Quantiles(&'a ChartInput, QuantileLayout<'a>),
     Cost(&'a ChartInput, CostLayout),
     Sweep(&'a ChartInput, &'a SweepChartData, SweepLayout),
     Timeline(&'a Timeline),
@@ -2214,9 +2234,44 @@ fn distribution(q: &[(f64, f64)]) -> Vec<(f64, f64)> {
     pts
 }
 
-fn quantile_data(d: &DesignChartData, rpo: bool) -> Vec<(f64, f64)> {
+/// The workload scopes some design lost data of, in order of first
+/// appearance (etcd's events are most of the all-scope chart already).
+fn workload_scopes(input: &ChartInput) -> Vec<&str> {
+    let mut scopes: Vec<&str> = Vec::new();
+    for c in input.designs.iter().flat_map(|d| &d.rpo_by_scope) {
+        if c.scope.starts_with("workload/")
+            && (!c.quantiles.is_empty() || c.lost_share > 0.0)
+            && !scopes.contains(&c.scope.as_str())
+        {
+            scopes.push(&c.scope);
+        }
+    }
+    scopes
+}
+
+/// A design's curve of one scope (`None`: every event).
+fn scope_curve<'a>(d: &'a DesignChartData, scope: Option<&str>) -> (&'a [(f64, f64)], f64) {
+    let clean = |x: f64| {
+        if x.is_finite() {
+            x.clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    };
+    let (q, lost) = match scope {
+        None => (&d.rpo_minutes_quantiles[..], d.rpo_lost_share),
+        Some(s) => d
+            .rpo_by_scope
+            .iter()
+            .find(|c| c.scope == s)
+            .map_or((&[][..], 0.0), |c| (&c.quantiles[..], c.lost_share)),
+    };
+    (q, clean(lost))
+}
+
+fn quantile_data(d: &DesignChartData, rpo: bool, scope: Option<&str>) -> Vec<(f64, f64)> {
     distribution(if rpo {
-        &d.rpo_minutes_quantiles
+        scope_curve(d, scope).0
     } else {
         &d.outage_minutes_quantiles
     })
@@ -2295,8 +2350,10 @@ struct LineGroup {
 }
 
 /// The outage or RPO chart laid out.
-struct QuantileLayout {
+struct QuantileLayout<'a> {
     rpo: bool,
+    /// The scope of data an RPO chart shows (`None`: every event).
+    scope: Option<&'a str>,
     /// The lines drawn, in legend order.
     groups: Vec<LineGroup>,
     /// The x axis's range, minutes, over every design's curve.
@@ -2311,12 +2368,12 @@ fn quantile_plot_x() -> (i32, i32) {
     )
 }
 
-fn quantiles(input: &ChartInput, rpo: bool) -> Figure<'_> {
+fn quantiles<'a>(input: &'a ChartInput, rpo: bool, scope: Option<&'a str>) -> Figure<'a> {
     let ind = &input.indicator;
     let data: Vec<Vec<(f64, f64)>> = input
         .designs
         .iter()
-        .map(|d| quantile_data(d, rpo))
+        .map(|d| quantile_data(d, rpo, scope))
         .collect();
     let with: Vec<usize> = (0..data.len()).filter(|&i| !data[i].is_empty()).collect();
     let (mut lo, mut hi) = (f64::INFINITY, 0.0f64);
@@ -2392,7 +2449,10 @@ fn quantiles(input: &ChartInput, rpo: bool) -> Figure<'_> {
         .collect();
     let (title, subtitle) = if rpo {
         (
-            "Data lost per data-loss event (RPO)".to_string(),
+            match scope {
+                Some(s) => format!("Data lost per {s} data-loss event (RPO)"),
+                None => "Data lost per data-loss event (RPO)".to_string(),
+            },
             "Share of data-loss events (y) losing at most the given minutes of writes (x, log scale). Further left is better. Markers: the median and the 99th percentile."
                 .to_string(),
         )
@@ -2429,8 +2489,23 @@ fn quantiles(input: &ChartInput, rpo: bool) -> Figure<'_> {
             hidden.join(", ")
         ));
     }
+    // Events with nothing to restore have no RPO: their lines stop short.
+    let lost: Vec<String> = (0..input.designs.len())
+        .filter(|&i| rpo && scope_curve(&input.designs[i], scope).1 > 0.0)
+        .map(|i| {
+            let share = scope_curve(&input.designs[i], scope).1;
+            format!("{} {:.1}%", design_name(input, i), 100.0 * share)
+        })
+        .collect();
+    if !lost.is_empty() {
+        notes.push(format!(
+            "Events with nothing to restore lose their data for good and have no RPO; these lines end below 100% by their share: {}.",
+            lost.join(", ")
+        ));
+    }
     let without: Vec<String> = (0..input.designs.len())
         .filter(|i| !with.contains(i))
+        .filter(|&i| !rpo || scope_curve(&input.designs[i], scope).1 == 0.0)
         .map(|i| design_name(input, i))
         .collect();
     if !without.is_empty() && !with.is_empty() {
@@ -2440,19 +2515,36 @@ fn quantiles(input: &ChartInput, rpo: bool) -> Figure<'_> {
     let page = Page::with_notes(&title, &subtitle, legend, &notes);
     let height = height_for(&page, PLOT_H);
     let caption = if rpo {
-        "How much data each data-loss event loses (RPO view): for each design, the share of events (y) that lose at most the given minutes of writes (x, log scale); designs whose curves coincide share one line, named under the legend.".to_string()
+        let which = scope.map_or("each data-loss event".to_string(), |s| {
+            format!("each data-loss event of {s}")
+        });
+        format!(
+            "How much data {which} loses (RPO view): for each design, the share of events (y) that lose at most the given minutes of writes (x, log scale); designs whose curves coincide share one line, named under the legend."
+        )
     } else {
         format!(
             "How long {ind} outages last (RTO view): for each design, the share of outages (y) that end within the given minutes (x, log scale); read the median where a line crosses 50%. Designs whose curves coincide share one line, named under the legend; the baseline's is black."
         )
     };
     Figure {
-        stem: if rpo { "rpo" } else { "outage_durations" }.into(),
+        stem: match scope {
+            Some(s) => format!("rpo-{}", s.replace('/', "-")),
+            None if rpo => "rpo".into(),
+            None => "outage_durations".into(),
+        },
         title,
         caption,
         height,
         page,
-        body: Body::Quantiles(input, QuantileLayout { rpo, groups, range }),
+        body: Body::Quantiles(
+            input,
+            QuantileLayout {
+                rpo,
+                scope,
+                groups,
+                range,
+            },
+        ),
     }
 }
 
@@ -2514,7 +2606,7 @@ fn draw_quantiles<DB: DrawingBackend>(
     let data: Vec<Vec<(f64, f64)>> = layout
         .groups
         .iter()
-        .map(|g| quantile_data(&input.designs[g.members[0]], rpo))
+        .map(|g| quantile_data(&input.designs[g.members[0]], rpo, layout.scope))
         .collect();
     // Lines that lie on one another stay visible: the baseline's, thick
     // and solid, at the bottom, then solid lines, then dashed and dotted
@@ -2541,7 +2633,7 @@ fn draw_quantiles<DB: DrawingBackend>(
             .members
             .iter()
             .map(|&i| {
-                let pts = quantile_data(&input.designs[i], rpo);
+                let pts = quantile_data(&input.designs[i], rpo, layout.scope);
                 let stat =
                     |p: f64| quantile_at(&pts, p).map_or("-".to_string(), human_duration_minutes);
                 format!(
@@ -3819,6 +3911,8 @@ mod tests {
                 vec![]
             },
             rpo_minutes_quantiles: q(0.5 + cost / 2000.0),
+            rpo_lost_share: 0.0,
+            rpo_by_scope: Vec::new(),
             monthly_cost: Some(cost),
             currency: "USD".into(),
             on_frontier: frontier,
@@ -3993,6 +4087,53 @@ mod tests {
         set.len()
     }
 
+    /// A workload scope some design lost data of gets its own RPO chart,
+    /// after the all-event one; a design that lost data for good has a
+    /// line ending below 100% by that share, said in a note.
+    #[test]
+    fn each_workload_scope_has_an_rpo_chart_and_losses_for_good_are_noted() {
+        let mut input = sample();
+        let curve: Vec<(f64, f64)> = (1..=10).map(|k| (k as f64 / 10.0, k as f64)).collect();
+        input.designs[1].rpo_lost_share = 0.25;
+        input.designs[1].rpo_minutes_quantiles =
+            curve.iter().map(|&(p, m)| (p * 0.75, m)).collect();
+        for d in &mut input.designs {
+            d.rpo_by_scope = vec![
+                ScopeCurve {
+                    scope: "etcd".into(),
+                    quantiles: curve.clone(),
+                    lost_share: 0.0,
+                },
+                ScopeCurve {
+                    scope: "workload/db".into(),
+                    quantiles: curve.clone(),
+                    lost_share: 0.0,
+                },
+            ];
+        }
+        input.designs[2].rpo_by_scope[1].lost_share = 0.5;
+        let charts = render_all(&input).expect("charts");
+        let stems: Vec<&str> = charts.iter().map(|c| c.file_stem.as_str()).collect();
+        assert_eq!(stems[3..5], ["rpo", "rpo-workload-db"]);
+        let all = &charts[3];
+        let db = &charts[4];
+        assert_eq!(db.title, "Data lost per workload/db data-loss event (RPO)");
+        let note = |svg: &str| {
+            texts(svg)
+                .join(" ")
+                .contains("these lines end below 100% by their share")
+        };
+        assert!(note(&all.svg) && note(&db.svg));
+        let shown = |svg: &str, i: usize, share: &str| {
+            texts(svg)
+                .join(" ")
+                .contains(&format!("{} {share}", design_name(&input, i)))
+        };
+        assert!(shown(&all.svg, 1, "25.0%"), "{:?}", texts(&all.svg));
+        assert!(shown(&db.svg, 2, "50.0%"), "{:?}", texts(&db.svg));
+        assert!(!shown(&db.svg, 1, "25.0%"));
+    }
+
     #[test]
     fn every_chart_renders_as_svg_and_png() {
         let input = sample();
@@ -4150,6 +4291,12 @@ mod tests {
                 .collect(),
             outage_minutes_quantiles: vec![(0.5, 0.0), (f64::NAN, 1.0), (2.0, -1.0)],
             rpo_minutes_quantiles: vec![(1.0, 0.0)],
+            rpo_lost_share: f64::NAN,
+            rpo_by_scope: vec![ScopeCurve {
+                scope: "workload/x".into(),
+                quantiles: vec![(f64::NAN, -1.0)],
+                lost_share: 2.0,
+            }],
             monthly_cost: Some(f64::NAN),
             currency: String::new(),
             on_frontier: true,
@@ -4646,7 +4793,7 @@ mod tests {
         // A nudge under a pixel keeps d5 on the shared line.
         input.designs[5].outage_minutes_quantiles[40].1 *= 1.001;
         input.baseline = Some("d15".into());
-        let fig = quantiles(&input, false);
+        let fig = quantiles(&input, false, None);
         let Body::Quantiles(_, layout) = &fig.body else {
             panic!("not a quantile chart")
         };
@@ -4683,7 +4830,7 @@ mod tests {
         ));
         // Curves a few pixels apart stay separate lines.
         input.designs[5].outage_minutes_quantiles[40].1 *= 1.2;
-        let fig = quantiles(&input, false);
+        let fig = quantiles(&input, false, None);
         let Body::Quantiles(_, layout) = &fig.body else {
             panic!("not a quantile chart")
         };

@@ -5,8 +5,13 @@
 //! Then each indicator's downtime per year by cause; last, request success
 //! and degraded minutes per year with their intervals, for indicators with
 //! client requests (`api`; empty cells for the others and data-loss rows);
-//! then the causes only some models have; last, with capacities or the autoscaler only,
-//! `pending_minutes_per_year` and its interval (empty but for workloads).
+//! then the causes only some models have; then, with capacities or the autoscaler only,
+//! `pending_minutes_per_year` and its interval (empty but for workloads);
+//! last, in models that can lose data for good (a finite backup `ttl`, or a
+//! disaster of a workload's data), `lost_for_good_per_year` and its
+//! interval (empty in indicator rows). When a disaster can strike a
+//! workload's data, rows `data_loss_by_scope/etcd` and
+//! `data_loss_by_scope/workload/NAME` follow the causes' rows.
 //! Cells of text (names) go through [`csv_cell`]; numbers are written as
 //! they are.
 
@@ -65,6 +70,13 @@ const HEADER: [&str; 39] = [
     "rto_minutes_max",
 ];
 
+/// Data lost for good, last of all, when the scenario can lose data so.
+const LOST_COLUMNS: [&str; 3] = [
+    "lost_for_good_per_year",
+    "lost_for_good_per_year_ci_low",
+    "lost_for_good_per_year_ci_high",
+];
+
 /// After the cause columns, so that no earlier column moves.
 const REQUEST_COLUMNS: [&str; 6] = [
     "request_success",
@@ -110,6 +122,9 @@ impl Exporter for CsvExporter {
             .iter()
             .any(|(_, r)| r.pending_minutes_per_year.is_some());
         let pending_columns: &[&str] = if pending { &PENDING_COLUMNS } else { &[] };
+        // Data lost for good: only for models that can lose data so.
+        let lost = results.data_loss.lost_for_good_per_year.is_some();
+        let lost_columns: &[&str] = if lost { &LOST_COLUMNS } else { &[] };
         let column = |key: &str| format!("downtime_minutes_per_year_{key}");
         let cause_columns: Vec<String> = Cause::ALWAYS.iter().map(|c| column(c.key())).collect();
         w.write_record(
@@ -119,7 +134,8 @@ impl Exporter for CsvExporter {
                 .chain(cause_columns)
                 .chain(REQUEST_COLUMNS.iter().map(|h| h.to_string()))
                 .chain(extra.iter().map(|k| column(k)))
-                .chain(pending_columns.iter().map(|h| h.to_string())),
+                .chain(pending_columns.iter().map(|h| h.to_string()))
+                .chain(lost_columns.iter().map(|h| h.to_string())),
         )?;
         for (name, r) in &results.indicators.0 {
             let o = &r.outage_minutes;
@@ -164,25 +180,26 @@ impl Exporter for CsvExporter {
                     interval_cells(r.pending_minutes_per_year.as_ref()).to_vec()
                 } else {
                     Vec::new()
-                }),
+                })
+                .chain(std::iter::repeat_n(String::new(), lost_columns.len())),
             )?;
         }
         let d = &results.data_loss;
-        let mut rows = vec![(
-            "data_loss".to_string(),
-            &d.events_per_year,
-            &d.rpo_minutes,
-            &d.rto_minutes,
-        )];
-        for (cause, c) in &d.by_cause.0 {
-            rows.push((
-                format!("data_loss/{cause}"),
-                &c.events_per_year,
-                &c.rpo_minutes,
-                &c.rto_minutes,
-            ));
-        }
-        for (name, events, rpo, rto) in rows {
+        let rows = std::iter::once(("data_loss".to_string(), d.as_cause()))
+            .chain(
+                d.by_cause
+                    .0
+                    .iter()
+                    .map(|(cause, c)| (format!("data_loss/{cause}"), c.clone())),
+            )
+            .chain(
+                d.by_scope
+                    .0
+                    .iter()
+                    .map(|(scope, c)| (format!("data_loss_by_scope/{scope}"), c.clone())),
+            );
+        for (name, c) in rows {
+            let events = &c.events_per_year;
             let mut record = vec![
                 csv_cell(&results.scenario.name),
                 csv_cell(&name),
@@ -196,7 +213,7 @@ impl Exporter for CsvExporter {
                 opt(events.ci_low),
                 opt(events.ci_high),
             ]);
-            for q in [rpo, rto] {
+            for q in [&c.rpo_minutes, &c.rto_minutes] {
                 record.extend([
                     q.count.to_string(),
                     opt(q.mean),
@@ -211,6 +228,9 @@ impl Exporter for CsvExporter {
                 String::new(),
                 CAUSES + REQUEST_COLUMNS.len() + extra.len() + pending_columns.len(),
             ));
+            if lost {
+                record.extend(interval_cells(c.lost_for_good_per_year.as_ref()));
+            }
             w.write_record(record)?;
         }
         w.flush()

@@ -139,6 +139,9 @@ pub struct ReportRow {
     /// each loses, how long until clients are served again. Empty for a
     /// scenario.
     pub failovers: Vec<(String, DataRisk)>,
+    /// Data loss per scope (`etcd`, `workload/NAME`), when a disaster can
+    /// strike a workload's data; else empty.
+    pub scopes: Vec<(String, DataRisk)>,
 }
 
 /// One design on one indicator.
@@ -184,6 +187,9 @@ pub struct DataRisk {
     pub rpo_minutes: [Option<f64>; 3],
     /// Time until the API was writable again, minutes: the same.
     pub rto_minutes: [Option<f64>; 3],
+    /// Events a year with nothing to restore (data lost for good), 95%
+    /// interval; None when the design cannot lose data so.
+    pub lost_per_year: Option<Interval>,
 }
 
 /// What makes two designs twins but for their etcd topology.
@@ -571,6 +577,7 @@ fn blocks(r: &Report) -> Vec<Block> {
     if has_data {
         b.push(heading(2, DATA));
         data_table(r, &mut b);
+        scope_table(r, &mut b);
         failover_table(r, &mut b);
     }
 
@@ -1037,6 +1044,28 @@ fn data_sentence(r: &Report, s: &mut Vec<Span>) {
         s.push(t(format!("'s, {}", human_duration_minutes(rpo))));
     }
     s.push(t("."));
+    // Events with nothing to restore are beyond any RPO: said apart.
+    let lost: Vec<(&ReportRow, f64)> = losing
+        .iter()
+        .filter_map(|x| {
+            let l = x.data_loss.as_ref()?.lost_per_year?;
+            (l.mean > 0.0).then_some((*x, l.mean))
+        })
+        .collect();
+    if !lost.is_empty() {
+        s.push(t(format!(
+            " {} lost data for good (nothing to restore, so no RPO): ",
+            plural(lost.len(), "design", "designs")
+        )));
+        for (k, (x, events)) in lost.iter().enumerate() {
+            if k > 0 {
+                s.push(t(if k + 1 == lost.len() { " and " } else { ", " }));
+            }
+            s.push(strong(&x.name));
+            s.push(t(format!(" {} events a year", rate(*events))));
+        }
+        s.push(t("."));
+    }
 }
 
 /// The cost/availability Pareto frontier's two ends.
@@ -1589,21 +1618,60 @@ const LOSS_HEADS: [&str; 6] = [
     "RPO p50", "RPO p95", "RPO max", "RTO p50", "RTO p95", "RTO max",
 ];
 
+/// A loss's events a year with nothing to restore, with its interval.
+fn lost_cell(d: &DataRisk) -> Cell {
+    match &d.lost_per_year {
+        Some(l) => Cell {
+            ci: ci_text(l, rate),
+            ci_wraps: true,
+            ..num(rate(l.mean))
+        },
+        None => num("–"),
+    }
+}
+
+/// Whether some design of the report can lose data for good.
+fn any_lost(r: &Report) -> bool {
+    r.rows.iter().any(|x| {
+        x.data_loss
+            .as_ref()
+            .is_some_and(|d| d.lost_per_year.is_some())
+    })
+}
+
+/// The note on events lost for good, for tables that show them.
+fn lost_note() -> Vec<Span> {
+    vec![
+        t(
+            " Lost for good/yr: events with nothing to restore (no backup holding the data, or \
+           every one past its ",
+        ),
+        code("ttl"),
+        t("); they have no RPO, so the RPO columns are over the other events."),
+    ]
+}
+
 /// Each design's data loss: how often, how much history, how long.
 fn data_table(r: &Report, b: &mut Vec<Block>) {
+    let lost = any_lost(r);
     let rows = r
         .rows
         .iter()
         .filter_map(|x| {
             let d = x.data_loss.as_ref()?;
             let mut row = vec![name_cell(x), events_cell(d), num(d.events.to_string())];
+            if lost {
+                row.push(lost_cell(d));
+            }
             row.extend(loss_cells(d));
             Some(row)
         })
         .collect();
+    let lost_head = lost.then_some(("Lost for good/yr", true));
     b.push(Block::Table(Table {
         heads: [("Design", false), ("Events/yr", true), ("Events", true)]
             .into_iter()
+            .chain(lost_head)
             .chain(LOSS_HEADS.map(|h| (h, true)))
             .map(|(h, n)| (h.to_string(), n))
             .collect(),
@@ -1618,6 +1686,9 @@ fn data_table(r: &Report, b: &mut Vec<Block>) {
          has none), RTO the time from the event until the API was writable again (a \
          workload's, until it served again; a failover's, until clients were served again).",
     )];
+    if lost {
+        note.extend(lost_note());
+    }
     if without > 0 {
         note.push(t(format!(
             " {} lost no data in any replication and {} left out.",
@@ -1626,6 +1697,55 @@ fn data_table(r: &Report, b: &mut Vec<Block>) {
         )));
     }
     b.push(Block::Para(Style::Note, note));
+}
+
+/// Data loss per design and scope (etcd, each workload a disaster
+/// strikes), when some design has scopes.
+fn scope_table(r: &Report, b: &mut Vec<Block>) {
+    let lost = any_lost(r);
+    let rows: Vec<Vec<Cell>> = r
+        .rows
+        .iter()
+        .flat_map(|x| {
+            x.scopes.iter().map(move |(scope, d)| {
+                let mut row = vec![name_cell(x), cell(scope), events_cell(d)];
+                if lost {
+                    row.push(lost_cell(d));
+                }
+                row.extend(loss_cells(d));
+                row
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let lost_head = lost.then_some(("Lost for good/yr", true));
+    b.push(Block::Table(Table {
+        heads: [("Design", false), ("Scope", false), ("Events/yr", true)]
+            .into_iter()
+            .chain(lost_head)
+            .chain(LOSS_HEADS.map(|h| (h, true)))
+            .map(|(h, n)| (h.to_string(), n))
+            .collect(),
+        rows,
+    }));
+    b.push(Block::Para(
+        Style::Note,
+        vec![
+            t(
+                "The same per scope of data: etcd's (quorum lost with members' data, or a \
+                 disaster of scope ",
+            ),
+            code("etcd"),
+            t(
+                "; RTO until the API was writable again), and each workload's that a disaster \
+                 strikes (RTO until it served again). A disaster of scope ",
+            ),
+            code("all_workloads"),
+            t(" counts once in each workload it strikes."),
+        ],
+    ));
 }
 
 /// A fleet's failovers per design and service: what a failover costs in
@@ -2543,6 +2663,7 @@ mod tests {
             slos: Vec::new(),
             data_loss: None,
             failovers: Vec::new(),
+            scopes: Vec::new(),
         }
     }
 

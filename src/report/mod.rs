@@ -216,6 +216,13 @@ pub struct DataLoss {
     /// intact members than a quorum, at least one), `quorum-loss-no-member`
     /// (no intact member at all).
     pub by_cause: ByCause,
+    /// The same per scope, when a disaster can strike a workload's data:
+    /// `etcd` (quorum losses and etcd's disasters; RTO until the API is
+    /// writable again), then `workload/NAME` for each workload a disaster
+    /// strikes (RTO until it serves again). Absent otherwise: all data
+    /// lost is then etcd's.
+    #[serde(skip_serializing_if = "Named::is_empty")]
+    pub by_scope: ByCause,
 }
 
 /// One backup entry's silent failures.
@@ -239,6 +246,29 @@ pub struct CauseLoss {
     pub rto_minutes: Quantiles,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lost_for_good_per_year: Option<Interval>,
+}
+
+impl DataLoss {
+    /// All causes together, as one cause's loss.
+    pub fn as_cause(&self) -> CauseLoss {
+        CauseLoss {
+            events_per_year: self.events_per_year,
+            rpo_minutes: self.rpo_minutes.clone(),
+            rto_minutes: self.rto_minutes.clone(),
+            lost_for_good_per_year: self.lost_for_good_per_year,
+        }
+    }
+}
+
+impl CauseLoss {
+    pub fn of(c: &crate::runner::LossSummary) -> CauseLoss {
+        CauseLoss {
+            events_per_year: events_interval(c),
+            rpo_minutes: Quantiles::of(&c.rpo_seconds),
+            rto_minutes: Quantiles::of(&c.rto_seconds),
+            lost_for_good_per_year: lost_interval(c),
+        }
+    }
 }
 
 /// Data loss by cause, in [`Model::data_causes`] order.
@@ -321,15 +351,15 @@ impl Results {
                         .data_causes()
                         .into_iter()
                         .zip(&s.data_loss_by_cause)
-                        .map(|(name, c)| {
-                            let loss = CauseLoss {
-                                events_per_year: events_interval(c),
-                                rpo_minutes: Quantiles::of(&c.rpo_seconds),
-                                rto_minutes: Quantiles::of(&c.rto_seconds),
-                                lost_for_good_per_year: lost_interval(c),
-                            };
-                            (name, loss)
-                        })
+                        .map(|(name, c)| (name, CauseLoss::of(c)))
+                        .collect(),
+                ),
+                by_scope: Named(
+                    model
+                        .data_scopes()
+                        .into_iter()
+                        .zip(&s.data_loss_by_scope)
+                        .map(|(name, c)| (name, CauseLoss::of(c)))
                         .collect(),
                 ),
             },

@@ -2,7 +2,8 @@
 //! from the study, its models, the paired runs and the ranked results.
 
 use super::charts::{
-    ChartInput, DesignChartData, SweepChartData, SweepSeries, Timeline, TimelineRow, TimelineSpan,
+    ChartInput, DesignChartData, ScopeCurve, SweepChartData, SweepSeries, Timeline, TimelineRow,
+    TimelineSpan,
 };
 use super::compare::{ComparisonResults, DesignResult};
 use super::document::{DataRisk, IndicatorCell, Report, ReportChart, ReportRow, Shape, SloLine};
@@ -119,7 +120,25 @@ impl StudyOutcome<'_> {
                     }),
                     _ => Vec::new(),
                 };
-                let rpo = summary.map_or(Vec::new(), |s| quantile_curve(&s.data_loss.rpo_seconds));
+                let years = self.results.horizon_years;
+                let (rpo, rpo_lost_share) =
+                    summary.map_or((Vec::new(), 0.0), |s| rpo_curve(&s.data_loss, years));
+                let rpo_by_scope = match (i, summary) {
+                    (Some(i), Some(s)) => self.models[i]
+                        .data_scopes()
+                        .into_iter()
+                        .zip(&s.data_loss_by_scope)
+                        .map(|(scope, l)| {
+                            let (quantiles, lost_share) = rpo_curve(l, years);
+                            ScopeCurve {
+                                scope,
+                                quantiles,
+                                lost_share,
+                            }
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
                 DesignChartData {
                     name: d.name.clone(),
                     availability: self
@@ -131,6 +150,8 @@ impl StudyOutcome<'_> {
                     downtime_by_cause: self.by_cause_intervals(d),
                     outage_minutes_quantiles: outages,
                     rpo_minutes_quantiles: rpo,
+                    rpo_lost_share,
+                    rpo_by_scope,
                     monthly_cost: d.monthly_cost,
                     currency: d.currency.clone().unwrap_or_default(),
                     on_frontier: d.pareto_frontier,
@@ -301,10 +322,14 @@ impl StudyOutcome<'_> {
                         .0
                         .iter()
                         .filter(|(k, _)| k.starts_with("service/"))
-                        .map(|(k, c)| {
-                            let risk = risk_of(c.events_per_year, &c.rpo_minutes, &c.rto_minutes);
-                            (k.clone(), risk)
-                        })
+                        .map(|(k, c)| (k.clone(), risk_of(c)))
+                        .collect(),
+                    scopes: d
+                        .data_loss
+                        .by_scope
+                        .0
+                        .iter()
+                        .map(|(k, c)| (k.clone(), risk_of(c)))
                         .collect(),
                 }
             })
@@ -408,17 +433,18 @@ fn data_risk(d: &DesignResult) -> Option<DataRisk> {
     if l.rpo_minutes.count == 0 && l.rto_minutes.count == 0 && l.events_per_year.mean == 0.0 {
         return None;
     }
-    Some(risk_of(l.events_per_year, &l.rpo_minutes, &l.rto_minutes))
+    Some(risk_of(&l.as_cause()))
 }
 
 /// A loss's events per year and its RPO and RTO (median, p95, maximum).
-fn risk_of(events_per_year: Interval, rpo: &super::Quantiles, rto: &super::Quantiles) -> DataRisk {
+fn risk_of(c: &super::CauseLoss) -> DataRisk {
     let q = |x: &super::Quantiles| [x.p50, x.p95, x.max];
     DataRisk {
-        events_per_year,
-        events: rpo.count.max(rto.count),
-        rpo_minutes: q(rpo),
-        rto_minutes: q(rto),
+        events_per_year: c.events_per_year,
+        events: c.rpo_minutes.count.max(c.rto_minutes.count),
+        rpo_minutes: q(&c.rpo_minutes),
+        rto_minutes: q(&c.rto_minutes),
+        lost_per_year: c.lost_for_good_per_year,
     }
 }
 
@@ -445,6 +471,18 @@ fn shape(s: &crate::scenario::Scenario) -> Shape {
 
 /// A distribution's quantile curve in minutes: (probability, minutes) at
 /// probabilities 0.01 to 0.99 and 0.995, 0.999; empty for an empty sample.
+/// A loss's RPO curve over every event, and the share of events lost for
+/// good: the curve's probabilities shrink by that share (those events have
+/// no RPO, and lie beyond any).
+fn rpo_curve(loss: &crate::runner::LossSummary, years: f64) -> (Vec<(f64, f64)>, f64) {
+    let share = loss.lost_share(years);
+    let curve = quantile_curve(&loss.rpo_seconds)
+        .into_iter()
+        .map(|(p, m)| (p * (1.0 - share), m))
+        .collect();
+    (curve, share)
+}
+
 fn quantile_curve(sketch: &DurationSketch) -> Vec<(f64, f64)> {
     let ps = (1..100).map(|k| k as f64 / 100.0).chain([0.995, 0.999]);
     let mut curve: Vec<(f64, f64)> = Vec::new();

@@ -209,45 +209,63 @@ fn write_causes(r: &Results, out: &mut dyn std::io::Write) -> std::io::Result<()
 }
 
 /// The data-loss block: events per year, RPO and RTO, in all and per cause
-/// (only when the scenario lost data at all).
+/// (only when the scenario lost data at all); then, when a disaster can
+/// strike a workload's data, the same per scope.
 fn write_data_loss(r: &Results, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let d = &r.data_loss;
     if d.events_per_year.mean == 0.0 {
         return Ok(());
     }
+    let all = std::iter::once(("all causes", d.as_cause()));
+    let causes = d
+        .by_cause
+        .0
+        .iter()
+        .map(|(name, c)| (name.as_str(), c.clone()));
+    let lost = d.lost_for_good_per_year.is_some();
+    write_losses("data loss", all.chain(causes), lost, out)?;
+    if !d.by_scope.is_empty() {
+        let scopes = d
+            .by_scope
+            .0
+            .iter()
+            .map(|(name, c)| (name.as_str(), c.clone()));
+        write_losses("data loss by scope", scopes, lost, out)?;
+    }
+    Ok(())
+}
+
+/// One block of data-loss rows under `title`, with a `lost for good/yr`
+/// column when the scenario can lose data so.
+fn write_losses<'a>(
+    title: &str,
+    losses: impl Iterator<Item = (&'a str, super::CauseLoss)>,
+    lost: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     writeln!(out)?;
     let q = |x: Option<f64>| x.map_or("-".into(), human_duration_minutes);
-    let mut rows = vec![
-        [
-            "data loss",
-            "events/yr [95% CI]",
-            "RPO p50",
-            "RPO p95",
-            "RPO max",
-            "RTO p50",
-            "RTO p95",
-            "RTO max",
-        ]
-        .map(String::from)
-        .to_vec(),
-    ];
-    let all = std::iter::once((
-        "all causes",
-        &d.events_per_year,
-        &d.rpo_minutes,
-        &d.rto_minutes,
-    ));
-    let causes = d.by_cause.0.iter().map(|(name, c)| {
-        (
-            name.as_str(),
-            &c.events_per_year,
-            &c.rpo_minutes,
-            &c.rto_minutes,
-        )
-    });
-    for (name, events, rpo, rto) in all.chain(causes) {
+    let mut head: Vec<String> = [
+        title,
+        "events/yr [95% CI]",
+        "RPO p50",
+        "RPO p95",
+        "RPO max",
+        "RTO p50",
+        "RTO p95",
+        "RTO max",
+    ]
+    .map(String::from)
+    .to_vec();
+    if lost {
+        head.push("lost for good/yr".into());
+    }
+    let mut rows = vec![head];
+    for (name, c) in losses {
+        let events = &c.events_per_year;
         let ci = interval(events.ci_low, events.ci_high, fmt_rate);
-        rows.push(vec![
+        let (rpo, rto) = (&c.rpo_minutes, &c.rto_minutes);
+        let mut row = vec![
             name.to_string(),
             format!("{}{ci}", fmt_rate(events.mean)),
             q(rpo.p50),
@@ -256,19 +274,15 @@ fn write_data_loss(r: &Results, out: &mut dyn std::io::Write) -> std::io::Result
             q(rto.p50),
             q(rto.p95),
             q(rto.max),
-        ]);
-    }
-    // Events with nothing to restore, when the scenario can have them.
-    if d.lost_for_good_per_year.is_some() {
-        rows[0].push("lost for good/yr".into());
-        let lost = std::iter::once(&d.lost_for_good_per_year)
-            .chain(d.by_cause.0.iter().map(|(_, c)| &c.lost_for_good_per_year));
-        for (row, l) in rows[1..].iter_mut().zip(lost) {
-            row.push(l.as_ref().map_or("-".into(), |l| {
+        ];
+        // Events with nothing to restore, when the scenario can have them.
+        if lost {
+            row.push(c.lost_for_good_per_year.as_ref().map_or("-".into(), |l| {
                 let ci = interval(l.ci_low, l.ci_high, fmt_rate);
                 format!("{}{ci}", fmt_rate(l.mean))
             }));
         }
+        rows.push(row);
     }
     write_rows(&rows, out)
 }

@@ -609,6 +609,12 @@ pub(crate) fn parse_fleet(
                         .is_some_and(|(c, rest)| names.contains(&c) && rest == "api")
             },
             requests_named: "`service/NAME` and `CLUSTER/api`",
+            scope: &|key: &str, _: &str| {
+                Err(invalid(
+                    key,
+                    "a fleet reports no data loss per scope; judge every event (no `scope`)",
+                ))
+            },
         };
         for (i, s) in raw.slos.unwrap_or_default().into_iter().enumerate() {
             match slo(i, s, &known) {

@@ -1211,6 +1211,7 @@ pub struct RawSlo {
     pub metric: Option<RawDataMetric>,
     pub quantile: Option<f64>,
     pub max: Option<DurationValue>,
+    pub scope: Option<String>,
 }
 
 /// The availability form of an SLO (for the schema only).
@@ -1254,6 +1255,10 @@ struct SchemaDataLossSlo {
     quantile: f64,
     /// The most that quantile may be, a duration above 0, e.g. `1h`.
     max: DurationValue,
+    /// Whose data-loss events are judged: `etcd` (quorum losses and etcd's disasters)
+    /// or `workload/NAME` (disasters of that workload's data). Default: every event.
+    #[serde(default)]
+    scope: Option<String>,
 }
 
 /// `rpo` (history lost in a data-loss event) or `rto` (time from a disaster until

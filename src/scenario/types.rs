@@ -953,7 +953,7 @@ impl std::fmt::Debug for Disaster {
 }
 
 /// A service-level objective, judged by `check`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub enum Slo {
     /// `indicator` (one of the run's indicator keys) is available at least
     /// `target` of the time; `target` is a fraction, e.g. 0.9995 for `99.95%`.
@@ -962,12 +962,49 @@ pub enum Slo {
     /// time-average share `target` of its client requests successfully
     /// (`request_success` in results); a fraction, as for `Availability`.
     RequestSuccess { indicator: String, target: f64 },
-    /// The `quantile` (in (0, 1)) of the RPO or RTO distribution is at most `max` seconds.
+    /// The `quantile` (in (0, 1)) of the RPO or RTO distribution is at most
+    /// `max` seconds, over the events of `scope` (`etcd` or
+    /// `workload/NAME`; `None`: every event).
     DataLoss {
         metric: DataMetric,
         quantile: f64,
         max: f64,
+        scope: Option<String>,
     },
+}
+
+/// As derived, but a data-loss SLO's `scope` only when set (so that the
+/// content hash of a scenario without it is as before it existed).
+impl std::fmt::Debug for Slo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Slo::Availability { indicator, target } => f
+                .debug_struct("Availability")
+                .field("indicator", indicator)
+                .field("target", target)
+                .finish(),
+            Slo::RequestSuccess { indicator, target } => f
+                .debug_struct("RequestSuccess")
+                .field("indicator", indicator)
+                .field("target", target)
+                .finish(),
+            Slo::DataLoss {
+                metric,
+                quantile,
+                max,
+                scope,
+            } => {
+                let mut d = f.debug_struct("DataLoss");
+                d.field("metric", metric)
+                    .field("quantile", quantile)
+                    .field("max", max);
+                if let Some(scope) = scope {
+                    d.field("scope", scope);
+                }
+                d.finish()
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1597,6 +1597,31 @@ fn slos(
         check: &|key: &str, indicator: &str| check_indicator(key, indicator, workloads),
         has_requests: &|indicator: &str| indicator == "api",
         requests_named: "`api`",
+        scope: &|key: &str, scope: &str| {
+            if scope == "etcd" || (scope.starts_with("workload/") && workloads.is_none()) {
+                return Ok(());
+            }
+            let names: Vec<String> = std::iter::once("etcd".to_string())
+                .chain(
+                    workloads
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|w| format!("workload/{}", w.name)),
+                )
+                .collect();
+            if names.iter().any(|n| n == scope) {
+                return Ok(());
+            }
+            let list: Vec<String> = names.iter().take(20).map(|n| format!("`{n}`")).collect();
+            Err(invalid(
+                key,
+                format!(
+                    "`{}` is not a scope of this scenario's data; use one of {}",
+                    scope.escape_debug(),
+                    list.join(", ")
+                ),
+            ))
+        },
     };
     let checked: Vec<Option<Slo>> = raw
         .into_iter()
@@ -1613,6 +1638,8 @@ pub(crate) struct Known<'a> {
     pub check: &'a dyn Fn(&str, &str) -> Result<(), Invalid>,
     pub has_requests: &'a dyn Fn(&str) -> bool,
     pub requests_named: &'a str,
+    /// Refuses, at `key`, a data-loss `scope` the run does not report.
+    pub scope: &'a dyn Fn(&str, &str) -> Result<(), Invalid>,
 }
 
 /// `slos[i]`, against the indicators `known`.
@@ -1630,6 +1657,7 @@ pub(crate) fn slo(i: usize, slo: RawSlo, known: &Known) -> Result<Slo, Invalid> 
         ("metric", slo.metric.is_some()),
         ("quantile", slo.quantile.is_some()),
         ("max", slo.max.is_some()),
+        ("scope", slo.scope.is_some()),
     ];
     let first =
         |keys: &[(&'static str, bool)]| keys.iter().find(|(_, present)| *present).map(|(k, _)| *k);
@@ -1750,10 +1778,14 @@ pub(crate) fn slo(i: usize, slo: RawSlo, known: &Known) -> Result<Slo, Invalid> 
                 RawDataMetric::Rpo => DataMetric::Rpo,
                 RawDataMetric::Rto => DataMetric::Rto,
             };
+            if let Some(scope) = &slo.scope {
+                (known.scope)(&key("scope"), scope)?;
+            }
             Ok(Slo::DataLoss {
                 metric,
                 quantile,
                 max,
+                scope: slo.scope,
             })
         }
     }

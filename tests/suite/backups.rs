@@ -446,3 +446,208 @@ fn data_lost_for_good_violates_an_rpo_objective() {
     assert!(stdout.contains("lost for good"), "{stdout}");
     assert!(stdout.contains("events above 1h (100.00%)"), "{stdout}");
 }
+
+/// Hourly etcd snapshots and hourly Velero backups of db; etcd corrupted
+/// at 2 d 05:00 and every workload wiped at 3 d 06:00, each once.
+fn scoped_scenario(replications: u32, extra: &str) -> (String, f64) {
+    let (t_etcd, t_wipe) = (2.0 * DAY + 5.0 * HOUR, 3.0 * DAY + 6.0 * HOUR);
+    let horizon = t_wipe + 12.0 * HOUR;
+    let text = scenario(
+        &format!("{horizon}s"),
+        replications,
+        "  - { name: snap, kind: etcd, interval: 1h, duration: 2m }\n  - { name: hourly, kind: velero, schedule: \"0 * * * *\", duration: 5m, include: [workload/db] }",
+        &format!(
+            "  - {{ name: corrupt, every: fixed({t_etcd}s) }}\n  - {{ name: wipe, every: fixed({t_wipe}s), scope: all_workloads }}"
+        ),
+    ) + extra;
+    (text, horizon)
+}
+
+/// Data loss per scope: etcd's event and each workload's, with their own
+/// RPO, RTO and losses for good, on an exact timeline.
+#[test]
+fn data_loss_is_reported_per_scope() {
+    let (text, horizon) = scoped_scenario(3, "");
+    let r = run(&load(&text), 2);
+    let years = horizon / YEAR_SECONDS;
+    let scopes: Vec<&str> = r
+        .data_loss
+        .by_scope
+        .0
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect();
+    assert_eq!(scopes, ["etcd", "workload/db", "workload/web"]);
+    let scope = |k: &str| r.data_loss.by_scope.get(k).expect("scope");
+    let once = |l: &kubenines::report::CauseLoss, what: &str| {
+        assert!(
+            (l.events_per_year.mean - 1.0 / years).abs() < 1e-9,
+            "{what}: one event a replication"
+        );
+    };
+    // etcd: the 05:00 snapshot starts at the strike, so 04:00's is restored.
+    let etcd = scope("etcd");
+    once(etcd, "etcd");
+    assert_eq!(etcd.rpo_minutes.count, 3);
+    assert_eq!(etcd.rpo_minutes.max, Some(60.0));
+    assert_eq!(etcd.rpo_minutes.mean, Some(60.0));
+    assert_eq!(etcd.lost_for_good_per_year.as_ref().unwrap().mean, 0.0);
+    let corrupt = cause(&r, "corrupt");
+    assert_eq!(etcd.rto_minutes.mean, corrupt.rto_minutes.mean);
+    assert_eq!(etcd.rto_minutes.count, 3);
+    // db: restored from 05:00 (06:00's starts at the strike), back after
+    // detection + restore + startup.
+    let db = scope("workload/db");
+    once(db, "db");
+    assert_eq!(db.rpo_minutes.count, 3);
+    assert_eq!(db.rpo_minutes.max, Some(60.0));
+    assert_eq!(db.lost_for_good_per_year.as_ref().unwrap().mean, 0.0);
+    let rto = db.rto_minutes.max.unwrap() * MINUTE;
+    assert!((rto - (35.0 * MINUTE + 20.0)).abs() < 1e-6, "db RTO {rto}");
+    // web: no backup holds it, so lost for good: no RPO, back empty.
+    let web = scope("workload/web");
+    once(web, "web");
+    assert_eq!(web.rpo_minutes.count, 0);
+    let lost = web.lost_for_good_per_year.as_ref().unwrap().mean;
+    assert!((lost - 1.0 / years).abs() < 1e-9, "web lost {lost}");
+    let rto = web.rto_minutes.max.unwrap() * MINUTE;
+    assert!((rto - (35.0 * MINUTE + 10.0)).abs() < 1e-6, "web RTO {rto}");
+    // The scopes partition every event.
+    let total: f64 = r
+        .data_loss
+        .by_scope
+        .0
+        .iter()
+        .map(|(_, l)| l.events_per_year.mean)
+        .sum();
+    assert!((total - r.data_loss.events_per_year.mean).abs() < 1e-9);
+    // A scenario without workload disasters has no scopes.
+    let plain = scenario(
+        "30d",
+        2,
+        "  - { name: snap, kind: etcd, interval: 1h, duration: 2m }",
+        "  - { name: corrupt, every: fixed(10d) }",
+    );
+    assert!(run(&load(&plain), 1).data_loss.by_scope.is_empty());
+}
+
+/// `check` judges an SLO on one scope's events only; a workload no
+/// disaster strikes meets any.
+#[test]
+fn check_judges_each_scope_on_its_own_events() {
+    let (text, _) = scoped_scenario(
+        20,
+        "slos:
+  - { metric: rpo, quantile: 0.5, max: 30m, scope: workload/db }
+  - { metric: rpo, quantile: 0.5, max: 2h, scope: workload/db }
+  - { metric: rpo, quantile: 0.5, max: 2h, scope: workload/web }
+  - { metric: rto, quantile: 0.5, max: 36m, scope: workload/db }
+  - { metric: rto, quantile: 0.5, max: 35m, scope: workload/db }
+  - { metric: rpo, quantile: 0.5, max: 2h, scope: etcd }
+  - { metric: rpo, quantile: 0.5, max: 30m, scope: etcd }
+",
+    );
+    let out = kubenines_on("scoped.yaml", &text, &["check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let want = [
+        "violated", "met", "violated", "met", "violated", "met", "violated",
+    ];
+    for (k, w) in want.iter().enumerate() {
+        assert_eq!(verdict_of(&stdout, k), *w, "slos[{k}]\n{stdout}");
+    }
+    assert!(stdout.contains("workload/db rpo p50 <= 30m"), "{stdout}");
+    assert!(stdout.contains("p50 = lost for good"), "{stdout}");
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    // Only the etcd disaster: the workloads lose nothing, etcd all there is.
+    let only_etcd = scenario(
+        "30d",
+        20,
+        "  - { name: snap, kind: etcd, interval: 1h, duration: 2m }",
+        "  - { name: corrupt, every: fixed(10d) }",
+    ) + "slos:
+  - { metric: rpo, quantile: 0.5, max: 1m, scope: workload/db }
+  - { metric: rpo, quantile: 0.5, max: 1m, scope: etcd }
+";
+    let out = kubenines_on("etcd.yaml", &only_etcd, &["check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(verdict_of(&stdout, 0), "met", "{stdout}");
+    assert!(
+        stdout.contains("no disaster strikes `workload/db`'s data"),
+        "{stdout}"
+    );
+    assert_eq!(verdict_of(&stdout, 1), "violated", "{stdout}");
+}
+
+fn verdict_of(stdout: &str, k: usize) -> String {
+    let line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("slos[{k}] ")))
+        .unwrap_or_else(|| panic!("no slos[{k}] in {stdout}"));
+    line.split_whitespace()
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(':')
+        .to_string()
+}
+
+/// Scopes and losses for good in the CSV and the table; a scope naming no
+/// workload, or in a fleet, is refused where it is.
+#[test]
+fn scopes_are_in_every_output_and_checked() {
+    let (text, horizon) = scoped_scenario(2, "");
+    let out = kubenines_on("scoped.yaml", &text, &["run", "-o", "csv"]);
+    let csv = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    let head = &rows[0];
+    assert_eq!(
+        head[head.len() - 3..],
+        [
+            "lost_for_good_per_year",
+            "lost_for_good_per_year_ci_low",
+            "lost_for_good_per_year_ci_high"
+        ]
+    );
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| r[1] == name)
+            .unwrap_or_else(|| panic!("no row {name} in {csv}"))
+    };
+    let web = row("data_loss_by_scope/workload/web");
+    assert_eq!(web.len(), head.len());
+    let lost: f64 = web[head.len() - 3].parse().unwrap();
+    assert!((lost - YEAR_SECONDS / horizon).abs() < 1e-6, "{lost}");
+    assert_eq!(row("data_loss_by_scope/etcd")[head.len() - 3], "0");
+    assert_eq!(
+        row("etcd")[head.len() - 3],
+        "",
+        "indicator rows leave it empty"
+    );
+    let out = kubenines_on("scoped.yaml", &text, &["run"]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("data loss by scope"), "{table}");
+    assert!(
+        table.lines().any(|l| l.starts_with("workload/web ")),
+        "{table}"
+    );
+
+    let (bad, _) = scoped_scenario(
+        2,
+        "slos:\n  - { metric: rpo, quantile: 0.95, max: 1h, scope: workload/cache }\n",
+    );
+    assert_refused_at(
+        &bad,
+        "slos[0].scope",
+        "workload/cache",
+        "`workload/cache` is not a scope of this scenario's data",
+    );
+    let (bad, _) = scoped_scenario(
+        2,
+        "slos:\n  - { indicator: api, availability: 99.9%, scope: etcd }\n",
+    );
+    assert_refused_at(
+        &bad,
+        "slos[0].scope",
+        "scope: etcd",
+        "`scope` does not go with `indicator`",
+    );
+}

@@ -229,6 +229,7 @@ fn rpo_quantile_verdicts_against_the_exact_distribution() {
         metric: DataMetric::Rpo,
         quantile: 0.9,
         max,
+        scope: None,
     };
     s.slos = vec![slo(HOUR + 60.0), slo(40.0 * 60.0), slo(54.0 * 60.0)];
     let model = Model::build(&s).expect("builds");

@@ -402,7 +402,8 @@ services:
 /// a service naming a cluster or a workload that does not exist, a fleet
 /// of one cluster, a region no cluster lives in, a cluster in a region
 /// that does not exist, an active-passive service without `promote`, a
-/// cold standby without `scale_up`, async replication without `lag`.
+/// cold standby without `scale_up`, async replication without `lag`, an
+/// SLO on a scope of data (a fleet reports none).
 #[test]
 fn bad_fleets_are_located_errors_with_exit_2() {
     let good = good_fleet();
@@ -469,10 +470,16 @@ fn bad_fleets_are_located_errors_with_exit_2() {
             "a cold standby scales up after its promotion",
         ),
         (
-            good + "    replication: { mode: async }\n",
+            good.clone() + "    replication: { mode: async }\n",
             "services.app.replication",
             "replication: { mode: async }",
             "missing `lag`",
+        ),
+        (
+            good + "slos:\n  - { metric: rpo, quantile: 0.95, max: 1h, scope: etcd }\n",
+            "slos[0].scope",
+            "scope: etcd",
+            "a fleet reports no data loss per scope",
         ),
     ];
     for (text, key, at, words) in &cases {

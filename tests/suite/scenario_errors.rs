@@ -1884,7 +1884,8 @@ fn production_loads_completely() {
             Slo::DataLoss {
                 metric: DataMetric::Rpo,
                 quantile: 0.95,
-                max: 3600.0
+                max: 3600.0,
+                scope: None,
             },
         ]
     );
@@ -1979,7 +1980,8 @@ fn data_keys_load() {
             Slo::DataLoss {
                 metric: DataMetric::Rto,
                 quantile: 0.5,
-                max: 4.0 * 3600.0
+                max: 4.0 * 3600.0,
+                scope: None,
             },
         ]
     );

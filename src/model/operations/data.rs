@@ -235,19 +235,34 @@ pub enum Recovery {
     },
 }
 
+/// One data-loss figure: its cause (in
+/// [`crate::model::Model::data_causes`] order), its scope (in
+/// [`crate::model::Model::data_scopes`] order; 0, etcd, when the model has
+/// no scopes), and seconds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Loss {
+    pub cause: u16,
+    pub scope: u16,
+    pub seconds: f64,
+}
+
 /// What one replication lost, by cause (in [`crate::model::Model::data_causes`] order).
 #[derive(Clone, Debug, Default)]
 pub struct DataRun {
     /// Data-loss events per cause.
     pub events: Vec<u32>,
-    /// (cause, seconds of history lost), one per decided recovery.
-    pub rpo: Vec<(u16, f64)>,
-    /// (cause, seconds until the API was writable again, or the workload
-    /// served again), one per recovery that ended within the horizon.
-    pub rto: Vec<(u16, f64)>,
+    /// History lost, one per decided recovery.
+    pub rpo: Vec<Loss>,
+    /// Seconds until the API was writable again (or the workload served
+    /// again), one per recovery that ended within the horizon.
+    pub rto: Vec<Loss>,
     /// Data-loss events per cause with no backup to restore (lost for
     /// good): they have no RPO.
     pub lost: Vec<u32>,
+    /// Events and those lost for good per scope (empty when the model has
+    /// no scopes: [`crate::model::Model::data_scopes`]).
+    pub scope_events: Vec<u32>,
+    pub scope_lost: Vec<u32>,
     /// Per backup entry (when some entry fails silently): seconds its job
     /// was failing unnoticed or being fixed, seconds nothing of it was
     /// restorable because of that, and failures found.
@@ -257,17 +272,39 @@ pub struct DataRun {
 }
 
 impl DataRun {
-    pub fn reset(&mut self, causes: usize) {
+    pub fn reset(&mut self, causes: usize, scopes: usize) {
         self.events.clear();
         self.events.resize(causes, 0);
         self.lost.clear();
         self.lost.resize(causes, 0);
+        for v in [&mut self.scope_events, &mut self.scope_lost] {
+            v.clear();
+            v.resize(scopes, 0);
+        }
         for v in [&mut self.failing, &mut self.nothing] {
             v.iter_mut().for_each(|x| *x = 0.0);
         }
         self.found.iter_mut().for_each(|x| *x = 0);
         self.rpo.clear();
         self.rto.clear();
+    }
+
+    /// One more event of `cause` in `scope`.
+    #[inline]
+    pub fn count(&mut self, cause: u16, scope: u16) {
+        self.events[cause as usize] += 1;
+        if let Some(n) = self.scope_events.get_mut(scope as usize) {
+            *n += 1;
+        }
+    }
+
+    /// One more event of `cause` in `scope` with nothing to restore.
+    #[inline]
+    pub fn count_lost(&mut self, cause: u16, scope: u16) {
+        self.lost[cause as usize] += 1;
+        if let Some(n) = self.scope_lost.get_mut(scope as usize) {
+            *n += 1;
+        }
     }
 }
 

@@ -9,7 +9,7 @@ mod maintenance;
 mod recovery;
 
 pub use changes::{Changes, Effect};
-pub use data::DataRun;
+pub use data::{DataRun, Loss};
 pub use maintenance::Maintenance;
 pub use recovery::DataRecovery;
 

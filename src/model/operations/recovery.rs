@@ -7,7 +7,7 @@ use super::super::cluster::Ctx;
 use super::super::etcd::Etcd;
 use super::super::infrastructure::Infrastructure;
 use super::Event;
-use super::data::{BackupLog, DataRun, Recovery, quorum_loss_cause};
+use super::data::{BackupLog, DataRun, Loss, Recovery, quorum_loss_cause};
 use crate::scenario::{BackupKind, DisasterScope};
 
 /// Where a workload's recovery from a disaster stands.
@@ -96,6 +96,10 @@ pub struct DataRecovery {
     writable: bool,
     /// Each workload's data (empty without a workload disaster).
     workloads: Vec<WorkloadData>,
+    /// Each workload's scope ([`crate::model::Model::workload_scopes`]).
+    workload_scopes: Vec<u16>,
+    /// How many scopes results give (0 without a workload disaster).
+    scope_count: usize,
     /// Workloads whose data was lost (true) or is back (false) since the
     /// last [`Self::take_workload_changes`].
     changed: Vec<(u16, bool)>,
@@ -142,6 +146,8 @@ impl DataRecovery {
             } else {
                 Vec::new()
             },
+            workload_scopes: ctx.model.workload_scopes(),
+            scope_count: ctx.model.data_scopes().len(),
             changed: Vec::new(),
             horizon: ctx.model.horizon,
             silent: if ctx.model.tracks_silent_failures() {
@@ -158,7 +164,7 @@ impl DataRecovery {
     /// and each disaster's first strike queued.
     pub fn reset(&mut self, ctx: &mut Ctx) {
         let m = ctx.model;
-        self.data.reset(m.data_cause_count());
+        self.data.reset(m.data_cause_count(), self.scope_count);
         if m.data_at_risk {
             self.writable_from = 0.0;
             self.last_write = 0.0;
@@ -261,7 +267,7 @@ impl DataRecovery {
         let Some(recovery) = &ctx.model.recovery else {
             return;
         };
-        self.data.events[cause as usize] += 1;
+        self.data.count(cause, 0);
         self.rto_pending.push((cause, since));
         self.recovery = Recovery::Detecting { cause };
         self.generation = crate::model::next_generation(self.generation);
@@ -332,12 +338,14 @@ impl DataRecovery {
                     }
                 };
                 if lost && surviving == backup {
-                    self.data.lost[cause as usize] += 1;
+                    self.data.count_lost(cause, 0);
                 } else {
                     let lost_from = surviving.max(self.recovered_at);
-                    self.data
-                        .rpo
-                        .push((cause, (self.last_write - lost_from).max(0.0)));
+                    self.data.rpo.push(Loss {
+                        cause,
+                        scope: 0,
+                        seconds: (self.last_write - lost_from).max(0.0),
+                    });
                 }
             }
             Recovery::Running { surviving } => {
@@ -541,7 +549,7 @@ impl DataRecovery {
         st.cause = i;
         st.lost_since = now;
         st.restored_from = backup.unwrap_or(f64::NEG_INFINITY);
-        self.data.events[i as usize] += 1;
+        self.data.count(i, self.workload_scopes[w]);
         self.changed.push((w as u16, true));
         ctx.schedule(restore_at, Event::WorkloadRestore(w as u16));
     }
@@ -553,11 +561,16 @@ impl DataRecovery {
         let wi = w as usize;
         let st = &mut self.workloads[wi];
         let cause = st.cause as usize;
+        let scope = self.workload_scopes[wi];
         match st.phase {
             Phase::Detecting => {
                 if st.restored_from > f64::NEG_INFINITY {
                     let lost_from = st.restored_from.max(st.restored_at);
-                    let rpo = (st.cause, (st.lost_since - lost_from).max(0.0));
+                    let rpo = Loss {
+                        cause: st.cause,
+                        scope,
+                        seconds: (st.lost_since - lost_from).max(0.0),
+                    };
                     // etcd's RPO while it waits for a member may yet be
                     // decided again: it stays the newest (see `settle`).
                     match self.recovery {
@@ -568,7 +581,7 @@ impl DataRecovery {
                         _ => self.data.rpo.push(rpo),
                     }
                 } else {
-                    self.data.lost[cause] += 1;
+                    self.data.count_lost(st.cause, scope);
                 }
                 st.phase = Phase::Restoring;
                 let d = m.disasters[cause]
@@ -586,7 +599,11 @@ impl DataRecovery {
             Phase::Starting => {
                 st.phase = Phase::Idle;
                 st.restored_at = now;
-                self.data.rto.push((st.cause, now - st.lost_since));
+                self.data.rto.push(Loss {
+                    cause: st.cause,
+                    scope,
+                    seconds: now - st.lost_since,
+                });
                 self.changed.push((w, false));
             }
             Phase::Idle => {}
@@ -662,7 +679,11 @@ impl DataRecovery {
     #[inline]
     pub fn api_up(&mut self, now: f64) {
         for (cause, since) in self.rto_pending.drain(..) {
-            self.data.rto.push((cause, now - since));
+            self.data.rto.push(Loss {
+                cause,
+                scope: 0,
+                seconds: now - since,
+            });
         }
     }
 }
