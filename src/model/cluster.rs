@@ -670,9 +670,10 @@ impl<'m> Cluster<'m> {
                 }
                 // Every zone of the region at once, each as a zone's outage.
                 infrastructure::Event::RegionFail(r) | infrastructure::Event::RegionRepair(r) => {
+                    let up = matches!(e, infrastructure::Event::RegionRepair(_));
+                    self.recovery.region_changed(&mut self.ctx, now, r, up);
                     let r = r as usize;
-                    self.infra
-                        .set_region(r, matches!(e, infrastructure::Event::RegionRepair(_)));
+                    self.infra.set_region(r, up);
                     self.control_plane_changed |= self.endpoint.watches_zones();
                     for i in 0..self.infra.region_zones(r).len() {
                         self.zone_changed(self.infra.region_zones(r)[i] as usize, now);

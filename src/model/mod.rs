@@ -397,6 +397,9 @@ pub struct BackupModel {
     pub silent: Option<(Sampler, Sampler)>,
     /// Restore tests.
     pub tests: Option<RestoreTests>,
+    /// The region its store is in (0-based), for a `same_region` store in
+    /// a scenario with regions: unreachable while that region is down.
+    pub store_region: Option<u16>,
 }
 
 /// Rolling maintenance: every `interval` seconds, each host in turn is down
@@ -970,6 +973,12 @@ impl Model {
                         include: b.include,
                         silent,
                         tests: b.restore_tests,
+                        store_region: match b.storage {
+                            crate::scenario::BackupStorage::SameRegion { region: Some(r) } => {
+                                Some(r as u16)
+                            }
+                            _ => None,
+                        },
                     })
                 })
                 .collect::<Result<Vec<_>, BuildError>>()?,

@@ -7,7 +7,7 @@ use super::dist::Distribution;
 use super::duration::format_duration;
 use super::raw::{RawBackupEntry, RawBackupKind, RawInclude, RawStorage};
 use super::types::{
-    BackupEntry, BackupKind, BackupSchedule, BackupStorage, DisasterScope, RestoreTests,
+    BackupEntry, BackupKind, BackupSchedule, BackupStorage, DisasterScope, Regions, RestoreTests,
     SilentFailure, Workload,
 };
 use super::validate::{Invalid, MIN_BACKUP_INTERVAL, Warning, invalid, name_problem, unique_name};
@@ -23,6 +23,7 @@ pub const VELERO_TTL: f64 = 720.0 * 3600.0;
 pub(super) fn backup_list(
     raw: Vec<RawBackupEntry>,
     workloads: Option<&[Workload]>,
+    regions: Option<Option<&Regions>>,
     problems: &mut Vec<Invalid>,
 ) -> Option<Vec<BackupEntry>> {
     if raw.len() > MAX_BACKUPS {
@@ -46,7 +47,7 @@ pub(super) fn backup_list(
     let mut ok = true;
     let mut out = Vec::new();
     for (i, b) in raw.into_iter().enumerate() {
-        match entry(i, b, &names[..i], workloads) {
+        match entry(i, b, &names[..i], workloads, regions) {
             Ok(e) => out.push(e),
             Err(found) => {
                 ok = false;
@@ -63,6 +64,7 @@ fn entry(
     b: RawBackupEntry,
     earlier: &[String],
     workloads: Option<&[Workload]>,
+    regions: Option<Option<&Regions>>,
 ) -> Result<BackupEntry, Vec<Invalid>> {
     let key = |leaf: &str| format!("backups[{i}].{leaf}");
     let one = |k: &str, m: String| vec![invalid(key(k), m)];
@@ -184,9 +186,44 @@ fn entry(
             found
         }
     };
-    let storage = match b.storage {
-        None | Some(RawStorage::OffSite) => BackupStorage::OffSite,
-        Some(RawStorage::SameRegion) => BackupStorage::SameRegion,
+    let storage = match (b.storage, b.region) {
+        (None | Some(RawStorage::OffSite), Some(_)) => {
+            return Err(one(
+                "region",
+                "only a `same_region` store has a region; add `storage: same_region`, or leave \
+                 `region` out"
+                    .into(),
+            ));
+        }
+        (None | Some(RawStorage::OffSite), None) => BackupStorage::OffSite,
+        (Some(RawStorage::SameRegion), region) => match (regions, region) {
+            // The zones are invalid, and said so.
+            (None, _) => BackupStorage::SameRegion { region: None },
+            (Some(None), Some(_)) => {
+                return Err(one(
+                    "region",
+                    "this scenario has no `regions`: leave `region` out (the store is then \
+                     only noted), or give `regions`"
+                        .into(),
+                ));
+            }
+            (Some(None), None) => BackupStorage::SameRegion { region: None },
+            (Some(Some(r)), Some(n)) if n == 0 || n > r.count => {
+                return Err(one(
+                    "region",
+                    format!(
+                        "is {n}, but there are {} regions: give one from 1 to {}",
+                        r.count, r.count
+                    ),
+                ));
+            }
+            (Some(Some(_)), Some(n)) => BackupStorage::SameRegion {
+                region: Some(n - 1),
+            },
+            (Some(Some(r)), None) => BackupStorage::SameRegion {
+                region: Some(r.of_zone.first().copied().unwrap_or(0)),
+            },
+        },
     };
     let silent_failure = match b.silent_failure {
         None => None,
@@ -333,18 +370,12 @@ pub(super) fn warnings(
     let mut out = Vec::new();
     if list {
         for (i, e) in entries.iter().enumerate() {
-            if e.storage == BackupStorage::SameRegion {
+            if e.storage == (BackupStorage::SameRegion { region: None }) && !regions {
                 out.push(Warning {
                     key: format!("backups[{i}].storage"),
-                    message: if regions {
-                        "a store in the cluster's region is not yet lost with its region: \
-                         its backups survive a region outage here (noted only)"
-                            .into()
-                    } else {
-                        "kept in the cluster's region: this scenario has no regions, so nothing \
-                         takes the store away (noted only)"
-                            .into()
-                    },
+                    message: "kept in the cluster's region: this scenario has no regions, so \
+                              nothing takes the store away (noted only)"
+                        .into(),
                 });
             }
             let gap = match &e.schedule {

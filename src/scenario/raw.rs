@@ -1053,6 +1053,9 @@ pub struct RawBackupEntry {
     pub include: Option<RawInclude>,
     /// Where backups are kept: `off_site` (default) or `same_region`.
     pub storage: Option<RawStorage>,
+    /// For `same_region` in a scenario with `regions`: the store's region, 1-based.
+    /// Default: the region of zone 1.
+    pub region: Option<u32>,
     /// The backup job starts failing unnoticed now and then: every backup it
     /// makes from then on is unusable, until a restore test (or a restore)
     /// finds it and it is fixed.

@@ -833,8 +833,11 @@ pub enum BackupSchedule {
 /// Where an entry's backups are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BackupStorage {
+    /// Away from the cluster's regions: always reachable.
     OffSite,
-    SameRegion,
+    /// In a region of the cluster: `region` (0-based) with `regions`,
+    /// `None` without (nothing takes the store away then).
+    SameRegion { region: Option<u32> },
 }
 
 /// One entry of `backups`: etcd snapshots or Velero backups on a schedule.

@@ -286,7 +286,12 @@ pub(crate) fn validate(
         Some(RawBackupsField::One(b)) => (problems.keep(backups(b).map(Some)), Some(Vec::new())),
         Some(RawBackupsField::List(list)) => (
             Some(None),
-            super::backups::backup_list(list, workloads.as_deref(), &mut problems.0),
+            super::backups::backup_list(
+                list,
+                workloads.as_deref(),
+                zones.as_ref().map(|z| z.regions.as_ref()),
+                &mut problems.0,
+            ),
         ),
     };
     let recovery = problems.keep(raw.recovery.map(recovery).transpose());

@@ -335,6 +335,36 @@ fn bad_backups_and_scopes_are_refused_where_they_are() {
         "restore: 1h",
         "for a workload scope",
     );
+    // A store's region: only for `same_region`, only with regions, and one
+    // of them.
+    let store = |keys: &str| {
+        format!("  - name: nightly\n    kind: velero\n    interval: 1d\n    duration: 10m\n{keys}")
+    };
+    let text = case(&store("    region: 1"), etcd);
+    assert_refused_at(
+        &text,
+        "backups[0].region",
+        "region: 1",
+        "only a `same_region` store has a region",
+    );
+    let text = case(&store("    storage: same_region\n    region: 1"), etcd);
+    assert_refused_at(
+        &text,
+        "backups[0].region",
+        "region: 1",
+        "this scenario has no `regions`",
+    );
+    let text = stretched(
+        30.0 * DAY,
+        &store("    storage: same_region\n    region: 4"),
+        "  - { name: corrupt, every: 5y }",
+    );
+    assert_refused_at(
+        &text,
+        "backups[0].region",
+        "region: 4",
+        "is 4, but there are 3 regions",
+    );
 }
 
 #[test]
@@ -650,4 +680,176 @@ fn scopes_are_in_every_output_and_checked() {
         "scope: etcd",
         "`scope` does not go with `indicator`",
     );
+}
+
+/// A cluster stretched over three regions, one zone and one etcd member
+/// each; region outages every 20 days on average, 6 h each. `backups` and
+/// `disasters` as in [`scenario`].
+fn stretched(horizon: f64, backups: &str, disasters: &str) -> String {
+    format!(
+        "name: stretched
+simulation: {{ horizon: {horizon}s, replications: 1, seed: 11 }}
+zones:
+  count: 3
+  region_of: [1, 2, 3]
+regions: {{ count: 3, failure: exponential(mean=20d), repair: fixed(6h) }}
+control_plane:
+  topology: stacked
+  nodes: 3
+  node: {{ failure: never }}
+  etcd: {{ election: fixed(1ms) }}
+  load_balancer: none
+workers:
+  nodes: 3
+  node: {{ failure: never }}
+workloads:
+  - name: db
+    replicas: 1
+    min_available: 1
+    startup: fixed(20s)
+backups:
+{backups}
+recovery:
+  detection: 5m
+  force_new_cluster: fixed(1h)
+  restore: fixed(30m)
+disasters:
+{disasters}
+"
+    )
+}
+
+/// The first outage of region 3, [start, end), that starts after 2 days
+/// while regions 1 and 2 stay up from an hour before it to an hour after
+/// (so etcd stays writable), in replication 0 of `text`.
+fn lone_outage_of_region_3(text: &str) -> (f64, f64) {
+    let s = load(text);
+    let model = Model::build(&s).unwrap();
+    let mut cluster = kubenines::model::Cluster::new(&model);
+    let rows: Vec<String> = cluster.trace_rows().into_iter().map(|r| r.label).collect();
+    let at = |label: &str| rows.iter().position(|l| l == label).expect(label);
+    let regions = [at("region 1"), at("region 2"), at("region 3")];
+    let mut seen: Vec<(f64, [bool; 3])> = Vec::new();
+    cluster.run_observed(
+        0,
+        |_: usize, _: f64| {},
+        |c: &kubenines::model::Cluster, now| {
+            let mut out = Vec::new();
+            c.trace_state(now, &mut out);
+            let up = regions.map(|r| out[r] == "up");
+            if seen.last().is_none_or(|(_, was)| *was != up) {
+                seen.push((now, up));
+            }
+        },
+    );
+    // Region k is up at `from` and stays up until `to`.
+    let up_over = |k: usize, from: f64, to: f64| {
+        let before = seen.iter().take_while(|(t, _)| *t <= from).last();
+        before.is_none_or(|(_, up)| up[k])
+            && seen
+                .iter()
+                .filter(|(t, _)| *t > from && *t <= to)
+                .all(|(_, up)| up[k])
+    };
+    for (i, (t, up)) in seen.iter().enumerate() {
+        if *t < 2.0 * DAY || up[2] {
+            continue;
+        }
+        let end = seen[i + 1..].iter().find(|(_, u)| u[2]).map(|(e, _)| *e);
+        if let Some(end) = end
+            && up_over(0, t - HOUR, end + HOUR)
+            && up_over(1, t - HOUR, end + HOUR)
+        {
+            return (*t, end);
+        }
+    }
+    panic!("no lone outage of region 3: {seen:?}");
+}
+
+/// A `same_region` store is unreachable while its region is down: no
+/// backup is made then (etcd, in the other regions, stays writable), and
+/// a restore that needs it waits for the region. Against the outage's own
+/// times, read from the run's timeline: RPO and RTO exactly.
+#[test]
+fn a_same_region_store_is_out_of_reach_while_its_region_is_down() {
+    let velero = |storage: &str| {
+        format!(
+            "  - {{ name: hourly, kind: velero, schedule: \"0 * * * *\", duration: 5m, include: [workload/db], {storage} }}"
+        )
+    };
+    // The region draws do not depend on the disasters, nor on the horizon.
+    let probe = stretched(
+        200.0 * DAY,
+        &velero("storage: same_region, region: 3"),
+        "  - { name: delete-db, every: fixed(1000d), scope: workload/db }",
+    );
+    let (a, b) = lone_outage_of_region_3(&probe);
+    assert!((b - a - 6.0 * HOUR).abs() < 1e-6, "a 6 h outage: {a}..{b}");
+    // The namespace is deleted half-way through the outage.
+    let t = (a + b) / 2.0;
+    let horizon = t + DAY;
+    assert!(horizon < 2.0 * t, "one strike only");
+    let disaster = format!("  - {{ name: delete-db, every: fixed({t}s), scope: workload/db }}");
+    let rpo_rto = |storage: &str| {
+        let r = run(&load(&stretched(horizon, &velero(storage), &disaster)), 1);
+        let loss = cause(&r, "delete-db");
+        assert_eq!(loss.rpo_minutes.count, 1, "{storage}");
+        (
+            loss.rpo_minutes.max.unwrap() * MINUTE,
+            loss.rto_minutes.max.unwrap() * MINUTE,
+        )
+    };
+    let hour_before = |x: f64| (x / HOUR).ceil() * HOUR - HOUR;
+    // Off site: the last backup complete at the strike, and no wait.
+    let (rpo, rto) = rpo_rto("storage: off_site");
+    let last = if t - hour_before(t) >= 5.0 * MINUTE {
+        hour_before(t)
+    } else {
+        hour_before(t) - HOUR
+    };
+    assert!((rpo - (t - last)).abs() < 1e-6, "off site RPO {rpo}");
+    assert!(
+        (rto - (35.0 * MINUTE + 20.0)).abs() < 1e-6,
+        "off site RTO {rto}"
+    );
+    // In region 3: the last backup started before the outage, and the
+    // restore starts when the region is back.
+    let (rpo, rto) = rpo_rto("storage: same_region, region: 3");
+    assert!(
+        (rpo - (t - hour_before(a))).abs() < 1e-6,
+        "same region RPO {rpo}"
+    );
+    let want = b - t + 30.0 * MINUTE + 20.0;
+    assert!(
+        (rto - want).abs() < 1e-6,
+        "same region RTO {rto}, want {want}"
+    );
+    // In region 1, which stays up: as off site.
+    let (rpo, rto) = rpo_rto("storage: same_region, region: 1");
+    assert!((rpo - (t - last)).abs() < 1e-6 && (rto - (35.0 * MINUTE + 20.0)).abs() < 1e-6);
+
+    // etcd's snapshots in region 3, etcd's data corrupted in the outage:
+    // the restore waits for the region too.
+    let etcd_run = |storage: &str| {
+        let text = stretched(
+            horizon,
+            &format!("  - {{ name: snap, kind: etcd, interval: 1h, duration: 2m, {storage} }}"),
+            &format!("  - {{ name: corrupt, every: fixed({t}s) }}"),
+        );
+        let r = run(&load(&text), 1);
+        let loss = cause(&r, "corrupt");
+        (
+            loss.rpo_minutes.max.unwrap() * MINUTE,
+            loss.rto_minutes.max.unwrap() * MINUTE,
+        )
+    };
+    let (rpo, rto) = etcd_run("storage: same_region, region: 3");
+    assert!((rpo - (t - hour_before(a))).abs() < 1e-6, "etcd RPO {rpo}");
+    let waited = b - t + 30.0 * MINUTE;
+    assert!(
+        rto >= waited - 1e-6 && rto < waited + 1.0,
+        "etcd RTO {rto}, want {waited}"
+    );
+    let (_, rto) = etcd_run("storage: off_site");
+    assert!(rto < 35.0 * MINUTE + 1.0, "off site etcd RTO {rto}");
 }

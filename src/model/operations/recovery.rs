@@ -36,7 +36,14 @@ struct WorkloadData {
     restored_from: f64,
     /// When its last recovery completed.
     restored_at: f64,
+    /// The backup entry restored from (`NO_ENTRY`: none).
+    entry: u16,
+    /// Its restore waits for that entry's store to be reachable again.
+    waiting: bool,
 }
+
+/// No backup entry.
+const NO_ENTRY: u16 = u16::MAX;
 
 impl Default for WorkloadData {
     fn default() -> Self {
@@ -46,6 +53,8 @@ impl Default for WorkloadData {
             lost_since: f64::INFINITY,
             restored_from: f64::NEG_INFINITY,
             restored_at: 0.0,
+            entry: NO_ENTRY,
+            waiting: false,
         }
     }
 }
@@ -92,6 +101,11 @@ pub struct DataRecovery {
     logs: Vec<BackupLog>,
     /// Which logs hold etcd snapshots.
     etcd_logs: Vec<bool>,
+    /// Which logs' stores are reachable (a `same_region` store is not
+    /// while its region is down: no backup is made, none restored).
+    reachable: Vec<bool>,
+    /// etcd's restore waits for a store to be reachable again.
+    waiting_store: bool,
     /// etcd is writable (as of the last settle).
     writable: bool,
     /// Each workload's data (empty without a workload disaster).
@@ -135,6 +149,8 @@ impl DataRecovery {
                     .map(|b| b.kind == BackupKind::Etcd)
                     .collect()
             },
+            reachable: vec![true; ctx.model.backups.len().max(1)],
+            waiting_store: false,
             writable: true,
             workloads: if ctx
                 .model
@@ -173,6 +189,8 @@ impl DataRecovery {
             self.recovery = Recovery::Idle;
             self.rto_pending.clear();
             self.writable = true;
+            self.reachable.fill(true);
+            self.waiting_store = false;
             self.workloads.fill(WorkloadData::default());
             self.changed.clear();
             for (e, log) in self.logs.iter_mut().enumerate() {
@@ -300,17 +318,29 @@ impl DataRecovery {
                 }
                 // The newest state that survives: the most current intact
                 // member (not after a disaster, which struck them all), or
-                // the last complete snapshot.
-                let backup = self
-                    .logs
-                    .iter()
-                    .zip(&self.etcd_logs)
-                    .filter(|(_, etcd)| **etcd)
-                    .filter_map(|(log, _)| log.restorable(now, now))
-                    .reduce(f64::max);
+                // the newest restorable snapshot in a reachable store. With
+                // neither, but a snapshot in a store whose region is down,
+                // the operator waits for that region.
+                let newest = |reachable: bool| {
+                    self.logs
+                        .iter()
+                        .zip(&self.etcd_logs)
+                        .zip(&self.reachable)
+                        .filter(|((_, etcd), r)| **etcd && (**r || !reachable))
+                        .filter_map(|((log, _), _)| log.restorable(now, now))
+                        .reduce(f64::max)
+                };
+                let backup = newest(true);
                 let best = (cause as usize >= m.disasters.len())
                     .then(|| etcd.most_current_intact())
                     .flatten();
+                if backup.is_none()
+                    && newest(false).is_some()
+                    && best.is_none_or(|(_, sync)| sync <= newest(false).unwrap_or(now))
+                {
+                    self.waiting_store = true;
+                    return;
+                }
                 for e in 0..self.silent.len() {
                     if self.etcd_logs[e] {
                         self.restore_finds(ctx, now, e);
@@ -319,9 +349,10 @@ impl DataRecovery {
                 // With nothing restorable, etcd is rebuilt empty: its
                 // history is lost for good.
                 let lost = backup.is_none();
+                let newer = |sync: f64| sync > backup.unwrap_or(f64::NEG_INFINITY);
                 let backup = backup.unwrap_or(now);
                 let surviving = match best {
-                    Some((j, sync)) if sync > backup => {
+                    Some((j, sync)) if newer(sync) => {
                         self.recovery = Recovery::WaitingForMember {
                             cause,
                             member: j as u16,
@@ -399,10 +430,44 @@ impl DataRecovery {
     /// from `now` if etcd is still writable.
     #[inline]
     fn flush(&mut self, now: f64) {
-        for log in &mut self.logs {
-            log.writable(self.writable_from, now);
+        for (log, &reachable) in self.logs.iter_mut().zip(&self.reachable) {
+            if reachable {
+                log.writable(self.writable_from, now);
+            }
         }
         self.writable_from = now;
+    }
+
+    /// Region r went down or came back: the `same_region` stores in it
+    /// become unreachable (their backups up to now are logged first) or
+    /// reachable again (a restore waiting for one goes on).
+    pub fn region_changed(&mut self, ctx: &mut Ctx, now: f64, r: u16, up: bool) {
+        let m = ctx.model;
+        if !m.data_at_risk || !m.backups.iter().any(|b| b.store_region == Some(r)) {
+            return;
+        }
+        if self.writable {
+            self.flush(now);
+        }
+        for (e, b) in m.backups.iter().enumerate() {
+            if b.store_region == Some(r) {
+                self.reachable[e] = up;
+            }
+        }
+        if !up {
+            return;
+        }
+        if self.waiting_store {
+            self.waiting_store = false;
+            ctx.schedule(now, Event::RecoveryStep(self.generation));
+        }
+        for w in 0..self.workloads.len() {
+            let st = &mut self.workloads[w];
+            if st.waiting && self.reachable[st.entry as usize] {
+                st.waiting = false;
+                ctx.schedule(now, Event::WorkloadRestore(w as u16));
+            }
+        }
     }
 
     /// Queues entry e's next silent failure, one `every` draw after `now`.
@@ -523,21 +588,31 @@ impl DataRecovery {
         let d = &m.disasters[i as usize];
         let restore_at = now + d.detection;
         let st = &self.workloads[w];
-        let backup = self
-            .logs
-            .iter()
-            .zip(&m.backups)
-            .filter(|(_, b)| b.kind == BackupKind::Velero && b.include.contains(&w))
-            .filter_map(|(log, b)| {
-                let mut start = log.last_complete(now);
-                // Taken while this workload's data was lost: it holds
-                // nothing of it; the one restored then is the newest.
-                if start >= st.lost_since && start < st.restored_at {
-                    start = st.restored_from;
-                }
-                (restore_at - start <= b.ttl).then_some(start)
-            })
-            .reduce(f64::max);
+        // The newest backup holding it, from a store reachable now; with
+        // none, from one whose region is down (the restore then waits).
+        let newest = |reachable: bool| {
+            self.logs
+                .iter()
+                .zip(&m.backups)
+                .enumerate()
+                .filter(|(e, (_, b))| {
+                    b.kind == BackupKind::Velero
+                        && b.include.contains(&w)
+                        && (self.reachable[*e] || !reachable)
+                })
+                .filter_map(|(e, (log, b))| {
+                    let mut start = log.last_complete(now);
+                    // Taken while this workload's data was lost: it holds
+                    // nothing of it; the one restored then is the newest.
+                    if start >= st.lost_since && start < st.restored_at {
+                        start = st.restored_from;
+                    }
+                    (restore_at - start <= b.ttl).then_some((start, e as u16))
+                })
+                .reduce(|a, b| if b.0 > a.0 { b } else { a })
+        };
+        let chosen = newest(true).or_else(|| newest(false));
+        let backup = chosen.map(|(start, _)| start);
         for e in 0..self.silent.len() {
             let b = &m.backups[e];
             if b.kind == BackupKind::Velero && b.include.contains(&w) {
@@ -549,6 +624,7 @@ impl DataRecovery {
         st.cause = i;
         st.lost_since = now;
         st.restored_from = backup.unwrap_or(f64::NEG_INFINITY);
+        st.entry = chosen.map_or(NO_ENTRY, |(_, e)| e);
         self.data.count(i, self.workload_scopes[w]);
         self.changed.push((w as u16, true));
         ctx.schedule(restore_at, Event::WorkloadRestore(w as u16));
@@ -563,6 +639,11 @@ impl DataRecovery {
         let cause = st.cause as usize;
         let scope = self.workload_scopes[wi];
         match st.phase {
+            // Its backup's store is in a region that is down: the restore
+            // waits for the region (see `region_changed`).
+            Phase::Detecting if st.entry != NO_ENTRY && !self.reachable[st.entry as usize] => {
+                st.waiting = true;
+            }
             Phase::Detecting => {
                 if st.restored_from > f64::NEG_INFINITY {
                     let lost_from = st.restored_from.max(st.restored_at);
