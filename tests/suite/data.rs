@@ -194,6 +194,23 @@ fn quorum_loss_without_enough_intact_members_needs_the_operator() {
     assert_eq!(cause(&r, "quorum-loss-no-member").rpo_minutes.count, 0);
 }
 
+/// The same with every snapshot past its `ttl` (30 min, so 10 d + 1 h's
+/// is too old when the operator acts at 10 d + 2 h 5 min): the intact
+/// member still holds everything, so the operator forces a new cluster
+/// from it as before: RPO 0, nothing lost for good.
+#[test]
+fn quorum_loss_with_no_restorable_snapshot_uses_the_intact_member() {
+    let (mut model, s) = replacement_interrupted(true);
+    model.backups[0].ttl = 30.0 * 60.0;
+    assert!(model.can_lose_for_good());
+    let r = run_model(&model, s.simulation.replications);
+    let q = cause(&r, "quorum-loss");
+    assert_eq!(q.rpo_minutes.count, 4);
+    assert_eq!(q.rpo_minutes.max, Some(0.0));
+    assert_eq!(q.rto_minutes.max, Some(65.0));
+    assert_eq!(q.lost_for_good_per_year.as_ref().unwrap().mean, 0.0);
+}
+
 /// Backups need etcd writable at their start. cp-1 and cp-2 are down from
 /// day 10 + 30 min to day 10 + 5 h 30 min (quorum lost, healing by itself);
 /// a disaster strikes at day 10 + 5 h 45 min. The hourly snapshots of
