@@ -1651,6 +1651,27 @@ fn lost_note() -> Vec<Span> {
     ]
 }
 
+/// A data-loss table's headings: `first`, then the lost-for-good column
+/// (with `lost`), then RPO and RTO.
+fn loss_heads(first: [(&str, bool); 3], lost: bool) -> Vec<(String, bool)> {
+    first
+        .into_iter()
+        .chain(lost.then_some(("Lost for good/yr", true)))
+        .chain(LOSS_HEADS.map(|h| (h, true)))
+        .map(|(h, n)| (h.to_string(), n))
+        .collect()
+}
+
+/// A data-loss row: `row`'s cells, then `d`'s lost for good (with `lost`),
+/// RPO and RTO.
+fn loss_row(mut row: Vec<Cell>, d: &DataRisk, lost: bool) -> Vec<Cell> {
+    if lost {
+        row.push(lost_cell(d));
+    }
+    row.extend(loss_cells(d));
+    row
+}
+
 /// Each design's data loss: how often, how much history, how long.
 fn data_table(r: &Report, b: &mut Vec<Block>) {
     let lost = any_lost(r);
@@ -1659,22 +1680,15 @@ fn data_table(r: &Report, b: &mut Vec<Block>) {
         .iter()
         .filter_map(|x| {
             let d = x.data_loss.as_ref()?;
-            let mut row = vec![name_cell(x), events_cell(d), num(d.events.to_string())];
-            if lost {
-                row.push(lost_cell(d));
-            }
-            row.extend(loss_cells(d));
-            Some(row)
+            let row = vec![name_cell(x), events_cell(d), num(d.events.to_string())];
+            Some(loss_row(row, d, lost))
         })
         .collect();
-    let lost_head = lost.then_some(("Lost for good/yr", true));
     b.push(Block::Table(Table {
-        heads: [("Design", false), ("Events/yr", true), ("Events", true)]
-            .into_iter()
-            .chain(lost_head)
-            .chain(LOSS_HEADS.map(|h| (h, true)))
-            .map(|(h, n)| (h.to_string(), n))
-            .collect(),
+        heads: loss_heads(
+            [("Design", false), ("Events/yr", true), ("Events", true)],
+            lost,
+        ),
         rows,
     }));
     let without = r.rows.iter().filter(|x| x.data_loss.is_none()).count();
@@ -1708,26 +1722,19 @@ fn scope_table(r: &Report, b: &mut Vec<Block>) {
         .iter()
         .flat_map(|x| {
             x.scopes.iter().map(move |(scope, d)| {
-                let mut row = vec![name_cell(x), cell(scope), events_cell(d)];
-                if lost {
-                    row.push(lost_cell(d));
-                }
-                row.extend(loss_cells(d));
-                row
+                let row = vec![name_cell(x), cell(scope), events_cell(d)];
+                loss_row(row, d, lost)
             })
         })
         .collect();
     if rows.is_empty() {
         return;
     }
-    let lost_head = lost.then_some(("Lost for good/yr", true));
     b.push(Block::Table(Table {
-        heads: [("Design", false), ("Scope", false), ("Events/yr", true)]
-            .into_iter()
-            .chain(lost_head)
-            .chain(LOSS_HEADS.map(|h| (h, true)))
-            .map(|(h, n)| (h.to_string(), n))
-            .collect(),
+        heads: loss_heads(
+            [("Design", false), ("Scope", false), ("Events/yr", true)],
+            lost,
+        ),
         rows,
     }));
     b.push(Block::Para(
