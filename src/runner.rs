@@ -748,12 +748,14 @@ impl<'m> Worker<'m> {
             })
             .collect();
         let mut values: Vec<f64> = Vec::new();
+        let lost_for_good = model.can_lose_for_good();
         for r in replications {
             if skip(r) {
                 break;
             }
             values.clear();
             let mut data_events = 0u32;
+            let mut data_lost = 0u32;
             for (c, cluster) in self.fleet.iter_mut().enumerate() {
                 let fc = &fleet.clusters[c];
                 for (_, changes) in &mut watched[c] {
@@ -786,6 +788,16 @@ impl<'m> Worker<'m> {
                         .events_per_year
                         .push(n as f64 / years);
                     data_events += n;
+                }
+                // Events with nothing to restore, per cluster cause, when
+                // some cluster can lose data so.
+                if lost_for_good {
+                    for (k, &n) in run.data.lost.iter().enumerate() {
+                        part.data_loss_by_cause[fc.first_data_cause + k]
+                            .lost_per_year
+                            .push(n as f64 / years);
+                        data_lost += n;
+                    }
                 }
                 part.events += run.events;
             }
@@ -826,6 +838,9 @@ impl<'m> Worker<'m> {
             part.data_loss
                 .events_per_year
                 .push(data_events as f64 / years);
+            if lost_for_good {
+                part.data_loss.lost_per_year.push(data_lost as f64 / years);
+            }
             if let Some(record) = record.as_deref_mut() {
                 record.resize(model.indicator_count(), Vec::new());
                 for (values, v) in record.iter_mut().zip(service_values.iter().chain(&values)) {

@@ -1094,13 +1094,18 @@ impl Model {
     /// Whether a data-loss event can find nothing to restore (data lost
     /// for good): a backup is kept for a limited time, or a workload's
     /// data can be destroyed (no backup need hold it).
+    /// In a fleet: whether any of its clusters can.
     pub fn can_lose_for_good(&self) -> bool {
-        self.fleet.is_none()
-            && (self.backups.iter().any(|b| b.ttl.is_finite())
-                || self
-                    .disasters
-                    .iter()
-                    .any(|d| d.scope != DisasterScope::Etcd))
+        match &self.fleet {
+            Some(f) => f.clusters.iter().any(|c| c.model.can_lose_for_good()),
+            None => {
+                self.backups.iter().any(|b| b.ttl.is_finite())
+                    || self
+                        .disasters
+                        .iter()
+                        .any(|d| d.scope != DisasterScope::Etcd)
+            }
+        }
     }
 
     /// Whether some backup entry can fail silently (its shares of time

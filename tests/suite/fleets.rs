@@ -749,3 +749,58 @@ fn the_report_shows_each_services_failovers() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A fleet counts its clusters' data lost for good: east's `app` is wiped
+/// once, and no backup holds it.
+#[test]
+fn a_fleet_counts_data_lost_for_good_in_its_clusters() {
+    let east = cluster("")
+        + "
+      recovery: { detection: 5m, force_new_cluster: fixed(1h), restore: fixed(30m) }
+      disasters:
+        - { name: wipe, every: fixed(10d), scope: workload/app }";
+    let text = format!(
+        "fleet: lost
+simulation: {{ horizon: 15d, replications: 3, seed: 1 }}
+regions: {{ count: 1 }}
+clusters:
+  east:
+    region: 1
+    scenario:{east}
+  west:
+    region: 1
+    scenario:{west}
+services:
+  app:
+    clusters: {{ east: workload/app, west: workload/app }}
+    mode: active_active
+",
+        west = cluster(""),
+    );
+    let r = run(&yaml(&text), 2);
+    let years = 15.0 * DAY / YEAR_SECONDS;
+    let lost = |c: &str| {
+        r.data_loss
+            .by_cause
+            .get(c)
+            .unwrap_or_else(|| panic!("no cause {c}"))
+            .lost_for_good_per_year
+            .as_ref()
+            .map(|i| i.mean)
+    };
+    let one = 1.0 / years;
+    assert!((lost("east/wipe").unwrap() - one).abs() < 1e-9);
+    assert_eq!(lost("west/quorum-loss"), Some(0.0));
+    assert_eq!(lost("service/app"), None, "a failover restores nothing");
+    let total = r.data_loss.lost_for_good_per_year.as_ref().unwrap().mean;
+    assert!((total - one).abs() < 1e-9);
+    assert_eq!(
+        r.data_loss
+            .by_cause
+            .get("east/wipe")
+            .unwrap()
+            .rpo_minutes
+            .count,
+        0
+    );
+}
