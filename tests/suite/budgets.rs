@@ -314,18 +314,22 @@ fn the_estimate_is_near_the_time_the_run_takes() {
     .expect("loads");
     let model = Model::build(&s).expect("builds");
     let n = 512;
-    let estimate = budget::estimate(&[&model], n, 1);
     let options = RunOptions {
         replications: n,
         first: 0,
         threads: 1,
     };
-    let run = runner::run(&model, &options, &|_| {}).expect("runs");
-    let ratio = estimate.wall.as_secs_f64() / run.wall.as_secs_f64();
-    eprintln!(
-        "estimate {:?} against {:?}: ratio {ratio:.2}",
-        estimate.wall, run.wall
-    );
+    // Other tests run beside this one and may take the cores from either
+    // measurement: the least of three interleaved tries of each is the
+    // least disturbed.
+    let (mut estimate, mut run) = (f64::INFINITY, f64::INFINITY);
+    for _ in 0..3 {
+        estimate = estimate.min(budget::estimate(&[&model], n, 1).wall.as_secs_f64());
+        let r = runner::run(&model, &options, &|_| {}).expect("runs");
+        run = run.min(r.wall.as_secs_f64());
+    }
+    let ratio = estimate / run;
+    eprintln!("estimate {estimate:.3} s against {run:.3} s: ratio {ratio:.2}");
     // A calibration of a few milliseconds on a shared machine: the estimate
     // is for planning (minutes or hours), so a factor of 4 either way is
     // what it promises.
