@@ -1579,11 +1579,17 @@ fn slo_table(r: &Report, b: &mut Vec<Block>) {
         rows,
     }));
     let without = r.rows.iter().filter(|x| x.slos.is_empty()).count();
-    let mut note = vec![t(
-        "Each design's `slos`, judged on this run's replications as `kubenines check` judges \
-         one look: met when the 95% interval lies on the right side of the objective, violated \
-         when it lies on the wrong side, inconclusive while it straddles it.",
-    )];
+    let mut note = vec![
+        t("Each design's "),
+        code("slos"),
+        t(", judged on this run's replications as "),
+        code("kubenines check"),
+        t(
+            " judges one look: met when the 95% interval lies on the right side of the \
+             objective, violated when it lies on the wrong side, inconclusive while it straddles \
+             it.",
+        ),
+    ];
     if without > 0 {
         note.push(t(format!(
             " {} without SLOs {} left out.",
