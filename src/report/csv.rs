@@ -185,18 +185,19 @@ impl Exporter for CsvExporter {
             )?;
         }
         let d = &results.data_loss;
-        let rows = std::iter::once(("data_loss".to_string(), d.as_cause()))
+        let all = d.as_cause();
+        let rows = std::iter::once(("data_loss".to_string(), &all))
             .chain(
                 d.by_cause
                     .0
                     .iter()
-                    .map(|(cause, c)| (format!("data_loss/{cause}"), c.clone())),
+                    .map(|(cause, c)| (format!("data_loss/{cause}"), c)),
             )
             .chain(
                 d.by_scope
                     .0
                     .iter()
-                    .map(|(scope, c)| (format!("data_loss_by_scope/{scope}"), c.clone())),
+                    .map(|(scope, c)| (format!("data_loss_by_scope/{scope}"), c)),
             );
         for (name, c) in rows {
             let events = &c.events_per_year;

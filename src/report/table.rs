@@ -216,20 +216,13 @@ fn write_data_loss(r: &Results, out: &mut dyn std::io::Write) -> std::io::Result
     if d.events_per_year.mean == 0.0 {
         return Ok(());
     }
-    let all = std::iter::once(("all causes", d.as_cause()));
-    let causes = d
-        .by_cause
-        .0
-        .iter()
-        .map(|(name, c)| (name.as_str(), c.clone()));
+    let all = d.as_cause();
+    let causes = d.by_cause.0.iter().map(|(name, c)| (name.as_str(), c));
     let lost = d.lost_for_good_per_year.is_some();
-    write_losses("data loss", all.chain(causes), lost, out)?;
+    let rows = std::iter::once(("all causes", &all)).chain(causes);
+    write_losses("data loss", rows, lost, out)?;
     if !d.by_scope.is_empty() {
-        let scopes = d
-            .by_scope
-            .0
-            .iter()
-            .map(|(name, c)| (name.as_str(), c.clone()));
+        let scopes = d.by_scope.0.iter().map(|(name, c)| (name.as_str(), c));
         write_losses("data loss by scope", scopes, lost, out)?;
     }
     Ok(())
@@ -239,7 +232,7 @@ fn write_data_loss(r: &Results, out: &mut dyn std::io::Write) -> std::io::Result
 /// column when the scenario can lose data so.
 fn write_losses<'a>(
     title: &str,
-    losses: impl Iterator<Item = (&'a str, super::CauseLoss)>,
+    losses: impl Iterator<Item = (&'a str, &'a super::CauseLoss)>,
     lost: bool,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {

@@ -334,9 +334,13 @@ impl DataRecovery {
                 let best = (cause as usize >= m.disasters.len())
                     .then(|| etcd.most_current_intact())
                     .flatten();
-                if backup.is_none()
-                    && newest(false).is_some()
-                    && best.is_none_or(|(_, sync)| sync <= newest(false).unwrap_or(now))
+                let out_of_reach = if backup.is_none() {
+                    newest(false)
+                } else {
+                    None
+                };
+                if let Some(held) = out_of_reach
+                    && best.is_none_or(|(_, sync)| sync <= held)
                 {
                     self.waiting_store = true;
                     return;
